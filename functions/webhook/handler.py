@@ -1,0 +1,135 @@
+"""webhook Lambda: Meta's handshake and deliveries, behind an HTTP API (payload format 2.0).
+
+It verifies, parses and persists; it never calls Meta, so it answers well inside Meta's 5 seconds.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tagback.clock import Clock, SystemClock
+from tagback.config import ClientConfig, load_client_config
+from tagback.ingest import IngestReport, InboundEventStore, WebhookRejected, ingest
+from tagback.meta.webhook import handshake_challenge
+from tagback.observability import logger, metrics
+from tagback.runtime import Lazy
+from tagback.secrets import SecretReader, ssm_secret
+from tagback.settings import FunctionSettings
+from tagback.store import DynamoRepository
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    config: ClientConfig
+    store: InboundEventStore
+    secret: SecretReader
+    clock: Clock
+
+
+def _from_environment() -> Dependencies:
+    settings = FunctionSettings.from_environ()
+    return Dependencies(
+        config=load_client_config(settings.client_config),
+        store=DynamoRepository(settings.table_name),
+        secret=ssm_secret,
+        clock=SystemClock(),
+    )
+
+
+dependencies = Lazy(_from_environment)
+app = APIGatewayHttpResolver()
+
+
+def _text(status: int, body: str) -> Response:
+    return Response(status_code=status, content_type=content_types.TEXT_PLAIN, body=body)
+
+
+@app.get("/webhook")
+def handshake() -> Response:
+    deps = dependencies.get()
+    params = app.current_event.query_string_parameters or {}
+    challenge = handshake_challenge(params, deps.secret(deps.config.secrets.meta_verify_token))
+    if challenge is None:
+        logger.warning("webhook handshake refused", extra={"mode": params.get("hub.mode")})
+        metrics.add_metric(name="WebhookHandshakeRefused", unit=MetricUnit.Count, value=1)
+        return _text(403, "forbidden")
+    logger.info("webhook handshake accepted")
+    metrics.add_metric(name="WebhookHandshakeAccepted", unit=MetricUnit.Count, value=1)
+    return _text(200, challenge)
+
+
+def _raw_body() -> bytes:
+    event = app.current_event
+    body = event.body or ""
+    if not event.is_base64_encoded:
+        return body.encode("utf-8")
+    try:
+        return base64.b64decode(body, validate=True)
+    except binascii.Error:
+        raise WebhookRejected(400, "body is not valid base64") from None
+
+
+def _record(report: IngestReport) -> None:
+    for name, value in (
+        ("InboundStored", len(report.stored)),
+        ("InboundDuplicates", report.duplicates),
+        ("InboundAcknowledged", sum(report.acknowledged.values())),
+        ("InboundOtherAccount", report.other_account),
+        ("InboundQuarantined", len(report.quarantined)),
+    ):
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    # Counts and kinds only: guests' ids and texts stay out of the logs.
+    logger.info(
+        "webhook delivery",
+        extra={
+            "stored": sorted(e.kind.value for e in report.stored),
+            "duplicates": report.duplicates,
+            "acknowledged": dict(report.acknowledged),
+            "other_account": report.other_account,
+        },
+    )
+    if report.other_account:
+        logger.warning("events for another Instagram account ignored", extra={"count": report.other_account})
+    for reason in report.quarantined:
+        logger.warning("malformed messaging item quarantined", extra={"reason": reason})
+
+
+@app.post("/webhook")
+def receive() -> Response:
+    deps = dependencies.get()
+    try:
+        report = ingest(
+            _raw_body(),
+            app.current_event.headers.get("x-hub-signature-256"),
+            app_secret=deps.secret(deps.config.secrets.meta_app_secret),
+            config=deps.config,
+            store=deps.store,
+            clock=deps.clock,
+        )
+    except WebhookRejected as rejected:
+        logger.warning("webhook delivery rejected", extra={"status": rejected.status, "reason": rejected.reason})
+        metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
+        return Response(
+            status_code=rejected.status, content_type=content_types.APPLICATION_JSON, body={"error": rejected.reason}
+        )
+    _record(report)
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body={"received": report.received, "stored": len(report.stored), "duplicates": report.duplicates},
+    )
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    metrics.add_dimension(name="client_id", value=dependencies.get().config.client_id)
+    return app.resolve(event, context)

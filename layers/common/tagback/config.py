@@ -1,0 +1,247 @@
+"""A client's (one venue's) configuration: `clients/<client-id>.yaml`, validated before anything is deployed.
+
+Secrets are never part of the config: it names the SSM parameters that hold them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from tagback.messages import MESSAGE_KEYS, Language
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# SSM parameter names: a path of letters, digits and _.-/ (AWS's own rule), never the secret itself.
+_SSM_NAME = re.compile(r"^/[A-Za-z0-9_.\-/]{1,1010}$")
+
+
+class ConfigError(ValueError):
+    """A client config that cannot be used. `problems` lists "field.path: reason" lines."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"invalid client config ({source}):\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+def _ssm_name(value: str) -> str:
+    if not _SSM_NAME.match(value):
+        raise ValueError(
+            "must be the name of an SSM SecureString parameter, like /tagback/demo/meta-app-secret "
+            "(the config names secrets, it never holds them)"
+        )
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
+SsmName = Annotated[str, AfterValidator(_ssm_name)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")]
+
+
+class _Strict(BaseModel):
+    # extra="forbid": a misspelt field name is an error, not a silently ignored setting.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Prize(_Strict):
+    id: Slug
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80, strip_whitespace=True)]
+    weight: Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)] = Field(
+        description="share of draws in percent; the weights of all prizes sum to 100"
+    )
+    daily_cap: Annotated[int, Field(gt=0)] | None = None
+    valid_days: Annotated[int, Field(gt=0, le=365)] = 30
+
+
+class ClaimPolicy(_Strict):
+    """How often a guest may win: once per local calendar day, or once per cooldown period."""
+
+    kind: Literal["per_local_day", "cooldown"] = "per_local_day"
+    cooldown_hours: Annotated[int, Field(gt=0, le=24 * 90)] | None = None
+
+    @model_validator(mode="after")
+    def _cooldown_needs_hours(self) -> ClaimPolicy:
+        if self.kind == "cooldown" and self.cooldown_hours is None:
+            raise ValueError("cooldown_hours is required when kind is 'cooldown'")
+        if self.kind == "per_local_day" and self.cooldown_hours is not None:
+            raise ValueError("cooldown_hours only applies when kind is 'cooldown'")
+        return self
+
+
+class ReviewLinks(_Strict):
+    google_place_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{10,200}$")]
+    tripadvisor_url: HttpUrl | None = None
+    facebook_url: HttpUrl | None = None
+
+
+class ReportSettings(_Strict):
+    recipients: Annotated[list[Email], Field(min_length=1)]
+    sender: Email
+    language: Language | None = None
+
+
+class SecretNames(_Strict):
+    meta_app_secret: SsmName
+    meta_access_token: SsmName
+    meta_verify_token: SsmName
+
+
+class MetaApi(_Strict):
+    """Which Graph API host sends our messages: Instagram Login (graph.instagram.com) or Facebook Login."""
+
+    login: Literal["instagram", "facebook"] = "instagram"
+    api_version: Annotated[str, StringConstraints(pattern=r"^v\d+\.\d+$")] = "v25.0"
+
+
+class ClientConfig(_Strict):
+    client_id: Slug
+    venue_name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+    instagram_account_id: Annotated[str, StringConstraints(pattern=r"^\d{5,25}$")]
+    timezone: str
+    languages: Annotated[list[Language], Field(min_length=1)] = Field(
+        description="languages offered to guests; the first is the default"
+    )
+    messages: dict[Language, dict[str, Annotated[str, StringConstraints(min_length=1)]]] = Field(
+        default_factory=dict, description="per-language overrides of the default texts"
+    )
+    prizes: Annotated[list[Prize], Field(min_length=1)]
+    claim_policy: ClaimPolicy = ClaimPolicy()
+    # The follow-up must land inside Meta's 24-hour messaging window opened by the story mention.
+    followup_delay_minutes: Annotated[int, Field(ge=1, le=23 * 60)] = 60
+    review_links: ReviewLinks
+    report: ReportSettings
+    secrets: SecretNames
+    meta: MetaApi = MetaApi()
+    retention_days: Annotated[int, Field(ge=1, le=730)] = Field(
+        default=90, description="how long guests' personal data is kept before it expires"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. Europe/Lisbon)") from None
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _unique_languages(cls, value: list[Language]) -> list[Language]:
+        if len(set(value)) != len(value):
+            raise ValueError("each language may appear only once")
+        return value
+
+    @field_validator("prizes")
+    @classmethod
+    def _prizes_add_up(cls, prizes: list[Prize]) -> list[Prize]:
+        total = sum((p.weight for p in prizes), Decimal(0))
+        if total != 100:
+            raise ValueError(f"weights sum to {total.normalize():f}, must be 100")
+        ids = [p.id for p in prizes]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"prize ids must be unique, repeated: {', '.join(duplicates)}")
+        return prizes
+
+    @field_validator("messages")
+    @classmethod
+    def _messages_match_catalog(
+        cls, messages: dict[Language, dict[str, str]], info: ValidationInfo
+    ) -> dict[Language, dict[str, str]]:
+        languages = info.data.get("languages") or []
+        for language, texts in messages.items():
+            if language not in languages:
+                raise ValueError(f"{language}: language is not listed in languages")
+            unknown = sorted(set(texts) - MESSAGE_KEYS)
+            if unknown:
+                raise ValueError(
+                    f"{language}: unknown message key(s) {', '.join(unknown)}; known: {', '.join(sorted(MESSAGE_KEYS))}"
+                )
+        return messages
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def default_language(self) -> Language:
+        return self.languages[0]
+
+
+def _describe(error: Any) -> str:
+    location = ""
+    for part in error["loc"]:
+        location += f"[{part}]" if isinstance(part, int) else (f".{part}" if location else str(part))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown field (check the spelling)"
+    return f"{location or '(top level)'}: {message}"
+
+
+def parse_client_config(data: object, source: str) -> ClientConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(source, ["(top level): must be a mapping of settings"])
+    try:
+        return ClientConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(source, [_describe(e) for e in error.errors()]) from None
+
+
+def load_client_config(path: Path) -> ClientConfig:
+    """Load one config file (YAML, or the JSON the stack ships to the functions)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(str(path), [f"(file): cannot be read: {error.strerror}"]) from None
+    except yaml.YAMLError as error:
+        raise ConfigError(str(path), [f"(file): not valid YAML: {error}"]) from None
+    return parse_client_config(data, str(path))
+
+
+def load_client_configs(paths: Iterable[Path]) -> list[ClientConfig]:
+    """Load every client file, checking each is named after its client id; reports all problems at once."""
+    configs: list[ClientConfig] = []
+    problems: list[str] = []
+    for path in sorted(paths):
+        try:
+            config = load_client_config(path)
+        except ConfigError as error:
+            problems.extend(f"{path}: {problem}" for problem in error.problems)
+            continue
+        if config.client_id != path.stem:
+            problems.append(f"{path}: client_id: {config.client_id!r} must match the file name ({path.stem!r})")
+            continue
+        configs.append(config)
+    if problems:
+        raise ConfigError("files", problems)
+    return configs
+
+
+def client_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("_"))

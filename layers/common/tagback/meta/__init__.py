@@ -1,0 +1,1 @@
+"""Everything Meta: the webhook's shapes and signature (`webhook`)."""

@@ -1,0 +1,1 @@
+"""The local runtime: the whole product on one machine with no AWS account (see README and docs/design.md)."""

@@ -1,0 +1,83 @@
+"""API Gateway HTTP API (payload format 2.0) in miniature: what the stack's API hands the webhook function.
+
+`http_api_event` builds the event from a request's parts, as API Gateway does: lower-cased headers, the
+query string parsed, and a body that is text when it decodes as UTF-8 and base64 otherwise.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+def http_api_event(
+    method: str,
+    path: str,
+    *,
+    body: bytes = b"",
+    headers: Mapping[str, str] | None = None,
+    query: str = "",
+    source_ip: str = "127.0.0.1",
+    force_base64: bool = False,
+) -> dict[str, Any]:
+    lowered = {name.lower(): value for name, value in (headers or {}).items()}
+    try:
+        text = None if force_base64 else body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": lowered,
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "sandbox",
+            "domainName": lowered.get("host", "localhost"),
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": lowered.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "time": datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(datetime.now(UTC).timestamp() * 1000),
+        },
+        "isBase64Encoded": text is None,
+    }
+    if query:
+        event["queryStringParameters"] = dict(parse_qsl(query, keep_blank_values=True))
+    if body:
+        event["body"] = text if text is not None else base64.b64encode(body).decode()
+    return event
+
+
+def response_body(response: Mapping[str, Any]) -> bytes:
+    body = response.get("body") or ""
+    return base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode("utf-8")
+
+
+@dataclass
+class LambdaContext:
+    """What Powertools reads from Lambda's context object."""
+
+    function_name: str
+    memory_limit_in_mb: int = 256
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:eu-west-1:123456789012:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tagback.clock import ManualClock
+from tagback.config import ClientConfig, load_client_config
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_CONFIG = ROOT / "clients" / "demo.yaml"
+APP_SECRET = "test_app_secret_123"
+VERIFY_TOKEN = "test-verify-token"
+
+# Handlers log and emit metrics to stdout; keep test output about the tests.
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+
+
+@pytest.fixture(scope="session")
+def demo_config() -> ClientConfig:
+    return load_client_config(DEMO_CONFIG)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 11, 20, 21, 30, tzinfo=UTC))

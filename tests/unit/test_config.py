@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from copy import deepcopy
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tagback.config import ConfigError, load_client_config, load_client_configs, parse_client_config
+from tests.conftest import DEMO_CONFIG
+
+DEMO: dict[str, Any] = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+
+
+def problems_of(change: dict[str, Any] | None = None, drop: str | None = None) -> list[str]:
+    data = deepcopy(DEMO)
+    data.update(change or {})
+    if drop:
+        del data[drop]
+    with pytest.raises(ConfigError) as raised:
+        parse_client_config(data, "test.yaml")
+    return raised.value.problems
+
+
+def test_demo_config_loads_with_defaults() -> None:
+    config = load_client_config(DEMO_CONFIG)
+    assert config.client_id == "demo"
+    assert config.default_language == "en"
+    assert str(config.tz) == "Europe/Lisbon"
+    assert [p.weight for p in config.prizes] == [Decimal(60), Decimal(30), Decimal(10)]
+    assert config.claim_policy.kind == "per_local_day"
+    assert config.followup_delay_minutes == 60
+    assert config.secrets.meta_app_secret == "/tagback/demo/meta-app-secret"
+
+
+def test_weights_must_sum_to_100_and_the_error_names_the_field() -> None:
+    prizes = deepcopy(DEMO["prizes"])
+    prizes[0]["weight"] = 65
+    assert problems_of({"prizes": prizes}) == ["prizes: weights sum to 105, must be 100"]
+
+
+def test_fractional_weights_are_summed_exactly() -> None:
+    prizes = [
+        {"id": "a", "name": "A", "weight": 33.33},
+        {"id": "b", "name": "B", "weight": 33.33},
+        {"id": "c", "name": "C", "weight": 33.34},
+    ]
+    data = deepcopy(DEMO) | {"prizes": prizes}
+    assert sum(p.weight for p in parse_client_config(data, "t").prizes) == 100
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone: unknown IANA timezone 'Mars/Olympus'"),
+        ({"languages": ["en", "xx"]}, "languages[1]: Input should be 'en', 'de', 'es', 'fr', 'it' or 'pt'"),
+        ({"languages": ["en", "en"]}, "languages: each language may appear only once"),
+        ({"instagram_account_id": "@cafe"}, "instagram_account_id: String should match pattern"),
+        ({"client_id": "Demo Venue"}, "client_id: String should match pattern"),
+        ({"followup_delay_minutes": 2000}, "followup_delay_minutes: Input should be less than or equal to 1380"),
+        ({"colour": "red"}, "colour: unknown field (check the spelling)"),
+        ({"messages": {"de": {"prize_awarded": "x"}}}, "messages: de: language is not listed in languages"),
+        ({"messages": {"en": {"prize_awardd": "x"}}}, "messages: en: unknown message key(s) prize_awardd"),
+        ({"claim_policy": {"kind": "cooldown"}}, "claim_policy: cooldown_hours is required when kind is 'cooldown'"),
+        ({"report": {"recipients": ["not-an-email"], "sender": "a@b.example"}}, "report.recipients[0]: 'not-an-email' is not an email address"),
+    ],
+)
+def test_bad_values_are_refused_with_field_path_and_reason(change: dict[str, Any], expected: str) -> None:
+    problems = problems_of(change)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_a_secret_value_in_place_of_its_name_is_refused() -> None:
+    secrets = dict(DEMO["secrets"], meta_access_token="EAAG1234secretvalue")
+    (problem,) = problems_of({"secrets": secrets})
+    assert problem.startswith("secrets.meta_access_token: must be the name of an SSM SecureString parameter")
+    assert "EAAG1234secretvalue" not in problem
+
+
+def test_missing_required_field_is_named() -> None:
+    assert problems_of(drop="review_links") == ["review_links: Field required"]
+
+
+def test_duplicate_prize_ids_are_refused() -> None:
+    prizes = deepcopy(DEMO["prizes"])
+    prizes[1]["id"] = "espresso"
+    assert problems_of({"prizes": prizes}) == ["prizes: prize ids must be unique, repeated: espresso"]
+
+
+def test_file_must_be_named_after_its_client(tmp_path: Path) -> None:
+    (tmp_path / "other.yaml").write_text(DEMO_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_client_configs([tmp_path / "other.yaml"])
+    assert raised.value.problems == [f"{tmp_path / 'other.yaml'}: client_id: 'demo' must match the file name ('other')"]
+
+
+def test_unreadable_yaml_and_non_mapping_are_clear(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("client_id: [unclosed", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\(file\): not valid YAML"):
+        load_client_config(broken)
+    listed = tmp_path / "listed.yaml"
+    listed.write_text("- a\n- b\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="must be a mapping"):
+        load_client_config(listed)
