@@ -1,0 +1,29 @@
+"""`make sandbox`: run the sandbox in the foreground until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from sandbox.runtime import Sandbox, SandboxOptions
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with Sandbox(SandboxOptions.from_environ()) as sandbox:
+        print(f"Tagback sandbox for client {sandbox.config.client_id!r} on {sandbox.url}", flush=True)
+        print(f"  webhook:   {sandbox.url}/webhook   (Meta's handshake and deliveries)", flush=True)
+        print(f"  status:    {sandbox.url}/_sandbox/status", flush=True)
+        print(f"  messages:  {sandbox.url}/_sandbox/messages", flush=True)
+        print(f'  clock:     POST {sandbox.url}/_sandbox/clock  {{"advance_minutes": 60}}', flush=True)
+        print("Ctrl-C stops everything.", flush=True)
+        stop.wait()
+    print("sandbox stopped", flush=True)
+
+
+if __name__ == "__main__":
+    main()

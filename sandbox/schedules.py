@@ -1,0 +1,50 @@
+"""EventBridge Scheduler's one-shot schedules, fired by the sandbox clock instead of wall time."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+log = logging.getLogger("sandbox.scheduler")
+_AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+
+
+@dataclass
+class SchedulePump:
+    scheduler: Any  # a boto3 scheduler client
+    group: str
+    targets: dict[str, Callable[[dict[str, Any]], Any]] = field(
+        default_factory=dict
+    )  # function name → invoke
+
+    def fire_due(self, now: datetime) -> list[str]:
+        """Invoke the target of every one-shot schedule due at `now`, then delete it as ActionAfterCompletion=DELETE
+        does. Returns the names fired."""
+        fired: list[str] = []
+        paginator = self.scheduler.get_paginator("list_schedules")
+        names = [s["Name"] for page in paginator.paginate(GroupName=self.group) for s in page["Schedules"]]
+        for name in sorted(names):
+            schedule = self.scheduler.get_schedule(Name=name, GroupName=self.group)
+            match = _AT.match(schedule["ScheduleExpression"])
+            if match is None:
+                continue  # recurring schedules are not one-shots
+            zone = ZoneInfo(schedule.get("ScheduleExpressionTimezone") or "UTC")
+            due = datetime.fromisoformat(match.group(1)).replace(tzinfo=zone)
+            if due > now:
+                continue
+            function = schedule["Target"]["Arn"].rsplit(":", 1)[-1]
+            invoke = self.targets.get(function)
+            if invoke is None:
+                log.warning("schedule %s targets %s, which the sandbox does not run", name, function)
+                continue
+            invoke(json.loads(schedule["Target"].get("Input") or "{}"))
+            if schedule.get("ActionAfterCompletion") == "DELETE":
+                self.scheduler.delete_schedule(Name=name, GroupName=self.group)
+            fired.append(name)
+        return fired
