@@ -1,0 +1,177 @@
+"""The synthesized template, checked property by property (bundling skipped: no pip run in tests)."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App
+from aws_cdk.assertions import Match, Template
+
+from infra.api_routes import API_ROUTES
+from infra.app import build_app
+from infra.stack import CLIENT_CONFIG_IN_LAYER, ROOT
+from tagback.config import ClientConfig
+from tagback.store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, table_definition
+
+pytestmark = pytest.mark.infra
+
+
+@pytest.fixture(scope="module")
+def template(demo_config: ClientConfig, tmp_path_factory: pytest.TempPathFactory) -> Template:
+    app = App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    build_app([demo_config], app=app, build_dir=tmp_path_factory.mktemp("build"))
+    stack = app.node.find_child("Tagback-demo")
+    return Template.from_stack(stack)  # type: ignore[arg-type]
+
+
+def only(template: Template, resource_type: str) -> tuple[str, dict[str, Any]]:
+    (item,) = template.find_resources(resource_type).items()
+    return item
+
+
+def test_table_streams_new_images_expires_items_and_recovers(template: Template) -> None:
+    template.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "Properties": {
+                "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": [
+                    {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
+                    {"AttributeName": SORT_KEY, "KeyType": "RANGE"},
+                ],
+                "StreamSpecification": {"StreamViewType": "NEW_IMAGE"},
+                "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE, "Enabled": True},
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            },
+            "DeletionPolicy": "Retain",
+        },
+    )
+
+
+def test_sandbox_table_matches_the_stack(template: Template) -> None:
+    _, table = only(template, "AWS::DynamoDB::Table")
+    sandbox = table_definition("t")
+    assert table["Properties"]["KeySchema"] == sandbox["KeySchema"]
+    assert table["Properties"]["AttributeDefinitions"] == sandbox["AttributeDefinitions"]
+    assert table["Properties"]["StreamSpecification"]["StreamViewType"] == sandbox["StreamSpecification"]["StreamViewType"]
+
+
+def test_every_route_reaches_the_webhook_function(template: Template) -> None:
+    function_id, _ = only(template, "AWS::Lambda::Function")
+    integrations = template.find_resources("AWS::ApiGatewayV2::Integration")
+    routes = template.find_resources("AWS::ApiGatewayV2::Route")
+    assert sorted(r["Properties"]["RouteKey"] for r in routes.values()) == sorted(
+        f"{r.method} {r.path}" for r in API_ROUTES
+    )
+    for route in routes.values():
+        integration_id = route["Properties"]["Target"]["Fn::Join"][1][1]["Ref"]
+        integration = integrations[integration_id]["Properties"]
+        assert integration["IntegrationType"] == "AWS_PROXY"
+        assert integration["PayloadFormatVersion"] == "2.0"
+        assert integration["IntegrationUri"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    template.has_resource_properties(
+        "AWS::Lambda::Permission",
+        {"Action": "lambda:InvokeFunction", "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
+         "Principal": "apigateway.amazonaws.com"},
+    )
+
+
+def test_stage_is_throttled_and_logged(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::ApiGatewayV2::Stage",
+        {
+            "StageName": "$default",
+            "AutoDeploy": True,
+            "DefaultRouteSettings": {"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100},
+            "AccessLogSettings": {"DestinationArn": Match.any_value()},
+        },
+    )
+
+
+def test_webhook_function_environment_and_layers(template: Template) -> None:
+    _, function = only(template, "AWS::Lambda::Function")
+    properties = function["Properties"]
+    assert properties["Runtime"] == "python3.14"
+    assert properties["Handler"] == "handler.lambda_handler"
+    assert properties["Timeout"] <= 10
+    environment = properties["Environment"]["Variables"]
+    assert environment["TAGBACK_CLIENT_CONFIG"] == CLIENT_CONFIG_IN_LAYER
+    assert environment["POWERTOOLS_SERVICE_NAME"] == "webhook"
+    table_id, _ = only(template, "AWS::DynamoDB::Table")
+    assert environment["TABLE_NAME"] == {"Ref": table_id}
+    layer_ids = {ref["Ref"] for ref in properties["Layers"]}
+    assert layer_ids == set(template.find_resources("AWS::Lambda::LayerVersion"))
+
+
+def _statements(template: Template) -> list[dict[str, Any]]:
+    _, policy = only(template, "AWS::IAM::Policy")
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def test_webhook_may_only_put_items_and_read_its_two_secrets(template: Template, demo_config: ClientConfig) -> None:
+    statements = _statements(template)
+    actions = sorted(a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
+    assert actions == ["dynamodb:PutItem", "logs:CreateLogStream", "logs:PutLogEvents", "ssm:GetParameter"]
+    (ssm,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
+    rendered = json.dumps(ssm["Resource"])
+    assert demo_config.secrets.meta_app_secret.lstrip("/") in rendered
+    assert demo_config.secrets.meta_verify_token.lstrip("/") in rendered
+    assert demo_config.secrets.meta_access_token.lstrip("/") not in rendered  # the webhook never calls Meta
+
+
+def test_no_aws_managed_policies(template: Template) -> None:
+    for role in template.find_resources("AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_template_holds_no_secret_values(template: Template) -> None:
+    rendered = json.dumps(template.to_json())
+    assert "sandbox-app-secret" not in rendered and "test_app_secret" not in rendered
+
+
+def test_config_layer_ships_the_validated_config(demo_config: ClientConfig, tmp_path: Path) -> None:
+    app = App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path / "out"))
+    build_app([demo_config], app=app, build_dir=tmp_path / "build")
+    shipped = (tmp_path / "build" / "client-config" / "demo" / "client.json").read_text(encoding="utf-8")
+    assert ClientConfig.model_validate_json(shipped) == demo_config
+
+
+def test_layer_requirements_are_pinned_within_pyproject_bounds() -> None:
+    pins = dict(
+        line.split("==")
+        for line in (ROOT / "layers" / "common" / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    assert all(re.fullmatch(r"\d+(\.\d+)*", v) for v in pins.values()), "pin exact versions"
+    for package in ("aws-lambda-powertools", "pydantic", "requests", "PyYAML"):
+        assert pins[package] == version(package), f"{package}: layer pin differs from what the tests run"
+
+
+def test_cdk_nag_passes_and_is_live(demo_config: ClientConfig, tmp_path: Path) -> None:
+    from aws_cdk import aws_iam as iam  # noqa: PLC0415
+
+    app = App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path / "ok"))
+    build_app([demo_config], app=app, build_dir=tmp_path / "build")
+    app.synth()  # raises ValidationFailed on any unacknowledged AwsSolutions error
+
+    broken = App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path / "broken"))
+    build_app([demo_config], app=broken, build_dir=tmp_path / "build")
+    stack = broken.node.find_child("Tagback-demo")
+    iam.Role(stack, "Lax", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AdministratorAccess")])
+    with pytest.raises(RuntimeError, match="AwsSolutions-IAM4"):
+        broken.synth()
+
+
+def test_a_bad_client_config_stops_the_synth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from infra.app import main  # noqa: PLC0415
+
+    text = (ROOT / "clients" / "demo.yaml").read_text(encoding="utf-8").replace("weight: 60", "weight: 65")
+    (tmp_path / "demo.yaml").write_text(text, encoding="utf-8")
+    assert main(tmp_path) == 1
+    assert "prizes: weights sum to 105, must be 100" in capsys.readouterr().err
