@@ -53,14 +53,27 @@ class LayerBundler:
     def __init__(self, source: Path) -> None:
         self.source = source
 
-    def try_bundle(self, output_dir: str, options: Any) -> bool:  # noqa: ARG002 - jsii's signature
+    def try_bundle(self, output_dir: str, *_options: Any, **_bundling: Any) -> bool:  # jsii passes the options
         target = Path(output_dir) / "python"
         subprocess.run(  # noqa: S603 - fixed argument list, no shell
             [
-                sys.executable, "-m", "pip", "install", "-qq", "--disable-pip-version-check",
-                "-r", str(self.source / "requirements.txt"), "--target", str(target),
-                "--platform", "manylinux2014_x86_64", "--implementation", "cp",
-                "--python-version", LAMBDA_PYTHON, "--only-binary=:all:",
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "-qq",
+                "--disable-pip-version-check",
+                "-r",
+                str(self.source / "requirements.txt"),
+                "--target",
+                str(target),
+                "--platform",
+                "manylinux2014_x86_64",
+                "--implementation",
+                "cp",
+                "--python-version",
+                LAMBDA_PYTHON,
+                "--only-binary=:all:",
             ],
             check=True,
         )
@@ -94,7 +107,9 @@ def client_config_code(config: ClientConfig, build_dir: Path) -> lambda_.Code:
 
 
 class TagbackStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: ClientConfig, build_dir: Path, **kwargs: Any) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: ClientConfig, build_dir: Path, **kwargs: Any
+    ) -> None:
         super().__init__(scope, construct_id, description=f"Tagback for {config.venue_name}", **kwargs)
         self.config = config
 
@@ -129,18 +144,23 @@ class TagbackStack(Stack):
 
         self.webhook = self._function("webhook", timeout=Duration.seconds(10), memory_mb=512)
         self.table.grant(self.webhook, "dynamodb:PutItem")
-        self._read_secrets(
-            self.webhook, [config.secrets.meta_app_secret, config.secrets.meta_verify_token]
-        )
+        self._read_secrets(self.webhook, [config.secrets.meta_app_secret, config.secrets.meta_verify_token])
 
         self.api = self._http_api({"webhook": self.webhook})
-        CfnOutput(self, "WebhookUrl", value=f"{self.api.api_endpoint}/webhook",
-                  description="Callback URL for Meta's app dashboard (Webhooks → Instagram)")
+        CfnOutput(
+            self,
+            "WebhookUrl",
+            value=f"{self.api.api_endpoint}/webhook",
+            description="Callback URL for Meta's app dashboard (Webhooks → Instagram)",
+        )
         CfnOutput(self, "TableName", value=self.table.table_name)
 
     def _function(self, name: str, *, timeout: Duration, memory_mb: int) -> lambda_.Function:
         log_group = logs.LogGroup(
-            self, f"{name.title()}Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
+            self,
+            f"{name.title()}Logs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=RemovalPolicy.DESTROY,
         )
         # Its own role, allowed to write to its own log group only (instead of the AWS-managed
         # AWSLambdaBasicExecutionRole, which may write to any log group).
@@ -183,10 +203,18 @@ class TagbackStack(Stack):
     def _http_api(self, functions: dict[str, lambda_.Function]) -> apigw.HttpApi:
         # HTTP API rather than REST API: the webhook verifies Meta's signature itself, so REST's request
         # validation, API keys and usage plans would go unused; HTTP APIs cost less and add less latency.
-        api = apigw.HttpApi(self, "Api", description=f"Tagback webhook for {self.config.venue_name}",
-                            create_default_stage=False)
-        access_logs = logs.LogGroup(self, "ApiAccessLogs", retention=logs.RetentionDays.ONE_MONTH,
-                                    removal_policy=RemovalPolicy.DESTROY)
+        api = apigw.HttpApi(
+            self,
+            "Api",
+            description=f"Tagback webhook for {self.config.venue_name}",
+            create_default_stage=False,
+        )
+        access_logs = logs.LogGroup(
+            self,
+            "ApiAccessLogs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
         apigw.HttpStage(
             self,
             "DefaultStage",
@@ -198,8 +226,7 @@ class TagbackStack(Stack):
             access_log_settings=_AccessLogs(access_logs),
         )
         integrations_by_function = {
-            name: integrations.HttpLambdaIntegration(f"{name.title()}Integration", fn)
-            for name, fn in functions.items()
+            name: integrations.HttpLambdaIntegration(f"{name.title()}Integration", fn) for name, fn in functions.items()
         }
         for route in API_ROUTES:
             api.add_routes(

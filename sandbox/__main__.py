@@ -20,6 +20,7 @@ def main() -> None:
         print(f"  status:    {sandbox.url}/_sandbox/status", flush=True)
         print(f"  messages:  {sandbox.url}/_sandbox/messages", flush=True)
         print(f'  clock:     POST {sandbox.url}/_sandbox/clock  {{"advance_minutes": 60}}', flush=True)
+        print(f"  function logs and metrics: {sandbox.function_log}", flush=True)
         print("Ctrl-C stops everything.", flush=True)
         stop.wait()
     print("sandbox stopped", flush=True)

@@ -12,17 +12,12 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-# The functions' JSON logs and metrics would drown the story; VERBOSE=1 shows them.
-if not os.environ.get("VERBOSE"):
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
-    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+import requests
 
-import requests  # noqa: E402 - after the logging environment above
-
-from sandbox import meta_payloads  # noqa: E402
-from sandbox.runtime import Sandbox, SandboxOptions  # noqa: E402
-from tagback.meta.webhook import sign  # noqa: E402
-from tagback.store import guest_key  # noqa: E402
+from sandbox import meta_payloads
+from sandbox.runtime import ROOT, Sandbox, SandboxOptions
+from tagback.meta.webhook import sign
+from tagback.store import guest_key
 
 GUEST = "6170000000000042"  # the guest's Instagram-scoped id (IGSID)
 failures: list[str] = []
@@ -49,6 +44,7 @@ def main() -> int:
         config, url = sandbox.config, sandbox.url
         say(f"Tagback sandbox for {config.venue_name} (client {config.client_id}) on {url}")
         say(f"AWS is moto at {sandbox.aws_endpoint}; Meta's Graph API is faked at {sandbox.graph_url}.")
+        say(f"The functions' logs and metrics (CloudWatch's part) go to {sandbox.function_log.relative_to(ROOT)}.")
         say()
 
         say("1. Meta subscribes the webhook (GET /webhook handshake)")

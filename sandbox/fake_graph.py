@@ -63,9 +63,7 @@ class FakeGraphApi:
 
     def _authorised(self, request: Request) -> bool:
         bearer = request.headers.get("Authorization", "")
-        return (
-            bearer == f"Bearer {self.access_token}" or request.args.get("access_token") == self.access_token
-        )
+        return bearer == f"Bearer {self.access_token}" or request.args.get("access_token") == self.access_token
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -74,19 +72,13 @@ class FakeGraphApi:
     def _respond(self, request: Request) -> Response:
         send, profile = _SEND.match(request.path), _PROFILE.match(request.path)
         kind = (
-            "send"
-            if send and request.method == "POST"
-            else "profile"
-            if profile and request.method == "GET"
-            else None
+            "send" if send and request.method == "POST" else "profile" if profile and request.method == "GET" else None
         )
         if kind is None:
             return _error(400, 100, f"Unknown path components: {request.path}", "GraphMethodException")
         body = request.get_json(silent=True) if kind == "send" else None
         with self._lock:
-            self.requests.append(
-                {"kind": kind, "path": request.path, "query": dict(request.args), "json": body}
-            )
+            self.requests.append({"kind": kind, "path": request.path, "query": dict(request.args), "json": body})
             fault = self._faults.pop(0) if self._faults else None
         if not self._authorised(request):
             return _error(400, 190, "Invalid OAuth access token - Cannot parse access token")
@@ -104,6 +96,4 @@ class FakeGraphApi:
         guest = profile.group(2)
         fields = [f for f in request.args.get("fields", "name").split(",") if f]
         known = self.profiles.get(guest, {"name": f"Guest {guest[-4:]}", "username": f"guest_{guest[-4:]}"})
-        return Response(
-            json.dumps({**{f: known.get(f) for f in fields}, "id": guest}), mimetype="application/json"
-        )
+        return Response(json.dumps({**{f: known.get(f) for f in fields}, "id": guest}), mimetype="application/json")

@@ -20,9 +20,7 @@ def signed(payload: object, app_secret: str) -> tuple[bytes, dict[str, str]]:
     return body, {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body, app_secret)}
 
 
-def envelope(
-    account_id: str, *messaging_per_entry: list[dict[str, Any]], time_ms: int = 1_764_000_000_000
-) -> dict:
+def envelope(account_id: str, *messaging_per_entry: list[dict[str, Any]], time_ms: int = 1_764_000_000_000) -> dict:
     return {
         "object": "instagram",
         "entry": [{"id": account_id, "time": time_ms, "messaging": items} for items in messaging_per_entry],
@@ -47,9 +45,7 @@ def text(guest: str, account: str, mid: str, body: str, time_ms: int = 1_764_000
     return _item(guest, account, time_ms, message={"mid": mid, "text": body})
 
 
-def quick_reply(
-    guest: str, account: str, mid: str, payload: str, time_ms: int = 1_764_000_000_000
-) -> dict[str, Any]:
+def quick_reply(guest: str, account: str, mid: str, payload: str, time_ms: int = 1_764_000_000_000) -> dict[str, Any]:
     return _item(
         guest,
         account,
@@ -58,15 +54,11 @@ def quick_reply(
     )
 
 
-def postback(
-    guest: str, account: str, mid: str, payload: str, time_ms: int = 1_764_000_000_000
-) -> dict[str, Any]:
+def postback(guest: str, account: str, mid: str, payload: str, time_ms: int = 1_764_000_000_000) -> dict[str, Any]:
     return _item(guest, account, time_ms, postback={"mid": mid, "title": "Yes", "payload": payload})
 
 
-def story_reply(
-    guest: str, account: str, mid: str, body: str, time_ms: int = 1_764_000_000_000
-) -> dict[str, Any]:
+def story_reply(guest: str, account: str, mid: str, body: str, time_ms: int = 1_764_000_000_000) -> dict[str, Any]:
     story = {"id": "1789", "url": "https://lookaside.fbsbx.com/ig_messaging_cdn/?asset_id=1789"}
     return _item(guest, account, time_ms, message={"mid": mid, "text": body, "reply_to": {"story": story}})
 
@@ -84,9 +76,7 @@ def read(guest: str, account: str, mid: str, time_ms: int = 1_764_000_000_000) -
 
 
 def reaction(guest: str, account: str, mid: str, time_ms: int = 1_764_000_000_000) -> dict[str, Any]:
-    return _item(
-        guest, account, time_ms, reaction={"mid": mid, "action": "react", "reaction": "love", "emoji": "❤"}
-    )
+    return _item(guest, account, time_ms, reaction={"mid": mid, "action": "react", "reaction": "love", "emoji": "❤"})
 
 
 def edit(guest: str, account: str, mid: str, time_ms: int = 1_764_000_000_000) -> dict[str, Any]:

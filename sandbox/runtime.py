@@ -25,6 +25,7 @@ from functions.webhook import handler as webhook_handler
 from infra.api_routes import API_ROUTES
 from sandbox.apigw import LambdaContext, http_api_event, response_body
 from sandbox.fake_graph import FakeGraphApi
+from sandbox.function_output import FunctionOutput, invoked
 from sandbox.schedules import SchedulePump
 from sandbox.streams import StreamPump
 from tagback.clock import ManualClock
@@ -67,9 +68,7 @@ def _serve(app: Any, port: int) -> tuple[BaseWSGIServer, threading.Thread]:
 
 
 def _json(data: object, status: int = 200) -> Response:
-    return Response(
-        json.dumps(data, indent=2, ensure_ascii=False), status=status, mimetype="application/json"
-    )
+    return Response(json.dumps(data, indent=2, ensure_ascii=False), status=status, mimetype="application/json")
 
 
 class Sandbox:
@@ -80,7 +79,9 @@ class Sandbox:
         self.table_name = f"tagback-{self.config.client_id}"
         self.schedule_group = f"tagback-{self.config.client_id}"
         self.graph = FakeGraphApi(SANDBOX_ACCESS_TOKEN)
-        self.functions = {"webhook": webhook_handler.lambda_handler}
+        self.functions = {"webhook": invoked(webhook_handler.lambda_handler)}
+        self.function_log = ROOT / "out" / "sandbox" / "functions.log"
+        self._output = FunctionOutput(self.function_log)
         self._servers: list[BaseWSGIServer] = []
         self._stop = threading.Event()
         self._saved_environ: dict[str, str] = {}
@@ -88,6 +89,7 @@ class Sandbox:
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> Sandbox:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._output.__enter__()
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
@@ -110,6 +112,7 @@ class Sandbox:
             server.shutdown()
         self._moto.stop()
         webhook_handler.dependencies.override(None)
+        self._output.__exit__()
         for name, value in self._saved_environ.items():
             if value:
                 os.environ[name] = value
@@ -160,9 +163,7 @@ class Sandbox:
 
     def _wire_functions(self) -> None:
         webhook_handler.dependencies.override(
-            webhook_handler.Dependencies(
-                config=self.config, store=self.repository, secret=ssm_secret, clock=self.clock
-            )
+            webhook_handler.Dependencies(config=self.config, store=self.repository, secret=ssm_secret, clock=self.clock)
         )
 
     def _pump_forever(self) -> None:
@@ -222,6 +223,4 @@ class Sandbox:
             source_ip=request.remote_addr or "127.0.0.1",
         )
         result = self.functions[route.function](event, LambdaContext(f"tagback-{route.function}"))
-        return Response(
-            response_body(result), status=result["statusCode"], headers=result.get("headers") or {}
-        )
+        return Response(response_body(result), status=result["statusCode"], headers=result.get("headers") or {})

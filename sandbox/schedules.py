@@ -19,9 +19,7 @@ _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 class SchedulePump:
     scheduler: Any  # a boto3 scheduler client
     group: str
-    targets: dict[str, Callable[[dict[str, Any]], Any]] = field(
-        default_factory=dict
-    )  # function name → invoke
+    targets: dict[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)  # function name → invoke
 
     def fire_due(self, now: datetime) -> list[str]:
         """Invoke the target of every one-shot schedule due at `now`, then delete it as ActionAfterCompletion=DELETE

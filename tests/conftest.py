@@ -14,8 +14,7 @@ DEMO_CONFIG = ROOT / "clients" / "demo.yaml"
 APP_SECRET = "test_app_secret_123"
 VERIFY_TOKEN = "test-verify-token"
 
-# Handlers log and emit metrics to stdout; keep test output about the tests.
-os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+# Handlers log to stdout (captured by pytest); keep it to what matters.
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 

@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tagback.clock import Clock, SystemClock
 from tagback.config import ClientConfig, load_client_config
-from tagback.ingest import IngestReport, InboundEventStore, WebhookRejected, ingest
+from tagback.ingest import InboundEventStore, IngestReport, WebhookRejected, ingest
 from tagback.meta.webhook import handshake_challenge
 from tagback.observability import logger, metrics
 from tagback.runtime import Lazy
@@ -118,7 +118,9 @@ def receive() -> Response:
         logger.warning("webhook delivery rejected", extra={"status": rejected.status, "reason": rejected.reason})
         metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
         return Response(
-            status_code=rejected.status, content_type=content_types.APPLICATION_JSON, body={"error": rejected.reason}
+            status_code=rejected.status,
+            content_type=content_types.APPLICATION_JSON,
+            body={"error": rejected.reason},
         )
     _record(report)
     return Response(

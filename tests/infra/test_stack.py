@@ -58,7 +58,9 @@ def test_sandbox_table_matches_the_stack(template: Template) -> None:
     sandbox = table_definition("t")
     assert table["Properties"]["KeySchema"] == sandbox["KeySchema"]
     assert table["Properties"]["AttributeDefinitions"] == sandbox["AttributeDefinitions"]
-    assert table["Properties"]["StreamSpecification"]["StreamViewType"] == sandbox["StreamSpecification"]["StreamViewType"]
+    assert (
+        table["Properties"]["StreamSpecification"]["StreamViewType"] == sandbox["StreamSpecification"]["StreamViewType"]
+    )
 
 
 def test_every_route_reaches_the_webhook_function(template: Template) -> None:
@@ -76,8 +78,11 @@ def test_every_route_reaches_the_webhook_function(template: Template) -> None:
         assert integration["IntegrationUri"] == {"Fn::GetAtt": [function_id, "Arn"]}
     template.has_resource_properties(
         "AWS::Lambda::Permission",
-        {"Action": "lambda:InvokeFunction", "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
-         "Principal": "apigateway.amazonaws.com"},
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
+            "Principal": "apigateway.amazonaws.com",
+        },
     )
 
 
@@ -162,8 +167,12 @@ def test_cdk_nag_passes_and_is_live(demo_config: ClientConfig, tmp_path: Path) -
     broken = App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path / "broken"))
     build_app([demo_config], app=broken, build_dir=tmp_path / "build")
     stack = broken.node.find_child("Tagback-demo")
-    iam.Role(stack, "Lax", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AdministratorAccess")])
+    iam.Role(
+        stack,
+        "Lax",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AdministratorAccess")],
+    )
     with pytest.raises(RuntimeError, match="AwsSolutions-IAM4"):
         broken.synth()
 

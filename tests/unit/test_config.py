@@ -59,12 +59,21 @@ def test_fractional_weights_are_summed_exactly() -> None:
         ({"languages": ["en", "en"]}, "languages: each language may appear only once"),
         ({"instagram_account_id": "@cafe"}, "instagram_account_id: String should match pattern"),
         ({"client_id": "Demo Venue"}, "client_id: String should match pattern"),
-        ({"followup_delay_minutes": 2000}, "followup_delay_minutes: Input should be less than or equal to 1380"),
+        (
+            {"followup_delay_minutes": 2000},
+            "followup_delay_minutes: Input should be less than or equal to 1380",
+        ),
         ({"colour": "red"}, "colour: unknown field (check the spelling)"),
         ({"messages": {"de": {"prize_awarded": "x"}}}, "messages: de: language is not listed in languages"),
         ({"messages": {"en": {"prize_awardd": "x"}}}, "messages: en: unknown message key(s) prize_awardd"),
-        ({"claim_policy": {"kind": "cooldown"}}, "claim_policy: cooldown_hours is required when kind is 'cooldown'"),
-        ({"report": {"recipients": ["not-an-email"], "sender": "a@b.example"}}, "report.recipients[0]: 'not-an-email' is not an email address"),
+        (
+            {"claim_policy": {"kind": "cooldown"}},
+            "claim_policy: cooldown_hours is required when kind is 'cooldown'",
+        ),
+        (
+            {"report": {"recipients": ["not-an-email"], "sender": "a@b.example"}},
+            "report.recipients[0]: 'not-an-email' is not an email address",
+        ),
     ],
 )
 def test_bad_values_are_refused_with_field_path_and_reason(change: dict[str, Any], expected: str) -> None:

@@ -15,7 +15,13 @@ from tests.fakes import InMemoryStore
 GUEST = "9001"
 
 
-def run(body: bytes, config: ClientConfig, store: InMemoryStore, clock: ManualClock, signature: str | None = "sign"):
+def run(
+    body: bytes,
+    config: ClientConfig,
+    store: InMemoryStore,
+    clock: ManualClock,
+    signature: str | None = "sign",
+):
     header = sign(body, APP_SECRET) if signature == "sign" else signature
     return ingest(body, header, app_secret=APP_SECRET, config=config, store=store, clock=clock)
 

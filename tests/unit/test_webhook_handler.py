@@ -48,9 +48,7 @@ def test_handshake_echoes_the_challenge_as_plain_text(store: InMemoryStore) -> N
     assert response["headers"]["Content-Type"] == "text/plain"
 
 
-@pytest.mark.parametrize(
-    "query", ["hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1", "", "hub.challenge=1"]
-)
+@pytest.mark.parametrize("query", ["hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1", "", "hub.challenge=1"])
 def test_handshake_with_a_wrong_token_is_forbidden(store: InMemoryStore, query: str) -> None:
     assert call("GET", query=query)["statusCode"] == 403
 

@@ -30,9 +30,18 @@ GUEST, US = "9001", "17841400000000001"
         (p.read(GUEST, US, "m8"), EventKind.READ),
         (p.reaction(GUEST, US, "m9"), EventKind.REACTION),
         (p.edit(GUEST, US, "m10"), EventKind.EDIT),
-        ({**p.text(GUEST, US, "m11", "x"), "message": {"mid": "m11", "is_unsupported": True}}, EventKind.UNSUPPORTED),
-        ({**p.text(GUEST, US, "m12", "x"), "message": {"mid": "m12", "attachments": [{"type": "image"}]}}, EventKind.ATTACHMENT),
-        ({"sender": {"id": GUEST}, "recipient": {"id": US}, "timestamp": 1, "referral": {}}, EventKind.UNKNOWN),
+        (
+            {**p.text(GUEST, US, "m11", "x"), "message": {"mid": "m11", "is_unsupported": True}},
+            EventKind.UNSUPPORTED,
+        ),
+        (
+            {**p.text(GUEST, US, "m12", "x"), "message": {"mid": "m12", "attachments": [{"type": "image"}]}},
+            EventKind.ATTACHMENT,
+        ),
+        (
+            {"sender": {"id": GUEST}, "recipient": {"id": US}, "timestamp": 1, "referral": {}},
+            EventKind.UNKNOWN,
+        ),
     ],
 )
 def test_each_documented_kind_is_recognised(item: dict, kind: EventKind) -> None:
@@ -61,7 +70,7 @@ def test_unknown_fields_are_tolerated_wrong_types_are_not() -> None:
     assert isinstance(classify(item), InboundEvent)
     with pytest.raises(MalformedItem, match="timestamp"):
         classify({**item, "timestamp": "soon"})
-    with pytest.raises(MalformedItem, match="sender.id"):
+    with pytest.raises(MalformedItem, match=r"sender\.id"):
         classify({**item, "sender": {"id": 9001}})
     with pytest.raises(MalformedItem):
         classify("not an item")
@@ -75,7 +84,10 @@ def test_dashboard_test_form_is_read_like_messaging() -> None:
 
 
 def test_changes_of_other_fields_are_unknown_not_errors() -> None:
-    body = {"object": "instagram", "entry": [{"id": US, "changes": [{"field": "comments", "value": {"id": "1"}}]}]}
+    body = {
+        "object": "instagram",
+        "entry": [{"id": US, "changes": [{"field": "comments", "value": {"id": "1"}}]}],
+    }
     assert [classify(i) for i in iter_items(parse_envelope(p.meta_json(body)))] == [EventKind.UNKNOWN]
 
 
@@ -87,7 +99,7 @@ def test_changes_of_other_fields_are_unknown_not_errors() -> None:
         (b'{"object":"page","entry":[]}', "object"),
         (b'{"object":"instagram"}', "entry"),
         (b'{"object":"instagram","entry":{}}', "entry"),
-        (b'[1,2]', "Instagram webhook envelope"),
+        (b"[1,2]", "Instagram webhook envelope"),
     ],
 )
 def test_envelope_errors_say_why(body: bytes, reason: str) -> None:

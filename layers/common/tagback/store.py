@@ -84,7 +84,7 @@ def _to_attribute(value: Any) -> dict[str, Any]:
 
 
 def _from_attribute(attribute: dict[str, Any]) -> Any:
-    (tag, value), = attribute.items()
+    ((tag, value),) = attribute.items()
     return {"S": str, "N": int, "BOOL": bool}[tag](value)
 
 

@@ -1,0 +1,69 @@
+"""The webhook function built from its environment, as in Lambda: config file, table and SSM secrets on moto."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from functions.webhook import handler
+from sandbox import meta_payloads as p
+from sandbox.apigw import LambdaContext, http_api_event
+from tagback.config import ClientConfig
+from tagback.meta.webhook import sign
+from tagback.store import DynamoRepository, guest_key
+from tests.conftest import APP_SECRET, DEMO_CONFIG, VERIFY_TOKEN
+from tests.integration.conftest import client
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def deployed(aws: str, table: str, demo_config: ClientConfig, monkeypatch: pytest.MonkeyPatch):
+    ssm = client("ssm", aws)
+    for name, value in (
+        (demo_config.secrets.meta_app_secret, APP_SECRET),
+        (demo_config.secrets.meta_verify_token, VERIFY_TOKEN),
+    ):
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+    monkeypatch.setenv("TABLE_NAME", table)
+    monkeypatch.setenv("TAGBACK_CLIENT_CONFIG", str(DEMO_CONFIG))
+    handler.dependencies.override(None)  # cold start: everything from the environment
+    yield DynamoRepository(table, client=client("dynamodb", aws))
+    handler.dependencies.override(None)
+
+
+def test_batched_post_sent_five_times_is_stored_once(deployed: DynamoRepository, demo_config: ClientConfig) -> None:
+    us = demo_config.instagram_account_id
+    body = p.meta_json(
+        p.envelope(
+            us,
+            [p.story_mention("g1", us, "m1"), p.read("g1", us, "m0")],
+            [p.text("g2", us, "m2", "café"), p.echo("g2", us, "m3")],
+            [p.quick_reply("g3", us, "m4", "LANG:pt"), p.postback("g3", us, "m5", "REVIEW_YES:a")],
+        )
+    )
+    headers = {"X-Hub-Signature-256": sign(body, APP_SECRET)}
+    answers = [
+        handler.lambda_handler(http_api_event("POST", "/webhook", body=body, headers=headers), LambdaContext("webhook"))
+        for _ in range(5)
+    ]
+    assert [a["statusCode"] for a in answers] == [200] * 5
+    assert [json.loads(a["body"])["stored"] for a in answers] == [4, 0, 0, 0, 0]
+    stored = {g: [i["SK"] for i in deployed.items_under(guest_key(g))] for g in ("g1", "g2", "g3")}
+    assert stored == {"g1": ["IN#m1"], "g2": ["IN#m2"], "g3": ["IN#m4", "IN#m5"]}
+
+
+def test_handshake_reads_the_verify_token_from_ssm(deployed: DynamoRepository) -> None:
+    event = http_api_event(
+        "GET", "/webhook", query=f"hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=42"
+    )
+    assert handler.lambda_handler(event, LambdaContext("webhook"))["body"] == "42"
+
+
+def test_a_missing_environment_fails_loudly_at_cold_start(aws: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    monkeypatch.setenv("TAGBACK_CLIENT_CONFIG", str(DEMO_CONFIG))
+    handler.dependencies.override(None)
+    with pytest.raises(RuntimeError, match="TABLE_NAME"):
+        handler.dependencies.get()
