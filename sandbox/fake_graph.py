@@ -1,9 +1,9 @@
 """A fake of Meta's Graph API on loopback: it answers as Meta documents and records every request.
 
-Send API (`POST /<version>/<ig-id>/messages` with a Bearer token, Instagram Login; `POST /<version>/me/messages`
-with `access_token`, Facebook Login) answers `{"recipient_id", "message_id"}`; the User Profile API
-(`GET /<version>/<igsid>?fields=…`) answers the profile. Faults are queued with `fail_next` and answered in
-Meta's error shape (`{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`).
+Send API (`POST /<version>/<ig-id>/messages`, Instagram Login; `POST /<version>/me/messages`, Facebook Login)
+answers `{"recipient_id", "message_id"}` and, like Meta, fetches an image attachment's URL when the message is
+sent; the User Profile API (`GET /<version>/<igsid>?fields=…`) answers the profile. Faults are queued per call
+kind and answered in Meta's error shape (`{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`).
 """
 
 from __future__ import annotations
@@ -12,33 +12,44 @@ import itertools
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
+import requests
 from werkzeug.wrappers import Request, Response
 
 _SEND = re.compile(r"^/(v\d+\.\d+)/([^/]+)/messages$")
 _PROFILE = re.compile(r"^/(v\d+\.\d+)/(\d+)$")
+IMAGE_LIMIT_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Fault:
     status: int
     code: int
-    subcode: int | None = None
-    message: str = "(#10) This message is sent outside of allowed window."
+    subcode: int | None
+    message: str
     error_type: str = "OAuthException"
+    delay_seconds: float = 0.0  # answer late (a client with a shorter timeout sees a timeout)
 
 
-def _error(
-    status: int, code: int, message: str, error_type: str = "OAuthException", subcode: int | None = None
-) -> Response:
-    error: dict[str, Any] = {
-        "message": message,
-        "type": error_type,
-        "code": code,
-        "fbtrace_id": "AbCdEfSandbox",
-    }
+# The errors Meta documents for the Send API (../shared/reference/meta-messaging.md), by the names the sandbox's
+# `POST /_sandbox/faults` takes.
+FAULTS: dict[str, Fault] = {
+    "throttle": Fault(400, 4, None, "(#4) Application request limit reached"),
+    "rate_limit": Fault(400, 613, None, "(#613) Calls to this api have exceeded the rate limit."),
+    "5xx": Fault(500, 2, None, "An unexpected error has occurred. Please retry your request later."),
+    "outside_window": Fault(400, 10, 2018278, "(#10) This message is sent outside of allowed window."),
+    "user_unavailable": Fault(400, 551, 1545041, "This person isn't available right now."),
+    "token": Fault(400, 190, None, "Invalid OAuth access token - Cannot parse access token"),
+    "permission": Fault(403, 200, None, "(#200) Requires instagram_manage_messages permission"),
+    "timeout": Fault(200, 0, None, "", delay_seconds=15.0),
+}
+
+
+def _error(status: int, code: int, message: str, error_type: str = "OAuthException", subcode: int | None = None) -> Response:
+    error: dict[str, Any] = {"message": message, "type": error_type, "code": code, "fbtrace_id": "AbCdEfSandbox"}
     if subcode is not None:
         error["error_subcode"] = subcode
     return Response(json.dumps({"error": error}), status=status, mimetype="application/json")
@@ -49,51 +60,78 @@ class FakeGraphApi:
         self.access_token = access_token
         self.requests: list[dict[str, Any]] = []
         self.profiles: dict[str, dict[str, Any]] = {}
-        self._faults: list[Fault] = []
+        self.images: dict[str, bytes] = {}  # message id → the image bytes fetched, as Meta would
+        self._faults: dict[str, list[Fault]] = {"send": [], "profile": []}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def fail_next(self, fault: Fault, times: int = 1) -> None:
+    def fail_next(self, call: str, *names: str) -> None:
+        """Queue faults for the next calls of a kind ("send" or "profile"), by name (see FAULTS)."""
+        unknown = [n for n in names if n not in FAULTS]
+        if call not in self._faults or unknown:
+            raise ValueError(f"call must be send or profile and faults among {sorted(FAULTS)}; got {call} {unknown}")
         with self._lock:
-            self._faults.extend([fault] * times)
+            self._faults[call].extend(FAULTS[name] for name in names)
 
     def sent_messages(self) -> list[dict[str, Any]]:
+        """Messages Meta would have delivered (answered 200), in order."""
         with self._lock:
-            return [r for r in self.requests if r["kind"] == "send"]
-
-    def _authorised(self, request: Request) -> bool:
-        bearer = request.headers.get("Authorization", "")
-        return bearer == f"Bearer {self.access_token}" or request.args.get("access_token") == self.access_token
+            return [r for r in self.requests if r["kind"] == "send" and r["status"] == 200]
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
-        return self._respond(request)(environ, start_response)
+        response = self._respond(request)
+        return response(environ, start_response)
 
     def _respond(self, request: Request) -> Response:
         send, profile = _SEND.match(request.path), _PROFILE.match(request.path)
-        kind = (
-            "send" if send and request.method == "POST" else "profile" if profile and request.method == "GET" else None
-        )
+        kind = "send" if send and request.method == "POST" else "profile" if profile and request.method == "GET" else None
         if kind is None:
             return _error(400, 100, f"Unknown path components: {request.path}", "GraphMethodException")
         body = request.get_json(silent=True) if kind == "send" else None
+        record: dict[str, Any] = {"kind": kind, "path": request.path, "query": dict(request.args), "json": body}
         with self._lock:
-            self.requests.append({"kind": kind, "path": request.path, "query": dict(request.args), "json": body})
-            fault = self._faults.pop(0) if self._faults else None
-        if not self._authorised(request):
+            self.requests.append(record)
+            fault = self._faults[kind].pop(0) if self._faults[kind] else None
+        response = self._answer(request, kind, body, fault, profile)
+        record["status"] = response.status_code
+        return response
+
+    def _answer(self, request: Request, kind: str, body: Any, fault: Fault | None, profile: re.Match[str] | None) -> Response:
+        bearer = request.headers.get("Authorization", "")
+        if bearer != f"Bearer {self.access_token}" and request.args.get("access_token") != self.access_token:
             return _error(400, 190, "Invalid OAuth access token - Cannot parse access token")
         if fault is not None:
-            return _error(fault.status, fault.code, fault.message, fault.error_type, fault.subcode)
-        if kind == "send":
-            recipient = (body or {}).get("recipient", {}).get("id")
-            if not recipient or not ((body or {}).get("message") or (body or {}).get("sender_action")):
-                return _error(400, 100, "(#100) The parameter recipient is required", "OAuthException")
-            return Response(
-                json.dumps({"recipient_id": recipient, "message_id": f"m_sandbox_{next(self._ids)}"}),
-                mimetype="application/json",
-            )
-        assert profile is not None
-        guest = profile.group(2)
-        fields = [f for f in request.args.get("fields", "name").split(",") if f]
-        known = self.profiles.get(guest, {"name": f"Guest {guest[-4:]}", "username": f"guest_{guest[-4:]}"})
-        return Response(json.dumps({**{f: known.get(f) for f in fields}, "id": guest}), mimetype="application/json")
+            time.sleep(fault.delay_seconds)
+            if fault.code:
+                return _error(fault.status, fault.code, fault.message, fault.error_type, fault.subcode)
+        if kind == "profile":
+            assert profile is not None
+            guest = profile.group(2)
+            fields = [f for f in request.args.get("fields", "name").split(",") if f]
+            known = self.profiles.get(guest, {"name": f"Guest {guest[-4:]}", "username": f"guest_{guest[-4:]}"})
+            return Response(json.dumps({**{f: known.get(f) for f in fields}, "id": guest}), mimetype="application/json")
+        recipient = (body or {}).get("recipient", {}).get("id")
+        message = (body or {}).get("message")
+        if not recipient or not message:
+            return _error(400, 100, "(#100) The parameter recipient is required")
+        mid = f"m_sandbox_{next(self._ids)}"
+        attachment = message.get("attachment") or {}
+        if attachment.get("type") == "image":
+            image = self._fetch(attachment.get("payload", {}).get("url", ""))
+            if image is None:
+                return _error(400, 100, "(#100) Upload attachment failure.", subcode=2018047)
+            self.images[mid] = image
+        return Response(json.dumps({"recipient_id": recipient, "message_id": mid}), mimetype="application/json")
+
+    @staticmethod
+    def _fetch(url: str) -> bytes | None:
+        """Meta downloads the attachment when sending: a PNG or JPEG of at most 8 MB."""
+        try:
+            response = requests.get(url, timeout=5)
+        except requests.RequestException:
+            return None
+        content = response.content
+        if not response.ok or len(content) > IMAGE_LIMIT_BYTES or not content.startswith((b"\x89PNG", b"\xff\xd8")):
+            return None
+        return content

@@ -12,6 +12,8 @@ from tagback.config import ConfigError, load_client_config, load_client_configs,
 from tests.conftest import DEMO_CONFIG
 
 DEMO: dict[str, Any] = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+# The demo's text without its logo, for copies written outside clients/ (where the logo is not).
+DEMO_TEXT_NO_ASSETS = DEMO_CONFIG.read_text(encoding="utf-8").replace("logo: assets/demo/logo.png", "logo: null")
 
 
 def problems_of(change: dict[str, Any] | None = None, drop: str | None = None) -> list[str]:
@@ -20,7 +22,7 @@ def problems_of(change: dict[str, Any] | None = None, drop: str | None = None) -
     if drop:
         del data[drop]
     with pytest.raises(ConfigError) as raised:
-        parse_client_config(data, "test.yaml")
+        parse_client_config(data, "test.yaml", DEMO_CONFIG.parent)
     return raised.value.problems
 
 
@@ -48,7 +50,7 @@ def test_fractional_weights_are_summed_exactly() -> None:
         {"id": "c", "name": "C", "weight": 33.34},
     ]
     data = deepcopy(DEMO) | {"prizes": prizes}
-    assert sum(p.weight for p in parse_client_config(data, "t").prizes) == 100
+    assert sum(p.weight for p in parse_client_config(data, "t", DEMO_CONFIG.parent).prizes) == 100
 
 
 @pytest.mark.parametrize(
@@ -99,7 +101,7 @@ def test_duplicate_prize_ids_are_refused() -> None:
 
 
 def test_file_must_be_named_after_its_client(tmp_path: Path) -> None:
-    (tmp_path / "other.yaml").write_text(DEMO_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "other.yaml").write_text(DEMO_TEXT_NO_ASSETS, encoding="utf-8")
     with pytest.raises(ConfigError) as raised:
         load_client_configs([tmp_path / "other.yaml"])
     assert raised.value.problems == [f"{tmp_path / 'other.yaml'}: client_id: 'demo' must match the file name ('other')"]
@@ -114,3 +116,16 @@ def test_unreadable_yaml_and_non_mapping_are_clear(tmp_path: Path) -> None:
     listed.write_text("- a\n- b\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="must be a mapping"):
         load_client_config(listed)
+
+
+def test_coupon_assets_must_exist_and_stay_beside_the_config(tmp_path: Path) -> None:
+    text = DEMO_TEXT_NO_ASSETS.replace("fonts: []", "fonts: [fonts/missing.ttf]")
+    (tmp_path / "demo.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_client_config(tmp_path / "demo.yaml")
+    assert raised.value.problems == [f"coupon: asset {tmp_path / 'fonts/missing.ttf'} does not exist"]
+    coupon = dict(DEMO["coupon"], logo="../../etc/passwd")
+    assert problems_of({"coupon": coupon}) == [
+        "coupon.logo: ../../etc/passwd: must be a path relative to the config file's folder, without '..'"
+    ]
+    assert problems_of({"coupon": dict(DEMO["coupon"], accent="orange")})[0].startswith("coupon.accent: String should")

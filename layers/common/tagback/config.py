@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     HttpUrl,
+    PrivateAttr,
     StringConstraints,
     ValidationError,
     ValidationInfo,
@@ -109,6 +110,30 @@ class SecretNames(_Strict):
     meta_app_secret: SsmName
     meta_access_token: SsmName
     meta_verify_token: SsmName
+    coupon_signing_key: SsmName = Field(description="HMAC key that makes coupon codes checkable offline")
+
+
+HexColour = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+
+
+class CouponTemplate(_Strict):
+    """How the coupon image looks. Asset paths are relative to the config file's folder."""
+
+    background: HexColour = "#1F2937"
+    foreground: HexColour = "#FFFFFF"
+    accent: HexColour = "#F59E0B"
+    logo: Path | None = None
+    # Tried in order for each character, before the bundled DejaVu Sans: add a CJK font for CJK prize names.
+    fonts: list[Path] = Field(default_factory=list)
+
+    @field_validator("logo", "fonts")
+    @classmethod
+    def _inside_config_folder(cls, value: Path | list[Path] | None) -> Path | list[Path] | None:
+        # Assets ship beside the config (in the config layer), so they must live under its folder.
+        for path in value if isinstance(value, list) else [value]:
+            if path is not None and (path.is_absolute() or ".." in path.parts):
+                raise ValueError(f"{path}: must be a path relative to the config file's folder, without '..'")
+        return value
 
 
 class MetaApi(_Strict):
@@ -119,6 +144,8 @@ class MetaApi(_Strict):
 
 
 class ClientConfig(_Strict):
+    _source_dir: Path = PrivateAttr(default=Path("."))
+
     client_id: Slug
     venue_name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
     instagram_account_id: Annotated[str, StringConstraints(pattern=r"^\d{5,25}$")]
@@ -130,6 +157,7 @@ class ClientConfig(_Strict):
         default_factory=dict, description="per-language overrides of the default texts"
     )
     prizes: Annotated[list[Prize], Field(min_length=1)]
+    coupon: CouponTemplate = CouponTemplate()
     claim_policy: ClaimPolicy = ClaimPolicy()
     # The follow-up must land inside Meta's 24-hour messaging window opened by the story mention.
     followup_delay_minutes: Annotated[int, Field(ge=1, le=23 * 60)] = 60
@@ -185,6 +213,14 @@ class ClientConfig(_Strict):
                 )
         return messages
 
+    def asset(self, relative: Path) -> Path:
+        """An asset named in the config, resolved against the folder the config was loaded from."""
+        return self._source_dir / relative
+
+    def asset_paths(self) -> list[Path]:
+        named = [self.coupon.logo, *self.coupon.fonts]
+        return [self.asset(path) for path in named if path is not None]
+
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -204,13 +240,18 @@ def _describe(error: Any) -> str:
     return f"{location or '(top level)'}: {message}"
 
 
-def parse_client_config(data: object, source: str) -> ClientConfig:
+def parse_client_config(data: object, source: str, source_dir: Path = Path(".")) -> ClientConfig:
     if not isinstance(data, dict):
         raise ConfigError(source, ["(top level): must be a mapping of settings"])
     try:
-        return ClientConfig.model_validate(data)
+        config = ClientConfig.model_validate(data)
     except ValidationError as error:
         raise ConfigError(source, [_describe(e) for e in error.errors()]) from None
+    config._source_dir = source_dir
+    missing = [f"coupon: asset {path} does not exist" for path in config.asset_paths() if not path.is_file()]
+    if missing:
+        raise ConfigError(source, missing)
+    return config
 
 
 def load_client_config(path: Path) -> ClientConfig:
@@ -221,7 +262,7 @@ def load_client_config(path: Path) -> ClientConfig:
         raise ConfigError(str(path), [f"(file): cannot be read: {error.strerror}"]) from None
     except yaml.YAMLError as error:
         raise ConfigError(str(path), [f"(file): not valid YAML: {error}"]) from None
-    return parse_client_config(data, str(path))
+    return parse_client_config(data, str(path), path.parent)
 
 
 def load_client_configs(paths: Iterable[Path]) -> list[ClientConfig]:

@@ -6,14 +6,17 @@ match on it), `expires_at` (epoch seconds) is the TTL attribute on everything th
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from enum import Enum
 from functools import cached_property
 from typing import Any, Final
 
+from tagback.awards import Award, AwardKey, AwardState, Coupon, Guest
 from tagback.meta.webhook import EventKind, InboundEvent
 
 PARTITION_KEY: Final = "PK"
@@ -22,6 +25,11 @@ TTL_ATTRIBUTE: Final = "expires_at"
 ITEM_TYPE: Final = "item_type"
 INBOUND_EVENT: Final = "inbound_event"
 QUARANTINED: Final = "quarantined"
+AWARD: Final = "award"
+COUPON: Final = "coupon"
+PRIZE_CAP: Final = "prize_cap"
+GUEST: Final = "guest"
+CLAIM: Final = "claim"
 
 
 def table_definition(table_name: str) -> dict[str, Any]:
@@ -52,8 +60,57 @@ def inbound_key(event: InboundEvent) -> dict[str, str]:
     return {PARTITION_KEY: guest_key(event.guest_id), SORT_KEY: f"IN#{event.mid}{suffix}"}
 
 
+def award_key(key: AwardKey) -> dict[str, str]:
+    return {PARTITION_KEY: guest_key(key.guest_id), SORT_KEY: f"AWARD#{key.period}"}
+
+
+def coupon_key(code: str) -> dict[str, str]:
+    return {PARTITION_KEY: f"COUPON#{code}", SORT_KEY: "COUPON"}
+
+
 def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
+
+
+def _plain(value: Any) -> Any:
+    """Domain values as stored: dates and times as ISO text, enums as their value."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, date):  # datetime is a date too
+        return value.isoformat()
+    return value
+
+
+_AWARD_DATES = {"local_date": date.fromisoformat, "valid_until": date.fromisoformat}
+_AWARD_TIMES = {"mentioned_at", "claimed_at", "followup_at"}
+
+
+def award_item(award: Award, expires_at: datetime) -> dict[str, Any]:
+    fields = {f.name: _plain(getattr(award, f.name)) for f in dataclasses.fields(award) if f.name != "key"}
+    return {
+        **award_key(award.key),
+        ITEM_TYPE: AWARD,
+        "guest_id": award.key.guest_id,
+        "period": award.key.period,
+        **{name: value for name, value in fields.items() if value is not None},
+        TTL_ATTRIBUTE: _epoch(expires_at),
+    }
+
+
+def award_from_item(item: dict[str, Any]) -> Award:
+    values: dict[str, Any] = {}
+    for field in dataclasses.fields(Award):
+        if field.name == "key" or field.name not in item:
+            continue
+        raw = item[field.name]
+        if field.name in _AWARD_DATES:
+            raw = _AWARD_DATES[field.name](raw)
+        elif field.name in _AWARD_TIMES:
+            raw = datetime.fromisoformat(raw)
+        elif field.name == "state":
+            raw = AwardState(raw)
+        values[field.name] = raw
+    return Award(key=AwardKey(item["guest_id"], item["period"]), **values)
 
 
 def inbound_event_item(event: InboundEvent, received_at: datetime, expires_at: datetime) -> dict[str, Any]:
@@ -166,3 +223,160 @@ class DynamoRepository:
             if "LastEvaluatedKey" not in page:
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # -- awards ----------------------------------------------------------------------------------------------
+    def _get(self, key: dict[str, str]) -> dict[str, Any] | None:
+        item = self.client.get_item(TableName=self.table_name, Key=to_dynamo(key), ConsistentRead=True).get("Item")
+        return from_dynamo(item) if item else None
+
+    def get_award(self, key: AwardKey) -> Award | None:
+        item = self._get(award_key(key))
+        return award_from_item(item) if item else None
+
+    def claim_award(
+        self, award: Award, expires_at: datetime, cooldown_since: datetime | None = None
+    ) -> tuple[Award, bool]:
+        """Create the award unless one exists for its period (or, with a cooldown, since `cooldown_since`).
+        Returns the award that holds the claim and whether this call created it."""
+        item = to_dynamo(award_item(award, expires_at))
+        if cooldown_since is None:
+            if self._put_new(award_item(award, expires_at)):
+                return award, True
+            existing = self.get_award(award.key)
+            assert existing is not None  # award items are never deleted while their claim matters
+            return existing, False
+        claim_key = {PARTITION_KEY: guest_key(award.key.guest_id), SORT_KEY: "CLAIM"}
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self.table_name,
+                            "Key": to_dynamo(claim_key),
+                            "UpdateExpression": "SET #t = :type, last_claimed_at = :at, last_period = :period, #ttl = :ttl",
+                            "ConditionExpression": "attribute_not_exists(last_claimed_at) OR last_claimed_at <= :since",
+                            "ExpressionAttributeNames": {"#t": ITEM_TYPE, "#ttl": TTL_ATTRIBUTE},
+                            "ExpressionAttributeValues": to_dynamo(
+                                {
+                                    ":type": CLAIM,
+                                    ":at": _plain(award.mentioned_at),
+                                    ":period": award.key.period,
+                                    ":since": _plain(cooldown_since),
+                                    ":ttl": _epoch(expires_at),
+                                }
+                            ),
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": item,
+                            "ConditionExpression": "attribute_not_exists(#pk)",
+                            "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
+                        }
+                    },
+                ]
+            )
+            return award, True
+        except self.client.exceptions.TransactionCanceledException:
+            claim = self._get(claim_key)
+            holder = AwardKey(award.key.guest_id, claim["last_period"]) if claim else award.key
+            existing = self.get_award(holder)
+            assert existing is not None
+            return existing, False
+
+    def update_award(self, key: AwardKey, *, only_if_no_prize: bool = False, **changes: Any) -> bool:
+        """Set (or, for None, remove) award attributes; False when `only_if_no_prize` and a prize is recorded."""
+        names = {f"#a{i}": name for i, name in enumerate(changes)}
+        values = {f":v{i}": _plain(v) for i, v in enumerate(changes.values()) if v is not None}
+        sets = [f"#a{i} = :v{i}" for i, v in enumerate(changes.values()) if v is not None]
+        removes = [f"#a{i}" for i, v in enumerate(changes.values()) if v is None]
+        expression = " ".join(
+            part
+            for part in (f"SET {', '.join(sets)}" if sets else "", f"REMOVE {', '.join(removes)}" if removes else "")
+            if part
+        )
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": to_dynamo(award_key(key)),
+            "UpdateExpression": expression,
+            "ExpressionAttributeNames": names,
+        }
+        if values:
+            kwargs["ExpressionAttributeValues"] = to_dynamo(values)
+        if only_if_no_prize:
+            kwargs["ConditionExpression"] = "attribute_not_exists(prize_id)"
+        try:
+            self.client.update_item(**kwargs)
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def reserve_prize(self, prize_id: str, local_date: date, cap: int, expires_at: datetime) -> bool:
+        """Take one unit of the prize's cap for the day; False when the cap is reached."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=to_dynamo({PARTITION_KEY: f"PRIZE#{prize_id}", SORT_KEY: f"DAY#{local_date.isoformat()}"}),
+                UpdateExpression="SET #t = :type, #ttl = :ttl ADD given :one",
+                ConditionExpression="attribute_not_exists(given) OR given < :cap",
+                ExpressionAttributeNames={"#t": ITEM_TYPE, "#ttl": TTL_ATTRIBUTE},
+                ExpressionAttributeValues=to_dynamo(
+                    {":type": PRIZE_CAP, ":ttl": _epoch(expires_at), ":one": 1, ":cap": cap}
+                ),
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def add_coupon(self, coupon: Coupon, expires_at: datetime) -> bool:
+        """Store a new coupon; False if the code is taken (the caller mints another)."""
+        return self._put_new(
+            {
+                **coupon_key(coupon.code),
+                ITEM_TYPE: COUPON,
+                "code": coupon.code,
+                "guest_id": coupon.award.guest_id,
+                "period": coupon.award.period,
+                "prize_id": coupon.prize_id,
+                "prize_name": coupon.prize_name,
+                "issued_at": _plain(coupon.issued_at),
+                "valid_until": _plain(coupon.valid_until),
+                TTL_ATTRIBUTE: _epoch(expires_at),
+            }
+        )
+
+    def get_coupon(self, code: str) -> dict[str, Any] | None:
+        return self._get(coupon_key(code))
+
+    # -- guests ----------------------------------------------------------------------------------------------
+    def get_guest(self, guest_id: str) -> Guest | None:
+        item = self._get({PARTITION_KEY: guest_key(guest_id), SORT_KEY: "PROFILE"})
+        return Guest(guest_id, item.get("display_name")) if item else None
+
+    def save_guest(self, guest: Guest, expires_at: datetime) -> None:
+        item: dict[str, Any] = {
+            PARTITION_KEY: guest_key(guest.guest_id),
+            SORT_KEY: "PROFILE",
+            ITEM_TYPE: GUEST,
+            TTL_ATTRIBUTE: _epoch(expires_at),
+        }
+        if guest.display_name is not None:
+            item["display_name"] = guest.display_name
+        self.client.put_item(TableName=self.table_name, Item=to_dynamo(item))
+
+    # -- replies to inbound events ---------------------------------------------------------------------------
+    def replied(self, event: InboundEvent) -> bool:
+        """Whether our reply to this inbound event was sent (or ended in a recorded permanent failure)."""
+        item = self._get(inbound_key(event))
+        return bool(item and ("reply_mid" in item or "reply_error" in item))
+
+    def record_reply(self, event: InboundEvent, *, reply_mid: str | None = None, error: str | None = None) -> None:
+        outcome = {"reply_mid": reply_mid} if reply_mid is not None else {"reply_error": error or "unknown"}
+        ((name, value),) = outcome.items()
+        self.client.update_item(
+            TableName=self.table_name,
+            Key=to_dynamo(inbound_key(event)),
+            UpdateExpression=f"SET {name} = :value",
+            ExpressionAttributeValues=to_dynamo({":value": value}),
+        )

@@ -1,0 +1,69 @@
+"""Follow-ups: one EventBridge Scheduler one-shot schedule per award, deleted after it fires."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any, Protocol
+
+from tagback.awards import AwardKey
+
+_NAME_LIMIT = 64
+
+
+class FollowUpScheduler(Protocol):
+    def schedule_followup(self, key: AwardKey, due: datetime) -> None:
+        """Create the follow-up for `key` at `due`; creating it again is a no-op."""
+        ...
+
+
+def schedule_name(key: AwardKey) -> str:
+    """Deterministic per award, so a redelivered record cannot schedule a second follow-up."""
+    name = f"followup-{key.award_id}"
+    if len(name) <= _NAME_LIMIT:
+        return name
+    return f"followup-{hashlib.sha256(key.award_id.encode()).hexdigest()[: _NAME_LIMIT - 9]}"
+
+
+def followup_input(key: AwardKey) -> str:
+    return json.dumps({"guest_id": key.guest_id, "period": key.period})
+
+
+class EventBridgeFollowUps:
+    def __init__(self, *, group: str, target_arn: str, role_arn: str, dead_letter_arn: str, client: Any = None):
+        self.group = group
+        self.target_arn = target_arn
+        self.role_arn = role_arn
+        self.dead_letter_arn = dead_letter_arn
+        self._given_client = client
+
+    @cached_property
+    def client(self) -> Any:
+        if self._given_client is not None:
+            return self._given_client
+        import boto3  # noqa: PLC0415 - created on first use, never at import
+
+        return boto3.client("scheduler")
+
+    def schedule_followup(self, key: AwardKey, due: datetime) -> None:
+        try:
+            self.client.create_schedule(
+                Name=schedule_name(key),
+                GroupName=self.group,
+                ScheduleExpression=f"at({due.astimezone(UTC):%Y-%m-%dT%H:%M:%S})",
+                ScheduleExpressionTimezone="UTC",
+                FlexibleTimeWindow={"Mode": "OFF"},
+                ActionAfterCompletion="DELETE",
+                Target={
+                    "Arn": self.target_arn,
+                    "RoleArn": self.role_arn,
+                    "Input": followup_input(key),
+                    "DeadLetterConfig": {"Arn": self.dead_letter_arn},
+                    # Inside Meta's 24-hour window: retry for an hour at most, then the dead-letter queue.
+                    "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600},
+                },
+            )
+        except self.client.exceptions.ConflictException:
+            pass  # already scheduled by an earlier delivery of the same record

@@ -1,0 +1,142 @@
+"""The Graph API client over real HTTP, against the fake Graph API server on loopback."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from sandbox.fake_graph import FakeGraphApi
+from tagback.meta.graph import ErrorKind, GraphClient, GraphError, QuickReply, UrlButton, classify
+
+TOKEN = "test-access-token"
+ACCOUNT = "17841400000000001"
+
+
+@pytest.fixture
+def fake() -> Iterator[tuple[FakeGraphApi, str]]:
+    api = FakeGraphApi(TOKEN)
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, api, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield api, f"http://127.0.0.1:{server.port}"
+    server.shutdown()
+
+
+def client(url: str, sleeps: list[float] | None = None, **kwargs: Any) -> GraphClient:
+    options: dict[str, Any] = {"access_token": TOKEN, "account_id": ACCOUNT, "login": "instagram",
+                               "api_version": "v25.0", "base_url": url, "jitter": lambda: 1.0}
+    options["sleep"] = (sleeps.append if sleeps is not None else lambda _: None)
+    return GraphClient(**(options | kwargs))
+
+
+def test_instagram_login_sends_as_the_account_with_a_bearer_token(fake: tuple[FakeGraphApi, str]) -> None:
+    api, url = fake
+    mid = client(url).send_text("g1", "olá", [QuickReply("Yes", "REVIEW_YES:a"), QuickReply("", "", "user_email")])
+    (sent,) = api.sent_messages()
+    assert mid.startswith("m_sandbox_")
+    assert sent["path"] == f"/v25.0/{ACCOUNT}/messages" and sent["query"] == {}  # no token in the URL
+    assert sent["json"] == {
+        "recipient": {"id": "g1"},
+        "message": {"text": "olá", "quick_replies": [
+            {"content_type": "text", "title": "Yes", "payload": "REVIEW_YES:a"}, {"content_type": "user_email"}]},
+    }
+
+
+def test_facebook_login_sends_as_me(fake: tuple[FakeGraphApi, str]) -> None:
+    api, url = fake
+    client(url, login="facebook").send_buttons("g1", "Pick one", [UrlButton("Google", "https://g.example/r")])
+    (sent,) = api.sent_messages()
+    assert sent["path"] == "/v25.0/me/messages"
+    assert sent["json"]["message"]["attachment"]["payload"]["buttons"] == [
+        {"type": "web_url", "url": "https://g.example/r", "title": "Google"}]
+
+
+def test_throttled_twice_then_sent_once_with_growing_backoff(fake: tuple[FakeGraphApi, str]) -> None:
+    api, url = fake
+    api.fail_next("send", "throttle", "rate_limit")
+    sleeps: list[float] = []
+    client(url, sleeps).send_text("g1", "hi")
+    assert [r["status"] for r in api.requests] == [400, 400, 200]
+    assert len(api.sent_messages()) == 1
+    assert sleeps == [0.5, 1.0]  # jitter pinned at its top: 0.5 s, then 1 s
+
+
+def test_temporary_errors_are_retried_a_bounded_number_of_times(fake: tuple[FakeGraphApi, str]) -> None:
+    api, url = fake
+    api.fail_next("send", *["5xx"] * 10)
+    with pytest.raises(GraphError) as raised:
+        client(url, max_attempts=4).send_text("g1", "hi")
+    assert raised.value.kind is ErrorKind.TEMPORARY and raised.value.status == 500
+    assert len(api.requests) == 4
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind"),
+    [("outside_window", ErrorKind.OUTSIDE_WINDOW), ("user_unavailable", ErrorKind.USER_UNAVAILABLE),
+     ("token", ErrorKind.AUTH), ("permission", ErrorKind.AUTH)],
+)
+def test_permanent_errors_are_not_retried(fake: tuple[FakeGraphApi, str], fault: str, kind: ErrorKind) -> None:
+    api, url = fake
+    api.fail_next("send", fault)
+    with pytest.raises(GraphError) as raised:
+        client(url).send_text("g1", "hi")
+    assert raised.value.kind is kind and not raised.value.retryable
+    assert len(api.requests) == 1
+    assert TOKEN not in str(raised.value)
+
+
+def test_a_timeout_is_temporary(fake: tuple[FakeGraphApi, str]) -> None:
+    api, url = fake
+    api.fail_next("send", "timeout")
+    with pytest.raises(GraphError) as raised:
+        client(url, timeout=(1.0, 0.2), max_attempts=1).send_text("g1", "hi")
+    assert raised.value.kind is ErrorKind.TEMPORARY and "Timeout" in str(raised.value)
+
+
+def test_a_wrong_token_is_an_auth_error(fake: tuple[FakeGraphApi, str]) -> None:
+    _, url = fake
+    with pytest.raises(GraphError) as raised:
+        client(url, access_token="wrong").profile("123")
+    assert raised.value.kind is ErrorKind.AUTH and raised.value.code == 190
+
+
+def test_profile_gives_the_display_name(fake: tuple[FakeGraphApi, str]) -> None:
+    api, url = fake
+    api.profiles["6170001"] = {"name": "Ana Sousa", "username": "ana.eats"}
+    profile = client(url).profile("6170001")
+    assert (profile.name, profile.username) == ("Ana Sousa", "ana.eats")
+    assert api.requests[-1]["query"] == {"fields": "name,username"}
+
+
+def test_an_image_meta_cannot_fetch_is_refused(fake: tuple[FakeGraphApi, str]) -> None:
+    _, url = fake
+    with pytest.raises(GraphError) as raised:
+        client(url).send_image("g1", f"{url}/not-an-image")
+    assert raised.value.kind is ErrorKind.REJECTED and raised.value.code == 100
+
+
+def test_limits_are_checked_before_sending() -> None:
+    graph = client("http://127.0.0.1:9")
+    with pytest.raises(ValueError, match="1000"):
+        graph.send_text("g1", "é" * 501)
+    with pytest.raises(ValueError, match="over 20"):
+        graph.send_text("g1", "x", [QuickReply("a title longer than twenty", "p")])
+    with pytest.raises(ValueError, match="13"):
+        graph.send_text("g1", "x", [QuickReply(str(i), str(i)) for i in range(14)])
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "subcode", "kind"),
+    [(400, 4, None, ErrorKind.THROTTLED), (400, 17, None, ErrorKind.THROTTLED), (400, 32, None, ErrorKind.THROTTLED),
+     (400, 613, None, ErrorKind.THROTTLED), (400, 80002, None, ErrorKind.THROTTLED),
+     (500, 2, None, ErrorKind.TEMPORARY), (400, 1200, None, ErrorKind.TEMPORARY), (502, None, None, ErrorKind.TEMPORARY),
+     (400, 10, 2018278, ErrorKind.OUTSIDE_WINDOW), (400, 10, 2534022, ErrorKind.OUTSIDE_WINDOW),
+     (400, 10, None, ErrorKind.REJECTED), (400, 551, 1545041, ErrorKind.USER_UNAVAILABLE),
+     (400, 190, None, ErrorKind.AUTH), (403, 200, None, ErrorKind.AUTH), (400, 100, None, ErrorKind.REJECTED)],
+)
+def test_error_classification_follows_metas_codes(status: int, code: int | None, subcode: int | None, kind: ErrorKind) -> None:
+    assert classify(status, code, subcode) is kind
