@@ -1,8 +1,9 @@
 """One venue's stack: `Tagback-<client-id>`.
 
-This part: the HTTP API in front of the webhook function, the single table, the common layer (domain code and
-its pinned dependencies, bundled without Docker), the client's config shipped as a small layer of its own, and
-read access to the client's secrets in SSM by name.
+The HTTP API in front of the webhook function; the single table whose stream feeds the prize function (with a
+dead-letter queue); the coupon bucket; the follow-up schedule group, the scheduler's role and the review_followup
+function; the common layer (domain code and its pinned dependencies, bundled without Docker); the client's config
+(and its assets) shipped as a small layer of its own; read access to the client's secrets in SSM by name; alarms.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import jsii
 from aws_cdk import (
     Acknowledgment,
+    ArnFormat,
     BundlingOptions,
     CfnOutput,
     DockerImage,
@@ -26,15 +28,21 @@ from aws_cdk import (
     Validations,
 )
 from aws_cdk import aws_apigateway as rest_api
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.api_routes import API_ROUTES
+from infra.event_sources import PRIZE_STREAM
 from tagback.config import ClientConfig
 from tagback.observability import METRICS_NAMESPACE
 from tagback.store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
@@ -101,8 +109,14 @@ def common_layer_code(source: Path = ROOT / "layers" / "common") -> lambda_.Code
 def client_config_code(config: ClientConfig, build_dir: Path) -> lambda_.Code:
     """The validated config as JSON, so the functions read exactly what was checked before deploy."""
     folder = build_dir / "client-config" / config.client_id
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists():
+        shutil.rmtree(folder)  # nothing stale from an earlier synth may ship
+    folder.mkdir(parents=True)
     (folder / Path(CLIENT_CONFIG_IN_LAYER).name).write_text(config.model_dump_json(indent=2), encoding="utf-8")
+    named = [config.coupon.logo, *config.coupon.fonts]
+    for relative in (path for path in named if path is not None):  # beside client.json, as beside the YAML
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(config.asset(relative), folder / relative)
     return lambda_.Code.from_asset(str(folder))
 
 
@@ -146,29 +160,177 @@ class TagbackStack(Stack):
         self.table.grant(self.webhook, "dynamodb:PutItem")
         self._read_secrets(self.webhook, [config.secrets.meta_app_secret, config.secrets.meta_verify_token])
 
+        self._conversation(config)
+
         self.api = self._http_api({"webhook": self.webhook})
-        CfnOutput(
-            self,
-            "WebhookUrl",
-            value=f"{self.api.api_endpoint}/webhook",
-            description="Callback URL for Meta's app dashboard (Webhooks → Instagram)",
-        )
+        CfnOutput(self, "WebhookUrl", value=f"{self.api.api_endpoint}/webhook",
+                  description="Callback URL for Meta's app dashboard (Webhooks → Instagram)")
         CfnOutput(self, "TableName", value=self.table.table_name)
 
-    def _function(self, name: str, *, timeout: Duration, memory_mb: int) -> lambda_.Function:
+    def _queue(self, name: str, purpose: str) -> sqs.Queue:
+        queue = sqs.Queue(
+            self,
+            name,
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        Validations.of(queue).acknowledge(
+            Acknowledgment(id="AwsSolutions-SQS3", reason=f"this queue is itself a dead-letter queue: {purpose}")
+        )
+        cloudwatch.Alarm(
+            self,
+            f"{name}NotEmpty",
+            metric=queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(5)),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            alarm_description=f"{purpose} holds messages: look at them and replay (see README)",
+        )
+        return queue
+
+    def _conversation(self, config: ClientConfig) -> None:
+        """The prize function on the stream, the coupon bucket, and the follow-up schedule → review_followup."""
+        self.coupon_bucket = s3.Bucket(
+            self,
+            "CouponBucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(400))],  # longest validity is 365 days
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        Validations.of(self.coupon_bucket).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-S1",
+                reason="Only the prize function writes coupon images; guests and Meta read them through "
+                "presigned URLs that expire in 15 minutes. No other access to log.",
+            )
+        )
+        self.prize_dead_letters = self._queue("PrizeDeadLetters", "stream records the prize function gave up on")
+        self.followup_dead_letters = self._queue("FollowUpDeadLetters", "follow-ups the scheduler could not deliver")
+        self.schedule_group = scheduler.CfnScheduleGroup(self, "FollowUpSchedules", name=f"tagback-{config.client_id}")
+
+        followup_name = f"tagback-{config.client_id}-review-followup"
+        # The ARN from the name, not from the function: the function's own environment names it.
+        followup_arn = self.format_arn(service="lambda", resource="function", resource_name=followup_name,
+                                       arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        self.scheduler_role = iam.Role(
+            self,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": self.account}}
+            ),
+            description="EventBridge Scheduler: invoke review_followup, and dead-letter what it cannot deliver",
+        )
+        self.followup_dead_letters.grant_send_messages(self.scheduler_role)
+        environment = {
+            "COUPON_BUCKET": self.coupon_bucket.bucket_name,
+            "SCHEDULE_GROUP": f"tagback-{config.client_id}",
+            "FOLLOWUP_FUNCTION_ARN": followup_arn,
+            "SCHEDULER_ROLE_ARN": self.scheduler_role.role_arn,
+            "FOLLOWUP_DLQ_ARN": self.followup_dead_letters.queue_arn,
+        }
+
+        self.prize = self._function("prize", timeout=Duration.minutes(2), memory_mb=1024, extra_env=environment)
+        self.table.grant(self.prize, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+        self._read_secrets(self.prize, [config.secrets.meta_access_token, config.secrets.coupon_signing_key])
+        # GetObject too: a presigned URL acts with the rights of whoever signed it.
+        self.prize.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:GetObject"], resources=[self.coupon_bucket.arn_for_objects("coupons/*")]
+            )
+        )
+        self.prize.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["scheduler:CreateSchedule"],
+                resources=[self.format_arn(service="scheduler", resource="schedule",
+                                           resource_name=f"tagback-{config.client_id}/*")],
+            )
+        )
+        self._acknowledge_scoped_wildcards(self.prize, [
+            (f"Resource::<{self.get_logical_id(self.coupon_bucket.node.default_child)}.Arn>/coupons/*",  # type: ignore[arg-type]
+             "one object per coupon code, under the coupons/ prefix"),
+            (f"Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/tagback-"
+             f"{config.client_id}/*", "one schedule per award, only in this client's schedule group"),
+            ("Resource::*", "dynamodb:ListStreams, added by the stream event source, has no resource scope"),
+        ])
+        self.prize.add_to_role_policy(
+            iam.PolicyStatement(actions=["iam:PassRole"], resources=[self.scheduler_role.role_arn])
+        )
+        self.prize.add_event_source(
+            event_sources.DynamoEventSource(
+                self.table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=PRIZE_STREAM.batch_size,
+                bisect_batch_on_error=True,
+                retry_attempts=PRIZE_STREAM.retry_attempts,
+                max_record_age=Duration.hours(PRIZE_STREAM.max_record_age_hours),
+                report_batch_item_failures=True,
+                on_failure=event_sources.SqsDlq(self.prize_dead_letters),
+                filters=[lambda_.FilterCriteria.filter(PRIZE_STREAM.filter_pattern)],
+            )
+        )
+
+        self.review_followup = self._function(
+            "review_followup", timeout=Duration.seconds(30), memory_mb=512, extra_env=environment,
+            function_name=followup_name,
+        )
+        self.table.grant(self.review_followup, "dynamodb:GetItem", "dynamodb:UpdateItem")
+        self._read_secrets(self.review_followup, [config.secrets.meta_access_token])
+        self.scheduler_role.add_to_policy(
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.review_followup.function_arn])
+        )
+
+        for service, failure in (("prize", "DmFailedAuth"), ("review_followup", "FollowupFailedAuth")):
+            cloudwatch.Alarm(
+                self,
+                f"{failure}Alarm",
+                metric=cloudwatch.Metric(
+                    namespace=METRICS_NAMESPACE,
+                    metric_name=failure,
+                    dimensions_map={"client_id": config.client_id, "service": service},
+                    statistic="Sum",
+                    period=Duration.minutes(5),
+                ),
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description="Meta refused our access token or permissions: renew the token in SSM",
+            )
+
+    def _acknowledge_scoped_wildcards(self, function: lambda_.Function, findings: list[tuple[str, str]]) -> None:
+        assert function.role is not None
+        for finding, reason in findings:
+            Validations.of(function.role).acknowledge(
+                Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason)
+            )
+
+    def _function(
+        self,
+        name: str,
+        *,
+        timeout: Duration,
+        memory_mb: int,
+        extra_env: dict[str, str] | None = None,
+        function_name: str | None = None,
+    ) -> lambda_.Function:
+        construct = name.title().replace("_", "")
         log_group = logs.LogGroup(
             self,
-            f"{name.title()}Logs",
+            f"{construct}Logs",
             retention=logs.RetentionDays.ONE_MONTH,
             removal_policy=RemovalPolicy.DESTROY,
         )
         # Its own role, allowed to write to its own log group only (instead of the AWS-managed
         # AWSLambdaBasicExecutionRole, which may write to any log group).
-        role = iam.Role(self, f"{name.title()}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        role = iam.Role(self, f"{construct}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
         log_group.grant_write(role)
         return lambda_.Function(
             self,
-            f"{name.title().replace('_', '')}Function",
+            f"{construct}Function",
+            function_name=function_name,
             role=role,
             runtime=RUNTIME,
             architecture=lambda_.Architecture.X86_64,  # the layer's wheels are manylinux x86_64
@@ -184,6 +346,7 @@ class TagbackStack(Stack):
                 "POWERTOOLS_SERVICE_NAME": name,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
+                **(extra_env or {}),
             },
         )
 

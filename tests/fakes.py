@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tagback.awards import Award, AwardKey, Coupon, Guest
-from tagback.meta.graph import ErrorKind, GraphError, Profile
+from tagback.meta.graph import ErrorKind, GraphError, Profile, QuickReply
 from tagback.meta.webhook import InboundEvent
 from tagback.store import inbound_event_item, inbound_key
 
@@ -114,8 +114,10 @@ class FakeMessenger:
             self.sent.append({"kind": kind, "to": recipient, "body": body, "mid": mid})
             return mid
 
-    def send_text(self, recipient: str, text: str) -> str:
-        return self._next("text", recipient, text)
+    def send_text(self, recipient: str, text: str, quick_replies: Sequence[QuickReply] = ()) -> str:
+        mid = self._next("text", recipient, text)
+        self.sent[-1]["quick_replies"] = ",".join(q.payload for q in quick_replies)
+        return mid
 
     def send_image(self, recipient: str, url: str) -> str:
         return self._next("image", recipient, url)

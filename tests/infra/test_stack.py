@@ -34,6 +34,28 @@ def only(template: Template, resource_type: str) -> tuple[str, dict[str, Any]]:
     return item
 
 
+def function(template: Template, service: str) -> tuple[str, dict[str, Any]]:
+    """The function whose POWERTOOLS_SERVICE_NAME is `service`."""
+    (item,) = [
+        (logical_id, resource)
+        for logical_id, resource in template.find_resources("AWS::Lambda::Function").items()
+        if resource["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == service
+    ]
+    return item
+
+
+def role_statements(template: Template, function_id: str) -> list[dict[str, Any]]:
+    role_ref = template.find_resources("AWS::Lambda::Function")[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    (policy,) = [
+        p for p in template.find_resources("AWS::IAM::Policy").values() if p["Properties"]["Roles"] == [{"Ref": role_ref}]
+    ]
+    return policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def actions_of(statements: list[dict[str, Any]]) -> list[str]:
+    return sorted(a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
+
+
 def test_table_streams_new_images_expires_items_and_recovers(template: Template) -> None:
     template.has_resource(
         "AWS::DynamoDB::Table",
@@ -64,7 +86,7 @@ def test_sandbox_table_matches_the_stack(template: Template) -> None:
 
 
 def test_every_route_reaches_the_webhook_function(template: Template) -> None:
-    function_id, _ = only(template, "AWS::Lambda::Function")
+    function_id, _ = function(template, "webhook")
     integrations = template.find_resources("AWS::ApiGatewayV2::Integration")
     routes = template.find_resources("AWS::ApiGatewayV2::Route")
     assert sorted(r["Properties"]["RouteKey"] for r in routes.values()) == sorted(
@@ -99,8 +121,8 @@ def test_stage_is_throttled_and_logged(template: Template) -> None:
 
 
 def test_webhook_function_environment_and_layers(template: Template) -> None:
-    _, function = only(template, "AWS::Lambda::Function")
-    properties = function["Properties"]
+    _, webhook = function(template, "webhook")
+    properties = webhook["Properties"]
     assert properties["Runtime"] == "python3.14"
     assert properties["Handler"] == "handler.lambda_handler"
     assert properties["Timeout"] <= 10
@@ -113,15 +135,9 @@ def test_webhook_function_environment_and_layers(template: Template) -> None:
     assert layer_ids == set(template.find_resources("AWS::Lambda::LayerVersion"))
 
 
-def _statements(template: Template) -> list[dict[str, Any]]:
-    _, policy = only(template, "AWS::IAM::Policy")
-    return policy["Properties"]["PolicyDocument"]["Statement"]
-
-
 def test_webhook_may_only_put_items_and_read_its_two_secrets(template: Template, demo_config: ClientConfig) -> None:
-    statements = _statements(template)
-    actions = sorted(a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
-    assert actions == ["dynamodb:PutItem", "logs:CreateLogStream", "logs:PutLogEvents", "ssm:GetParameter"]
+    statements = role_statements(template, function(template, "webhook")[0])
+    assert actions_of(statements) == ["dynamodb:PutItem", "logs:CreateLogStream", "logs:PutLogEvents", "ssm:GetParameter"]
     (ssm,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
     rendered = json.dumps(ssm["Resource"])
     assert demo_config.secrets.meta_app_secret.lstrip("/") in rendered
@@ -142,8 +158,11 @@ def test_template_holds_no_secret_values(template: Template) -> None:
 def test_config_layer_ships_the_validated_config(demo_config: ClientConfig, tmp_path: Path) -> None:
     app = App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path / "out"))
     build_app([demo_config], app=app, build_dir=tmp_path / "build")
-    shipped = (tmp_path / "build" / "client-config" / "demo" / "client.json").read_text(encoding="utf-8")
-    assert ClientConfig.model_validate_json(shipped) == demo_config
+    layer = tmp_path / "build" / "client-config" / "demo"
+    shipped = ClientConfig.model_validate_json((layer / "client.json").read_text(encoding="utf-8"))
+    assert shipped.model_dump() == demo_config.model_dump()
+    assert demo_config.coupon.logo is not None
+    assert (layer / demo_config.coupon.logo).read_bytes() == demo_config.asset(demo_config.coupon.logo).read_bytes()
 
 
 def test_layer_requirements_are_pinned_within_pyproject_bounds() -> None:
@@ -184,3 +203,84 @@ def test_a_bad_client_config_stops_the_synth(tmp_path: Path, capsys: pytest.Capt
     (tmp_path / "demo.yaml").write_text(text, encoding="utf-8")
     assert main(tmp_path) == 1
     assert "prizes: weights sum to 105, must be 100" in capsys.readouterr().err
+
+
+def test_prize_function_takes_only_inserted_inbound_events_with_partial_failures_and_a_dlq(template: Template) -> None:
+    prize_id, _ = function(template, "prize")
+    _, mapping = only(template, "AWS::Lambda::EventSourceMapping")
+    properties = mapping["Properties"]
+    table_id, _ = only(template, "AWS::DynamoDB::Table")
+    assert properties["FunctionName"] == {"Ref": prize_id}
+    assert properties["EventSourceArn"] == {"Fn::GetAtt": [table_id, "StreamArn"]}
+    assert json.loads(properties["FilterCriteria"]["Filters"][0]["Pattern"]) == {
+        "eventName": ["INSERT"], "dynamodb": {"NewImage": {"item_type": {"S": ["inbound_event"]}}}}
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert properties["MaximumRetryAttempts"] == 3
+    dlq_id = properties["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+    assert template.find_resources("AWS::SQS::Queue")[dlq_id]["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def test_prize_function_permissions_are_exactly_what_it_does(template: Template, demo_config: ClientConfig) -> None:
+    statements = role_statements(template, function(template, "prize")[0])
+    assert actions_of(statements) == sorted([
+        "logs:CreateLogStream", "logs:PutLogEvents",
+        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+        "ssm:GetParameter", "s3:PutObject", "s3:GetObject", "scheduler:CreateSchedule", "iam:PassRole",
+        "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",  # on-failure destination
+        "dynamodb:ListStreams", "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+    ])
+    (schedules,) = [s for s in statements if s["Action"] == "scheduler:CreateSchedule"]
+    assert json.dumps(schedules["Resource"]).endswith(':schedule/tagback-demo/*"]]}')
+    (secrets,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
+    rendered = json.dumps(secrets["Resource"])
+    assert "meta-access-token" in rendered and "coupon-signing-key" in rendered and "app-secret" not in rendered
+
+
+def test_prize_environment_names_the_follow_up_target(template: Template) -> None:
+    _, prize = function(template, "prize")
+    followup_id, followup = function(template, "review_followup")
+    environment = prize["Properties"]["Environment"]["Variables"]
+    assert environment["SCHEDULE_GROUP"] == "tagback-demo"
+    assert followup["Properties"]["FunctionName"] == "tagback-demo-review-followup"
+    assert "function:tagback-demo-review-followup" in json.dumps(environment["FOLLOWUP_FUNCTION_ARN"])
+    bucket_id, _ = only(template, "AWS::S3::Bucket")
+    assert environment["COUPON_BUCKET"] == {"Ref": bucket_id}
+    template.has_resource_properties("AWS::Scheduler::ScheduleGroup", {"Name": "tagback-demo"})
+    followup_actions = actions_of(role_statements(template, followup_id))
+    assert "s3:PutObject" not in followup_actions and "scheduler:CreateSchedule" not in followup_actions
+
+
+def test_scheduler_role_may_invoke_the_follow_up_only(template: Template) -> None:
+    followup_id, _ = function(template, "review_followup")
+    roles = template.find_resources("AWS::IAM::Role", {"Properties": {"AssumeRolePolicyDocument": {"Statement": [
+        Match.object_like({"Principal": {"Service": "scheduler.amazonaws.com"}})]}}})
+    (role_id,) = roles
+    (policy,) = [p for p in template.find_resources("AWS::IAM::Policy").values()
+                 if p["Properties"]["Roles"] == [{"Ref": role_id}]]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    (invoke,) = [s for s in statements if s["Action"] == "lambda:InvokeFunction"]
+    assert invoke["Resource"] == {"Fn::GetAtt": [followup_id, "Arn"]}
+    assert actions_of(statements) == ["lambda:InvokeFunction", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
+                                      "sqs:SendMessage"]
+
+
+def test_coupon_bucket_is_private_encrypted_and_tls_only(template: Template) -> None:
+    template.has_resource_properties("AWS::S3::Bucket", {
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                           "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+        "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+    })
+    template.has_resource_properties("AWS::S3::BucketPolicy", {"PolicyDocument": {"Statement": [
+        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]}})
+
+
+def test_token_failures_and_dead_letters_raise_alarms(template: Template) -> None:
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "MetricName": "DmFailedAuth", "Namespace": "Tagback",
+        "Dimensions": Match.array_with([{"Name": "client_id", "Value": "demo"}, {"Name": "service", "Value": "prize"}]),
+    })
+    queue_alarms = template.find_resources("AWS::CloudWatch::Alarm", {"Properties": {
+        "MetricName": "ApproximateNumberOfMessagesVisible"}})
+    assert len(queue_alarms) == 2  # one per dead-letter queue

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tagback.awards import AwardKey, AwardState
+from tagback.awards import AwardKey, AwardState, FollowUpState
 from tagback.clock import ManualClock
 from tagback.config import ClientConfig, parse_client_config
 from tagback.conversation import DeliveryPending, Engine, Outcome
@@ -18,7 +18,7 @@ from tagback.meta.graph import ErrorKind
 from tagback.meta.webhook import EventKind, InboundEvent
 from tagback.prizes import code_is_genuine
 from tests.conftest import DEMO_CONFIG
-from tests.fakes import FakeFollowUps, FakeImages, FakeMessenger, InMemoryStore
+from tests.fakes import FakeFollowUps, FakeImages, FakeMessenger, InMemoryStore, Secrets
 
 KEY = "coupon-signing-key"
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -38,8 +38,9 @@ class World:
         self.store, self.messenger = InMemoryStore(), FakeMessenger()
         self.images, self.followups = FakeImages(), FakeFollowUps()
         self.clock = ManualClock(NOON + timedelta(seconds=2))
+        secrets = Secrets({config.secrets.coupon_signing_key: KEY})
         self.engine = Engine(config, self.store, self.messenger, self.images, self.followups, self.clock,
-                             random.Random(seed), KEY)
+                             random.Random(seed), secrets)
 
     def texts(self, guest: str = "g1") -> list[str]:
         return [m["body"] for m in self.messenger.sent if m["kind"] == "text" and m["to"] == guest]
@@ -175,3 +176,27 @@ def test_other_kinds_wait_for_the_conversation(world: World) -> None:
     text = InboundEvent(EventKind.TEXT, "m9", "g1", "17841400000000001", NOON, text="hi")
     assert world.engine.handle(text) is Outcome.NOT_HANDLED
     assert world.messenger.sent == []
+
+
+def test_the_follow_up_asks_every_messaged_guest_once(world: World) -> None:
+    world.engine.handle(mention("m1"))
+    key = AwardKey("g1", "2026-11-20")
+    world.clock.advance(timedelta(minutes=60))
+    assert world.engine.follow_up(key) is FollowUpState.SENT
+    assert world.engine.follow_up(key) is FollowUpState.SENT  # a second trigger sends nothing
+    question = [m for m in world.messenger.sent if "Google review" in m["body"]]
+    assert len(question) == 1
+    assert question[0]["quick_replies"] == f"REVIEW_YES:{key.award_id},REVIEW_NO:{key.award_id}"
+    award = world.store.get_award(key)
+    assert award is not None and award.followup_mid == question[0]["mid"]
+
+
+def test_the_follow_up_respects_metas_window_and_failed_dms(world: World) -> None:
+    world.engine.handle(mention("m1"))
+    world.clock.advance(timedelta(hours=24))
+    assert world.engine.follow_up(AwardKey("g1", "2026-11-20")) is FollowUpState.SKIPPED_WINDOW
+    world.messenger.failures = [ErrorKind.USER_UNAVAILABLE]
+    world.engine.handle(mention("m2", guest="g2"))
+    assert world.engine.follow_up(AwardKey("g2", "2026-11-20")) is FollowUpState.SKIPPED_NOT_MESSAGED
+    assert world.engine.follow_up(AwardKey("nobody", "2026-11-20")) is None
+    assert not [m for m in world.messenger.sent if "Google review" in m["body"]]

@@ -16,6 +16,14 @@ class AwardState(StrEnum):
     DM_FAILED_AUTH = "dm_failed_auth"  # terminal: our token or permissions are wrong (alarmed)
 
 
+class FollowUpState(StrEnum):
+    SENT = "followup_sent"
+    SKIPPED_WINDOW = "followup_skipped_window"  # Meta's 24-hour window had closed
+    SKIPPED_NOT_MESSAGED = "followup_skipped_not_messaged"  # the prize DM never reached the guest
+    FAILED_PERMANENT = "followup_failed_permanent"
+    FAILED_AUTH = "followup_failed_auth"
+
+
 TERMINAL_STATES = frozenset(AwardState) - {AwardState.CLAIMED}
 GUEST_WAS_MESSAGED = frozenset({AwardState.DM_SENT, AwardState.NO_PRIZE_LEFT})
 
@@ -48,6 +56,8 @@ class Award:
     image_error: str | None = None
     dm_error: str | None = None
     followup_at: datetime | None = None
+    followup_state: FollowUpState | None = None
+    followup_mid: str | None = None
 
 
 @dataclass(frozen=True)

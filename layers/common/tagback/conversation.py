@@ -9,23 +9,26 @@ the next, so a redelivered record resumes where the last one stopped and never s
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from tagback.awards import GUEST_WAS_MESSAGED, Award, AwardKey, AwardState, Coupon, Guest
+from tagback.awards import GUEST_WAS_MESSAGED, Award, AwardKey, AwardState, Coupon, FollowUpState, Guest
 from tagback.clock import Clock
 from tagback.config import ClientConfig, Prize
 from tagback.coupons import CouponFace, render_coupon
 from tagback.messages import format_date, render
-from tagback.meta.graph import ErrorKind, GraphError, Profile
+from tagback.meta.graph import ErrorKind, GraphError, Profile, QuickReply
 from tagback.meta.webhook import EventKind, InboundEvent
 from tagback.observability import logger
 from tagback.prizes import RandomSource, draw_within_caps, new_coupon_code
 from tagback.scheduling import FollowUpScheduler
+from tagback.secrets import SecretReader
 
 _CODE_ATTEMPTS = 5
+MESSAGING_WINDOW = timedelta(hours=24)  # opened by the guest's story mention (Meta's rule)
 
 
 class ConversationStore(Protocol):
@@ -43,7 +46,7 @@ class ConversationStore(Protocol):
 
 
 class Messenger(Protocol):
-    def send_text(self, recipient: str, text: str) -> str: ...
+    def send_text(self, recipient: str, text: str, quick_replies: Sequence[QuickReply] = ()) -> str: ...
     def send_image(self, recipient: str, url: str) -> str: ...
     def profile(self, guest_id: str) -> Profile: ...
 
@@ -78,7 +81,7 @@ class Engine:
     followups: FollowUpScheduler
     clock: Clock
     rng: RandomSource
-    signing_key: str
+    secret: SecretReader  # read when needed, so a function that never issues coupons never reads the key
 
     def handle(self, event: InboundEvent) -> Outcome:
         if event.kind is EventKind.STORY_MENTION:
@@ -152,7 +155,7 @@ class Engine:
         valid_until = award.local_date + timedelta(days=prize.valid_days)
         for _ in range(_CODE_ATTEMPTS):
             coupon = Coupon(
-                code=new_coupon_code(self.rng, self.signing_key),
+                code=new_coupon_code(self.rng, self.secret(self.config.secrets.coupon_signing_key)),
                 award=award.key,
                 prize_id=prize.id,
                 prize_name=prize.name,
@@ -222,6 +225,39 @@ class Engine:
             return Outcome.REPEAT_REPLY_FAILED
         self.store.record_reply(event, reply_mid=mid)
         return Outcome.REPEAT_REPLIED
+
+    # -- the review follow-up --------------------------------------------------------------------------------
+    def follow_up(self, key: AwardKey) -> FollowUpState | None:
+        """Ask for a review, once per award, the same way for every guest who got a DM (no gating, no reward).
+        Returns the follow-up's state, or None when there is no such award."""
+        award = self.store.get_award(key)
+        if award is None:
+            logger.error("follow-up for an unknown award", extra={"award": key.award_id})
+            return None
+        if award.followup_state is not None:
+            return award.followup_state  # already asked (or skipped): a second trigger is a no-op
+        if award.state not in GUEST_WAS_MESSAGED:
+            return self._followup_done(award, FollowUpState.SKIPPED_NOT_MESSAGED)
+        if self.clock.now() >= award.mentioned_at + MESSAGING_WINDOW:
+            return self._followup_done(award, FollowUpState.SKIPPED_WINDOW)
+        language = self.config.default_language
+        answers = [
+            QuickReply(render(self.config, "answer_yes", language), f"REVIEW_YES:{key.award_id}"),
+            QuickReply(render(self.config, "answer_no", language), f"REVIEW_NO:{key.award_id}"),
+        ]
+        question = render(self.config, "review_question", language, venue=self.config.venue_name)
+        try:
+            mid = self.messenger.send_text(key.guest_id, question, answers)
+        except GraphError as error:
+            if error.retryable:
+                raise DeliveryPending(str(error)) from error
+            failed = FollowUpState.FAILED_AUTH if error.kind is ErrorKind.AUTH else FollowUpState.FAILED_PERMANENT
+            return self._followup_done(award, failed)
+        return self._followup_done(award, FollowUpState.SENT, mid)
+
+    def _followup_done(self, award: Award, state: FollowUpState, mid: str | None = None) -> FollowUpState:
+        self._update(award, followup_state=state, followup_mid=mid)
+        return state
 
     def _remember_name(self, guest_id: str) -> None:
         """The guest's display name (never the @handle) for the owner's sheet, fetched once."""

@@ -21,6 +21,8 @@ DEFAULT_TEXTS: Final[dict[str, str]] = {
     "repeat_mention": "Thanks for sharing {venue} again! It's one prize per day, see you tomorrow.",
     "all_prizes_given": "Thanks for sharing {venue}! All of today's prizes have been given, come back tomorrow.",
     "review_question": "How was your visit to {venue}? Would you leave us a Google review?",
+    "answer_yes": "Yes",
+    "answer_no": "No",
     "review_thanks": "Thank you! Here is the link to write your review:",
     "review_declined": "No problem, thanks for visiting {venue}!",
     "coupon_valid_until": "Valid until {valid_until}",

@@ -1,10 +1,11 @@
-"""The environment every function is deployed with, validated once at cold start."""
+"""The environment each function is deployed with, validated once at cold start."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -16,9 +17,23 @@ class FunctionSettings(BaseModel):
     client_config: Path = Field(validation_alias="TAGBACK_CLIENT_CONFIG")
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> FunctionSettings:
+    def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Self:
         try:
             return cls.model_validate(dict(environ))
         except ValidationError as error:
             problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
             raise RuntimeError(f"function environment is incomplete: {problems}") from None
+
+
+class MessagingSettings(FunctionSettings):
+    """Functions that message guests: where Meta is (overridable for the sandbox)."""
+
+    graph_url: str | None = Field(default=None, validation_alias="TAGBACK_GRAPH_URL")
+
+
+class PrizeSettings(MessagingSettings):
+    coupon_bucket: str = Field(validation_alias="COUPON_BUCKET", min_length=3)
+    schedule_group: str = Field(validation_alias="SCHEDULE_GROUP", min_length=1)
+    followup_function_arn: str = Field(validation_alias="FOLLOWUP_FUNCTION_ARN", pattern=r"^arn:")
+    scheduler_role_arn: str = Field(validation_alias="SCHEDULER_ROLE_ARN", pattern=r"^arn:")
+    followup_dead_letter_arn: str = Field(validation_alias="FOLLOWUP_DLQ_ARN", pattern=r"^arn:")

@@ -16,7 +16,7 @@ from enum import Enum
 from functools import cached_property
 from typing import Any, Final
 
-from tagback.awards import Award, AwardKey, AwardState, Coupon, Guest
+from tagback.awards import Award, AwardKey, AwardState, Coupon, FollowUpState, Guest
 from tagback.meta.webhook import EventKind, InboundEvent
 
 PARTITION_KEY: Final = "PK"
@@ -109,6 +109,8 @@ def award_from_item(item: dict[str, Any]) -> Award:
             raw = datetime.fromisoformat(raw)
         elif field.name == "state":
             raw = AwardState(raw)
+        elif field.name == "followup_state":
+            raw = FollowUpState(raw)
         values[field.name] = raw
     return Award(key=AwardKey(item["guest_id"], item["period"]), **values)
 
@@ -128,6 +130,22 @@ def inbound_event_item(event: InboundEvent, received_at: datetime, expires_at: d
     optional = {"text": event.text, "payload": event.payload, "story_url": event.story_url}
     item.update({name: value for name, value in optional.items() if value is not None})
     return item
+
+
+def inbound_event_from_item(item: dict[str, Any]) -> InboundEvent:
+    """The inbound event back from its item (as a stream record's NewImage carries it)."""
+    if item.get(ITEM_TYPE) != INBOUND_EVENT:
+        raise ValueError(f"not an inbound event item: {item.get(ITEM_TYPE)!r}")
+    return InboundEvent(
+        kind=EventKind(item["kind"]),
+        mid=str(item["mid"]),
+        guest_id=str(item["guest_id"]),
+        account_id=str(item["account_id"]),
+        sent_at=datetime.fromisoformat(item["sent_at"]),
+        text=item.get("text"),
+        payload=item.get("payload"),
+        story_url=item.get("story_url"),
+    )
 
 
 def _to_attribute(value: Any) -> dict[str, Any]:

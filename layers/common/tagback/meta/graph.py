@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 import requests
 
+from tagback.config import ClientConfig
+
 HOSTS = {"instagram": "https://graph.instagram.com", "facebook": "https://graph.facebook.com"}
 TEXT_LIMIT_BYTES = 1000
 BUTTON_TEXT_LIMIT = 640
@@ -103,6 +105,16 @@ class GraphClient:
         self._sleep = sleep
         self._jitter = jitter
         self._session = requests.Session()  # keeps connections alive across sends
+
+    @classmethod
+    def for_client(cls, config: ClientConfig, access_token: str, base_url: str | None = None) -> GraphClient:
+        return cls(
+            access_token=access_token,
+            account_id=config.instagram_account_id,
+            login=config.meta.login,
+            api_version=config.meta.api_version,
+            base_url=base_url,
+        )
 
     # -- sending ---------------------------------------------------------------------------------------------
     def send_text(self, recipient: str, text: str, quick_replies: Sequence[QuickReply] = ()) -> str:

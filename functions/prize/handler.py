@@ -1,0 +1,40 @@
+"""prize Lambda: the conversation engine on the table's stream (INSERTs of inbound events only, by the
+event-source filter). Records fail one by one (partial batch response); what keeps failing goes to the DLQ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tagback.conversation import DeliveryPending
+from tagback.observability import count, logger, metrics
+from tagback.runtime import Lazy
+from tagback.store import inbound_event_from_item
+from tagback.wiring import engine_from_environment
+
+engine = Lazy(engine_from_environment)
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def handle_record(record: DynamoDBRecord) -> None:
+    new_image = record.dynamodb.new_image if record.dynamodb else None
+    if not new_image:
+        raise ValueError("stream record without a NewImage")
+    event = inbound_event_from_item(new_image)
+    try:
+        outcome = engine.get().handle(event)
+    except DeliveryPending:
+        count("delivery_pending")
+        raise
+    count(outcome.value)
+    logger.info("inbound event handled", extra={"kind": event.kind.value, "outcome": outcome.value})
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    metrics.add_dimension(name="client_id", value=engine.get().config.client_id)
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -1,0 +1,25 @@
+"""How the table's stream feeds the prize function: read by the stack's event-source mapping and by the sandbox's
+stream pump, so both filter, batch and retry alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tagback.store import INBOUND_EVENT, ITEM_TYPE
+
+
+@dataclass(frozen=True)
+class StreamSource:
+    batch_size: int
+    retry_attempts: int  # then the record goes to the on-failure destination (an SQS queue)
+    max_record_age_hours: int
+    filter_pattern: dict[str, Any]  # Lambda event filtering syntax
+
+
+PRIZE_STREAM = StreamSource(
+    batch_size=10,
+    retry_attempts=3,
+    max_record_age_hours=24,  # Meta's messaging window: a prize DM later than that cannot be sent anyway
+    filter_pattern={"eventName": ["INSERT"], "dynamodb": {"NewImage": {ITEM_TYPE: {"S": [INBOUND_EVENT]}}}},
+)
