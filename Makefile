@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: demo test sandbox synth lint bench check-config install clean
+.PHONY: demo test sandbox synth lint bench check-config replay install clean
 
 demo: $(INSTALLED)  ## the whole product end to end on this machine (no AWS account)
 	$(PY) -m sandbox.demo
@@ -28,9 +28,14 @@ lint: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(PY) -m bench.bench_webhook
+	$(PY) -m bench.bench_prize
 
 check-config: $(INSTALLED)  ## validate clients/*.yaml
 	$(PY) -m tagback.cli check
+
+replay: $(INSTALLED)  ## replay a deployed client's prize dead-letter queue: make replay CLIENT=<client-id>
+	@test -n "$(CLIENT)" || { echo "usage: make replay CLIENT=<client-id>  (uses your AWS credentials)"; exit 2; }
+	$(PY) -m tagback.cli replay --stack Tagback-$(CLIENT)
 
 install: $(INSTALLED)
 

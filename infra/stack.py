@@ -28,9 +28,9 @@ from aws_cdk import (
     Validations,
 )
 from aws_cdk import aws_apigateway as rest_api
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -75,8 +75,11 @@ class LayerBundler:
                 str(self.source / "requirements.txt"),
                 "--target",
                 str(target),
+                # Lambda's Python 3.14 runs on Amazon Linux 2023 (glibc 2.34): both wheel generations fit it.
                 "--platform",
                 "manylinux2014_x86_64",
+                "--platform",
+                "manylinux_2_28_x86_64",
                 "--implementation",
                 "cp",
                 "--python-version",
@@ -163,9 +166,20 @@ class TagbackStack(Stack):
         self._conversation(config)
 
         self.api = self._http_api({"webhook": self.webhook})
-        CfnOutput(self, "WebhookUrl", value=f"{self.api.api_endpoint}/webhook",
-                  description="Callback URL for Meta's app dashboard (Webhooks → Instagram)")
+        CfnOutput(
+            self,
+            "WebhookUrl",
+            value=f"{self.api.api_endpoint}/webhook",
+            description="Callback URL for Meta's app dashboard (Webhooks → Instagram)",
+        )
         CfnOutput(self, "TableName", value=self.table.table_name)
+        CfnOutput(self, "PrizeFunctionName", value=self.prize.function_name)
+        CfnOutput(
+            self,
+            "PrizeDeadLetterQueueUrl",
+            value=self.prize_dead_letters.queue_url,
+            description="python -m tagback.cli replay --stack <this stack> replays it",
+        )
 
     def _queue(self, name: str, purpose: str) -> sqs.Queue:
         queue = sqs.Queue(
@@ -213,8 +227,9 @@ class TagbackStack(Stack):
 
         followup_name = f"tagback-{config.client_id}-review-followup"
         # The ARN from the name, not from the function: the function's own environment names it.
-        followup_arn = self.format_arn(service="lambda", resource="function", resource_name=followup_name,
-                                       arn_format=ArnFormat.COLON_RESOURCE_NAME)
+        followup_arn = self.format_arn(
+            service="lambda", resource="function", resource_name=followup_name, arn_format=ArnFormat.COLON_RESOURCE_NAME
+        )
         self.scheduler_role = iam.Role(
             self,
             "SchedulerRole",
@@ -244,17 +259,28 @@ class TagbackStack(Stack):
         self.prize.add_to_role_policy(
             iam.PolicyStatement(
                 actions=["scheduler:CreateSchedule"],
-                resources=[self.format_arn(service="scheduler", resource="schedule",
-                                           resource_name=f"tagback-{config.client_id}/*")],
+                resources=[
+                    self.format_arn(
+                        service="scheduler", resource="schedule", resource_name=f"tagback-{config.client_id}/*"
+                    )
+                ],
             )
         )
-        self._acknowledge_scoped_wildcards(self.prize, [
-            (f"Resource::<{self.get_logical_id(self.coupon_bucket.node.default_child)}.Arn>/coupons/*",  # type: ignore[arg-type]
-             "one object per coupon code, under the coupons/ prefix"),
-            (f"Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/tagback-"
-             f"{config.client_id}/*", "one schedule per award, only in this client's schedule group"),
-            ("Resource::*", "dynamodb:ListStreams, added by the stream event source, has no resource scope"),
-        ])
+        self._acknowledge_scoped_wildcards(
+            self.prize,
+            [
+                (
+                    f"Resource::<{self.get_logical_id(self.coupon_bucket.node.default_child)}.Arn>/coupons/*",  # type: ignore[arg-type]
+                    "one object per coupon code, under the coupons/ prefix",
+                ),
+                (
+                    f"Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/tagback-"
+                    f"{config.client_id}/*",
+                    "one schedule per award, only in this client's schedule group",
+                ),
+                ("Resource::*", "dynamodb:ListStreams, added by the stream event source, has no resource scope"),
+            ],
+        )
         self.prize.add_to_role_policy(
             iam.PolicyStatement(actions=["iam:PassRole"], resources=[self.scheduler_role.role_arn])
         )
@@ -273,7 +299,10 @@ class TagbackStack(Stack):
         )
 
         self.review_followup = self._function(
-            "review_followup", timeout=Duration.seconds(30), memory_mb=512, extra_env=environment,
+            "review_followup",
+            timeout=Duration.seconds(30),
+            memory_mb=512,
+            extra_env=environment,
             function_name=followup_name,
         )
         self.table.grant(self.review_followup, "dynamodb:GetItem", "dynamodb:UpdateItem")

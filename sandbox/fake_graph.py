@@ -48,7 +48,9 @@ FAULTS: dict[str, Fault] = {
 }
 
 
-def _error(status: int, code: int, message: str, error_type: str = "OAuthException", subcode: int | None = None) -> Response:
+def _error(
+    status: int, code: int, message: str, error_type: str = "OAuthException", subcode: int | None = None
+) -> Response:
     error: dict[str, Any] = {"message": message, "type": error_type, "code": code, "fbtrace_id": "AbCdEfSandbox"}
     if subcode is not None:
         error["error_subcode"] = subcode
@@ -85,7 +87,9 @@ class FakeGraphApi:
 
     def _respond(self, request: Request) -> Response:
         send, profile = _SEND.match(request.path), _PROFILE.match(request.path)
-        kind = "send" if send and request.method == "POST" else "profile" if profile and request.method == "GET" else None
+        kind = (
+            "send" if send and request.method == "POST" else "profile" if profile and request.method == "GET" else None
+        )
         if kind is None:
             return _error(400, 100, f"Unknown path components: {request.path}", "GraphMethodException")
         body = request.get_json(silent=True) if kind == "send" else None
@@ -95,9 +99,13 @@ class FakeGraphApi:
             fault = self._faults[kind].pop(0) if self._faults[kind] else None
         response = self._answer(request, kind, body, fault, profile)
         record["status"] = response.status_code
+        if kind == "send" and response.status_code == 200:
+            record["message_id"] = json.loads(response.get_data())["message_id"]
         return response
 
-    def _answer(self, request: Request, kind: str, body: Any, fault: Fault | None, profile: re.Match[str] | None) -> Response:
+    def _answer(
+        self, request: Request, kind: str, body: Any, fault: Fault | None, profile: re.Match[str] | None
+    ) -> Response:
         bearer = request.headers.get("Authorization", "")
         if bearer != f"Bearer {self.access_token}" and request.args.get("access_token") != self.access_token:
             return _error(400, 190, "Invalid OAuth access token - Cannot parse access token")

@@ -1,16 +1,19 @@
 """The sandbox: the whole product on 127.0.0.1 with no AWS account.
 
-moto in server mode plays AWS (the same table, TTL, SSM parameters and schedule group the stack creates); a fake
-Graph API plays Meta; an HTTP adapter turns real requests into API Gateway events for the webhook function; a
-stream pump and a schedule pump play Lambda's event sources; a manual clock stands in for time.
+moto in server mode plays AWS (the table, bucket, queues, SSM parameters and schedule group the stack creates);
+a fake Graph API plays Meta; an HTTP adapter turns real requests into API Gateway events for the webhook
+function; a stream pump and a schedule pump play Lambda's and EventBridge Scheduler's parts; a manual clock
+stands in for time. The functions run in this process with their production code and adapters.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,25 +24,31 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from functions.prize import handler as prize_handler
+from functions.review_followup import handler as followup_handler
 from functions.webhook import handler as webhook_handler
 from infra.api_routes import API_ROUTES
+from infra.event_sources import PRIZE_STREAM
 from sandbox.apigw import LambdaContext, http_api_event, response_body
 from sandbox.fake_graph import FakeGraphApi
 from sandbox.function_output import FunctionOutput, invoked
 from sandbox.schedules import SchedulePump
-from sandbox.streams import StreamPump
+from sandbox.streams import Consumer, StreamPump, sqs_dead_letter
 from tagback.clock import ManualClock
 from tagback.config import ClientConfig, load_client_config
+from tagback.replay import ReplayReport, replay
 from tagback.secrets import ssm_secret
 from tagback.store import TTL_ATTRIBUTE, DynamoRepository, table_definition
+from tagback.wiring import engine_from_environment
 
 log = logging.getLogger("sandbox")
 ROOT = Path(__file__).resolve().parent.parent
-REGION = "eu-west-1"
+REGION, ACCOUNT = "eu-west-1", "123456789012"
 # Documented sandbox values (README): not secrets, and never used outside the sandbox.
 DEFAULT_APP_SECRET = "sandbox-app-secret"
 DEFAULT_VERIFY_TOKEN = "sandbox-verify-token"
 SANDBOX_ACCESS_TOKEN = "sandbox-access-token"
+SANDBOX_SIGNING_KEY = "sandbox-coupon-signing-key"
 STREAM_POLL_SECONDS = 0.25
 
 
@@ -60,15 +69,20 @@ class SandboxOptions:
         )
 
 
-def _serve(app: Any, port: int) -> tuple[BaseWSGIServer, threading.Thread]:
+def _serve(app: Any, port: int) -> BaseWSGIServer:
     server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name=f"http-{server.port}", daemon=True)
-    thread.start()
-    return server, thread
+    threading.Thread(target=server.serve_forever, name=f"http-{server.port}", daemon=True).start()
+    return server
 
 
 def _json(data: object, status: int = 200) -> Response:
     return Response(json.dumps(data, indent=2, ensure_ascii=False), status=status, mimetype="application/json")
+
+
+def _function(handler: Callable[[Any, Any], Any], name: str) -> Callable[[dict[str, Any]], Any]:
+    """A function as its event source calls it: with a Lambda context, its output going to the function log."""
+    call = invoked(handler)
+    return lambda event: call(event, LambdaContext(name))
 
 
 class Sandbox:
@@ -76,15 +90,20 @@ class Sandbox:
         self.options = options
         self.config: ClientConfig = load_client_config(options.config_path)
         self.clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
-        self.table_name = f"tagback-{self.config.client_id}"
-        self.schedule_group = f"tagback-{self.config.client_id}"
+        client_id = self.config.client_id
+        # The names the stack gives these resources.
+        self.table_name = f"tagback-{client_id}"
+        self.bucket = f"tagback-{client_id}-coupons"
+        self.schedule_group = f"tagback-{client_id}"
+        self.function_names = {
+            name: f"tagback-{client_id}-{name.replace('_', '-')}" for name in ("webhook", "prize", "review_followup")
+        }
         self.graph = FakeGraphApi(SANDBOX_ACCESS_TOKEN)
-        self.functions = {"webhook": invoked(webhook_handler.lambda_handler)}
         self.function_log = ROOT / "out" / "sandbox" / "functions.log"
         self._output = FunctionOutput(self.function_log)
         self._servers: list[BaseWSGIServer] = []
         self._stop = threading.Event()
-        self._saved_environ: dict[str, str] = {}
+        self._saved_environ: dict[str, str | None] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> Sandbox:
@@ -94,13 +113,21 @@ class Sandbox:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.aws_endpoint = f"http://{host}:{port}"
-        graph_server, _ = _serve(self.graph, 0)
+        graph_server = _serve(self.graph, 0)
         self._servers.append(graph_server)
         self.graph_url = f"http://127.0.0.1:{graph_server.port}"
-        self._set_environ()
+        self._set_environ(
+            {
+                "AWS_ENDPOINT_URL": self.aws_endpoint,
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "AWS_ACCESS_KEY_ID": "sandbox",
+                "AWS_SECRET_ACCESS_KEY": "sandbox",
+            }
+        )
         self._create_aws_resources()
         self._wire_functions()
-        adapter, _ = _serve(self._adapter, self.options.port)
+        adapter = _serve(self._adapter, self.options.port)
         self._servers.append(adapter)
         self.url = f"http://127.0.0.1:{adapter.port}"
         threading.Thread(target=self._pump_forever, name="stream-pump", daemon=True).start()
@@ -111,13 +138,14 @@ class Sandbox:
         for server in self._servers:
             server.shutdown()
         self._moto.stop()
-        webhook_handler.dependencies.override(None)
+        for handler in (webhook_handler.dependencies, prize_handler.engine, followup_handler.engine):
+            handler.override(None)
         self._output.__exit__()
         for name, value in self._saved_environ.items():
-            if value:
-                os.environ[name] = value
-            else:
+            if value is None:
                 os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -125,27 +153,20 @@ class Sandbox:
     def __exit__(self, *_: object) -> None:
         self.stop()
 
-    def _set_environ(self) -> None:
+    def _set_environ(self, environ: dict[str, str]) -> None:
         # What Lambda's environment and IAM role give the functions in AWS; boto3 honours AWS_ENDPOINT_URL.
-        environ = {
-            "AWS_ENDPOINT_URL": self.aws_endpoint,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": "sandbox",
-            "AWS_SECRET_ACCESS_KEY": "sandbox",
-            "TABLE_NAME": self.table_name,
-            "TAGBACK_CLIENT_CONFIG": str(self.options.config_path),
-        }
         for name, value in environ.items():
-            self._saved_environ[name] = os.environ.get(name, "")
+            self._saved_environ.setdefault(name, os.environ.get(name))
             os.environ[name] = value
+
+    def _arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
 
     def _create_aws_resources(self) -> None:
         dynamodb = boto3.client("dynamodb")
         dynamodb.create_table(**table_definition(self.table_name))
         dynamodb.update_time_to_live(
-            TableName=self.table_name,
-            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+            TableName=self.table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
         )
         secrets = self.config.secrets
         ssm = boto3.client("ssm")
@@ -153,18 +174,64 @@ class Sandbox:
             (secrets.meta_app_secret, self.options.app_secret),
             (secrets.meta_verify_token, self.options.verify_token),
             (secrets.meta_access_token, SANDBOX_ACCESS_TOKEN),
+            (secrets.coupon_signing_key, SANDBOX_SIGNING_KEY),
         ):
             ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
-        boto3.client("scheduler").create_schedule_group(Name=self.schedule_group)
-        stream_arn = dynamodb.describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
-        self.stream_pump = StreamPump(boto3.client("dynamodbstreams"), stream_arn)
-        self.schedule_pump = SchedulePump(boto3.client("scheduler"), self.schedule_group)
+        boto3.client("s3").create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+        self.sqs = boto3.client("sqs")
+        self.prize_dlq_url = self.sqs.create_queue(QueueName=f"tagback-{self.config.client_id}-prize-dlq")["QueueUrl"]
+        followup_dlq = f"tagback-{self.config.client_id}-followup-dlq"
+        self.followup_dlq_url = self.sqs.create_queue(QueueName=followup_dlq)["QueueUrl"]
+        scheduler = boto3.client("scheduler")
+        scheduler.create_schedule_group(Name=self.schedule_group)
+        self.stream_arn = dynamodb.describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
+        self.streams = boto3.client("dynamodbstreams")
         self.repository = DynamoRepository(self.table_name)
+        self._set_environ(
+            {
+                "TABLE_NAME": self.table_name,
+                "TAGBACK_CLIENT_CONFIG": str(self.options.config_path),
+                "TAGBACK_GRAPH_URL": self.graph_url,
+                "COUPON_BUCKET": self.bucket,
+                "SCHEDULE_GROUP": self.schedule_group,
+                "FOLLOWUP_FUNCTION_ARN": self._arn("lambda", f"function:{self.function_names['review_followup']}"),
+                "SCHEDULER_ROLE_ARN": self._arn("iam", "role/tagback-scheduler").replace(f":{REGION}:", "::"),
+                "FOLLOWUP_DLQ_ARN": self._arn("sqs", followup_dlq),
+            }
+        )
+        self.schedule_pump = SchedulePump(scheduler, self.schedule_group, sqs=self.sqs)
 
     def _wire_functions(self) -> None:
         webhook_handler.dependencies.override(
             webhook_handler.Dependencies(config=self.config, store=self.repository, secret=ssm_secret, clock=self.clock)
         )
+        # The production wiring, on the sandbox clock.
+        engine = dataclasses.replace(engine_from_environment(), clock=self.clock)
+        prize_handler.engine.override(engine)
+        followup_handler.engine.override(engine)
+        self.functions = {
+            name: _function(module.lambda_handler, self.function_names[name])
+            for name, module in (
+                ("webhook", webhook_handler),
+                ("prize", prize_handler),
+                ("review_followup", followup_handler),
+            )
+        }
+        self.stream_pump = StreamPump(
+            self.streams,
+            self.stream_arn,
+            consumers=[
+                Consumer(
+                    self.function_names["prize"],
+                    PRIZE_STREAM.filter_pattern,
+                    self.functions["prize"],
+                    batch_size=PRIZE_STREAM.batch_size,
+                    retry_attempts=PRIZE_STREAM.retry_attempts,
+                    dead_letter=sqs_dead_letter(self.sqs, self.prize_dlq_url),
+                )
+            ],
+        )
+        self.schedule_pump.targets = {self.function_names["review_followup"]: self.functions["review_followup"]}
 
     def _pump_forever(self) -> None:
         while not self._stop.wait(STREAM_POLL_SECONDS):
@@ -186,6 +253,18 @@ class Sandbox:
         self.settle()
         return {"now": now.isoformat(), "fired": fired}
 
+    def replay_dead_letters(self) -> ReplayReport:
+        return replay(self.sqs, self.prize_dlq_url, self.streams, self.functions["prize"])
+
+    def schedules(self) -> list[dict[str, Any]]:
+        scheduler = self.schedule_pump.scheduler
+        names = [s["Name"] for s in scheduler.list_schedules(GroupName=self.schedule_group)["Schedules"]]
+        return [
+            {key: schedule[key] for key in ("Name", "ScheduleExpression", "ActionAfterCompletion")}
+            | {"Input": json.loads(schedule["Target"]["Input"])}
+            for schedule in (scheduler.get_schedule(Name=n, GroupName=self.schedule_group) for n in sorted(names))
+        ]
+
     def status(self) -> dict[str, str]:
         return {
             "aws_endpoint": self.aws_endpoint,
@@ -194,6 +273,8 @@ class Sandbox:
             "graph_url": self.graph_url,
             "client_id": self.config.client_id,
             "ig_account_id": self.config.instagram_account_id,
+            "now": self.clock.now().isoformat(),
+            "prize_dead_letter_queue": self.prize_dlq_url,
         }
 
     # -- the HTTP adapter ------------------------------------------------------------------------------------
@@ -201,16 +282,37 @@ class Sandbox:
         request = Request(environ)
         return self._route(request)(environ, start_response)
 
+    def _control(self, request: Request) -> Response | None:  # noqa: PLR0911 - one branch per control
+        match (request.method, request.path):
+            case ("GET", "/_sandbox/status"):
+                return _json(self.status())
+            case ("GET", "/_sandbox/messages"):
+                return _json(self.graph.sent_messages())
+            case ("GET", "/_sandbox/schedules"):
+                return _json(self.schedules())
+            case ("POST", "/_sandbox/clock"):
+                minutes = (request.get_json(silent=True) or {}).get("advance_minutes")
+                if not isinstance(minutes, int | float) or isinstance(minutes, bool) or minutes < 0:
+                    return _json({"error": 'send {"advance_minutes": N} with N >= 0'}, status=400)
+                return _json(self.advance(minutes))
+            case ("POST", "/_sandbox/faults"):
+                faults = request.get_json(silent=True)
+                try:
+                    if not isinstance(faults, dict):
+                        raise ValueError('send {"send": ["throttle", ...], "profile": [...]}')
+                    for call, names in faults.items():
+                        self.graph.fail_next(call, *names)
+                except (ValueError, TypeError) as error:
+                    return _json({"error": str(error)}, status=400)
+                return _json({"queued": faults})
+            case ("POST", "/_sandbox/replay"):
+                return _json(dataclasses.asdict(self.replay_dead_letters()))
+        return None
+
     def _route(self, request: Request) -> Response:
-        if request.path == "/_sandbox/status" and request.method == "GET":
-            return _json(self.status())
-        if request.path == "/_sandbox/messages" and request.method == "GET":
-            return _json(self.graph.sent_messages())
-        if request.path == "/_sandbox/clock" and request.method == "POST":
-            minutes = (request.get_json(silent=True) or {}).get("advance_minutes")
-            if not isinstance(minutes, int | float) or isinstance(minutes, bool) or minutes < 0:
-                return _json({"error": 'send {"advance_minutes": N} with N >= 0'}, status=400)
-            return _json(self.advance(minutes))
+        control = self._control(request)
+        if control is not None:
+            return control
         route = next((r for r in API_ROUTES if (r.method, r.path) == (request.method, request.path)), None)
         if route is None:  # as API Gateway answers an unmatched route
             return _json({"message": "Not Found"}, status=404)
@@ -222,5 +324,5 @@ class Sandbox:
             query=request.query_string.decode("latin-1"),
             source_ip=request.remote_addr or "127.0.0.1",
         )
-        result = self.functions[route.function](event, LambdaContext(f"tagback-{route.function}"))
+        result = self.functions[route.function](event)
         return Response(response_body(result), status=result["statusCode"], headers=result.get("headers") or {})

@@ -1,28 +1,84 @@
-"""The DynamoDB stream, pumped into consumer functions in Lambda's event shape.
+"""The DynamoDB stream, pumped into consumer functions as Lambda's event-source mapping would.
 
-Lambda's event-source mapping is played by `StreamPump`: it reads the table's stream from moto, keeps the
-records a consumer's filter admits, and invokes the consumer with `{"Records": [...]}` batches.
+`StreamPump` reads the table's stream from moto and, per consumer: keeps the records its filter pattern admits,
+invokes it with `{"Records": [...]}` batches, honours partial batch responses (it resumes from the first failed
+record), retries a failing record `retry_attempts` times and then sends Lambda's on-failure message for it to the
+dead-letter queue and moves on.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+from tagback.replay import lambda_shape
 
 log = logging.getLogger("sandbox.stream")
 
 Record = dict[str, Any]
 
 
+def matches(pattern: dict[str, Any], data: Any) -> bool:
+    """Lambda's event filtering, for the pattern forms the stack uses: nested keys and lists of exact values."""
+    if not isinstance(data, dict):
+        return False
+    for key, expected in pattern.items():
+        if key not in data:
+            return False
+        if isinstance(expected, dict):
+            if not matches(expected, data[key]):
+                return False
+        elif data[key] not in expected:
+            return False
+    return True
+
+
 @dataclass
 class Consumer:
     name: str
-    admits: Callable[[Record], bool]
+    filter_pattern: dict[str, Any]
     invoke: Callable[[dict[str, Any]], Any]
     batch_size: int = 10
+    retry_attempts: int = 3
+    dead_letter: Callable[[dict[str, Any]], None] | None = None  # receives Lambda's on-failure message
+
+    def admits(self, record: Record) -> bool:
+        return matches(self.filter_pattern, record)
+
+
+def on_failure_message(records: list[Record], function_name: str, attempts: int) -> dict[str, Any]:
+    """What Lambda sends to a stream's on-failure destination: a pointer to the records, not the records."""
+    first, last = records[0], records[-1]
+    return {
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"arn:aws:lambda:eu-west-1:123456789012:function:{function_name}",
+            "condition": "RetryAttemptsExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "DDBStreamBatchInfo": {
+            "shardId": first["_shard_id"],
+            "startSequenceNumber": first["dynamodb"]["SequenceNumber"],
+            "endSequenceNumber": last["dynamodb"]["SequenceNumber"],
+            "approximateArrivalOfFirstRecord": datetime.fromtimestamp(
+                first["dynamodb"]["ApproximateCreationDateTime"], UTC
+            ).isoformat(),
+            "approximateArrivalOfLastRecord": datetime.fromtimestamp(
+                last["dynamodb"]["ApproximateCreationDateTime"], UTC
+            ).isoformat(),
+            "batchSize": len(records),
+            "streamArn": first["eventSourceARN"],
+        },
+    }
 
 
 @dataclass
@@ -32,16 +88,7 @@ class StreamPump:
     consumers: list[Consumer] = field(default_factory=list)
     seen: list[Record] = field(default_factory=list)
     _iterators: dict[str, str | None] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _lambda_shape(self, record: Record) -> Record:
-        record = dict(record, eventSourceARN=self.stream_arn)
-        dynamodb = dict(record["dynamodb"])
-        created = dynamodb.get("ApproximateCreationDateTime")
-        if created is not None and not isinstance(created, int | float):
-            dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
-        record["dynamodb"] = dynamodb
-        return record
+    _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def _read_new(self) -> list[Record]:
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
@@ -56,7 +103,7 @@ class StreamPump:
             while iterator:
                 page = self.streams.get_records(ShardIterator=iterator)
                 iterator = page.get("NextShardIterator")
-                records.extend(self._lambda_shape(r) for r in page["Records"])
+                records.extend({**lambda_shape(r, self.stream_arn), "_shard_id": shard_id} for r in page["Records"])
                 if not page["Records"]:
                     break
             self._iterators[shard_id] = iterator
@@ -70,14 +117,39 @@ class StreamPump:
             for record in records:
                 if not any(c.admits(record) for c in self.consumers):
                     keys = {k: next(iter(v.values())) for k, v in record["dynamodb"]["Keys"].items()}
-                    log.info(
-                        "stream %s %s/%s: no consumer takes it",
-                        record["eventName"],
-                        keys.get("PK"),
-                        keys.get("SK"),
+                    log.debug(
+                        "stream %s %s/%s: no consumer takes it", record["eventName"], keys.get("PK"), keys.get("SK")
                     )
             for consumer in self.consumers:
                 admitted = [r for r in records if consumer.admits(r)]
                 for start in range(0, len(admitted), consumer.batch_size):
-                    consumer.invoke({"Records": admitted[start : start + consumer.batch_size]})
+                    self._deliver(consumer, admitted[start : start + consumer.batch_size])
             return len(records)
+
+    def _deliver(self, consumer: Consumer, batch: list[Record]) -> None:
+        pending, attempts = batch, 0
+        while pending:
+            event = {"Records": [{k: v for k, v in r.items() if k != "_shard_id"} for r in pending]}
+            try:
+                failed = {f["itemIdentifier"] for f in (consumer.invoke(event) or {}).get("batchItemFailures", [])}
+            except Exception:
+                log.exception("%s failed on a whole batch", consumer.name)
+                failed = {pending[0]["dynamodb"]["SequenceNumber"]}
+            if not failed:
+                return
+            # Like Lambda with ReportBatchItemFailures: resume from the first failed record.
+            first = next(i for i, r in enumerate(pending) if r["dynamodb"]["SequenceNumber"] in failed)
+            pending, attempts = pending[first:], attempts + 1
+            if attempts > consumer.retry_attempts:
+                log.warning(
+                    "%s: record %s exhausted its retries; sent to the dead-letter queue",
+                    consumer.name,
+                    pending[0]["dynamodb"]["SequenceNumber"],
+                )
+                if consumer.dead_letter is not None:
+                    consumer.dead_letter(on_failure_message(pending[:1], consumer.name, attempts))
+                pending, attempts = pending[1:], 0
+
+
+def sqs_dead_letter(sqs: Any, queue_url: str) -> Callable[[dict[str, Any]], None]:
+    return lambda message: sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(message))

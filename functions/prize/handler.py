@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -16,7 +17,8 @@ from tagback.store import inbound_event_from_item
 from tagback.wiring import engine_from_environment
 
 engine = Lazy(engine_from_environment)
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+# Report every failed record, even when all fail: Lambda then retries from the first of them, the same way.
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 
 def handle_record(record: DynamoDBRecord) -> None:
@@ -35,6 +37,6 @@ def handle_record(record: DynamoDBRecord) -> None:
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     metrics.add_dimension(name="client_id", value=engine.get().config.client_id)
     return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

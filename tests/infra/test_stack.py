@@ -47,7 +47,9 @@ def function(template: Template, service: str) -> tuple[str, dict[str, Any]]:
 def role_statements(template: Template, function_id: str) -> list[dict[str, Any]]:
     role_ref = template.find_resources("AWS::Lambda::Function")[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
     (policy,) = [
-        p for p in template.find_resources("AWS::IAM::Policy").values() if p["Properties"]["Roles"] == [{"Ref": role_ref}]
+        p
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if p["Properties"]["Roles"] == [{"Ref": role_ref}]
     ]
     return policy["Properties"]["PolicyDocument"]["Statement"]
 
@@ -137,7 +139,12 @@ def test_webhook_function_environment_and_layers(template: Template) -> None:
 
 def test_webhook_may_only_put_items_and_read_its_two_secrets(template: Template, demo_config: ClientConfig) -> None:
     statements = role_statements(template, function(template, "webhook")[0])
-    assert actions_of(statements) == ["dynamodb:PutItem", "logs:CreateLogStream", "logs:PutLogEvents", "ssm:GetParameter"]
+    assert actions_of(statements) == [
+        "dynamodb:PutItem",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "ssm:GetParameter",
+    ]
     (ssm,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
     rendered = json.dumps(ssm["Resource"])
     assert demo_config.secrets.meta_app_secret.lstrip("/") in rendered
@@ -172,7 +179,7 @@ def test_layer_requirements_are_pinned_within_pyproject_bounds() -> None:
         if line and not line.startswith("#")
     )
     assert all(re.fullmatch(r"\d+(\.\d+)*", v) for v in pins.values()), "pin exact versions"
-    for package in ("aws-lambda-powertools", "pydantic", "requests", "PyYAML"):
+    for package in ("aws-lambda-powertools", "pydantic", "requests", "PyYAML", "pillow", "qrcode", "fonttools"):
         assert pins[package] == version(package), f"{package}: layer pin differs from what the tests run"
 
 
@@ -213,7 +220,9 @@ def test_prize_function_takes_only_inserted_inbound_events_with_partial_failures
     assert properties["FunctionName"] == {"Ref": prize_id}
     assert properties["EventSourceArn"] == {"Fn::GetAtt": [table_id, "StreamArn"]}
     assert json.loads(properties["FilterCriteria"]["Filters"][0]["Pattern"]) == {
-        "eventName": ["INSERT"], "dynamodb": {"NewImage": {"item_type": {"S": ["inbound_event"]}}}}
+        "eventName": ["INSERT"],
+        "dynamodb": {"NewImage": {"item_type": {"S": ["inbound_event"]}}},
+    }
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert properties["BisectBatchOnFunctionError"] is True
     assert properties["MaximumRetryAttempts"] == 3
@@ -223,13 +232,27 @@ def test_prize_function_takes_only_inserted_inbound_events_with_partial_failures
 
 def test_prize_function_permissions_are_exactly_what_it_does(template: Template, demo_config: ClientConfig) -> None:
     statements = role_statements(template, function(template, "prize")[0])
-    assert actions_of(statements) == sorted([
-        "logs:CreateLogStream", "logs:PutLogEvents",
-        "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-        "ssm:GetParameter", "s3:PutObject", "s3:GetObject", "scheduler:CreateSchedule", "iam:PassRole",
-        "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",  # on-failure destination
-        "dynamodb:ListStreams", "dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-    ])
+    assert actions_of(statements) == sorted(
+        [
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "ssm:GetParameter",
+            "s3:PutObject",
+            "s3:GetObject",
+            "scheduler:CreateSchedule",
+            "iam:PassRole",
+            "sqs:SendMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:GetQueueUrl",  # on-failure destination
+            "dynamodb:ListStreams",
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+        ]
+    )
     (schedules,) = [s for s in statements if s["Action"] == "scheduler:CreateSchedule"]
     assert json.dumps(schedules["Resource"]).endswith(':schedule/tagback-demo/*"]]}')
     (secrets,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
@@ -253,34 +276,72 @@ def test_prize_environment_names_the_follow_up_target(template: Template) -> Non
 
 def test_scheduler_role_may_invoke_the_follow_up_only(template: Template) -> None:
     followup_id, _ = function(template, "review_followup")
-    roles = template.find_resources("AWS::IAM::Role", {"Properties": {"AssumeRolePolicyDocument": {"Statement": [
-        Match.object_like({"Principal": {"Service": "scheduler.amazonaws.com"}})]}}})
+    roles = template.find_resources(
+        "AWS::IAM::Role",
+        {
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Statement": [Match.object_like({"Principal": {"Service": "scheduler.amazonaws.com"}})]
+                }
+            }
+        },
+    )
     (role_id,) = roles
-    (policy,) = [p for p in template.find_resources("AWS::IAM::Policy").values()
-                 if p["Properties"]["Roles"] == [{"Ref": role_id}]]
+    (policy,) = [
+        p
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if p["Properties"]["Roles"] == [{"Ref": role_id}]
+    ]
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
     (invoke,) = [s for s in statements if s["Action"] == "lambda:InvokeFunction"]
     assert invoke["Resource"] == {"Fn::GetAtt": [followup_id, "Arn"]}
-    assert actions_of(statements) == ["lambda:InvokeFunction", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
-                                      "sqs:SendMessage"]
+    assert actions_of(statements) == [
+        "lambda:InvokeFunction",
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+        "sqs:SendMessage",
+    ]
 
 
 def test_coupon_bucket_is_private_encrypted_and_tls_only(template: Template) -> None:
-    template.has_resource_properties("AWS::S3::Bucket", {
-        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
-                                           "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
-        "BucketEncryption": {"ServerSideEncryptionConfiguration": [
-            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
-    })
-    template.has_resource_properties("AWS::S3::BucketPolicy", {"PolicyDocument": {"Statement": [
-        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]}})
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
+                ]
+            }
+        },
+    )
 
 
 def test_token_failures_and_dead_letters_raise_alarms(template: Template) -> None:
-    template.has_resource_properties("AWS::CloudWatch::Alarm", {
-        "MetricName": "DmFailedAuth", "Namespace": "Tagback",
-        "Dimensions": Match.array_with([{"Name": "client_id", "Value": "demo"}, {"Name": "service", "Value": "prize"}]),
-    })
-    queue_alarms = template.find_resources("AWS::CloudWatch::Alarm", {"Properties": {
-        "MetricName": "ApproximateNumberOfMessagesVisible"}})
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "DmFailedAuth",
+            "Namespace": "Tagback",
+            "Dimensions": Match.array_with(
+                [{"Name": "client_id", "Value": "demo"}, {"Name": "service", "Value": "prize"}]
+            ),
+        },
+    )
+    queue_alarms = template.find_resources(
+        "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "ApproximateNumberOfMessagesVisible"}}
+    )
     assert len(queue_alarms) == 2  # one per dead-letter queue

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from infra.event_sources import PRIZE_STREAM
 from sandbox.schedules import SchedulePump
-from sandbox.streams import Consumer, StreamPump
+from sandbox.streams import Consumer, StreamPump, sqs_dead_letter
 from tagback.clock import ManualClock
+from tagback.replay import replay
 from tests.integration.conftest import client
 
 pytestmark = pytest.mark.integration
@@ -20,12 +22,7 @@ def test_stream_records_reach_consumers_in_lambda_shape_filtered_and_batched(mot
     dynamodb = client("dynamodb", moto_endpoint)
     stream_arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
     batches: list[dict[str, Any]] = []
-    wanted = Consumer(
-        "prize",
-        admits=lambda r: r["eventName"] == "INSERT" and r["dynamodb"]["NewImage"]["item_type"]["S"] == "inbound_event",
-        invoke=batches.append,
-        batch_size=2,
-    )
+    wanted = Consumer("prize", PRIZE_STREAM.filter_pattern, invoke=batches.append, batch_size=2)
     pump = StreamPump(client("dynamodbstreams", moto_endpoint), stream_arn, consumers=[wanted])
     for i in range(3):
         dynamodb.put_item(
@@ -33,7 +30,13 @@ def test_stream_records_reach_consumers_in_lambda_shape_filtered_and_batched(mot
             Item={"PK": {"S": f"GUEST#{i}"}, "SK": {"S": "IN#m"}, "item_type": {"S": "inbound_event"}},
         )
     dynamodb.put_item(TableName=table, Item={"PK": {"S": "X"}, "SK": {"S": "Y"}, "item_type": {"S": "other"}})
-    assert pump.pump_once() == 4
+    dynamodb.update_item(
+        TableName=table,
+        Key={"PK": {"S": "GUEST#0"}, "SK": {"S": "IN#m"}},
+        UpdateExpression="SET reply_mid = :m",
+        ExpressionAttributeValues={":m": {"S": "r"}},
+    )
+    assert pump.pump_once() == 5  # the MODIFY is read but not admitted: the filter wants INSERTs
     assert pump.pump_once() == 0  # nothing is delivered twice
     assert [len(b["Records"]) for b in batches] == [2, 1]
     record = batches[0]["Records"][0]
@@ -66,3 +69,46 @@ def test_one_shot_schedules_fire_when_the_clock_reaches_them(moto_endpoint: str)
     assert pump.fire_due(clock.advance(timedelta(minutes=1))) == ["followup-a1"]
     assert received == [{"award": "a1"}]
     assert scheduler.list_schedules(GroupName=group)["Schedules"] == []  # ActionAfterCompletion=DELETE
+
+
+def test_a_poison_record_ends_in_the_dead_letter_queue_and_replays_once_fixed(moto_endpoint: str, table: str) -> None:
+    dynamodb, sqs = client("dynamodb", moto_endpoint), client("sqs", moto_endpoint)
+    queue_url = sqs.create_queue(QueueName=f"dlq-{table}")["QueueUrl"]
+    stream_arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    streams = client("dynamodbstreams", moto_endpoint)
+    calls: list[list[str]] = []
+    poisoned = {"GUEST#poison"}
+
+    def prize(event: dict[str, Any]) -> dict[str, Any]:
+        keys = [r["dynamodb"]["Keys"]["PK"]["S"] for r in event["Records"]]
+        calls.append(keys)
+        failed = [
+            r["dynamodb"]["SequenceNumber"] for r in event["Records"] if r["dynamodb"]["Keys"]["PK"]["S"] in poisoned
+        ]
+        return {"batchItemFailures": [{"itemIdentifier": s} for s in failed]}
+
+    consumer = Consumer(
+        "prize", PRIZE_STREAM.filter_pattern, prize, retry_attempts=3, dead_letter=sqs_dead_letter(sqs, queue_url)
+    )
+    pump = StreamPump(streams, stream_arn, consumers=[consumer])
+    for pk in ("GUEST#before", "GUEST#poison", "GUEST#after"):
+        dynamodb.put_item(
+            TableName=table, Item={"PK": {"S": pk}, "SK": {"S": "IN#m"}, "item_type": {"S": "inbound_event"}}
+        )
+    pump.pump_once()
+    # first the whole batch, then 3 retries from the poison record on, then the rest without it: no endless loop
+    assert calls[0] == ["GUEST#before", "GUEST#poison", "GUEST#after"]
+    assert calls[1:4] == [["GUEST#poison", "GUEST#after"]] * 3
+    assert calls[4:] == [["GUEST#after"]]
+    (message,) = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    info = json.loads(message["Body"])["DDBStreamBatchInfo"]
+    assert info["batchSize"] == 1 and info["streamArn"] == stream_arn
+    sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+
+    still = replay(sqs, queue_url, streams, prize)
+    assert (still.replayed, still.still_failing) == (0, 1)
+    poisoned.clear()  # the bug is fixed
+    fixed = replay(sqs, queue_url, streams, prize)
+    assert (fixed.replayed, fixed.still_failing) == (1, 0)
+    assert calls[-1] == ["GUEST#poison"]
+    assert sqs.receive_message(QueueUrl=queue_url).get("Messages", []) == []

@@ -67,3 +67,21 @@ def test_a_missing_environment_fails_loudly_at_cold_start(aws: str, monkeypatch:
     handler.dependencies.override(None)
     with pytest.raises(RuntimeError, match="TABLE_NAME"):
         handler.dependencies.get()
+
+
+def test_coupon_codes_are_checked_offline_with_the_key_from_ssm(aws: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import random  # noqa: PLC0415
+
+    from tagback.cli import main  # noqa: PLC0415
+    from tagback.prizes import new_coupon_code  # noqa: PLC0415
+
+    client("ssm", aws).put_parameter(Name="/tagback/cli/coupon-key", Value="k-123", Type="SecureString", Overwrite=True)
+    code = new_coupon_code(random.Random(4), "k-123")
+    assert main(["coupon", code.lower(), "--signing-key-param", "/tagback/cli/coupon-key"]) == 0
+    assert (
+        main(
+            ["coupon", code[:-1] + ("2" if code[-1] != "2" else "3"), "--signing-key-param", "/tagback/cli/coupon-key"]
+        )
+        == 1
+    )
+    assert f"{code}: genuine" in capsys.readouterr().out

@@ -39,8 +39,9 @@ class World:
         self.images, self.followups = FakeImages(), FakeFollowUps()
         self.clock = ManualClock(NOON + timedelta(seconds=2))
         secrets = Secrets({config.secrets.coupon_signing_key: KEY})
-        self.engine = Engine(config, self.store, self.messenger, self.images, self.followups, self.clock,
-                             random.Random(seed), secrets)
+        self.engine = Engine(
+            config, self.store, self.messenger, self.images, self.followups, self.clock, random.Random(seed), secrets
+        )
 
     def texts(self, guest: str = "g1") -> list[str]:
         return [m["body"] for m in self.messenger.sent if m["kind"] == "text" and m["to"] == guest]
@@ -117,8 +118,10 @@ def test_when_every_prize_is_capped_out_the_guest_is_told(demo_config: ClientCon
 
 
 def test_caps_hold_under_fifty_concurrent_winners() -> None:
-    prizes = [{"id": "rare", "name": "Rare", "weight": 50, "daily_cap": 5},
-              {"id": "common", "name": "Common", "weight": 50}]
+    prizes = [
+        {"id": "rare", "name": "Rare", "weight": 50, "daily_cap": 5},
+        {"id": "common", "name": "Common", "weight": 50},
+    ]
     world = World(config_with(prizes=prizes), seed=11)
     with ThreadPoolExecutor(max_workers=25) as pool:
         outcomes = list(pool.map(world.engine.handle, [mention(f"m{i}", guest=f"g{i}") for i in range(50)]))

@@ -41,7 +41,9 @@ def build_cjk_test_font(path: Path) -> None:
     builder.save(str(path))
 
 
-FACE = CouponFace(venue="Café Aurora", prize="Crème brûlée à volonté", code="7KQ4-M2XZ-9HJT", valid_until="Valid until 7 Dec 2026")
+FACE = CouponFace(
+    venue="Café Aurora", prize="Crème brûlée à volonté", code="7KQ4-M2XZ-9HJT", valid_until="Valid until 7 Dec 2026"
+)
 
 
 def decode(png: bytes) -> Image.Image:

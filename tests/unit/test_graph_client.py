@@ -27,9 +27,15 @@ def fake() -> Iterator[tuple[FakeGraphApi, str]]:
 
 
 def client(url: str, sleeps: list[float] | None = None, **kwargs: Any) -> GraphClient:
-    options: dict[str, Any] = {"access_token": TOKEN, "account_id": ACCOUNT, "login": "instagram",
-                               "api_version": "v25.0", "base_url": url, "jitter": lambda: 1.0}
-    options["sleep"] = (sleeps.append if sleeps is not None else lambda _: None)
+    options: dict[str, Any] = {
+        "access_token": TOKEN,
+        "account_id": ACCOUNT,
+        "login": "instagram",
+        "api_version": "v25.0",
+        "base_url": url,
+        "jitter": lambda: 1.0,
+    }
+    options["sleep"] = sleeps.append if sleeps is not None else lambda _: None
     return GraphClient(**(options | kwargs))
 
 
@@ -41,8 +47,13 @@ def test_instagram_login_sends_as_the_account_with_a_bearer_token(fake: tuple[Fa
     assert sent["path"] == f"/v25.0/{ACCOUNT}/messages" and sent["query"] == {}  # no token in the URL
     assert sent["json"] == {
         "recipient": {"id": "g1"},
-        "message": {"text": "olá", "quick_replies": [
-            {"content_type": "text", "title": "Yes", "payload": "REVIEW_YES:a"}, {"content_type": "user_email"}]},
+        "message": {
+            "text": "olá",
+            "quick_replies": [
+                {"content_type": "text", "title": "Yes", "payload": "REVIEW_YES:a"},
+                {"content_type": "user_email"},
+            ],
+        },
     }
 
 
@@ -52,7 +63,8 @@ def test_facebook_login_sends_as_me(fake: tuple[FakeGraphApi, str]) -> None:
     (sent,) = api.sent_messages()
     assert sent["path"] == "/v25.0/me/messages"
     assert sent["json"]["message"]["attachment"]["payload"]["buttons"] == [
-        {"type": "web_url", "url": "https://g.example/r", "title": "Google"}]
+        {"type": "web_url", "url": "https://g.example/r", "title": "Google"}
+    ]
 
 
 def test_throttled_twice_then_sent_once_with_growing_backoff(fake: tuple[FakeGraphApi, str]) -> None:
@@ -76,8 +88,12 @@ def test_temporary_errors_are_retried_a_bounded_number_of_times(fake: tuple[Fake
 
 @pytest.mark.parametrize(
     ("fault", "kind"),
-    [("outside_window", ErrorKind.OUTSIDE_WINDOW), ("user_unavailable", ErrorKind.USER_UNAVAILABLE),
-     ("token", ErrorKind.AUTH), ("permission", ErrorKind.AUTH)],
+    [
+        ("outside_window", ErrorKind.OUTSIDE_WINDOW),
+        ("user_unavailable", ErrorKind.USER_UNAVAILABLE),
+        ("token", ErrorKind.AUTH),
+        ("permission", ErrorKind.AUTH),
+    ],
 )
 def test_permanent_errors_are_not_retried(fake: tuple[FakeGraphApi, str], fault: str, kind: ErrorKind) -> None:
     api, url = fake
@@ -131,12 +147,25 @@ def test_limits_are_checked_before_sending() -> None:
 
 @pytest.mark.parametrize(
     ("status", "code", "subcode", "kind"),
-    [(400, 4, None, ErrorKind.THROTTLED), (400, 17, None, ErrorKind.THROTTLED), (400, 32, None, ErrorKind.THROTTLED),
-     (400, 613, None, ErrorKind.THROTTLED), (400, 80002, None, ErrorKind.THROTTLED),
-     (500, 2, None, ErrorKind.TEMPORARY), (400, 1200, None, ErrorKind.TEMPORARY), (502, None, None, ErrorKind.TEMPORARY),
-     (400, 10, 2018278, ErrorKind.OUTSIDE_WINDOW), (400, 10, 2534022, ErrorKind.OUTSIDE_WINDOW),
-     (400, 10, None, ErrorKind.REJECTED), (400, 551, 1545041, ErrorKind.USER_UNAVAILABLE),
-     (400, 190, None, ErrorKind.AUTH), (403, 200, None, ErrorKind.AUTH), (400, 100, None, ErrorKind.REJECTED)],
+    [
+        (400, 4, None, ErrorKind.THROTTLED),
+        (400, 17, None, ErrorKind.THROTTLED),
+        (400, 32, None, ErrorKind.THROTTLED),
+        (400, 613, None, ErrorKind.THROTTLED),
+        (400, 80002, None, ErrorKind.THROTTLED),
+        (500, 2, None, ErrorKind.TEMPORARY),
+        (400, 1200, None, ErrorKind.TEMPORARY),
+        (502, None, None, ErrorKind.TEMPORARY),
+        (400, 10, 2018278, ErrorKind.OUTSIDE_WINDOW),
+        (400, 10, 2534022, ErrorKind.OUTSIDE_WINDOW),
+        (400, 10, None, ErrorKind.REJECTED),
+        (400, 551, 1545041, ErrorKind.USER_UNAVAILABLE),
+        (400, 190, None, ErrorKind.AUTH),
+        (403, 200, None, ErrorKind.AUTH),
+        (400, 100, None, ErrorKind.REJECTED),
+    ],
 )
-def test_error_classification_follows_metas_codes(status: int, code: int | None, subcode: int | None, kind: ErrorKind) -> None:
+def test_error_classification_follows_metas_codes(
+    status: int, code: int | None, subcode: int | None, kind: ErrorKind
+) -> None:
     assert classify(status, code, subcode) is kind

@@ -1,10 +1,18 @@
-"""Operator commands: `python -m tagback.cli check [clients/*.yaml]` validates client configs before a deploy."""
+"""Operator commands.
+
+python -m tagback.cli check [clients/*.yaml]        validate client configs before a deploy
+python -m tagback.cli replay --stack Tagback-<id>    replay the prize function's dead-letter queue
+python -m tagback.cli coupon --signing-key-param /tagback/<id>/coupon-signing-key CODE
+                                                    check a coupon code offline (typos, made-up codes)
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from tagback.config import ConfigError, client_files, load_client_configs
 
@@ -20,13 +28,72 @@ def check(paths: list[Path]) -> int:
     return 0
 
 
+def _stack_outputs(stack: str) -> dict[str, str]:
+    import boto3  # noqa: PLC0415 - only the AWS commands need it
+
+    (description,) = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+    return {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
+
+
+def replay_dead_letters(queue_url: str, function_name: str) -> int:
+    import boto3  # noqa: PLC0415
+
+    from tagback.replay import replay  # noqa: PLC0415
+
+    functions = boto3.client("lambda")
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        answer = functions.invoke(FunctionName=function_name, Payload=json.dumps(event, default=str).encode())
+        payload = json.loads(answer["Payload"].read() or b"{}")
+        if answer.get("FunctionError"):
+            raise RuntimeError(f"{function_name} failed: {payload}")
+        return payload if isinstance(payload, dict) else {}
+
+    report = replay(boto3.client("sqs"), queue_url, boto3.client("dynamodbstreams"), invoke)
+    print(
+        f"replayed {report.replayed}, still failing {report.still_failing}, "
+        f"no longer in the stream (over 24 h) {report.expired}"
+    )
+    for failure in report.failures:
+        print(f"  {failure}")
+    return 0 if report.still_failing == 0 and report.expired == 0 else 1
+
+
+def verify_coupon(code: str, signing_key_param: str) -> int:
+    from tagback.prizes import code_is_genuine, normalise_code  # noqa: PLC0415
+    from tagback.secrets import ssm_secret  # noqa: PLC0415
+
+    genuine = code_is_genuine(code, ssm_secret(signing_key_param))
+    print(f"{normalise_code(code)}: {'genuine' if genuine else 'NOT a code this client issued (or a typo)'}")
+    return 0 if genuine else 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tagback.cli", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m tagback.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     checking = commands.add_parser("check", help="validate client configs (default: every clients/*.yaml)")
     checking.add_argument("paths", nargs="*", type=Path)
+    replaying = commands.add_parser("replay", help="replay the prize dead-letter queue through the deployed function")
+    replaying.add_argument("--stack", help="the client's stack, e.g. Tagback-demo (reads its outputs)")
+    replaying.add_argument("--queue-url", help="instead of --stack: the dead-letter queue's URL")
+    replaying.add_argument("--function", help="instead of --stack: the prize function's name")
+    coupon = commands.add_parser("coupon", help="check a coupon code offline with the client's signing key")
+    coupon.add_argument("code")
+    coupon.add_argument("--signing-key-param", required=True, help="the SSM parameter named in the client config")
     arguments = parser.parse_args(argv)
-    return check(arguments.paths or client_files(Path("clients")))
+
+    if arguments.command == "check":
+        return check(arguments.paths or client_files(Path("clients")))
+    if arguments.command == "coupon":
+        return verify_coupon(arguments.code, arguments.signing_key_param)
+    if arguments.stack:
+        outputs = _stack_outputs(arguments.stack)
+        return replay_dead_letters(outputs["PrizeDeadLetterQueueUrl"], outputs["PrizeFunctionName"])
+    if not (arguments.queue_url and arguments.function):
+        parser.error("replay needs --stack, or both --queue-url and --function")
+    return replay_dead_letters(arguments.queue_url, arguments.function)
 
 
 if __name__ == "__main__":

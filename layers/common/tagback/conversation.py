@@ -133,7 +133,7 @@ class Engine:
             if prize is None:
                 return self._send_text(award, "all_prizes_given", AwardState.NO_PRIZE_LEFT)
             coupon = self._issue_coupon(award, prize)
-            drawn = {
+            drawn: dict[str, Any] = {
                 "prize_id": prize.id,
                 "prize_name": prize.name,
                 "coupon_code": coupon.code,
@@ -204,11 +204,13 @@ class Engine:
         try:
             image = render_coupon(face, self.config)
             if image.missing_glyphs:
-                logger.warning("coupon text has characters no font covers: add a font to coupon.fonts",
-                               extra={"characters": image.missing_glyphs})
+                logger.warning(
+                    "coupon text has characters no font covers: add a font to coupon.fonts",
+                    extra={"characters": image.missing_glyphs},
+                )
             url = self.images.publish(award.coupon_code, image.png)
             self._update(award, image_mid=self.messenger.send_image(award.key.guest_id, url))
-        except Exception as error:  # noqa: BLE001 - recorded on the award; the prize text already arrived
+        except Exception as error:
             logger.warning("coupon image not delivered", extra={"award": award.key.award_id, "error": repr(error)})
             self._update(award, image_error=repr(error)[:300])
 

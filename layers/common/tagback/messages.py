@@ -48,6 +48,8 @@ def format_date(day: date, language: Language) -> str:
     if language in ("es", "pt"):
         return f"{day.day} de {month} de {day.year}"
     return f"{day.day} {month} {day.year}"
+
+
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 

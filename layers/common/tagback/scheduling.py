@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from datetime import UTC, datetime
@@ -48,7 +49,8 @@ class EventBridgeFollowUps:
         return boto3.client("scheduler")
 
     def schedule_followup(self, key: AwardKey, due: datetime) -> None:
-        try:
+        # A conflict means an earlier delivery of the same record already scheduled it.
+        with contextlib.suppress(self.client.exceptions.ConflictException):
             self.client.create_schedule(
                 Name=schedule_name(key),
                 GroupName=self.group,
@@ -65,5 +67,3 @@ class EventBridgeFollowUps:
                     "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600},
                 },
             )
-        except self.client.exceptions.ConflictException:
-            pass  # already scheduled by an earlier delivery of the same record

@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import Enum
 from functools import cached_property
 from typing import Any, Final
@@ -271,7 +271,9 @@ class DynamoRepository:
                         "Update": {
                             "TableName": self.table_name,
                             "Key": to_dynamo(claim_key),
-                            "UpdateExpression": "SET #t = :type, last_claimed_at = :at, last_period = :period, #ttl = :ttl",
+                            "UpdateExpression": (
+                                "SET #t = :type, last_claimed_at = :at, last_period = :period, #ttl = :ttl"
+                            ),
                             "ConditionExpression": "attribute_not_exists(last_claimed_at) OR last_claimed_at <= :since",
                             "ExpressionAttributeNames": {"#t": ITEM_TYPE, "#ttl": TTL_ATTRIBUTE},
                             "ExpressionAttributeValues": to_dynamo(

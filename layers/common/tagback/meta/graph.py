@@ -49,7 +49,7 @@ class GraphError(Exception):
         return self.kind in RETRYABLE
 
 
-def classify(status: int | None, code: int | None, subcode: int | None) -> ErrorKind:  # noqa: PLR0911
+def classify(status: int | None, code: int | None, subcode: int | None) -> ErrorKind:
     if code in (4, 17, 32, 613, 80002):
         return ErrorKind.THROTTLED
     if code == 10 and subcode in (2018278, 2534022):
@@ -177,11 +177,11 @@ class GraphClient:
             body = {}
         if response.ok and isinstance(body, dict) and "error" not in body:
             return body
-        error = body.get("error", {}) if isinstance(body, dict) else {}
-        code, subcode = error.get("code"), error.get("error_subcode")
+        details = body.get("error", {}) if isinstance(body, dict) else {}
+        code, subcode = details.get("code"), details.get("error_subcode")
         code = code if isinstance(code, int) else None
         subcode = subcode if isinstance(subcode, int) else None
-        message = str(error.get("message") or response.reason)[:200]
+        message = str(details.get("message") or response.reason)[:200]
         raise GraphError(classify(response.status_code, code, subcode), response.status_code, code, subcode, message)
 
 

@@ -1,0 +1,94 @@
+"""Replaying what the prize function gave up on.
+
+Lambda's on-failure destination for a stream gets a *pointer*, not the records: `DDBStreamBatchInfo` names the
+shard and the sequence numbers. Replay reads those records back from the stream (which keeps them 24 hours) and
+invokes the function with them in Lambda's event shape; a message is deleted only once its batch succeeds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Record = dict[str, Any]
+
+
+def lambda_shape(record: Record, stream_arn: str) -> Record:
+    """A DynamoDB Streams API record as Lambda hands it to a function (ARN added, creation time in epoch s)."""
+    dynamodb = dict(record["dynamodb"])
+    created = dynamodb.get("ApproximateCreationDateTime")
+    if created is not None and not isinstance(created, int | float):
+        dynamodb["ApproximateCreationDateTime"] = int(created.timestamp())
+    return {**record, "eventSourceARN": stream_arn, "dynamodb": dynamodb}
+
+
+def read_range(streams: Any, info: dict[str, Any]) -> list[Record]:
+    """The records from startSequenceNumber to endSequenceNumber of one shard."""
+    iterator = streams.get_shard_iterator(
+        StreamArn=info["streamArn"],
+        ShardId=info["shardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=info["startSequenceNumber"],
+    )["ShardIterator"]
+    end = int(info["endSequenceNumber"])
+    records: list[Record] = []
+    while iterator:
+        page = streams.get_records(ShardIterator=iterator)
+        for record in page["Records"]:
+            if int(record["dynamodb"]["SequenceNumber"]) > end:
+                return records
+            records.append(lambda_shape(record, info["streamArn"]))
+        if not page["Records"]:
+            break
+        iterator = page.get("NextShardIterator")
+    return records
+
+
+@dataclass
+class ReplayReport:
+    replayed: int = 0  # dead-lettered batches whose records now succeeded (their messages are deleted)
+    still_failing: int = 0  # kept in the queue
+    expired: int = 0  # the stream no longer holds the records (over 24 hours): kept, for a person to look at
+    failures: list[str] = field(default_factory=list)
+
+
+def _messages(sqs: Any, queue_url: str) -> Iterator[dict[str, Any]]:
+    seen: set[str] = set()
+    while True:
+        batch = sqs.receive_message(
+            QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0, VisibilityTimeout=300
+        ).get("Messages", [])
+        fresh = [m for m in batch if m["MessageId"] not in seen]
+        if not fresh:
+            return
+        for message in fresh:
+            seen.add(message["MessageId"])
+            yield message
+
+
+def replay(sqs: Any, queue_url: str, streams: Any, invoke: Callable[[dict[str, Any]], dict[str, Any]]) -> ReplayReport:
+    report = ReplayReport()
+    kept: list[str] = []
+    for message in _messages(sqs, queue_url):
+        info = json.loads(message["Body"]).get("DDBStreamBatchInfo")
+        records = read_range(streams, info) if info else []
+        if not records:
+            report.expired += 1
+            kept.append(message["ReceiptHandle"])
+            continue
+        try:
+            failed = invoke({"Records": records}).get("batchItemFailures") or []
+        except Exception as error:
+            failed = [{"itemIdentifier": repr(error)}]
+        if failed:
+            report.still_failing += 1
+            report.failures.append(f"{info['shardId']}@{info['startSequenceNumber']}: {failed}")
+            kept.append(message["ReceiptHandle"])
+            continue
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        report.replayed += 1
+    for handle in kept:  # visible again at once, for the next replay or a person
+        sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
+    return report

@@ -1,0 +1,138 @@
+"""The conversation engine with the real DynamoDB repository, scheduler and S3 adapters on the moto server:
+the conditional writes that make "exactly one" true are DynamoDB's, not a test double's."""
+
+from __future__ import annotations
+
+import random
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from tagback.awards import AwardKey, AwardState
+from tagback.clock import ManualClock
+from tagback.config import ClientConfig, parse_client_config
+from tagback.conversation import Engine, Outcome
+from tagback.coupons import S3CouponImages
+from tagback.meta.webhook import EventKind, InboundEvent
+from tagback.scheduling import EventBridgeFollowUps, schedule_name
+from tagback.store import DynamoRepository
+from tests.conftest import DEMO_CONFIG
+from tests.fakes import FakeMessenger, Secrets
+from tests.integration.conftest import REGION, client
+
+pytestmark = pytest.mark.integration
+NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def config_with(**changes: Any) -> ClientConfig:
+    return parse_client_config(
+        yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8")) | changes, "t", DEMO_CONFIG.parent
+    )
+
+
+def mention(mid: str, guest: str = "g1", at: datetime = NOON) -> InboundEvent:
+    return InboundEvent(EventKind.STORY_MENTION, mid, guest, "17841400000000001", at)
+
+
+@pytest.fixture
+def resources(moto_endpoint: str, table: str) -> dict[str, Any]:
+    s3 = client("s3", moto_endpoint)
+    bucket = f"coupons-{table}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    scheduler = client("scheduler", moto_endpoint)
+    scheduler.create_schedule_group(Name=table)
+    return {
+        "s3": s3,
+        "bucket": bucket,
+        "scheduler": scheduler,
+        "group": table,
+        "repository": DynamoRepository(table, client=client("dynamodb", moto_endpoint)),
+    }
+
+
+def engine(resources: dict[str, Any], config: ClientConfig, messenger: FakeMessenger, seed: int = 1) -> Engine:
+    followups = EventBridgeFollowUps(
+        group=resources["group"],
+        target_arn="arn:aws:lambda:eu-west-1:123456789012:function:tagback-followup",
+        role_arn="arn:aws:iam::123456789012:role/scheduler",
+        dead_letter_arn="arn:aws:sqs:eu-west-1:123456789012:dlq",
+        client=resources["scheduler"],
+    )
+    return Engine(
+        config,
+        resources["repository"],
+        messenger,
+        S3CouponImages(resources["bucket"], client=resources["s3"]),
+        followups,
+        ManualClock(NOON + timedelta(seconds=1)),
+        random.Random(seed),
+        Secrets({config.secrets.coupon_signing_key: "k"}),
+    )
+
+
+def test_thirty_concurrent_mentions_of_one_guest_make_one_award_and_one_prize_dm(
+    resources: dict[str, Any], demo_config: ClientConfig
+) -> None:
+    messenger = FakeMessenger()
+    conversation = engine(resources, demo_config, messenger)
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        outcomes = list(pool.map(conversation.handle, [mention(f"m{i}") for i in range(30)]))
+    assert outcomes.count(Outcome.DM_SENT) == 1 and outcomes.count(Outcome.REPEAT_REPLIED) == 29
+    assert sum("Your prize" in m["body"] for m in messenger.sent) == 1
+    award = resources["repository"].get_award(AwardKey("g1", "2026-11-20"))
+    assert award.state is AwardState.DM_SENT and award.image_mid is not None
+    coupon = resources["repository"].get_coupon(award.coupon_code)
+    assert coupon["prize_id"] == award.prize_id and "redeemed_at" not in coupon
+    # five redeliveries of the winning record: nothing more is sent
+    before = len(messenger.sent)
+    for _ in range(5):
+        conversation.handle(mention(award.mention_mid))
+    assert len(messenger.sent) == before
+
+
+def test_caps_hold_under_fifty_concurrent_winners(resources: dict[str, Any]) -> None:
+    prizes = [
+        {"id": "rare", "name": "Rare", "weight": 90, "daily_cap": 3},
+        {"id": "common", "name": "Common", "weight": 10},
+    ]
+    conversation = engine(resources, config_with(prizes=prizes), FakeMessenger(), seed=5)
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        list(pool.map(conversation.handle, [mention(f"m{i}", guest=f"g{i}") for i in range(50)]))
+    won = [resources["repository"].get_award(AwardKey(f"g{i}", "2026-11-20")).prize_id for i in range(50)]
+    assert won.count("rare") == 3 and won.count("common") == 47
+
+
+def test_cooldown_claims_use_a_transaction(resources: dict[str, Any]) -> None:
+    conversation = engine(
+        resources, config_with(claim_policy={"kind": "cooldown", "cooldown_hours": 4}), FakeMessenger()
+    )
+    assert conversation.handle(mention("m1")) is Outcome.DM_SENT
+    assert conversation.handle(mention("m1")) is Outcome.DM_SENT  # redelivery of the winner
+    assert conversation.handle(mention("m2", at=NOON + timedelta(hours=3))) is Outcome.REPEAT_REPLIED
+    assert conversation.handle(mention("m3", at=NOON + timedelta(hours=4))) is Outcome.DM_SENT
+
+
+def test_the_follow_up_schedule_is_created_once_at_plus_sixty_minutes(
+    resources: dict[str, Any], demo_config: ClientConfig
+) -> None:
+    conversation = engine(resources, demo_config, FakeMessenger())
+    conversation.handle(mention("m1"))
+    key = AwardKey("g1", "2026-11-20")
+    conversation.followups.schedule_followup(key, NOON)  # a second create is a no-op, not an error
+    schedule = resources["scheduler"].get_schedule(Name=schedule_name(key), GroupName=resources["group"])
+    award = resources["repository"].get_award(key)
+    assert schedule["ScheduleExpression"] == f"at({award.claimed_at + timedelta(minutes=60):%Y-%m-%dT%H:%M:%S})"
+    assert schedule["ScheduleExpressionTimezone"] == "UTC" and schedule["ActionAfterCompletion"] == "DELETE"
+    assert schedule["Target"]["Input"] == '{"guest_id": "g1", "period": "2026-11-20"}'
+    assert schedule["Target"]["DeadLetterConfig"]["Arn"].endswith(":dlq")
+    assert schedule["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 3
+
+
+def test_the_coupon_image_url_is_presigned_and_short_lived(resources: dict[str, Any], aws: str) -> None:
+    url = S3CouponImages(resources["bucket"]).publish("ABCD-EFGH-JKLM", b"\x89PNG fake")  # its own (SigV4) client
+    assert "X-Amz-Expires=900" in url and "X-Amz-Signature=" in url
+    assert requests.get(url, timeout=5).content == b"\x89PNG fake"
