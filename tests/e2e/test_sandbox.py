@@ -158,17 +158,32 @@ def test_a_poison_record_goes_to_the_dead_letter_queue_and_the_stream_moves_on(
 ) -> None:
     url, _ = sandbox
     status = requests.get(f"{url}/_sandbox/status", timeout=5).json()
-    aws = {"endpoint_url": status["aws_endpoint"], "region_name": status["region"],
-           "aws_access_key_id": "sandbox", "aws_secret_access_key": "sandbox"}
-    poison = {"PK": {"S": "GUEST#poison"}, "SK": {"S": "IN#mid.poison"}, "item_type": {"S": "inbound_event"},
-              "kind": {"S": "not-a-kind"}}
+    aws = {
+        "endpoint_url": status["aws_endpoint"],
+        "region_name": status["region"],
+        "aws_access_key_id": "sandbox",
+        "aws_secret_access_key": "sandbox",
+    }
+    poison = {
+        "PK": {"S": "GUEST#poison"},
+        "SK": {"S": "IN#mid.poison"},
+        "item_type": {"S": "inbound_event"},
+        "kind": {"S": "not-a-kind"},
+    }
     boto3.client("dynamodb", **aws).put_item(TableName=status["table"], Item=poison)
     post_mention(url, "g-after-poison", "mid.after")
     wait_for(lambda: len(messages_to(url, "g-after-poison")) == 2, seconds=10)  # the stream was not blocked
     sqs = boto3.client("sqs", **aws)
     queue = status["prize_dead_letter_queue"]
-    wait_for(lambda: sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])[
-        "Attributes"]["ApproximateNumberOfMessages"] == "1", seconds=10)
+    wait_for(
+        lambda: (
+            sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
+                "ApproximateNumberOfMessages"
+            ]
+            == "1"
+        ),
+        seconds=10,
+    )
     report = requests.post(f"{url}/_sandbox/replay", timeout=10).json()
     assert (report["replayed"], report["still_failing"]) == (0, 1)  # still poison: kept for a person
 

@@ -18,6 +18,7 @@ import qrcode
 from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
+from tagback.aws import boto3_client
 from tagback.config import ClientConfig
 
 FONTS = Path(__file__).resolve().parent / "assets" / "fonts"
@@ -161,12 +162,9 @@ class S3CouponImages:
 
     @cached_property
     def client(self) -> Any:
-        if self._given_client is not None:
-            return self._given_client
-        import boto3  # noqa: PLC0415 - created on first use, never at import
-        from botocore.config import Config  # noqa: PLC0415
+        from botocore.config import Config  # noqa: PLC0415 - as boto3 itself, only when first used
 
-        return boto3.client("s3", config=Config(signature_version="s3v4"))
+        return self._given_client or boto3_client("s3", config=Config(signature_version="s3v4"))
 
     def publish(self, code: str, png: bytes) -> str:
         key = f"coupons/{code}.png"

@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any, Protocol
 
 from tagback.awards import AwardKey
+from tagback.aws import boto3_client
 
 _NAME_LIMIT = 64
 
@@ -42,11 +43,7 @@ class EventBridgeFollowUps:
 
     @cached_property
     def client(self) -> Any:
-        if self._given_client is not None:
-            return self._given_client
-        import boto3  # noqa: PLC0415 - created on first use, never at import
-
-        return boto3.client("scheduler")
+        return self._given_client or boto3_client("scheduler")
 
     def schedule_followup(self, key: AwardKey, due: datetime) -> None:
         # A conflict means an earlier delivery of the same record already scheduled it.

@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Any, Final
 
 from tagback.awards import Award, AwardKey, AwardState, Coupon, FollowUpState, Guest
+from tagback.aws import boto3_client
 from tagback.meta.webhook import EventKind, InboundEvent
 
 PARTITION_KEY: Final = "PK"
@@ -181,11 +182,7 @@ class DynamoRepository:
 
     @cached_property
     def client(self) -> Any:
-        if self._given_client is not None:
-            return self._given_client
-        import boto3  # noqa: PLC0415 - deferred so importing the domain never builds AWS clients
-
-        return boto3.client("dynamodb")
+        return self._given_client or boto3_client("dynamodb")
 
     def _put_new(self, item: dict[str, Any]) -> bool:
         """Put unless the key exists; False when it did (a redelivery)."""
