@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import Final, NamedTuple
 
 
 class Route(NamedTuple):
     method: str
-    path: str
+    path: str  # API Gateway's syntax: /l/{token}
     function: str
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """The path parameters when a request is for this route (as API Gateway matches it), else None."""
+        pattern = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(self.path))
+        found = re.fullmatch(pattern, path) if method == self.method else None
+        return found.groupdict() if found else None
 
 
 API_ROUTES: Final = (
     Route("GET", "/webhook", "webhook"),  # Meta's subscription handshake
     Route("POST", "/webhook", "webhook"),  # Meta's deliveries
+    Route("GET", "/l/{token}", "webhook"),  # tracked review links: count the click, 302 to the target
 )

@@ -160,26 +160,19 @@ class TagbackStack(Stack):
         )
 
         self.webhook = self._function("webhook", timeout=Duration.seconds(10), memory_mb=512)
-        self.table.grant(self.webhook, "dynamodb:PutItem")
+        # PutItem: inbound events; UpdateItem: link clicks and the month's counters.
+        self.table.grant(self.webhook, "dynamodb:PutItem", "dynamodb:UpdateItem")
         self._read_secrets(self.webhook, [config.secrets.meta_app_secret, config.secrets.meta_verify_token])
+        self.api = self._http_api({"webhook": self.webhook})
 
         self._conversation(config)
 
-        self.api = self._http_api({"webhook": self.webhook})
-        CfnOutput(
-            self,
-            "WebhookUrl",
-            value=f"{self.api.api_endpoint}/webhook",
-            description="Callback URL for Meta's app dashboard (Webhooks → Instagram)",
-        )
+        CfnOutput(self, "WebhookUrl", value=f"{self.api.api_endpoint}/webhook",
+                  description="Callback URL for Meta's app dashboard (Webhooks → Instagram)")
         CfnOutput(self, "TableName", value=self.table.table_name)
         CfnOutput(self, "PrizeFunctionName", value=self.prize.function_name)
-        CfnOutput(
-            self,
-            "PrizeDeadLetterQueueUrl",
-            value=self.prize_dead_letters.queue_url,
-            description="python -m tagback.cli replay --stack <this stack> replays it",
-        )
+        CfnOutput(self, "PrizeDeadLetterQueueUrl", value=self.prize_dead_letters.queue_url,
+                  description="python -m tagback.cli replay --stack <this stack> replays it")
 
     def _queue(self, name: str, purpose: str) -> sqs.Queue:
         queue = sqs.Queue(
@@ -245,6 +238,7 @@ class TagbackStack(Stack):
             "FOLLOWUP_FUNCTION_ARN": followup_arn,
             "SCHEDULER_ROLE_ARN": self.scheduler_role.role_arn,
             "FOLLOWUP_DLQ_ARN": self.followup_dead_letters.queue_arn,
+            "TAGBACK_PUBLIC_URL": self.api.api_endpoint,  # tracked links point at the API's /l/{token}
         }
 
         self.prize = self._function("prize", timeout=Duration.minutes(2), memory_mb=1024, extra_env=environment)

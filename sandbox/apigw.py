@@ -24,7 +24,10 @@ def http_api_event(
     query: str = "",
     source_ip: str = "127.0.0.1",
     force_base64: bool = False,
+    route: str | None = None,
+    path_parameters: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
+    """`route` is the route's template (`/l/{token}`); by default the path itself."""
     lowered = {name.lower(): value for name, value in (headers or {}).items()}
     try:
         text = None if force_base64 else body.decode("utf-8")
@@ -32,7 +35,7 @@ def http_api_event(
         text = None
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": f"{method} {path}",
+        "routeKey": f"{method} {route or path}",
         "rawPath": path,
         "rawQueryString": query,
         "headers": lowered,
@@ -48,7 +51,7 @@ def http_api_event(
                 "userAgent": lowered.get("user-agent", ""),
             },
             "requestId": str(uuid.uuid4()),
-            "routeKey": f"{method} {path}",
+            "routeKey": f"{method} {route or path}",
             "stage": "$default",
             "time": datetime.now(UTC).strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "timeEpoch": int(datetime.now(UTC).timestamp() * 1000),
@@ -57,6 +60,8 @@ def http_api_event(
     }
     if query:
         event["queryStringParameters"] = dict(parse_qsl(query, keep_blank_values=True))
+    if path_parameters:
+        event["pathParameters"] = dict(path_parameters)
     if body:
         event["body"] = text if text is not None else base64.b64encode(body).decode()
     return event

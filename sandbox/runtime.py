@@ -126,10 +126,11 @@ class Sandbox:
             }
         )
         self._create_aws_resources()
-        self._wire_functions()
         adapter = _serve(self._adapter, self.options.port)
         self._servers.append(adapter)
         self.url = f"http://127.0.0.1:{adapter.port}"
+        self._set_environ({"TAGBACK_PUBLIC_URL": self.url})  # tracked links point at this adapter
+        self._wire_functions()
         threading.Thread(target=self._pump_forever, name="stream-pump", daemon=True).start()
         return self
 
@@ -313,9 +314,10 @@ class Sandbox:
         control = self._control(request)
         if control is not None:
             return control
-        route = next((r for r in API_ROUTES if (r.method, r.path) == (request.method, request.path)), None)
-        if route is None:  # as API Gateway answers an unmatched route
+        matched = next(((r, p) for r in API_ROUTES if (p := r.match(request.method, request.path)) is not None), None)
+        if matched is None:  # as API Gateway answers an unmatched route
             return _json({"message": "Not Found"}, status=404)
+        route, parameters = matched
         event = http_api_event(
             request.method,
             request.path,
@@ -323,6 +325,8 @@ class Sandbox:
             headers=dict(request.headers),
             query=request.query_string.decode("latin-1"),
             source_ip=request.remote_addr or "127.0.0.1",
+            route=route.path,
+            path_parameters=parameters,
         )
         result = self.functions[route.function](event)
         return Response(response_body(result), status=result["statusCode"], headers=result.get("headers") or {})

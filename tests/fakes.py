@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from tagback.awards import Award, AwardKey, Coupon, Guest
-from tagback.meta.graph import ErrorKind, GraphError, Profile, QuickReply
+from tagback.awards import Award, Awaiting, AwardKey, Coupon, Guest
+from tagback.meta.graph import ErrorKind, GraphError, Profile, QuickReply, UrlButton
 from tagback.meta.webhook import InboundEvent
+from tagback.scheduling import Step
 from tagback.store import inbound_event_item, inbound_key
 
 
@@ -25,8 +26,11 @@ class InMemoryStore:
         self.coupons: dict[str, Coupon] = {}
         self.caps: dict[tuple[str, date], int] = {}
         self.guests: dict[str, Guest] = {}
-        self.replies: dict[tuple[str, str], dict[str, str | None]] = {}
-        self._lock = threading.Lock()
+        self.handled_events: dict[tuple[str, str], dict[str, str | None]] = {}
+        self.tables: dict[tuple[str, date], str] = {}
+        self.links: dict[str, dict[str, Any]] = {}
+        self.months: dict[str, dict[str, int]] = {}
+        self._lock = threading.RLock()
 
     def add_inbound_events(
         self, events: Sequence[InboundEvent], received_at: datetime, expires_at: datetime
@@ -82,17 +86,57 @@ class InMemoryStore:
             self.coupons[coupon.code] = coupon
             return True
 
+    def claim_table_award(self, award: Award, table: str, expires_at: datetime) -> tuple[Award | None, str]:
+        with self._lock:
+            if award.key in self.awards:
+                return dataclasses.replace(self.awards[award.key]), "guest_repeat"
+            if (table, award.local_date) in self.tables:
+                return None, "table_taken"
+            self.tables[(table, award.local_date)] = award.key.guest_id
+            self.awards[award.key] = dataclasses.replace(award)
+            return award, "new"
+
     def get_guest(self, guest_id: str) -> Guest | None:
-        return self.guests.get(guest_id)
+        with self._lock:
+            guest = self.guests.get(guest_id)
+            return dataclasses.replace(guest) if guest else None
 
-    def save_guest(self, guest: Guest, expires_at: datetime) -> None:
-        self.guests[guest.guest_id] = guest
+    def update_guest(self, guest_id: str, expires_at: datetime, **changes: Any) -> None:
+        with self._lock:
+            self.guests[guest_id] = dataclasses.replace(self.guests.get(guest_id) or Guest(guest_id), **changes)
 
-    def replied(self, event: InboundEvent) -> bool:
-        return (event.guest_id, event.mid) in self.replies
+    def hold_mention(
+        self, guest_id: str, mid: str, *, at: datetime, period: str, awaiting: Awaiting, expires_at: datetime
+    ) -> bool:
+        with self._lock:
+            guest = self.guests.get(guest_id) or Guest(guest_id)
+            if guest.pending_mid not in (None, mid):
+                return False
+            self.update_guest(guest_id, expires_at, pending_mid=mid, pending_at=at, pending_period=period,
+                              awaiting=awaiting, tries=0)
+            return True
 
-    def record_reply(self, event: InboundEvent, *, reply_mid: str | None = None, error: str | None = None) -> None:
-        self.replies[(event.guest_id, event.mid)] = {"reply_mid": reply_mid, "error": error}
+    def handled(self, event: InboundEvent) -> bool:
+        return (event.guest_id, event.mid) in self.handled_events
+
+    def mark_handled(
+        self, event: InboundEvent, at: datetime, *, reply_mid: str | None = None, error: str | None = None
+    ) -> None:
+        self.handled_events[(event.guest_id, event.mid)] = {"reply_mid": reply_mid, "error": error}
+
+    def create_link(self, token: str, target: str, platform: str, award: AwardKey, expires_at: datetime) -> None:
+        self.links[token] = {"target": target, "platform": platform, "award": award, "clicks": 0}
+
+    def click_link(self, token: str, at: datetime) -> dict[str, Any] | None:
+        link = self.links.get(token)
+        if link is not None:
+            link["clicks"] += 1
+        return link
+
+    def add_to_month(self, month: str, counters: dict[str, int]) -> None:
+        totals = self.months.setdefault(month, {})
+        for name, value in counters.items():
+            totals[name] = totals.get(name, 0) + value
 
 
 class FakeMessenger:
@@ -116,11 +160,16 @@ class FakeMessenger:
 
     def send_text(self, recipient: str, text: str, quick_replies: Sequence[QuickReply] = ()) -> str:
         mid = self._next("text", recipient, text)
-        self.sent[-1]["quick_replies"] = ",".join(q.payload for q in quick_replies)
+        self.sent[-1]["quick_replies"] = ",".join(q.payload or q.content_type for q in quick_replies)
         return mid
 
     def send_image(self, recipient: str, url: str) -> str:
         return self._next("image", recipient, url)
+
+    def send_buttons(self, recipient: str, text: str, buttons: Sequence[UrlButton]) -> str:
+        mid = self._next("buttons", recipient, text)
+        self.sent[-1]["buttons"] = " | ".join(f"{b.title} {b.url}" for b in buttons)
+        return mid
 
     def profile(self, guest_id: str) -> Profile:
         self.profile_calls += 1
@@ -136,12 +185,15 @@ class FakeImages:
         return f"https://images.example/{code}.png"
 
 
-class FakeFollowUps:
+class FakeScheduler:
     def __init__(self) -> None:
-        self.scheduled: dict[AwardKey, datetime] = {}
+        self.scheduled: dict[tuple[Step, AwardKey], datetime] = {}
 
-    def schedule_followup(self, key: AwardKey, due: datetime) -> None:
-        self.scheduled.setdefault(key, due)
+    def schedule(self, step: Step, key: AwardKey, due: datetime) -> None:
+        self.scheduled.setdefault((step, key), due)
+
+    def followups(self) -> dict[AwardKey, datetime]:
+        return {key: due for (step, key), due in self.scheduled.items() if step is Step.FOLLOW_UP}
 
 
 class Secrets(dict[str, str]):

@@ -1,4 +1,5 @@
-"""review_followup Lambda: invoked by the award's one-shot schedule, asks the guest for a review."""
+"""review_followup Lambda: runs the conversation's scheduled steps, each from its one-shot schedule: the review
+question (`followup`) and the language question's timeout (`language`)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ from pydantic import BaseModel, ConfigDict
 from tagback.awards import AwardKey
 from tagback.observability import count, logger, metrics
 from tagback.runtime import Lazy
+from tagback.scheduling import Step
 from tagback.wiring import engine_from_environment
 
 engine = Lazy(engine_from_environment)
 
 
-class FollowUpRequest(BaseModel):
-    """The schedule's input (tagback.scheduling.followup_input)."""
+class StepRequest(BaseModel):
+    """The schedule's input (tagback.scheduling.step_input)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    step: Step = Step.FOLLOW_UP
     guest_id: str
     period: str
 
@@ -27,10 +30,13 @@ class FollowUpRequest(BaseModel):
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_dimension(name="client_id", value=engine.get().config.client_id)
-    request = FollowUpRequest.model_validate(event)  # a malformed input fails, so the scheduler's DLQ keeps it
+    request = StepRequest.model_validate(event)  # a malformed input fails, so the scheduler's DLQ keeps it
     key = AwardKey(request.guest_id, request.period)
-    state = engine.get().follow_up(key)
-    outcome = state.value if state is not None else "followup_unknown_award"
+    if request.step is Step.LANGUAGE_TIMEOUT:
+        outcome = f"language_timeout_{engine.get().language_timeout(key).value}"
+    else:
+        state = engine.get().follow_up(key)
+        outcome = state.value if state is not None else "followup_unknown_award"
     count(outcome)
-    logger.info("follow-up handled", extra={"award": key.award_id, "outcome": outcome})
-    return {"award": key.award_id, "followup": outcome}
+    logger.info("scheduled step handled", extra={"award": key.award_id, "step": request.step, "outcome": outcome})
+    return {"award": key.award_id, "step": request.step.value, "outcome": outcome}

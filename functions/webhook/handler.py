@@ -1,4 +1,5 @@
-"""webhook Lambda: Meta's handshake and deliveries, behind an HTTP API (payload format 2.0).
+"""webhook Lambda: Meta's handshake and deliveries, and the tracked review links, behind an HTTP API
+(payload format 2.0).
 
 It verifies, parses and persists; it never calls Meta, so it answers well inside Meta's 5 seconds.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
@@ -18,18 +19,23 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from tagback.clock import Clock, SystemClock
 from tagback.config import ClientConfig, load_client_config
 from tagback.ingest import InboundEventStore, IngestReport, WebhookRejected, ingest
+from tagback.links import LinkStore, follow_link
 from tagback.meta.webhook import handshake_challenge
-from tagback.observability import logger, metrics
+from tagback.observability import count, logger, metrics
 from tagback.runtime import Lazy
 from tagback.secrets import SecretReader, ssm_secret
 from tagback.settings import FunctionSettings
 from tagback.store import DynamoRepository
 
 
+class WebhookStore(InboundEventStore, LinkStore, Protocol):
+    """What the webhook function writes: inbound events; link clicks and their counters."""
+
+
 @dataclass(frozen=True)
 class Dependencies:
     config: ClientConfig
-    store: InboundEventStore
+    store: WebhookStore
     secret: SecretReader
     clock: Clock
 
@@ -128,6 +134,24 @@ def receive() -> Response:
         content_type=content_types.APPLICATION_JSON,
         body={"received": report.received, "stored": len(report.stored), "duplicates": report.duplicates},
     )
+
+
+NOT_FOUND_PAGE = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Link not found</title>"
+    "<body style='font-family:sans-serif;margin:3em'><h1>Link not found</h1>"
+    "<p>This link is not valid, or it has expired.</p></body></html>"
+)
+
+
+@app.get("/l/<token>")
+def follow(token: str) -> Response:
+    deps = dependencies.get()
+    target = follow_link(deps.store, token, deps.clock.now(), deps.config.tz)
+    if target is None:
+        count("link_not_found")
+        return Response(status_code=404, content_type=content_types.TEXT_HTML, body=NOT_FOUND_PAGE)
+    count("link_followed")
+    return Response(status_code=302, headers={"Location": target, "Cache-Control": "no-store"})
 
 
 @metrics.log_metrics

@@ -133,7 +133,7 @@ def test_the_follow_up_is_scheduled_for_sixty_minutes_and_fires_on_the_clock(
     assert schedule["Name"] not in before["fired"]
     after = requests.post(f"{url}/_sandbox/clock", json={"advance_minutes": 2}, timeout=10).json()
     assert schedule["Name"] in after["fired"]
-    assert "Google review" in messages_to(url, "g-clock")[-1]["text"]
+    assert "review on Google" in messages_to(url, "g-clock")[-1]["text"]
     assert requests.post(f"{url}/_sandbox/clock", json={"advance_minutes": -5}, timeout=5).status_code == 400
 
 

@@ -18,9 +18,9 @@ from tagback.config import ClientConfig, parse_client_config
 from tagback.conversation import Engine, Outcome
 from tagback.coupons import S3CouponImages
 from tagback.meta.webhook import EventKind, InboundEvent
-from tagback.scheduling import EventBridgeFollowUps, schedule_name
+from tagback.scheduling import EventBridgeSteps, Step, schedule_name
 from tagback.store import DynamoRepository
-from tests.conftest import DEMO_CONFIG
+from tests.conftest import DEMO_CONFIG, ENGLISH_ONLY
 from tests.fakes import FakeMessenger, Secrets
 from tests.integration.conftest import REGION, client
 
@@ -29,9 +29,9 @@ NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def config_with(**changes: Any) -> ClientConfig:
-    return parse_client_config(
-        yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8")) | changes, "t", DEMO_CONFIG.parent
-    )
+    """The demo client in English only (no language question), with `changes`."""
+    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8")) | ENGLISH_ONLY | changes
+    return parse_client_config(data, "t", DEMO_CONFIG.parent)
 
 
 def mention(mid: str, guest: str = "g1", at: datetime = NOON) -> InboundEvent:
@@ -55,7 +55,7 @@ def resources(moto_endpoint: str, table: str) -> dict[str, Any]:
 
 
 def engine(resources: dict[str, Any], config: ClientConfig, messenger: FakeMessenger, seed: int = 1) -> Engine:
-    followups = EventBridgeFollowUps(
+    scheduler = EventBridgeSteps(
         group=resources["group"],
         target_arn="arn:aws:lambda:eu-west-1:123456789012:function:tagback-followup",
         role_arn="arn:aws:iam::123456789012:role/scheduler",
@@ -67,18 +67,19 @@ def engine(resources: dict[str, Any], config: ClientConfig, messenger: FakeMesse
         resources["repository"],
         messenger,
         S3CouponImages(resources["bucket"], client=resources["s3"]),
-        followups,
+        scheduler,
         ManualClock(NOON + timedelta(seconds=1)),
         random.Random(seed),
         Secrets({config.secrets.coupon_signing_key: "k"}),
+        link_base="https://api.example",
     )
 
 
 def test_thirty_concurrent_mentions_of_one_guest_make_one_award_and_one_prize_dm(
-    resources: dict[str, Any], demo_config: ClientConfig
+    resources: dict[str, Any], english_only: ClientConfig
 ) -> None:
     messenger = FakeMessenger()
-    conversation = engine(resources, demo_config, messenger)
+    conversation = engine(resources, english_only, messenger)
     with ThreadPoolExecutor(max_workers=30) as pool:
         outcomes = list(pool.map(conversation.handle, [mention(f"m{i}") for i in range(30)]))
     assert outcomes.count(Outcome.DM_SENT) == 1 and outcomes.count(Outcome.REPEAT_REPLIED) == 29
@@ -117,17 +118,17 @@ def test_cooldown_claims_use_a_transaction(resources: dict[str, Any]) -> None:
 
 
 def test_the_follow_up_schedule_is_created_once_at_plus_sixty_minutes(
-    resources: dict[str, Any], demo_config: ClientConfig
+    resources: dict[str, Any], english_only: ClientConfig
 ) -> None:
-    conversation = engine(resources, demo_config, FakeMessenger())
+    conversation = engine(resources, english_only, FakeMessenger())
     conversation.handle(mention("m1"))
     key = AwardKey("g1", "2026-11-20")
-    conversation.followups.schedule_followup(key, NOON)  # a second create is a no-op, not an error
-    schedule = resources["scheduler"].get_schedule(Name=schedule_name(key), GroupName=resources["group"])
+    conversation.scheduler.schedule(Step.FOLLOW_UP, key, NOON)  # a second create is a no-op, not an error
+    schedule = resources["scheduler"].get_schedule(Name=schedule_name(Step.FOLLOW_UP, key), GroupName=resources["group"])
     award = resources["repository"].get_award(key)
     assert schedule["ScheduleExpression"] == f"at({award.claimed_at + timedelta(minutes=60):%Y-%m-%dT%H:%M:%S})"
     assert schedule["ScheduleExpressionTimezone"] == "UTC" and schedule["ActionAfterCompletion"] == "DELETE"
-    assert schedule["Target"]["Input"] == '{"guest_id": "g1", "period": "2026-11-20"}'
+    assert schedule["Target"]["Input"] == '{"step": "followup", "guest_id": "g1", "period": "2026-11-20"}'
     assert schedule["Target"]["DeadLetterConfig"]["Arn"].endswith(":dlq")
     assert schedule["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 3
 

@@ -17,15 +17,16 @@ from tagback.conversation import DeliveryPending, Engine, Outcome
 from tagback.meta.graph import ErrorKind
 from tagback.meta.webhook import EventKind, InboundEvent
 from tagback.prizes import code_is_genuine
-from tests.conftest import DEMO_CONFIG
-from tests.fakes import FakeFollowUps, FakeImages, FakeMessenger, InMemoryStore, Secrets
+from tests.conftest import DEMO_CONFIG, ENGLISH_ONLY
+from tests.fakes import FakeImages, FakeMessenger, FakeScheduler, InMemoryStore, Secrets
 
 KEY = "coupon-signing-key"
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def config_with(**changes: Any) -> ClientConfig:
-    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8")) | changes
+    """The demo client in English only (no language question, no contact question), with `changes`."""
+    data = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8")) | ENGLISH_ONLY | changes
     return parse_client_config(data, "test", DEMO_CONFIG.parent)
 
 
@@ -36,38 +37,38 @@ def mention(mid: str, guest: str = "g1", at: datetime = NOON) -> InboundEvent:
 class World:
     def __init__(self, config: ClientConfig, seed: int = 1) -> None:
         self.store, self.messenger = InMemoryStore(), FakeMessenger()
-        self.images, self.followups = FakeImages(), FakeFollowUps()
+        self.images, self.scheduler = FakeImages(), FakeScheduler()
         self.clock = ManualClock(NOON + timedelta(seconds=2))
         secrets = Secrets({config.secrets.coupon_signing_key: KEY})
-        self.engine = Engine(
-            config, self.store, self.messenger, self.images, self.followups, self.clock, random.Random(seed), secrets
-        )
+        self.engine = Engine(config, self.store, self.messenger, self.images, self.scheduler, self.clock,
+                             random.Random(seed), secrets, link_base="https://api.example")
 
     def texts(self, guest: str = "g1") -> list[str]:
         return [m["body"] for m in self.messenger.sent if m["kind"] == "text" and m["to"] == guest]
 
 
 @pytest.fixture
-def world(demo_config: ClientConfig) -> World:
-    return World(demo_config)
+def world(english_only: ClientConfig) -> World:
+    return World(english_only)
 
 
-def test_a_mention_ends_in_a_coupon_dm_an_image_and_a_follow_up(world: World, demo_config: ClientConfig) -> None:
+def test_a_mention_ends_in_a_coupon_dm_an_image_and_a_follow_up(world: World, english_only: ClientConfig) -> None:
     assert world.engine.handle(mention("m1")) is Outcome.DM_SENT
     award = world.store.get_award(AwardKey("g1", "2026-11-20"))
     assert award is not None and award.state is AwardState.DM_SENT
-    assert award.prize_id in {p.id for p in demo_config.prizes}
+    assert award.prize_id in {p.id for p in english_only.prizes}
     assert award.coupon_code is not None and code_is_genuine(award.coupon_code, KEY)
     (text,) = world.texts()
     assert award.coupon_code in text and award.prize_name in text and "Café Aurora" in text
     assert award.text_mid and award.image_mid
     assert [m["kind"] for m in world.messenger.sent] == ["text", "image"]  # the code first, then the picture
     assert world.images.published[award.coupon_code].startswith(b"\x89PNG")
-    assert world.followups.scheduled == {award.key: award.claimed_at + timedelta(minutes=60)}
+    assert world.scheduler.followups() == {award.key: award.claimed_at + timedelta(minutes=60)}
     assert award.followup_at == award.claimed_at + timedelta(minutes=60)
     coupon = world.store.coupons[award.coupon_code]
     assert coupon.valid_until == award.local_date + timedelta(days=14) == award.valid_until
     assert world.store.guests["g1"].display_name == "Guest g1"
+    assert world.store.guests["g1"].greeted_at is not None
 
 
 def test_redelivered_records_never_send_a_second_dm(world: World) -> None:
@@ -87,7 +88,7 @@ def test_thirty_concurrent_mentions_win_one_prize_and_get_polite_replies(world: 
     assert sum("Your prize" in t for t in texts) == 1
     assert sum("one prize per day" in t for t in texts) == 29
     # a repeat's redelivery does not reply twice
-    assert world.engine.handle(mention("m7")) in {Outcome.REPEAT_ALREADY_REPLIED, Outcome.DM_SENT}
+    assert world.engine.handle(mention("m7")) in {Outcome.ALREADY_HANDLED, Outcome.DM_SENT}
     assert len(world.texts()) == 30
 
 
@@ -108,13 +109,13 @@ def test_cooldown_policy_counts_hours_not_days() -> None:
     assert len(world.store.awards) == 2
 
 
-def test_when_every_prize_is_capped_out_the_guest_is_told(demo_config: ClientConfig) -> None:
+def test_when_every_prize_is_capped_out_the_guest_is_told() -> None:
     single_capped = [{"id": "brunch", "name": "Brunch", "weight": 100, "daily_cap": 2}]
     world = World(config_with(prizes=single_capped))
     outcomes = [world.engine.handle(mention(f"m{i}", guest=f"g{i}")) for i in range(4)]
     assert outcomes == [Outcome.DM_SENT, Outcome.DM_SENT, Outcome.NO_PRIZE_LEFT, Outcome.NO_PRIZE_LEFT]
     assert "All of today's prizes have been given" in world.texts("g3")[0]
-    assert len(world.followups.scheduled) == 4  # everyone who got a DM is asked for a review
+    assert len(world.scheduler.followups()) == 4  # everyone who got a DM is asked for a review
 
 
 def test_caps_hold_under_fifty_concurrent_winners() -> None:
@@ -155,7 +156,7 @@ def test_permanent_failures_are_terminal_and_not_retried(world: World, kind: Err
     assert world.engine.handle(mention("m1")).value == state.value  # redelivery: nothing sent, no loop
     award = world.store.get_award(AwardKey("g1", "2026-11-20"))
     assert award is not None and award.state is state and award.dm_error
-    assert world.messenger.sent == [] and world.followups.scheduled == {}
+    assert world.messenger.sent == [] and world.scheduler.scheduled == {}
 
 
 def test_an_image_failure_keeps_the_prize_and_the_follow_up(world: World) -> None:
@@ -175,10 +176,6 @@ def test_an_image_failure_keeps_the_prize_and_the_follow_up(world: World) -> Non
     assert [m["kind"] for m in world.messenger.sent] == ["text"]  # recorded failure: not retried forever
 
 
-def test_other_kinds_wait_for_the_conversation(world: World) -> None:
-    text = InboundEvent(EventKind.TEXT, "m9", "g1", "17841400000000001", NOON, text="hi")
-    assert world.engine.handle(text) is Outcome.NOT_HANDLED
-    assert world.messenger.sent == []
 
 
 def test_the_follow_up_asks_every_messaged_guest_once(world: World) -> None:
@@ -187,9 +184,9 @@ def test_the_follow_up_asks_every_messaged_guest_once(world: World) -> None:
     world.clock.advance(timedelta(minutes=60))
     assert world.engine.follow_up(key) is FollowUpState.SENT
     assert world.engine.follow_up(key) is FollowUpState.SENT  # a second trigger sends nothing
-    question = [m for m in world.messenger.sent if "Google review" in m["body"]]
+    question = [m for m in world.messenger.sent if "review on Google" in m["body"]]
     assert len(question) == 1
-    assert question[0]["quick_replies"] == f"REVIEW_YES:{key.award_id},REVIEW_NO:{key.award_id}"
+    assert question[0]["quick_replies"] == "REVIEW_YES:2026-11-20,REVIEW_NO:2026-11-20"
     award = world.store.get_award(key)
     assert award is not None and award.followup_mid == question[0]["mid"]
 
@@ -202,4 +199,4 @@ def test_the_follow_up_respects_metas_window_and_failed_dms(world: World) -> Non
     world.engine.handle(mention("m2", guest="g2"))
     assert world.engine.follow_up(AwardKey("g2", "2026-11-20")) is FollowUpState.SKIPPED_NOT_MESSAGED
     assert world.engine.follow_up(AwardKey("nobody", "2026-11-20")) is None
-    assert not [m for m in world.messenger.sent if "Google review" in m["body"]]
+    assert not [m for m in world.messenger.sent if "review on Google" in m["body"]]

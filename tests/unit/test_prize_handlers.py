@@ -20,23 +20,25 @@ from tagback.conversation import Engine
 from tagback.meta.graph import ErrorKind
 from tagback.meta.webhook import EventKind, InboundEvent
 from tagback.store import inbound_event_item, to_dynamo
-from tests.fakes import FakeFollowUps, FakeImages, FakeMessenger, InMemoryStore, Secrets
+from tests.fakes import FakeImages, FakeMessenger, FakeScheduler, InMemoryStore, Secrets
 
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def world(demo_config: ClientConfig) -> Iterator[tuple[InMemoryStore, FakeMessenger]]:
+def world(english_only: ClientConfig) -> Iterator[tuple[InMemoryStore, FakeMessenger]]:
+    demo_config = english_only
     store, messenger = InMemoryStore(), FakeMessenger()
     engine = Engine(
         demo_config,
         store,
         messenger,
         FakeImages(),
-        FakeFollowUps(),
+        FakeScheduler(),
         ManualClock(NOON),
         random.Random(1),
         Secrets({demo_config.secrets.coupon_signing_key: "k"}),
+        link_base="https://api.example",
     )
     prize.engine.override(engine)
     review_followup.engine.override(engine)
@@ -98,8 +100,11 @@ def test_a_throttled_dm_fails_its_record_for_the_stream_to_retry(world: tuple[In
 def test_follow_up_handler_asks_and_refuses_malformed_input(world: tuple[InMemoryStore, FakeMessenger]) -> None:
     prize.lambda_handler({"Records": [record("100", mention_image("m1", "g1"))]}, LambdaContext("prize"))
     answer = review_followup.lambda_handler({"guest_id": "g1", "period": "2026-11-20"}, LambdaContext("followup"))
-    assert answer == {"award": AwardKey("g1", "2026-11-20").award_id, "followup": "followup_sent"}
+    assert answer == {"award": AwardKey("g1", "2026-11-20").award_id, "step": "followup", "outcome": "followup_sent"}
     unknown = review_followup.lambda_handler({"guest_id": "nobody", "period": "2026-11-20"}, LambdaContext("f"))
-    assert unknown["followup"] == "followup_unknown_award"
+    assert unknown["outcome"] == "followup_unknown_award"
+    timeout = review_followup.lambda_handler({"step": "language", "guest_id": "g1", "period": "2026-11-20"},
+                                             LambdaContext("f"))
+    assert timeout["outcome"] == "language_timeout_ignored"  # nobody was waiting for a language
     with pytest.raises(ValidationError):
         review_followup.lambda_handler({"award": "?"}, LambdaContext("followup"))

@@ -1,4 +1,5 @@
-"""What the prize engine records: the award (one per guest per claim period), its coupon, the guest."""
+"""What the conversation engine records: the award (one per guest — or table — per claim period), its coupon,
+the guest and where their conversation stands."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class AwardState(StrEnum):
 class FollowUpState(StrEnum):
     SENT = "followup_sent"
     SKIPPED_WINDOW = "followup_skipped_window"  # Meta's 24-hour window had closed
+    SKIPPED_OPTED_OUT = "followup_skipped_opted_out"  # the guest sent STOP
     SKIPPED_NOT_MESSAGED = "followup_skipped_not_messaged"  # the prize DM never reached the guest
     FAILED_PERMANENT = "followup_failed_permanent"
     FAILED_AUTH = "followup_failed_auth"
@@ -58,6 +60,9 @@ class Award:
     followup_at: datetime | None = None
     followup_state: FollowUpState | None = None
     followup_mid: str | None = None
+    table: str | None = None  # per-table claims: the table that won
+    review_answer: str | None = None  # "yes" or "no", the first answer only
+    review_answered_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,34 @@ class Coupon:
     valid_until: date
 
 
-@dataclass(frozen=True)
+class Awaiting(StrEnum):
+    """What the engine last asked the guest, so their next message is read as the answer."""
+
+    LANGUAGE = "language"
+    TABLE = "table"
+    CONTACT_CHOICE = "contact_choice"
+    EMAIL = "email"
+    PHONE = "phone"
+
+
+@dataclass
 class Guest:
     guest_id: str
-    display_name: str | None  # the profile's name, never the @handle; None when Meta has none
+    display_name: str | None = None  # the profile's name, never the @handle; None when Meta has none
+    language: str | None = None  # chosen by the guest; None: the client's default applies
+    awaiting: Awaiting | None = None
+    tries: int = 0  # wrong answers to the current question
+    pending_mid: str | None = None  # a mention waiting for the language or table answer
+    pending_at: datetime | None = None
+    pending_period: str | None = None  # the claim period of that mention
+    channels_left: str | None = None  # contact channels still to ask for ("phone" after the email)
+    greeted_at: datetime | None = None  # when the first DM (with disclosure and terms) went out
+    opted_out_at: datetime | None = None  # STOP: nothing more is ever sent
+    fallback_on: date | None = None  # the local day the one fallback reply was sent
+    contact_asked_at: datetime | None = None
+    email: str | None = None
+    email_consent_version: str | None = None
+    email_consent_at: datetime | None = None
+    phone: str | None = None  # E.164
+    phone_consent_version: str | None = None
+    phone_consent_at: datetime | None = None

@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from tagback.messages import MESSAGE_KEYS, Language
+from tagback.messages import MESSAGE_KEYS, Language, text_problems
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # SSM parameter names: a path of letters, digits and _.-/ (AWS's own rule), never the secret itself.
@@ -136,6 +136,25 @@ class CouponTemplate(_Strict):
         return value
 
 
+class ContactCapture(_Strict):
+    """After the prize, offer the venue's news by email and/or phone, with explicit, versioned consent."""
+
+    channels: Literal["off", "email", "phone", "both"] = "off"
+    consent_text: dict[Language, Annotated[str, StringConstraints(min_length=10, max_length=400)]] = Field(
+        default_factory=dict, description="what the guest agrees to, per language (shown with the question)"
+    )
+    consent_version: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    phone_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = Field(
+        default=None, description="country assumed for numbers typed without +country code, e.g. PT"
+    )
+
+    @model_validator(mode="after")
+    def _consent_when_on(self) -> ContactCapture:
+        if self.channels != "off" and (not self.consent_text or self.consent_version is None):
+            raise ValueError("consent_text and consent_version are required when channels is not 'off'")
+        return self
+
+
 class MetaApi(_Strict):
     """Which Graph API host sends our messages: Instagram Login (graph.instagram.com) or Facebook Login."""
 
@@ -159,6 +178,13 @@ class ClientConfig(_Strict):
     prizes: Annotated[list[Prize], Field(min_length=1)]
     coupon: CouponTemplate = CouponTemplate()
     claim_policy: ClaimPolicy = ClaimPolicy()
+    # One prize per table (number on the sign) per local day, instead of per guest.
+    per_table: bool = False
+    # With several languages the first DM asks for one; without an answer the prize follows in the default.
+    language_timeout_minutes: Annotated[int, Field(ge=1, le=120)] = 10
+    contact_capture: ContactCapture = ContactCapture()
+    bot_disclosure: bool = Field(default=False, description="add an 'automated assistant' line to the first DM")
+    terms_url: HttpUrl | None = Field(default=None, description="promotion terms, linked in the first DM")
     # The follow-up must land inside Meta's 24-hour messaging window opened by the story mention.
     followup_delay_minutes: Annotated[int, Field(ge=1, le=23 * 60)] = 60
     review_links: ReviewLinks
@@ -213,6 +239,20 @@ class ClientConfig(_Strict):
                 )
         return messages
 
+    @model_validator(mode="after")
+    def _table_claims_are_per_day(self) -> ClientConfig:
+        if self.per_table and self.claim_policy.kind != "per_local_day":
+            raise ValueError("per_table: one prize per table per local day needs claim_policy.kind per_local_day")
+        return self
+
+    @model_validator(mode="after")
+    def _consent_in_every_language(self) -> ClientConfig:
+        capture = self.contact_capture
+        missing = [lang for lang in self.languages if capture.channels != "off" and lang not in capture.consent_text]
+        if missing:
+            raise ValueError(f"contact_capture.consent_text: missing for {', '.join(missing)}")
+        return self
+
     def asset(self, relative: Path) -> Path:
         """An asset named in the config, resolved against the folder the config was loaded from."""
         return self._source_dir / relative
@@ -237,6 +277,8 @@ def _describe(error: Any) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown field (check the spelling)"
+    if not location and message.split(":", 1)[0].replace(".", "").replace("_", "").isalnum():
+        return message  # a whole-config check that names its own field path
     return f"{location or '(top level)'}: {message}"
 
 
@@ -248,9 +290,10 @@ def parse_client_config(data: object, source: str, source_dir: Path = Path("."))
     except ValidationError as error:
         raise ConfigError(source, [_describe(e) for e in error.errors()]) from None
     config._source_dir = source_dir
-    missing = [f"coupon: asset {path} does not exist" for path in config.asset_paths() if not path.is_file()]
-    if missing:
-        raise ConfigError(source, missing)
+    problems = [f"coupon: asset {path} does not exist" for path in config.asset_paths() if not path.is_file()]
+    problems += text_problems(config)
+    if problems:
+        raise ConfigError(source, problems)
     return config
 
 

@@ -1,53 +1,77 @@
 """The conversation engine: what Tagback does with each inbound event. The only place that decides.
 
-A story mention claims the guest's award for the claim period (a conditional write: exactly one winner under
-any concurrency or redelivery), draws a prize within the daily caps, issues a coupon, DMs the prize text with the
-code, schedules the follow-up, then sends the coupon image. Every step records its result on the award before
-the next, so a redelivered record resumes where the last one stopped and never sends a second prize DM.
+A story mention claims the guest's award for the claim period (a conditional write: exactly one winner under any
+concurrency or redelivery) — or, with the per-table option, first asks for the table and claims the table for the
+day. With several languages it first asks for one (and goes on in the default if no answer comes in time). Then it
+draws a prize within the daily caps, issues a coupon, DMs the prize text with the code, schedules the review
+follow-up, sends the coupon image and, if the client wants contacts, asks for them with consent. Every step
+records its result before the next, so a redelivered record resumes where the last attempt stopped.
+
+Replies (quick replies, postbacks, text) move the guest's conversation on: language choice, table number, review
+yes/no, contact choice and values, STOP. Anything the engine did not ask for gets one helpful reply a day.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from tagback.awards import GUEST_WAS_MESSAGED, Award, AwardKey, AwardState, Coupon, FollowUpState, Guest
+import phonenumbers
+
+from tagback.awards import GUEST_WAS_MESSAGED, Award, AwardKey, AwardState, Awaiting, Coupon, FollowUpState, Guest
 from tagback.clock import Clock
 from tagback.config import ClientConfig, Prize
 from tagback.coupons import CouponFace, render_coupon
-from tagback.messages import format_date, render
-from tagback.meta.graph import ErrorKind, GraphError, Profile, QuickReply
+from tagback.messages import LANGUAGE_NAMES, STOP_WORDS, Language, channels_text, first_dm_footer, format_date, render
+from tagback.meta.graph import ErrorKind, GraphError, Profile, QuickReply, UrlButton
 from tagback.meta.webhook import EventKind, InboundEvent
 from tagback.observability import logger
 from tagback.prizes import RandomSource, draw_within_caps, new_coupon_code
-from tagback.scheduling import FollowUpScheduler
+from tagback.scheduling import Step, StepScheduler
 from tagback.secrets import SecretReader
 
 _CODE_ATTEMPTS = 5
+_ANSWER_TRIES = 2  # wrong answers to a question before the engine moves on
 MESSAGING_WINDOW = timedelta(hours=24)  # opened by the guest's story mention (Meta's rule)
+_TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_TOKEN_LENGTH = 22  # 132 bits
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$")
+_TABLE = re.compile(r"^\D{0,12}?(\d{1,4})\D{0,3}$")
+GOOGLE_REVIEW = "https://search.google.com/local/writereview?placeid={place_id}"
 
 
 class ConversationStore(Protocol):
     def claim_award(
         self, award: Award, expires_at: datetime, cooldown_since: datetime | None = None
     ) -> tuple[Award, bool]: ...
+    def claim_table_award(self, award: Award, table: str, expires_at: datetime) -> tuple[Award | None, str]: ...
     def get_award(self, key: AwardKey) -> Award | None: ...
     def update_award(self, key: AwardKey, *, only_if_no_prize: bool = False, **changes: Any) -> bool: ...
-    def reserve_prize(self, prize_id: str, local_date: Any, cap: int, expires_at: datetime) -> bool: ...
+    def reserve_prize(self, prize_id: str, local_date: date, cap: int, expires_at: datetime) -> bool: ...
     def add_coupon(self, coupon: Coupon, expires_at: datetime) -> bool: ...
     def get_guest(self, guest_id: str) -> Guest | None: ...
-    def save_guest(self, guest: Guest, expires_at: datetime) -> None: ...
-    def replied(self, event: InboundEvent) -> bool: ...
-    def record_reply(self, event: InboundEvent, *, reply_mid: str | None = None, error: str | None = None) -> None: ...
+    def update_guest(self, guest_id: str, expires_at: datetime, **changes: Any) -> None: ...
+    def hold_mention(
+        self, guest_id: str, mid: str, *, at: datetime, period: str, awaiting: Awaiting, expires_at: datetime
+    ) -> bool: ...
+    def handled(self, event: InboundEvent) -> bool: ...
+    def mark_handled(
+        self, event: InboundEvent, at: datetime, *, reply_mid: str | None = None, error: str | None = None
+    ) -> None: ...
+    def create_link(self, token: str, target: str, platform: str, award: AwardKey, expires_at: datetime) -> None: ...
 
 
 class Messenger(Protocol):
     def send_text(self, recipient: str, text: str, quick_replies: Sequence[QuickReply] = ()) -> str: ...
     def send_image(self, recipient: str, url: str) -> str: ...
+    def send_buttons(self, recipient: str, text: str, buttons: Sequence[UrlButton]) -> str: ...
     def profile(self, guest_id: str) -> Profile: ...
 
 
@@ -62,14 +86,46 @@ class Outcome(StrEnum):
     NO_PRIZE_LEFT = AwardState.NO_PRIZE_LEFT.value
     DM_FAILED_PERMANENT = AwardState.DM_FAILED_PERMANENT.value
     DM_FAILED_AUTH = AwardState.DM_FAILED_AUTH.value
+    LANGUAGE_ASKED = "language_asked"
+    TABLE_ASKED = "table_asked"
+    TABLE_TAKEN = "table_taken"
+    MENTION_PENDING = "mention_pending"  # another mention of the guest is waiting for its language or table
     REPEAT_REPLIED = "repeat_replied"
-    REPEAT_ALREADY_REPLIED = "repeat_already_replied"
-    REPEAT_REPLY_FAILED = "repeat_reply_failed"
-    NOT_HANDLED = "not_handled"
+    REPLIED = "replied"
+    REPLY_FAILED = "reply_failed"
+    ALREADY_HANDLED = "already_handled"
+    OPTED_OUT = "opted_out"
+    SILENCED = "silenced"  # the guest opted out earlier: nothing is sent
+    FALLBACK_SENT = "fallback_sent"
+    IGNORED = "ignored"
 
 
 class DeliveryPending(Exception):
-    """Meta was throttling or unavailable beyond the client's own retries: the stream retries the record."""
+    """Meta was throttling or unavailable beyond the client's own retries: the event source retries."""
+
+
+def is_stop(text: str | None) -> bool:
+    if not text:
+        return False
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w\s]", " ", plain).split()) in STOP_WORDS
+
+
+def valid_email(text: str) -> str | None:
+    candidate = text.strip()
+    return candidate if len(candidate) <= 254 and _EMAIL.match(candidate) else None
+
+
+def valid_phone(text: str, region: str | None) -> str | None:
+    """The number in E.164 (+351211234567), or None when it is not a possible, valid number."""
+    try:
+        number = phonenumbers.parse(text.strip(), region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 @dataclass
@@ -78,60 +134,213 @@ class Engine:
     store: ConversationStore
     messenger: Messenger
     images: CouponImages
-    followups: FollowUpScheduler
+    scheduler: StepScheduler
     clock: Clock
     rng: RandomSource
     secret: SecretReader  # read when needed, so a function that never issues coupons never reads the key
+    link_base: str  # the public URL tracked links start with (the stack's API)
 
+    # -- entry points ----------------------------------------------------------------------------------------
     def handle(self, event: InboundEvent) -> Outcome:
+        guest = self.store.get_guest(event.guest_id) or Guest(event.guest_id)
+        if guest.opted_out_at is not None:
+            return Outcome.SILENCED
+        if event.kind is EventKind.DELETED:
+            return Outcome.IGNORED
         if event.kind is EventKind.STORY_MENTION:
-            return self._story_mention(event)
-        return Outcome.NOT_HANDLED
+            return self._story_mention(event, guest)
+        if self.store.handled(event):
+            return Outcome.ALREADY_HANDLED
+        try:
+            outcome = self._reply_to(event, guest)
+        except GraphError as error:
+            if error.retryable:
+                raise DeliveryPending(str(error)) from error
+            self.store.mark_handled(event, self.clock.now(), error=str(error)[:300])
+            return Outcome.REPLY_FAILED
+        self.store.mark_handled(event, self.clock.now())
+        return outcome
 
-    # -- story mention ---------------------------------------------------------------------------------------
-    def _story_mention(self, event: InboundEvent) -> Outcome:
-        self._remember_name(event.guest_id)
-        award, _ = self._claim(event)
-        if award.mention_mid != event.mid:
-            return self._reply_to_repeat(event)
-        if award.state is AwardState.CLAIMED:
-            award = self._deliver(award)
-        if award.state in GUEST_WAS_MESSAGED and award.followup_at is None:
-            due = award.claimed_at + timedelta(minutes=self.config.followup_delay_minutes)
-            self.followups.schedule_followup(award.key, due)
-            award = self._update(award, followup_at=due)
-        if award.state is AwardState.DM_SENT and award.image_mid is None and award.image_error is None:
-            self._send_coupon_image(award)
-        return Outcome(award.state.value)
+    def follow_up(self, key: AwardKey) -> FollowUpState | None:
+        """Ask for a review, once per award, the same way for every guest who got a DM (no gating, no reward).
+        Returns the follow-up's state, or None when there is no such award."""
+        award = self.store.get_award(key)
+        if award is None:
+            logger.error("follow-up for an unknown award", extra={"award": key.award_id})
+            return None
+        if award.followup_state is not None:
+            return award.followup_state  # already asked (or skipped): a second trigger is a no-op
+        guest = self.store.get_guest(key.guest_id) or Guest(key.guest_id)
+        if guest.opted_out_at is not None:
+            return self._followup_done(award, FollowUpState.SKIPPED_OPTED_OUT)
+        if award.state not in GUEST_WAS_MESSAGED:
+            return self._followup_done(award, FollowUpState.SKIPPED_NOT_MESSAGED)
+        if self.clock.now() >= award.mentioned_at + MESSAGING_WINDOW:
+            return self._followup_done(award, FollowUpState.SKIPPED_WINDOW)
+        answers = [
+            QuickReply(self._text(guest, "answer_yes"), f"REVIEW_YES:{key.period}"),
+            QuickReply(self._text(guest, "answer_no"), f"REVIEW_NO:{key.period}"),
+        ]
+        try:
+            mid = self._send(guest, self._text(guest, "review_question"), answers)
+        except GraphError as error:
+            if error.retryable:
+                raise DeliveryPending(str(error)) from error
+            failed = FollowUpState.FAILED_AUTH if error.kind is ErrorKind.AUTH else FollowUpState.FAILED_PERMANENT
+            return self._followup_done(award, failed)
+        return self._followup_done(award, FollowUpState.SENT, mid)
+
+    def language_timeout(self, key: AwardKey) -> Outcome:
+        """No language chosen in time: go on in the client's default language."""
+        guest = self.store.get_guest(key.guest_id)
+        if guest is None or guest.awaiting is not Awaiting.LANGUAGE or guest.pending_period != key.period:
+            return Outcome.IGNORED  # answered (or opted out) meanwhile
+        if guest.opted_out_at is not None:
+            return Outcome.SILENCED
+        self._guest(guest, awaiting=None)
+        return self._after_language(guest)
+
+    # -- helpers: texts, sending, state ----------------------------------------------------------------------
+    def _language(self, guest: Guest) -> Language:
+        chosen = guest.language
+        return next((lang for lang in self.config.languages if lang == chosen), self.config.default_language)
+
+    def _text(self, guest: Guest, key: str, **values: str) -> str:
+        return render(self.config, key, self._language(guest), venue=self.config.venue_name, **values)
 
     def _expiry(self) -> datetime:
         return self.clock.now() + timedelta(days=self.config.retention_days)
 
-    def _claim(self, event: InboundEvent) -> tuple[Award, bool]:
-        local = event.sent_at.astimezone(self.config.tz)
-        policy = self.config.claim_policy
-        if policy.cooldown_hours is None:
-            period, since = local.date().isoformat(), None
-        else:
-            period, since = local.strftime("%Y-%m-%dT%H:%M"), event.sent_at - timedelta(hours=policy.cooldown_hours)
-        award = Award(
-            key=AwardKey(event.guest_id, period),
-            mention_mid=event.mid,
-            mentioned_at=event.sent_at,
-            claimed_at=self.clock.now(),
-            local_date=local.date(),
-        )
-        return self.store.claim_award(award, self._expiry(), cooldown_since=since)
+    def _today(self) -> date:
+        return self.clock.now().astimezone(self.config.tz).date()
+
+    def _guest(self, guest: Guest, **changes: Any) -> Guest:
+        self.store.update_guest(guest.guest_id, self._expiry(), **changes)
+        for name, value in changes.items():
+            setattr(guest, name, value)
+        return guest
+
+    def _send(self, guest: Guest, text: str, quick_replies: Sequence[QuickReply] = ()) -> str:
+        """A text to the guest; their first DM carries the bot disclosure and the promotion terms."""
+        first = guest.greeted_at is None
+        footer = first_dm_footer(self.config, self._language(guest)) if first else ""
+        mid = self.messenger.send_text(guest.guest_id, f"{text}\n\n{footer}" if footer else text, quick_replies)
+        if first:
+            self._guest(guest, greeted_at=self.clock.now())
+        return mid
 
     def _update(self, award: Award, **changes: Any) -> Award:
         self.store.update_award(award.key, **changes)
         return dataclasses.replace(award, **changes)
 
-    def _deliver(self, award: Award) -> Award:
+    # -- story mention ---------------------------------------------------------------------------------------
+    def _story_mention(self, event: InboundEvent, guest: Guest) -> Outcome:
+        self._remember_name(guest)
+        needs_language = len(self.config.languages) > 1 and guest.language is None
+        if self.config.per_table:
+            return self._mention_at_table(event, guest, needs_language)
+        award, _ = self._claim(event)
+        if award.mention_mid != event.mid:
+            return self._reply_to_repeat(event, guest)
+        if award.state is AwardState.CLAIMED and needs_language and guest.pending_period != award.key.period:
+            return self._ask_language(event, guest, award.key)
+        if award.state is AwardState.CLAIMED and guest.awaiting is Awaiting.LANGUAGE:
+            return Outcome.LANGUAGE_ASKED  # a redelivery while the guest has not answered yet
+        return self._continue(award, guest)
+
+    def _period(self, event: InboundEvent) -> tuple[str, date, datetime | None]:
+        """The claim period of a mention in the client's timezone, its local date, and the cooldown's start."""
+        local = event.sent_at.astimezone(self.config.tz)
+        hours = self.config.claim_policy.cooldown_hours
+        if hours is None:
+            return local.date().isoformat(), local.date(), None
+        return local.strftime("%Y-%m-%dT%H:%M"), local.date(), event.sent_at - timedelta(hours=hours)
+
+    def _new_award(self, guest_id: str, mid: str, mentioned_at: datetime, period: str, day: date) -> Award:
+        return Award(key=AwardKey(guest_id, period), mention_mid=mid, mentioned_at=mentioned_at,
+                     claimed_at=self.clock.now(), local_date=day)
+
+    def _claim(self, event: InboundEvent) -> tuple[Award, bool]:
+        period, day, since = self._period(event)
+        award = self._new_award(event.guest_id, event.mid, event.sent_at, period, day)
+        return self.store.claim_award(award, self._expiry(), cooldown_since=since)
+
+    def _ask_language(self, event: InboundEvent, guest: Guest, key: AwardKey) -> Outcome:
+        self._guest(guest, awaiting=Awaiting.LANGUAGE, pending_mid=event.mid, pending_at=event.sent_at,
+                    pending_period=key.period, tries=0)
+        choices = [QuickReply(LANGUAGE_NAMES[lang], f"LANG:{lang}") for lang in self.config.languages]
+        self._send_or_fail(guest, self._text(guest, "language_question"), choices)
+        due = self.clock.now() + timedelta(minutes=self.config.language_timeout_minutes)
+        self.scheduler.schedule(Step.LANGUAGE_TIMEOUT, key, due)
+        return Outcome.LANGUAGE_ASKED
+
+    def _send_or_fail(self, guest: Guest, text: str, quick_replies: Sequence[QuickReply] = ()) -> str | None:
+        """For questions the engine asks on its own: retryable errors retry the event, others are logged."""
+        try:
+            return self._send(guest, text, quick_replies)
+        except GraphError as error:
+            if error.retryable:
+                raise DeliveryPending(str(error)) from error
+            logger.warning("message not delivered", extra={"error": str(error)})
+            return None
+
+    def _mention_at_table(self, event: InboundEvent, guest: Guest, needs_language: bool) -> Outcome:
+        period, _, _ = self._period(event)
+        existing = self.store.get_award(AwardKey(event.guest_id, period))
+        if existing is not None:
+            if existing.mention_mid == event.mid:
+                return self._continue(existing, guest)
+            return self._reply_to_repeat(event, guest)
+        awaiting = Awaiting.LANGUAGE if needs_language else Awaiting.TABLE
+        held = self.store.hold_mention(event.guest_id, event.mid, at=event.sent_at, period=period,
+                                       awaiting=awaiting, expires_at=self._expiry())
+        if not held:
+            return Outcome.MENTION_PENDING
+        if self.store.handled(event):
+            return Outcome.LANGUAGE_ASKED if needs_language else Outcome.TABLE_ASKED
+        guest = dataclasses.replace(guest, pending_mid=event.mid, pending_at=event.sent_at, pending_period=period,
+                                    awaiting=awaiting, tries=0)
+        if needs_language:
+            outcome = self._ask_language(event, guest, AwardKey(event.guest_id, period))
+        else:
+            self._send_or_fail(guest, self._text(guest, "table_question"))
+            outcome = Outcome.TABLE_ASKED
+        self.store.mark_handled(event, self.clock.now())
+        return outcome
+
+    def _after_language(self, guest: Guest) -> Outcome:
+        """The language is settled (chosen or timed out): ask the table, or deliver the waiting award."""
+        if guest.pending_period is None:
+            return Outcome.IGNORED
+        if self.config.per_table:
+            self._guest(guest, awaiting=Awaiting.TABLE, tries=0)
+            self._send_or_fail(guest, self._text(guest, "table_question"))
+            return Outcome.TABLE_ASKED
+        award = self.store.get_award(AwardKey(guest.guest_id, guest.pending_period))
+        self._guest(guest, pending_mid=None, pending_at=None, pending_period=None)
+        if award is None:
+            return Outcome.IGNORED
+        return self._continue(award, guest)
+
+    def _continue(self, award: Award, guest: Guest) -> Outcome:
+        """Everything after the claim, each step once: prize DM, follow-up, coupon image, contact question."""
+        if award.state is AwardState.CLAIMED:
+            award = self._deliver(award, guest)
+        if award.state in GUEST_WAS_MESSAGED and award.followup_at is None:
+            due = award.claimed_at + timedelta(minutes=self.config.followup_delay_minutes)
+            self.scheduler.schedule(Step.FOLLOW_UP, award.key, due)
+            award = self._update(award, followup_at=due)
+        if award.state is AwardState.DM_SENT and award.image_mid is None and award.image_error is None:
+            self._send_coupon_image(award, guest)
+        if award.state is AwardState.DM_SENT and guest.contact_asked_at is None:
+            self._offer_contact(guest)
+        return Outcome(award.state.value)
+
+    def _deliver(self, award: Award, guest: Guest) -> Award:
         if award.prize_id is None:
             prize = draw_within_caps(self.config.prizes, self.rng, lambda p: self._reserve(p, award))
             if prize is None:
-                return self._send_text(award, "all_prizes_given", AwardState.NO_PRIZE_LEFT)
+                return self._send_award_text(award, guest, "all_prizes_given", AwardState.NO_PRIZE_LEFT)
             coupon = self._issue_coupon(award, prize)
             drawn: dict[str, Any] = {
                 "prize_id": prize.id,
@@ -145,7 +354,7 @@ class Engine:
                 current = self.store.get_award(award.key)
                 assert current is not None
                 award = current
-        return self._send_text(award, "prize_awarded", AwardState.DM_SENT)
+        return self._send_award_text(award, guest, "prize_awarded", AwardState.DM_SENT)
 
     def _reserve(self, prize: Prize, award: Award) -> bool:
         assert prize.daily_cap is not None
@@ -166,19 +375,13 @@ class Engine:
                 return coupon
         raise RuntimeError(f"no unique coupon code after {_CODE_ATTEMPTS} attempts")
 
-    def _texts(self, award: Award) -> dict[str, str]:
-        language = self.config.default_language
-        return {
-            "venue": self.config.venue_name,
-            "prize": award.prize_name or "",
-            "code": award.coupon_code or "",
-            "valid_until": format_date(award.valid_until, language) if award.valid_until else "",
-        }
+    def _award_texts(self, award: Award, guest: Guest) -> dict[str, str]:
+        valid_until = format_date(award.valid_until, self._language(guest)) if award.valid_until else ""
+        return {"prize": award.prize_name or "", "code": award.coupon_code or "", "valid_until": valid_until}
 
-    def _send_text(self, award: Award, key: str, success: AwardState) -> Award:
-        text = render(self.config, key, self.config.default_language, **self._texts(award))
+    def _send_award_text(self, award: Award, guest: Guest, key: str, success: AwardState) -> Award:
         try:
-            mid = self.messenger.send_text(award.key.guest_id, text)
+            mid = self._send(guest, self._text(guest, key, **self._award_texts(award, guest)))
         except GraphError as error:
             return self._failed(award, error)
         return self._update(award, state=success, text_mid=mid, dm_error=None)
@@ -191,83 +394,213 @@ class Engine:
         logger.warning("prize DM failed for good", extra={"award": award.key.award_id, "error": str(error)})
         return self._update(award, state=state, dm_error=str(error)[:300])
 
-    def _send_coupon_image(self, award: Award) -> None:
+    def _send_coupon_image(self, award: Award, guest: Guest) -> None:
         # The text already carries the code, so the image is best effort: any failure is recorded, not retried.
         assert award.coupon_code is not None
-        texts = self._texts(award)
-        face = CouponFace(
-            venue=texts["venue"],
-            prize=texts["prize"],
-            code=texts["code"],
-            valid_until=render(self.config, "coupon_valid_until", self.config.default_language, **texts),
-        )
+        texts = self._award_texts(award, guest)
+        face = CouponFace(venue=self.config.venue_name, prize=texts["prize"], code=texts["code"],
+                          valid_until=self._text(guest, "coupon_valid_until", valid_until=texts["valid_until"]))
         try:
             image = render_coupon(face, self.config)
             if image.missing_glyphs:
-                logger.warning(
-                    "coupon text has characters no font covers: add a font to coupon.fonts",
-                    extra={"characters": image.missing_glyphs},
-                )
+                logger.warning("coupon text has characters no font covers: add a font to coupon.fonts",
+                               extra={"characters": image.missing_glyphs})
             url = self.images.publish(award.coupon_code, image.png)
             self._update(award, image_mid=self.messenger.send_image(award.key.guest_id, url))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - recorded on the award; the prize text already arrived
             logger.warning("coupon image not delivered", extra={"award": award.key.award_id, "error": repr(error)})
             self._update(award, image_error=repr(error)[:300])
 
-    def _reply_to_repeat(self, event: InboundEvent) -> Outcome:
-        if self.store.replied(event):
-            return Outcome.REPEAT_ALREADY_REPLIED
-        text = render(self.config, "repeat_mention", self.config.default_language, venue=self.config.venue_name)
+    def _reply_to_repeat(self, event: InboundEvent, guest: Guest) -> Outcome:
+        if self.store.handled(event):
+            return Outcome.ALREADY_HANDLED
         try:
-            mid = self.messenger.send_text(event.guest_id, text)
+            mid = self._send(guest, self._text(guest, "repeat_mention"))
         except GraphError as error:
             if error.retryable:
                 raise DeliveryPending(str(error)) from error
-            self.store.record_reply(event, error=str(error)[:300])
-            return Outcome.REPEAT_REPLY_FAILED
-        self.store.record_reply(event, reply_mid=mid)
+            self.store.mark_handled(event, self.clock.now(), error=str(error)[:300])
+            return Outcome.REPLY_FAILED
+        self.store.mark_handled(event, self.clock.now(), reply_mid=mid)
         return Outcome.REPEAT_REPLIED
 
-    # -- the review follow-up --------------------------------------------------------------------------------
-    def follow_up(self, key: AwardKey) -> FollowUpState | None:
-        """Ask for a review, once per award, the same way for every guest who got a DM (no gating, no reward).
-        Returns the follow-up's state, or None when there is no such award."""
-        award = self.store.get_award(key)
-        if award is None:
-            logger.error("follow-up for an unknown award", extra={"award": key.award_id})
-            return None
-        if award.followup_state is not None:
-            return award.followup_state  # already asked (or skipped): a second trigger is a no-op
-        if award.state not in GUEST_WAS_MESSAGED:
-            return self._followup_done(award, FollowUpState.SKIPPED_NOT_MESSAGED)
-        if self.clock.now() >= award.mentioned_at + MESSAGING_WINDOW:
-            return self._followup_done(award, FollowUpState.SKIPPED_WINDOW)
-        language = self.config.default_language
-        answers = [
-            QuickReply(render(self.config, "answer_yes", language), f"REVIEW_YES:{key.award_id}"),
-            QuickReply(render(self.config, "answer_no", language), f"REVIEW_NO:{key.award_id}"),
-        ]
-        question = render(self.config, "review_question", language, venue=self.config.venue_name)
+    def _remember_name(self, guest: Guest) -> None:
+        """The guest's display name (never the @handle) for the owner's sheet, fetched once."""
+        if guest.display_name is not None:
+            return
         try:
-            mid = self.messenger.send_text(key.guest_id, question, answers)
+            profile = self.messenger.profile(guest.guest_id)
         except GraphError as error:
-            if error.retryable:
-                raise DeliveryPending(str(error)) from error
-            failed = FollowUpState.FAILED_AUTH if error.kind is ErrorKind.AUTH else FollowUpState.FAILED_PERMANENT
-            return self._followup_done(award, failed)
-        return self._followup_done(award, FollowUpState.SENT, mid)
+            logger.info("guest profile not available yet", extra={"error": str(error)})
+            return
+        self._guest(guest, display_name=profile.name)
 
+    # -- replies ---------------------------------------------------------------------------------------------
+    def _reply_to(self, event: InboundEvent, guest: Guest) -> Outcome:
+        if event.kind in (EventKind.TEXT, EventKind.QUICK_REPLY, EventKind.STORY_REPLY) and is_stop(event.text):
+            return self._opt_out(guest)
+        payload = event.payload or ""
+        prefix, _, value = payload.partition(":")
+        if event.kind in (EventKind.QUICK_REPLY, EventKind.POSTBACK):
+            if prefix == "LANG":
+                return self._language_chosen(guest, value)
+            if prefix in ("REVIEW_YES", "REVIEW_NO"):
+                return self._review_answer(guest, AwardKey(guest.guest_id, value), yes=prefix == "REVIEW_YES")
+            if prefix == "CONTACT":
+                return self._contact_choice(guest, value)
+        answer = event.text or payload  # Meta's email / phone quick replies carry the value itself
+        if guest.awaiting is Awaiting.TABLE and event.kind is not EventKind.STORY_REPLY:
+            return self._table_answer(guest, answer)
+        if guest.awaiting in (Awaiting.EMAIL, Awaiting.PHONE) and event.kind is not EventKind.STORY_REPLY:
+            return self._contact_value(guest, answer)
+        if guest.awaiting is Awaiting.LANGUAGE:
+            chosen = next((code for code, name in LANGUAGE_NAMES.items()
+                           if answer.strip().casefold() in (code, name.casefold())), None)
+            if chosen is not None:
+                return self._language_chosen(guest, chosen)
+        return self._fallback(guest)
+
+    def _opt_out(self, guest: Guest) -> Outcome:
+        text = self._text(guest, "opted_out")
+        self._guest(guest, opted_out_at=self.clock.now(), awaiting=None, pending_mid=None, pending_at=None,
+                    pending_period=None, channels_left=None)
+        self.messenger.send_text(guest.guest_id, text)  # the one confirmation; then nothing, ever
+        return Outcome.OPTED_OUT
+
+    def _fallback(self, guest: Guest) -> Outcome:
+        today = self._today()
+        if guest.fallback_on == today:
+            return Outcome.IGNORED  # one helpful reply a day, then silence: no loops
+        self._guest(guest, fallback_on=today)
+        self._send(guest, self._text(guest, "fallback"))
+        return Outcome.FALLBACK_SENT
+
+    def _language_chosen(self, guest: Guest, code: str) -> Outcome:
+        if code not in self.config.languages:
+            return Outcome.IGNORED
+        waiting = guest.awaiting is Awaiting.LANGUAGE
+        self._guest(guest, language=code, awaiting=None if waiting else guest.awaiting)
+        return self._after_language(guest) if waiting else Outcome.REPLIED
+
+    def _table_answer(self, guest: Guest, answer: str) -> Outcome:
+        match = _TABLE.match(answer.strip())
+        if match is None or guest.pending_mid is None or guest.pending_at is None or guest.pending_period is None:
+            if guest.tries + 1 >= _ANSWER_TRIES:
+                self._guest(guest, awaiting=None, tries=0, pending_mid=None, pending_at=None, pending_period=None)
+                return Outcome.IGNORED
+            self._guest(guest, tries=guest.tries + 1)
+            self._send(guest, self._text(guest, "table_invalid"))
+            return Outcome.REPLIED
+        table = str(int(match.group(1)))
+        local_date = guest.pending_at.astimezone(self.config.tz).date()
+        award = dataclasses.replace(
+            self._new_award(guest.guest_id, guest.pending_mid, guest.pending_at, guest.pending_period, local_date),
+            table=table,
+        )
+        claimed, how = self.store.claim_table_award(award, table, self._expiry())
+        self._guest(guest, awaiting=None, tries=0, pending_mid=None, pending_at=None, pending_period=None)
+        if how == "table_taken":
+            self._send(guest, self._text(guest, "table_claimed"))
+            return Outcome.TABLE_TAKEN
+        if how == "guest_repeat" or claimed is None:
+            self._send(guest, self._text(guest, "repeat_mention"))
+            return Outcome.REPEAT_REPLIED
+        return self._continue(claimed, guest)
+
+    # -- the review ------------------------------------------------------------------------------------------
     def _followup_done(self, award: Award, state: FollowUpState, mid: str | None = None) -> FollowUpState:
         self._update(award, followup_state=state, followup_mid=mid)
         return state
 
-    def _remember_name(self, guest_id: str) -> None:
-        """The guest's display name (never the @handle) for the owner's sheet, fetched once."""
-        if self.store.get_guest(guest_id) is not None:
+    def _review_answer(self, guest: Guest, key: AwardKey, *, yes: bool) -> Outcome:
+        award = self.store.get_award(key)
+        if award is None or award.review_answer is not None:
+            return Outcome.IGNORED  # not ours, or answered already: one answer counts
+        self._update(award, review_answer="yes" if yes else "no", review_answered_at=self.clock.now())
+        if not yes:
+            self._send(guest, self._text(guest, "review_declined"))
+            return Outcome.REPLIED
+        links = [(title, self._tracked_link(award.key, platform, target)) for platform, title, target in self._review_targets()]
+        if len(links) == 1:
+            self._send(guest, self._text(guest, "review_link", link=links[0][1]))
+        else:
+            buttons = [UrlButton(title, url) for title, url in links]
+            self.messenger.send_buttons(guest.guest_id, self._text(guest, "review_links"), buttons)
+        return Outcome.REPLIED
+
+    def _review_targets(self) -> list[tuple[str, str, str]]:
+        links = self.config.review_links
+        targets = [("google", "Google", GOOGLE_REVIEW.format(place_id=links.google_place_id))]
+        if links.tripadvisor_url is not None:
+            targets.append(("tripadvisor", "Tripadvisor", str(links.tripadvisor_url)))
+        if links.facebook_url is not None:
+            targets.append(("facebook", "Facebook", str(links.facebook_url)))
+        return targets
+
+    def _tracked_link(self, key: AwardKey, platform: str, target: str) -> str:
+        """An unguessable token whose target is fixed now, so /l/<token> is no open redirect."""
+        token = "".join(self.rng.choice(_TOKEN_ALPHABET) for _ in range(_TOKEN_LENGTH))
+        self.store.create_link(token, target, platform, key, self._expiry())
+        return f"{self.link_base.rstrip('/')}/l/{token}"
+
+    # -- contact capture -------------------------------------------------------------------------------------
+    def _offer_contact(self, guest: Guest) -> None:
+        capture = self.config.contact_capture
+        if capture.channels == "off":
             return
-        try:
-            profile = self.messenger.profile(guest_id)
-        except GraphError as error:
-            logger.info("guest profile not available yet", extra={"error": str(error)})
-            return
-        self.store.save_guest(Guest(guest_id, profile.name), self._expiry())
+        language = self._language(guest)
+        if capture.channels == "both":
+            choices = [QuickReply(self._text(guest, f"channel_{c}"), f"CONTACT:{c}")
+                       for c in ("email", "phone", "both", "none")]
+        else:
+            choices = [QuickReply(self._text(guest, "answer_yes"), f"CONTACT:{capture.channels}"),
+                       QuickReply(self._text(guest, "answer_no"), "CONTACT:none")]
+        text = self._text(guest, "contact_question", channels=channels_text(self.config, language),
+                          consent=capture.consent_text[language])
+        self._guest(guest, awaiting=Awaiting.CONTACT_CHOICE, contact_asked_at=self.clock.now())
+        self._send_or_fail(guest, text, choices)
+
+    def _contact_choice(self, guest: Guest, choice: str) -> Outcome:
+        if guest.awaiting is not Awaiting.CONTACT_CHOICE or choice not in ("email", "phone", "both", "none"):
+            return Outcome.IGNORED
+        if choice == "none":
+            self._guest(guest, awaiting=None)
+            self._send(guest, self._text(guest, "contact_skipped"))
+            return Outcome.REPLIED
+        first = Awaiting.PHONE if choice == "phone" else Awaiting.EMAIL
+        self._guest(guest, awaiting=first, channels_left="phone" if choice == "both" else None, tries=0)
+        self._ask_value(guest, first)
+        return Outcome.REPLIED
+
+    def _ask_value(self, guest: Guest, channel: Awaiting, key: str | None = None) -> None:
+        # Meta offers the guest's own email / phone as a one-tap quick reply.
+        content_type = "user_email" if channel is Awaiting.EMAIL else "user_phone_number"
+        prompt = key or ("ask_email" if channel is Awaiting.EMAIL else "ask_phone")
+        self._send(guest, self._text(guest, prompt), [QuickReply("", "", content_type)])
+
+    def _contact_value(self, guest: Guest, answer: str) -> Outcome:
+        channel = guest.awaiting
+        assert channel in (Awaiting.EMAIL, Awaiting.PHONE)
+        capture = self.config.contact_capture
+        if channel is Awaiting.EMAIL:
+            value = valid_email(answer)
+        else:
+            value = valid_phone(answer, capture.phone_region)
+        if value is None:
+            if guest.tries + 1 < _ANSWER_TRIES:
+                self._guest(guest, tries=guest.tries + 1)
+                self._ask_value(guest, channel, f"invalid_{channel.value}")
+                return Outcome.REPLIED
+            self._send(guest, self._text(guest, "contact_skipped"))  # two tries, then move on
+        else:
+            now = self.clock.now()
+            self._guest(guest, **{channel.value: value, f"{channel.value}_consent_version": capture.consent_version,
+                                  f"{channel.value}_consent_at": now})
+        if guest.channels_left == "phone":
+            self._guest(guest, awaiting=Awaiting.PHONE, channels_left=None, tries=0)
+            self._ask_value(guest, Awaiting.PHONE)
+            return Outcome.REPLIED
+        self._guest(guest, awaiting=None, tries=0)
+        if guest.email or guest.phone:
+            self._send(guest, self._text(guest, "contact_thanks"))
+        return Outcome.REPLIED

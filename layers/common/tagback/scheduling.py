@@ -1,4 +1,6 @@
-"""Follow-ups: one EventBridge Scheduler one-shot schedule per award, deleted after it fires."""
+"""Scheduled conversation steps: one EventBridge Scheduler one-shot schedule per award and step (the review
+follow-up; the language question's timeout), deleted after it fires. All target the review_followup function,
+which runs the step named in the schedule's input."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import contextlib
 import hashlib
 import json
 from datetime import UTC, datetime
+from enum import StrEnum
 from functools import cached_property
 from typing import Any, Protocol
 
@@ -15,25 +18,31 @@ from tagback.aws import boto3_client
 _NAME_LIMIT = 64
 
 
-class FollowUpScheduler(Protocol):
-    def schedule_followup(self, key: AwardKey, due: datetime) -> None:
-        """Create the follow-up for `key` at `due`; creating it again is a no-op."""
+class Step(StrEnum):
+    FOLLOW_UP = "followup"  # the review question, `followup_delay_minutes` after the award
+    LANGUAGE_TIMEOUT = "language"  # no language chosen in time: go on in the client's default
+
+
+class StepScheduler(Protocol):
+    def schedule(self, step: Step, key: AwardKey, due: datetime) -> None:
+        """Run `step` for `key` at `due`; scheduling the same step again is a no-op."""
         ...
 
 
-def schedule_name(key: AwardKey) -> str:
-    """Deterministic per award, so a redelivered record cannot schedule a second follow-up."""
-    name = f"followup-{key.award_id}"
+def schedule_name(step: Step, key: AwardKey) -> str:
+    """Deterministic per step and award, so a redelivered record cannot schedule a step twice."""
+    name = f"{step.value}-{key.award_id}"
     if len(name) <= _NAME_LIMIT:
         return name
-    return f"followup-{hashlib.sha256(key.award_id.encode()).hexdigest()[: _NAME_LIMIT - 9]}"
+    digest = hashlib.sha256(key.award_id.encode()).hexdigest()
+    return f"{step.value}-{digest[: _NAME_LIMIT - len(step.value) - 1]}"
 
 
-def followup_input(key: AwardKey) -> str:
-    return json.dumps({"guest_id": key.guest_id, "period": key.period})
+def step_input(step: Step, key: AwardKey) -> str:
+    return json.dumps({"step": step.value, "guest_id": key.guest_id, "period": key.period})
 
 
-class EventBridgeFollowUps:
+class EventBridgeSteps:
     def __init__(self, *, group: str, target_arn: str, role_arn: str, dead_letter_arn: str, client: Any = None):
         self.group = group
         self.target_arn = target_arn
@@ -45,11 +54,11 @@ class EventBridgeFollowUps:
     def client(self) -> Any:
         return self._given_client or boto3_client("scheduler")
 
-    def schedule_followup(self, key: AwardKey, due: datetime) -> None:
+    def schedule(self, step: Step, key: AwardKey, due: datetime) -> None:
         # A conflict means an earlier delivery of the same record already scheduled it.
         with contextlib.suppress(self.client.exceptions.ConflictException):
             self.client.create_schedule(
-                Name=schedule_name(key),
+                Name=schedule_name(step, key),
                 GroupName=self.group,
                 ScheduleExpression=f"at({due.astimezone(UTC):%Y-%m-%dT%H:%M:%S})",
                 ScheduleExpressionTimezone="UTC",
@@ -58,7 +67,7 @@ class EventBridgeFollowUps:
                 Target={
                     "Arn": self.target_arn,
                     "RoleArn": self.role_arn,
-                    "Input": followup_input(key),
+                    "Input": step_input(step, key),
                     "DeadLetterConfig": {"Arn": self.dead_letter_arn},
                     # Inside Meta's 24-hour window: retry for an hour at most, then the dead-letter queue.
                     "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600},

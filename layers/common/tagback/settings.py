@@ -32,6 +32,7 @@ class MessagingSettings(FunctionSettings):
 
 
 class PrizeSettings(MessagingSettings):
+    public_url: str = Field(validation_alias="TAGBACK_PUBLIC_URL", pattern=r"^https?://")
     coupon_bucket: str = Field(validation_alias="COUPON_BUCKET", min_length=3)
     schedule_group: str = Field(validation_alias="SCHEDULE_GROUP", min_length=1)
     followup_function_arn: str = Field(validation_alias="FOLLOWUP_FUNCTION_ARN", pattern=r"^arn:")

@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from enum import Enum
 from functools import cached_property
-from typing import Any, Final
+from typing import Any, Final, TypeVar, get_args, get_type_hints
 
-from tagback.awards import Award, AwardKey, AwardState, Coupon, FollowUpState, Guest
+from tagback.awards import Awaiting, Award, AwardKey, Coupon, Guest
 from tagback.aws import boto3_client
 from tagback.meta.webhook import EventKind, InboundEvent
 
@@ -25,12 +25,15 @@ SORT_KEY: Final = "SK"
 TTL_ATTRIBUTE: Final = "expires_at"
 ITEM_TYPE: Final = "item_type"
 INBOUND_EVENT: Final = "inbound_event"
+T = TypeVar("T")
 QUARANTINED: Final = "quarantined"
 AWARD: Final = "award"
 COUPON: Final = "coupon"
 PRIZE_CAP: Final = "prize_cap"
 GUEST: Final = "guest"
 CLAIM: Final = "claim"
+LINK: Final = "link"
+STATS: Final = "stats"
 
 
 def table_definition(table_name: str) -> dict[str, Any]:
@@ -82,38 +85,52 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_AWARD_DATES = {"local_date": date.fromisoformat, "valid_until": date.fromisoformat}
-_AWARD_TIMES = {"mentioned_at", "claimed_at", "followup_at"}
+def _parse(kind: Any, raw: Any) -> Any:
+    """A stored value back as the field's type (`X | None` fields take X)."""
+    options = [t for t in get_args(kind) if t is not type(None)] or [kind]
+    target = options[0]
+    if target is datetime:
+        return datetime.fromisoformat(raw)
+    if target is date:
+        return date.fromisoformat(raw)
+    if isinstance(target, type) and issubclass(target, Enum):
+        return target(raw)
+    if target is int:
+        return int(raw)
+    return raw
+
+
+def record_fields(record: Any) -> dict[str, Any]:
+    """A dataclass record's attributes as stored, None left out."""
+    values = {f.name: _plain(getattr(record, f.name)) for f in dataclasses.fields(record)}
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def record_from_item(cls: type[T], item: dict[str, Any], **given: Any) -> T:
+    hints = get_type_hints(cls)
+    values = {
+        f.name: _parse(hints[f.name], item[f.name])
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.name in item and f.name not in given
+    }
+    return cls(**values, **given)
 
 
 def award_item(award: Award, expires_at: datetime) -> dict[str, Any]:
-    fields = {f.name: _plain(getattr(award, f.name)) for f in dataclasses.fields(award) if f.name != "key"}
+    fields = record_fields(award)
+    fields.pop("key")
     return {
         **award_key(award.key),
         ITEM_TYPE: AWARD,
         "guest_id": award.key.guest_id,
         "period": award.key.period,
-        **{name: value for name, value in fields.items() if value is not None},
+        **fields,
         TTL_ATTRIBUTE: _epoch(expires_at),
     }
 
 
 def award_from_item(item: dict[str, Any]) -> Award:
-    values: dict[str, Any] = {}
-    for field in dataclasses.fields(Award):
-        if field.name == "key" or field.name not in item:
-            continue
-        raw = item[field.name]
-        if field.name in _AWARD_DATES:
-            raw = _AWARD_DATES[field.name](raw)
-        elif field.name in _AWARD_TIMES:
-            raw = datetime.fromisoformat(raw)
-        elif field.name == "state":
-            raw = AwardState(raw)
-        elif field.name == "followup_state":
-            raw = FollowUpState(raw)
-        values[field.name] = raw
-    return Award(key=AwardKey(item["guest_id"], item["period"]), **values)
+    return record_from_item(Award, item, key=AwardKey(item["guest_id"], item["period"]))
 
 
 def inbound_event_item(event: InboundEvent, received_at: datetime, expires_at: datetime) -> dict[str, Any]:
@@ -302,32 +319,66 @@ class DynamoRepository:
             assert existing is not None
             return existing, False
 
-    def update_award(self, key: AwardKey, *, only_if_no_prize: bool = False, **changes: Any) -> bool:
-        """Set (or, for None, remove) award attributes; False when `only_if_no_prize` and a prize is recorded."""
+    def _update(
+        self,
+        key: dict[str, str],
+        changes: dict[str, Any],
+        *,
+        condition: str | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> bool:
+        """SET the changes (REMOVE those that are None); False when `condition` does not hold."""
         names = {f"#a{i}": name for i, name in enumerate(changes)}
-        values = {f":v{i}": _plain(v) for i, v in enumerate(changes.values()) if v is not None}
+        all_values = {f":v{i}": _plain(v) for i, v in enumerate(changes.values()) if v is not None} | (values or {})
         sets = [f"#a{i} = :v{i}" for i, v in enumerate(changes.values()) if v is not None]
         removes = [f"#a{i}" for i, v in enumerate(changes.values()) if v is None]
-        expression = " ".join(
-            part
-            for part in (f"SET {', '.join(sets)}" if sets else "", f"REMOVE {', '.join(removes)}" if removes else "")
-            if part
-        )
+        clauses = ([f"SET {', '.join(sets)}"] if sets else []) + ([f"REMOVE {', '.join(removes)}"] if removes else [])
         kwargs: dict[str, Any] = {
             "TableName": self.table_name,
-            "Key": to_dynamo(award_key(key)),
-            "UpdateExpression": expression,
+            "Key": to_dynamo(key),
+            "UpdateExpression": " ".join(clauses),
             "ExpressionAttributeNames": names,
         }
-        if values:
-            kwargs["ExpressionAttributeValues"] = to_dynamo(values)
-        if only_if_no_prize:
-            kwargs["ConditionExpression"] = "attribute_not_exists(prize_id)"
+        if all_values:
+            kwargs["ExpressionAttributeValues"] = to_dynamo(all_values)
+        if condition:
+            kwargs["ConditionExpression"] = condition
         try:
             self.client.update_item(**kwargs)
         except self.client.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def update_award(self, key: AwardKey, *, only_if_no_prize: bool = False, **changes: Any) -> bool:
+        """Set (or, for None, remove) award attributes; False when `only_if_no_prize` and a prize is recorded."""
+        return self._update(
+            award_key(key), changes, condition="attribute_not_exists(prize_id)" if only_if_no_prize else None
+        )
+
+    def claim_table_award(self, award: Award, table: str, expires_at: datetime) -> tuple[Award | None, str]:
+        """Per-table policy: claim the table for the day and the guest's award in one transaction.
+        Returns (the award, "new"), (the guest's earlier award, "guest_repeat") or (None, "table_taken")."""
+        table_claim = {
+            PARTITION_KEY: f"TABLE#{table}",
+            SORT_KEY: f"DAY#{award.local_date.isoformat()}",
+            ITEM_TYPE: "table_claim",
+            "guest_id": award.key.guest_id,
+            TTL_ATTRIBUTE: _epoch(expires_at),
+        }
+        new = {"ConditionExpression": "attribute_not_exists(#pk)", "ExpressionAttributeNames": {"#pk": PARTITION_KEY}}
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self.table_name, "Item": to_dynamo(table_claim), **new}},
+                    {"Put": {"TableName": self.table_name, "Item": to_dynamo(award_item(award, expires_at)), **new}},
+                ]
+            )
+        except self.client.exceptions.TransactionCanceledException as error:
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                return self.get_award(award.key), "guest_repeat"
+            return None, "table_taken"
+        return award, "new"
 
     def reserve_prize(self, prize_id: str, local_date: date, cap: int, expires_at: datetime) -> bool:
         """Take one unit of the prize's cap for the day; False when the cap is reached."""
@@ -369,31 +420,89 @@ class DynamoRepository:
     # -- guests ----------------------------------------------------------------------------------------------
     def get_guest(self, guest_id: str) -> Guest | None:
         item = self._get({PARTITION_KEY: guest_key(guest_id), SORT_KEY: "PROFILE"})
-        return Guest(guest_id, item.get("display_name")) if item else None
+        return record_from_item(Guest, item, guest_id=guest_id) if item else None
 
-    def save_guest(self, guest: Guest, expires_at: datetime) -> None:
-        item: dict[str, Any] = {
-            PARTITION_KEY: guest_key(guest.guest_id),
-            SORT_KEY: "PROFILE",
+    def update_guest(self, guest_id: str, expires_at: datetime, **changes: Any) -> None:
+        """Set (None: remove) guest attributes, creating the guest item if needed; its expiry moves on."""
+        changes = {ITEM_TYPE: GUEST, "guest_id": guest_id, **changes, TTL_ATTRIBUTE: _epoch(expires_at)}
+        self._update({PARTITION_KEY: guest_key(guest_id), SORT_KEY: "PROFILE"}, changes)
+
+    def hold_mention(
+        self, guest_id: str, mid: str, *, at: datetime, period: str, awaiting: Awaiting, expires_at: datetime
+    ) -> bool:
+        """Park a mention while its language or table is asked; False if another mention is parked already."""
+        changes = {
             ITEM_TYPE: GUEST,
+            "guest_id": guest_id,
+            "pending_mid": mid,
+            "pending_at": at,
+            "pending_period": period,
+            "awaiting": awaiting,
+            "tries": 0,
             TTL_ATTRIBUTE: _epoch(expires_at),
         }
-        if guest.display_name is not None:
-            item["display_name"] = guest.display_name
-        self.client.put_item(TableName=self.table_name, Item=to_dynamo(item))
+        return self._update(
+            {PARTITION_KEY: guest_key(guest_id), SORT_KEY: "PROFILE"},
+            changes,
+            condition="attribute_not_exists(pending_mid) OR pending_mid = :mid",
+            values={":mid": mid},
+        )
 
-    # -- replies to inbound events ---------------------------------------------------------------------------
-    def replied(self, event: InboundEvent) -> bool:
-        """Whether our reply to this inbound event was sent (or ended in a recorded permanent failure)."""
-        item = self._get(inbound_key(event))
-        return bool(item and ("reply_mid" in item or "reply_error" in item))
+    # -- tracked links and the month's counters --------------------------------------------------------------
+    def create_link(self, token: str, target: str, platform: str, award: AwardKey, expires_at: datetime) -> None:
+        self._put_new(
+            {
+                PARTITION_KEY: f"LINK#{token}",
+                SORT_KEY: "LINK",
+                ITEM_TYPE: LINK,
+                "target": target,
+                "platform": platform,
+                "guest_id": award.guest_id,
+                "period": award.period,
+                "clicks": 0,
+                TTL_ATTRIBUTE: _epoch(expires_at),
+            }
+        )
 
-    def record_reply(self, event: InboundEvent, *, reply_mid: str | None = None, error: str | None = None) -> None:
-        outcome = {"reply_mid": reply_mid} if reply_mid is not None else {"reply_error": error or "unknown"}
-        ((name, value),) = outcome.items()
+    def click_link(self, token: str, at: datetime) -> dict[str, Any] | None:
+        """Count a click on an existing link; the link (target, platform) or None for an unknown token."""
+        try:
+            answer = self.client.update_item(
+                TableName=self.table_name,
+                Key=to_dynamo({PARTITION_KEY: f"LINK#{token}", SORT_KEY: "LINK"}),
+                UpdateExpression="ADD clicks :one SET last_clicked_at = :at",
+                ConditionExpression="attribute_exists(#pk)",
+                ExpressionAttributeNames={"#pk": PARTITION_KEY},
+                ExpressionAttributeValues=to_dynamo({":one": 1, ":at": _plain(at)}),
+                ReturnValues="ALL_NEW",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return None
+        return from_dynamo(answer["Attributes"])
+
+    def add_to_month(self, month: str, counters: dict[str, int]) -> None:
+        """Atomic ADDs on the month's totals (`STATS#<yyyy-mm>`), which the monthly report reads in one get."""
+        names = {f"#c{i}": name for i, name in enumerate(counters)}
         self.client.update_item(
             TableName=self.table_name,
-            Key=to_dynamo(inbound_key(event)),
-            UpdateExpression=f"SET {name} = :value",
-            ExpressionAttributeValues=to_dynamo({":value": value}),
+            Key=to_dynamo({PARTITION_KEY: f"STATS#{month}", SORT_KEY: "TOTALS"}),
+            UpdateExpression="SET #t = :type ADD " + ", ".join(f"#c{i} :n{i}" for i in range(len(counters))),
+            ExpressionAttributeNames={"#t": ITEM_TYPE, **names},
+            ExpressionAttributeValues=to_dynamo(
+                {":type": STATS, **{f":n{i}": n for i, n in enumerate(counters.values())}}
+            ),
         )
+
+    def month_totals(self, month: str) -> dict[str, int]:
+        item = self._get({PARTITION_KEY: f"STATS#{month}", SORT_KEY: "TOTALS"}) or {}
+        return {name: value for name, value in item.items() if isinstance(value, int) and name not in (ITEM_TYPE,)}
+
+    # -- replies to inbound events ---------------------------------------------------------------------------
+    def handled(self, event: InboundEvent) -> bool:
+        """Whether the engine already answered this inbound event (so a redelivery sends nothing again)."""
+        item = self._get(inbound_key(event))
+        return bool(item and "handled_at" in item)
+
+    def mark_handled(self, event: InboundEvent, at: datetime, *, reply_mid: str | None = None,
+                     error: str | None = None) -> None:
+        self._update(inbound_key(event), {"handled_at": at, "reply_mid": reply_mid, "reply_error": error})

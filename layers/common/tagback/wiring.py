@@ -10,7 +10,7 @@ from tagback.config import load_client_config
 from tagback.conversation import Engine
 from tagback.coupons import S3CouponImages
 from tagback.meta.graph import GraphClient
-from tagback.scheduling import EventBridgeFollowUps
+from tagback.scheduling import EventBridgeSteps
 from tagback.secrets import ssm_secret
 from tagback.settings import PrizeSettings
 from tagback.store import DynamoRepository
@@ -24,7 +24,7 @@ def engine_from_environment() -> Engine:
         store=DynamoRepository(settings.table_name),
         messenger=GraphClient.for_client(config, ssm_secret(config.secrets.meta_access_token), settings.graph_url),
         images=S3CouponImages(settings.coupon_bucket),
-        followups=EventBridgeFollowUps(
+        scheduler=EventBridgeSteps(
             group=settings.schedule_group,
             target_arn=settings.followup_function_arn,
             role_arn=settings.scheduler_role_arn,
@@ -33,4 +33,5 @@ def engine_from_environment() -> Engine:
         clock=SystemClock(),
         rng=random.SystemRandom(),  # prizes and coupon codes must not be predictable
         secret=ssm_secret,
+        link_base=settings.public_url,
     )
