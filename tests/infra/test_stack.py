@@ -137,10 +137,11 @@ def test_webhook_function_environment_and_layers(template: Template) -> None:
     assert layer_ids == set(template.find_resources("AWS::Lambda::LayerVersion"))
 
 
-def test_webhook_may_only_put_items_and_read_its_two_secrets(template: Template, demo_config: ClientConfig) -> None:
+def test_webhook_may_only_write_items_and_read_its_two_secrets(template: Template, demo_config: ClientConfig) -> None:
     statements = role_statements(template, function(template, "webhook")[0])
     assert actions_of(statements) == [
-        "dynamodb:PutItem",
+        "dynamodb:PutItem",  # inbound events
+        "dynamodb:UpdateItem",  # link clicks and the month's counters
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "ssm:GetParameter",
@@ -262,6 +263,9 @@ def test_prize_function_permissions_are_exactly_what_it_does(template: Template,
 
 def test_prize_environment_names_the_follow_up_target(template: Template) -> None:
     _, prize = function(template, "prize")
+    api_id, _ = only(template, "AWS::ApiGatewayV2::Api")
+    assert prize["Properties"]["Environment"]["Variables"]["TAGBACK_PUBLIC_URL"] == {
+        "Fn::GetAtt": [api_id, "ApiEndpoint"]}
     followup_id, followup = function(template, "review_followup")
     environment = prize["Properties"]["Environment"]["Variables"]
     assert environment["SCHEDULE_GROUP"] == "tagback-demo"

@@ -66,7 +66,7 @@ def test_fractional_weights_are_summed_exactly() -> None:
             "followup_delay_minutes: Input should be less than or equal to 1380",
         ),
         ({"colour": "red"}, "colour: unknown field (check the spelling)"),
-        ({"messages": {"de": {"prize_awarded": "x"}}}, "messages: de: language is not listed in languages"),
+        ({"messages": {"fr": {"prize_awarded": "x"}}}, "messages: fr: language is not listed in languages"),
         ({"messages": {"en": {"prize_awardd": "x"}}}, "messages: en: unknown message key(s) prize_awardd"),
         (
             {"claim_policy": {"kind": "cooldown"}},
@@ -129,3 +129,31 @@ def test_coupon_assets_must_exist_and_stay_beside_the_config(tmp_path: Path) -> 
         "coupon.logo: ../../etc/passwd: must be a path relative to the config file's folder, without '..'"
     ]
     assert problems_of({"coupon": dict(DEMO["coupon"], accent="orange")})[0].startswith("coupon.accent: String should")
+
+
+def test_a_typo_in_a_placeholder_is_refused_with_the_text_path() -> None:
+    messages = {"en": {"prize_awarded": "Your prize: {prise}, code {code}"}}
+    assert problems_of({"messages": messages}) == [
+        "messages.en.prize_awarded: unknown placeholder {prise} (allowed: {code}, {prize}, {valid_until}, {venue})"
+    ]
+
+
+def test_the_code_cannot_be_left_out_of_the_prize_text() -> None:
+    (problem,) = problems_of({"messages": {"de": {"prize_awarded": "Du hast gewonnen: {prize}!"}}})
+    assert problem.startswith("messages.de.prize_awarded: missing placeholder {code}")
+
+
+def test_an_over_long_quick_reply_title_is_refused() -> None:
+    (problem,) = problems_of({"messages": {"pt": {"answer_yes": "Sim, claro, com todo o prazer"}}})
+    assert problem == ("messages.pt.answer_yes: 'Sim, claro, com todo o prazer' is 29 characters; "
+                       "quick reply titles take at most 20")
+
+
+def test_texts_over_metas_byte_limit_are_refused() -> None:
+    (problem,) = problems_of({"messages": {"en": {"fallback": "Hello! " + "🎉" * 300}}})
+    assert problem.startswith("messages.en.fallback: up to ") and problem.endswith("Meta takes at most 1000")
+
+
+def test_contact_capture_needs_consent_in_every_language() -> None:
+    capture = dict(DEMO["contact_capture"], consent_text={"en": "We email offers monthly; stop any time."})
+    assert problems_of({"contact_capture": capture}) == ["contact_capture.consent_text: missing for de, pt"]

@@ -124,3 +124,23 @@ def test_event_with_invalid_base64_is_400(store: InMemoryStore) -> None:
     event = http_api_event("POST", "/webhook", body=b"x", headers={"X-Hub-Signature-256": "sha256=00"})
     event.update(body="%%%not-base64", isBase64Encoded=True)
     assert handler.lambda_handler(event, CONTEXT)["statusCode"] == 400
+
+
+def test_a_tracked_link_redirects_and_counts(store: InMemoryStore) -> None:
+    from tagback.awards import AwardKey  # noqa: PLC0415
+
+    store.create_link("T" * 22, "https://search.google.com/local/writereview?placeid=X", "google",
+                      AwardKey("g1", "2026-11-20"), expires_at=None)  # type: ignore[arg-type]
+    response = call("GET", f"/l/{'T' * 22}", route="/l/{token}", path_parameters={"token": "T" * 22})
+    assert response["statusCode"] == 302
+    assert response["headers"]["Location"] == "https://search.google.com/local/writereview?placeid=X"
+    assert store.links["T" * 22]["clicks"] == 1
+    assert store.months["2026-11"] == {"review_link_clicks_google": 1}
+
+
+@pytest.mark.parametrize("token", ["U" * 22, "short", "not%2Fa%2Ftoken"])
+def test_an_unknown_link_is_a_small_404_page_never_a_500(store: InMemoryStore, token: str) -> None:
+    response = call("GET", f"/l/{token}", route="/l/{token}", path_parameters={"token": token})
+    assert response["statusCode"] == 404
+    assert response["headers"]["Content-Type"] == "text/html"
+    assert "Link not found" in response["body"]
