@@ -167,12 +167,20 @@ class TagbackStack(Stack):
 
         self._conversation(config)
 
-        CfnOutput(self, "WebhookUrl", value=f"{self.api.api_endpoint}/webhook",
-                  description="Callback URL for Meta's app dashboard (Webhooks → Instagram)")
+        CfnOutput(
+            self,
+            "WebhookUrl",
+            value=f"{self.api.api_endpoint}/webhook",
+            description="Callback URL for Meta's app dashboard (Webhooks → Instagram)",
+        )
         CfnOutput(self, "TableName", value=self.table.table_name)
         CfnOutput(self, "PrizeFunctionName", value=self.prize.function_name)
-        CfnOutput(self, "PrizeDeadLetterQueueUrl", value=self.prize_dead_letters.queue_url,
-                  description="python -m tagback.cli replay --stack <this stack> replays it")
+        CfnOutput(
+            self,
+            "PrizeDeadLetterQueueUrl",
+            value=self.prize_dead_letters.queue_url,
+            description="python -m tagback.cli replay --stack <this stack> replays it",
+        )
 
     def _queue(self, name: str, purpose: str) -> sqs.Queue:
         queue = sqs.Queue(

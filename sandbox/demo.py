@@ -1,8 +1,9 @@
 """`make demo`: the product's main job, end to end, on this machine — told in plain words.
 
-Starts the sandbox, runs Meta's handshake, posts a signed story mention, shows the prize DM and the scheduled
-follow-up, posts a forged delivery and a redelivery, then moves the clock an hour on so the follow-up asks for a
-review. Exits non-zero if anything did not happen as it should.
+Starts the sandbox and runs Meta's handshake; then two guests chat through signed webhook deliveries: Ana in
+English (she leaves her email), Ben choosing German (he declines). A redelivery and a forgery are shown to change
+nothing. The clock moves an hour on: both are asked for a review; Ana says yes and opens the tracked Google link,
+Ben says no and then STOPP. The transcript of each chat is printed. Exits non-zero if anything went wrong.
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ import os
 import secrets
 import sys
 from dataclasses import replace
-from typing import Any
 
 import requests
 
 from sandbox import meta_payloads
+from sandbox.chat import Guest
 from sandbox.runtime import ROOT, Sandbox, SandboxOptions
 from tagback.meta.webhook import sign
 from tagback.store import guest_key
 
-GUEST = "6170000000000042"  # the guest's Instagram-scoped id (IGSID)
 failures: list[str] = []
 
 
@@ -34,14 +34,6 @@ def check(ok: bool, what: str) -> None:
         failures.append(what)
 
 
-def stored(sandbox: Sandbox) -> list[dict[str, Any]]:
-    return [i for i in sandbox.repository.items_under(guest_key(GUEST)) if i["item_type"] == "inbound_event"]
-
-
-def sent_to_guest(sandbox: Sandbox) -> list[dict[str, Any]]:
-    return [m for m in sandbox.graph.sent_messages() if m["json"]["recipient"]["id"] == GUEST]
-
-
 def handshake(sandbox: Sandbox, challenge: str) -> None:
     say("1. Meta subscribes the webhook (GET /webhook handshake)")
     query = {"hub.mode": "subscribe", "hub.verify_token": sandbox.options.verify_token, "hub.challenge": challenge}
@@ -51,80 +43,97 @@ def handshake(sandbox: Sandbox, challenge: str) -> None:
     check(wrong.status_code == 403, f"a wrong verify token gets {wrong.status_code}")
 
 
-def story_mention(sandbox: Sandbox, mid: str) -> tuple[bytes, dict[str, str]]:
+def dedupe_and_forgery(sandbox: Sandbox, ana: Guest, mention_mid: str) -> None:
     config = sandbox.config
-    say(f"2. A guest posts a story that @mentions {config.venue_name}; Meta posts it, signed")
+    say("3. Meta redelivers Ana's story mention (it does, at least once), and someone forges one")
     now_ms = int(sandbox.clock.now().timestamp() * 1000)
-    mention = meta_payloads.story_mention(GUEST, config.instagram_account_id, mid, now_ms)
+    item = meta_payloads.story_mention(ana.guest_id, config.instagram_account_id, mention_mid, now_ms)
     body, headers = meta_payloads.signed(
-        meta_payloads.envelope(config.instagram_account_id, [mention]), sandbox.options.app_secret
+        meta_payloads.envelope(config.instagram_account_id, [item]), sandbox.options.app_secret
     )
-    answer = requests.post(f"{sandbox.url}/webhook", data=body, headers=headers, timeout=10)
-    check(answer.status_code == 200, f"answered {answer.status_code} {answer.text.strip()}")
-    sandbox.settle()
-    items = stored(sandbox)
-    check(len(items) == 1 and items[0]["kind"] == "story_mention", "the mention is stored as an inbound event")
-    for item in items:
-        say(f"     {item['PK']} / {item['SK']}: {item['kind']}, received {item['received_at']}")
-        say(f"     story URL kept (the media is never downloaded): {item.get('story_url', '')[:60]}…")
-    return body, headers
-
-
-def prize_dm(sandbox: Sandbox) -> None:
-    say("3. Seconds later the prize function (on the table's stream) has DMed the prize")
-    messages = sent_to_guest(sandbox)
-    texts = [m["json"]["message"]["text"] for m in messages if "text" in m["json"]["message"]]
-    images = [m for m in messages if m["json"]["message"].get("attachment", {}).get("type") == "image"]
-    award = next(i for i in sandbox.repository.items_under(guest_key(GUEST)) if i["item_type"] == "award")
-    check(len(texts) == 1 and award.get("coupon_code", "?") in texts[0], "the prize text with the coupon code")
-    for text in texts:
-        say(f"     DM: {text}")
-    check(len(images) == 1, "then the coupon image (Meta fetched it from the presigned S3 URL)")
-    out = ROOT / "out"
-    out.mkdir(exist_ok=True)
-    for image in images:
-        picture = out / f"coupon-{award['coupon_code']}.png"
-        picture.write_bytes(sandbox.graph.images[image["message_id"]])
-        say(f"     image saved to {picture.relative_to(ROOT)}")
-    check(award["state"] == "dm_sent", f"the award for {award['period']} ends in state {award['state']}")
-    schedules = sandbox.schedules()
-    check(len(schedules) == 1, "the review follow-up is scheduled")
-    for schedule in schedules:
-        say(
-            f"     {schedule['Name']}: {schedule['ScheduleExpression']} UTC "
-            f"({sandbox.config.followup_delay_minutes} min after the award), then deleted"
-        )
-
-
-def forgery_and_redelivery(sandbox: Sandbox, body: bytes, headers: dict[str, str]) -> None:
-    say("4. Someone forges the same delivery without the app secret")
-    forged = dict(headers, **{"X-Hub-Signature-256": sign(body, "not-the-app-secret")})
-    answer = requests.post(
-        f"{sandbox.url}/webhook", data=body.replace(b"mid.demo", b"mid.forged"), headers=forged, timeout=10
-    )
-    check(answer.status_code == 403, f"answered {answer.status_code}: {answer.json().get('error')}")
-    check(len(stored(sandbox)) == 1, "nothing new was stored")
-    say()
-    say("5. Meta redelivers the first POST (it does, at least once)")
     answer = requests.post(f"{sandbox.url}/webhook", data=body, headers=headers, timeout=10)
     check(
         answer.status_code == 200 and answer.json().get("duplicates") == 1,
-        f"answered {answer.status_code} {answer.text.strip()}",
+        f"the redelivery answered {answer.status_code} {answer.text.strip()}",
     )
+    forged = dict(headers, **{"X-Hub-Signature-256": sign(body, "not-the-app-secret")})
+    answer = requests.post(
+        f"{sandbox.url}/webhook", data=body.replace(b"mid.story", b"mid.forged"), headers=forged, timeout=10
+    )
+    check(answer.status_code == 403, f"the forgery got {answer.status_code}: {answer.json().get('error')}")
     sandbox.settle()
-    check(len(stored(sandbox)) == 1, "still one inbound event: the redelivery was a no-op")
-    check(len(sent_to_guest(sandbox)) == 2, "and no second prize DM")
+    mentions = [
+        i
+        for i in sandbox.repository.items_under(guest_key(ana.guest_id))
+        if i["item_type"] == "inbound_event" and i["kind"] == "story_mention"
+    ]
+    check(len(mentions) == 1, "still one stored mention")
+    check(ana.collect() == [], "and no second prize DM")
 
 
-def follow_up(sandbox: Sandbox) -> None:
+def save_coupon(sandbox: Sandbox, guest: Guest) -> None:
+    award = next(i for i in sandbox.repository.items_under(guest_key(guest.guest_id)) if i["item_type"] == "award")
+    image = next(
+        m
+        for m in sandbox.graph.sent_messages()
+        if m["json"]["recipient"]["id"] == guest.guest_id
+        and "attachment" in m["json"]["message"]
+        and m["json"]["message"]["attachment"]["type"] == "image"
+    )
+    picture = ROOT / "out" / f"coupon-{award['coupon_code']}.png"
+    picture.parent.mkdir(exist_ok=True)
+    picture.write_bytes(sandbox.graph.images[image["message_id"]])
+    say(
+        f"     {guest.guest_id}'s coupon {award['coupon_code']} ({award['prize_name']}) saved to "
+        f"{picture.relative_to(ROOT)}"
+    )
+
+
+def play_chat(sandbox: Sandbox) -> tuple[Guest, Guest]:
+    """The demo's two guests: Ana chats in English and leaves her email; Ben picks German and declines. An hour
+    later both are asked for a review: Ana says yes and opens the Google link, Ben says no, then STOP."""
+    ana, ben = Guest(sandbox, "6170000000000042"), Guest(sandbox, "6170000000000077")
     delay = sandbox.config.followup_delay_minutes
-    say(f"6. {delay} minutes later (the sandbox clock moves on)")
+
+    say("2. Ana posts a story that @mentions the venue and chats in English")
+    ana_mention = ana.mention()
+    ana.tap("English")
+    ana.tap("Yes")
+    ana.say("ana@example")
+    ana.say("ana@example.com")
+    say("   Ben does the same and picks German")
+    ben.mention()
+    ben.tap("Deutsch")
+    ben.tap("Nein")
+    save_coupon(sandbox, ana)
+    save_coupon(sandbox, ben)
+    schedules = sandbox.schedules()
+    check(len([s for s in schedules if s["Input"]["step"] == "followup"]) == 2, "two review follow-ups scheduled")
+    for schedule in schedules:
+        say(f"     {schedule['Name']}: {schedule['ScheduleExpression']} UTC")
+    say()
+
+    dedupe_and_forgery(sandbox, ana, ana_mention)
+    say()
+
+    say(f"4. {delay} minutes later (the sandbox clock moves on): the follow-ups ask for a review")
     fired = sandbox.advance(delay)["fired"]
-    check(len(fired) == 1, f"the schedule fired: {', '.join(fired)}")
-    question = sent_to_guest(sandbox)[-1]["json"]["message"]
-    check("review" in question.get("text", ""), "the guest is asked for a review, with Yes / No replies")
-    say(f"     DM: {question.get('text')}  [{' | '.join(q['title'] for q in question.get('quick_replies', []))}]")
-    check(sandbox.schedules() == [], "the one-shot schedule deleted itself")
+    check(len([name for name in fired if name.startswith("followup-")]) == 2, f"fired: {', '.join(fired)}")
+    ana.collect()
+    ben.collect()
+    ana.tap("Yes")
+    google = ana.transcript[-1].urls[0]
+    answer = ana.follow(google)
+    check(
+        answer.status_code == 302
+        and answer.headers["Location"].startswith("https://search.google.com/local/writereview?placeid="),
+        f"Ana opens the Google link: {answer.status_code} → {answer.headers.get('Location')}",
+    )
+    ben.tap("Nein")
+    ben.say("STOPP")
+    ben.say("Hallo?")
+    say()
+    return ana, ben
 
 
 def main() -> int:
@@ -136,24 +145,25 @@ def main() -> int:
         say(f"AWS is moto at {sandbox.aws_endpoint}; Meta's Graph API is faked at {sandbox.graph_url}.")
         say(f"The functions' logs and metrics (CloudWatch's part) go to {sandbox.function_log.relative_to(ROOT)}.")
         say()
-        challenge = secrets.token_hex(8)
-        handshake(sandbox, challenge)
+        handshake(sandbox, secrets.token_hex(8))
         say()
-        body, headers = story_mention(sandbox, f"mid.demo.{challenge}")
-        say()
-        prize_dm(sandbox)
-        say()
-        forgery_and_redelivery(sandbox, body, headers)
-        say()
-        follow_up(sandbox)
+        ana, ben = play_chat(sandbox)
+        for guest, name in ((ana, "Ana"), (ben, "Ben")):
+            say(f"Transcript: {name} ({guest.guest_id})")
+            for line in guest.transcript:
+                say(f"   {line}")
+            say()
+        totals = sandbox.repository.month_totals(sandbox.clock.now().astimezone(config.tz).strftime("%Y-%m"))
+        check(totals.get("review_link_clicks_google") == 1, f"the month's counters: {totals}")
+        check(ben.transcript[-1].text == "Hallo?", "after STOPP, Ben gets no answer at all")
         say()
 
     if failures:
         say(f"Demo FAILED: {len(failures)} step(s) did not happen as they should.")
         return 1
     say(
-        "Demo complete: mention stored, prize and coupon DMed, forgery refused, redelivery deduplicated, "
-        "review asked an hour later."
+        "Demo complete: two guests chatted in their languages and got their prizes and coupons; Ana left her email; "
+        "an hour later both were asked for a review; Ana's link was tracked; Ben opted out."
     )
     return 0
 

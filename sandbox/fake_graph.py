@@ -93,14 +93,20 @@ class FakeGraphApi:
         if kind is None:
             return _error(400, 100, f"Unknown path components: {request.path}", "GraphMethodException")
         body = request.get_json(silent=True) if kind == "send" else None
-        record: dict[str, Any] = {"kind": kind, "path": request.path, "query": dict(request.args), "json": body}
         with self._lock:
-            self.requests.append(record)
             fault = self._faults[kind].pop(0) if self._faults[kind] else None
         response = self._answer(request, kind, body, fault, profile)
-        record["status"] = response.status_code
+        record: dict[str, Any] = {
+            "kind": kind,
+            "path": request.path,
+            "query": dict(request.args),
+            "json": body,
+            "status": response.status_code,
+        }
         if kind == "send" and response.status_code == 200:
             record["message_id"] = json.loads(response.get_data())["message_id"]
+        with self._lock:  # recorded once answered, so readers never see a half-made record
+            self.requests.append(record)
         return response
 
     def _answer(

@@ -45,13 +45,11 @@ def text(guest: str, account: str, mid: str, body: str, time_ms: int = 1_764_000
     return _item(guest, account, time_ms, message={"mid": mid, "text": body})
 
 
-def quick_reply(guest: str, account: str, mid: str, payload: str, time_ms: int = 1_764_000_000_000) -> dict[str, Any]:
-    return _item(
-        guest,
-        account,
-        time_ms,
-        message={"mid": mid, "text": payload.title(), "quick_reply": {"payload": payload}},
-    )
+def quick_reply(
+    guest: str, account: str, mid: str, payload: str, time_ms: int = 1_764_000_000_000, *, title: str | None = None
+) -> dict[str, Any]:
+    message = {"mid": mid, "text": title or payload.title(), "quick_reply": {"payload": payload}}
+    return _item(guest, account, time_ms, message=message)
 
 
 def postback(guest: str, account: str, mid: str, payload: str, time_ms: int = 1_764_000_000_000) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from aws_lambda_powertools.utilities import parameters
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
@@ -69,8 +70,7 @@ class SandboxOptions:
         )
 
 
-def _serve(app: Any, port: int) -> BaseWSGIServer:
-    server = make_server("127.0.0.1", port, app, threaded=True)
+def _serve(server: BaseWSGIServer) -> BaseWSGIServer:
     threading.Thread(target=server.serve_forever, name=f"http-{server.port}", daemon=True).start()
     return server
 
@@ -113,7 +113,7 @@ class Sandbox:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.aws_endpoint = f"http://{host}:{port}"
-        graph_server = _serve(self.graph, 0)
+        graph_server = _serve(make_server("127.0.0.1", 0, self.graph, threaded=True))
         self._servers.append(graph_server)
         self.graph_url = f"http://127.0.0.1:{graph_server.port}"
         self._set_environ(
@@ -126,22 +126,28 @@ class Sandbox:
             }
         )
         self._create_aws_resources()
-        adapter = _serve(self._adapter, self.options.port)
-        self._servers.append(adapter)
+        # Bound first (its port goes into the tracked links), served only once the functions are wired.
+        adapter = make_server("127.0.0.1", self.options.port, self._adapter, threaded=True)
         self.url = f"http://127.0.0.1:{adapter.port}"
-        self._set_environ({"TAGBACK_PUBLIC_URL": self.url})  # tracked links point at this adapter
+        self._set_environ({"TAGBACK_PUBLIC_URL": self.url})
         self._wire_functions()
-        threading.Thread(target=self._pump_forever, name="stream-pump", daemon=True).start()
+        self._servers.append(_serve(adapter))
+        self._pump = threading.Thread(target=self._pump_forever, name="stream-pump", daemon=True)
+        self._pump.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
+        self._pump.join(timeout=30)  # let a delivery in progress finish before its services go away
         for server in self._servers:
             server.shutdown()
         self._moto.stop()
         for handler in (webhook_handler.dependencies, prize_handler.engine, followup_handler.engine):
             handler.override(None)
         self._output.__exit__()
+        # Powertools keeps one SSM provider (bound to this moto endpoint) and its cached values per process.
+        parameters.clear_caches()
+        parameters.base.DEFAULT_PROVIDERS.clear()
         for name, value in self._saved_environ.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -283,7 +289,7 @@ class Sandbox:
         request = Request(environ)
         return self._route(request)(environ, start_response)
 
-    def _control(self, request: Request) -> Response | None:  # noqa: PLR0911 - one branch per control
+    def _control(self, request: Request) -> Response | None:
         match (request.method, request.path):
             case ("GET", "/_sandbox/status"):
                 return _json(self.status())

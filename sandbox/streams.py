@@ -137,8 +137,10 @@ class StreamPump:
                 failed = {pending[0]["dynamodb"]["SequenceNumber"]}
             if not failed:
                 return
-            # Like Lambda with ReportBatchItemFailures: resume from the first failed record.
-            first = next(i for i, r in enumerate(pending) if r["dynamodb"]["SequenceNumber"] in failed)
+            # Like Lambda with ReportBatchItemFailures: resume from the first failed record; an identifier that is
+            # not in the batch makes the whole batch a failure.
+            sequence = [r["dynamodb"]["SequenceNumber"] for r in pending]
+            first = 0 if failed - set(sequence) else min(sequence.index(s) for s in failed)
             pending, attempts = pending[first:], attempts + 1
             if attempts > consumer.retry_attempts:
                 log.warning(

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from tagback.awards import Award, Awaiting, AwardKey, Coupon, Guest
+from tagback.awards import Awaiting, Award, AwardKey, Coupon, Guest
 from tagback.meta.graph import ErrorKind, GraphError, Profile, QuickReply, UrlButton
 from tagback.meta.webhook import InboundEvent
 from tagback.scheduling import Step
@@ -112,8 +112,9 @@ class InMemoryStore:
             guest = self.guests.get(guest_id) or Guest(guest_id)
             if guest.pending_mid not in (None, mid):
                 return False
-            self.update_guest(guest_id, expires_at, pending_mid=mid, pending_at=at, pending_period=period,
-                              awaiting=awaiting, tries=0)
+            self.update_guest(
+                guest_id, expires_at, pending_mid=mid, pending_at=at, pending_period=period, awaiting=awaiting, tries=0
+            )
             return True
 
     def handled(self, event: InboundEvent) -> bool:

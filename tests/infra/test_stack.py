@@ -265,7 +265,8 @@ def test_prize_environment_names_the_follow_up_target(template: Template) -> Non
     _, prize = function(template, "prize")
     api_id, _ = only(template, "AWS::ApiGatewayV2::Api")
     assert prize["Properties"]["Environment"]["Variables"]["TAGBACK_PUBLIC_URL"] == {
-        "Fn::GetAtt": [api_id, "ApiEndpoint"]}
+        "Fn::GetAtt": [api_id, "ApiEndpoint"]
+    }
     followup_id, followup = function(template, "review_followup")
     environment = prize["Properties"]["Environment"]["Variables"]
     assert environment["SCHEDULE_GROUP"] == "tagback-demo"

@@ -124,7 +124,9 @@ def test_the_follow_up_schedule_is_created_once_at_plus_sixty_minutes(
     conversation.handle(mention("m1"))
     key = AwardKey("g1", "2026-11-20")
     conversation.scheduler.schedule(Step.FOLLOW_UP, key, NOON)  # a second create is a no-op, not an error
-    schedule = resources["scheduler"].get_schedule(Name=schedule_name(Step.FOLLOW_UP, key), GroupName=resources["group"])
+    schedule = resources["scheduler"].get_schedule(
+        Name=schedule_name(Step.FOLLOW_UP, key), GroupName=resources["group"]
+    )
     award = resources["repository"].get_award(key)
     assert schedule["ScheduleExpression"] == f"at({award.claimed_at + timedelta(minutes=60):%Y-%m-%dT%H:%M:%S})"
     assert schedule["ScheduleExpressionTimezone"] == "UTC" and schedule["ActionAfterCompletion"] == "DELETE"

@@ -38,20 +38,37 @@ class Chat:
         self.config = config
         self.store, self.messenger, self.scheduler = InMemoryStore(), FakeMessenger(), FakeScheduler()
         self.clock = ManualClock(NOON + timedelta(seconds=2))
-        self.engine = Engine(config, self.store, self.messenger, FakeImages(), self.scheduler, self.clock,
-                             random.Random(3), Secrets({config.secrets.coupon_signing_key: "k"}),
-                             link_base="https://api.example")
+        self.engine = Engine(
+            config,
+            self.store,
+            self.messenger,
+            FakeImages(),
+            self.scheduler,
+            self.clock,
+            random.Random(3),
+            Secrets({config.secrets.coupon_signing_key: "k"}),
+            link_base="https://api.example",
+        )
 
     def mention(self, guest: str, mid: str | None = None) -> Outcome:
         at = self.clock.now() - timedelta(seconds=2)
         return self.engine.handle(InboundEvent(EventKind.STORY_MENTION, mid or f"mid{next(_mids)}", guest, "1", at))
 
     def say(self, guest: str, text: str) -> Outcome:
-        return self.engine.handle(InboundEvent(EventKind.TEXT, f"mid{next(_mids)}", guest, "1", self.clock.now(), text=text))
+        return self.engine.handle(
+            InboundEvent(EventKind.TEXT, f"mid{next(_mids)}", guest, "1", self.clock.now(), text=text)
+        )
 
     def tap(self, guest: str, payload: str, title: str = "") -> Outcome:
-        event = InboundEvent(EventKind.QUICK_REPLY, f"mid{next(_mids)}", guest, "1", self.clock.now(),
-                             text=title or payload, payload=payload)
+        event = InboundEvent(
+            EventKind.QUICK_REPLY,
+            f"mid{next(_mids)}",
+            guest,
+            "1",
+            self.clock.now(),
+            text=title or payload,
+            payload=payload,
+        )
         return self.engine.handle(event)
 
     def inbox(self, guest: str) -> list[dict[str, str]]:
@@ -129,9 +146,16 @@ def test_a_valid_email_is_stored_with_the_consent_version_and_time(chat: Chat) -
 
 
 def test_both_channels_ask_email_then_phone_and_phones_become_e164() -> None:
-    chat = Chat(config_with(contact_capture={
-        "channels": "both", "consent_version": "v2", "phone_region": "PT",
-        "consent_text": {lang: "Offers at most twice a month; stop any time." for lang in ("en", "de", "pt")}}))
+    chat = Chat(
+        config_with(
+            contact_capture={
+                "channels": "both",
+                "consent_version": "v2",
+                "phone_region": "PT",
+                "consent_text": {lang: "Offers at most twice a month; stop any time." for lang in ("en", "de", "pt")},
+            }
+        )
+    )
     chat.mention("fay")
     chat.tap("fay", "LANG:en", "English")
     assert chat.last("fay")["quick_replies"] == "CONTACT:email,CONTACT:phone,CONTACT:both,CONTACT:none"
@@ -175,14 +199,21 @@ def test_yes_to_the_review_gets_tracked_links_that_redirect_and_count(chat: Chat
 
 
 def test_a_single_review_platform_is_a_plain_link_and_no_gets_thanks() -> None:
-    chat = Chat(config_with(languages=["en"], messages={}, contact_capture={"channels": "off"},
-                            review_links={"google_place_id": "ChIJsinglePlace0001"}))
+    chat = Chat(
+        config_with(
+            languages=["en"],
+            messages={},
+            contact_capture={"channels": "off"},
+            review_links={"google_place_id": "ChIJsinglePlace0001"},
+        )
+    )
     chat.mention("ian")
     chat.clock.advance(timedelta(minutes=60))
     chat.engine.follow_up(AwardKey("ian", TODAY))
     chat.tap("ian", f"REVIEW_YES:{TODAY}", "Yes")
-    assert chat.last("ian")["body"].startswith("Thank you! Here is the link to write your review of Café Aurora: "
-                                               "https://api.example/l/")
+    assert chat.last("ian")["body"].startswith(
+        "Thank you! Here is the link to write your review of Café Aurora: https://api.example/l/"
+    )
     chat.mention("jo")
     chat.engine.follow_up(AwardKey("jo", TODAY))
     chat.tap("jo", f"REVIEW_NO:{TODAY}", "No")
@@ -202,9 +233,25 @@ def test_stop_before_the_follow_up_means_no_follow_up_and_silence(chat: Chat) ->
     assert len(chat.inbox("kim")) == sent
 
 
-@pytest.mark.parametrize("text", ["STOP", "stop", " Unsubscribe. ", "STOPP", "Abmelden", "baja", "Darse de baja",
-                                  "arrêt", "Se désabonner", "basta", "disiscrivi", "parar", "Sair",
-                                  "cancelar subscrição"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "STOP",
+        "stop",
+        " Unsubscribe. ",
+        "STOPP",
+        "Abmelden",
+        "baja",
+        "Darse de baja",
+        "arrêt",
+        "Se désabonner",
+        "basta",
+        "disiscrivi",
+        "parar",
+        "Sair",
+        "cancelar subscrição",
+    ],
+)
 def test_stop_words_in_every_catalog_language(text: str) -> None:
     assert is_stop(text)
 
@@ -240,7 +287,10 @@ def test_per_table_one_prize_per_table_per_day() -> None:
     assert chat.store.get_award(AwardKey("nia", TODAY)).table == "12"
     assert chat.mention("oli") is Outcome.TABLE_ASKED
     assert chat.say("oli", "12") is Outcome.TABLE_TAKEN
-    assert chat.last("oli")["body"] == "Thanks for sharing Café Aurora! Your table already has today's prize. Enjoy your visit!"
+    assert (
+        chat.last("oli")["body"]
+        == "Thanks for sharing Café Aurora! Your table already has today's prize. Enjoy your visit!"
+    )
     assert chat.mention("pia") is Outcome.TABLE_ASKED
     assert chat.say("pia", "#7") is Outcome.DM_SENT
     assert chat.mention("nia") is Outcome.REPEAT_REPLIED  # a second mention the same day
@@ -266,6 +316,8 @@ def test_the_follow_up_is_in_the_guests_language(chat: Chat) -> None:
     chat.clock.advance(timedelta(minutes=60))
     chat.engine.follow_up(AwardKey("quy", TODAY))
     question = chat.last("quy")
-    assert question["body"] == "Como correu a sua visita ao Café Aurora? Gostaria de nos deixar uma avaliação no Google?"
+    assert (
+        question["body"] == "Como correu a sua visita ao Café Aurora? Gostaria de nos deixar uma avaliação no Google?"
+    )
     assert question["quick_replies"] == f"REVIEW_YES:{TODAY},REVIEW_NO:{TODAY}"
     assert chat.store.guests["quy"].awaiting is Awaiting.CONTACT_CHOICE  # still open: the review is separate

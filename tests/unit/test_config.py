@@ -145,8 +145,9 @@ def test_the_code_cannot_be_left_out_of_the_prize_text() -> None:
 
 def test_an_over_long_quick_reply_title_is_refused() -> None:
     (problem,) = problems_of({"messages": {"pt": {"answer_yes": "Sim, claro, com todo o prazer"}}})
-    assert problem == ("messages.pt.answer_yes: 'Sim, claro, com todo o prazer' is 29 characters; "
-                       "quick reply titles take at most 20")
+    assert problem == (
+        "messages.pt.answer_yes: 'Sim, claro, com todo o prazer' is 29 characters; quick reply titles take at most 20"
+    )
 
 
 def test_texts_over_metas_byte_limit_are_refused() -> None:

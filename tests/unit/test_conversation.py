@@ -40,8 +40,17 @@ class World:
         self.images, self.scheduler = FakeImages(), FakeScheduler()
         self.clock = ManualClock(NOON + timedelta(seconds=2))
         secrets = Secrets({config.secrets.coupon_signing_key: KEY})
-        self.engine = Engine(config, self.store, self.messenger, self.images, self.scheduler, self.clock,
-                             random.Random(seed), secrets, link_base="https://api.example")
+        self.engine = Engine(
+            config,
+            self.store,
+            self.messenger,
+            self.images,
+            self.scheduler,
+            self.clock,
+            random.Random(seed),
+            secrets,
+            link_base="https://api.example",
+        )
 
     def texts(self, guest: str = "g1") -> list[str]:
         return [m["body"] for m in self.messenger.sent if m["kind"] == "text" and m["to"] == guest]
@@ -174,8 +183,6 @@ def test_an_image_failure_keeps_the_prize_and_the_follow_up(world: World) -> Non
     world.images.publish = original  # type: ignore[method-assign]
     world.engine.handle(mention("m1"))
     assert [m["kind"] for m in world.messenger.sent] == ["text"]  # recorded failure: not retried forever
-
-
 
 
 def test_the_follow_up_asks_every_messaged_guest_once(world: World) -> None:

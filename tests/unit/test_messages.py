@@ -21,8 +21,11 @@ from tests.conftest import DEMO_CONFIG
 
 ALL_LANGUAGES = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8")) | {
     "languages": list(LANGUAGES),
-    "contact_capture": {"channels": "both", "consent_version": "1",
-                        "consent_text": {lang: "Offers twice a month at most; stop any time." for lang in LANGUAGES}},
+    "contact_capture": {
+        "channels": "both",
+        "consent_version": "1",
+        "consent_text": {lang: "Offers twice a month at most; stop any time." for lang in LANGUAGES},
+    },
 }
 
 
@@ -36,17 +39,39 @@ def test_every_language_has_every_text_with_only_its_placeholders() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_text_renders_for_the_demo_client_in_every_language(language: str) -> None:
     config = parse_client_config(ALL_LANGUAGES, "all languages", DEMO_CONFIG.parent)
-    values = {"venue": config.venue_name, "prize": "Free espresso", "code": "7KQ4-M2XZ-9HJT", "channels": "Email",
-              "valid_until": format_date(date(2026, 12, 4), language), "link": "https://x.example/l/t",  # type: ignore[arg-type]
-              "terms_url": "https://x.example/terms", "consent": "ok"}
+    values = {
+        "venue": config.venue_name,
+        "prize": "Free espresso",
+        "code": "7KQ4-M2XZ-9HJT",
+        "channels": "Email",
+        "valid_until": format_date(date(2026, 12, 4), language),
+        "link": "https://x.example/l/t",  # type: ignore[arg-type]
+        "terms_url": "https://x.example/terms",
+        "consent": "ok",
+    }
     for key in PLACEHOLDERS:
         text = render(config, key, language, **values)  # type: ignore[arg-type]
         assert text and "{" not in text, (language, key)
     assert text_problems(config) == []
 
 
-REWARD_WORDS = ("prize", "reward", "coupon", "gift", "preis", "belohnung", "gutschein", "premio", "regalo", "cadeau",
-                "récompense", "prémio", "recompensa", "cupom", "cupão")
+REWARD_WORDS = (
+    "prize",
+    "reward",
+    "coupon",
+    "gift",
+    "preis",
+    "belohnung",
+    "gutschein",
+    "premio",
+    "regalo",
+    "cadeau",
+    "récompense",
+    "prémio",
+    "recompensa",
+    "cupom",
+    "cupão",
+)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -59,4 +84,10 @@ def test_review_texts_never_tie_the_review_to_a_reward(language: str) -> None:
 def test_dates_are_written_the_languages_way() -> None:
     day = date(2026, 12, 4)
     assert [format_date(day, lang) for lang in LANGUAGES] == [  # type: ignore[arg-type]
-        "4 Dec 2026", "4. Dez. 2026", "4 de dic de 2026", "4 déc. 2026", "4 dic 2026", "4 de dez. de 2026"]
+        "4 Dec 2026",
+        "4. Dez. 2026",
+        "4 de dic de 2026",
+        "4 déc. 2026",
+        "4 dic 2026",
+        "4 de dez. de 2026",
+    ]

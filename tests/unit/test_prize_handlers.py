@@ -103,8 +103,9 @@ def test_follow_up_handler_asks_and_refuses_malformed_input(world: tuple[InMemor
     assert answer == {"award": AwardKey("g1", "2026-11-20").award_id, "step": "followup", "outcome": "followup_sent"}
     unknown = review_followup.lambda_handler({"guest_id": "nobody", "period": "2026-11-20"}, LambdaContext("f"))
     assert unknown["outcome"] == "followup_unknown_award"
-    timeout = review_followup.lambda_handler({"step": "language", "guest_id": "g1", "period": "2026-11-20"},
-                                             LambdaContext("f"))
+    timeout = review_followup.lambda_handler(
+        {"step": "language", "guest_id": "g1", "period": "2026-11-20"}, LambdaContext("f")
+    )
     assert timeout["outcome"] == "language_timeout_ignored"  # nobody was waiting for a language
     with pytest.raises(ValidationError):
         review_followup.lambda_handler({"award": "?"}, LambdaContext("followup"))

@@ -129,8 +129,13 @@ def test_event_with_invalid_base64_is_400(store: InMemoryStore) -> None:
 def test_a_tracked_link_redirects_and_counts(store: InMemoryStore) -> None:
     from tagback.awards import AwardKey  # noqa: PLC0415
 
-    store.create_link("T" * 22, "https://search.google.com/local/writereview?placeid=X", "google",
-                      AwardKey("g1", "2026-11-20"), expires_at=None)  # type: ignore[arg-type]
+    store.create_link(
+        "T" * 22,
+        "https://search.google.com/local/writereview?placeid=X",
+        "google",
+        AwardKey("g1", "2026-11-20"),
+        expires_at=None,
+    )  # type: ignore[arg-type]
     response = call("GET", f"/l/{'T' * 22}", route="/l/{token}", path_parameters={"token": "T" * 22})
     assert response["statusCode"] == 302
     assert response["headers"]["Location"] == "https://search.google.com/local/writereview?placeid=X"

@@ -72,11 +72,16 @@ class _Strict(BaseModel):
 class Prize(_Strict):
     id: Slug
     name: Annotated[str, StringConstraints(min_length=1, max_length=80, strip_whitespace=True)]
+    # The name in other languages; the guest sees theirs, else `name`.
+    names: dict[Language, Annotated[str, StringConstraints(min_length=1, max_length=80)]] = Field(default_factory=dict)
     weight: Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)] = Field(
         description="share of draws in percent; the weights of all prizes sum to 100"
     )
     daily_cap: Annotated[int, Field(gt=0)] | None = None
     valid_days: Annotated[int, Field(gt=0, le=365)] = 30
+
+    def name_in(self, language: Language) -> str:
+        return self.names.get(language, self.name)
 
 
 class ClaimPolicy(_Strict):

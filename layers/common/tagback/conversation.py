@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import phonenumbers
 
-from tagback.awards import GUEST_WAS_MESSAGED, Award, AwardKey, AwardState, Awaiting, Coupon, FollowUpState, Guest
+from tagback.awards import GUEST_WAS_MESSAGED, Awaiting, Award, AwardKey, AwardState, Coupon, FollowUpState, Guest
 from tagback.clock import Clock
 from tagback.config import ClientConfig, Prize
 from tagback.coupons import CouponFace, render_coupon
@@ -39,10 +39,12 @@ from tagback.secrets import SecretReader
 _CODE_ATTEMPTS = 5
 _ANSWER_TRIES = 2  # wrong answers to a question before the engine moves on
 MESSAGING_WINDOW = timedelta(hours=24)  # opened by the guest's story mention (Meta's rule)
-_TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_LINK_SYMBOLS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _TOKEN_LENGTH = 22  # 132 bits
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$")
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$"
+)
 _TABLE = re.compile(r"^\D{0,12}?(\d{1,4})\D{0,3}$")
 GOOGLE_REVIEW = "https://search.google.com/local/writereview?placeid={place_id}"
 
@@ -257,8 +259,13 @@ class Engine:
         return local.strftime("%Y-%m-%dT%H:%M"), local.date(), event.sent_at - timedelta(hours=hours)
 
     def _new_award(self, guest_id: str, mid: str, mentioned_at: datetime, period: str, day: date) -> Award:
-        return Award(key=AwardKey(guest_id, period), mention_mid=mid, mentioned_at=mentioned_at,
-                     claimed_at=self.clock.now(), local_date=day)
+        return Award(
+            key=AwardKey(guest_id, period),
+            mention_mid=mid,
+            mentioned_at=mentioned_at,
+            claimed_at=self.clock.now(),
+            local_date=day,
+        )
 
     def _claim(self, event: InboundEvent) -> tuple[Award, bool]:
         period, day, since = self._period(event)
@@ -266,8 +273,14 @@ class Engine:
         return self.store.claim_award(award, self._expiry(), cooldown_since=since)
 
     def _ask_language(self, event: InboundEvent, guest: Guest, key: AwardKey) -> Outcome:
-        self._guest(guest, awaiting=Awaiting.LANGUAGE, pending_mid=event.mid, pending_at=event.sent_at,
-                    pending_period=key.period, tries=0)
+        self._guest(
+            guest,
+            awaiting=Awaiting.LANGUAGE,
+            pending_mid=event.mid,
+            pending_at=event.sent_at,
+            pending_period=key.period,
+            tries=0,
+        )
         choices = [QuickReply(LANGUAGE_NAMES[lang], f"LANG:{lang}") for lang in self.config.languages]
         self._send_or_fail(guest, self._text(guest, "language_question"), choices)
         due = self.clock.now() + timedelta(minutes=self.config.language_timeout_minutes)
@@ -292,14 +305,16 @@ class Engine:
                 return self._continue(existing, guest)
             return self._reply_to_repeat(event, guest)
         awaiting = Awaiting.LANGUAGE if needs_language else Awaiting.TABLE
-        held = self.store.hold_mention(event.guest_id, event.mid, at=event.sent_at, period=period,
-                                       awaiting=awaiting, expires_at=self._expiry())
+        held = self.store.hold_mention(
+            event.guest_id, event.mid, at=event.sent_at, period=period, awaiting=awaiting, expires_at=self._expiry()
+        )
         if not held:
             return Outcome.MENTION_PENDING
         if self.store.handled(event):
             return Outcome.LANGUAGE_ASKED if needs_language else Outcome.TABLE_ASKED
-        guest = dataclasses.replace(guest, pending_mid=event.mid, pending_at=event.sent_at, pending_period=period,
-                                    awaiting=awaiting, tries=0)
+        guest = dataclasses.replace(
+            guest, pending_mid=event.mid, pending_at=event.sent_at, pending_period=period, awaiting=awaiting, tries=0
+        )
         if needs_language:
             outcome = self._ask_language(event, guest, AwardKey(event.guest_id, period))
         else:
@@ -376,8 +391,10 @@ class Engine:
         raise RuntimeError(f"no unique coupon code after {_CODE_ATTEMPTS} attempts")
 
     def _award_texts(self, award: Award, guest: Guest) -> dict[str, str]:
-        valid_until = format_date(award.valid_until, self._language(guest)) if award.valid_until else ""
-        return {"prize": award.prize_name or "", "code": award.coupon_code or "", "valid_until": valid_until}
+        language = self._language(guest)
+        valid_until = format_date(award.valid_until, language) if award.valid_until else ""
+        prize = next((p.name_in(language) for p in self.config.prizes if p.id == award.prize_id), award.prize_name)
+        return {"prize": prize or "", "code": award.coupon_code or "", "valid_until": valid_until}
 
     def _send_award_text(self, award: Award, guest: Guest, key: str, success: AwardState) -> Award:
         try:
@@ -398,16 +415,22 @@ class Engine:
         # The text already carries the code, so the image is best effort: any failure is recorded, not retried.
         assert award.coupon_code is not None
         texts = self._award_texts(award, guest)
-        face = CouponFace(venue=self.config.venue_name, prize=texts["prize"], code=texts["code"],
-                          valid_until=self._text(guest, "coupon_valid_until", valid_until=texts["valid_until"]))
+        face = CouponFace(
+            venue=self.config.venue_name,
+            prize=texts["prize"],
+            code=texts["code"],
+            valid_until=self._text(guest, "coupon_valid_until", valid_until=texts["valid_until"]),
+        )
         try:
             image = render_coupon(face, self.config)
             if image.missing_glyphs:
-                logger.warning("coupon text has characters no font covers: add a font to coupon.fonts",
-                               extra={"characters": image.missing_glyphs})
+                logger.warning(
+                    "coupon text has characters no font covers: add a font to coupon.fonts",
+                    extra={"characters": image.missing_glyphs},
+                )
             url = self.images.publish(award.coupon_code, image.png)
             self._update(award, image_mid=self.messenger.send_image(award.key.guest_id, url))
-        except Exception as error:  # noqa: BLE001 - recorded on the award; the prize text already arrived
+        except Exception as error:
             logger.warning("coupon image not delivered", extra={"award": award.key.award_id, "error": repr(error)})
             self._update(award, image_error=repr(error)[:300])
 
@@ -454,16 +477,25 @@ class Engine:
         if guest.awaiting in (Awaiting.EMAIL, Awaiting.PHONE) and event.kind is not EventKind.STORY_REPLY:
             return self._contact_value(guest, answer)
         if guest.awaiting is Awaiting.LANGUAGE:
-            chosen = next((code for code, name in LANGUAGE_NAMES.items()
-                           if answer.strip().casefold() in (code, name.casefold())), None)
+            chosen = next(
+                (code for code, name in LANGUAGE_NAMES.items() if answer.strip().casefold() in (code, name.casefold())),
+                None,
+            )
             if chosen is not None:
                 return self._language_chosen(guest, chosen)
         return self._fallback(guest)
 
     def _opt_out(self, guest: Guest) -> Outcome:
         text = self._text(guest, "opted_out")
-        self._guest(guest, opted_out_at=self.clock.now(), awaiting=None, pending_mid=None, pending_at=None,
-                    pending_period=None, channels_left=None)
+        self._guest(
+            guest,
+            opted_out_at=self.clock.now(),
+            awaiting=None,
+            pending_mid=None,
+            pending_at=None,
+            pending_period=None,
+            channels_left=None,
+        )
         self.messenger.send_text(guest.guest_id, text)  # the one confirmation; then nothing, ever
         return Outcome.OPTED_OUT
 
@@ -520,7 +552,10 @@ class Engine:
         if not yes:
             self._send(guest, self._text(guest, "review_declined"))
             return Outcome.REPLIED
-        links = [(title, self._tracked_link(award.key, platform, target)) for platform, title, target in self._review_targets()]
+        links = [
+            (title, self._tracked_link(award.key, platform, target))
+            for platform, title, target in self._review_targets()
+        ]
         if len(links) == 1:
             self._send(guest, self._text(guest, "review_link", link=links[0][1]))
         else:
@@ -539,7 +574,7 @@ class Engine:
 
     def _tracked_link(self, key: AwardKey, platform: str, target: str) -> str:
         """An unguessable token whose target is fixed now, so /l/<token> is no open redirect."""
-        token = "".join(self.rng.choice(_TOKEN_ALPHABET) for _ in range(_TOKEN_LENGTH))
+        token = "".join(self.rng.choice(_LINK_SYMBOLS) for _ in range(_TOKEN_LENGTH))
         self.store.create_link(token, target, platform, key, self._expiry())
         return f"{self.link_base.rstrip('/')}/l/{token}"
 
@@ -550,13 +585,21 @@ class Engine:
             return
         language = self._language(guest)
         if capture.channels == "both":
-            choices = [QuickReply(self._text(guest, f"channel_{c}"), f"CONTACT:{c}")
-                       for c in ("email", "phone", "both", "none")]
+            choices = [
+                QuickReply(self._text(guest, f"channel_{c}"), f"CONTACT:{c}")
+                for c in ("email", "phone", "both", "none")
+            ]
         else:
-            choices = [QuickReply(self._text(guest, "answer_yes"), f"CONTACT:{capture.channels}"),
-                       QuickReply(self._text(guest, "answer_no"), "CONTACT:none")]
-        text = self._text(guest, "contact_question", channels=channels_text(self.config, language),
-                          consent=capture.consent_text[language])
+            choices = [
+                QuickReply(self._text(guest, "answer_yes"), f"CONTACT:{capture.channels}"),
+                QuickReply(self._text(guest, "answer_no"), "CONTACT:none"),
+            ]
+        text = self._text(
+            guest,
+            "contact_question",
+            channels=channels_text(self.config, language),
+            consent=capture.consent_text[language],
+        )
         self._guest(guest, awaiting=Awaiting.CONTACT_CHOICE, contact_asked_at=self.clock.now())
         self._send_or_fail(guest, text, choices)
 
@@ -574,7 +617,9 @@ class Engine:
 
     def _ask_value(self, guest: Guest, channel: Awaiting, key: str | None = None) -> None:
         # Meta offers the guest's own email / phone as a one-tap quick reply.
-        content_type = "user_email" if channel is Awaiting.EMAIL else "user_phone_number"
+        content_type: Literal["user_email", "user_phone_number"] = (
+            "user_email" if channel is Awaiting.EMAIL else "user_phone_number"
+        )
         prompt = key or ("ask_email" if channel is Awaiting.EMAIL else "ask_phone")
         self._send(guest, self._text(guest, prompt), [QuickReply("", "", content_type)])
 
@@ -582,10 +627,7 @@ class Engine:
         channel = guest.awaiting
         assert channel in (Awaiting.EMAIL, Awaiting.PHONE)
         capture = self.config.contact_capture
-        if channel is Awaiting.EMAIL:
-            value = valid_email(answer)
-        else:
-            value = valid_phone(answer, capture.phone_region)
+        value = valid_email(answer) if channel is Awaiting.EMAIL else valid_phone(answer, capture.phone_region)
         if value is None:
             if guest.tries + 1 < _ANSWER_TRIES:
                 self._guest(guest, tries=guest.tries + 1)
@@ -594,8 +636,14 @@ class Engine:
             self._send(guest, self._text(guest, "contact_skipped"))  # two tries, then move on
         else:
             now = self.clock.now()
-            self._guest(guest, **{channel.value: value, f"{channel.value}_consent_version": capture.consent_version,
-                                  f"{channel.value}_consent_at": now})
+            self._guest(
+                guest,
+                **{
+                    channel.value: value,
+                    f"{channel.value}_consent_version": capture.consent_version,
+                    f"{channel.value}_consent_at": now,
+                },
+            )
         if guest.channels_left == "phone":
             self._guest(guest, awaiting=Awaiting.PHONE, channels_left=None, tries=0)
             self._ask_value(guest, Awaiting.PHONE)

@@ -19,7 +19,12 @@ if TYPE_CHECKING:
 Language = Literal["en", "de", "es", "fr", "it", "pt"]
 LANGUAGES: Final[tuple[Language, ...]] = ("en", "de", "es", "fr", "it", "pt")
 LANGUAGE_NAMES: Final[dict[str, str]] = {
-    "en": "English", "de": "Deutsch", "es": "Español", "fr": "Français", "it": "Italiano", "pt": "Português",
+    "en": "English",
+    "de": "Deutsch",
+    "es": "Español",
+    "fr": "Français",
+    "it": "Italiano",
+    "pt": "Português",
 }
 
 # The placeholders each text may use; the ones it must use are listed in REQUIRED_PLACEHOLDERS.
@@ -107,7 +112,8 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "prize_awarded": "Danke, dass du {venue} in deiner Story geteilt hast! 🎉 Dein Preis: {prize}. "
         "Zeig diesen Code unserem Team: {code} (gültig bis {valid_until}).",
         "repeat_mention": "Danke, dass du {venue} wieder geteilt hast! Es gibt einen Preis pro Tag, bis morgen!",
-        "all_prizes_given": "Danke fürs Teilen von {venue}! Die Preise für heute sind alle vergeben, komm morgen wieder.",
+        "all_prizes_given": "Danke fürs Teilen von {venue}! Die Preise für heute sind alle vergeben, "
+        "komm morgen wieder.",
         "coupon_valid_until": "Gültig bis {valid_until}",
         "bot_disclosure": "(Dies ist der automatische Assistent von {venue}.)",
         "promotion_terms": "Teilnahmebedingungen: {terms_url}",
@@ -140,7 +146,8 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "prize_awarded": "¡Gracias por compartir {venue} en tu historia! 🎉 Tu premio: {prize}. "
         "Muestra este código a nuestro equipo: {code} (válido hasta el {valid_until}).",
         "repeat_mention": "¡Gracias por compartir {venue} otra vez! Hay un premio por día, ¡hasta mañana!",
-        "all_prizes_given": "¡Gracias por compartir {venue}! Ya se han entregado todos los premios de hoy, vuelve mañana.",
+        "all_prizes_given": "¡Gracias por compartir {venue}! Ya se han entregado todos los premios de hoy, "
+        "vuelve mañana.",
         "coupon_valid_until": "Válido hasta el {valid_until}",
         "bot_disclosure": "(Este es el asistente automático de {venue}.)",
         "promotion_terms": "Bases de la promoción: {terms_url}",
@@ -173,11 +180,13 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "prize_awarded": "Merci d'avoir partagé {venue} dans votre story ! 🎉 Votre cadeau : {prize}. "
         "Montrez ce code à notre équipe : {code} (valable jusqu'au {valid_until}).",
         "repeat_mention": "Merci d'avoir de nouveau partagé {venue} ! C'est un cadeau par jour, à demain !",
-        "all_prizes_given": "Merci d'avoir partagé {venue} ! Tous les cadeaux du jour ont été distribués, revenez demain.",
+        "all_prizes_given": "Merci d'avoir partagé {venue} ! Tous les cadeaux du jour ont été distribués, "
+        "revenez demain.",
         "coupon_valid_until": "Valable jusqu'au {valid_until}",
         "bot_disclosure": "(Ceci est l'assistant automatique de {venue}.)",
         "promotion_terms": "Conditions de l'offre : {terms_url}",
-        "review_question": "Comment s'est passée votre visite chez {venue} ? Souhaitez-vous nous laisser un avis sur Google ?",
+        "review_question": "Comment s'est passée votre visite chez {venue} ? "
+        "Souhaitez-vous nous laisser un avis sur Google ?",
         "answer_yes": "Oui",
         "answer_no": "Non",
         "review_link": "Merci ! Voici le lien pour écrire votre avis sur {venue} : {link}",
@@ -193,7 +202,8 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "invalid_email": "Cela ne ressemble pas à une adresse e-mail. Pouvez-vous la vérifier et la renvoyer ?",
         "invalid_phone": "Cela ne ressemble pas à un numéro de téléphone. Pouvez-vous l'envoyer avec l'indicatif ?",
         "contact_skipped": "Pas de souci, on passe.",
-        "contact_thanks": "Merci ! Vous pouvez répondre STOP à tout moment pour ne plus recevoir de messages de {venue}.",
+        "contact_thanks": "Merci ! Vous pouvez répondre STOP à tout moment pour ne plus recevoir "
+        "de messages de {venue}.",
         "opted_out": "C'est fait : vous ne recevrez plus de messages de {venue}.",
         "fallback": "Merci pour votre message ! Ce chat ne gère que les cadeaux des stories. "
         "Pour toute autre demande, adressez-vous à notre équipe chez {venue}.",
@@ -259,7 +269,8 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "invalid_email": "Isso não parece um email. Pode verificar e enviar de novo?",
         "invalid_phone": "Isso não parece um número de telefone. Pode enviá-lo com o indicativo do país?",
         "contact_skipped": "Sem problema, vamos saltar esse passo.",
-        "contact_thanks": "Obrigado! Pode responder PARAR a qualquer momento para deixar de receber mensagens do {venue}.",
+        "contact_thanks": "Obrigado! Pode responder PARAR a qualquer momento para deixar de receber "
+        "mensagens do {venue}.",
         "opted_out": "Feito: não vai receber mais mensagens do {venue}.",
         "fallback": "Obrigado pela sua mensagem! Este chat só trata dos prémios das stories. "
         "Para qualquer outro assunto, fale com a nossa equipa no {venue}.",
@@ -268,14 +279,32 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
 
 MESSAGE_KEYS: Final[frozenset[str]] = frozenset(PLACEHOLDERS)
 # Whole messages that opt a guest out, in every catalog language (compared case- and accent-insensitively).
-STOP_WORDS: Final[frozenset[str]] = frozenset({
-    "stop", "unsubscribe", "opt out", "optout",  # en
-    "stopp", "abmelden", "abbestellen",  # de
-    "parar", "baja", "darse de baja", "cancelar suscripcion",  # es
-    "arret", "desabonner", "desinscrire", "se desabonner", "se desinscrire",  # fr
-    "basta", "disiscrivi", "annulla iscrizione",  # it
-    "sair", "cancelar subscricao", "cancelar inscricao",  # pt
-})
+STOP_WORDS: Final[frozenset[str]] = frozenset(
+    {
+        "stop",
+        "unsubscribe",
+        "opt out",
+        "optout",  # en
+        "stopp",
+        "abmelden",
+        "abbestellen",  # de
+        "parar",
+        "baja",
+        "darse de baja",
+        "cancelar suscripcion",  # es
+        "arret",
+        "desabonner",
+        "desinscrire",
+        "se desabonner",
+        "se desinscrire",  # fr
+        "basta",
+        "disiscrivi",
+        "annulla iscrizione",  # it
+        "sair",
+        "cancelar subscricao",
+        "cancelar inscricao",  # pt
+    }
+)
 
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
 _MONTHS: Final[dict[str, tuple[str, ...]]] = {
@@ -340,7 +369,7 @@ def first_dm_footer(config: ClientConfig, language: Language) -> str:
 def _longest_values(config: ClientConfig, language: Language) -> dict[str, str]:
     return {
         "venue": config.venue_name,
-        "prize": max((prize.name for prize in config.prizes), key=len),
+        "prize": max((prize.name_in(language) for prize in config.prizes), key=len),
         "code": "XXXX-XXXX-XXXX",
         "valid_until": max((format_date(date(2026, month, 28), language) for month in range(1, 13)), key=len),
         "link": _LONGEST_LINK,
@@ -369,11 +398,14 @@ def text_problems(config: ClientConfig) -> list[str]:
                 continue
             rendered = render(config, key, language, **values)
             if key in BUTTON_TITLES and len(rendered) > TITLE_LIMIT:
-                problems.append(f"{where}: {rendered!r} is {len(rendered)} characters; quick reply titles take "
-                                f"at most {TITLE_LIMIT}")
+                problems.append(
+                    f"{where}: {rendered!r} is {len(rendered)} characters; quick reply titles take "
+                    f"at most {TITLE_LIMIT}"
+                )
             size = len(rendered.encode()) + (len(footer.encode()) + 2 if key in FIRST_DM_KEYS and footer else 0)
             limit = BUTTON_TEXT_LIMIT if key == "review_links" else TEXT_LIMIT_BYTES
             if size > limit:
-                problems.append(f"{where}: up to {size} bytes with the longest prize, date and link; Meta takes "
-                                f"at most {limit}")
+                problems.append(
+                    f"{where}: up to {size} bytes with the longest prize, date and link; Meta takes at most {limit}"
+                )
     return problems

@@ -503,6 +503,7 @@ class DynamoRepository:
         item = self._get(inbound_key(event))
         return bool(item and "handled_at" in item)
 
-    def mark_handled(self, event: InboundEvent, at: datetime, *, reply_mid: str | None = None,
-                     error: str | None = None) -> None:
+    def mark_handled(
+        self, event: InboundEvent, at: datetime, *, reply_mid: str | None = None, error: str | None = None
+    ) -> None:
         self._update(inbound_key(event), {"handled_at": at, "reply_mid": reply_mid, "reply_error": error})

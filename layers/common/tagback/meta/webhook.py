@@ -210,7 +210,7 @@ def iter_items(envelope: Envelope) -> Iterator[object]:
             yield _from_change(change)
 
 
-def _kind(item: Messaging) -> EventKind:  # noqa: PLR0911, PLR0912 - one branch per documented kind reads best
+def _kind(item: Messaging) -> EventKind:  # noqa: PLR0912 - one branch per documented kind reads best
     message = item.message
     if message is not None and message.is_echo:
         return EventKind.ECHO

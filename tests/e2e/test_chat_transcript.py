@@ -1,0 +1,140 @@
+"""The demo's chat, played against an in-process sandbox: every message's text and buttons, line by line."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from sandbox import demo
+from sandbox.chat import Guest, Line
+from sandbox.runtime import Sandbox, SandboxOptions
+
+pytestmark = pytest.mark.e2e
+PRIZE_EN = r"(Free espresso|Free pastel de nata|Brunch for two)"
+PRIZE_DE = r"(Gratis-Espresso|Gratis Pastel de Nata|Brunch für zwei)"
+CODE = r"[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}"
+FOOTER = (
+    "\n\n(This is Café Aurora's automated assistant.)\nPromotion terms: https://cafe-aurora.example/story-prize-terms"
+)
+LANGUAGES = ("English", "Deutsch", "Português")
+
+
+@pytest.fixture(scope="module")
+def chat() -> Iterator[tuple[Sandbox, Guest, Guest]]:
+    demo.failures.clear()
+    with Sandbox(replace(SandboxOptions(), port=0)) as sandbox:
+        ana, ben = demo.play_chat(sandbox)
+        yield sandbox, ana, ben
+    assert demo.failures == []
+
+
+def expect(transcript: list[Line], expected: list[tuple[str, str, tuple[str, ...]]]) -> None:
+    """(speaker, pattern, buttons) per line; `[image]` stands for the coupon image."""
+    assert len(transcript) == len(expected), "\n".join(map(str, transcript))
+    for line, (speaker, pattern, buttons) in zip(transcript, expected, strict=True):
+        assert line.speaker == speaker, line
+        if pattern == "[image]":
+            assert line.image, line
+            continue
+        assert re.fullmatch(pattern, line.text, flags=re.S), f"{line.text!r} !~ {pattern!r}"
+        assert line.buttons == buttons, line
+
+
+def test_ana_chats_in_english_leaves_her_email_and_opens_the_review_link(chat: tuple[Sandbox, Guest, Guest]) -> None:
+    sandbox, ana, _ = chat
+    expect(
+        ana.transcript,
+        [
+            ("guest", re.escape("(posts a story that @mentions the venue)"), ()),
+            ("venue", re.escape("Hi from Café Aurora! Which language would you like?" + FOOTER), LANGUAGES),
+            ("guest", re.escape("(taps “English”)"), ()),
+            (
+                "venue",
+                rf"Thanks for sharing Café Aurora in your story! 🎉 Your prize: {PRIZE_EN}\. Show this code to our "
+                rf"staff: {CODE} \(valid until \d{{1,2}} \w{{3}} 2026\)\.",
+                (),
+            ),
+            ("venue", "[image]", ()),
+            (
+                "venue",
+                re.escape(
+                    "Would you like to hear about Café Aurora's offers by Email? We'll email you our news "
+                    "and offers, at most twice a month; unsubscribe any time."
+                ),
+                ("Yes", "No"),
+            ),
+            ("guest", re.escape("(taps “Yes”)"), ()),
+            ("venue", re.escape("Great! What's your email address?"), ("(user_email)",)),
+            ("guest", "ana@example", ()),
+            (
+                "venue",
+                re.escape("That doesn't look like an email address. Could you check it and send it again?"),
+                ("(user_email)",),
+            ),
+            ("guest", re.escape("ana@example.com"), ()),
+            ("venue", re.escape("Thank you! You can reply STOP at any time to stop hearing from Café Aurora."), ()),
+            (
+                "venue",
+                re.escape("How was your visit to Café Aurora? Would you like to leave us a review on Google?"),
+                ("Yes", "No"),
+            ),
+            ("guest", re.escape("(taps “Yes”)"), ()),
+            ("venue", re.escape("Thank you! Choose where to review Café Aurora:"), ("Google", "Tripadvisor")),
+        ],
+    )
+    links = ana.transcript[-1].urls
+    assert all(url.startswith(f"{sandbox.url}/l/") for url in links)
+    guest = sandbox.repository.client.get_item(
+        TableName=sandbox.table_name, Key={"PK": {"S": f"GUEST#{ana.guest_id}"}, "SK": {"S": "PROFILE"}}
+    )["Item"]
+    assert guest["email"]["S"] == "ana@example.com" and guest["email_consent_version"]["S"] == "2026-11"
+
+
+def test_ben_picks_german_declines_then_stops(chat: tuple[Sandbox, Guest, Guest]) -> None:
+    _, _, ben = chat
+    expect(
+        ben.transcript,
+        [
+            ("guest", re.escape("(posts a story that @mentions the venue)"), ()),
+            ("venue", re.escape("Hi from Café Aurora! Which language would you like?" + FOOTER), LANGUAGES),
+            ("guest", re.escape("(taps “Deutsch”)"), ()),
+            (
+                "venue",
+                rf"Danke, dass du Café Aurora in deiner Story geteilt hast! 🎉 Dein Preis: {PRIZE_DE}\. Zeig diesen "
+                rf"Code unserem Team: {CODE} \(gültig bis \d{{1,2}}\. \S+ 2026\)\.",
+                (),
+            ),
+            ("venue", "[image]", ()),
+            (
+                "venue",
+                re.escape(
+                    "Möchtest du Angebote von Café Aurora per E-Mail erhalten? Wir schicken dir höchstens "
+                    "zweimal im Monat Neuigkeiten und Angebote; Abmeldung jederzeit."
+                ),
+                ("Ja", "Nein"),
+            ),
+            ("guest", re.escape("(taps “Nein”)"), ()),
+            ("venue", re.escape("Kein Problem, dann überspringen wir das."), ()),
+            (
+                "venue",
+                re.escape("Wie war dein Besuch bei Café Aurora? Möchtest du uns eine Bewertung auf Google schreiben?"),
+                ("Ja", "Nein"),
+            ),
+            ("guest", re.escape("(taps “Nein”)"), ()),
+            ("venue", re.escape("Kein Problem, danke für deinen Besuch bei Café Aurora!"), ()),
+            ("guest", "STOPP", ()),
+            ("venue", re.escape("Erledigt: Du bekommst keine Nachrichten mehr von Café Aurora."), ()),
+            ("guest", re.escape("Hallo?"), ()),
+        ],
+    )
+
+
+def test_the_tracked_link_counts_and_an_unknown_token_is_a_404(chat: tuple[Sandbox, Guest, Guest]) -> None:
+    sandbox, ana, _ = chat
+    month = sandbox.clock.now().astimezone(sandbox.config.tz).strftime("%Y-%m")
+    assert sandbox.repository.month_totals(month) == {"review_link_clicks_google": 1}
+    answer = ana.follow(f"{sandbox.url}/l/{'z' * 22}")
+    assert answer.status_code == 404 and "Link not found" in answer.text
