@@ -1,8 +1,9 @@
 """Benchmarks of the prize path, printed as ratios (and the absolute figures beside them).
 
-1. Mention → prize DM compute time in the sandbox: the prize handler's own time per mention (claim, draw, coupon,
-   DM, follow-up, image — against moto and the fake Graph API on loopback), excluding the stream pump's polling
-   interval, against the webhook handler's time for the same mention.
+1. Mention → prize DM compute time in the sandbox: the prize handler's own time per guest (the mention — claim and
+   language question — and the language answer — draw, coupon, DM, follow-up, image, contact question — against
+   moto and the fake Graph API on loopback), excluding the stream pump's polling interval, against the webhook
+   handler's time for the same two deliveries.
 2. The coupon image: render time against a bare PNG encode of a blank card of the same size (the floor).
 """
 
@@ -16,12 +17,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-import requests
 from PIL import Image
 
-from sandbox import meta_payloads
+from sandbox.chat import Guest
 from sandbox.runtime import Sandbox, SandboxOptions
 from tagback.coupons import HEIGHT, WIDTH, CouponFace, render_coupon
+from tagback.messages import LANGUAGE_NAMES
 
 MENTIONS = 20
 
@@ -44,19 +45,17 @@ def mention_to_dm() -> None:
         sandbox.functions["webhook"] = timed(sandbox.functions["webhook"], webhook_times)
         consumer = sandbox.stream_pump.consumers[0]
         consumer.invoke = timed(consumer.invoke, prize_times)
-        account = sandbox.config.instagram_account_id
-        now_ms = int(sandbox.clock.now().timestamp() * 1000)
         for i in range(MENTIONS):
-            item = meta_payloads.story_mention(f"bench{i}", account, f"mid.bench.{i}", now_ms)
-            body, headers = meta_payloads.signed(meta_payloads.envelope(account, [item]), sandbox.options.app_secret)
-            requests.post(f"{sandbox.url}/webhook", data=body, headers=headers, timeout=10).raise_for_status()
-            sandbox.settle()
-        delivered = [m for m in sandbox.graph.sent_messages() if m["json"]["recipient"]["id"].startswith("bench")]
-    assert len(delivered) == 2 * MENTIONS, "every mention should get its text and its image"
-    prize_ms = statistics.median(prize_times) * 1e3
-    webhook_ms = statistics.median(webhook_times) * 1e3
+            guest = Guest(sandbox, f"bench{i}")
+            guest.mention()
+            guest.tap(LANGUAGE_NAMES[sandbox.config.default_language])
+            assert any(line.image for line in guest.transcript), "every guest should get the prize and its image"
+    per_guest = [a + b for a, b in zip(prize_times[::2], prize_times[1::2], strict=True)]
+    webhook_per_guest = [a + b for a, b in zip(webhook_times[::2], webhook_times[1::2], strict=True)]
+    prize_ms = statistics.median(per_guest) * 1e3
+    webhook_ms = statistics.median(webhook_per_guest) * 1e3
     print(
-        f"mention → DM, prize handler per mention (median of {len(prize_times)}): {prize_ms:7.1f} ms   "
+        f"mention → DM, prize handler per guest (median of {len(per_guest)}): {prize_ms:7.1f} ms   "
         f"webhook handler: {webhook_ms:5.1f} ms   ratio {prize_ms / webhook_ms:5.1f}x"
     )
 
