@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tagback.store import INBOUND_EVENT, ITEM_TYPE
+from tagback.store import INBOUND_EVENT, ITEM_TYPE, OUTBOX
 
 
 @dataclass(frozen=True)
@@ -22,4 +22,13 @@ PRIZE_STREAM = StreamSource(
     retry_attempts=3,
     max_record_age_hours=24,  # Meta's messaging window: a prize DM later than that cannot be sent anyway
     filter_pattern={"eventName": ["INSERT"], "dynamodb": {"NewImage": {ITEM_TYPE: {"S": [INBOUND_EVENT]}}}},
+)
+
+# The owner's integrations: transient sink outages are retried (Lambda backs off between tries) for longer; what
+# a sink refuses for good is dead-lettered by the function itself, at once.
+OUTBOX_STREAM = StreamSource(
+    batch_size=10,
+    retry_attempts=10,
+    max_record_age_hours=24,
+    filter_pattern={"eventName": ["INSERT"], "dynamodb": {"NewImage": {ITEM_TYPE: {"S": [OUTBOX]}}}},
 )

@@ -93,6 +93,9 @@ def play_chat(sandbox: Sandbox) -> tuple[Guest, Guest]:
     """The demo's two guests: Ana chats in English and leaves her email; Ben picks German and declines. An hour
     later both are asked for a review: Ana says yes and opens the Google link, Ben says no, then STOP."""
     ana, ben = Guest(sandbox, "6170000000000042"), Guest(sandbox, "6170000000000077")
+    # Their Instagram profiles, as Meta's User Profile API answers (the owner sees names, never handles).
+    sandbox.graph.profiles[ana.guest_id] = {"name": "Ana Sousa", "username": "ana.eats.lisbon"}
+    sandbox.graph.profiles[ben.guest_id] = {"name": "Ben Krüger", "username": "benk"}
     delay = sandbox.config.followup_delay_minutes
 
     say("2. Ana posts a story that @mentions the venue and chats in English")
@@ -136,6 +139,23 @@ def play_chat(sandbox: Sandbox) -> tuple[Guest, Guest]:
     return ana, ben
 
 
+def owner_integrations(sandbox: Sandbox) -> None:
+    integrations = sandbox.config.integrations
+    say("5. What the owner sees: the live Google Sheet (fake Sheets API) and the CRM webhook")
+    sandbox.settle()
+    if integrations.google_sheets is not None:
+        rows = sandbox.google.rows.get(integrations.google_sheets.sheet, [])
+        awards = [row for row in rows[1:] if row[1] == "award"]
+        check(len(awards) == 2, f"the sheet {integrations.google_sheets.sheet!r} has one row per award")
+        for row in rows:
+            say("     " + " | ".join(row))
+    if integrations.webhook is not None:
+        received = sandbox.crm.requests
+        check(bool(received) and all(r["signature_valid"] for r in received),
+              f"the CRM received {len(received)} signed events: {', '.join(r['event'] for r in received)}")
+    say()
+
+
 def main() -> int:
     # A free port unless PORT is set, so the demo runs beside a `make sandbox` already on 8787.
     options = replace(SandboxOptions.from_environ(), port=int(os.environ.get("PORT", "0")))
@@ -157,6 +177,7 @@ def main() -> int:
         check(totals.get("review_link_clicks_google") == 1, f"the month's counters: {totals}")
         check(ben.transcript[-1].text == "Hallo?", "after STOPP, Ben gets no answer at all")
         say()
+        owner_integrations(sandbox)
 
     if failures:
         say(f"Demo FAILED: {len(failures)} step(s) did not happen as they should.")

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,8 +30,9 @@ from functions.prize import handler as prize_handler
 from functions.review_followup import handler as followup_handler
 from functions.webhook import handler as webhook_handler
 from infra.api_routes import API_ROUTES
-from infra.event_sources import PRIZE_STREAM
+from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM
 from sandbox.apigw import LambdaContext, http_api_event, response_body
+from sandbox.fake_google import FakeCrm, FakeGoogle
 from sandbox.fake_graph import FakeGraphApi
 from sandbox.function_output import FunctionOutput, invoked
 from sandbox.schedules import SchedulePump
@@ -40,7 +42,7 @@ from tagback.config import ClientConfig, load_client_config
 from tagback.replay import ReplayReport, replay
 from tagback.secrets import ssm_secret
 from tagback.store import TTL_ATTRIBUTE, DynamoRepository, table_definition
-from tagback.wiring import engine_from_environment
+from tagback.wiring import engine_from_environment, owner_delivery_from_environment
 
 log = logging.getLogger("sandbox")
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +52,7 @@ DEFAULT_APP_SECRET = "sandbox-app-secret"
 DEFAULT_VERIFY_TOKEN = "sandbox-verify-token"
 SANDBOX_ACCESS_TOKEN = "sandbox-access-token"
 SANDBOX_SIGNING_KEY = "sandbox-coupon-signing-key"
+SANDBOX_CRM_SECRET = "sandbox-crm-webhook-secret"
 STREAM_POLL_SECONDS = 0.25
 
 
@@ -99,6 +102,9 @@ class Sandbox:
             name: f"tagback-{client_id}-{name.replace('_', '-')}" for name in ("webhook", "prize", "review_followup")
         }
         self.graph = FakeGraphApi(SANDBOX_ACCESS_TOKEN)
+        sheets = self.config.integrations.google_sheets
+        self.google = FakeGoogle(sheets.spreadsheet_id if sheets else "no-sheet-configured")
+        self.crm = FakeCrm(SANDBOX_CRM_SECRET)
         self.function_log = ROOT / "out" / "sandbox" / "functions.log"
         self._output = FunctionOutput(self.function_log)
         self._servers: list[BaseWSGIServer] = []
@@ -114,8 +120,12 @@ class Sandbox:
         host, port = self._moto.get_host_and_port()
         self.aws_endpoint = f"http://{host}:{port}"
         graph_server = _serve(make_server("127.0.0.1", 0, self.graph, threaded=True))
-        self._servers.append(graph_server)
+        google_server = _serve(make_server("127.0.0.1", 0, self.google, threaded=True))
+        crm_server = _serve(make_server("127.0.0.1", 0, self.crm, threaded=True))
+        self._servers += [graph_server, google_server, crm_server]
         self.graph_url = f"http://127.0.0.1:{graph_server.port}"
+        self.google.url = f"http://127.0.0.1:{google_server.port}"
+        self.crm_url = f"http://127.0.0.1:{crm_server.port}/hooks/tagback"
         self._set_environ(
             {
                 "AWS_ENDPOINT_URL": self.aws_endpoint,
@@ -142,7 +152,8 @@ class Sandbox:
         for server in self._servers:
             server.shutdown()
         self._moto.stop()
-        for handler in (webhook_handler.dependencies, prize_handler.engine, followup_handler.engine):
+        for handler in (webhook_handler.dependencies, prize_handler.engine, prize_handler.owner_delivery,
+                        followup_handler.engine):
             handler.override(None)
         self._output.__exit__()
         # Powertools keeps one SSM provider (bound to this moto endpoint) and its cached values per process.
@@ -184,9 +195,19 @@ class Sandbox:
             (secrets.coupon_signing_key, SANDBOX_SIGNING_KEY),
         ):
             ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+        integrations = self.config.integrations
+        if integrations.google_sheets is not None:
+            ssm.put_parameter(Name=integrations.google_sheets.service_account_param, Type="SecureString",
+                              Value=json.dumps(self.google.service_account()), Overwrite=True)
+        if integrations.webhook is not None:
+            ssm.put_parameter(Name=integrations.webhook.secret_param, Value=SANDBOX_CRM_SECRET, Type="SecureString",
+                              Overwrite=True)
         boto3.client("s3").create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         self.sqs = boto3.client("sqs")
         self.prize_dlq_url = self.sqs.create_queue(QueueName=f"tagback-{self.config.client_id}-prize-dlq")["QueueUrl"]
+        self.outbox_dlq_url = self.sqs.create_queue(
+            QueueName=f"tagback-{self.config.client_id}-integrations-dlq"
+        )["QueueUrl"]
         followup_dlq = f"tagback-{self.config.client_id}-followup-dlq"
         self.followup_dlq_url = self.sqs.create_queue(QueueName=followup_dlq)["QueueUrl"]
         scheduler = boto3.client("scheduler")
@@ -204,6 +225,9 @@ class Sandbox:
                 "FOLLOWUP_FUNCTION_ARN": self._arn("lambda", f"function:{self.function_names['review_followup']}"),
                 "SCHEDULER_ROLE_ARN": self._arn("iam", "role/tagback-scheduler").replace(f":{REGION}:", "::"),
                 "FOLLOWUP_DLQ_ARN": self._arn("sqs", followup_dlq),
+                "OUTBOX_DLQ_URL": self.outbox_dlq_url,
+                "TAGBACK_SHEETS_URL": self.google.url,
+                "TAGBACK_WEBHOOK_URL": self.crm_url,
             }
         )
         self.schedule_pump = SchedulePump(scheduler, self.schedule_group, sqs=self.sqs)
@@ -216,6 +240,7 @@ class Sandbox:
         engine = dataclasses.replace(engine_from_environment(), clock=self.clock)
         prize_handler.engine.override(engine)
         followup_handler.engine.override(engine)
+        prize_handler.owner_delivery.override(dataclasses.replace(owner_delivery_from_environment(), clock=self.clock))
         self.functions = {
             name: _function(module.lambda_handler, self.function_names[name])
             for name, module in (
@@ -235,7 +260,16 @@ class Sandbox:
                     batch_size=PRIZE_STREAM.batch_size,
                     retry_attempts=PRIZE_STREAM.retry_attempts,
                     dead_letter=sqs_dead_letter(self.sqs, self.prize_dlq_url),
-                )
+                ),
+                Consumer(  # the second mapping on the same function: the owner's integrations
+                    f"{self.function_names['prize']} (outbox)",
+                    OUTBOX_STREAM.filter_pattern,
+                    self.functions["prize"],
+                    batch_size=OUTBOX_STREAM.batch_size,
+                    retry_attempts=OUTBOX_STREAM.retry_attempts,
+                    dead_letter=sqs_dead_letter(self.sqs, self.outbox_dlq_url),
+                    backoff=(0.5, 5.0),
+                ),
             ],
         )
         self.schedule_pump.targets = {self.function_names["review_followup"]: self.functions["review_followup"]}
@@ -248,10 +282,15 @@ class Sandbox:
                 log.exception("stream pump failed; retrying")
 
     # -- controls --------------------------------------------------------------------------------------------
-    def settle(self) -> None:
-        """Deliver every stream record written so far (and what their consumers write in turn)."""
-        while self.stream_pump.pump_once():
-            pass
+    def settle(self, timeout: float = 120.0) -> None:
+        """Deliver every stream record written so far (and what their consumers write in turn), waiting out the
+        pauses between retries of a failing consumer, up to `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while self.stream_pump.pump_once() or self.stream_pump.waiting():
+            if time.monotonic() > deadline:
+                log.warning("settle: records still waiting after %s s", timeout)
+                return
+            time.sleep(0.02)
 
     def advance(self, minutes: float) -> dict[str, Any]:
         now = self.clock.advance(timedelta(minutes=minutes))
@@ -260,8 +299,12 @@ class Sandbox:
         self.settle()
         return {"now": now.isoformat(), "fired": fired}
 
-    def replay_dead_letters(self) -> ReplayReport:
-        return replay(self.sqs, self.prize_dlq_url, self.streams, self.functions["prize"])
+    def replay_dead_letters(self) -> dict[str, ReplayReport]:
+        return {
+            "prize": replay(self.sqs, self.prize_dlq_url, self.streams, self.functions["prize"]),
+            "integrations": replay(self.sqs, self.outbox_dlq_url, self.streams, self.functions["prize"],
+                                   outbox_item=self.repository.get_outbox),
+        }
 
     def schedules(self) -> list[dict[str, Any]]:
         scheduler = self.schedule_pump.scheduler
@@ -282,6 +325,7 @@ class Sandbox:
             "ig_account_id": self.config.instagram_account_id,
             "now": self.clock.now().isoformat(),
             "prize_dead_letter_queue": self.prize_dlq_url,
+            "integrations_dead_letter_queue": self.outbox_dlq_url,
         }
 
     # -- the HTTP adapter ------------------------------------------------------------------------------------
@@ -297,6 +341,10 @@ class Sandbox:
                 return _json(self.graph.sent_messages())
             case ("GET", "/_sandbox/schedules"):
                 return _json(self.schedules())
+            case ("GET", "/_sandbox/sheets"):
+                return _json(self.google.rows)
+            case ("GET", "/_sandbox/webhooks"):
+                return _json(self.crm.requests)
             case ("POST", "/_sandbox/clock"):
                 minutes = (request.get_json(silent=True) or {}).get("advance_minutes")
                 if not isinstance(minutes, int | float) or isinstance(minutes, bool) or minutes < 0:
@@ -305,16 +353,27 @@ class Sandbox:
             case ("POST", "/_sandbox/faults"):
                 faults = request.get_json(silent=True)
                 try:
-                    if not isinstance(faults, dict):
-                        raise ValueError('send {"send": ["throttle", ...], "profile": [...]}')
-                    for call, names in faults.items():
-                        self.graph.fail_next(call, *names)
+                    self._faults(faults)
                 except (ValueError, TypeError) as error:
                     return _json({"error": str(error)}, status=400)
                 return _json({"queued": faults})
             case ("POST", "/_sandbox/replay"):
-                return _json(dataclasses.asdict(self.replay_dead_letters()))
+                return _json({name: dataclasses.asdict(r) for name, r in self.replay_dead_letters().items()})
         return None
+
+    def _faults(self, faults: object) -> None:
+        if not isinstance(faults, dict):
+            raise ValueError('send {"send": ["throttle", ...], "profile": [...], "sheets": ["503", ...], '
+                             '"sheets_unavailable_seconds": N, "crm": [500, ...]}')
+        for call, value in faults.items():
+            if call == "sheets":
+                self.google.fail_next(*value)
+            elif call == "sheets_unavailable_seconds":
+                self.google.unavailable_for(float(value))
+            elif call == "crm":
+                self.crm.fail_next(*(int(status) for status in value))
+            else:
+                self.graph.fail_next(call, *value)
 
     def _route(self, request: Request) -> Response:
         control = self._control(request)

@@ -2,8 +2,9 @@
 
 `StreamPump` reads the table's stream from moto and, per consumer: keeps the records its filter pattern admits,
 invokes it with `{"Records": [...]}` batches, honours partial batch responses (it resumes from the first failed
-record), retries a failing record `retry_attempts` times and then sends Lambda's on-failure message for it to the
-dead-letter queue and moves on.
+record), retries a failing record `retry_attempts` times with growing pauses (wall time) and then sends Lambda's
+on-failure message for it to the dead-letter queue and moves on. Each consumer keeps its own queue and pauses,
+as each event-source mapping does: one failing consumer never holds up another.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +49,10 @@ class Consumer:
     batch_size: int = 10
     retry_attempts: int = 3
     dead_letter: Callable[[dict[str, Any]], None] | None = None  # receives Lambda's on-failure message
+    backoff: tuple[float, float] = (0.1, 1.0)  # first pause and longest pause between retries, in seconds
+    queue: list[Record] = field(default_factory=list)
+    attempts: int = 0
+    not_before: float = 0.0
 
     def admits(self, record: Record) -> bool:
         return matches(self.filter_pattern, record)
@@ -110,47 +116,56 @@ class StreamPump:
         return records
 
     def pump_once(self) -> int:
-        """Deliver every record written since the last call; returns how many were read."""
+        """Read the records written since the last call and deliver what each consumer may take now; returns how
+        many records were read."""
         with self._lock:
             records = self._read_new()
             self.seen.extend(records)
-            for record in records:
-                if not any(c.admits(record) for c in self.consumers):
-                    keys = {k: next(iter(v.values())) for k, v in record["dynamodb"]["Keys"].items()}
-                    log.debug(
-                        "stream %s %s/%s: no consumer takes it", record["eventName"], keys.get("PK"), keys.get("SK")
-                    )
             for consumer in self.consumers:
-                admitted = [r for r in records if consumer.admits(r)]
-                for start in range(0, len(admitted), consumer.batch_size):
-                    self._deliver(consumer, admitted[start : start + consumer.batch_size])
+                consumer.queue.extend(r for r in records if consumer.admits(r))
+            for consumer in self.consumers:
+                self._drain(consumer)
             return len(records)
 
-    def _deliver(self, consumer: Consumer, batch: list[Record]) -> None:
-        pending, attempts = batch, 0
-        while pending:
-            event = {"Records": [{k: v for k, v in r.items() if k != "_shard_id"} for r in pending]}
-            try:
-                failed = {f["itemIdentifier"] for f in (consumer.invoke(event) or {}).get("batchItemFailures", [])}
-            except Exception:
-                log.exception("%s failed on a whole batch", consumer.name)
-                failed = {pending[0]["dynamodb"]["SequenceNumber"]}
-            if not failed:
-                return
-            # Like Lambda with ReportBatchItemFailures: resume from the first failed record; an identifier that is
-            # not in the batch makes the whole batch a failure.
-            sequence = [r["dynamodb"]["SequenceNumber"] for r in pending]
-            first = 0 if failed - set(sequence) else min(sequence.index(s) for s in failed)
-            pending, attempts = pending[first:], attempts + 1
-            if attempts > consumer.retry_attempts:
-                log.warning(
-                    "%s: record %s exhausted its retries; sent to the dead-letter queue",
-                    consumer.name,
-                    pending[0]["dynamodb"]["SequenceNumber"],
-                )
+    def waiting(self) -> bool:
+        """Whether some consumer still has records to deliver (perhaps after a pause)."""
+        return any(consumer.queue for consumer in self.consumers)
+
+    def _drain(self, consumer: Consumer) -> None:
+        while consumer.queue and time.monotonic() >= consumer.not_before:
+            batch = consumer.queue[: consumer.batch_size]
+            first_failed = self._invoke(consumer, batch)
+            if first_failed is None:
+                del consumer.queue[: len(batch)]
+                consumer.attempts = 0
+                continue
+            del consumer.queue[:first_failed]
+            consumer.attempts += 1
+            if consumer.attempts > consumer.retry_attempts:
+                log.warning("%s: record %s exhausted its retries; sent to the dead-letter queue",
+                            consumer.name, consumer.queue[0]["dynamodb"]["SequenceNumber"])
                 if consumer.dead_letter is not None:
-                    consumer.dead_letter(on_failure_message(pending[:1], consumer.name, attempts))
-                pending, attempts = pending[1:], 0
+                    consumer.dead_letter(on_failure_message(consumer.queue[:1], consumer.name, consumer.attempts))
+                del consumer.queue[0]
+                consumer.attempts = 0
+                continue
+            first, longest = consumer.backoff
+            consumer.not_before = time.monotonic() + min(longest, first * 2 ** (consumer.attempts - 1))
+
+    @staticmethod
+    def _invoke(consumer: Consumer, batch: list[Record]) -> int | None:
+        """Index of the first failed record (Lambda resumes there), or None when the batch succeeded."""
+        event = {"Records": [{k: v for k, v in r.items() if k != "_shard_id"} for r in batch]}
+        try:
+            failed = {f["itemIdentifier"] for f in (consumer.invoke(event) or {}).get("batchItemFailures", [])}
+        except Exception:
+            log.exception("%s failed on a whole batch", consumer.name)
+            return 0
+        if not failed:
+            return None
+        # An identifier that is not in the batch makes the whole batch a failure (as Lambda treats it).
+        sequence = [r["dynamodb"]["SequenceNumber"] for r in batch]
+        return 0 if failed - set(sequence) else min(sequence.index(s) for s in failed)
 
 
 def sqs_dead_letter(sqs: Any, queue_url: str) -> Callable[[dict[str, Any]], None]:

@@ -160,6 +160,33 @@ class ContactCapture(_Strict):
         return self
 
 
+class GoogleSheets(_Strict):
+    """The owner's live sheet: a row per award (and contact, redemption), appended by a service account."""
+
+    spreadsheet_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{20,100}$")]
+    sheet: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "Tagback"
+    service_account_param: SsmName = Field(description="SSM SecureString holding the service account's key JSON")
+
+
+class WebhookSink(_Strict):
+    """A CRM or any HTTPS endpoint: signed JSON POSTs."""
+
+    url: HttpUrl
+    secret_param: SsmName = Field(description="SSM SecureString with the HMAC secret the receiver verifies")
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, url: HttpUrl) -> HttpUrl:
+        if url.scheme != "https":
+            raise ValueError("must be an https:// URL: the payload carries guests' contact details")
+        return url
+
+
+class Integrations(_Strict):
+    google_sheets: GoogleSheets | None = None
+    webhook: WebhookSink | None = None
+
+
 class MetaApi(_Strict):
     """Which Graph API host sends our messages: Instagram Login (graph.instagram.com) or Facebook Login."""
 
@@ -188,6 +215,7 @@ class ClientConfig(_Strict):
     # With several languages the first DM asks for one; without an answer the prize follows in the default.
     language_timeout_minutes: Annotated[int, Field(ge=1, le=120)] = 10
     contact_capture: ContactCapture = ContactCapture()
+    integrations: Integrations = Integrations()
     bot_disclosure: bool = Field(default=False, description="add an 'automated assistant' line to the first DM")
     terms_url: HttpUrl | None = Field(default=None, description="promotion terms, linked in the first DM")
     # The follow-up must land inside Meta's 24-hour messaging window opened by the story mention.

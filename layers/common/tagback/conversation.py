@@ -28,6 +28,7 @@ from tagback.awards import GUEST_WAS_MESSAGED, Awaiting, Award, AwardKey, AwardS
 from tagback.clock import Clock
 from tagback.config import ClientConfig, Prize
 from tagback.coupons import CouponFace, render_coupon
+from tagback.integrations import OutboxEvent
 from tagback.messages import LANGUAGE_NAMES, STOP_WORDS, Language, channels_text, first_dm_footer, format_date, render
 from tagback.meta.graph import ErrorKind, GraphError, Profile, QuickReply, UrlButton
 from tagback.meta.webhook import EventKind, InboundEvent
@@ -68,6 +69,7 @@ class ConversationStore(Protocol):
         self, event: InboundEvent, at: datetime, *, reply_mid: str | None = None, error: str | None = None
     ) -> None: ...
     def create_link(self, token: str, target: str, platform: str, award: AwardKey, expires_at: datetime) -> None: ...
+    def add_outbox(self, event: OutboxEvent, expires_at: datetime) -> bool: ...
 
 
 class Messenger(Protocol):
@@ -341,6 +343,9 @@ class Engine:
         """Everything after the claim, each step once: prize DM, follow-up, coupon image, contact question."""
         if award.state is AwardState.CLAIMED:
             award = self._deliver(award, guest)
+        if award.state is AwardState.DM_SENT:  # the owner's sheet and CRM hear of it (idempotent: one event id)
+            self.store.add_outbox(self._owner_event(guest, "award", f"award-{award.key.award_id}", award=award),
+                                  self._expiry())
         if award.state in GUEST_WAS_MESSAGED and award.followup_at is None:
             due = award.claimed_at + timedelta(minutes=self.config.followup_delay_minutes)
             self.scheduler.schedule(Step.FOLLOW_UP, award.key, due)
@@ -539,6 +544,21 @@ class Engine:
             return Outcome.REPEAT_REPLIED
         return self._continue(claimed, guest)
 
+    def _owner_event(self, guest: Guest, event_type: str, event_id: str, award: Award | None = None) -> OutboxEvent:
+        """What the owner's sinks get: the display name (never the handle), and contacts the guest agreed to give."""
+        return OutboxEvent(
+            event_id=event_id,
+            event_type=event_type,
+            occurred_at=self.clock.now(),
+            guest_id=guest.guest_id,
+            display_name=guest.display_name,
+            prize=award.prize_name if award else None,
+            coupon_code=award.coupon_code if award else None,
+            language=self._language(guest),
+            email=guest.email if guest.email_consent_at else None,
+            phone=guest.phone if guest.phone_consent_at else None,
+        )
+
     # -- the review ------------------------------------------------------------------------------------------
     def _followup_done(self, award: Award, state: FollowUpState, mid: str | None = None) -> FollowUpState:
         self._update(award, followup_state=state, followup_mid=mid)
@@ -644,6 +664,8 @@ class Engine:
                     f"{channel.value}_consent_at": now,
                 },
             )
+            event_id = f"contact-{guest.guest_id}-{channel.value}-{int(now.timestamp())}"
+            self.store.add_outbox(self._owner_event(guest, "contact", event_id), self._expiry())
         if guest.channels_left == "phone":
             self._guest(guest, awaiting=Awaiting.PHONE, channels_left=None, tries=0)
             self._ask_value(guest, Awaiting.PHONE)

@@ -2,7 +2,9 @@
 
 Lambda's on-failure destination for a stream gets a *pointer*, not the records: `DDBStreamBatchInfo` names the
 shard and the sequence numbers. Replay reads those records back from the stream (which keeps them 24 hours) and
-invokes the function with them in Lambda's event shape; a message is deleted only once its batch succeeds.
+invokes the function with them in Lambda's event shape. The integrations' dead letters for refused deliveries
+name an outbox item instead: replay reads the item from the table and hands it over the same way. A message is
+deleted only once its batch succeeds.
 """
 
 from __future__ import annotations
@@ -46,6 +48,28 @@ def read_range(streams: Any, info: dict[str, Any]) -> list[Record]:
     return records
 
 
+def outbox_record(item: dict[str, Any]) -> Record:
+    """An outbox item as the stream would have delivered its INSERT."""
+    from tagback.store import PARTITION_KEY, SORT_KEY, to_dynamo  # noqa: PLC0415 - the store needs nothing of this
+
+    keys = {PARTITION_KEY: item[PARTITION_KEY], SORT_KEY: item[SORT_KEY]}
+    return {
+        "eventID": f"replay-{item[PARTITION_KEY]}",
+        "eventName": "INSERT",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "eventSourceARN": "replay",
+        "dynamodb": {
+            "Keys": to_dynamo(keys),
+            "NewImage": to_dynamo(item),
+            "SequenceNumber": f"replay-{item[PARTITION_KEY]}",
+            "StreamViewType": "NEW_IMAGE",
+            "SizeBytes": 0,
+            "ApproximateCreationDateTime": 0,
+        },
+    }
+
+
 @dataclass
 class ReplayReport:
     replayed: int = 0  # dead-lettered batches whose records now succeeded (their messages are deleted)
@@ -68,12 +92,23 @@ def _messages(sqs: Any, queue_url: str) -> Iterator[dict[str, Any]]:
             yield message
 
 
-def replay(sqs: Any, queue_url: str, streams: Any, invoke: Callable[[dict[str, Any]], dict[str, Any]]) -> ReplayReport:
+def replay(
+    sqs: Any,
+    queue_url: str,
+    streams: Any,
+    invoke: Callable[[dict[str, Any]], dict[str, Any]],
+    outbox_item: Callable[[str], dict[str, Any] | None] | None = None,
+) -> ReplayReport:
     report = ReplayReport()
     kept: list[str] = []
     for message in _messages(sqs, queue_url):
-        info = json.loads(message["Body"]).get("DDBStreamBatchInfo")
-        records = read_range(streams, info) if info else []
+        body = json.loads(message["Body"])
+        info = body.get("DDBStreamBatchInfo")
+        if info:
+            records, label = read_range(streams, info), f"{info['shardId']}@{info['startSequenceNumber']}"
+        else:
+            item = outbox_item(body["outbox_event_id"]) if outbox_item and "outbox_event_id" in body else None
+            records, label = ([outbox_record(item)] if item else []), f"outbox {body.get('outbox_event_id')}"
         if not records:
             report.expired += 1
             kept.append(message["ReceiptHandle"])
@@ -84,7 +119,7 @@ def replay(sqs: Any, queue_url: str, streams: Any, invoke: Callable[[dict[str, A
             failed = [{"itemIdentifier": repr(error)}]
         if failed:
             report.still_failing += 1
-            report.failures.append(f"{info['shardId']}@{info['startSequenceNumber']}: {failed}")
+            report.failures.append(f"{label}: {failed}")
             kept.append(message["ReceiptHandle"])
             continue
         sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])

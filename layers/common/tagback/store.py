@@ -18,6 +18,7 @@ from typing import Any, Final, TypeVar, get_args, get_type_hints
 
 from tagback.awards import Awaiting, Award, AwardKey, Coupon, Guest
 from tagback.aws import boto3_client
+from tagback.integrations import OutboxEvent
 from tagback.meta.webhook import EventKind, InboundEvent
 
 PARTITION_KEY: Final = "PK"
@@ -33,6 +34,7 @@ PRIZE_CAP: Final = "prize_cap"
 GUEST: Final = "guest"
 CLAIM: Final = "claim"
 LINK: Final = "link"
+OUTBOX: Final = "outbox"
 STATS: Final = "stats"
 
 
@@ -148,6 +150,16 @@ def inbound_event_item(event: InboundEvent, received_at: datetime, expires_at: d
     optional = {"text": event.text, "payload": event.payload, "story_url": event.story_url}
     item.update({name: value for name, value in optional.items() if value is not None})
     return item
+
+
+def outbox_key(event_id: str) -> dict[str, str]:
+    return {PARTITION_KEY: f"OUTBOX#{event_id}", SORT_KEY: "OUTBOX"}
+
+
+def outbox_from_item(item: dict[str, Any]) -> OutboxEvent:
+    if item.get(ITEM_TYPE) != OUTBOX:
+        raise ValueError(f"not an outbox item: {item.get(ITEM_TYPE)!r}")
+    return record_from_item(OutboxEvent, item)
 
 
 def inbound_event_from_item(item: dict[str, Any]) -> InboundEvent:
@@ -507,3 +519,58 @@ class DynamoRepository:
         self, event: InboundEvent, at: datetime, *, reply_mid: str | None = None, error: str | None = None
     ) -> None:
         self._update(inbound_key(event), {"handled_at": at, "reply_mid": reply_mid, "reply_error": error})
+
+    # -- the outbox (owner integrations) ---------------------------------------------------------------------
+    def add_outbox(self, event: OutboxEvent, expires_at: datetime) -> bool:
+        """Queue an event for the owner's sinks; False if it was queued already (its id is deterministic)."""
+        item = {
+            **outbox_key(event.event_id),
+            ITEM_TYPE: OUTBOX,
+            **record_fields(event),
+            TTL_ATTRIBUTE: _epoch(expires_at),
+        }
+        return self._put_new(item)
+
+    def outbox_delivered(self, event_id: str) -> set[str]:
+        item = self._get(outbox_key(event_id)) or {}
+        return {name.removeprefix("delivered_") for name in item if name.startswith("delivered_")}
+
+    def mark_outbox_delivered(self, event_id: str, sink: str, at: datetime) -> None:
+        self._update(outbox_key(event_id), {f"delivered_{sink}": at})
+
+    def get_outbox(self, event_id: str) -> dict[str, Any] | None:
+        return self._get(outbox_key(event_id))
+
+    # -- coupons at the counter ------------------------------------------------------------------------------
+    def redeem_coupon(self, code: str, at: datetime) -> dict[str, Any] | None:
+        """Mark a coupon redeemed, once; the coupon, or None when it is unknown or was redeemed already."""
+        try:
+            answer = self.client.update_item(
+                TableName=self.table_name,
+                Key=to_dynamo(coupon_key(code)),
+                UpdateExpression="SET redeemed_at = :at",
+                ConditionExpression="attribute_exists(#pk) AND attribute_not_exists(redeemed_at)",
+                ExpressionAttributeNames={"#pk": PARTITION_KEY},
+                ExpressionAttributeValues=to_dynamo({":at": _plain(at)}),
+                ReturnValues="ALL_NEW",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return None
+        return from_dynamo(answer["Attributes"])
+
+    # -- reading many (exports, reports) ---------------------------------------------------------------------
+    def items_of_type(self, item_type: str) -> list[dict[str, Any]]:
+        """Every item of one kind (a scan: for exports and reports, not for the hot path)."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "FilterExpression": "#t = :type",
+            "ExpressionAttributeNames": {"#t": ITEM_TYPE},
+            "ExpressionAttributeValues": to_dynamo({":type": item_type}),
+        }
+        while True:
+            page = self.client.scan(**kwargs)
+            items.extend(from_dynamo(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

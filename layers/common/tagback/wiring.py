@@ -1,11 +1,16 @@
-"""The composition root: the conversation engine with its real adapters, built from a function's environment.
-The only module that picks adapters; handlers call it once per container (lazily, on first use)."""
+"""The composition root: the conversation engine and the owner's integrations with their real adapters, built
+from a function's environment. The only module that picks adapters; handlers call it once per container (lazily,
+on first use)."""
 
 from __future__ import annotations
 
+import json
 import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from tagback.clock import SystemClock
+from tagback.aws import boto3_client
+from tagback.clock import Clock, SystemClock
 from tagback.config import load_client_config
 from tagback.conversation import Engine
 from tagback.coupons import S3CouponImages
@@ -14,6 +19,9 @@ from tagback.scheduling import EventBridgeSteps
 from tagback.secrets import ssm_secret
 from tagback.settings import PrizeSettings
 from tagback.store import DynamoRepository
+
+if TYPE_CHECKING:
+    from tagback.integrations import Sink
 
 
 def engine_from_environment() -> Engine:
@@ -35,3 +43,37 @@ def engine_from_environment() -> Engine:
         secret=ssm_secret,
         link_base=settings.public_url,
     )
+
+
+@dataclass
+class OwnerDelivery:
+    """What the outbox path needs: the client's sinks, the table, a clock, and its dead-letter queue."""
+
+    client_id: str
+    sinks: list[Sink]
+    store: DynamoRepository
+    clock: Clock
+    dead_letter_url: str
+
+    def dead_letter(self, message: dict[str, Any]) -> None:
+        boto3_client("sqs").send_message(QueueUrl=self.dead_letter_url, MessageBody=json.dumps(message))
+
+
+def owner_delivery_from_environment() -> OwnerDelivery:
+    from tagback.integrations import SHEETS_API, GoogleSheetsSink, WebhookSink  # noqa: PLC0415
+
+    settings = PrizeSettings.from_environ()
+    config = load_client_config(settings.client_config)
+    sinks: list[Sink] = []
+    sheets, webhook = config.integrations.google_sheets, config.integrations.webhook
+    if sheets is not None:
+        sinks.append(GoogleSheetsSink(
+            spreadsheet_id=sheets.spreadsheet_id, sheet=sheets.sheet, tz=config.tz,
+            service_account=json.loads(ssm_secret(sheets.service_account_param)),
+            base_url=settings.sheets_url or SHEETS_API,
+        ))
+    if webhook is not None:
+        sinks.append(WebhookSink(url=settings.webhook_url or str(webhook.url), secret=ssm_secret(webhook.secret_param),
+                                 client_id=config.client_id))
+    return OwnerDelivery(config.client_id, sinks, DynamoRepository(settings.table_name), SystemClock(),
+                         settings.outbox_dead_letter_url)
