@@ -42,7 +42,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.api_routes import API_ROUTES
-from infra.event_sources import PRIZE_STREAM
+from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, StreamSource
 from tagback.config import ClientConfig
 from tagback.observability import METRICS_NAMESPACE
 from tagback.store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
@@ -181,6 +181,12 @@ class TagbackStack(Stack):
             value=self.prize_dead_letters.queue_url,
             description="python -m tagback.cli replay --stack <this stack> replays it",
         )
+        CfnOutput(
+            self,
+            "IntegrationDeadLetterQueueUrl",
+            value=self.integration_dead_letters.queue_url,
+            description="python -m tagback.cli replay --stack <this stack> replays it too",
+        )
 
     def _queue(self, name: str, purpose: str) -> sqs.Queue:
         queue = sqs.Queue(
@@ -224,6 +230,9 @@ class TagbackStack(Stack):
         )
         self.prize_dead_letters = self._queue("PrizeDeadLetters", "stream records the prize function gave up on")
         self.followup_dead_letters = self._queue("FollowUpDeadLetters", "follow-ups the scheduler could not deliver")
+        self.integration_dead_letters = self._queue(
+            "IntegrationDeadLetters", "owner events a sink (sheet, CRM) refused or stayed unavailable for"
+        )
         self.schedule_group = scheduler.CfnScheduleGroup(self, "FollowUpSchedules", name=f"tagback-{config.client_id}")
 
         followup_name = f"tagback-{config.client_id}-review-followup"
@@ -247,11 +256,22 @@ class TagbackStack(Stack):
             "SCHEDULER_ROLE_ARN": self.scheduler_role.role_arn,
             "FOLLOWUP_DLQ_ARN": self.followup_dead_letters.queue_arn,
             "TAGBACK_PUBLIC_URL": self.api.api_endpoint,  # tracked links point at the API's /l/{token}
+            "OUTBOX_DLQ_URL": self.integration_dead_letters.queue_url,
         }
 
         self.prize = self._function("prize", timeout=Duration.minutes(2), memory_mb=1024, extra_env=environment)
         self.table.grant(self.prize, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
-        self._read_secrets(self.prize, [config.secrets.meta_access_token, config.secrets.coupon_signing_key])
+        sink_secrets = [
+            sink_secret
+            for sink_secret in (
+                config.integrations.google_sheets.service_account_param if config.integrations.google_sheets else None,
+                config.integrations.webhook.secret_param if config.integrations.webhook else None,
+            )
+            if sink_secret is not None
+        ]
+        self._read_secrets(
+            self.prize, [config.secrets.meta_access_token, config.secrets.coupon_signing_key, *sink_secrets]
+        )
         # GetObject too: a presigned URL acts with the rights of whoever signed it.
         self.prize.add_to_role_policy(
             iam.PolicyStatement(
@@ -286,19 +306,10 @@ class TagbackStack(Stack):
         self.prize.add_to_role_policy(
             iam.PolicyStatement(actions=["iam:PassRole"], resources=[self.scheduler_role.role_arn])
         )
-        self.prize.add_event_source(
-            event_sources.DynamoEventSource(
-                self.table,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=PRIZE_STREAM.batch_size,
-                bisect_batch_on_error=True,
-                retry_attempts=PRIZE_STREAM.retry_attempts,
-                max_record_age=Duration.hours(PRIZE_STREAM.max_record_age_hours),
-                report_batch_item_failures=True,
-                on_failure=event_sources.SqsDlq(self.prize_dead_letters),
-                filters=[lambda_.FilterCriteria.filter(PRIZE_STREAM.filter_pattern)],
-            )
-        )
+        self.table.grant_stream_read(self.prize)
+        self._stream_mapping("InboundEvents", PRIZE_STREAM, self.prize_dead_letters)
+        # Its on-failure grant also lets the function dead-letter a refused event itself, at once.
+        self._stream_mapping("OwnerIntegrations", OUTBOX_STREAM, self.integration_dead_letters)
 
         self.review_followup = self._function(
             "review_followup",
@@ -330,6 +341,22 @@ class TagbackStack(Stack):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                 alarm_description="Meta refused our access token or permissions: renew the token in SSM",
             )
+
+    def _stream_mapping(self, name: str, source: StreamSource, dead_letters: sqs.Queue) -> None:
+        """One event-source mapping of the prize function on the table's stream (it has two: a DynamoEventSource
+        per table and function is all CDK allows, so the mappings are declared directly)."""
+        self.prize.add_event_source_mapping(
+            name,
+            event_source_arn=self.table.table_stream_arn,
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=source.batch_size,
+            bisect_batch_on_error=True,
+            retry_attempts=source.retry_attempts,
+            max_record_age=Duration.hours(source.max_record_age_hours),
+            report_batch_item_failures=True,
+            on_failure=event_sources.SqsDlq(dead_letters),
+            filters=[lambda_.FilterCriteria.filter(source.filter_pattern)],
+        )
 
     def _acknowledge_scoped_wildcards(self, function: lambda_.Function, findings: list[tuple[str, str]]) -> None:
         assert function.role is not None

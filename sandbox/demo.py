@@ -151,8 +151,10 @@ def owner_integrations(sandbox: Sandbox) -> None:
             say("     " + " | ".join(row))
     if integrations.webhook is not None:
         received = sandbox.crm.requests
-        check(bool(received) and all(r["signature_valid"] for r in received),
-              f"the CRM received {len(received)} signed events: {', '.join(r['event'] for r in received)}")
+        check(
+            bool(received) and all(r["signature_valid"] for r in received),
+            f"the CRM received {len(received)} signed events: {', '.join(r['event'] for r in received)}",
+        )
     say()
 
 

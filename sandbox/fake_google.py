@@ -50,11 +50,18 @@ class FakeGoogle:
 
     def service_account(self) -> dict[str, str]:
         """A service account key JSON, as Google Cloud hands it out, whose token_uri is this fake."""
-        pem = self._key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption()).decode()
-        return {"type": "service_account", "project_id": "tagback-sandbox", "private_key_id": "sandbox-key",
-                "private_key": pem, "client_email": "tagback@tagback-sandbox.iam.gserviceaccount.com",
-                "client_id": "1", "token_uri": f"{self.url}/token"}
+        pem = self._key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        return {
+            "type": "service_account",
+            "project_id": "tagback-sandbox",
+            "private_key_id": "sandbox-key",
+            "private_key": pem,
+            "client_email": "tagback@tagback-sandbox.iam.gserviceaccount.com",
+            "client_id": "1",
+            "token_uri": f"{self.url}/token",
+        }
 
     def fail_next(self, *names: str) -> None:
         unknown = [n for n in names if n not in GOOGLE_ERRORS]
@@ -77,9 +84,14 @@ class FakeGoogle:
         if match is None:
             return _google_error("404")
         if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.tokens:
-            body = {"error": {"code": 401, "message": "Request had invalid authentication credentials.",
-                              "status": "UNAUTHENTICATED"}}
-            return Response(json.dumps(body), status=401, mimetype="application/json")
+            unauthenticated = {
+                "error": {
+                    "code": 401,
+                    "message": "Request had invalid authentication credentials.",
+                    "status": "UNAUTHENTICATED",
+                }
+            }
+            return Response(json.dumps(unauthenticated), status=401, mimetype="application/json")
         with self._lock:
             fault = self._faults.pop(0) if self._faults else None
         if fault is None and time.monotonic() < self._down_until:
@@ -103,35 +115,53 @@ class FakeGoogle:
     def _token(self, request: Request) -> Response:
         from google.auth import jwt  # noqa: PLC0415
 
-        public = self._key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                     serialization.PublicFormat.SubjectPublicKeyInfo)
+        public = self._key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
         if request.form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
             return Response(json.dumps({"error": "unsupported_grant_type"}), status=400, mimetype="application/json")
         try:
             # google-auth signs for Google's token endpoint whatever token_uri says, and Google checks that.
-            jwt.decode(request.form.get("assertion", ""), certs=public.decode(),
-                       audience="https://oauth2.googleapis.com/token")
+            jwt.decode(
+                request.form.get("assertion", ""), certs=public.decode(), audience="https://oauth2.googleapis.com/token"
+            )
         except ValueError as error:
-            return Response(json.dumps({"error": "invalid_grant", "error_description": str(error)}), status=400,
-                            mimetype="application/json")
+            return Response(
+                json.dumps({"error": "invalid_grant", "error_description": str(error)}),
+                status=400,
+                mimetype="application/json",
+            )
         token = f"ya29.sandbox-{secrets.token_urlsafe(16)}"
         self.tokens.add(token)
-        return Response(json.dumps({"access_token": token, "expires_in": 3599, "token_type": "Bearer"}),
-                        mimetype="application/json")
+        return Response(
+            json.dumps({"access_token": token, "expires_in": 3599, "token_type": "Bearer"}), mimetype="application/json"
+        )
 
     def _append(self, request: Request, spreadsheet: str, sheet: str) -> Response:
         if request.args.get("valueInputOption") not in ("RAW", "USER_ENTERED"):
-            return Response(json.dumps({"error": {"code": 400, "message": "valueInputOption is required",
-                                                  "status": "INVALID_ARGUMENT"}}), status=400)
+            return Response(
+                json.dumps(
+                    {"error": {"code": 400, "message": "valueInputOption is required", "status": "INVALID_ARGUMENT"}}
+                ),
+                status=400,
+            )
         values = (request.get_json(silent=True) or {}).get("values") or []
         with self._lock:
             rows = self.rows.setdefault(sheet, [])
             start = len(rows) + 1
             rows.extend([[str(cell) for cell in row] for row in values])
         updated = f"{sheet}!A{start}:I{start + len(values) - 1}"
-        body = {"spreadsheetId": spreadsheet, "tableRange": f"{sheet}!A1:I{start - 1}" if start > 1 else "",
-                "updates": {"spreadsheetId": spreadsheet, "updatedRange": updated, "updatedRows": len(values),
-                            "updatedColumns": 9, "updatedCells": 9 * len(values)}}
+        body = {
+            "spreadsheetId": spreadsheet,
+            "tableRange": f"{sheet}!A1:I{start - 1}" if start > 1 else "",
+            "updates": {
+                "spreadsheetId": spreadsheet,
+                "updatedRange": updated,
+                "updatedRows": len(values),
+                "updatedColumns": 9,
+                "updatedCells": 9 * len(values),
+            },
+        }
         return Response(json.dumps(body), mimetype="application/json")
 
 
@@ -153,13 +183,16 @@ class FakeCrm:
         body = request.get_data()
         with self._lock:
             status = self._faults.pop(0) if self._faults else 200
-            self.requests.append({
-                "delivery": request.headers.get("X-Tagback-Delivery"),
-                "event": request.headers.get("X-Tagback-Event"),
-                "signature_valid": request.headers.get("X-Tagback-Signature") == webhook_signature(body, self.secret),
-                "status": status,
-                "json": json.loads(body or b"null"),
-            })
+            self.requests.append(
+                {
+                    "delivery": request.headers.get("X-Tagback-Delivery"),
+                    "event": request.headers.get("X-Tagback-Event"),
+                    "signature_valid": request.headers.get("X-Tagback-Signature")
+                    == webhook_signature(body, self.secret),
+                    "status": status,
+                    "json": json.loads(body or b"null"),
+                }
+            )
         return Response(json.dumps({"ok": status == 200}), status=status, mimetype="application/json")(
             environ, start_response
         )

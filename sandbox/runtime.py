@@ -152,8 +152,12 @@ class Sandbox:
         for server in self._servers:
             server.shutdown()
         self._moto.stop()
-        for handler in (webhook_handler.dependencies, prize_handler.engine, prize_handler.owner_delivery,
-                        followup_handler.engine):
+        for handler in (
+            webhook_handler.dependencies,
+            prize_handler.engine,
+            prize_handler.owner_delivery,
+            followup_handler.engine,
+        ):
             handler.override(None)
         self._output.__exit__()
         # Powertools keeps one SSM provider (bound to this moto endpoint) and its cached values per process.
@@ -197,17 +201,22 @@ class Sandbox:
             ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
         integrations = self.config.integrations
         if integrations.google_sheets is not None:
-            ssm.put_parameter(Name=integrations.google_sheets.service_account_param, Type="SecureString",
-                              Value=json.dumps(self.google.service_account()), Overwrite=True)
+            ssm.put_parameter(
+                Name=integrations.google_sheets.service_account_param,
+                Type="SecureString",
+                Value=json.dumps(self.google.service_account()),
+                Overwrite=True,
+            )
         if integrations.webhook is not None:
-            ssm.put_parameter(Name=integrations.webhook.secret_param, Value=SANDBOX_CRM_SECRET, Type="SecureString",
-                              Overwrite=True)
+            ssm.put_parameter(
+                Name=integrations.webhook.secret_param, Value=SANDBOX_CRM_SECRET, Type="SecureString", Overwrite=True
+            )
         boto3.client("s3").create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         self.sqs = boto3.client("sqs")
         self.prize_dlq_url = self.sqs.create_queue(QueueName=f"tagback-{self.config.client_id}-prize-dlq")["QueueUrl"]
-        self.outbox_dlq_url = self.sqs.create_queue(
-            QueueName=f"tagback-{self.config.client_id}-integrations-dlq"
-        )["QueueUrl"]
+        self.outbox_dlq_url = self.sqs.create_queue(QueueName=f"tagback-{self.config.client_id}-integrations-dlq")[
+            "QueueUrl"
+        ]
         followup_dlq = f"tagback-{self.config.client_id}-followup-dlq"
         self.followup_dlq_url = self.sqs.create_queue(QueueName=followup_dlq)["QueueUrl"]
         scheduler = boto3.client("scheduler")
@@ -302,8 +311,13 @@ class Sandbox:
     def replay_dead_letters(self) -> dict[str, ReplayReport]:
         return {
             "prize": replay(self.sqs, self.prize_dlq_url, self.streams, self.functions["prize"]),
-            "integrations": replay(self.sqs, self.outbox_dlq_url, self.streams, self.functions["prize"],
-                                   outbox_item=self.repository.get_outbox),
+            "integrations": replay(
+                self.sqs,
+                self.outbox_dlq_url,
+                self.streams,
+                self.functions["prize"],
+                outbox_item=self.repository.get_outbox,
+            ),
         }
 
     def schedules(self) -> list[dict[str, Any]]:
@@ -363,8 +377,10 @@ class Sandbox:
 
     def _faults(self, faults: object) -> None:
         if not isinstance(faults, dict):
-            raise ValueError('send {"send": ["throttle", ...], "profile": [...], "sheets": ["503", ...], '
-                             '"sheets_unavailable_seconds": N, "crm": [500, ...]}')
+            raise ValueError(
+                'send {"send": ["throttle", ...], "profile": [...], "sheets": ["503", ...], '
+                '"sheets_unavailable_seconds": N, "crm": [500, ...]}'
+            )
         for call, value in faults.items():
             if call == "sheets":
                 self.google.fail_next(*value)

@@ -142,8 +142,11 @@ class StreamPump:
             del consumer.queue[:first_failed]
             consumer.attempts += 1
             if consumer.attempts > consumer.retry_attempts:
-                log.warning("%s: record %s exhausted its retries; sent to the dead-letter queue",
-                            consumer.name, consumer.queue[0]["dynamodb"]["SequenceNumber"])
+                log.warning(
+                    "%s: record %s exhausted its retries; sent to the dead-letter queue",
+                    consumer.name,
+                    consumer.queue[0]["dynamodb"]["SequenceNumber"],
+                )
                 if consumer.dead_letter is not None:
                     consumer.dead_letter(on_failure_message(consumer.queue[:1], consumer.name, consumer.attempts))
                 del consumer.queue[0]

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tagback.awards import Awaiting, Award, AwardKey, Coupon, Guest
+from tagback.integrations import OutboxEvent
 from tagback.meta.graph import ErrorKind, GraphError, Profile, QuickReply, UrlButton
 from tagback.meta.webhook import InboundEvent
 from tagback.scheduling import Step
@@ -30,6 +31,8 @@ class InMemoryStore:
         self.tables: dict[tuple[str, date], str] = {}
         self.links: dict[str, dict[str, Any]] = {}
         self.months: dict[str, dict[str, int]] = {}
+        self.outbox: dict[str, OutboxEvent] = {}
+        self.outbox_done: dict[str, set[str]] = {}
         self._lock = threading.RLock()
 
     def add_inbound_events(
@@ -133,6 +136,19 @@ class InMemoryStore:
         if link is not None:
             link["clicks"] += 1
         return link
+
+    def add_outbox(self, event: OutboxEvent, expires_at: datetime) -> bool:
+        with self._lock:
+            if event.event_id in self.outbox:
+                return False
+            self.outbox[event.event_id] = event
+            return True
+
+    def outbox_delivered(self, event_id: str) -> set[str]:
+        return set(self.outbox_done.get(event_id, set()))
+
+    def mark_outbox_delivered(self, event_id: str, sink: str, at: datetime) -> None:
+        self.outbox_done.setdefault(event_id, set()).add(sink)
 
     def add_to_month(self, month: str, counters: dict[str, int]) -> None:
         totals = self.months.setdefault(month, {})

@@ -12,9 +12,9 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tagback.conversation import DeliveryPending
+from tagback.integrations import SinkUnavailable, deliver
 from tagback.observability import count, logger, metrics
 from tagback.runtime import Lazy
-from tagback.integrations import SinkUnavailable, deliver
 from tagback.store import ITEM_TYPE, OUTBOX, inbound_event_from_item, outbox_from_item
 from tagback.wiring import engine_from_environment, owner_delivery_from_environment
 
@@ -51,8 +51,10 @@ def deliver_to_owner(item: dict[str, Any]) -> None:
         raise  # the stream retries the record, with backoff, up to its limit
     for error in refused:
         count(f"{error.sink}_refused")
-        logger.error("owner integration refused the event: fix it, then replay the dead-letter queue",
-                     extra={"client_id": delivery.client_id, "sink": error.sink, "error": str(error), "fix": error.fix})
+        logger.error(
+            "owner integration refused the event: fix it, then replay the dead-letter queue",
+            extra={"client_id": delivery.client_id, "sink": error.sink, "error": str(error), "fix": error.fix},
+        )
     if refused:  # retrying cannot help: straight to the dead-letter queue, replayable once fixed
         delivery.dead_letter({"outbox_event_id": event.event_id, "errors": [str(e) for e in refused]})
     else:

@@ -213,22 +213,28 @@ def test_a_bad_client_config_stops_the_synth(tmp_path: Path, capsys: pytest.Capt
     assert "prizes: weights sum to 105, must be 100" in capsys.readouterr().err
 
 
-def test_prize_function_takes_only_inserted_inbound_events_with_partial_failures_and_a_dlq(template: Template) -> None:
+@pytest.mark.parametrize(("item_type", "retries"), [("inbound_event", 3), ("outbox", 10)])
+def test_prize_function_has_a_filtered_mapping_per_item_kind_with_partial_failures_and_a_dlq(
+    template: Template, item_type: str, retries: int
+) -> None:
     prize_id, _ = function(template, "prize")
-    _, mapping = only(template, "AWS::Lambda::EventSourceMapping")
-    properties = mapping["Properties"]
     table_id, _ = only(template, "AWS::DynamoDB::Table")
+    mappings = template.find_resources("AWS::Lambda::EventSourceMapping")
+    (properties,) = [
+        m["Properties"]
+        for m in mappings.values()
+        if json.loads(m["Properties"]["FilterCriteria"]["Filters"][0]["Pattern"])["dynamodb"]["NewImage"]["item_type"]
+        == {"S": [item_type]}
+    ]
+    assert json.loads(properties["FilterCriteria"]["Filters"][0]["Pattern"])["eventName"] == ["INSERT"]
     assert properties["FunctionName"] == {"Ref": prize_id}
     assert properties["EventSourceArn"] == {"Fn::GetAtt": [table_id, "StreamArn"]}
-    assert json.loads(properties["FilterCriteria"]["Filters"][0]["Pattern"]) == {
-        "eventName": ["INSERT"],
-        "dynamodb": {"NewImage": {"item_type": {"S": ["inbound_event"]}}},
-    }
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert properties["BisectBatchOnFunctionError"] is True
-    assert properties["MaximumRetryAttempts"] == 3
+    assert properties["MaximumRetryAttempts"] == retries
     dlq_id = properties["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
     assert template.find_resources("AWS::SQS::Queue")[dlq_id]["Properties"]["SqsManagedSseEnabled"] is True
+    assert len(mappings) == 2
 
 
 def test_prize_function_permissions_are_exactly_what_it_does(template: Template, demo_config: ClientConfig) -> None:
@@ -245,9 +251,7 @@ def test_prize_function_permissions_are_exactly_what_it_does(template: Template,
             "s3:GetObject",
             "scheduler:CreateSchedule",
             "iam:PassRole",
-            "sqs:SendMessage",
-            "sqs:GetQueueAttributes",
-            "sqs:GetQueueUrl",  # on-failure destination
+            *["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"] * 2,  # the two dead-letter queues
             "dynamodb:ListStreams",
             "dynamodb:DescribeStream",
             "dynamodb:GetRecords",
@@ -259,6 +263,7 @@ def test_prize_function_permissions_are_exactly_what_it_does(template: Template,
     (secrets,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
     rendered = json.dumps(secrets["Resource"])
     assert "meta-access-token" in rendered and "coupon-signing-key" in rendered and "app-secret" not in rendered
+    assert "google-service-account" in rendered and "crm-webhook-secret" in rendered  # the owner's sinks
 
 
 def test_prize_environment_names_the_follow_up_target(template: Template) -> None:
@@ -349,4 +354,4 @@ def test_token_failures_and_dead_letters_raise_alarms(template: Template) -> Non
     queue_alarms = template.find_resources(
         "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "ApproximateNumberOfMessagesVisible"}}
     )
-    assert len(queue_alarms) == 2  # one per dead-letter queue
+    assert len(queue_alarms) == 3  # one per dead-letter queue: prize, follow-up, integrations

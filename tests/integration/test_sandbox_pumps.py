@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -88,7 +89,12 @@ def test_a_poison_record_ends_in_the_dead_letter_queue_and_replays_once_fixed(mo
         return {"batchItemFailures": [{"itemIdentifier": s} for s in failed]}
 
     consumer = Consumer(
-        "prize", PRIZE_STREAM.filter_pattern, prize, retry_attempts=3, dead_letter=sqs_dead_letter(sqs, queue_url)
+        "prize",
+        PRIZE_STREAM.filter_pattern,
+        prize,
+        retry_attempts=3,
+        dead_letter=sqs_dead_letter(sqs, queue_url),
+        backoff=(0.01, 0.02),
     )
     pump = StreamPump(streams, stream_arn, consumers=[consumer])
     for pk in ("GUEST#before", "GUEST#poison", "GUEST#after"):
@@ -96,6 +102,9 @@ def test_a_poison_record_ends_in_the_dead_letter_queue_and_replays_once_fixed(mo
             TableName=table, Item={"PK": {"S": pk}, "SK": {"S": "IN#m"}, "item_type": {"S": "inbound_event"}}
         )
     pump.pump_once()
+    while pump.waiting():  # the retries come after short pauses
+        time.sleep(0.01)
+        pump.pump_once()
     # first the whole batch, then 3 retries from the poison record on, then the rest without it: no endless loop
     assert calls[0] == ["GUEST#before", "GUEST#poison", "GUEST#after"]
     assert calls[1:4] == [["GUEST#poison", "GUEST#after"]] * 3

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,12 @@ def _stack_outputs(stack: str) -> dict[str, str]:
     return {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
 
 
-def replay_dead_letters(queue_url: str, function_name: str) -> int:
+def replay_dead_letters(queue_url: str, function_name: str, table: str | None = None) -> int:
+    """Replay one dead-letter queue through the function; `table` lets refused owner events be re-read."""
     import boto3  # noqa: PLC0415
 
     from tagback.replay import replay  # noqa: PLC0415
+    from tagback.store import DynamoRepository  # noqa: PLC0415
 
     functions = boto3.client("lambda")
 
@@ -49,7 +52,8 @@ def replay_dead_letters(queue_url: str, function_name: str) -> int:
             raise RuntimeError(f"{function_name} failed: {payload}")
         return payload if isinstance(payload, dict) else {}
 
-    report = replay(boto3.client("sqs"), queue_url, boto3.client("dynamodbstreams"), invoke)
+    outbox_item = DynamoRepository(table).get_outbox if table else None
+    report = replay(boto3.client("sqs"), queue_url, boto3.client("dynamodbstreams"), invoke, outbox_item)
     print(
         f"replayed {report.replayed}, still failing {report.still_failing}, "
         f"no longer in the stream (over 24 h) {report.expired}"
@@ -68,6 +72,33 @@ def verify_coupon(code: str, signing_key_param: str) -> int:
     return 0 if genuine else 1
 
 
+def export_csv(client: str, start: date, end: date, *, endpoint: str | None, table: str | None, out: Path) -> int:
+    import boto3  # noqa: PLC0415
+
+    from tagback.config import load_client_config  # noqa: PLC0415
+    from tagback.export import export  # noqa: PLC0415
+    from tagback.store import DynamoRepository  # noqa: PLC0415
+
+    config = load_client_config(Path("clients") / f"{client}.yaml")
+    # The sandbox's table has the stack's name pattern; in AWS the stack's output names it.
+    name = table or (f"tagback-{client}" if endpoint else _stack_outputs(f"Tagback-{client}")["TableName"])
+    repository = DynamoRepository(name, client=boto3.client("dynamodb", endpoint_url=endpoint))
+    done = export(repository, config, start, end, out)
+    print(f"{done.award_rows} awards → {done.awards}\n{done.contact_rows} contacts → {done.contacts}")
+    return 0
+
+
+def _period(arguments: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[date, date]:
+    if arguments.month:
+        first = date.fromisoformat(f"{arguments.month}-01")
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        return first, following - timedelta(days=1)
+    if arguments.start and arguments.end:
+        return date.fromisoformat(arguments.start), date.fromisoformat(arguments.end)
+    parser.error("export needs --month YYYY-MM, or --from and --to (YYYY-MM-DD)")
+    raise AssertionError("unreachable")  # parser.error exits
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tagback.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -79,6 +110,14 @@ def main(argv: list[str] | None = None) -> int:
     replaying.add_argument("--stack", help="the client's stack, e.g. Tagback-demo (reads its outputs)")
     replaying.add_argument("--queue-url", help="instead of --stack: the dead-letter queue's URL")
     replaying.add_argument("--function", help="instead of --stack: the prize function's name")
+    exporting = commands.add_parser("export", help="the period's awards and consented contacts as CSV files")
+    exporting.add_argument("--client", required=True)
+    exporting.add_argument("--month", help="YYYY-MM")
+    exporting.add_argument("--from", dest="start", help="YYYY-MM-DD (with --to)")
+    exporting.add_argument("--to", dest="end", help="YYYY-MM-DD")
+    exporting.add_argument("--endpoint", help="an AWS endpoint other than AWS's own, e.g. the sandbox's moto")
+    exporting.add_argument("--table", help="the table's name (default: the stack's output, or tagback-<client>)")
+    exporting.add_argument("--out", type=Path, default=Path("out"))
     coupon = commands.add_parser("coupon", help="check a coupon code offline with the client's signing key")
     coupon.add_argument("code")
     coupon.add_argument("--signing-key-param", required=True, help="the SSM parameter named in the client config")
@@ -88,9 +127,17 @@ def main(argv: list[str] | None = None) -> int:
         return check(arguments.paths or client_files(Path("clients")))
     if arguments.command == "coupon":
         return verify_coupon(arguments.code, arguments.signing_key_param)
+    if arguments.command == "export":
+        start, end = _period(arguments, parser)
+        return export_csv(
+            arguments.client, start, end, endpoint=arguments.endpoint, table=arguments.table, out=arguments.out
+        )
     if arguments.stack:
         outputs = _stack_outputs(arguments.stack)
-        return replay_dead_letters(outputs["PrizeDeadLetterQueueUrl"], outputs["PrizeFunctionName"])
+        function = outputs["PrizeFunctionName"]
+        prize = replay_dead_letters(outputs["PrizeDeadLetterQueueUrl"], function)
+        owner = replay_dead_letters(outputs["IntegrationDeadLetterQueueUrl"], function, outputs["TableName"])
+        return prize or owner
     if not (arguments.queue_url and arguments.function):
         parser.error("replay needs --stack, or both --queue-url and --function")
     return replay_dead_letters(arguments.queue_url, arguments.function)

@@ -344,8 +344,9 @@ class Engine:
         if award.state is AwardState.CLAIMED:
             award = self._deliver(award, guest)
         if award.state is AwardState.DM_SENT:  # the owner's sheet and CRM hear of it (idempotent: one event id)
-            self.store.add_outbox(self._owner_event(guest, "award", f"award-{award.key.award_id}", award=award),
-                                  self._expiry())
+            self.store.add_outbox(
+                self._owner_event(guest, "award", f"award-{award.key.award_id}", award=award), self._expiry()
+            )
         if award.state in GUEST_WAS_MESSAGED and award.followup_at is None:
             due = award.claimed_at + timedelta(minutes=self.config.followup_delay_minutes)
             self.scheduler.schedule(Step.FOLLOW_UP, award.key, due)

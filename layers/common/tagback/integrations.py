@@ -94,8 +94,15 @@ def _cell(value: str | None) -> str:
 class GoogleSheetsSink:
     name = "google_sheets"
 
-    def __init__(self, *, spreadsheet_id: str, sheet: str, service_account: dict[str, Any], tz: ZoneInfo,
-                 base_url: str = SHEETS_API) -> None:
+    def __init__(
+        self,
+        *,
+        spreadsheet_id: str,
+        sheet: str,
+        service_account: dict[str, Any],
+        tz: ZoneInfo,
+        base_url: str = SHEETS_API,
+    ) -> None:
         self.spreadsheet_id, self.sheet, self.tz = spreadsheet_id, sheet, tz
         self._service_account = service_account
         self._values = f"{base_url.rstrip('/')}/v4/spreadsheets/{spreadsheet_id}/values"
@@ -112,36 +119,56 @@ class GoogleSheetsSink:
 
     def _fix(self) -> str:
         email = self._service_account.get("client_email", "the service account")
-        return (f"share the spreadsheet {self.spreadsheet_id} with {email} as Editor, and check "
-                f"integrations.google_sheets.spreadsheet_id and .sheet ({self.sheet!r})")
+        return (
+            f"share the spreadsheet {self.spreadsheet_id} with {email} as Editor, and check "
+            f"integrations.google_sheets.spreadsheet_id and .sheet ({self.sheet!r})"
+        )
 
     def _call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
-        from google.auth.exceptions import TransportError, RefreshError  # noqa: PLC0415
+        from google.auth.exceptions import RefreshError, TransportError  # noqa: PLC0415
 
         try:
             response = self.session.request(method, url, timeout=_TIMEOUT, **kwargs)
         except (requests.RequestException, TransportError) as error:
             raise SinkUnavailable(f"{self.name}: {type(error).__name__}") from None
         except RefreshError as error:
-            raise SinkRefused(self.name, f"the service account cannot sign in: {error}",
-                              "check the key JSON in SSM (integrations.google_sheets.service_account_param)") from None
+            raise SinkRefused(
+                self.name,
+                f"the service account cannot sign in: {error}",
+                "check the key JSON in SSM (integrations.google_sheets.service_account_param)",
+            ) from None
         if not response.ok:
             raise _status_error(self.name, response, self._fix())
         return dict(response.json())
 
     def row(self, event: OutboxEvent) -> list[str]:
         local = event.occurred_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
-        return [_cell(v) for v in (event.event_id, event.event_type, local, event.display_name, event.prize,
-                                   event.coupon_code, event.language, event.email, event.phone)]
+        return [
+            _cell(v)
+            for v in (
+                event.event_id,
+                event.event_type,
+                local,
+                event.display_name,
+                event.prize,
+                event.coupon_code,
+                event.language,
+                event.email,
+                event.phone,
+            )
+        ]
 
     def deliver(self, event: OutboxEvent) -> None:
         first_row = self._call("GET", f"{self._values}/{self.sheet}!A1:I1")
         rows = [self.row(event)]
         if not first_row.get("values"):
             rows.insert(0, HEADER)  # an empty sheet gets its header once
-        self._call("POST", f"{self._values}/{self.sheet}!A1:append",
-                   params={"valueInputOption": "USER_ENTERED", "insertDataOption": "INSERT_ROWS"},
-                   json={"values": rows})
+        self._call(
+            "POST",
+            f"{self._values}/{self.sheet}!A1:append",
+            params={"valueInputOption": "USER_ENTERED", "insertDataOption": "INSERT_ROWS"},
+            json={"values": rows},
+        )
 
 
 def webhook_signature(body: bytes, secret: str) -> str:
@@ -160,8 +187,12 @@ class WebhookSink:
     def deliver(self, event: OutboxEvent) -> None:
         document = {"client_id": self.client_id, **asdict(event), "occurred_at": event.occurred_at.isoformat()}
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json", "X-Tagback-Signature": webhook_signature(body, self._secret),
-                   "X-Tagback-Delivery": event.event_id, "X-Tagback-Event": event.event_type}
+        headers = {
+            "Content-Type": "application/json",
+            "X-Tagback-Signature": webhook_signature(body, self._secret),
+            "X-Tagback-Delivery": event.event_id,
+            "X-Tagback-Event": event.event_type,
+        }
         try:
             response = self._session.post(self.url, data=body, headers=headers, timeout=_TIMEOUT)
         except requests.RequestException as error:

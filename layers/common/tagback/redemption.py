@@ -15,7 +15,9 @@ class RedemptionStore(Protocol):
     def add_outbox(self, event: OutboxEvent, expires_at: datetime) -> bool: ...
 
 
-def redeem(store: RedemptionStore, typed: str, signing_key: str, now: datetime, today: date, retention_days: int) -> str:
+def redeem(
+    store: RedemptionStore, typed: str, signing_key: str, *, now: datetime, today: date, retention_days: int
+) -> str:
     """What to tell the staff member: "redeemed", or why not. `today` is the venue's local date."""
     code = normalise_code(typed)
     if not code_is_genuine(code, signing_key):
@@ -28,7 +30,15 @@ def redeem(store: RedemptionStore, typed: str, signing_key: str, now: datetime, 
     coupon = store.redeem_coupon(code, now)  # conditional: two tills at once redeem it once
     if coupon is None:
         return f"already redeemed at {(store.get_coupon(code) or {}).get('redeemed_at')}"
-    store.add_outbox(OutboxEvent(event_id=f"redemption-{code}", event_type="redemption", occurred_at=now,
-                                 guest_id=coupon["guest_id"], prize=coupon["prize_name"], coupon_code=code),
-                     now + timedelta(days=retention_days))
+    store.add_outbox(
+        OutboxEvent(
+            event_id=f"redemption-{code}",
+            event_type="redemption",
+            occurred_at=now,
+            guest_id=coupon["guest_id"],
+            prize=coupon["prize_name"],
+            coupon_code=code,
+        ),
+        now + timedelta(days=retention_days),
+    )
     return "redeemed"

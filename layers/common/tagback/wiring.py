@@ -67,13 +67,23 @@ def owner_delivery_from_environment() -> OwnerDelivery:
     sinks: list[Sink] = []
     sheets, webhook = config.integrations.google_sheets, config.integrations.webhook
     if sheets is not None:
-        sinks.append(GoogleSheetsSink(
-            spreadsheet_id=sheets.spreadsheet_id, sheet=sheets.sheet, tz=config.tz,
-            service_account=json.loads(ssm_secret(sheets.service_account_param)),
-            base_url=settings.sheets_url or SHEETS_API,
-        ))
+        sinks.append(
+            GoogleSheetsSink(
+                spreadsheet_id=sheets.spreadsheet_id,
+                sheet=sheets.sheet,
+                tz=config.tz,
+                service_account=json.loads(ssm_secret(sheets.service_account_param)),
+                base_url=settings.sheets_url or SHEETS_API,
+            )
+        )
     if webhook is not None:
-        sinks.append(WebhookSink(url=settings.webhook_url or str(webhook.url), secret=ssm_secret(webhook.secret_param),
-                                 client_id=config.client_id))
-    return OwnerDelivery(config.client_id, sinks, DynamoRepository(settings.table_name), SystemClock(),
-                         settings.outbox_dead_letter_url)
+        sinks.append(
+            WebhookSink(
+                url=settings.webhook_url or str(webhook.url),
+                secret=ssm_secret(webhook.secret_param),
+                client_id=config.client_id,
+            )
+        )
+    return OwnerDelivery(
+        config.client_id, sinks, DynamoRepository(settings.table_name), SystemClock(), settings.outbox_dead_letter_url
+    )
