@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import requests
 from aws_lambda_powertools.utilities import parameters
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -119,6 +120,8 @@ class Sandbox:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.aws_endpoint = f"http://{host}:{port}"
+        # moto keeps its accounts per process: a sandbox starts from an empty AWS, even after another one.
+        requests.post(f"{self.aws_endpoint}/moto-api/reset", timeout=10).raise_for_status()
         graph_server = _serve(make_server("127.0.0.1", 0, self.graph, threaded=True))
         google_server = _serve(make_server("127.0.0.1", 0, self.google, threaded=True))
         crm_server = _serve(make_server("127.0.0.1", 0, self.crm, threaded=True))

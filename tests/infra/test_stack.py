@@ -180,7 +180,18 @@ def test_layer_requirements_are_pinned_within_pyproject_bounds() -> None:
         if line and not line.startswith("#")
     )
     assert all(re.fullmatch(r"\d+(\.\d+)*", v) for v in pins.values()), "pin exact versions"
-    for package in ("aws-lambda-powertools", "pydantic", "requests", "PyYAML", "pillow", "qrcode", "fonttools"):
+    for package in (
+        "aws-lambda-powertools",
+        "pydantic",
+        "requests",
+        "PyYAML",
+        "pillow",
+        "qrcode",
+        "fonttools",
+        "phonenumbers",
+        "google-auth",
+        "cryptography",
+    ):
         assert pins[package] == version(package), f"{package}: layer pin differs from what the tests run"
 
 
@@ -355,3 +366,30 @@ def test_token_failures_and_dead_letters_raise_alarms(template: Template) -> Non
         "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "ApproximateNumberOfMessagesVisible"}}
     )
     assert len(queue_alarms) == 3  # one per dead-letter queue: prize, follow-up, integrations
+
+
+def test_every_package_the_layer_imports_is_pinned() -> None:
+    import ast  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    from importlib.metadata import packages_distributions  # noqa: PLC0415
+
+    pinned = {
+        line.split("==")[0].lower().replace("_", "-")
+        for line in (ROOT / "layers" / "common" / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
+    distributions = packages_distributions()
+    imported: set[str] = set()
+    for source in (ROOT / "layers" / "common" / "tagback").rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 else [])
+            )
+            imported.update(name.split(".")[0] for name in names)
+    third_party = {m for m in imported if m != "tagback" and m not in sys.stdlib_module_names}
+    provided_by_lambda = {"boto3", "botocore"}
+    for module in sorted(third_party - provided_by_lambda):
+        owners = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
+        assert owners & pinned, f"{module} ({owners}) is imported by tagback but not pinned in the layer"

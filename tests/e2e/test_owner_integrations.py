@@ -1,0 +1,117 @@
+"""The owner's side in the running sandbox: the live sheet, the CRM, outages, refusals, replay and the CSV export."""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import requests
+
+from sandbox import meta_payloads
+from sandbox.chat import Guest
+from sandbox.runtime import Sandbox, SandboxOptions
+from tagback.cli import main as cli
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(replace(SandboxOptions(), port=0)) as running:
+        yield running
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> float:
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > seconds:
+            pytest.fail(f"not within {seconds} s")
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def award_rows(sandbox: Sandbox, guest_id: str) -> list[list[str]]:
+    return [row for row in sandbox.google.rows.get("Entries", []) if row[1] == "award" and guest_id in row[0]]
+
+
+def post(sandbox: Sandbox, item: dict) -> None:
+    body, headers = meta_payloads.signed(
+        meta_payloads.envelope(sandbox.config.instagram_account_id, [item]), sandbox.options.app_secret
+    )
+    requests.post(f"{sandbox.url}/webhook", data=body, headers=headers, timeout=10).raise_for_status()
+
+
+def test_a_sheets_outage_never_delays_the_dm_and_the_row_arrives_after_it(sandbox: Sandbox) -> None:
+    guest, account = "6170000000000501", sandbox.config.instagram_account_id
+    now_ms = int(sandbox.clock.now().timestamp() * 1000)
+    sandbox.google.unavailable_for(4.0)
+    post(sandbox, meta_payloads.story_mention(guest, account, "mid.outage", now_ms))
+    wait_for(lambda: bool([m for m in sandbox.graph.sent_messages() if m["json"]["recipient"]["id"] == guest]), 3)
+    post(sandbox, meta_payloads.quick_reply(guest, account, "mid.outage.lang", "LANG:en", now_ms, title="English"))
+    dm_after = wait_for(
+        lambda: any(
+            "Your prize" in m["json"]["message"].get("text", "")
+            for m in sandbox.graph.sent_messages()
+            if m["json"]["recipient"]["id"] == guest
+        ),
+        3,
+    )
+    assert dm_after < 2.0 and award_rows(sandbox, guest) == []  # the DM went out while the sheet was down
+    wait_for(lambda: len(award_rows(sandbox, guest)) == 1, 20)  # retried with backoff, then appended once
+    assert len(award_rows(sandbox, guest)) == 1
+
+
+def test_a_403_is_dead_lettered_at_once_and_replays_once_shared(sandbox: Sandbox) -> None:
+    guest = Guest(sandbox, "6170000000000502")
+    sandbox.google.fail_next("403")
+    guest.mention()
+    guest.tap("English")
+    sandbox.settle()
+    queue = sandbox.sqs.get_queue_attributes(QueueUrl=sandbox.outbox_dlq_url, AttributeNames=["All"])["Attributes"]
+    assert queue["ApproximateNumberOfMessages"] == "1"  # dead-lettered, not retried in a loop
+    assert award_rows(sandbox, guest.guest_id) == []
+    assert any(guest.guest_id in r["delivery"] and r["status"] == 200 for r in sandbox.crm.requests)  # CRM got it
+    report = sandbox.replay_dead_letters()["integrations"]  # the owner shared the sheet: replay
+    assert (report.replayed, report.still_failing) == (1, 0)
+    assert len(award_rows(sandbox, guest.guest_id)) == 1
+    crm_deliveries = [r for r in sandbox.crm.requests if guest.guest_id in r["delivery"] and r["status"] == 200]
+    assert len(crm_deliveries) == 1  # the CRM had it already: the replay did not send it again
+
+
+def test_the_csv_export_matches_the_awards_in_the_table(sandbox: Sandbox, tmp_path: Path) -> None:
+    for guest_id in ("6170000000000601", "6170000000000602"):
+        guest = Guest(sandbox, guest_id)
+        guest.mention()
+        guest.tap("Português")
+    month = sandbox.clock.now().astimezone(sandbox.config.tz).strftime("%Y-%m")
+    assert (
+        cli(
+            [
+                "export",
+                "--client",
+                "demo",
+                "--month",
+                month,
+                "--endpoint",
+                sandbox.aws_endpoint,
+                "--table",
+                sandbox.table_name,
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    (awards_file,) = tmp_path.glob("*-awards.csv")
+    rows = list(csv.DictReader(awards_file.open(encoding="utf-8")))
+    table = sandbox.repository.items_of_type("award")
+    assert sorted(r["coupon_code"] for r in rows) == sorted(a["coupon_code"] for a in table if "coupon_code" in a)
+    assert len(rows) == len(table)
+    portuguese = [r for r in rows if r["language"] == "pt"]
+    assert len(portuguese) == 2 and all(r["display_name"].startswith("Guest ") for r in portuguese)
+    (contacts_file,) = tmp_path.glob("*-contacts.csv")
+    assert next(csv.reader(contacts_file.open(encoding="utf-8")))[0] == "display_name"

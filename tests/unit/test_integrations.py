@@ -1,0 +1,190 @@
+"""The owner's sinks over real HTTP, against the fake Google (OAuth + Sheets) and CRM servers on loopback."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from werkzeug.serving import make_server
+
+from sandbox.fake_google import FakeCrm, FakeGoogle
+from tagback.integrations import (
+    HEADER,
+    GoogleSheetsSink,
+    OutboxEvent,
+    SinkRefused,
+    SinkUnavailable,
+    WebhookSink,
+    deliver,
+    webhook_signature,
+)
+from tests.fakes import InMemoryStore
+
+SHEET_ID = "1TestSheetId0123456789abcdef"
+LISBON = ZoneInfo("Europe/Lisbon")
+AT = datetime(2026, 7, 1, 11, 30, tzinfo=UTC)  # 12:30 in Lisbon (summer time)
+
+
+def served(app: Any) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def google() -> Iterator[FakeGoogle]:
+    fake = FakeGoogle(SHEET_ID)
+    for url in served(fake):
+        fake.url = url
+        yield fake
+
+
+@pytest.fixture
+def crm() -> Iterator[tuple[FakeCrm, str]]:
+    fake = FakeCrm("crm-secret")
+    for url in served(fake):
+        yield fake, f"{url}/hooks"
+
+
+def sheet(google: FakeGoogle, **kwargs: Any) -> GoogleSheetsSink:
+    options = {
+        "spreadsheet_id": SHEET_ID,
+        "sheet": "Entries",
+        "service_account": google.service_account(),
+        "tz": LISBON,
+        "base_url": google.url,
+    } | kwargs
+    return GoogleSheetsSink(**options)
+
+
+def award(event_id: str = "award-1", name: str | None = "Ana Sousa") -> OutboxEvent:
+    return OutboxEvent(
+        event_id,
+        "award",
+        AT,
+        "6170001",
+        display_name=name,
+        prize="Free espresso",
+        coupon_code="7KQ4-M2XZ-9HJT",
+        language="en",
+    )
+
+
+def test_the_first_row_brings_the_header_and_times_are_local(google: FakeGoogle) -> None:
+    sink = sheet(google)
+    sink.deliver(award("award-1"))
+    sink.deliver(award("award-2", name="Ben Krüger"))
+    rows = google.rows["Entries"]
+    assert rows[0] == HEADER
+    assert rows[1] == [
+        "award-1",
+        "award",
+        "2026-07-01 12:30",
+        "Ana Sousa",
+        "Free espresso",
+        "7KQ4-M2XZ-9HJT",
+        "en",
+        "",
+        "",
+    ]
+    assert [r[3] for r in rows[1:]] == ["Ana Sousa", "Ben Krüger"]  # names, never @handles
+    assert len(google.tokens) == 1  # one OAuth token (service-account JWT, verified by the fake) for both
+
+
+def test_text_that_looks_like_a_formula_is_kept_as_text(google: FakeGoogle) -> None:
+    sheet(google).deliver(award(name='=HYPERLINK("http://evil")'))
+    assert google.rows["Entries"][1][3] == '\'=HYPERLINK("http://evil")'
+
+
+@pytest.mark.parametrize("fault", ["503", "429"])
+def test_unavailable_and_throttled_are_transient(google: FakeGoogle, fault: str) -> None:
+    google.fail_next(fault)
+    with pytest.raises(SinkUnavailable):
+        sheet(google).deliver(award())
+    assert "Entries" not in google.rows
+
+
+@pytest.mark.parametrize("fault", ["403", "404"])
+def test_no_access_or_no_sheet_is_refused_with_what_to_fix(google: FakeGoogle, fault: str) -> None:
+    google.fail_next(fault)
+    with pytest.raises(SinkRefused) as refused:
+        sheet(google).deliver(award())
+    assert (
+        "share the spreadsheet 1TestSheetId0123456789abcdef with tagback@tagback-sandbox.iam.gserviceaccount.com"
+        in refused.value.fix
+    )
+
+
+def test_a_wrong_spreadsheet_id_is_refused(google: FakeGoogle) -> None:
+    with pytest.raises(SinkRefused, match="HTTP 404"):
+        sheet(google, spreadsheet_id="1NotTheSheet0123456789abcdef").deliver(award())
+
+
+def test_a_key_google_does_not_accept_is_refused(google: FakeGoogle) -> None:
+    other = FakeGoogle(SHEET_ID)  # another key pair: its signatures do not verify against this fake
+    other.url = google.url
+    with pytest.raises(SinkRefused, match="cannot sign in"):
+        sheet(google, service_account=other.service_account()).deliver(award())
+
+
+def test_the_crm_gets_signed_json_with_a_delivery_id(crm: tuple[FakeCrm, str]) -> None:
+    fake, url = crm
+    contact = OutboxEvent("contact-1", "contact", AT, "6170001", display_name="Ana Sousa", email="ana@example.com")
+    WebhookSink(url=url, secret="crm-secret", client_id="demo").deliver(contact)
+    (received,) = fake.requests
+    assert received["signature_valid"] and received["delivery"] == "contact-1" and received["event"] == "contact"
+    assert received["json"] == {
+        "client_id": "demo",
+        "event_id": "contact-1",
+        "event_type": "contact",
+        "occurred_at": "2026-07-01T11:30:00+00:00",
+        "guest_id": "6170001",
+        "display_name": "Ana Sousa",
+        "prize": None,
+        "coupon_code": None,
+        "language": None,
+        "email": "ana@example.com",
+        "phone": None,
+    }
+    body = json.dumps(received["json"], ensure_ascii=False, separators=(",", ":")).encode()
+    assert webhook_signature(body, "crm-secret") != webhook_signature(body, "another-secret")
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(500, SinkUnavailable), (503, SinkUnavailable), (429, SinkUnavailable), (400, SinkRefused), (404, SinkRefused)],
+)
+def test_crm_errors_are_transient_or_refused(crm: tuple[FakeCrm, str], status: int, error: type[Exception]) -> None:
+    fake, url = crm
+    fake.fail_next(status)
+    with pytest.raises(error):
+        WebhookSink(url=url, secret="crm-secret", client_id="demo").deliver(award())
+
+
+def test_a_redelivered_event_adds_no_second_row_or_delivery(google: FakeGoogle, crm: tuple[FakeCrm, str]) -> None:
+    fake, url = crm
+    store = InMemoryStore()
+    sinks = [sheet(google), WebhookSink(url=url, secret="crm-secret", client_id="demo")]
+    fake.fail_next(503)  # the sheet works, the CRM is down
+    with pytest.raises(SinkUnavailable):
+        deliver(award(), sinks, store, AT)
+    assert store.outbox_delivered("award-1") == {"google_sheets"}
+    for _ in range(3):  # the stream's retries, and a redelivery
+        assert deliver(award(), sinks, store, AT) == []
+    assert len(google.rows["Entries"]) == 2  # header + one row
+    assert [r["delivery"] for r in fake.requests if r["status"] == 200] == ["award-1"]
+
+
+def test_a_refused_sink_does_not_stop_the_others(google: FakeGoogle, crm: tuple[FakeCrm, str]) -> None:
+    _, url = crm
+    store = InMemoryStore()
+    google.fail_next("403")
+    refused = deliver(award(), [sheet(google), WebhookSink(url=url, secret="crm-secret", client_id="demo")], store, AT)
+    assert [e.sink for e in refused] == ["google_sheets"]
+    assert store.outbox_delivered("award-1") == {"webhook"}
