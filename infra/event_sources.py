@@ -28,7 +28,7 @@ PRIZE_STREAM = StreamSource(
 # a sink refuses for good is dead-lettered by the function itself, at once.
 OUTBOX_STREAM = StreamSource(
     batch_size=10,
-    retry_attempts=10,
+    retry_attempts=30,  # with backoff, minutes of a sink's outage; still a bound, then the dead-letter queue
     max_record_age_hours=24,
     filter_pattern={"eventName": ["INSERT"], "dynamodb": {"NewImage": {ITEM_TYPE: {"S": [OUTBOX]}}}},
 )

@@ -280,7 +280,7 @@ class Sandbox:
                     batch_size=OUTBOX_STREAM.batch_size,
                     retry_attempts=OUTBOX_STREAM.retry_attempts,
                     dead_letter=sqs_dead_letter(self.sqs, self.outbox_dlq_url),
-                    backoff=(0.5, 5.0),
+                    backoff=(0.5, 10.0),  # 30 tries span about 4 minutes
                 ),
             ],
         )

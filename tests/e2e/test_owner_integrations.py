@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import csv
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from sandbox import meta_payloads
 from sandbox.chat import Guest
 from sandbox.runtime import Sandbox, SandboxOptions
 from tagback.cli import main as cli
+from tests.e2e.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -23,15 +23,6 @@ pytestmark = pytest.mark.e2e
 def sandbox() -> Iterator[Sandbox]:
     with Sandbox(replace(SandboxOptions(), port=0)) as running:
         yield running
-
-
-def wait_for(condition: Callable[[], bool], seconds: float) -> float:
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > seconds:
-            pytest.fail(f"not within {seconds} s")
-        time.sleep(0.05)
-    return time.monotonic() - started
 
 
 def award_rows(sandbox: Sandbox, guest_id: str) -> list[list[str]]:
@@ -48,7 +39,7 @@ def post(sandbox: Sandbox, item: dict) -> None:
 def test_a_sheets_outage_never_delays_the_dm_and_the_row_arrives_after_it(sandbox: Sandbox) -> None:
     guest, account = "6170000000000501", sandbox.config.instagram_account_id
     now_ms = int(sandbox.clock.now().timestamp() * 1000)
-    sandbox.google.unavailable_for(4.0)
+    sandbox.google.unavailable_for(60.0)  # a minute of 503s
     post(sandbox, meta_payloads.story_mention(guest, account, "mid.outage", now_ms))
     wait_for(lambda: bool([m for m in sandbox.graph.sent_messages() if m["json"]["recipient"]["id"] == guest]), 3)
     post(sandbox, meta_payloads.quick_reply(guest, account, "mid.outage.lang", "LANG:en", now_ms, title="English"))
@@ -61,7 +52,7 @@ def test_a_sheets_outage_never_delays_the_dm_and_the_row_arrives_after_it(sandbo
         3,
     )
     assert dm_after < 2.0 and award_rows(sandbox, guest) == []  # the DM went out while the sheet was down
-    wait_for(lambda: len(award_rows(sandbox, guest)) == 1, 20)  # retried with backoff, then appended once
+    wait_for(lambda: len(award_rows(sandbox, guest)) == 1, 90)  # retried with backoff, then appended once
     assert len(award_rows(sandbox, guest)) == 1
 
 

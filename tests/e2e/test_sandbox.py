@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ import yaml
 
 from sandbox import meta_payloads as p
 from tests.conftest import ENGLISH_ONLY, ROOT
+from tests.e2e.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 APP_SECRET, VERIFY_TOKEN = "e2e-app-secret", "e2e-verify-token"
@@ -91,16 +92,6 @@ def post_mention(url: str, guest: str, mid: str) -> requests.Response:
 def messages_to(url: str, guest: str) -> list[dict[str, Any]]:
     sent = requests.get(f"{url}/_sandbox/messages", timeout=5).json()
     return [m["json"]["message"] for m in sent if m["json"]["recipient"]["id"] == guest]
-
-
-def wait_for(condition: Callable[[], bool], seconds: float) -> float:
-    """Poll until `condition` holds; the wall time it took. Fails the test after `seconds`."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > seconds:
-            pytest.fail(f"not within {seconds} s")
-        time.sleep(0.05)
-    return time.monotonic() - started
 
 
 def test_webhook_over_http_with_the_configured_secrets(sandbox: tuple[str, subprocess.Popen[str]]) -> None:

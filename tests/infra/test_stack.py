@@ -224,7 +224,7 @@ def test_a_bad_client_config_stops_the_synth(tmp_path: Path, capsys: pytest.Capt
     assert "prizes: weights sum to 105, must be 100" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("item_type", "retries"), [("inbound_event", 3), ("outbox", 10)])
+@pytest.mark.parametrize(("item_type", "retries"), [("inbound_event", 3), ("outbox", 30)])
 def test_prize_function_has_a_filtered_mapping_per_item_kind_with_partial_failures_and_a_dlq(
     template: Template, item_type: str, retries: int
 ) -> None:

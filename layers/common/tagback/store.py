@@ -252,21 +252,25 @@ class DynamoRepository:
             }
         )
 
-    def items_under(self, partition: str) -> list[dict[str, Any]]:
-        """All items of one partition (a guest's history; the quarantine), oldest key first."""
+    def _all(self, operation: str, **request: Any) -> list[dict[str, Any]]:
+        """Every item a query or scan returns, page after page."""
         items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "#pk = :pk",
-            "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
-            "ExpressionAttributeValues": {":pk": {"S": partition}},
-        }
+        request["TableName"] = self.table_name
         while True:
-            page = self.client.query(**kwargs)
+            page = getattr(self.client, operation)(**request)
             items.extend(from_dynamo(i) for i in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def items_under(self, partition: str) -> list[dict[str, Any]]:
+        """All items of one partition (a guest's history; the quarantine), oldest key first."""
+        return self._all(
+            "query",
+            KeyConditionExpression="#pk = :pk",
+            ExpressionAttributeNames={"#pk": PARTITION_KEY},
+            ExpressionAttributeValues={":pk": {"S": partition}},
+        )
 
     # -- awards ----------------------------------------------------------------------------------------------
     def _get(self, key: dict[str, str]) -> dict[str, Any] | None:
@@ -561,16 +565,9 @@ class DynamoRepository:
     # -- reading many (exports, reports) ---------------------------------------------------------------------
     def items_of_type(self, item_type: str) -> list[dict[str, Any]]:
         """Every item of one kind (a scan: for exports and reports, not for the hot path)."""
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table_name,
-            "FilterExpression": "#t = :type",
-            "ExpressionAttributeNames": {"#t": ITEM_TYPE},
-            "ExpressionAttributeValues": to_dynamo({":type": item_type}),
-        }
-        while True:
-            page = self.client.scan(**kwargs)
-            items.extend(from_dynamo(i) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                return items
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return self._all(
+            "scan",
+            FilterExpression="#t = :type",
+            ExpressionAttributeNames={"#t": ITEM_TYPE},
+            ExpressionAttributeValues=to_dynamo({":type": item_type}),
+        )
