@@ -33,6 +33,7 @@ class InMemoryStore:
         self.months: dict[str, dict[str, int]] = {}
         self.outbox: dict[str, OutboxEvent] = {}
         self.outbox_done: dict[str, set[str]] = {}
+        self.counted: set[tuple[str, str]] = set()
         self._lock = threading.RLock()
 
     def add_inbound_events(
@@ -150,10 +151,18 @@ class InMemoryStore:
     def mark_outbox_delivered(self, event_id: str, sink: str, at: datetime) -> None:
         self.outbox_done.setdefault(event_id, set()).add(sink)
 
+    def first_award_of_month(self, guest_id: str, month: str) -> bool:
+        with self._lock:
+            if (guest_id, month) in self.counted:
+                return False
+            self.counted.add((guest_id, month))
+            return True
+
     def add_to_month(self, month: str, counters: dict[str, int]) -> None:
-        totals = self.months.setdefault(month, {})
-        for name, value in counters.items():
-            totals[name] = totals.get(name, 0) + value
+        with self._lock:
+            totals = self.months.setdefault(month, {})
+            for name, value in counters.items():
+                totals[name] = totals.get(name, 0) + value
 
 
 class FakeMessenger:

@@ -192,7 +192,7 @@ def test_yes_to_the_review_gets_tracked_links_that_redirect_and_count(chat: Chat
     assert google_url.startswith("https://api.example/l/") and len(token) == 22
     target = follow_link(chat.store, token, chat.clock.now(), chat.config.tz)
     assert target == "https://search.google.com/local/writereview?placeid=ChIJdemoCafeAurora0001"
-    assert chat.store.months["2026-11"] == {"review_link_clicks_google": 1}
+    assert chat.store.months["2026-11"]["review_link_clicks_google"] == 1
     assert follow_link(chat.store, "x" * 22, chat.clock.now(), chat.config.tz) is None  # unknown token
     assert follow_link(chat.store, "../../etc", chat.clock.now(), chat.config.tz) is None
     assert chat.tap("hal", f"REVIEW_YES:{TODAY}", "Yes") is Outcome.IGNORED  # one answer counts
@@ -321,3 +321,28 @@ def test_the_follow_up_is_in_the_guests_language(chat: Chat) -> None:
     )
     assert question["quick_replies"] == f"REVIEW_YES:{TODAY},REVIEW_NO:{TODAY}"
     assert chat.store.guests["quy"].awaiting is Awaiting.CONTACT_CHOICE  # still open: the review is separate
+
+
+def test_the_months_figures_are_counted_as_events_happen(chat: Chat) -> None:
+    chat.mention("s1")
+    chat.tap("s1", "LANG:en", "English")
+    chat.tap("s1", "CONTACT:email", "Yes")
+    chat.say("s1", "s1@example.com")
+    chat.mention("s1")  # a repeat the same day
+    chat.mention("s2")
+    chat.tap("s2", "LANG:de", "Deutsch")
+    chat.tap("s2", "CONTACT:none", "Nein")
+    chat.clock.advance(timedelta(minutes=60))
+    for guest in ("s1", "s2"):
+        chat.engine.follow_up(AwardKey(guest, TODAY))
+    chat.tap("s1", f"REVIEW_YES:{TODAY}", "Yes")
+    chat.tap("s2", f"REVIEW_NO:{TODAY}", "Nein")
+    chat.say("s2", "stop")
+    totals = chat.store.months["2026-11"]
+    prizes = sum(v for k, v in totals.items() if k.startswith("awards_prize_"))
+    assert {k: totals.get(k) for k in ("mentions", "repeat_replies", "awards", "unique_guests", "review_questions",
+                                         "review_yes", "review_no", "contacts_email", "opt_outs")} == {
+        "mentions": 3, "repeat_replies": 1, "awards": 2, "unique_guests": 2, "review_questions": 2,
+        "review_yes": 1, "review_no": 1, "contacts_email": 1, "opt_outs": 1}
+    assert prizes == 2
+    assert totals["mentions_day_20"] == 3 and totals["mentions_hour_12"] == 3  # 12:00 UTC is 12:00 in Lisbon

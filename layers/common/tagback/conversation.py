@@ -35,6 +35,7 @@ from tagback.meta.webhook import EventKind, InboundEvent
 from tagback.observability import logger
 from tagback.prizes import RandomSource, draw_within_caps, new_coupon_code
 from tagback.scheduling import Step, StepScheduler
+from tagback.stats import count_event, month_of
 from tagback.secrets import SecretReader
 
 _CODE_ATTEMPTS = 5
@@ -70,6 +71,8 @@ class ConversationStore(Protocol):
     ) -> None: ...
     def create_link(self, token: str, target: str, platform: str, award: AwardKey, expires_at: datetime) -> None: ...
     def add_outbox(self, event: OutboxEvent, expires_at: datetime) -> bool: ...
+    def add_to_month(self, month: str, counters: dict[str, int]) -> None: ...
+    def first_award_of_month(self, guest_id: str, month: str) -> bool: ...
 
 
 class Messenger(Protocol):
@@ -192,6 +195,7 @@ class Engine:
                 raise DeliveryPending(str(error)) from error
             failed = FollowUpState.FAILED_AUTH if error.kind is ErrorKind.AUTH else FollowUpState.FAILED_PERMANENT
             return self._followup_done(award, failed)
+        self._count("review_questions")
         return self._followup_done(award, FollowUpState.SENT, mid)
 
     def language_timeout(self, key: AwardKey) -> Outcome:
@@ -233,6 +237,9 @@ class Engine:
             self._guest(guest, greeted_at=self.clock.now())
         return mid
 
+    def _count(self, *names: str, at: datetime | None = None) -> None:
+        count_event(self.store, self.config.tz, at or self.clock.now(), *names)
+
     def _update(self, award: Award, **changes: Any) -> Award:
         self.store.update_award(award.key, **changes)
         return dataclasses.replace(award, **changes)
@@ -243,7 +250,9 @@ class Engine:
         needs_language = len(self.config.languages) > 1 and guest.language is None
         if self.config.per_table:
             return self._mention_at_table(event, guest, needs_language)
-        award, _ = self._claim(event)
+        award, claimed = self._claim(event)
+        if claimed:
+            self._count("mentions", at=event.sent_at)
         if award.mention_mid != event.mid:
             return self._reply_to_repeat(event, guest)
         if award.state is AwardState.CLAIMED and needs_language and guest.pending_period != award.key.period:
@@ -407,6 +416,9 @@ class Engine:
             mid = self._send(guest, self._text(guest, key, **self._award_texts(award, guest)))
         except GraphError as error:
             return self._failed(award, error)
+        if success is AwardState.DM_SENT:
+            first = self.store.first_award_of_month(guest.guest_id, month_of(award.claimed_at, self.config.tz))
+            self._count("awards", f"awards_prize_{award.prize_id}", *(["unique_guests"] if first else []))
         return self._update(award, state=success, text_mid=mid, dm_error=None)
 
     def _failed(self, award: Award, error: GraphError) -> Award:
@@ -415,6 +427,7 @@ class Engine:
             raise DeliveryPending(str(error)) from error
         state = AwardState.DM_FAILED_AUTH if error.kind is ErrorKind.AUTH else AwardState.DM_FAILED_PERMANENT
         logger.warning("prize DM failed for good", extra={"award": award.key.award_id, "error": str(error)})
+        self._count("dms_failed")
         return self._update(award, state=state, dm_error=str(error)[:300])
 
     def _send_coupon_image(self, award: Award, guest: Guest) -> None:
@@ -451,6 +464,7 @@ class Engine:
             self.store.mark_handled(event, self.clock.now(), error=str(error)[:300])
             return Outcome.REPLY_FAILED
         self.store.mark_handled(event, self.clock.now(), reply_mid=mid)
+        self._count("mentions", "repeat_replies", at=event.sent_at)
         return Outcome.REPEAT_REPLIED
 
     def _remember_name(self, guest: Guest) -> None:
@@ -502,6 +516,7 @@ class Engine:
             pending_period=None,
             channels_left=None,
         )
+        self._count("opt_outs")
         self.messenger.send_text(guest.guest_id, text)  # the one confirmation; then nothing, ever
         return Outcome.OPTED_OUT
 
@@ -570,6 +585,7 @@ class Engine:
         if award is None or award.review_answer is not None:
             return Outcome.IGNORED  # not ours, or answered already: one answer counts
         self._update(award, review_answer="yes" if yes else "no", review_answered_at=self.clock.now())
+        self._count("review_yes" if yes else "review_no")
         if not yes:
             self._send(guest, self._text(guest, "review_declined"))
             return Outcome.REPLIED
@@ -667,6 +683,7 @@ class Engine:
             )
             event_id = f"contact-{guest.guest_id}-{channel.value}-{int(now.timestamp())}"
             self.store.add_outbox(self._owner_event(guest, "contact", event_id), self._expiry())
+            self._count(f"contacts_{channel.value}")
         if guest.channels_left == "phone":
             self._guest(guest, awaiting=Awaiting.PHONE, channels_left=None, tries=0)
             self._ask_value(guest, Awaiting.PHONE)

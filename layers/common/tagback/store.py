@@ -443,6 +443,15 @@ class DynamoRepository:
         changes = {ITEM_TYPE: GUEST, "guest_id": guest_id, **changes, TTL_ATTRIBUTE: _epoch(expires_at)}
         self._update({PARTITION_KEY: guest_key(guest_id), SORT_KEY: "PROFILE"}, changes)
 
+    def first_award_of_month(self, guest_id: str, month: str) -> bool:
+        """True the first time a guest is counted for `month` (the report's unique guests)."""
+        return self._update(
+            {PARTITION_KEY: guest_key(guest_id), SORT_KEY: "PROFILE"},
+            {"counted_month": month},
+            condition="attribute_not_exists(counted_month) OR counted_month <> :month",
+            values={":month": month},
+        )
+
     def hold_mention(
         self, guest_id: str, mid: str, *, at: datetime, period: str, awaiting: Awaiting, expires_at: datetime
     ) -> bool:
