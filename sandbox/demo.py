@@ -13,6 +13,7 @@ import secrets
 import sys
 from dataclasses import replace
 
+import boto3
 import requests
 
 from sandbox import meta_payloads
@@ -158,6 +159,20 @@ def owner_integrations(sandbox: Sandbox) -> None:
     say()
 
 
+def monthly_report(sandbox: Sandbox) -> None:
+    month = sandbox.clock.now().astimezone(sandbox.config.tz).strftime("%Y-%m")
+    say(f"6. The monthly report for {month} (on the 1st it covers the month before; here, the demo's month)")
+    answer = sandbox.functions["monthly_report"]({"month": month})
+    check(answer.get("ses_message_id") is not None, f"emailed through SES to {', '.join(sandbox.config.report.recipients)}")
+    s3 = boto3.client("s3")
+    out = ROOT / "out"
+    for suffix in ("html", "eml"):
+        body = s3.get_object(Bucket=sandbox.bucket, Key=f"reports/{month}.{suffix}")["Body"].read()
+        (out / f"report-{month}.{suffix}").write_bytes(body)
+        say(f"     {answer['copy'].rsplit('.', 1)[0]}.{suffix} → out/report-{month}.{suffix}")
+    say()
+
+
 def main() -> int:
     # A free port unless PORT is set, so the demo runs beside a `make sandbox` already on 8787.
     options = replace(SandboxOptions.from_environ(), port=int(os.environ.get("PORT", "0")))
@@ -180,6 +195,7 @@ def main() -> int:
         check(ben.transcript[-1].text == "Hallo?", "after STOPP, Ben gets no answer at all")
         say()
         owner_integrations(sandbox)
+        monthly_report(sandbox)
 
     if failures:
         say(f"Demo FAILED: {len(failures)} step(s) did not happen as they should.")

@@ -27,6 +27,7 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from functions.monthly_report import handler as report_handler
 from functions.prize import handler as prize_handler
 from functions.review_followup import handler as followup_handler
 from functions.webhook import handler as webhook_handler
@@ -100,7 +101,8 @@ class Sandbox:
         self.bucket = f"tagback-{client_id}-coupons"
         self.schedule_group = f"tagback-{client_id}"
         self.function_names = {
-            name: f"tagback-{client_id}-{name.replace('_', '-')}" for name in ("webhook", "prize", "review_followup")
+            name: f"tagback-{client_id}-{name.replace('_', '-')}"
+            for name in ("webhook", "prize", "review_followup", "monthly_report")
         }
         self.graph = FakeGraphApi(SANDBOX_ACCESS_TOKEN)
         sheets = self.config.integrations.google_sheets
@@ -155,12 +157,8 @@ class Sandbox:
         for server in self._servers:
             server.shutdown()
         self._moto.stop()
-        for handler in (
-            webhook_handler.dependencies,
-            prize_handler.engine,
-            prize_handler.owner_delivery,
-            followup_handler.engine,
-        ):
+        for handler in (webhook_handler.dependencies, prize_handler.engine, prize_handler.owner_delivery,
+                        followup_handler.engine, report_handler.dependencies):
             handler.override(None)
         self._output.__exit__()
         # Powertools keeps one SSM provider (bound to this moto endpoint) and its cached values per process.
@@ -214,6 +212,10 @@ class Sandbox:
             ssm.put_parameter(
                 Name=integrations.webhook.secret_param, Value=SANDBOX_CRM_SECRET, Type="SecureString", Overwrite=True
             )
+        # SES sends only from verified identities (in the SES sandbox, to verified ones too).
+        ses = boto3.client("ses")
+        for address in (self.config.report.sender, *self.config.report.recipients):
+            ses.verify_email_identity(EmailAddress=address)
         boto3.client("s3").create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
         self.sqs = boto3.client("sqs")
         self.prize_dlq_url = self.sqs.create_queue(QueueName=f"tagback-{self.config.client_id}-prize-dlq")["QueueUrl"]
@@ -240,6 +242,7 @@ class Sandbox:
                 "OUTBOX_DLQ_URL": self.outbox_dlq_url,
                 "TAGBACK_SHEETS_URL": self.google.url,
                 "TAGBACK_WEBHOOK_URL": self.crm_url,
+                "REPORT_BUCKET": self.bucket,
             }
         )
         self.schedule_pump = SchedulePump(scheduler, self.schedule_group, sqs=self.sqs)
@@ -253,12 +256,16 @@ class Sandbox:
         prize_handler.engine.override(engine)
         followup_handler.engine.override(engine)
         prize_handler.owner_delivery.override(dataclasses.replace(owner_delivery_from_environment(), clock=self.clock))
+        report_handler.dependencies.override(
+            dataclasses.replace(report_handler.from_environment(), clock=self.clock)
+        )
         self.functions = {
             name: _function(module.lambda_handler, self.function_names[name])
             for name, module in (
                 ("webhook", webhook_handler),
                 ("prize", prize_handler),
                 ("review_followup", followup_handler),
+                ("monthly_report", report_handler),
             )
         }
         self.stream_pump = StreamPump(

@@ -78,6 +78,9 @@ class Prize(_Strict):
         description="share of draws in percent; the weights of all prizes sum to 100"
     )
     daily_cap: Annotated[int, Field(gt=0)] | None = None
+    cost: Annotated[Decimal, Field(ge=0, decimal_places=2)] | None = Field(
+        default=None, description="what one costs the venue, for the report's estimate"
+    )
     valid_days: Annotated[int, Field(gt=0, le=365)] = 30
 
     def name_in(self, language: Language) -> str:

@@ -42,3 +42,7 @@ class PrizeSettings(MessagingSettings):
     followup_function_arn: str = Field(validation_alias="FOLLOWUP_FUNCTION_ARN", pattern=r"^arn:")
     scheduler_role_arn: str = Field(validation_alias="SCHEDULER_ROLE_ARN", pattern=r"^arn:")
     followup_dead_letter_arn: str = Field(validation_alias="FOLLOWUP_DLQ_ARN", pattern=r"^arn:")
+
+
+class ReportSettings(FunctionSettings):
+    report_bucket: str = Field(validation_alias="REPORT_BUCKET", min_length=3)

@@ -518,6 +518,10 @@ class DynamoRepository:
             ),
         )
 
+    def month_totals_item(self, month: str) -> dict[str, Any]:
+        """The month's stats item as stored (counters and daily snapshots), {} when nothing happened."""
+        return self._get({PARTITION_KEY: f"STATS#{month}", SORT_KEY: "TOTALS"}) or {}
+
     def month_totals(self, month: str) -> dict[str, int]:
         item = self._get({PARTITION_KEY: f"STATS#{month}", SORT_KEY: "TOTALS"}) or {}
         return {name: value for name, value in item.items() if isinstance(value, int) and name not in (ITEM_TYPE,)}
