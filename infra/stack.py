@@ -324,6 +324,8 @@ class TagbackStack(Stack):
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.review_followup.function_arn])
         )
 
+        self._monthly_report(config)
+
         for service, failure in (("prize", "DmFailedAuth"), ("review_followup", "FollowupFailedAuth")):
             cloudwatch.Alarm(
                 self,
@@ -341,6 +343,65 @@ class TagbackStack(Stack):
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
                 alarm_description="Meta refused our access token or permissions: renew the token in SSM",
             )
+
+    def _monthly_report(self, config: ClientConfig) -> None:
+        """The report function and its schedule: the 1st of each month at 08:00 in the client's timezone."""
+        self.monthly_report = self._function(
+            "monthly_report",
+            timeout=Duration.minutes(2),
+            memory_mb=512,
+            extra_env={"REPORT_BUCKET": self.coupon_bucket.bucket_name},
+        )
+        self.table.grant(self.monthly_report, "dynamodb:GetItem", "dynamodb:Scan")  # the month's item; the CSV
+        self.monthly_report.add_to_role_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[self.coupon_bucket.arn_for_objects("reports/*")])
+        )
+        sender_domain = config.report.sender.split("@", 1)[1]
+        self.monthly_report.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["ses:SendRawEmail"],
+                resources=[
+                    self.format_arn(service="ses", resource="identity", resource_name=identity)
+                    for identity in (config.report.sender, sender_domain, *config.report.recipients)
+                ],
+            )
+        )
+        self._acknowledge_scoped_wildcards(
+            self.monthly_report,
+            [
+                (
+                    f"Resource::<{self.get_logical_id(self.coupon_bucket.node.default_child)}.Arn>/reports/*",  # type: ignore[arg-type]
+                    "one object per month's report, under the reports/ prefix",
+                ),
+            ],
+        )
+        role = iam.Role(
+            self,
+            "ReportSchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": self.account}}
+            ),
+            description="EventBridge Scheduler: invoke monthly_report, nothing else",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.monthly_report.function_arn])
+        )
+        scheduler.CfnSchedule(
+            self,
+            "MonthlyReportSchedule",
+            schedule_expression="cron(0 8 1 * ? *)",
+            schedule_expression_timezone=config.timezone,
+            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
+            target=scheduler.CfnSchedule.TargetProperty(
+                arn=self.monthly_report.function_arn,
+                role_arn=role.role_arn,
+                input='{"send": true}',
+                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
+                    maximum_retry_attempts=3, maximum_event_age_in_seconds=6 * 3600
+                ),
+            ),
+            description=f"last month's report for {config.venue_name}, on the 1st at 08:00 local time",
+        )
 
     def _stream_mapping(self, name: str, source: StreamSource, dead_letters: sqs.Queue) -> None:
         """One event-source mapping of the prize function on the table's stream (it has two: a DynamoEventSource

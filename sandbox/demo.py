@@ -163,7 +163,10 @@ def monthly_report(sandbox: Sandbox) -> None:
     month = sandbox.clock.now().astimezone(sandbox.config.tz).strftime("%Y-%m")
     say(f"6. The monthly report for {month} (on the 1st it covers the month before; here, the demo's month)")
     answer = sandbox.functions["monthly_report"]({"month": month})
-    check(answer.get("ses_message_id") is not None, f"emailed through SES to {', '.join(sandbox.config.report.recipients)}")
+    check(
+        answer.get("ses_message_id") is not None,
+        f"emailed through SES to {', '.join(sandbox.config.report.recipients)}",
+    )
     s3 = boto3.client("s3")
     out = ROOT / "out"
     for suffix in ("html", "eml"):

@@ -157,8 +157,13 @@ class Sandbox:
         for server in self._servers:
             server.shutdown()
         self._moto.stop()
-        for handler in (webhook_handler.dependencies, prize_handler.engine, prize_handler.owner_delivery,
-                        followup_handler.engine, report_handler.dependencies):
+        for handler in (
+            webhook_handler.dependencies,
+            prize_handler.engine,
+            prize_handler.owner_delivery,
+            followup_handler.engine,
+            report_handler.dependencies,
+        ):
             handler.override(None)
         self._output.__exit__()
         # Powertools keeps one SSM provider (bound to this moto endpoint) and its cached values per process.
@@ -256,9 +261,7 @@ class Sandbox:
         prize_handler.engine.override(engine)
         followup_handler.engine.override(engine)
         prize_handler.owner_delivery.override(dataclasses.replace(owner_delivery_from_environment(), clock=self.clock))
-        report_handler.dependencies.override(
-            dataclasses.replace(report_handler.from_environment(), clock=self.clock)
-        )
+        report_handler.dependencies.override(dataclasses.replace(report_handler.from_environment(), clock=self.clock))
         self.functions = {
             name: _function(module.lambda_handler, self.function_names[name])
             for name, module in (

@@ -32,8 +32,12 @@ class Dependencies:
 
 def from_environment() -> Dependencies:
     settings = ReportSettings.from_environ()
-    return Dependencies(load_client_config(settings.client_config), DynamoRepository(settings.table_name),
-                        ReportDelivery(settings.report_bucket), SystemClock())
+    return Dependencies(
+        load_client_config(settings.client_config),
+        DynamoRepository(settings.table_name),
+        ReportDelivery(settings.report_bucket),
+        SystemClock(),
+    )
 
 
 dependencies = Lazy(from_environment)
@@ -47,8 +51,9 @@ class ReportRequest(BaseModel):
 
 def produce(deps: Dependencies, month: str, *, send: bool) -> dict[str, Any]:
     config = deps.config
-    report = build_report(config, month, deps.store.month_totals_item(month),
-                          deps.store.month_totals_item(previous_month(month)))
+    report = build_report(
+        config, month, deps.store.month_totals_item(month), deps.store.month_totals_item(previous_month(month))
+    )
     first = date.fromisoformat(f"{month}-01")
     with tempfile.TemporaryDirectory() as folder:
         done = export(deps.store, config, first, report.daily[-1][0], Path(folder))

@@ -17,17 +17,28 @@ from tests.conftest import ROOT
 from tests.unit.test_reporting import OCTOBER, SEPTEMBER
 
 pytestmark = pytest.mark.e2e
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
 
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
     found = shutil.which("chromium")
     if found is None and shutil.which("apt-get") and os.geteuid() == 0:
-        for command in (["apt-get", "update", "-qq"],
-                        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"]):
-            subprocess.run(command, capture_output=True, timeout=900, check=False)  # noqa: S603
+        for command in (
+            ["apt-get", "update", "-qq"],
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+        ):
+            subprocess.run(command, capture_output=True, timeout=900, check=False)
         found = shutil.which("chromium")
     if found is None:
         pytest.skip("Debian's chromium is not installed and could not be installed here (needs root and apt-get)")
@@ -36,8 +47,13 @@ def chromium() -> str:
 
 def run(chromium: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run([chromium, *FLAGS, f"--user-data-dir={profile}", *arguments],  # noqa: S603
-                              capture_output=True, text=True, timeout=120, check=True)
+        return subprocess.run(
+            [chromium, *FLAGS, f"--user-data-dir={profile}", *arguments],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
 
 
 def test_the_report_renders_with_its_headline_numbers(chromium: str, demo_config: ClientConfig) -> None:
@@ -51,7 +67,16 @@ def test_the_report_renders_with_its_headline_numbers(chromium: str, demo_config
     assert len(colours) > 50, "the screenshot is (nearly) blank"
     assert max(count for count, _ in colours) < 0.9 * picture.width * picture.height
     text = run(chromium, "--dump-dom", page.as_uri()).stdout
-    for shown in ("Your Tagback month", "Story mentions", "40", "+15", "Guests reached", "31", "€32.20", "2026-10-25",
-                  "not available"):
+    for shown in (
+        "Your Tagback month",
+        "Story mentions",
+        "40",
+        "+15",
+        "Guests reached",
+        "31",
+        "€32.20",
+        "2026-10-25",
+        "not available",
+    ):
         assert shown in text, shown
     assert Path(screenshot).stat().st_size > 10_000

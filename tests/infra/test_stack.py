@@ -295,8 +295,7 @@ def test_prize_environment_names_the_follow_up_target(template: Template) -> Non
     assert "s3:PutObject" not in followup_actions and "scheduler:CreateSchedule" not in followup_actions
 
 
-def test_scheduler_role_may_invoke_the_follow_up_only(template: Template) -> None:
-    followup_id, _ = function(template, "review_followup")
+def scheduler_role_policies(template: Template) -> list[list[dict[str, Any]]]:
     roles = template.find_resources(
         "AWS::IAM::Role",
         {
@@ -307,21 +306,55 @@ def test_scheduler_role_may_invoke_the_follow_up_only(template: Template) -> Non
             }
         },
     )
-    (role_id,) = roles
-    (policy,) = [
-        p
+    return [
+        p["Properties"]["PolicyDocument"]["Statement"]
         for p in template.find_resources("AWS::IAM::Policy").values()
-        if p["Properties"]["Roles"] == [{"Ref": role_id}]
+        if p["Properties"]["Roles"][0]["Ref"] in roles
     ]
-    statements = policy["Properties"]["PolicyDocument"]["Statement"]
-    (invoke,) = [s for s in statements if s["Action"] == "lambda:InvokeFunction"]
-    assert invoke["Resource"] == {"Fn::GetAtt": [followup_id, "Arn"]}
-    assert actions_of(statements) == [
-        "lambda:InvokeFunction",
-        "sqs:GetQueueAttributes",
-        "sqs:GetQueueUrl",
-        "sqs:SendMessage",
+
+
+@pytest.mark.parametrize(
+    ("service", "extra"),
+    [
+        ("review_followup", ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"]),
+        ("monthly_report", []),
+    ],
+)
+def test_each_scheduler_role_may_invoke_one_function_only(template: Template, service: str, extra: list[str]) -> None:
+    function_id, _ = function(template, service)
+    (statements,) = [
+        st
+        for st in scheduler_role_policies(template)
+        if any(s.get("Resource") == {"Fn::GetAtt": [function_id, "Arn"]} for s in st)
     ]
+    assert actions_of(statements) == sorted(["lambda:InvokeFunction", *extra])
+
+
+def test_the_report_goes_out_on_the_first_at_eight_local_time(template: Template, demo_config: ClientConfig) -> None:
+    report_id, report = function(template, "monthly_report")
+    template.has_resource_properties(
+        "AWS::Scheduler::Schedule",
+        {
+            "ScheduleExpression": "cron(0 8 1 * ? *)",
+            "ScheduleExpressionTimezone": demo_config.timezone,
+            "Target": Match.object_like({"Arn": {"Fn::GetAtt": [report_id, "Arn"]}, "Input": '{"send": true}'}),
+        },
+    )
+    statements = role_statements(template, report_id)
+    assert actions_of(statements) == sorted(
+        [
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "dynamodb:GetItem",
+            "dynamodb:Scan",
+            "s3:PutObject",
+            "ses:SendRawEmail",
+        ]
+    )
+    (ses,) = [s for s in statements if s["Action"] == "ses:SendRawEmail"]
+    assert "identity/reports@tagback.example" in json.dumps(ses["Resource"])
+    bucket_id, _ = only(template, "AWS::S3::Bucket")
+    assert report["Properties"]["Environment"]["Variables"]["REPORT_BUCKET"] == {"Ref": bucket_id}
 
 
 def test_coupon_bucket_is_private_encrypted_and_tls_only(template: Template) -> None:

@@ -85,3 +85,22 @@ def test_coupon_codes_are_checked_offline_with_the_key_from_ssm(aws: str, capsys
         == 1
     )
     assert f"{code}: genuine" in capsys.readouterr().out
+
+
+def test_the_report_command_builds_the_month_from_the_table(
+    aws: str, table: str, tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tagback.cli import main  # noqa: PLC0415
+    from tagback.store import DynamoRepository  # noqa: PLC0415
+
+    repository = DynamoRepository(table, client=client("dynamodb", aws))
+    repository.add_to_month("2026-10", {"mentions": 12, "unique_guests": 9, "mentions_day_03": 12})
+    repository.add_to_month("2026-09", {"mentions": 4})
+    client("ses", aws).verify_email_identity(EmailAddress="reports@tagback.example")
+    monkeypatch.chdir(DEMO_CONFIG.parent.parent)  # the clients/ folder is read from the working directory
+    out = tmp_path / "reports"  # type: ignore[operator]
+    assert main(["report", "--client", "demo", "--month", "2026-10", "--endpoint", aws, "--table", table,
+                 "--out", str(out), "--send"]) == 0
+    page = (out / "report-2026-10.html").read_text(encoding="utf-8")
+    assert "Story mentions" in page and ">12<" in page and "+8" in page
+    assert (out / "report-2026-10.eml").read_bytes().startswith(b"Subject: Your Tagback month")

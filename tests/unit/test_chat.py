@@ -340,9 +340,29 @@ def test_the_months_figures_are_counted_as_events_happen(chat: Chat) -> None:
     chat.say("s2", "stop")
     totals = chat.store.months["2026-11"]
     prizes = sum(v for k, v in totals.items() if k.startswith("awards_prize_"))
-    assert {k: totals.get(k) for k in ("mentions", "repeat_replies", "awards", "unique_guests", "review_questions",
-                                         "review_yes", "review_no", "contacts_email", "opt_outs")} == {
-        "mentions": 3, "repeat_replies": 1, "awards": 2, "unique_guests": 2, "review_questions": 2,
-        "review_yes": 1, "review_no": 1, "contacts_email": 1, "opt_outs": 1}
+    assert {
+        k: totals.get(k)
+        for k in (
+            "mentions",
+            "repeat_replies",
+            "awards",
+            "unique_guests",
+            "review_questions",
+            "review_yes",
+            "review_no",
+            "contacts_email",
+            "opt_outs",
+        )
+    } == {
+        "mentions": 3,
+        "repeat_replies": 1,
+        "awards": 2,
+        "unique_guests": 2,
+        "review_questions": 2,
+        "review_yes": 1,
+        "review_no": 1,
+        "contacts_email": 1,
+        "opt_outs": 1,
+    }
     assert prizes == 2
     assert totals["mentions_day_20"] == 3 and totals["mentions_hour_12"] == 3  # 12:00 UTC is 12:00 in Lisbon

@@ -15,14 +15,38 @@ from tagback.config import ClientConfig
 from tagback.reporting import ReportDelivery, build_report, compose_email, render_html, render_text
 
 OCTOBER = {
-    "mentions": 40, "unique_guests": 31, "awards": 33, "awards_prize_espresso": 20, "awards_prize_pastel-de-nata": 12,
-    "awards_prize_brunch-for-two": 1, "review_link_clicks_google": 11, "review_link_clicks_tripadvisor": 3,
-    "mentions_day_04": 9, "mentions_day_18": 14, "mentions_day_25": 17, "mentions_hour_13": 22, "mentions_hour_20": 18,
-    "followers_d01": 1180, "followers_d31": 1242, "rating_count_d01": 201, "rating_count_d31": 214,
-    "rating_d01": "4.5", "rating_d31": "4.6", "reach_d01": 300, "reach_d02": 420, "views_d01": 900,
+    "mentions": 40,
+    "unique_guests": 31,
+    "awards": 33,
+    "awards_prize_espresso": 20,
+    "awards_prize_pastel-de-nata": 12,
+    "awards_prize_brunch-for-two": 1,
+    "review_link_clicks_google": 11,
+    "review_link_clicks_tripadvisor": 3,
+    "mentions_day_04": 9,
+    "mentions_day_18": 14,
+    "mentions_day_25": 17,
+    "mentions_hour_13": 22,
+    "mentions_hour_20": 18,
+    "followers_d01": 1180,
+    "followers_d31": 1242,
+    "rating_count_d01": 201,
+    "rating_count_d31": 214,
+    "rating_d01": "4.5",
+    "rating_d31": "4.6",
+    "reach_d01": 300,
+    "reach_d02": 420,
+    "views_d01": 900,
 }
-SEPTEMBER = {"mentions": 25, "unique_guests": 20, "review_link_clicks_google": 6, "followers_d30": 1170,
-             "rating_count_d30": 199, "rating_d30": "4.5", "reach_d10": 500}
+SEPTEMBER = {
+    "mentions": 25,
+    "unique_guests": 20,
+    "review_link_clicks_google": 6,
+    "followers_d30": 1170,
+    "rating_count_d30": 199,
+    "rating_d30": "4.5",
+    "reach_d10": 500,
+}
 
 
 @pytest.fixture
@@ -55,8 +79,11 @@ def test_indirect_figures_sum_the_days_and_missing_data_is_not_zero(report, demo
 
 
 def test_prizes_cost_charts_and_best_day(report) -> None:  # type: ignore[no-untyped-def]
-    assert report.prizes == [("Free espresso", 20, Decimal("7.00")), ("Free pastel de nata", 12, Decimal("7.20")),
-                             ("Brunch for two", 1, Decimal("18.00"))]
+    assert report.prizes == [
+        ("Free espresso", 20, Decimal("7.00")),
+        ("Free pastel de nata", 12, Decimal("7.20")),
+        ("Brunch for two", 1, Decimal("18.00")),
+    ]
     assert report.estimated_cost == Decimal("32.20")
     assert len(report.daily) == 31 and report.best_day is not None and report.best_day[0].day == 25
     assert dict(report.hourly)[13] == 22

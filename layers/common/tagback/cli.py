@@ -73,18 +73,49 @@ def verify_coupon(code: str, signing_key_param: str) -> int:
 
 
 def export_csv(client: str, start: date, end: date, *, endpoint: str | None, table: str | None, out: Path) -> int:
+    from tagback.config import load_client_config  # noqa: PLC0415
+    from tagback.export import export  # noqa: PLC0415
+
+    config = load_client_config(Path("clients") / f"{client}.yaml")
+    done = export(_table(client, endpoint, table), config, start, end, out)
+    print(f"{done.award_rows} awards → {done.awards}\n{done.contact_rows} contacts → {done.contacts}")
+    return 0
+
+
+def _table(client: str, endpoint: str | None, table: str | None) -> Any:
+    import boto3  # noqa: PLC0415
+
+    from tagback.store import DynamoRepository  # noqa: PLC0415
+
+    # The sandbox's table has the stack's name pattern; in AWS the stack's output names it.
+    name = table or (f"tagback-{client}" if endpoint else _stack_outputs(f"Tagback-{client}")["TableName"])
+    return DynamoRepository(name, client=boto3.client("dynamodb", endpoint_url=endpoint))
+
+
+def monthly_report(client: str, month: str, *, send: bool, endpoint: str | None, table: str | None, out: Path) -> int:
+    import tempfile  # noqa: PLC0415
+
     import boto3  # noqa: PLC0415
 
     from tagback.config import load_client_config  # noqa: PLC0415
     from tagback.export import export  # noqa: PLC0415
-    from tagback.store import DynamoRepository  # noqa: PLC0415
+    from tagback.reporting import ReportDelivery, build_report, compose_email, previous_month  # noqa: PLC0415
 
     config = load_client_config(Path("clients") / f"{client}.yaml")
-    # The sandbox's table has the stack's name pattern; in AWS the stack's output names it.
-    name = table or (f"tagback-{client}" if endpoint else _stack_outputs(f"Tagback-{client}")["TableName"])
-    repository = DynamoRepository(name, client=boto3.client("dynamodb", endpoint_url=endpoint))
-    done = export(repository, config, start, end, out)
-    print(f"{done.award_rows} awards → {done.awards}\n{done.contact_rows} contacts → {done.contacts}")
+    store = _table(client, endpoint, table)
+    report = build_report(config, month, store.month_totals_item(month), store.month_totals_item(previous_month(month)))
+    with tempfile.TemporaryDirectory() as folder:
+        awards = export(store, config, report.daily[0][0], report.daily[-1][0], Path(folder)).awards.read_bytes()
+    message = compose_email(report, config.report.sender, config.report.recipients, awards)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"report-{month}.eml").write_bytes(message.as_bytes())
+    (out / f"report-{month}.html").write_text(message.get_body(("html",)).get_content(), encoding="utf-8")  # type: ignore[union-attr]
+    print(f"report for {month} → {out / f'report-{month}.html'} and .eml")
+    if send:
+        mailer = ReportDelivery("", ses=boto3.client("ses", endpoint_url=endpoint))
+        sent = mailer.send(message, config.report.sender, config.report.recipients)
+        print(f"SES message {sent}" if sent else "SES refused the report (see the log line above)")
+        return 0 if sent else 1
     return 0
 
 
@@ -118,6 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     exporting.add_argument("--endpoint", help="an AWS endpoint other than AWS's own, e.g. the sandbox's moto")
     exporting.add_argument("--table", help="the table's name (default: the stack's output, or tagback-<client>)")
     exporting.add_argument("--out", type=Path, default=Path("out"))
+    reporting = commands.add_parser("report", help="build a month's report (and send it with --send)")
+    reporting.add_argument("--client", required=True)
+    reporting.add_argument("--month", required=True, help="YYYY-MM")
+    reporting.add_argument("--send", action="store_true", help="email it through SES to the report recipients")
+    reporting.add_argument("--endpoint", help="an AWS endpoint other than AWS's own, e.g. the sandbox's moto")
+    reporting.add_argument("--table", help="the table's name (default: the stack's output, or tagback-<client>)")
+    reporting.add_argument("--out", type=Path, default=Path("out"))
     coupon = commands.add_parser("coupon", help="check a coupon code offline with the client's signing key")
     coupon.add_argument("code")
     coupon.add_argument("--signing-key-param", required=True, help="the SSM parameter named in the client config")
@@ -127,6 +165,15 @@ def main(argv: list[str] | None = None) -> int:
         return check(arguments.paths or client_files(Path("clients")))
     if arguments.command == "coupon":
         return verify_coupon(arguments.code, arguments.signing_key_param)
+    if arguments.command == "report":
+        return monthly_report(
+            arguments.client,
+            arguments.month,
+            send=arguments.send,
+            endpoint=arguments.endpoint,
+            table=arguments.table,
+            out=arguments.out,
+        )
     if arguments.command == "export":
         start, end = _period(arguments, parser)
         return export_csv(

@@ -35,8 +35,8 @@ from tagback.meta.webhook import EventKind, InboundEvent
 from tagback.observability import logger
 from tagback.prizes import RandomSource, draw_within_caps, new_coupon_code
 from tagback.scheduling import Step, StepScheduler
-from tagback.stats import count_event, month_of
 from tagback.secrets import SecretReader
+from tagback.stats import count_event, month_of
 
 _CODE_ATTEMPTS = 5
 _ANSWER_TRIES = 2  # wrong answers to a question before the engine moves on

@@ -22,46 +22,158 @@ from tagback.messages import Language
 from tagback.observability import logger
 
 LABELS: dict[str, dict[str, str]] = {
-    "title": {"en": "Your Tagback month", "de": "Dein Tagback-Monat", "es": "Tu mes con Tagback",
-              "fr": "Votre mois Tagback", "it": "Il tuo mese con Tagback", "pt": "O seu mês Tagback"},
-    "direct": {"en": "What Tagback did directly", "de": "Was Tagback direkt bewirkt hat",
-               "es": "Lo que Tagback logró directamente", "fr": "Ce que Tagback a apporté directement",
-               "it": "Cosa ha fatto Tagback direttamente", "pt": "O que o Tagback fez diretamente"},
-    "indirect": {"en": "What it influenced", "de": "Was es beeinflusst hat", "es": "Lo que influyó",
-                 "fr": "Ce qu'il a influencé", "it": "Cosa ha influenzato", "pt": "O que influenciou"},
-    "mentions": {"en": "Story mentions", "de": "Story-Erwähnungen", "es": "Menciones en historias",
-                 "fr": "Mentions en story", "it": "Menzioni nelle storie", "pt": "Menções em stories"},
-    "unique_guests": {"en": "Guests reached", "de": "Erreichte Gäste", "es": "Clientes alcanzados",
-                      "fr": "Clients touchés", "it": "Ospiti raggiunti", "pt": "Clientes alcançados"},
-    "review_clicks": {"en": "Review link clicks", "de": "Klicks auf Bewertungslinks", "es": "Clics en enlaces de reseña",
-                      "fr": "Clics sur les liens d'avis", "it": "Clic sui link per le recensioni",
-                      "pt": "Cliques nos links de avaliação"},
-    "reviews_gained": {"en": "Google reviews gained", "de": "Neue Google-Bewertungen", "es": "Reseñas de Google nuevas",
-                       "fr": "Nouveaux avis Google", "it": "Nuove recensioni Google", "pt": "Novas avaliações Google"},
-    "rating": {"en": "Google rating", "de": "Google-Bewertung", "es": "Valoración en Google", "fr": "Note Google",
-               "it": "Valutazione Google", "pt": "Classificação Google"},
-    "followers_gained": {"en": "Followers gained", "de": "Neue Follower", "es": "Seguidores nuevos",
-                         "fr": "Nouveaux abonnés", "it": "Nuovi follower", "pt": "Novos seguidores"},
-    "reach": {"en": "Accounts reached", "de": "Erreichte Konten", "es": "Cuentas alcanzadas", "fr": "Comptes touchés",
-              "it": "Account raggiunti", "pt": "Contas alcançadas"},
-    "views": {"en": "Views", "de": "Aufrufe", "es": "Visualizaciones", "fr": "Vues", "it": "Visualizzazioni",
-              "pt": "Visualizações"},
-    "engaged": {"en": "Accounts engaged", "de": "Interagierende Konten", "es": "Cuentas que interactuaron",
-                "fr": "Comptes ayant interagi", "it": "Account che hanno interagito", "pt": "Contas com interação"},
-    "prizes": {"en": "Prizes handed out", "de": "Vergebene Preise", "es": "Premios entregados",
-               "fr": "Cadeaux remis", "it": "Premi consegnati", "pt": "Prémios entregues"},
-    "estimated_cost": {"en": "Estimated cost", "de": "Geschätzte Kosten", "es": "Coste estimado",
-                       "fr": "Coût estimé", "it": "Costo stimato", "pt": "Custo estimado"},
-    "per_day": {"en": "Mentions per day", "de": "Erwähnungen pro Tag", "es": "Menciones por día",
-                "fr": "Mentions par jour", "it": "Menzioni al giorno", "pt": "Menções por dia"},
-    "per_hour": {"en": "Mentions by hour of day", "de": "Erwähnungen nach Uhrzeit", "es": "Menciones por hora",
-                 "fr": "Mentions par heure", "it": "Menzioni per ora", "pt": "Menções por hora"},
-    "best_day": {"en": "Best day", "de": "Bester Tag", "es": "Mejor día", "fr": "Meilleur jour",
-                 "it": "Giorno migliore", "pt": "Melhor dia"},
-    "vs": {"en": "vs. previous month", "de": "ggü. Vormonat", "es": "vs. mes anterior", "fr": "vs mois précédent",
-           "it": "vs mese precedente", "pt": "vs. mês anterior"},
-    "not_available": {"en": "not available", "de": "nicht verfügbar", "es": "no disponible",
-                      "fr": "non disponible", "it": "non disponibile", "pt": "não disponível"},
+    "title": {
+        "en": "Your Tagback month",
+        "de": "Dein Tagback-Monat",
+        "es": "Tu mes con Tagback",
+        "fr": "Votre mois Tagback",
+        "it": "Il tuo mese con Tagback",
+        "pt": "O seu mês Tagback",
+    },
+    "direct": {
+        "en": "What Tagback did directly",
+        "de": "Was Tagback direkt bewirkt hat",
+        "es": "Lo que Tagback logró directamente",
+        "fr": "Ce que Tagback a apporté directement",
+        "it": "Cosa ha fatto Tagback direttamente",
+        "pt": "O que o Tagback fez diretamente",
+    },
+    "indirect": {
+        "en": "What it influenced",
+        "de": "Was es beeinflusst hat",
+        "es": "Lo que influyó",
+        "fr": "Ce qu'il a influencé",
+        "it": "Cosa ha influenzato",
+        "pt": "O que influenciou",
+    },
+    "mentions": {
+        "en": "Story mentions",
+        "de": "Story-Erwähnungen",
+        "es": "Menciones en historias",
+        "fr": "Mentions en story",
+        "it": "Menzioni nelle storie",
+        "pt": "Menções em stories",
+    },
+    "unique_guests": {
+        "en": "Guests reached",
+        "de": "Erreichte Gäste",
+        "es": "Clientes alcanzados",
+        "fr": "Clients touchés",
+        "it": "Ospiti raggiunti",
+        "pt": "Clientes alcançados",
+    },
+    "review_clicks": {
+        "en": "Review link clicks",
+        "de": "Klicks auf Bewertungslinks",
+        "es": "Clics en enlaces de reseña",
+        "fr": "Clics sur les liens d'avis",
+        "it": "Clic sui link per le recensioni",
+        "pt": "Cliques nos links de avaliação",
+    },
+    "reviews_gained": {
+        "en": "Google reviews gained",
+        "de": "Neue Google-Bewertungen",
+        "es": "Reseñas de Google nuevas",
+        "fr": "Nouveaux avis Google",
+        "it": "Nuove recensioni Google",
+        "pt": "Novas avaliações Google",
+    },
+    "rating": {
+        "en": "Google rating",
+        "de": "Google-Bewertung",
+        "es": "Valoración en Google",
+        "fr": "Note Google",
+        "it": "Valutazione Google",
+        "pt": "Classificação Google",
+    },
+    "followers_gained": {
+        "en": "Followers gained",
+        "de": "Neue Follower",
+        "es": "Seguidores nuevos",
+        "fr": "Nouveaux abonnés",
+        "it": "Nuovi follower",
+        "pt": "Novos seguidores",
+    },
+    "reach": {
+        "en": "Accounts reached",
+        "de": "Erreichte Konten",
+        "es": "Cuentas alcanzadas",
+        "fr": "Comptes touchés",
+        "it": "Account raggiunti",
+        "pt": "Contas alcançadas",
+    },
+    "views": {
+        "en": "Views",
+        "de": "Aufrufe",
+        "es": "Visualizaciones",
+        "fr": "Vues",
+        "it": "Visualizzazioni",
+        "pt": "Visualizações",
+    },
+    "engaged": {
+        "en": "Accounts engaged",
+        "de": "Interagierende Konten",
+        "es": "Cuentas que interactuaron",
+        "fr": "Comptes ayant interagi",
+        "it": "Account che hanno interagito",
+        "pt": "Contas com interação",
+    },
+    "prizes": {
+        "en": "Prizes handed out",
+        "de": "Vergebene Preise",
+        "es": "Premios entregados",
+        "fr": "Cadeaux remis",
+        "it": "Premi consegnati",
+        "pt": "Prémios entregues",
+    },
+    "estimated_cost": {
+        "en": "Estimated cost",
+        "de": "Geschätzte Kosten",
+        "es": "Coste estimado",
+        "fr": "Coût estimé",
+        "it": "Costo stimato",
+        "pt": "Custo estimado",
+    },
+    "per_day": {
+        "en": "Mentions per day",
+        "de": "Erwähnungen pro Tag",
+        "es": "Menciones por día",
+        "fr": "Mentions par jour",
+        "it": "Menzioni al giorno",
+        "pt": "Menções por dia",
+    },
+    "per_hour": {
+        "en": "Mentions by hour of day",
+        "de": "Erwähnungen nach Uhrzeit",
+        "es": "Menciones por hora",
+        "fr": "Mentions par heure",
+        "it": "Menzioni per ora",
+        "pt": "Menções por hora",
+    },
+    "best_day": {
+        "en": "Best day",
+        "de": "Bester Tag",
+        "es": "Mejor día",
+        "fr": "Meilleur jour",
+        "it": "Giorno migliore",
+        "pt": "Melhor dia",
+    },
+    "vs": {
+        "en": "vs. previous month",
+        "de": "ggü. Vormonat",
+        "es": "vs. mes anterior",
+        "fr": "vs mois précédent",
+        "it": "vs mese precedente",
+        "pt": "vs. mês anterior",
+    },
+    "not_available": {
+        "en": "not available",
+        "de": "nicht verfügbar",
+        "es": "no disponible",
+        "fr": "non disponible",
+        "it": "non disponibile",
+        "pt": "não disponível",
+    },
 }
 
 
@@ -118,6 +230,10 @@ def _daily(stats: dict[str, Any], name: str, month: str) -> list[float]:
     return [float(stats[key]) for day in _days(month) if (key := f"{name}_d{day.day:02d}") in stats]
 
 
+def _last(values: list[float]) -> float | None:
+    return values[-1] if values else None
+
+
 def _sum_or_none(values: list[float]) -> float | None:
     return sum(values) if values else None
 
@@ -138,7 +254,7 @@ def _figures(stats: dict[str, Any], previous: dict[str, Any], month: str) -> tup
         Figure("unique_guests", float(stats.get("unique_guests", 0)), float(previous.get("unique_guests", 0))),
         Figure("review_clicks", clicks(stats), clicks(previous)),
         Figure("reviews_gained", _gain(stats, previous, "rating_count", month), None),
-        Figure("rating", (_daily(stats, "rating", month) or [None])[-1], (_daily(previous, "rating", before) or [None])[-1]),
+        Figure("rating", _last(_daily(stats, "rating", month)), _last(_daily(previous, "rating", before))),
         Figure("followers_gained", _gain(stats, previous, "followers", month), None),
     ]
     indirect = [
@@ -192,7 +308,9 @@ def render_text(report: Report) -> str:
             lines.append(f"  {report.label(figure.key)}: {value_text(report, figure)}{suffix}")
         lines.append("")
     lines.append(report.label("prizes"))
-    lines += [f"  {name}: {count}" + (f" (≈ €{cost:.2f})" if cost is not None else "") for name, count, cost in report.prizes]
+    lines += [
+        f"  {name}: {count}" + (f" (≈ €{cost:.2f})" if cost is not None else "") for name, count, cost in report.prizes
+    ]
     if report.estimated_cost is not None:
         lines.append(f"  {report.label('estimated_cost')}: €{report.estimated_cost:.2f}")
     best = report.best_day
@@ -235,17 +353,25 @@ def render_html(report: Report) -> str:
 
     prize_rows = "".join(
         f'<tr><td style="padding:4px 0">{e(name)}</td><td style="text-align:right">{count}</td>'
-        f'<td style="text-align:right;color:#6b7280">{"≈ €%.2f" % cost if cost is not None else ""}</td></tr>'
+        f'<td style="text-align:right;color:#6b7280">{f"≈ €{cost:.2f}" if cost is not None else ""}</td></tr>'
         for name, count, cost in report.prizes
     )
-    cost = (f'<tr><td style="padding-top:6px;font-weight:bold">{e(report.label("estimated_cost"))}</td><td></td>'
-            f'<td style="text-align:right;font-weight:bold">€{report.estimated_cost:.2f}</td></tr>'
-            if report.estimated_cost is not None else "")
+    cost = (
+        f'<tr><td style="padding-top:6px;font-weight:bold">{e(report.label("estimated_cost"))}</td><td></td>'
+        f'<td style="text-align:right;font-weight:bold">€{report.estimated_cost:.2f}</td></tr>'
+        if report.estimated_cost is not None
+        else ""
+    )
     best = report.best_day
-    best_line = (f'<p style="color:#374151">{e(report.label("best_day"))}: <b>{best[0].isoformat()}</b> ({best[1]})</p>'
-                 if best else "")
-    section = ('<h2 style="font-size:16px;color:#111827;border-bottom:2px solid #f59e0b;padding-bottom:4px;'
-               'margin:24px 0 8px">{}</h2>')
+    best_line = (
+        f'<p style="color:#374151">{e(report.label("best_day"))}: <b>{best[0].isoformat()}</b> ({best[1]})</p>'
+        if best
+        else ""
+    )
+    section = (
+        '<h2 style="font-size:16px;color:#111827;border-bottom:2px solid #f59e0b;padding-bottom:4px;'
+        'margin:24px 0 8px">{}</h2>'
+    )
     return f"""<!doctype html>
 <html lang="{report.language}"><head><meta charset="utf-8"><title>{e(report.label("title"))} — {e(report.month)}</title></head>
 <body style="margin:0;padding:0;background:#f3f4f6;font-family:Arial,Helvetica,sans-serif">
@@ -281,8 +407,9 @@ def compose_email(report: Report, sender: str, recipients: list[str], awards_csv
     message.set_content(render_text(report))
     message.add_alternative(render_html(report), subtype="html")
     if awards_csv is not None:
-        message.add_attachment(awards_csv, maintype="text", subtype="csv",
-                               filename=f"{report.client_id}-{report.month}-awards.csv")
+        message.add_attachment(
+            awards_csv, maintype="text", subtype="csv", filename=f"{report.client_id}-{report.month}-awards.csv"
+        )
     return message
 
 
@@ -304,19 +431,26 @@ class ReportDelivery:
 
     def store_copy(self, report: Report, message: EmailMessage) -> str:
         key = f"reports/{report.month}"
-        self.s3.put_object(Bucket=self.bucket, Key=f"{key}.html", Body=render_html(report).encode(),
-                           ContentType="text/html; charset=utf-8")
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=f"{key}.html",
+            Body=render_html(report).encode(),
+            ContentType="text/html; charset=utf-8",
+        )
         self.s3.put_object(Bucket=self.bucket, Key=f"{key}.eml", Body=message.as_bytes(), ContentType="message/rfc822")
         return f"s3://{self.bucket}/{key}.html"
 
     def send(self, message: EmailMessage, sender: str, recipients: list[str]) -> str | None:
         """The SES message id, or None when SES refused (logged with what to do)."""
         try:
-            answer = self.ses.send_raw_email(Source=sender, Destinations=recipients,
-                                             RawMessage={"Data": message.as_bytes()})
+            answer = self.ses.send_raw_email(
+                Source=sender, Destinations=recipients, RawMessage={"Data": message.as_bytes()}
+            )
         except self.ses.exceptions.MessageRejected as error:
-            logger.error("SES refused the monthly report: verify the sender (and, while the account is in the SES "
-                         "sandbox, the recipients) in SES; the report is in S3",
-                         extra={"sender": sender, "error": str(error)})
+            logger.error(
+                "SES refused the monthly report: verify the sender (and, while the account is in the SES "
+                "sandbox, the recipients) in SES; the report is in S3",
+                extra={"sender": sender, "error": str(error)},
+            )
             return None
         return str(answer["MessageId"])
