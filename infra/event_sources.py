@@ -32,3 +32,18 @@ OUTBOX_STREAM = StreamSource(
     max_record_age_hours=24,
     filter_pattern={"eventName": ["INSERT"], "dynamodb": {"NewImage": {ITEM_TYPE: {"S": [OUTBOX]}}}},
 )
+
+
+@dataclass(frozen=True)
+class Recurring:
+    """A recurring EventBridge Scheduler schedule of the monthly_report function, in the client's timezone."""
+
+    name: str
+    expression: str
+    input: str
+
+
+REPORT_SCHEDULES = (
+    Recurring("MonthlyReport", "cron(0 8 1 * ? *)", '{"send": true}'),  # the 1st, 08:00: last month's report
+    Recurring("DailySnapshot", "cron(30 23 * * ? *)", '{"action": "snapshot"}'),  # 23:30: the day's insights
+)

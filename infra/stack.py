@@ -42,7 +42,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.api_routes import API_ROUTES
-from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, StreamSource
+from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, REPORT_SCHEDULES, StreamSource
 from tagback.config import ClientConfig
 from tagback.observability import METRICS_NAMESPACE
 from tagback.store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
@@ -386,22 +386,27 @@ class TagbackStack(Stack):
         role.add_to_policy(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.monthly_report.function_arn])
         )
-        scheduler.CfnSchedule(
-            self,
-            "MonthlyReportSchedule",
-            schedule_expression="cron(0 8 1 * ? *)",
-            schedule_expression_timezone=config.timezone,
-            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
-            target=scheduler.CfnSchedule.TargetProperty(
-                arn=self.monthly_report.function_arn,
-                role_arn=role.role_arn,
-                input='{"send": true}',
-                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
-                    maximum_retry_attempts=3, maximum_event_age_in_seconds=6 * 3600
+        for schedule in REPORT_SCHEDULES:
+            scheduler.CfnSchedule(
+                self,
+                f"{schedule.name}Schedule",
+                schedule_expression=schedule.expression,
+                schedule_expression_timezone=config.timezone,
+                flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
+                target=scheduler.CfnSchedule.TargetProperty(
+                    arn=self.monthly_report.function_arn,
+                    role_arn=role.role_arn,
+                    input=schedule.input,
+                    retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
+                        maximum_retry_attempts=3, maximum_event_age_in_seconds=6 * 3600
+                    ),
                 ),
-            ),
-            description=f"last month's report for {config.venue_name}, on the 1st at 08:00 local time",
-        )
+                description=f"{schedule.name} for {config.venue_name}, in {config.timezone}",
+            )
+        secrets = [config.secrets.meta_access_token]  # the snapshot reads Meta's insights
+        if config.report.places_api_key_param:
+            secrets.append(config.report.places_api_key_param)
+        self._read_secrets(self.monthly_report, secrets)
 
     def _stream_mapping(self, name: str, source: StreamSource, dead_letters: sqs.Queue) -> None:
         """One event-source mapping of the prize function on the table's stream (it has two: a DynamoEventSource

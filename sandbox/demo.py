@@ -112,9 +112,10 @@ def play_chat(sandbox: Sandbox) -> tuple[Guest, Guest]:
     save_coupon(sandbox, ana)
     save_coupon(sandbox, ben)
     schedules = sandbox.schedules()
-    check(len([s for s in schedules if s["Input"]["step"] == "followup"]) == 2, "two review follow-ups scheduled")
+    check(len([s for s in schedules if s["Input"].get("step") == "followup"]) == 2, "two review follow-ups scheduled")
     for schedule in schedules:
-        say(f"     {schedule['Name']}: {schedule['ScheduleExpression']} UTC")
+        zone = "" if schedule["ScheduleExpression"].startswith("cron") else " UTC"
+        say(f"     {schedule['Name']}: {schedule['ScheduleExpression']}{zone}")
     say()
 
     dedupe_and_forgery(sandbox, ana, ana_mention)
@@ -160,8 +161,20 @@ def owner_integrations(sandbox: Sandbox) -> None:
 
 
 def monthly_report(sandbox: Sandbox) -> None:
-    month = sandbox.clock.now().astimezone(sandbox.config.tz).strftime("%Y-%m")
-    say(f"6. The monthly report for {month} (on the 1st it covers the month before; here, the demo's month)")
+    local = sandbox.clock.now().astimezone(sandbox.config.tz)
+    say("6. The day ends: the daily snapshot (23:30 local) reads Meta's insights and the Google rating")
+    until_snapshot = (local.replace(hour=23, minute=31, second=0) - local).total_seconds() / 60
+    fired = sandbox.advance(max(until_snapshot, 0))["fired"]
+    check(any(name.endswith("DailySnapshot") for name in fired), f"fired: {', '.join(fired)}")
+    month = local.strftime("%Y-%m")
+    stats = sandbox.repository.month_totals_item(month)
+    day = f"d{local.day:02d}"
+    say(
+        f"     followers {stats.get('followers_' + day)}, reach {stats.get('reach_' + day)}, "
+        f"Google rating {stats.get('rating_' + day)} from {stats.get('rating_count_' + day)} reviews"
+    )
+    say()
+    say(f"7. The monthly report for {month} (on the 1st it covers the month before; here, the demo's month)")
     answer = sandbox.functions["monthly_report"]({"month": month})
     check(
         answer.get("ses_message_id") is not None,

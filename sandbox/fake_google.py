@@ -38,8 +38,10 @@ def _google_error(name: str) -> Response:
 
 
 class FakeGoogle:
-    def __init__(self, spreadsheet_id: str) -> None:
+    def __init__(self, spreadsheet_id: str, places_key: str = "sandbox-places-key") -> None:
         self.spreadsheet_id = spreadsheet_id
+        self.places_key = places_key
+        self.place: dict[str, Any] = {"rating": 4.5, "userRatingCount": 201}  # grows by 2 reviews per look
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.rows: dict[str, list[list[str]]] = {}  # sheet name → rows
         self.tokens: set[str] = set()
@@ -80,6 +82,8 @@ class FakeGoogle:
     def _respond(self, request: Request) -> Response:
         if request.path == "/token" and request.method == "POST":
             return self._token(request)
+        if request.path.startswith("/v1/places/") and request.method == "GET":
+            return self._place(request)
         match = _VALUES.match(request.path)
         if match is None:
             return _google_error("404")
@@ -111,6 +115,19 @@ class FakeGoogle:
                 body["values"] = rows
             return Response(json.dumps(body), mimetype="application/json")
         return _google_error("404")
+
+    def _place(self, request: Request) -> Response:
+        """Places API (New) place details: only the fields of X-Goog-FieldMask, with an API key."""
+        if request.headers.get("X-Goog-Api-Key") != self.places_key:
+            body = {
+                "error": {"code": 403, "message": "The provided API key is invalid.", "status": "PERMISSION_DENIED"}
+            }
+            return Response(json.dumps(body), status=403, mimetype="application/json")
+        fields = [f for f in request.headers.get("X-Goog-FieldMask", "").split(",") if f]
+        with self._lock:
+            self.place["userRatingCount"] += 2
+            answer = {field: self.place[field] for field in fields if field in self.place}
+        return Response(json.dumps(answer), mimetype="application/json")
 
     def _token(self, request: Request) -> Response:
         from google.auth import jwt  # noqa: PLC0415

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Request, Response
 
 _SEND = re.compile(r"^/(v\d+\.\d+)/([^/]+)/messages$")
 _PROFILE = re.compile(r"^/(v\d+\.\d+)/(\d+)$")
+_INSIGHTS = re.compile(r"^/(v\d+\.\d+)/(\d+)/insights$")
 IMAGE_LIMIT_BYTES = 8 * 1024 * 1024
 
 
@@ -58,8 +59,18 @@ def _error(
 
 
 class FakeGraphApi:
-    def __init__(self, access_token: str) -> None:
+    def __init__(self, access_token: str, account_id: str = "") -> None:
         self.access_token = access_token
+        self.account_id = account_id
+        # The venue's insights, as `total_value`s; an empty dict answers like an account under 100 followers.
+        self.insights: dict[str, int] = {
+            "reach": 380,
+            "views": 1450,
+            "accounts_engaged": 64,
+            "profile_links_taps": 9,
+            "follows_and_unfollows": 4,
+        }
+        self.followers = 1180  # grows by `insights["follows_and_unfollows"]` a day, as each snapshot reads it
         self.requests: list[dict[str, Any]] = []
         self.profiles: dict[str, dict[str, Any]] = {}
         self.images: dict[str, bytes] = {}  # message id → the image bytes fetched, as Meta would
@@ -86,6 +97,9 @@ class FakeGraphApi:
         return response(environ, start_response)
 
     def _respond(self, request: Request) -> Response:
+        insights = _INSIGHTS.match(request.path)
+        if insights and request.method == "GET":
+            return self._insights(request)
         send, profile = _SEND.match(request.path), _PROFILE.match(request.path)
         kind = (
             "send" if send and request.method == "POST" else "profile" if profile and request.method == "GET" else None
@@ -123,7 +137,10 @@ class FakeGraphApi:
             assert profile is not None
             guest = profile.group(2)
             fields = [f for f in request.args.get("fields", "name").split(",") if f]
-            known = self.profiles.get(guest, {"name": f"Guest {guest[-4:]}", "username": f"guest_{guest[-4:]}"})
+            if guest == self.account_id:  # the venue's own account: its follower total
+                known: dict[str, Any] = {"followers_count": self.followers} if self.insights else {}
+            else:
+                known = self.profiles.get(guest, {"name": f"Guest {guest[-4:]}", "username": f"guest_{guest[-4:]}"})
             return Response(json.dumps({**{f: known.get(f) for f in fields}, "id": guest}), mimetype="application/json")
         recipient = (body or {}).get("recipient", {}).get("id")
         message = (body or {}).get("message")
@@ -137,6 +154,21 @@ class FakeGraphApi:
                 return _error(400, 100, "(#100) Upload attachment failure.", subcode=2018047)
             self.images[mid] = image
         return Response(json.dumps({"recipient_id": recipient, "message_id": mid}), mimetype="application/json")
+
+    def _insights(self, request: Request) -> Response:
+        """GET /<ig-id>/insights?metric=…&period=day&metric_type=total_value (the follower total is a field)."""
+        bearer = request.headers.get("Authorization", "")
+        if bearer != f"Bearer {self.access_token}":
+            return _error(400, 190, "Invalid OAuth access token - Cannot parse access token")
+        wanted = [m for m in request.args.get("metric", "").split(",") if m]
+        with self._lock:
+            data = [
+                {"name": m, "period": "day", "title": m, "total_value": {"value": self.insights[m]}, "id": m}
+                for m in wanted
+                if m in self.insights
+            ]
+            self.followers += self.insights.get("follows_and_unfollows", 0)
+        return Response(json.dumps({"data": data}), mimetype="application/json")
 
     @staticmethod
     def _fetch(url: str) -> bytes | None:

@@ -32,7 +32,7 @@ from functions.prize import handler as prize_handler
 from functions.review_followup import handler as followup_handler
 from functions.webhook import handler as webhook_handler
 from infra.api_routes import API_ROUTES
-from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM
+from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, REPORT_SCHEDULES
 from sandbox.apigw import LambdaContext, http_api_event, response_body
 from sandbox.fake_google import FakeCrm, FakeGoogle
 from sandbox.fake_graph import FakeGraphApi
@@ -104,7 +104,7 @@ class Sandbox:
             name: f"tagback-{client_id}-{name.replace('_', '-')}"
             for name in ("webhook", "prize", "review_followup", "monthly_report")
         }
-        self.graph = FakeGraphApi(SANDBOX_ACCESS_TOKEN)
+        self.graph = FakeGraphApi(SANDBOX_ACCESS_TOKEN, account_id=self.config.instagram_account_id)
         sheets = self.config.integrations.google_sheets
         self.google = FakeGoogle(sheets.spreadsheet_id if sheets else "no-sheet-configured")
         self.crm = FakeCrm(SANDBOX_CRM_SECRET)
@@ -213,6 +213,13 @@ class Sandbox:
                 Value=json.dumps(self.google.service_account()),
                 Overwrite=True,
             )
+        if self.config.report.places_api_key_param is not None:
+            ssm.put_parameter(
+                Name=self.config.report.places_api_key_param,
+                Value=self.google.places_key,
+                Type="SecureString",
+                Overwrite=True,
+            )
         if integrations.webhook is not None:
             ssm.put_parameter(
                 Name=integrations.webhook.secret_param, Value=SANDBOX_CRM_SECRET, Type="SecureString", Overwrite=True
@@ -248,9 +255,25 @@ class Sandbox:
                 "TAGBACK_SHEETS_URL": self.google.url,
                 "TAGBACK_WEBHOOK_URL": self.crm_url,
                 "REPORT_BUCKET": self.bucket,
+                "TAGBACK_PLACES_URL": self.google.url,
             }
         )
-        self.schedule_pump = SchedulePump(scheduler, self.schedule_group, sqs=self.sqs)
+        self.schedule_pump = SchedulePump(scheduler, self.schedule_group, sqs=self.sqs, checked_until=self.clock.now())
+        report_arn = self._arn("lambda", f"function:{self.function_names['monthly_report']}")
+        for recurring in REPORT_SCHEDULES:  # as the stack declares them, in the client's timezone
+            scheduler.create_schedule(
+                Name=f"{self.schedule_group}-{recurring.name}",
+                GroupName=self.schedule_group,
+                ScheduleExpression=recurring.expression,
+                ScheduleExpressionTimezone=self.config.timezone,
+                FlexibleTimeWindow={"Mode": "OFF"},
+                Target={
+                    "Arn": report_arn,
+                    "RoleArn": self._arn("iam", "role/tagback-report-scheduler"),
+                    "Input": recurring.input,
+                    "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 6 * 3600},
+                },
+            )
 
     def _wire_functions(self) -> None:
         webhook_handler.dependencies.override(
@@ -294,7 +317,9 @@ class Sandbox:
                 ),
             ],
         )
-        self.schedule_pump.targets = {self.function_names["review_followup"]: self.functions["review_followup"]}
+        self.schedule_pump.targets = {
+            self.function_names[name]: self.functions[name] for name in ("review_followup", "monthly_report")
+        }
 
     def _pump_forever(self) -> None:
         while not self._stop.wait(STREAM_POLL_SECONDS):
@@ -315,11 +340,17 @@ class Sandbox:
             time.sleep(0.02)
 
     def advance(self, minutes: float) -> dict[str, Any]:
-        now = self.clock.advance(timedelta(minutes=minutes))
-        self.settle()
-        fired = self.schedule_pump.fire_due(now)
-        self.settle()
-        return {"now": now.isoformat(), "fired": fired}
+        """Move the clock on, stopping at each moment a schedule is due (as real time would) to fire it."""
+        target = self.clock.now() + timedelta(minutes=minutes)
+        fired: list[str] = []
+        while True:
+            due = self.schedule_pump.next_due(self.clock.now(), target)
+            now = self.clock.advance((due or target) - self.clock.now())
+            self.settle()
+            fired += self.schedule_pump.fire_due(now)
+            self.settle()
+            if due is None or now >= target:
+                return {"now": now.isoformat(), "fired": fired}
 
     def replay_dead_letters(self) -> dict[str, ReplayReport]:
         return {
@@ -337,7 +368,7 @@ class Sandbox:
         scheduler = self.schedule_pump.scheduler
         names = [s["Name"] for s in scheduler.list_schedules(GroupName=self.schedule_group)["Schedules"]]
         return [
-            {key: schedule[key] for key in ("Name", "ScheduleExpression", "ActionAfterCompletion")}
+            {key: schedule.get(key) for key in ("Name", "ScheduleExpression", "ActionAfterCompletion")}
             | {"Input": json.loads(schedule["Target"]["Input"])}
             for schedule in (scheduler.get_schedule(Name=n, GroupName=self.schedule_group) for n in sorted(names))
         ]

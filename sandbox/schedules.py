@@ -1,4 +1,5 @@
-"""EventBridge Scheduler's one-shot schedules, fired by the sandbox clock instead of wall time."""
+"""EventBridge Scheduler's schedules, fired by the sandbox clock instead of wall time: one-shot `at(...)` ones and
+the recurring `cron(minute hour day-of-month * ? *)` ones the stack uses."""
 
 from __future__ import annotations
 
@@ -7,12 +8,29 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 log = logging.getLogger("sandbox.scheduler")
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+_CRON = re.compile(r"^cron\((\d+) (\d+) (\*|\d+) \* \? \*\)$")
+
+
+def cron_occurrences(expression: str, zone: ZoneInfo, after: datetime, until: datetime) -> list[datetime]:
+    """When a `cron(M H D * ? *)` schedule fires in (after, until]."""
+    match = _CRON.match(expression)
+    if match is None:
+        return []
+    minute, hour, day_of_month = int(match.group(1)), int(match.group(2)), match.group(3)
+    day, last = after.astimezone(zone).date(), until.astimezone(zone).date()
+    found = []
+    while day <= last:
+        moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+        if (day_of_month == "*" or int(day_of_month) == day.day) and after < moment <= until:
+            found.append(moment)
+        day += timedelta(days=1)
+    return found
 
 
 @dataclass
@@ -21,6 +39,7 @@ class SchedulePump:
     group: str
     targets: dict[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)  # function name → invoke
     sqs: Any = None  # for the targets' dead-letter queues
+    checked_until: datetime | None = None  # recurring schedules fire for occurrences after this
 
     def fire_due(self, now: datetime) -> list[str]:
         """Invoke the target of every one-shot schedule due at `now` (retrying per its RetryPolicy, then its
@@ -30,22 +49,47 @@ class SchedulePump:
         names = [s["Name"] for page in paginator.paginate(GroupName=self.group) for s in page["Schedules"]]
         for name in sorted(names):
             schedule = self.scheduler.get_schedule(Name=name, GroupName=self.group)
+            zone = ZoneInfo(schedule.get("ScheduleExpressionTimezone") or "UTC")
             match = _AT.match(schedule["ScheduleExpression"])
             if match is None:
-                continue  # recurring schedules are not one-shots
-            zone = ZoneInfo(schedule.get("ScheduleExpressionTimezone") or "UTC")
+                if self.checked_until is not None:
+                    for _ in cron_occurrences(schedule["ScheduleExpression"], zone, self.checked_until, now):
+                        self._fire(name, schedule["Target"])
+                        fired.append(name)
+                continue
             if datetime.fromisoformat(match.group(1)).replace(tzinfo=zone) > now:
                 continue
-            target = schedule["Target"]
-            invoke = self.targets.get(target["Arn"].rsplit(":", 1)[-1])
-            if invoke is None:
-                log.warning("schedule %s targets %s, which the sandbox does not run", name, target["Arn"])
+            if not self._fire(name, schedule["Target"]):
                 continue
-            self._invoke(name, target, invoke)
             if schedule.get("ActionAfterCompletion") == "DELETE":
                 self.scheduler.delete_schedule(Name=name, GroupName=self.group)
             fired.append(name)
+        self.checked_until = now
         return fired
+
+    def next_due(self, after: datetime, until: datetime) -> datetime | None:
+        """The first moment in (after, until] at which some schedule is due, if any."""
+        moments: list[datetime] = []
+        paginator = self.scheduler.get_paginator("list_schedules")
+        for page in paginator.paginate(GroupName=self.group):
+            for summary in page["Schedules"]:
+                schedule = self.scheduler.get_schedule(Name=summary["Name"], GroupName=self.group)
+                zone = ZoneInfo(schedule.get("ScheduleExpressionTimezone") or "UTC")
+                match = _AT.match(schedule["ScheduleExpression"])
+                if match is not None:
+                    due = datetime.fromisoformat(match.group(1)).replace(tzinfo=zone)
+                    moments += [due] if after < due <= until else []
+                else:
+                    moments += cron_occurrences(schedule["ScheduleExpression"], zone, after, until)[:1]
+        return min(moments, default=None)
+
+    def _fire(self, name: str, target: dict[str, Any]) -> bool:
+        invoke = self.targets.get(target["Arn"].rsplit(":", 1)[-1])
+        if invoke is None:
+            log.warning("schedule %s targets %s, which the sandbox does not run", name, target["Arn"])
+            return False
+        self._invoke(name, target, invoke)
+        return True
 
     def _invoke(self, name: str, target: dict[str, Any], invoke: Callable[[dict[str, Any]], Any]) -> None:
         payload = json.loads(target.get("Input") or "{}")

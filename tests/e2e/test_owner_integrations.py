@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,20 @@ def test_the_csv_export_matches_the_awards_in_the_table(sandbox: Sandbox, tmp_pa
     assert len(portuguese) == 2 and all(r["display_name"].startswith("Guest ") for r in portuguese)
     (contacts_file,) = tmp_path.glob("*-contacts.csv")
     assert next(csv.reader(contacts_file.open(encoding="utf-8")))[0] == "display_name"
+
+
+def test_the_daily_snapshot_runs_on_clock_advance_and_missing_insights_stay_missing(sandbox: Sandbox) -> None:
+    start = sandbox.clock.now().astimezone(sandbox.config.tz)
+    fired = sandbox.advance(24 * 60)["fired"]
+    assert [name for name in fired if name.endswith("DailySnapshot")] == ["tagback-demo-DailySnapshot"]
+    day = (start + timedelta(minutes=24 * 60)) if start.hour * 60 + start.minute >= 23 * 60 + 30 else start
+    stats = sandbox.repository.month_totals_item(day.strftime("%Y-%m"))
+    key = f"_d{day.day:02d}"
+    assert stats["reach" + key] == 380 and stats["views" + key] == 1450 and stats["engaged" + key] == 64
+    assert stats["followers" + key] >= 1180 and stats["rating" + key] == "4.5" and stats["rating_count" + key] > 201
+    sandbox.graph.insights = {}  # an account under 100 followers: Meta answers no data
+    later = sandbox.advance(24 * 60)
+    after = day + timedelta(days=1)
+    if after.month == day.month:
+        assert "reach" + f"_d{after.day:02d}" not in sandbox.repository.month_totals_item(day.strftime("%Y-%m"))
+    assert any(name.endswith("DailySnapshot") for name in later["fired"])

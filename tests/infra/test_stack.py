@@ -349,7 +349,18 @@ def test_the_report_goes_out_on_the_first_at_eight_local_time(template: Template
             "dynamodb:Scan",
             "s3:PutObject",
             "ses:SendRawEmail",
+            "ssm:GetParameter",
         ]
+    )
+    (secrets,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
+    assert "meta-access-token" in json.dumps(secrets) and "google-places-api-key" in json.dumps(secrets)
+    template.has_resource_properties(
+        "AWS::Scheduler::Schedule",
+        {
+            "ScheduleExpression": "cron(30 23 * * ? *)",
+            "ScheduleExpressionTimezone": demo_config.timezone,
+            "Target": Match.object_like({"Input": '{"action": "snapshot"}'}),
+        },
     )
     (ses,) = [s for s in statements if s["Action"] == "ses:SendRawEmail"]
     assert "identity/reports@tagback.example" in json.dumps(ses["Resource"])

@@ -99,8 +99,25 @@ def test_the_report_command_builds_the_month_from_the_table(
     client("ses", aws).verify_email_identity(EmailAddress="reports@tagback.example")
     monkeypatch.chdir(DEMO_CONFIG.parent.parent)  # the clients/ folder is read from the working directory
     out = tmp_path / "reports"  # type: ignore[operator]
-    assert main(["report", "--client", "demo", "--month", "2026-10", "--endpoint", aws, "--table", table,
-                 "--out", str(out), "--send"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "--client",
+                "demo",
+                "--month",
+                "2026-10",
+                "--endpoint",
+                aws,
+                "--table",
+                table,
+                "--out",
+                str(out),
+                "--send",
+            ]
+        )
+        == 0
+    )
     page = (out / "report-2026-10.html").read_text(encoding="utf-8")
     assert "Story mentions" in page and ">12<" in page and "+8" in page
     assert (out / "report-2026-10.eml").read_bytes().startswith(b"Subject: Your Tagback month")

@@ -112,6 +112,8 @@ class ReportSettings(_Strict):
     recipients: Annotated[list[Email], Field(min_length=1)]
     sender: Email
     language: Language | None = None
+    # With a Places API key the daily snapshot records the venue's Google rating and review count.
+    places_api_key_param: SsmName | None = None
 
 
 class SecretNames(_Strict):

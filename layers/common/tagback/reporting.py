@@ -344,9 +344,9 @@ def render_html(report: Report) -> str:
             delta = delta_text(figure)
             colour = "#059669" if delta.startswith("+") else "#dc2626" if delta.startswith("-") else "#6b7280"
             rows.append(
-                f'<tr><td width="300" style="padding:6px 0;color:#374151">{e(report.label(figure.key))}</td>'
+                f'<tr><td width="250" style="padding:6px 0;color:#374151">{e(report.label(figure.key))}</td>'
                 f'<td width="150" style="padding:6px 0;text-align:right;font-weight:bold;font-size:18px;white-space:nowrap">{e(value_text(report, figure))}</td>'
-                f'<td style="padding:6px 0 6px 10px;text-align:right;color:{colour};font-size:12px">'
+                f'<td width="150" style="padding:6px 0 6px 10px;text-align:right;color:{colour};font-size:12px;white-space:nowrap">'
                 f"{e(delta + ' ' + report.label('vs')) if delta else ''}</td></tr>"
             )
         return "".join(rows)

@@ -44,5 +44,6 @@ class PrizeSettings(MessagingSettings):
     followup_dead_letter_arn: str = Field(validation_alias="FOLLOWUP_DLQ_ARN", pattern=r"^arn:")
 
 
-class ReportSettings(FunctionSettings):
+class ReportSettings(MessagingSettings):
     report_bucket: str = Field(validation_alias="REPORT_BUCKET", min_length=3)
+    places_url: str | None = Field(default=None, validation_alias="TAGBACK_PLACES_URL")  # the sandbox's fake

@@ -518,6 +518,14 @@ class DynamoRepository:
             ),
         )
 
+    def set_day_values(self, month: str, day: int, values: dict[str, Any]) -> None:
+        """The daily snapshot's values, as `<name>_d<DD>` on the month's stats item."""
+        if values:
+            self._update(
+                {PARTITION_KEY: f"STATS#{month}", SORT_KEY: "TOTALS"},
+                {ITEM_TYPE: STATS, **{f"{name}_d{day:02d}": value for name, value in values.items()}},
+            )
+
     def month_totals_item(self, month: str) -> dict[str, Any]:
         """The month's stats item as stored (counters and daily snapshots), {} when nothing happened."""
         return self._get({PARTITION_KEY: f"STATS#{month}", SORT_KEY: "TOTALS"}) or {}

@@ -21,6 +21,15 @@ import requests
 from tagback.config import ClientConfig
 
 HOSTS = {"instagram": "https://graph.instagram.com", "facebook": "https://graph.facebook.com"}
+# Account insights still offered after v21/v22 removed profile_views, website_clicks and impressions
+# (../shared/reference/meta-messaging.md), and the names the stats item stores them under.
+INSIGHT_METRICS = {
+    "reach": "reach",
+    "views": "views",
+    "accounts_engaged": "engaged",
+    "profile_links_taps": "profile_links_taps",
+    "follows_and_unfollows": "follows_and_unfollows",
+}
 TEXT_LIMIT_BYTES = 1000
 BUTTON_TEXT_LIMIT = 640
 QUICK_REPLY_LIMIT = 13
@@ -146,6 +155,40 @@ class GraphClient:
     def profile(self, guest_id: str) -> Profile:
         body = self._request("GET", guest_id, params={"fields": "name,username"})
         return Profile(name=body.get("name") or None, username=body.get("username") or None)
+
+    def account_insights(self, account_id: str, since: int, until: int) -> dict[str, float]:
+        """A day's account insights (total values) and the follower total; metrics Meta does not return (too few
+        followers, lag, errors) are simply absent — the report shows them as not available, never as 0."""
+        found: dict[str, float] = {}
+        try:
+            body = self._request(
+                "GET",
+                f"{account_id}/insights",
+                params={
+                    "metric": ",".join(INSIGHT_METRICS),
+                    "period": "day",
+                    "metric_type": "total_value",
+                    "since": since,
+                    "until": until,
+                },
+            )
+        except GraphError as error:
+            if error.retryable:
+                raise
+        else:
+            for metric in body.get("data", []):
+                value = (metric.get("total_value") or {}).get("value")
+                if isinstance(value, int | float) and metric.get("name") in INSIGHT_METRICS:
+                    found[INSIGHT_METRICS[metric["name"]]] = float(value)
+        try:
+            account = self._request("GET", account_id, params={"fields": "followers_count"})
+        except GraphError as error:
+            if error.retryable:
+                raise
+        else:
+            if isinstance(account.get("followers_count"), int):
+                found["followers"] = float(account["followers_count"])
+        return found
 
     # -- transport -------------------------------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
