@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import subprocess
 import sys
+import tempfile
 from dataclasses import replace
 
 import boto3
@@ -186,6 +189,30 @@ def monthly_report(sandbox: Sandbox) -> None:
         body = s3.get_object(Bucket=sandbox.bucket, Key=f"reports/{month}.{suffix}")["Body"].read()
         (out / f"report-{month}.{suffix}").write_bytes(body)
         say(f"     {answer['copy'].rsplit('.', 1)[0]}.{suffix} → out/report-{month}.{suffix}")
+    browser = shutil.which("chromium")
+    if browser:  # what the owner sees, as a picture (Debian's chromium; `make demo` does not install it)
+        picture = out / f"report-{month}.png"
+        with tempfile.TemporaryDirectory() as profile:
+            subprocess.run(
+                [
+                    browser,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--hide-scrollbars",
+                    f"--user-data-dir={profile}",
+                    "--window-size=700,1250",
+                    f"--screenshot={picture}",
+                    (out / f"report-{month}.html").as_uri(),
+                ],
+                capture_output=True,
+                timeout=120,
+                check=False,
+            )
+        say(f"     rendered by Chromium → out/{picture.name}")
     say()
 
 

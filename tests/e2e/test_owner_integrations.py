@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import boto3
 import pytest
 import requests
 
@@ -124,3 +125,85 @@ def test_the_daily_snapshot_runs_on_clock_advance_and_missing_insights_stay_miss
     if after.month == day.month:
         assert "reach" + f"_d{after.day:02d}" not in sandbox.repository.month_totals_item(day.strftime("%Y-%m"))
     assert any(name.endswith("DailySnapshot") for name in later["fired"])
+
+
+def test_the_report_from_two_seeded_months_through_the_function_and_ses(sandbox: Sandbox) -> None:
+    repository = sandbox.repository
+    repository.add_to_month("2026-09", {"mentions": 10, "unique_guests": 8, "review_link_clicks_google": 2})
+    repository.set_day_values("2026-09", 30, {"followers": 1000, "rating_count": 150, "rating": "4.4"})
+    repository.add_to_month(
+        "2026-10",
+        {
+            "mentions": 25,
+            "unique_guests": 19,
+            "review_link_clicks_google": 7,
+            "review_link_clicks_tripadvisor": 1,
+            "awards_prize_espresso": 15,
+            "mentions_day_12": 25,
+            "mentions_hour_19": 25,
+        },
+    )
+    repository.set_day_values("2026-10", 31, {"followers": 1090, "rating_count": 163, "rating": "4.5", "reach": 900})
+    answer = sandbox.functions["monthly_report"]({"month": "2026-10"})
+    assert answer["ses_message_id"] is not None
+    quota = boto3.client(
+        "ses",
+        endpoint_url=sandbox.aws_endpoint,
+        region_name="eu-west-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    ).get_send_quota()
+    assert quota["SentLast24Hours"] >= 1
+    page = boto3.client(
+        "s3",
+        endpoint_url=sandbox.aws_endpoint,
+        region_name="eu-west-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    ).get_object(Bucket=sandbox.bucket, Key="reports/2026-10.html")
+    html = page["Body"].read().decode()
+    for shown in (
+        ">25<",
+        "+15 vs.",
+        ">19<",
+        "+11 vs.",
+        ">8<",
+        "+6 vs.",
+        ">13<",
+        ">90<",
+        "4.5",
+        "+0.1 vs.",
+        ">900<",
+        "2026-10-12",
+        "€5.25",
+    ):
+        assert shown in html, shown
+    assert html.count("not available") == 2  # views and accounts engaged: no data, not zero
+
+
+def test_a_coupon_is_redeemed_once_counted_and_the_sheet_hears(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    guest = Guest(sandbox, "6170000000000701")
+    guest.mention()
+    guest.tap("English")
+    award = next(i for i in sandbox.repository.items_under(f"GUEST#{guest.guest_id}") if i["item_type"] == "award")
+    code = award["coupon_code"]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", sandbox.aws_endpoint)
+    arguments = [
+        "redeem",
+        code.lower(),
+        "--client",
+        "demo",
+        "--endpoint",
+        sandbox.aws_endpoint,
+        "--table",
+        sandbox.table_name,
+    ]
+    assert cli(arguments) == 0
+    assert cli(arguments) == 1  # a second time: already redeemed
+    assert cli(["redeem", "2222-2222-2222", *arguments[2:]]) == 1  # not a code of this venue
+    sandbox.settle()
+    month = sandbox.clock.now().astimezone(sandbox.config.tz).strftime("%Y-%m")
+    assert sandbox.repository.month_totals(month)["coupons_redeemed"] == 1
+    assert [row for row in sandbox.google.rows["Entries"] if row[0] == f"redemption-{code}"]

@@ -169,3 +169,24 @@ def test_error_classification_follows_metas_codes(
     status: int, code: int | None, subcode: int | None, kind: ErrorKind
 ) -> None:
     assert classify(status, code, subcode) is kind
+
+
+def test_account_insights_read_total_values_and_the_follower_total(fake: tuple[FakeGraphApi, str]) -> None:
+    api, url = fake
+    api.account_id = ACCOUNT
+    insights = client(url).account_insights(ACCOUNT, 1_764_000_000, 1_764_086_400)
+    assert insights == {
+        "reach": 380.0,
+        "views": 1450.0,
+        "engaged": 64.0,
+        "profile_links_taps": 9.0,
+        "follows_and_unfollows": 4.0,
+        "followers": 1184.0,
+    }
+
+
+def test_an_account_without_insights_gives_nothing_rather_than_zeros(fake: tuple[FakeGraphApi, str]) -> None:
+    api, url = fake
+    api.account_id = ACCOUNT
+    api.insights = {}
+    assert client(url).account_insights(ACCOUNT, 1_764_000_000, 1_764_086_400) == {}

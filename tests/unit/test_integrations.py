@@ -188,3 +188,10 @@ def test_a_refused_sink_does_not_stop_the_others(google: FakeGoogle, crm: tuple[
     refused = deliver(award(), [sheet(google), WebhookSink(url=url, secret="crm-secret", client_id="demo")], store, AT)
     assert [e.sink for e in refused] == ["google_sheets"]
     assert store.outbox_delivered("award-1") == {"webhook"}
+
+
+def test_the_places_api_gives_rating_and_review_count_with_a_key(google: FakeGoogle) -> None:
+    from tagback.snapshot import google_rating  # noqa: PLC0415
+
+    assert google_rating("ChIJplace", google.places_key, google.url) == {"rating": "4.5", "rating_count": 203}
+    assert google_rating("ChIJplace", "wrong-key", google.url) == {}  # a refused key: not available, not 0

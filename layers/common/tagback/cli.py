@@ -119,6 +119,29 @@ def monthly_report(client: str, month: str, *, send: bool, endpoint: str | None,
     return 0
 
 
+def redeem_coupon(client: str, code: str, *, endpoint: str | None, table: str | None) -> int:
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    import boto3  # noqa: PLC0415
+
+    from tagback.config import load_client_config  # noqa: PLC0415
+    from tagback.redemption import redeem  # noqa: PLC0415
+
+    config = load_client_config(Path("clients") / f"{client}.yaml")
+    ssm = boto3.client("ssm", endpoint_url=endpoint)
+    key = ssm.get_parameter(Name=config.secrets.coupon_signing_key, WithDecryption=True)["Parameter"]["Value"]
+    answer = redeem(
+        _table(client, endpoint, table),
+        code,
+        key,
+        now=datetime.now(UTC),
+        tz=config.tz,
+        retention_days=config.retention_days,
+    )
+    print(f"{code}: {answer}")
+    return 0 if answer == "redeemed" else 1
+
+
 def _period(arguments: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[date, date]:
     if arguments.month:
         first = date.fromisoformat(f"{arguments.month}-01")
@@ -156,6 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     reporting.add_argument("--endpoint", help="an AWS endpoint other than AWS's own, e.g. the sandbox's moto")
     reporting.add_argument("--table", help="the table's name (default: the stack's output, or tagback-<client>)")
     reporting.add_argument("--out", type=Path, default=Path("out"))
+    redeeming = commands.add_parser("redeem", help="redeem a coupon at the counter")
+    redeeming.add_argument("code")
+    redeeming.add_argument("--client", required=True)
+    redeeming.add_argument("--endpoint", help="an AWS endpoint other than AWS's own, e.g. the sandbox's moto")
+    redeeming.add_argument("--table", help="the table's name (default: the stack's output, or tagback-<client>)")
     coupon = commands.add_parser("coupon", help="check a coupon code offline with the client's signing key")
     coupon.add_argument("code")
     coupon.add_argument("--signing-key-param", required=True, help="the SSM parameter named in the client config")
@@ -165,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         return check(arguments.paths or client_files(Path("clients")))
     if arguments.command == "coupon":
         return verify_coupon(arguments.code, arguments.signing_key_param)
+    if arguments.command == "redeem":
+        return redeem_coupon(arguments.client, arguments.code, endpoint=arguments.endpoint, table=arguments.table)
     if arguments.command == "report":
         return monthly_report(
             arguments.client,
