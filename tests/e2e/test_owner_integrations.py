@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -29,6 +30,17 @@ def sandbox() -> Iterator[Sandbox]:
 
 def award_rows(sandbox: Sandbox, guest_id: str) -> list[list[str]]:
     return [row for row in sandbox.google.rows.get("Entries", []) if row[1] == "award" and guest_id in row[0]]
+
+
+def aws(sandbox: Sandbox, service: str) -> Any:
+    """A client of the sandbox's moto, as any AWS tool would make one."""
+    return boto3.client(
+        service,
+        endpoint_url=sandbox.aws_endpoint,
+        region_name="eu-west-1",
+        aws_access_key_id="sandbox",
+        aws_secret_access_key="sandbox",
+    )
 
 
 def post(sandbox: Sandbox, item: dict) -> None:
@@ -146,21 +158,8 @@ def test_the_report_from_two_seeded_months_through_the_function_and_ses(sandbox:
     repository.set_day_values("2026-10", 31, {"followers": 1090, "rating_count": 163, "rating": "4.5", "reach": 900})
     answer = sandbox.functions["monthly_report"]({"month": "2026-10"})
     assert answer["ses_message_id"] is not None
-    quota = boto3.client(
-        "ses",
-        endpoint_url=sandbox.aws_endpoint,
-        region_name="eu-west-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    ).get_send_quota()
-    assert quota["SentLast24Hours"] >= 1
-    page = boto3.client(
-        "s3",
-        endpoint_url=sandbox.aws_endpoint,
-        region_name="eu-west-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    ).get_object(Bucket=sandbox.bucket, Key="reports/2026-10.html")
+    assert aws(sandbox, "ses").get_send_quota()["SentLast24Hours"] >= 1
+    page = aws(sandbox, "s3").get_object(Bucket=sandbox.bucket, Key="reports/2026-10.html")
     html = page["Body"].read().decode()
     for shown in (
         ">25<",

@@ -294,6 +294,7 @@ def test_per_table_one_prize_per_table_per_day() -> None:
     assert chat.mention("pia") is Outcome.TABLE_ASKED
     assert chat.say("pia", "#7") is Outcome.DM_SENT
     assert chat.mention("nia") is Outcome.REPEAT_REPLIED  # a second mention the same day
+    assert chat.store.months["2026-11"]["mentions"] == 4  # nia, oli, pia, and nia's repeat
 
 
 def test_per_table_needs_the_per_day_policy() -> None:

@@ -332,6 +332,7 @@ class Engine:
             self._send_or_fail(guest, self._text(guest, "table_question"))
             outcome = Outcome.TABLE_ASKED
         self.store.mark_handled(event, self.clock.now())
+        self._count("mentions", at=event.sent_at)  # once: a redelivery stops at the handled marker above
         return outcome
 
     def _after_language(self, guest: Guest) -> Outcome:
