@@ -26,7 +26,6 @@ class FollowUpState(StrEnum):
     FAILED_AUTH = "followup_failed_auth"
 
 
-TERMINAL_STATES = frozenset(AwardState) - {AwardState.CLAIMED}
 GUEST_WAS_MESSAGED = frozenset({AwardState.DM_SENT, AwardState.NO_PRIZE_LEFT})
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -156,16 +156,21 @@ class Engine:
             return Outcome.IGNORED
         if event.kind is EventKind.STORY_MENTION:
             return self._story_mention(event, guest)
+        return self._answer_once(event, lambda: (self._reply_to(event, guest), None))
+
+    def _answer_once(self, event: InboundEvent, respond: Callable[[], tuple[Outcome, str | None]]) -> Outcome:
+        """Answer an inbound event unless it was answered already, then mark it handled (with the reply's id):
+        a redelivery sends nothing twice. Meta refusing for good is recorded; throttling retries the event."""
         if self.store.handled(event):
             return Outcome.ALREADY_HANDLED
         try:
-            outcome = self._reply_to(event, guest)
+            outcome, reply_mid = respond()
         except GraphError as error:
             if error.retryable:
                 raise DeliveryPending(str(error)) from error
             self.store.mark_handled(event, self.clock.now(), error=str(error)[:300])
             return Outcome.REPLY_FAILED
-        self.store.mark_handled(event, self.clock.now())
+        self.store.mark_handled(event, self.clock.now(), reply_mid=reply_mid)
         return outcome
 
     def follow_up(self, key: AwardKey) -> FollowUpState | None:
@@ -455,18 +460,12 @@ class Engine:
             self._update(award, image_error=repr(error)[:300])
 
     def _reply_to_repeat(self, event: InboundEvent, guest: Guest) -> Outcome:
-        if self.store.handled(event):
-            return Outcome.ALREADY_HANDLED
-        try:
-            mid = self._send(guest, self._text(guest, "repeat_mention"))
-        except GraphError as error:
-            if error.retryable:
-                raise DeliveryPending(str(error)) from error
-            self.store.mark_handled(event, self.clock.now(), error=str(error)[:300])
-            return Outcome.REPLY_FAILED
-        self.store.mark_handled(event, self.clock.now(), reply_mid=mid)
-        self._count("mentions", "repeat_replies", at=event.sent_at)
-        return Outcome.REPEAT_REPLIED
+        outcome = self._answer_once(
+            event, lambda: (Outcome.REPEAT_REPLIED, self._send(guest, self._text(guest, "repeat_mention")))
+        )
+        if outcome is Outcome.REPEAT_REPLIED:
+            self._count("mentions", "repeat_replies", at=event.sent_at)
+        return outcome
 
     def _remember_name(self, guest: Guest) -> None:
         """The guest's display name (never the @handle) for the owner's sheet, fetched once."""

@@ -286,9 +286,10 @@ class DynamoRepository:
     ) -> tuple[Award, bool]:
         """Create the award unless one exists for its period (or, with a cooldown, since `cooldown_since`).
         Returns the award that holds the claim and whether this call created it."""
-        item = to_dynamo(award_item(award, expires_at))
+        plain = award_item(award, expires_at)
+        item = to_dynamo(plain)
         if cooldown_since is None:
-            if self._put_new(award_item(award, expires_at)):
+            if self._put_new(plain):
                 return award, True
             existing = self.get_award(award.key)
             assert existing is not None  # award items are never deleted while their claim matters
