@@ -1,12 +1,20 @@
-# Every target installs what it needs into .venv first (only when pyproject.toml changed).
+# Every target installs what it needs into .venv first: exactly uv.lock, again whenever it or pyproject.toml changes.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+UV := $(VENV)/bin/uv
+# The tools that read the lock cannot come from it: pinned here. A new version is a new stamp, so a re-install.
+PIP_VERSION := 26.3
+UV_VERSION := 0.13.9
+BOOTSTRAPPED := $(VENV)/.pip-$(PIP_VERSION)-uv-$(UV_VERSION)
+# The layer's requirements: the lock's runtime dependencies less what the Lambda runtime provides.
+LAYER_EXPORT := --no-dev --no-emit-project --no-emit-package boto3 --no-emit-package botocore --no-emit-package s3transfer
+export UV_PYTHON_DOWNLOADS := never
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: demo test sandbox synth lint bench check-config replay install clean
+.PHONY: demo test sandbox synth lint bench check-config replay install lock clean
 
 demo: $(INSTALLED)  ## the whole product end to end on this machine (no AWS account)
 	$(PY) -m sandbox.demo
@@ -29,21 +37,32 @@ lint: $(INSTALLED)
 bench: $(INSTALLED)
 	$(PY) -m bench.bench_webhook
 	$(PY) -m bench.bench_prize
+	$(PY) -m bench.bench_cold_import
 
 check-config: $(INSTALLED)  ## validate clients/*.yaml
 	$(PY) -m tagback.cli check
 
-replay: $(INSTALLED)  ## replay a deployed client's prize dead-letter queue: make replay CLIENT=<client-id>
+replay: $(INSTALLED)  ## replay a deployed client's dead-letter and on-failure queues: make replay CLIENT=<client-id>
 	@test -n "$(CLIENT)" || { echo "usage: make replay CLIENT=<client-id>  (uses your AWS credentials)"; exit 2; }
 	$(PY) -m tagback.cli replay --stack Tagback-$(CLIENT)
 
 install: $(INSTALLED)
 
-$(INSTALLED): pyproject.toml
+$(BOOTSTRAPPED):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION) uv==$(UV_VERSION)
 	touch $@
+
+# --locked: stops here when pyproject.toml asks for something uv.lock does not have (then: make lock).
+$(INSTALLED): pyproject.toml uv.lock $(BOOTSTRAPPED)
+	$(UV) export --quiet --locked --extra dev --no-emit-project > $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+lock: $(BOOTSTRAPPED)  ## re-resolve uv.lock to the newest releases pyproject.toml allows; regenerate the layer's pins
+	$(UV) lock --upgrade --python $(PY)
+	$(UV) export --quiet --locked $(LAYER_EXPORT) > layers/common/requirements.txt
 
 clean:
 	rm -rf $(VENV) cdk.out build out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -35,6 +35,19 @@ OUTBOX_STREAM = StreamSource(
 
 
 @dataclass(frozen=True)
+class AsyncInvoke:
+    """How Lambda retries a function that EventBridge Scheduler invokes (asynchronously) before it sends the event to
+    the function's on-failure queue."""
+
+    retry_attempts: int
+    max_event_age_hours: int
+
+
+# review_followup and monthly_report: two more tries (Lambda waits about 1 and 2 minutes), within the hour.
+SCHEDULED_INVOKE = AsyncInvoke(retry_attempts=2, max_event_age_hours=1)
+
+
+@dataclass(frozen=True)
 class Recurring:
     """A recurring EventBridge Scheduler schedule of the monthly_report function, in the client's timezone."""
 

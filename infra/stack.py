@@ -2,15 +2,17 @@
 
 The HTTP API in front of the webhook function; the single table whose stream feeds the prize function (with a
 dead-letter queue); the coupon bucket; the follow-up schedule group, the scheduler's role and the review_followup
-function; the common layer (domain code and its pinned dependencies, bundled without Docker); the client's config
-(and its assets) shipped as a small layer of its own; read access to the client's secrets in SSM by name; alarms.
+function; the common layer (domain code and its locked dependencies, bundled without Docker, with the bytecode of
+Lambda's Python); the client's config (and its assets) shipped as a small layer of its own; read access to the
+client's secrets in SSM by name; alarms.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,79 +36,152 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+from uv import find_uv_bin
 
 from infra.api_routes import API_ROUTES
-from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, REPORT_SCHEDULES, StreamSource
+from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, REPORT_SCHEDULES, SCHEDULED_INVOKE, StreamSource
 from tagback.config import ClientConfig
 from tagback.observability import METRICS_NAMESPACE
 from tagback.store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 
 ROOT = Path(__file__).resolve().parent.parent
-LAMBDA_PYTHON = "3.14"
-RUNTIME = lambda_.Runtime.PYTHON_3_14
+LAMBDA_PYTHON = "3.13"
+RUNTIME = lambda_.Runtime.PYTHON_3_13
 CLIENT_CONFIG_IN_LAYER = "/opt/client.json"  # layers are unpacked under /opt
-_RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+_NO_BYTECODE = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+@functools.cache
+def lambda_python() -> str:
+    """This machine's CPython of Lambda's version, which resolves the layer and compiles the shipped bytecode:
+    $TAGBACK_LAMBDA_PYTHON, else python3.13 on PATH, else pyenv's 3.13."""
+    chosen = os.environ.get("TAGBACK_LAMBDA_PYTHON")
+    candidates = [chosen] if chosen else [shutil.which(f"python{LAMBDA_PYTHON}"), _pyenv_python()]
+    for candidate in candidates:
+        if candidate and _cache_tag(candidate) == f"cpython-{LAMBDA_PYTHON.replace('.', '')}":
+            return candidate
+    tried = ", ".join(c for c in candidates if c) or f"no python{LAMBDA_PYTHON} on PATH or in pyenv"
+    raise RuntimeError(
+        f"CPython {LAMBDA_PYTHON} (Lambda's runtime) builds the functions' bytecode, and none works here ({tried}): "
+        f"`pyenv install {LAMBDA_PYTHON}`, or set TAGBACK_LAMBDA_PYTHON to its path"
+    )
+
+
+def _pyenv_python() -> str | None:
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        return None
+    prefix = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        [pyenv, "prefix", LAMBDA_PYTHON], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return f"{prefix}/bin/python{LAMBDA_PYTHON}" if prefix else None
+
+
+def _cache_tag(python: str) -> str | None:
+    """`cpython-313` for CPython 3.13 (a pyenv shim of a version not selected exits non-zero)."""
+    try:
+        probe = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+            [python, "-c", "import sys; print(sys.implementation.cache_tag)"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return probe.stdout.strip()
+
+
+def compile_bytecode(folder: Path) -> None:
+    """Lambda's /opt and /var/task are read-only: whatever ships without bytecode is compiled at every cold start.
+    Unchecked hash-based .pyc: the sources never change once built, and a zip keeps their mtimes to 2 s only."""
+    subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        [lambda_python(), "-I", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", folder],
+        check=True,
+    )
+
+
+def install_for_lambda(requirements: Path, target: Path) -> None:
+    """Installs exactly `requirements` (hashes required) for Lambda's python3.13 on x86_64 into `target`."""
+    subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        [
+            find_uv_bin(),
+            "pip",
+            "install",
+            "--quiet",
+            "--require-hashes",
+            "--no-deps",  # the file is the whole closure
+            "-r",
+            requirements,
+            "--target",
+            target,
+            # uv evaluates the file's environment markers for this interpreter and platform (pip would use its
+            # own). Lambda's python3.13 runs on Amazon Linux 2023, glibc 2.34; Pillow 13 needs manylinux_2_28.
+            "--python",
+            lambda_python(),
+            "--python-platform",
+            "x86_64-manylinux_2_34",
+            "--only-binary",
+            ":all:",
+        ],
+        check=True,
+    )
+    (target / ".lock").unlink(missing_ok=True)  # uv's lock of the --target folder, not something to ship
 
 
 @jsii.implements(ILocalBundling)
 class LayerBundler:
-    """Builds the common layer with pip for Lambda's platform, on this machine (no Docker)."""
+    """Builds the common layer for Lambda's platform from the lock's export, on this machine (no Docker)."""
 
     def __init__(self, source: Path) -> None:
         self.source = source
 
     def try_bundle(self, output_dir: str, *_options: Any, **_bundling: Any) -> bool:  # jsii passes the options
         target = Path(output_dir) / "python"
-        subprocess.run(  # noqa: S603 - fixed argument list, no shell
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "-qq",
-                "--disable-pip-version-check",
-                "-r",
-                str(self.source / "requirements.txt"),
-                "--target",
-                str(target),
-                # Lambda's Python 3.14 runs on Amazon Linux 2023 (glibc 2.34): both wheel generations fit it.
-                "--platform",
-                "manylinux2014_x86_64",
-                "--platform",
-                "manylinux_2_28_x86_64",
-                "--implementation",
-                "cp",
-                "--python-version",
-                LAMBDA_PYTHON,
-                "--only-binary=:all:",
-            ],
-            check=True,
-        )
-        shutil.copytree(
-            self.source / "tagback", target / "tagback", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
-        )
-        for path in target.iterdir():
-            if path.name.split("-")[0] in _RUNTIME_PROVIDED:
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
+        install_for_lambda(self.source / "requirements.txt", target)  # boto3 and its kin are the runtime's
+        shutil.copytree(self.source / "tagback", target / "tagback", ignore=_NO_BYTECODE)
+        compile_bytecode(target)
         return True
 
 
-def common_layer_code(source: Path = ROOT / "layers" / "common") -> lambda_.Code:
+@jsii.implements(ILocalBundling)
+class FunctionBundler:
+    """A function's folder and its bytecode, on this machine."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+
+    def try_bundle(self, output_dir: str, *_options: Any, **_bundling: Any) -> bool:  # jsii passes the options
+        shutil.copytree(self.source, output_dir, ignore=_NO_BYTECODE, dirs_exist_ok=True)
+        compile_bytecode(Path(output_dir))
+        return True
+
+
+def _bundled(source: Path, bundler: ILocalBundling) -> lambda_.Code:
     return lambda_.Code.from_asset(
         str(source),
         exclude=["__pycache__", "*.pyc", "*.egg-info"],
         bundling=BundlingOptions(
             image=DockerImage.from_registry(f"public.ecr.aws/sam/build-python{LAMBDA_PYTHON}"),
-            local=LayerBundler(source),
+            local=bundler,
             command=["false"],  # never used: local bundling always succeeds or fails loudly
         ),
     )
+
+
+def common_layer_code(source: Path = ROOT / "layers" / "common") -> lambda_.Code:
+    return _bundled(source, LayerBundler(source))
+
+
+def function_code(name: str) -> lambda_.Code:
+    source = ROOT / "functions" / name
+    return _bundled(source, FunctionBundler(source))
 
 
 def client_config_code(config: ClientConfig, build_dir: Path) -> lambda_.Code:
@@ -149,7 +224,15 @@ class TagbackStack(Stack):
             "CommonLayer",
             code=common_layer_code(),
             compatible_runtimes=[RUNTIME],
-            description="tagback domain package and its pinned dependencies",
+            description="tagback domain package and its locked dependencies",
+        )
+        Validations.of(self).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-L1",
+                reason=f"python{LAMBDA_PYTHON}, not Lambda's newest Python: the CPython this project's machines "
+                "have, so the shipped bytecode is built, and every handler imported and invoked in a test, by "
+                "the same version as Lambda runs.",
+            )
         )
         self.config_layer = lambda_.LayerVersion(
             self,
@@ -187,6 +270,17 @@ class TagbackStack(Stack):
             value=self.integration_dead_letters.queue_url,
             description="python -m tagback.cli replay --stack <this stack> replays it too",
         )
+        for name, function, queue in (
+            ("FollowUp", self.review_followup, self.followup_failures),
+            ("Report", self.monthly_report, self.report_failures),
+        ):
+            CfnOutput(self, f"{name}FunctionName", value=function.function_name)
+            CfnOutput(
+                self,
+                f"{name}FailureQueueUrl",
+                value=queue.queue_url,
+                description="python -m tagback.cli replay --stack <this stack> replays it through the function",
+            )
 
     def _queue(self, name: str, purpose: str) -> sqs.Queue:
         queue = sqs.Queue(
@@ -260,7 +354,6 @@ class TagbackStack(Stack):
         }
 
         self.prize = self._function("prize", timeout=Duration.minutes(2), memory_mb=1024, extra_env=environment)
-        self.table.grant(self.prize, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
         sink_secrets = [
             sink_secret
             for sink_secret in (
@@ -269,57 +362,27 @@ class TagbackStack(Stack):
             )
             if sink_secret is not None
         ]
-        self._read_secrets(
-            self.prize, [config.secrets.meta_access_token, config.secrets.coupon_signing_key, *sink_secrets]
-        )
-        # GetObject too: a presigned URL acts with the rights of whoever signed it.
-        self.prize.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["s3:PutObject", "s3:GetObject"], resources=[self.coupon_bucket.arn_for_objects("coupons/*")]
-            )
-        )
-        self.prize.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["scheduler:CreateSchedule"],
-                resources=[
-                    self.format_arn(
-                        service="scheduler", resource="schedule", resource_name=f"tagback-{config.client_id}/*"
-                    )
-                ],
-            )
-        )
+        self._grant_conversation(self.prize, config, sink_secrets)  # it also delivers to the owner's sinks
         self._acknowledge_scoped_wildcards(
             self.prize,
-            [
-                (
-                    f"Resource::<{self.get_logical_id(self.coupon_bucket.node.default_child)}.Arn>/coupons/*",  # type: ignore[arg-type]
-                    "one object per coupon code, under the coupons/ prefix",
-                ),
-                (
-                    f"Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/tagback-"
-                    f"{config.client_id}/*",
-                    "one schedule per award, only in this client's schedule group",
-                ),
-                ("Resource::*", "dynamodb:ListStreams, added by the stream event source, has no resource scope"),
-            ],
-        )
-        self.prize.add_to_role_policy(
-            iam.PolicyStatement(actions=["iam:PassRole"], resources=[self.scheduler_role.role_arn])
+            [("Resource::*", "dynamodb:ListStreams, added by the stream event source, has no resource scope")],
         )
         self.table.grant_stream_read(self.prize)
         self._stream_mapping("InboundEvents", PRIZE_STREAM, self.prize_dead_letters)
         # Its on-failure grant also lets the function dead-letter a refused event itself, at once.
         self._stream_mapping("OwnerIntegrations", OUTBOX_STREAM, self.integration_dead_letters)
 
+        # Its language-timeout step delivers the prize (coupon, image, follow-up schedule, outbox) as the prize
+        # function does, so it is granted the same conversation rights.
         self.review_followup = self._function(
             "review_followup",
-            timeout=Duration.seconds(30),
-            memory_mb=512,
+            timeout=Duration.minutes(2),
+            memory_mb=1024,
             extra_env=environment,
             function_name=followup_name,
         )
-        self.table.grant(self.review_followup, "dynamodb:GetItem", "dynamodb:UpdateItem")
-        self._read_secrets(self.review_followup, [config.secrets.meta_access_token])
+        self._grant_conversation(self.review_followup, config)
+        self.followup_failures = self._scheduled_failures(self.review_followup, "FollowUpFailures", "follow-ups")
         self.scheduler_role.add_to_policy(
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.review_followup.function_arn])
         )
@@ -344,6 +407,60 @@ class TagbackStack(Stack):
                 alarm_description="Meta refused our access token or permissions: renew the token in SSM",
             )
 
+    def _grant_conversation(
+        self, function: lambda_.Function, config: ClientConfig, more_secrets: list[str] | None = None
+    ) -> None:
+        """What the conversation engine does: the guest's items, claims (transactions of Put and Update), coupons,
+        stats and outbox in the table; the token and the coupon signing key; coupon images; follow-up schedules."""
+        self.table.grant(function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+        self._read_secrets(
+            function, [config.secrets.meta_access_token, config.secrets.coupon_signing_key, *(more_secrets or [])]
+        )
+        # GetObject too: a presigned URL acts with the rights of whoever signed it.
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:GetObject"], resources=[self.coupon_bucket.arn_for_objects("coupons/*")]
+            )
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["scheduler:CreateSchedule"],
+                resources=[
+                    self.format_arn(
+                        service="scheduler", resource="schedule", resource_name=f"tagback-{config.client_id}/*"
+                    )
+                ],
+            )
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=["iam:PassRole"], resources=[self.scheduler_role.role_arn])
+        )
+        self._acknowledge_scoped_wildcards(
+            function,
+            [
+                (
+                    f"Resource::<{self.get_logical_id(self.coupon_bucket.node.default_child)}.Arn>/coupons/*",  # type: ignore[arg-type]
+                    "one object per coupon code, under the coupons/ prefix",
+                ),
+                (
+                    f"Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/tagback-"
+                    f"{config.client_id}/*",
+                    "one schedule per award, only in this client's schedule group",
+                ),
+            ],
+        )
+
+    def _scheduled_failures(self, function: lambda_.Function, name: str, what: str) -> sqs.Queue:
+        """Scheduler invokes `function` asynchronously: an error inside it is retried by Lambda, then sent to this
+        queue (the schedule's own dead-letter queue only sees failures to invoke)."""
+        queue = self._queue(name, f"{what} that failed inside the function after Lambda's retries")
+        function.configure_async_invoke(
+            retry_attempts=SCHEDULED_INVOKE.retry_attempts,
+            max_event_age=Duration.hours(SCHEDULED_INVOKE.max_event_age_hours),
+            on_failure=destinations.SqsDestination(queue),
+        )
+        return queue
+
     def _monthly_report(self, config: ClientConfig) -> None:
         """The report function and its schedule: the 1st of each month at 08:00 in the client's timezone."""
         self.monthly_report = self._function(
@@ -352,7 +469,9 @@ class TagbackStack(Stack):
             memory_mb=512,
             extra_env={"REPORT_BUCKET": self.coupon_bucket.bucket_name},
         )
-        self.table.grant(self.monthly_report, "dynamodb:GetItem", "dynamodb:Scan")  # the month's item; the CSV
+        # The month's item; the awards CSV (a scan); the daily snapshot's values on the month's item.
+        self.table.grant(self.monthly_report, "dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem")
+        self.report_failures = self._scheduled_failures(self.monthly_report, "ReportFailures", "reports and snapshots")
         self.monthly_report.add_to_role_policy(
             iam.PolicyStatement(actions=["s3:PutObject"], resources=[self.coupon_bucket.arn_for_objects("reports/*")])
         )
@@ -459,7 +578,7 @@ class TagbackStack(Stack):
             runtime=RUNTIME,
             architecture=lambda_.Architecture.X86_64,  # the layer's wheels are manylinux x86_64
             handler="handler.lambda_handler",
-            code=lambda_.Code.from_asset(str(ROOT / "functions" / name), exclude=["__pycache__", "*.pyc"]),
+            code=function_code(name),
             layers=[self.common_layer, self.config_layer],
             timeout=timeout,
             memory_size=memory_mb,

@@ -7,6 +7,7 @@ query string parsed, and a body that is text when it decodes as UTF-8 and base64
 from __future__ import annotations
 
 import base64
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -79,10 +80,12 @@ class LambdaContext:
     function_name: str
     memory_limit_in_mb: int = 256
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    timeout_seconds: float = 120.0
+    started: float = field(default_factory=time.monotonic)
 
     @property
     def invoked_function_arn(self) -> str:
         return f"arn:aws:lambda:eu-west-1:123456789012:function:{self.function_name}"
 
     def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+        return int((self.started + self.timeout_seconds - time.monotonic()) * 1000)

@@ -13,6 +13,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,7 @@ class FakeGraphApi:
         self.requests: list[dict[str, Any]] = []
         self.profiles: dict[str, dict[str, Any]] = {}
         self.images: dict[str, bytes] = {}  # message id → the image bytes fetched, as Meta would
+        self.download: Callable[[str], requests.Response] = lambda url: requests.get(url, timeout=5)
         self._faults: dict[str, list[Fault]] = {"send": [], "profile": []}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -170,11 +172,10 @@ class FakeGraphApi:
             self.followers += self.insights.get("follows_and_unfollows", 0)
         return Response(json.dumps({"data": data}), mimetype="application/json")
 
-    @staticmethod
-    def _fetch(url: str) -> bytes | None:
+    def _fetch(self, url: str) -> bytes | None:
         """Meta downloads the attachment when sending: a PNG or JPEG of at most 8 MB."""
         try:
-            response = requests.get(url, timeout=5)
+            response = self.download(url)
         except requests.RequestException:
             return None
         content = response.content

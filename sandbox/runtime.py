@@ -9,12 +9,14 @@ stands in for time. The functions run in this process with their production code
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +24,6 @@ from typing import Any
 
 import boto3
 import requests
-from aws_lambda_powertools.utilities import parameters
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
@@ -32,17 +33,17 @@ from functions.prize import handler as prize_handler
 from functions.review_followup import handler as followup_handler
 from functions.webhook import handler as webhook_handler
 from infra.api_routes import API_ROUTES
-from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, REPORT_SCHEDULES
+from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, REPORT_SCHEDULES, SCHEDULED_INVOKE
 from sandbox.apigw import LambdaContext, http_api_event, response_body
 from sandbox.fake_google import FakeCrm, FakeGoogle
 from sandbox.fake_graph import FakeGraphApi
 from sandbox.function_output import FunctionOutput, invoked
-from sandbox.schedules import SchedulePump
+from sandbox.iam import Identities, stack_roles
+from sandbox.schedules import AsyncFunction, SchedulePump
 from sandbox.streams import Consumer, StreamPump, sqs_dead_letter
 from tagback.clock import ManualClock
 from tagback.config import ClientConfig, load_client_config
 from tagback.replay import ReplayReport, replay
-from tagback.secrets import ssm_secret
 from tagback.store import TTL_ATTRIBUTE, DynamoRepository, table_definition
 from tagback.wiring import engine_from_environment, owner_delivery_from_environment
 
@@ -84,10 +85,18 @@ def _json(data: object, status: int = 200) -> Response:
     return Response(json.dumps(data, indent=2, ensure_ascii=False), status=status, mimetype="application/json")
 
 
-def _function(handler: Callable[[Any, Any], Any], name: str) -> Callable[[dict[str, Any]], Any]:
-    """A function as its event source calls it: with a Lambda context, its output going to the function log."""
+def _function(
+    handler: Callable[[Any, Any], Any], name: str, acting_as: Callable[[], AbstractContextManager[None]]
+) -> Callable[[dict[str, Any]], Any]:
+    """A function as its event source calls it: with its role's credentials and a Lambda context, its output going
+    to the function log."""
     call = invoked(handler)
-    return lambda event: call(event, LambdaContext(name))
+
+    def invoke(event: dict[str, Any]) -> Any:
+        with acting_as():
+            return call(event, LambdaContext(name))
+
+    return invoke
 
 
 class Sandbox:
@@ -124,6 +133,9 @@ class Sandbox:
         self.aws_endpoint = f"http://{host}:{port}"
         # moto keeps its accounts per process: a sandbox starts from an empty AWS, even after another one.
         requests.post(f"{self.aws_endpoint}/moto-api/reset", timeout=10).raise_for_status()
+        roles, self.function_roles = stack_roles(self.options.config_path)
+        self.identities = Identities(self.aws_endpoint, REGION)
+        operator = self.identities.create_operator()
         graph_server = _serve(make_server("127.0.0.1", 0, self.graph, threaded=True))
         google_server = _serve(make_server("127.0.0.1", 0, self.google, threaded=True))
         crm_server = _serve(make_server("127.0.0.1", 0, self.crm, threaded=True))
@@ -136,11 +148,16 @@ class Sandbox:
                 "AWS_ENDPOINT_URL": self.aws_endpoint,
                 "AWS_DEFAULT_REGION": REGION,
                 "AWS_REGION": REGION,
-                "AWS_ACCESS_KEY_ID": "sandbox",
-                "AWS_SECRET_ACCESS_KEY": "sandbox",
+                # The operator's: the sandbox's own work, the demo and the tests act as it; functions do not.
+                "AWS_ACCESS_KEY_ID": operator.access_key,
+                "AWS_SECRET_ACCESS_KEY": operator.secret_key,
             }
         )
+        self.identities.install()
+        self.identities.create_roles(roles, prefix=f"tagback-{self.config.client_id}")
+        self.graph.download = self.identities.download_presigned
         self._create_aws_resources()
+        self._enforce_iam()
         # Bound first (its port goes into the tracked links), served only once the functions are wired.
         adapter = make_server("127.0.0.1", self.options.port, self._adapter, threaded=True)
         self.url = f"http://127.0.0.1:{adapter.port}"
@@ -156,6 +173,8 @@ class Sandbox:
         self._pump.join(timeout=30)  # let a delivery in progress finish before its services go away
         for server in self._servers:
             server.shutdown()
+        # moto's enforcement is per process: other moto servers in this process (tests) go back to no checks.
+        requests.post(f"{self.aws_endpoint}/moto-api/reset-auth", data=self._auth_before, timeout=10)
         self._moto.stop()
         for handler in (
             webhook_handler.dependencies,
@@ -166,9 +185,7 @@ class Sandbox:
         ):
             handler.override(None)
         self._output.__exit__()
-        # Powertools keeps one SSM provider (bound to this moto endpoint) and its cached values per process.
-        parameters.clear_caches()
-        parameters.base.DEFAULT_PROVIDERS.clear()
+        self.identities.uninstall()
         for name, value in self._saved_environ.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -186,6 +203,16 @@ class Sandbox:
         for name, value in environ.items():
             self._saved_environ.setdefault(name, os.environ.get(name))
             os.environ[name] = value
+
+    def _enforce_iam(self) -> None:
+        """From now on moto checks every request's credentials and actions, as IAM does."""
+        answer = requests.post(f"{self.aws_endpoint}/moto-api/reset-auth", data=b"0", timeout=10)
+        answer.raise_for_status()
+        self._auth_before = answer.json()["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"]
+
+    def acting_as(self, function: str) -> AbstractContextManager[None]:
+        """Run code as the function does in AWS: with the credentials of its role."""
+        return self.identities.acting_as(self.function_roles[function])
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
@@ -236,6 +263,13 @@ class Sandbox:
         ]
         followup_dlq = f"tagback-{self.config.client_id}-followup-dlq"
         self.followup_dlq_url = self.sqs.create_queue(QueueName=followup_dlq)["QueueUrl"]
+        # The on-failure destinations of the functions Scheduler invokes (asynchronously).
+        self.failure_queue_urls = {
+            name: self.sqs.create_queue(QueueName=f"tagback-{self.config.client_id}-{name.replace('_', '-')}-failures")[
+                "QueueUrl"
+            ]
+            for name in ("review_followup", "monthly_report")
+        }
         scheduler = boto3.client("scheduler")
         scheduler.create_schedule_group(Name=self.schedule_group)
         self.stream_arn = dynamodb.describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
@@ -258,7 +292,11 @@ class Sandbox:
                 "TAGBACK_PLACES_URL": self.google.url,
             }
         )
-        self.schedule_pump = SchedulePump(scheduler, self.schedule_group, sqs=self.sqs, checked_until=self.clock.now())
+        with self.identities.acting_as("SchedulerRole"):  # Scheduler dead-letters with the schedule's role
+            scheduler_sqs = boto3.client("sqs")
+        self.schedule_pump = SchedulePump(
+            scheduler, self.schedule_group, sqs=scheduler_sqs, checked_until=self.clock.now()
+        )
         report_arn = self._arn("lambda", f"function:{self.function_names['monthly_report']}")
         for recurring in REPORT_SCHEDULES:  # as the stack declares them, in the client's timezone
             scheduler.create_schedule(
@@ -276,17 +314,26 @@ class Sandbox:
             )
 
     def _wire_functions(self) -> None:
-        webhook_handler.dependencies.override(
-            webhook_handler.Dependencies(config=self.config, store=self.repository, secret=ssm_secret, clock=self.clock)
-        )
-        # The production wiring, on the sandbox clock.
-        engine = dataclasses.replace(engine_from_environment(), clock=self.clock)
-        prize_handler.engine.override(engine)
-        followup_handler.engine.override(engine)
-        prize_handler.owner_delivery.override(dataclasses.replace(owner_delivery_from_environment(), clock=self.clock))
-        report_handler.dependencies.override(dataclasses.replace(report_handler.from_environment(), clock=self.clock))
+        # The production wiring, on the sandbox clock; each function's own, built with its role's credentials.
+        with self.acting_as("webhook"):
+            webhook_handler.dependencies.override(
+                dataclasses.replace(webhook_handler.from_environment(), clock=self.clock)
+            )
+        with self.acting_as("prize"):
+            prize_handler.engine.override(dataclasses.replace(engine_from_environment(), clock=self.clock))
+            prize_handler.owner_delivery.override(
+                dataclasses.replace(owner_delivery_from_environment(), clock=self.clock)
+            )
+            # Lambda's event-source mapping reads the stream and dead-letters with the function's role.
+            stream_reader, mapping_sqs = boto3.client("dynamodbstreams"), boto3.client("sqs")
+        with self.acting_as("review_followup"):
+            followup_handler.engine.override(dataclasses.replace(engine_from_environment(), clock=self.clock))
+        with self.acting_as("monthly_report"):
+            report_handler.dependencies.override(
+                dataclasses.replace(report_handler.from_environment(), clock=self.clock)
+            )
         self.functions = {
-            name: _function(module.lambda_handler, self.function_names[name])
+            name: _function(module.lambda_handler, self.function_names[name], functools.partial(self.acting_as, name))
             for name, module in (
                 ("webhook", webhook_handler),
                 ("prize", prize_handler),
@@ -295,7 +342,7 @@ class Sandbox:
             )
         }
         self.stream_pump = StreamPump(
-            self.streams,
+            stream_reader,
             self.stream_arn,
             consumers=[
                 Consumer(
@@ -304,7 +351,7 @@ class Sandbox:
                     self.functions["prize"],
                     batch_size=PRIZE_STREAM.batch_size,
                     retry_attempts=PRIZE_STREAM.retry_attempts,
-                    dead_letter=sqs_dead_letter(self.sqs, self.prize_dlq_url),
+                    dead_letter=sqs_dead_letter(mapping_sqs, self.prize_dlq_url),
                 ),
                 Consumer(  # the second mapping on the same function: the owner's integrations
                     f"{self.function_names['prize']} (outbox)",
@@ -312,14 +359,27 @@ class Sandbox:
                     self.functions["prize"],
                     batch_size=OUTBOX_STREAM.batch_size,
                     retry_attempts=OUTBOX_STREAM.retry_attempts,
-                    dead_letter=sqs_dead_letter(self.sqs, self.outbox_dlq_url),
+                    dead_letter=sqs_dead_letter(mapping_sqs, self.outbox_dlq_url),
                     backoff=(0.5, 10.0),  # 30 tries span about 4 minutes
                 ),
             ],
         )
         self.schedule_pump.targets = {
-            self.function_names[name]: self.functions[name] for name in ("review_followup", "monthly_report")
+            self.function_names[name]: self._asynchronous(name) for name in ("review_followup", "monthly_report")
         }
+
+    def _asynchronous(self, name: str) -> AsyncFunction:
+        """`name` as Scheduler invokes it: asynchronously, with the stack's retries and on-failure queue (to which
+        Lambda sends with the function's role)."""
+        with self.acting_as(name):
+            sqs = boto3.client("sqs")
+        queue_url = self.failure_queue_urls[name]
+        return AsyncFunction(
+            arn=self._arn("lambda", f"function:{self.function_names[name]}"),
+            invoke=self.functions[name],
+            retry_attempts=SCHEDULED_INVOKE.retry_attempts,
+            on_failure=lambda record: sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record)),
+        )
 
     def _pump_forever(self) -> None:
         while not self._stop.wait(STREAM_POLL_SECONDS):
@@ -353,7 +413,11 @@ class Sandbox:
                 return {"now": now.isoformat(), "fired": fired}
 
     def replay_dead_letters(self) -> dict[str, ReplayReport]:
-        return {
+        scheduled = {  # Lambda's on-failure records of the scheduled functions
+            f"{name}_failures": replay(self.sqs, self.failure_queue_urls[name], self.streams, self.functions[name])
+            for name in ("review_followup", "monthly_report")
+        }
+        return scheduled | {
             "prize": replay(self.sqs, self.prize_dlq_url, self.streams, self.functions["prize"]),
             "integrations": replay(
                 self.sqs,
@@ -377,6 +441,9 @@ class Sandbox:
         return {
             "aws_endpoint": self.aws_endpoint,
             "region": REGION,
+            # The operator's keys (an IAM user allowed everything, in this sandbox only): for the CLI and tests.
+            "aws_access_key_id": os.environ["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": os.environ["AWS_SECRET_ACCESS_KEY"],
             "table": self.table_name,
             "graph_url": self.graph_url,
             "client_id": self.config.client_id,

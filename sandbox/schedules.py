@@ -1,14 +1,21 @@
 """EventBridge Scheduler's schedules, fired by the sandbox clock instead of wall time: one-shot `at(...)` ones and
-the recurring `cron(minute hour day-of-month * ? *)` ones the stack uses."""
+the recurring `cron(minute hour day-of-month * ? *)` ones the stack uses.
+
+Scheduler invokes Lambda asynchronously, as AWS does: the invocation itself succeeds once Lambda has queued the
+event; an error inside the function is Lambda's to retry (`AsyncFunction`: its EventInvokeConfig's retries, then
+its on-failure destination). The schedule's own retry policy and dead-letter queue only see failures to invoke
+(here: a target the sandbox does not run).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,17 +40,56 @@ def cron_occurrences(expression: str, zone: ZoneInfo, after: datetime, until: da
     return found
 
 
+def on_failure_record(function_arn: str, payload: dict[str, Any], error: Exception, attempts: int) -> dict[str, Any]:
+    """What Lambda sends to an async invocation's on-failure destination: the request and the error."""
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"{function_arn}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": payload,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": {"errorMessage": str(error), "errorType": type(error).__name__},
+    }
+
+
+@dataclass
+class AsyncFunction:
+    """A function invoked asynchronously: tried 1 + `retry_attempts` times (Lambda waits a minute or two between
+    tries; the sandbox does not), then Lambda's record of the failure goes to `on_failure` (an SQS queue)."""
+
+    arn: str
+    invoke: Callable[[dict[str, Any]], Any]
+    retry_attempts: int
+    on_failure: Callable[[dict[str, Any]], None]
+
+    def __call__(self, payload: dict[str, Any]) -> None:
+        attempts = 1 + self.retry_attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                self.invoke(payload)
+                return
+            except Exception as error:
+                log.exception("%s failed (attempt %s of %s)", self.arn, attempt, attempts)
+                if attempt == attempts:
+                    self.on_failure(on_failure_record(self.arn, payload, error, attempts))
+
+
 @dataclass
 class SchedulePump:
     scheduler: Any  # a boto3 scheduler client
     group: str
-    targets: dict[str, Callable[[dict[str, Any]], Any]] = field(default_factory=dict)  # function name → invoke
+    targets: dict[str, AsyncFunction] = field(default_factory=dict)  # function name → its asynchronous invocation
     sqs: Any = None  # for the targets' dead-letter queues
     checked_until: datetime | None = None  # recurring schedules fire for occurrences after this
 
     def fire_due(self, now: datetime) -> list[str]:
-        """Invoke the target of every one-shot schedule due at `now` (retrying per its RetryPolicy, then its
-        dead-letter queue), then delete it as ActionAfterCompletion=DELETE does. Returns the names fired."""
+        """Invoke the target of every schedule due at `now`, then delete a one-shot one as ActionAfterCompletion=DELETE
+        does. Returns the names fired."""
         fired: list[str] = []
         paginator = self.scheduler.get_paginator("list_schedules")
         names = [s["Name"] for page in paginator.paginate(GroupName=self.group) for s in page["Schedules"]]
@@ -59,8 +105,7 @@ class SchedulePump:
                 continue
             if datetime.fromisoformat(match.group(1)).replace(tzinfo=zone) > now:
                 continue
-            if not self._fire(name, schedule["Target"]):
-                continue
+            self._fire(name, schedule["Target"])
             if schedule.get("ActionAfterCompletion") == "DELETE":
                 self.scheduler.delete_schedule(Name=name, GroupName=self.group)
             fired.append(name)
@@ -83,23 +128,13 @@ class SchedulePump:
                     moments += cron_occurrences(schedule["ScheduleExpression"], zone, after, until)[:1]
         return min(moments, default=None)
 
-    def _fire(self, name: str, target: dict[str, Any]) -> bool:
-        invoke = self.targets.get(target["Arn"].rsplit(":", 1)[-1])
-        if invoke is None:
-            log.warning("schedule %s targets %s, which the sandbox does not run", name, target["Arn"])
-            return False
-        self._invoke(name, target, invoke)
-        return True
-
-    def _invoke(self, name: str, target: dict[str, Any], invoke: Callable[[dict[str, Any]], Any]) -> None:
+    def _fire(self, name: str, target: dict[str, Any]) -> None:
         payload = json.loads(target.get("Input") or "{}")
-        attempts = 1 + int(target.get("RetryPolicy", {}).get("MaximumRetryAttempts", 185))
-        for _ in range(attempts):
-            try:
-                invoke(payload)
-                return
-            except Exception:
-                log.exception("schedule %s: target failed", name)
+        function = self.targets.get(target["Arn"].rsplit(":", 1)[-1])
+        if function is not None:
+            function(payload)  # queued by Lambda: what happens inside is Lambda's to retry, not Scheduler's
+            return
+        log.warning("schedule %s targets %s, which does not exist: dead-lettered", name, target["Arn"])
         dead_letter = target.get("DeadLetterConfig", {}).get("Arn")
         if dead_letter and self.sqs is not None:
             url = self.sqs.get_queue_url(QueueName=dead_letter.rsplit(":", 1)[-1])["QueueUrl"]
@@ -107,7 +142,7 @@ class SchedulePump:
                 QueueUrl=url,
                 MessageBody=json.dumps(payload),
                 MessageAttributes={
-                    "ERROR_CODE": {"DataType": "String", "StringValue": "TargetFailed"},
+                    "ERROR_CODE": {"DataType": "String", "StringValue": "ResourceNotFoundException"},
                     "SCHEDULE_ARN": {"DataType": "String", "StringValue": name},
                 },
             )

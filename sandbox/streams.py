@@ -24,6 +24,9 @@ from tagback.replay import lambda_shape
 log = logging.getLogger("sandbox.stream")
 
 Record = dict[str, Any]
+# moto hands out fewer records than this only at the end of what the shard holds; stopping there spares a read
+# (moto keeps every iterator it hands out, for as long as the sandbox runs).
+PAGE_LIMIT = 1000
 
 
 def matches(pattern: dict[str, Any], data: Any) -> bool:
@@ -93,26 +96,56 @@ class StreamPump:
     stream_arn: str
     consumers: list[Consumer] = field(default_factory=list)
     seen: list[Record] = field(default_factory=list)
-    _iterators: dict[str, str | None] = field(default_factory=dict)
+    _last: dict[str, Record] = field(default_factory=dict)  # per shard, the last record read
+    _read_ids: set[str] = field(default_factory=set)  # eventIDs of every record read
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def _read_new(self) -> list[Record]:
+        """The records not read before, from a fresh iterator per shard at the last record read.
+
+        A saved NextShardIterator would go dry: when a transaction fails, moto puts back a copy of the table taken
+        before it, stream included, and an iterator keeps reading the discarded stream. If the last record read is
+        no longer there, the copy rolled back past it (records of the failed transaction, read meanwhile) and
+        hands their sequence numbers out again: the shard is read from its start, and eventIDs tell what is new.
+        """
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         records: list[Record] = []
+        last: dict[str, Record] = {}
         for shard in shards:
             shard_id = shard["ShardId"]
-            if shard_id not in self._iterators:
-                self._iterators[shard_id] = self.streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            iterator = self._iterators[shard_id]
-            while iterator:
-                page = self.streams.get_records(ShardIterator=iterator)
-                iterator = page.get("NextShardIterator")
-                records.extend({**lambda_shape(r, self.stream_arn), "_shard_id": shard_id} for r in page["Records"])
-                if not page["Records"]:
-                    break
-            self._iterators[shard_id] = iterator
+            previous = self._last.get(shard_id)
+            read = self._read_shard(shard_id, previous["dynamodb"]["SequenceNumber"] if previous else None)
+            if previous is not None and (not read or read[0]["eventID"] != previous["eventID"]):
+                read = self._read_shard(shard_id, None)
+            if read:
+                last[shard_id] = read[-1]
+            records.extend(
+                {**lambda_shape(r, self.stream_arn), "_shard_id": shard_id}
+                for r in read
+                if r["eventID"] not in self._read_ids
+            )
+        # Kept only once every shard is read: a read that fails is done again whole by the next call.
+        self._last |= last
+        self._read_ids.update(r["eventID"] for r in records)
+        return records
+
+    def _read_shard(self, shard_id: str, at_sequence_number: str | None) -> list[Record]:
+        """The shard's records from `at_sequence_number` on (from its start when None)."""
+        position = (
+            {"ShardIteratorType": "AT_SEQUENCE_NUMBER", "SequenceNumber": at_sequence_number}
+            if at_sequence_number is not None
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
+        iterator = self.streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard_id, **position)[
+            "ShardIterator"
+        ]
+        records: list[Record] = []
+        while iterator:
+            page = self.streams.get_records(ShardIterator=iterator, Limit=PAGE_LIMIT)
+            records.extend(page["Records"])
+            if len(page["Records"]) < PAGE_LIMIT:
+                break
+            iterator = page.get("NextShardIterator")
         return records
 
     def pump_once(self) -> int:

@@ -19,8 +19,8 @@ from tagback.export import export
 from tagback.meta.graph import GraphClient
 from tagback.observability import count, logger, metrics
 from tagback.reporting import ReportDelivery, build_report, compose_email, previous_month
-from tagback.runtime import Lazy
-from tagback.secrets import SecretReader, ssm_secret
+from tagback.runtime import Lazy, time_limited
+from tagback.secrets import SecretReader, SsmSecrets
 from tagback.settings import ReportSettings
 from tagback.snapshot import PLACES_API, take_snapshot
 from tagback.store import DynamoRepository
@@ -44,7 +44,7 @@ def from_environment() -> Dependencies:
         DynamoRepository(settings.table_name),
         ReportDelivery(settings.report_bucket),
         SystemClock(),
-        ssm_secret,
+        SsmSecrets(),
         settings.graph_url,
         settings.places_url or PLACES_API,
     )
@@ -96,6 +96,7 @@ def produce(deps: Dependencies, month: str, *, send: bool) -> dict[str, Any]:
 
 @metrics.log_metrics
 @logger.inject_lambda_context
+@time_limited
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = dependencies.get()
     metrics.add_dimension(name="client_id", value=deps.config.client_id)

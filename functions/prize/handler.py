@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from tagback.conversation import DeliveryPending
 from tagback.integrations import SinkUnavailable, deliver
 from tagback.observability import count, logger, metrics
-from tagback.runtime import Lazy
+from tagback.runtime import Lazy, time_limited
 from tagback.store import ITEM_TYPE, OUTBOX, inbound_event_from_item, outbox_from_item
 from tagback.wiring import engine_from_environment, owner_delivery_from_environment
 
@@ -63,6 +63,7 @@ def deliver_to_owner(item: dict[str, Any]) -> None:
 
 @metrics.log_metrics
 @logger.inject_lambda_context
+@time_limited
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     metrics.add_dimension(name="client_id", value=engine.get().config.client_id)
     return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tagback.awards import AwardKey
 from tagback.observability import count, logger, metrics
-from tagback.runtime import Lazy
+from tagback.runtime import Lazy, time_limited
 from tagback.scheduling import Step
 from tagback.wiring import engine_from_environment
 
@@ -28,6 +28,7 @@ class StepRequest(BaseModel):
 
 @metrics.log_metrics
 @logger.inject_lambda_context
+@time_limited
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_dimension(name="client_id", value=engine.get().config.client_id)
     request = StepRequest.model_validate(event)  # a malformed input fails, so the scheduler's DLQ keeps it

@@ -23,7 +23,7 @@ from tagback.links import LinkStore, follow_link
 from tagback.meta.webhook import handshake_challenge
 from tagback.observability import count, logger, metrics
 from tagback.runtime import Lazy
-from tagback.secrets import SecretReader, ssm_secret
+from tagback.secrets import SecretReader, SsmSecrets
 from tagback.settings import FunctionSettings
 from tagback.store import DynamoRepository
 
@@ -40,17 +40,17 @@ class Dependencies:
     clock: Clock
 
 
-def _from_environment() -> Dependencies:
+def from_environment() -> Dependencies:
     settings = FunctionSettings.from_environ()
     return Dependencies(
         config=load_client_config(settings.client_config),
         store=DynamoRepository(settings.table_name),
-        secret=ssm_secret,
+        secret=SsmSecrets(),
         clock=SystemClock(),
     )
 
 
-dependencies = Lazy(_from_environment)
+dependencies = Lazy(from_environment)
 app = APIGatewayHttpResolver()
 
 

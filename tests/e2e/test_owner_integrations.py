@@ -33,13 +33,14 @@ def award_rows(sandbox: Sandbox, guest_id: str) -> list[list[str]]:
 
 
 def aws(sandbox: Sandbox, service: str) -> Any:
-    """A client of the sandbox's moto, as any AWS tool would make one."""
+    """A client of the sandbox's moto, as any AWS tool would make one (IAM is enforced: as the operator)."""
+    status = sandbox.status()
     return boto3.client(
         service,
         endpoint_url=sandbox.aws_endpoint,
         region_name="eu-west-1",
-        aws_access_key_id="sandbox",
-        aws_secret_access_key="sandbox",
+        aws_access_key_id=status["aws_access_key_id"],
+        aws_secret_access_key=status["aws_secret_access_key"],
     )
 
 
@@ -101,10 +102,8 @@ def test_the_csv_export_matches_the_awards_in_the_table(sandbox: Sandbox, tmp_pa
                 "demo",
                 "--month",
                 month,
-                "--endpoint",
-                sandbox.aws_endpoint,
-                "--table",
-                sandbox.table_name,
+                "--sandbox",
+                sandbox.url,
                 "--out",
                 str(tmp_path),
             ]
@@ -180,25 +179,13 @@ def test_the_report_from_two_seeded_months_through_the_function_and_ses(sandbox:
     assert html.count("not available") == 2  # views and accounts engaged: no data, not zero
 
 
-def test_a_coupon_is_redeemed_once_counted_and_the_sheet_hears(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_coupon_is_redeemed_once_counted_and_the_sheet_hears(sandbox: Sandbox) -> None:
     guest = Guest(sandbox, "6170000000000701")
     guest.mention()
     guest.tap("English")
     award = next(i for i in sandbox.repository.items_under(f"GUEST#{guest.guest_id}") if i["item_type"] == "award")
     code = award["coupon_code"]
-    monkeypatch.setenv("AWS_ENDPOINT_URL", sandbox.aws_endpoint)
-    arguments = [
-        "redeem",
-        code.lower(),
-        "--client",
-        "demo",
-        "--endpoint",
-        sandbox.aws_endpoint,
-        "--table",
-        sandbox.table_name,
-    ]
+    arguments = ["redeem", code.lower(), "--client", "demo", "--sandbox", sandbox.url]
     assert cli(arguments) == 0
     assert cli(arguments) == 1  # a second time: already redeemed
     assert cli(["redeem", "2222-2222-2222", *arguments[2:]]) == 1  # not a code of this venue

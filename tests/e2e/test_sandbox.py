@@ -163,8 +163,8 @@ def test_a_poison_record_goes_to_the_dead_letter_queue_and_the_stream_moves_on(
     aws = {
         "endpoint_url": status["aws_endpoint"],
         "region_name": status["region"],
-        "aws_access_key_id": "sandbox",
-        "aws_secret_access_key": "sandbox",
+        "aws_access_key_id": status["aws_access_key_id"],  # IAM is enforced: the sandbox's operator
+        "aws_secret_access_key": status["aws_secret_access_key"],
     }
     poison = {
         "PK": {"S": "GUEST#poison"},

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +15,10 @@ from infra.app import build_app
 from infra.stack import CLIENT_CONFIG_IN_LAYER, ROOT
 from tagback.config import ClientConfig
 from tagback.store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, table_definition
+from tests.infra.lambda_runtime import LAYER_EXPORT, lock_export, requirements
 
 pytestmark = pytest.mark.infra
+LAYER_REQUIREMENTS = ROOT / "layers" / "common" / "requirements.txt"
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +125,7 @@ def test_stage_is_throttled_and_logged(template: Template) -> None:
 def test_webhook_function_environment_and_layers(template: Template) -> None:
     _, webhook = function(template, "webhook")
     properties = webhook["Properties"]
-    assert properties["Runtime"] == "python3.14"
+    assert properties["Runtime"] == "python3.13"
     assert properties["Handler"] == "handler.lambda_handler"
     assert properties["Timeout"] <= 10
     environment = properties["Environment"]["Variables"]
@@ -173,26 +173,12 @@ def test_config_layer_ships_the_validated_config(demo_config: ClientConfig, tmp_
     assert (layer / demo_config.coupon.logo).read_bytes() == demo_config.asset(demo_config.coupon.logo).read_bytes()
 
 
-def test_layer_requirements_are_pinned_within_pyproject_bounds() -> None:
-    pins = dict(
-        line.split("==")
-        for line in (ROOT / "layers" / "common" / "requirements.txt").read_text().splitlines()
-        if line and not line.startswith("#")
+def test_layer_requirements_are_what_the_lock_exports() -> None:
+    exported = lock_export(*LAYER_EXPORT)
+    assert LAYER_REQUIREMENTS.read_text(encoding="utf-8") == exported, (
+        f"{LAYER_REQUIREMENTS.relative_to(ROOT)} is not the export of uv.lock: run `make lock`"
     )
-    assert all(re.fullmatch(r"\d+(\.\d+)*", v) for v in pins.values()), "pin exact versions"
-    for package in (
-        "aws-lambda-powertools",
-        "pydantic",
-        "requests",
-        "PyYAML",
-        "pillow",
-        "qrcode",
-        "fonttools",
-        "phonenumbers",
-        "google-auth",
-        "cryptography",
-    ):
-        assert pins[package] == version(package), f"{package}: layer pin differs from what the tests run"
+    assert all("--hash=sha256:" in requirement for requirement in requirements(exported).values())
 
 
 def test_cdk_nag_passes_and_is_live(demo_config: ClientConfig, tmp_path: Path) -> None:
@@ -248,21 +234,28 @@ def test_prize_function_has_a_filtered_mapping_per_item_kind_with_partial_failur
     assert len(mappings) == 2
 
 
+# What the conversation engine does (the prize function, and review_followup's language-timeout step).
+CONVERSATION_ACTIONS = [
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "ssm:GetParameter",
+    "s3:PutObject",
+    "s3:GetObject",
+    "scheduler:CreateSchedule",
+    "iam:PassRole",
+]
+SEND_TO_QUEUE = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
+
+
 def test_prize_function_permissions_are_exactly_what_it_does(template: Template, demo_config: ClientConfig) -> None:
     statements = role_statements(template, function(template, "prize")[0])
     assert actions_of(statements) == sorted(
         [
-            "logs:CreateLogStream",
-            "logs:PutLogEvents",
-            "dynamodb:GetItem",
-            "dynamodb:PutItem",
-            "dynamodb:UpdateItem",
-            "ssm:GetParameter",
-            "s3:PutObject",
-            "s3:GetObject",
-            "scheduler:CreateSchedule",
-            "iam:PassRole",
-            *["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"] * 2,  # the two dead-letter queues
+            *CONVERSATION_ACTIONS,
+            *SEND_TO_QUEUE * 2,  # the two dead-letter queues
             "dynamodb:ListStreams",
             "dynamodb:DescribeStream",
             "dynamodb:GetRecords",
@@ -283,7 +276,7 @@ def test_prize_environment_names_the_follow_up_target(template: Template) -> Non
     assert prize["Properties"]["Environment"]["Variables"]["TAGBACK_PUBLIC_URL"] == {
         "Fn::GetAtt": [api_id, "ApiEndpoint"]
     }
-    followup_id, followup = function(template, "review_followup")
+    _, followup = function(template, "review_followup")
     environment = prize["Properties"]["Environment"]["Variables"]
     assert environment["SCHEDULE_GROUP"] == "tagback-demo"
     assert followup["Properties"]["FunctionName"] == "tagback-demo-review-followup"
@@ -291,8 +284,55 @@ def test_prize_environment_names_the_follow_up_target(template: Template) -> Non
     bucket_id, _ = only(template, "AWS::S3::Bucket")
     assert environment["COUPON_BUCKET"] == {"Ref": bucket_id}
     template.has_resource_properties("AWS::Scheduler::ScheduleGroup", {"Name": "tagback-demo"})
-    followup_actions = actions_of(role_statements(template, followup_id))
-    assert "s3:PutObject" not in followup_actions and "scheduler:CreateSchedule" not in followup_actions
+
+
+def test_review_followup_may_deliver_the_prize_after_the_language_timeout(template: Template) -> None:
+    followup_id, _ = function(template, "review_followup")
+    statements = role_statements(template, followup_id)
+    assert actions_of(statements) == sorted([*CONVERSATION_ACTIONS, *SEND_TO_QUEUE])  # + its on-failure queue
+    (secrets,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
+    rendered = json.dumps(secrets["Resource"])
+    assert "meta-access-token" in rendered and "coupon-signing-key" in rendered and "app-secret" not in rendered
+
+
+@pytest.mark.parametrize(
+    ("service", "queue"), [("review_followup", "FollowUpFailures"), ("monthly_report", "ReportFailures")]
+)
+def test_scheduled_functions_retry_twice_within_the_hour_then_their_on_failure_queue(
+    template: Template, service: str, queue: str
+) -> None:
+    function_id, _ = function(template, service)
+    (queue_id,) = [q for q in template.find_resources("AWS::SQS::Queue") if q.startswith(queue)]
+    template.has_resource_properties(
+        "AWS::Lambda::EventInvokeConfig",
+        {
+            "FunctionName": {"Ref": function_id},
+            "MaximumRetryAttempts": 2,
+            "MaximumEventAgeInSeconds": 3600,
+            "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [queue_id, "Arn"]}}},
+        },
+    )
+    send = [s for s in role_statements(template, function_id) if "sqs:SendMessage" in s["Action"]]
+    assert [s["Resource"] for s in send] == [{"Fn::GetAtt": [queue_id, "Arn"]}]  # Lambda sends with the role
+
+
+def test_every_grant_names_its_resources(template: Template) -> None:
+    """moto (the sandbox) checks actions only: here, that no role is granted an action on everything."""
+    for policy in template.find_resources("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            if "*" in resources:
+                assert statement["Action"] == "dynamodb:ListStreams"  # it has no resource scope in IAM
+
+
+def test_the_sandbox_grants_each_function_what_the_template_grants(template: Template) -> None:
+    from sandbox.iam import roles_from_template  # noqa: PLC0415
+
+    roles, function_roles = roles_from_template(template.to_json())
+    for service in ("webhook", "prize", "review_followup", "monthly_report"):
+        function_id, _ = function(template, service)
+        assert roles[function_roles[service]] == sorted(set(actions_of(role_statements(template, function_id))))
+    assert roles["SchedulerRole"] == sorted(["lambda:InvokeFunction", *SEND_TO_QUEUE])
 
 
 def scheduler_role_policies(template: Template) -> list[list[dict[str, Any]]]:
@@ -347,9 +387,11 @@ def test_the_report_goes_out_on_the_first_at_eight_local_time(template: Template
             "logs:PutLogEvents",
             "dynamodb:GetItem",
             "dynamodb:Scan",
+            "dynamodb:UpdateItem",  # the daily snapshot
             "s3:PutObject",
             "ses:SendRawEmail",
             "ssm:GetParameter",
+            *SEND_TO_QUEUE,  # its on-failure queue
         ]
     )
     (secrets,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
@@ -409,7 +451,11 @@ def test_token_failures_and_dead_letters_raise_alarms(template: Template) -> Non
     queue_alarms = template.find_resources(
         "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "ApproximateNumberOfMessagesVisible"}}
     )
-    assert len(queue_alarms) == 3  # one per dead-letter queue: prize, follow-up, integrations
+    alarmed = {json.dumps(a["Properties"]["Dimensions"][0]["Value"]) for a in queue_alarms.values()}
+    queues = template.find_resources("AWS::SQS::Queue")
+    # Every queue holds what failed (dead letters, on-failure records) and is alarmed and encrypted.
+    assert alarmed == {json.dumps({"Fn::GetAtt": [queue_id, "QueueName"]}) for queue_id in queues}
+    assert all(q["Properties"]["SqsManagedSseEnabled"] for q in queues.values())
 
 
 def test_every_package_the_layer_imports_is_pinned() -> None:
@@ -417,11 +463,7 @@ def test_every_package_the_layer_imports_is_pinned() -> None:
     import sys  # noqa: PLC0415
     from importlib.metadata import packages_distributions  # noqa: PLC0415
 
-    pinned = {
-        line.split("==")[0].lower().replace("_", "-")
-        for line in (ROOT / "layers" / "common" / "requirements.txt").read_text().splitlines()
-        if line and not line.startswith("#")
-    }
+    pinned = set(requirements(LAYER_REQUIREMENTS.read_text(encoding="utf-8")))
     distributions = packages_distributions()
     imported: set[str] = set()
     for source in (ROOT / "layers" / "common" / "tagback").rglob("*.py"):

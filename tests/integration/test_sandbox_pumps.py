@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
 
 from infra.event_sources import PRIZE_STREAM
 from sandbox.schedules import SchedulePump
 from sandbox.streams import Consumer, StreamPump, sqs_dead_letter
 from tagback.clock import ManualClock
 from tagback.replay import replay
-from tests.integration.conftest import client
+from tests.integration.conftest import REGION, client
 
 pytestmark = pytest.mark.integration
 
@@ -44,6 +47,61 @@ def test_stream_records_reach_consumers_in_lambda_shape_filtered_and_batched(mot
     assert record["eventSource"] == "aws:dynamodb" and record["eventSourceARN"] == stream_arn
     assert isinstance(record["dynamodb"]["ApproximateCreationDateTime"], int)
     assert record["dynamodb"]["Keys"] == {"PK": {"S": "GUEST#0"}, "SK": {"S": "IN#m"}}
+
+
+def inbound(guest: str) -> dict[str, Any]:
+    return {"PK": {"S": f"GUEST#{guest}"}, "SK": {"S": "IN#m"}, "item_type": {"S": "inbound_event"}}
+
+
+def delivered_guests(batches: list[dict[str, Any]]) -> list[str]:
+    return [r["dynamodb"]["Keys"]["PK"]["S"].removeprefix("GUEST#") for b in batches for r in b["Records"]]
+
+
+def test_the_stream_goes_on_after_a_failed_transaction(moto_endpoint: str, table: str) -> None:
+    # moto puts back a copy of the table (and of its stream) taken before a transaction that fails.
+    dynamodb = client("dynamodb", moto_endpoint)
+    stream_arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    batches: list[dict[str, Any]] = []
+    consumer = Consumer("prize", PRIZE_STREAM.filter_pattern, invoke=batches.append)
+    pump = StreamPump(client("dynamodbstreams", moto_endpoint), stream_arn, consumers=[consumer])
+    dynamodb.put_item(TableName=table, Item=inbound("a"))
+    assert pump.pump_once() == 1
+    new = {"ConditionExpression": "attribute_not_exists(PK)"}
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(  # the first Put is applied, then undone when the second one fails
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": inbound("rolled-back"), **new}},
+                {"Put": {"TableName": table, "Item": inbound("a"), **new}},
+            ]
+        )
+    for guest in ("b", "c"):
+        dynamodb.put_item(TableName=table, Item=inbound(guest))
+        assert pump.pump_once() == 1
+    assert pump.pump_once() == 0
+    assert delivered_guests(batches) == ["a", "b", "c"]
+
+
+def test_records_read_before_a_rollback_hold_back_none_written_after_it(moto_endpoint: str, table: str) -> None:
+    # What the pump sees when it reads while a transaction is under way that then fails: moto hands the
+    # rolled-back records' sequence numbers out again. Done here as moto does it, as the interleaving of two
+    # requests cannot be forced from outside.
+    dynamodb = client("dynamodb", moto_endpoint)
+    stream_arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    batches: list[dict[str, Any]] = []
+    consumer = Consumer("prize", PRIZE_STREAM.filter_pattern, invoke=batches.append)
+    pump = StreamPump(client("dynamodbstreams", moto_endpoint), stream_arn, consumers=[consumer])
+    tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables
+    dynamodb.put_item(TableName=table, Item=inbound("a"))
+    before = copy.deepcopy(tables[table])  # transact_write_items keeps this copy first
+    dynamodb.put_item(TableName=table, Item=inbound("rolled-back"))
+    assert pump.pump_once() == 2
+    tables[table] = before  # ... and puts it back when the transaction fails
+    assert pump.pump_once() == 0
+    dynamodb.put_item(TableName=table, Item=inbound("b"))  # gets the rolled-back record's sequence number
+    dynamodb.put_item(TableName=table, Item=inbound("c"))
+    assert pump.pump_once() == 2
+    assert pump.pump_once() == 0
+    assert delivered_guests(batches) == ["a", "rolled-back", "b", "c"]
 
 
 def test_one_shot_schedules_fire_when_the_clock_reaches_them(moto_endpoint: str) -> None:

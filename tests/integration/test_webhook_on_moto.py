@@ -107,8 +107,6 @@ def test_the_report_command_builds_the_month_from_the_table(
                 "demo",
                 "--month",
                 "2026-10",
-                "--endpoint",
-                aws,
                 "--table",
                 table,
                 "--out",

@@ -86,6 +86,30 @@ def test_temporary_errors_are_retried_a_bounded_number_of_times(fake: tuple[Fake
     assert len(api.requests) == 4
 
 
+def test_no_retry_starts_that_the_invocation_has_no_time_left_for(fake: tuple[FakeGraphApi, str]) -> None:
+    api, url = fake
+    api.fail_next("send", *["5xx"] * 10)
+    # 16 s left: the first retry (0.5 s + 13.05 s of timeouts + 2 s margin) fits, the second (1 s + …) does not.
+    sleeps: list[float] = []
+    with pytest.raises(GraphError) as raised:
+        client(url, sleeps, max_attempts=4, seconds_left=lambda: 16.0).send_text("g1", "hi")
+    assert raised.value.retryable and len(api.requests) == 2 and sleeps == [0.5]
+
+
+def test_the_time_left_is_the_invocation_s_own() -> None:
+    from tagback.runtime import seconds_left, time_limited  # noqa: PLC0415
+
+    class Context:
+        @staticmethod
+        def get_remaining_time_in_millis() -> int:
+            return 30_000
+
+    assert seconds_left() == float("inf")  # outside an invocation (the CLI, tests): no limit
+    left = time_limited(lambda _event, _context: seconds_left())({}, Context())
+    assert 29.0 < left <= 30.0
+    assert seconds_left() == float("inf")
+
+
 @pytest.mark.parametrize(
     ("fault", "kind"),
     [

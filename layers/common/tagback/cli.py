@@ -1,9 +1,11 @@
 """Operator commands.
 
 python -m tagback.cli check [clients/*.yaml]        validate client configs before a deploy
-python -m tagback.cli replay --stack Tagback-<id>    replay the prize function's dead-letter queue
+python -m tagback.cli replay --stack Tagback-<id>    replay the dead-letter and on-failure queues
 python -m tagback.cli coupon --signing-key-param /tagback/<id>/coupon-signing-key CODE
                                                     check a coupon code offline (typos, made-up codes)
+export, report, redeem and coupon use the AWS credential chain and region, as the AWS CLI does;
+with --sandbox http://127.0.0.1:8787 they use that running sandbox's AWS instead.
 """
 
 from __future__ import annotations
@@ -11,11 +13,75 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 from tagback.config import ConfigError, client_files, load_client_configs
+
+SANDBOX_HELP = "a running sandbox's URL, e.g. http://127.0.0.1:8787: its AWS, region, table and credentials"
+
+
+class CommandError(Exception):
+    """What the operator must fix, said in one line."""
+
+
+@dataclass(frozen=True)
+class Aws:
+    """Where the AWS commands go: by default AWS itself, with the credential chain and region the AWS CLI uses."""
+
+    endpoint: str | None = None
+    region: str | None = None
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    table: str | None = None
+    client_id: str | None = None
+
+    def client(self, service: str) -> Any:
+        import boto3  # noqa: PLC0415 - only the AWS commands need it
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_access_key,
+        )
+
+
+def _aws(sandbox: str | None, client: str | None = None) -> Aws:
+    """The AWS to use: a running sandbox's moto, as its status describes it, or (no sandbox) AWS itself."""
+    if sandbox is None:
+        return Aws()
+    import requests  # noqa: PLC0415
+
+    url = f"{sandbox.rstrip('/')}/_sandbox/status"
+    try:
+        answer = requests.get(url, timeout=10)
+        answer.raise_for_status()
+        status = answer.json()
+        aws = Aws(
+            endpoint=status["aws_endpoint"],
+            region=status["region"],
+            # The operator credentials of a sandbox that enforces IAM; one that publishes none accepts any key.
+            access_key_id=status.get("aws_access_key_id", "sandbox"),
+            secret_access_key=status.get("aws_secret_access_key", "sandbox"),
+            table=status["table"],
+            client_id=status["client_id"],
+        )
+    except requests.RequestException as error:
+        problem = type(error).__name__
+        raise CommandError(f"no sandbox answers at {url} ({problem}); start one with `make sandbox`") from None
+    except (KeyError, TypeError) as error:
+        raise CommandError(f"{url} is not a Tagback sandbox's status (no {error})") from None
+    if client is not None and client != aws.client_id:
+        raise CommandError(f"the sandbox at {sandbox} runs client {aws.client_id!r}, not {client!r}")
+    return aws
+
+
+def _secret(aws: Aws, name: str) -> str:
+    return str(aws.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
 
 
 def check(paths: list[Path]) -> int:
@@ -63,46 +129,41 @@ def replay_dead_letters(queue_url: str, function_name: str, table: str | None = 
     return 0 if report.still_failing == 0 and report.expired == 0 else 1
 
 
-def verify_coupon(code: str, signing_key_param: str) -> int:
+def verify_coupon(code: str, signing_key_param: str, *, aws: Aws) -> int:
     from tagback.prizes import code_is_genuine, normalise_code  # noqa: PLC0415
-    from tagback.secrets import ssm_secret  # noqa: PLC0415
 
-    genuine = code_is_genuine(code, ssm_secret(signing_key_param))
+    genuine = code_is_genuine(code, _secret(aws, signing_key_param))
     print(f"{normalise_code(code)}: {'genuine' if genuine else 'NOT a code this client issued (or a typo)'}")
     return 0 if genuine else 1
 
 
-def export_csv(client: str, start: date, end: date, *, endpoint: str | None, table: str | None, out: Path) -> int:
+def export_csv(client: str, start: date, end: date, *, aws: Aws, table: str | None, out: Path) -> int:
     from tagback.config import load_client_config  # noqa: PLC0415
     from tagback.export import export  # noqa: PLC0415
 
     config = load_client_config(Path("clients") / f"{client}.yaml")
-    done = export(_table(client, endpoint, table), config, start, end, out)
+    done = export(_table(client, aws, table), config, start, end, out)
     print(f"{done.award_rows} awards → {done.awards}\n{done.contact_rows} contacts → {done.contacts}")
     return 0
 
 
-def _table(client: str, endpoint: str | None, table: str | None) -> Any:
-    import boto3  # noqa: PLC0415
-
+def _table(client: str, aws: Aws, table: str | None) -> Any:
     from tagback.store import DynamoRepository  # noqa: PLC0415
 
-    # The sandbox's table has the stack's name pattern; in AWS the stack's output names it.
-    name = table or (f"tagback-{client}" if endpoint else _stack_outputs(f"Tagback-{client}")["TableName"])
-    return DynamoRepository(name, client=boto3.client("dynamodb", endpoint_url=endpoint))
+    # A sandbox names its table in its status; in AWS the stack's output names it.
+    name = table or aws.table or _stack_outputs(f"Tagback-{client}")["TableName"]
+    return DynamoRepository(name, client=aws.client("dynamodb"))
 
 
-def monthly_report(client: str, month: str, *, send: bool, endpoint: str | None, table: str | None, out: Path) -> int:
+def monthly_report(client: str, month: str, *, send: bool, aws: Aws, table: str | None, out: Path) -> int:
     import tempfile  # noqa: PLC0415
-
-    import boto3  # noqa: PLC0415
 
     from tagback.config import load_client_config  # noqa: PLC0415
     from tagback.export import export  # noqa: PLC0415
     from tagback.reporting import ReportDelivery, build_report, compose_email, previous_month  # noqa: PLC0415
 
     config = load_client_config(Path("clients") / f"{client}.yaml")
-    store = _table(client, endpoint, table)
+    store = _table(client, aws, table)
     report = build_report(config, month, store.month_totals_item(month), store.month_totals_item(previous_month(month)))
     with tempfile.TemporaryDirectory() as folder:
         awards = export(store, config, report.daily[0][0], report.daily[-1][0], Path(folder)).awards.read_bytes()
@@ -112,28 +173,24 @@ def monthly_report(client: str, month: str, *, send: bool, endpoint: str | None,
     (out / f"report-{month}.html").write_text(message.get_body(("html",)).get_content(), encoding="utf-8")  # type: ignore[union-attr]
     print(f"report for {month} → {out / f'report-{month}.html'} and .eml")
     if send:
-        mailer = ReportDelivery("", ses=boto3.client("ses", endpoint_url=endpoint))
+        mailer = ReportDelivery("", ses=aws.client("ses"))
         sent = mailer.send(message, config.report.sender, config.report.recipients)
         print(f"SES message {sent}" if sent else "SES refused the report (see the log line above)")
         return 0 if sent else 1
     return 0
 
 
-def redeem_coupon(client: str, code: str, *, endpoint: str | None, table: str | None) -> int:
+def redeem_coupon(client: str, code: str, *, aws: Aws, table: str | None) -> int:
     from datetime import UTC, datetime  # noqa: PLC0415
-
-    import boto3  # noqa: PLC0415
 
     from tagback.config import load_client_config  # noqa: PLC0415
     from tagback.redemption import redeem  # noqa: PLC0415
 
     config = load_client_config(Path("clients") / f"{client}.yaml")
-    ssm = boto3.client("ssm", endpoint_url=endpoint)
-    key = ssm.get_parameter(Name=config.secrets.coupon_signing_key, WithDecryption=True)["Parameter"]["Value"]
     answer = redeem(
-        _table(client, endpoint, table),
+        _table(client, aws, table),
         code,
-        key,
+        _secret(aws, config.secrets.coupon_signing_key),
         now=datetime.now(UTC),
         tz=config.tz,
         retention_days=config.retention_days,
@@ -160,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     checking = commands.add_parser("check", help="validate client configs (default: every clients/*.yaml)")
     checking.add_argument("paths", nargs="*", type=Path)
-    replaying = commands.add_parser("replay", help="replay the prize dead-letter queue through the deployed function")
+    replaying = commands.add_parser(
+        "replay", help="replay the stack's dead-letter and on-failure queues through the deployed functions"
+    )
     replaying.add_argument("--stack", help="the client's stack, e.g. Tagback-demo (reads its outputs)")
     replaying.add_argument("--queue-url", help="instead of --stack: the dead-letter queue's URL")
     replaying.add_argument("--function", help="instead of --stack: the prize function's name")
@@ -169,56 +228,80 @@ def main(argv: list[str] | None = None) -> int:
     exporting.add_argument("--month", help="YYYY-MM")
     exporting.add_argument("--from", dest="start", help="YYYY-MM-DD (with --to)")
     exporting.add_argument("--to", dest="end", help="YYYY-MM-DD")
-    exporting.add_argument("--endpoint", help="an AWS endpoint other than AWS's own, e.g. the sandbox's moto")
-    exporting.add_argument("--table", help="the table's name (default: the stack's output, or tagback-<client>)")
+    exporting.add_argument("--sandbox", help=SANDBOX_HELP)
+    exporting.add_argument("--table", help="the table's name (default: the stack's output, or the sandbox's)")
     exporting.add_argument("--out", type=Path, default=Path("out"))
     reporting = commands.add_parser("report", help="build a month's report (and send it with --send)")
     reporting.add_argument("--client", required=True)
     reporting.add_argument("--month", required=True, help="YYYY-MM")
     reporting.add_argument("--send", action="store_true", help="email it through SES to the report recipients")
-    reporting.add_argument("--endpoint", help="an AWS endpoint other than AWS's own, e.g. the sandbox's moto")
-    reporting.add_argument("--table", help="the table's name (default: the stack's output, or tagback-<client>)")
+    reporting.add_argument("--sandbox", help=SANDBOX_HELP)
+    reporting.add_argument("--table", help="the table's name (default: the stack's output, or the sandbox's)")
     reporting.add_argument("--out", type=Path, default=Path("out"))
     redeeming = commands.add_parser("redeem", help="redeem a coupon at the counter")
     redeeming.add_argument("code")
     redeeming.add_argument("--client", required=True)
-    redeeming.add_argument("--endpoint", help="an AWS endpoint other than AWS's own, e.g. the sandbox's moto")
-    redeeming.add_argument("--table", help="the table's name (default: the stack's output, or tagback-<client>)")
+    redeeming.add_argument("--sandbox", help=SANDBOX_HELP)
+    redeeming.add_argument("--table", help="the table's name (default: the stack's output, or the sandbox's)")
     coupon = commands.add_parser("coupon", help="check a coupon code offline with the client's signing key")
     coupon.add_argument("code")
     coupon.add_argument("--signing-key-param", required=True, help="the SSM parameter named in the client config")
+    coupon.add_argument("--sandbox", help=SANDBOX_HELP)
     arguments = parser.parse_args(argv)
 
     if arguments.command == "check":
         return check(arguments.paths or client_files(Path("clients")))
     if arguments.command == "coupon":
-        return verify_coupon(arguments.code, arguments.signing_key_param)
+        return verify_coupon(arguments.code, arguments.signing_key_param, aws=_aws(arguments.sandbox))
     if arguments.command == "redeem":
-        return redeem_coupon(arguments.client, arguments.code, endpoint=arguments.endpoint, table=arguments.table)
+        aws = _aws(arguments.sandbox, arguments.client)
+        return redeem_coupon(arguments.client, arguments.code, aws=aws, table=arguments.table)
     if arguments.command == "report":
         return monthly_report(
             arguments.client,
             arguments.month,
             send=arguments.send,
-            endpoint=arguments.endpoint,
+            aws=_aws(arguments.sandbox, arguments.client),
             table=arguments.table,
             out=arguments.out,
         )
     if arguments.command == "export":
         start, end = _period(arguments, parser)
-        return export_csv(
-            arguments.client, start, end, endpoint=arguments.endpoint, table=arguments.table, out=arguments.out
-        )
+        aws = _aws(arguments.sandbox, arguments.client)
+        return export_csv(arguments.client, start, end, aws=aws, table=arguments.table, out=arguments.out)
     if arguments.stack:
         outputs = _stack_outputs(arguments.stack)
         function = outputs["PrizeFunctionName"]
-        prize = replay_dead_letters(outputs["PrizeDeadLetterQueueUrl"], function)
-        owner = replay_dead_letters(outputs["IntegrationDeadLetterQueueUrl"], function, outputs["TableName"])
-        return prize or owner
+        results = [
+            replay_dead_letters(outputs["PrizeDeadLetterQueueUrl"], function),
+            replay_dead_letters(outputs["IntegrationDeadLetterQueueUrl"], function, outputs["TableName"]),
+            # Scheduled invocations that failed inside the function, through that function again.
+            *(
+                replay_dead_letters(outputs[f"{name}FailureQueueUrl"], outputs[f"{name}FunctionName"])
+                for name in ("FollowUp", "Report")
+            ),
+        ]
+        return max(results)
     if not (arguments.queue_url and arguments.function):
         parser.error("replay needs --stack, or both --queue-url and --function")
     return replay_dead_letters(arguments.queue_url, arguments.function)
 
 
+def run(argv: list[str] | None = None) -> int:
+    """`main` as a command: what the operator must set up or fix in one line on stderr, not a traceback."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError  # noqa: PLC0415
+
+    try:
+        return main(argv)
+    except NoRegionError:
+        problem = "no AWS region configured: set AWS_DEFAULT_REGION or a profile's region (or give --sandbox URL)"
+    except NoCredentialsError:
+        problem = "no AWS credentials found: configure them as for the AWS CLI (or give --sandbox URL)"
+    except (BotoCoreError, ClientError, CommandError, ConfigError) as error:
+        problem = str(error)
+    print(f"error: {problem}", file=sys.stderr)
+    return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

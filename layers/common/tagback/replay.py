@@ -3,8 +3,9 @@
 Lambda's on-failure destination for a stream gets a *pointer*, not the records: `DDBStreamBatchInfo` names the
 shard and the sequence numbers. Replay reads those records back from the stream (which keeps them 24 hours) and
 invokes the function with them in Lambda's event shape. The integrations' dead letters for refused deliveries
-name an outbox item instead: replay reads the item from the table and hands it over the same way. A message is
-deleted only once its batch succeeds.
+name an outbox item instead: replay reads the item from the table and hands it over the same way. The on-failure
+queues of the functions Scheduler invokes hold Lambda's record of the failed invocation: replay invokes the
+function again with its `requestPayload`. A message is deleted only once its invocation succeeds.
 """
 
 from __future__ import annotations
@@ -92,6 +93,21 @@ def _messages(sqs: Any, queue_url: str) -> Iterator[dict[str, Any]]:
             yield message
 
 
+def _event(
+    body: dict[str, Any], streams: Any, outbox_item: Callable[[str], dict[str, Any] | None] | None
+) -> tuple[dict[str, Any] | None, str]:
+    """The event to invoke the function with again (None when what it pointed at is gone), and a label for it."""
+    if "requestPayload" in body:  # an asynchronous invocation that failed: its event, as it was
+        return body["requestPayload"], f"request {body.get('requestContext', {}).get('requestId')}"
+    info = body.get("DDBStreamBatchInfo")
+    if info:
+        records, label = read_range(streams, info), f"{info['shardId']}@{info['startSequenceNumber']}"
+    else:
+        item = outbox_item(body["outbox_event_id"]) if outbox_item and "outbox_event_id" in body else None
+        records, label = ([outbox_record(item)] if item else []), f"outbox {body.get('outbox_event_id')}"
+    return ({"Records": records} if records else None), label
+
+
 def replay(
     sqs: Any,
     queue_url: str,
@@ -102,19 +118,13 @@ def replay(
     report = ReplayReport()
     kept: list[str] = []
     for message in _messages(sqs, queue_url):
-        body = json.loads(message["Body"])
-        info = body.get("DDBStreamBatchInfo")
-        if info:
-            records, label = read_range(streams, info), f"{info['shardId']}@{info['startSequenceNumber']}"
-        else:
-            item = outbox_item(body["outbox_event_id"]) if outbox_item and "outbox_event_id" in body else None
-            records, label = ([outbox_record(item)] if item else []), f"outbox {body.get('outbox_event_id')}"
-        if not records:
+        event, label = _event(json.loads(message["Body"]), streams, outbox_item)
+        if event is None:
             report.expired += 1
             kept.append(message["ReceiptHandle"])
             continue
         try:
-            failed = invoke({"Records": records}).get("batchItemFailures") or []
+            failed = (invoke(event) or {}).get("batchItemFailures") or []
         except Exception as error:
             failed = [{"itemIdentifier": repr(error)}]
         if failed:

@@ -5,9 +5,13 @@ The sandbox and the tests `override` them (a manual clock, in-memory stores) wit
 
 from __future__ import annotations
 
+import functools
+import math
 import threading
+import time
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from contextvars import ContextVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -28,3 +32,28 @@ class Lazy(Generic[T]):
         """Use `value` from now on; None goes back to building from the environment on next use."""
         with self._lock:
             self._value = value
+
+
+_ends_at: ContextVar[float | None] = ContextVar("invocation_ends_at", default=None)
+Handler = TypeVar("Handler", bound=Callable[[Any, Any], Any])
+
+
+def time_limited(handler: Handler) -> Handler:
+    """Lets what the handler calls see how long the invocation has left: Lambda ends it at the function's timeout,
+    so retries (the Graph client's) stop in time for the function to report the failure itself."""
+
+    @functools.wraps(handler)
+    def run(event: Any, context: Any) -> Any:
+        token = _ends_at.set(time.monotonic() + context.get_remaining_time_in_millis() / 1000)
+        try:
+            return handler(event, context)
+        finally:
+            _ends_at.reset(token)
+
+    return run  # type: ignore[return-value]
+
+
+def seconds_left() -> float:
+    """Seconds until the current invocation's timeout (infinite outside of one: the CLI, tests)."""
+    ends_at = _ends_at.get()
+    return math.inf if ends_at is None else ends_at - time.monotonic()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+import threading
+from typing import Any, Protocol
 
 SECRET_CACHE_SECONDS = 300
 
@@ -11,11 +12,23 @@ class SecretReader(Protocol):
     def __call__(self, name: str) -> str: ...
 
 
-def ssm_secret(name: str) -> str:
-    """Read and decrypt a parameter, cached for a few minutes so a warm function does not call SSM again."""
-    from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415 - keeps cold imports light
+class SsmSecrets:
+    """Reads and decrypts parameters, each cached for a few minutes so a warm function does not call SSM again.
 
-    value = parameters.get_parameter(name, decrypt=True, max_age=SECRET_CACHE_SECONDS)
-    if not isinstance(value, str) or not value:
-        raise LookupError(f"SSM parameter {name} is empty or not a string")
-    return value
+    One per function's dependencies, with its own client and cache (rather than Powertools' process-wide default
+    provider): what a function reads is read with that function's own credentials."""
+
+    def __init__(self) -> None:
+        self._provider: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self, name: str) -> str:
+        with self._lock:
+            if self._provider is None:
+                from aws_lambda_powertools.utilities.parameters import SSMProvider  # noqa: PLC0415 - light imports
+
+                self._provider = SSMProvider()
+        value = self._provider.get(name, decrypt=True, max_age=SECRET_CACHE_SECONDS)
+        if not isinstance(value, str) or not value:
+            raise LookupError(f"SSM parameter {name} is empty or not a string")
+        return value

@@ -232,7 +232,9 @@ class DynamoRepository:
         items = [inbound_event_item(e, received_at, expires_at) for e in events]
         if len(items) <= 1:
             return [self._put_new(item) for item in items]
-        # Meta batches up to 1000 updates and wants its 200 within 5 s: write in parallel.
+        # Meta batches up to 1000 updates and wants its 200 within 5 s: write in parallel. The client is made here,
+        # once, rather than raced for by the pool's threads.
+        assert self.client is not None
         with ThreadPoolExecutor(max_workers=min(self._max_workers, len(items))) as pool:
             return list(pool.map(self._put_new, items))
 

@@ -16,7 +16,7 @@ from tagback.conversation import Engine
 from tagback.coupons import S3CouponImages
 from tagback.meta.graph import GraphClient
 from tagback.scheduling import EventBridgeSteps
-from tagback.secrets import ssm_secret
+from tagback.secrets import SsmSecrets
 from tagback.settings import PrizeSettings
 from tagback.store import DynamoRepository
 
@@ -27,10 +27,11 @@ if TYPE_CHECKING:
 def engine_from_environment() -> Engine:
     settings = PrizeSettings.from_environ()
     config = load_client_config(settings.client_config)
+    secret = SsmSecrets()
     return Engine(
         config=config,
         store=DynamoRepository(settings.table_name),
-        messenger=GraphClient.for_client(config, ssm_secret(config.secrets.meta_access_token), settings.graph_url),
+        messenger=GraphClient.for_client(config, secret(config.secrets.meta_access_token), settings.graph_url),
         images=S3CouponImages(settings.coupon_bucket),
         scheduler=EventBridgeSteps(
             group=settings.schedule_group,
@@ -40,7 +41,7 @@ def engine_from_environment() -> Engine:
         ),
         clock=SystemClock(),
         rng=random.SystemRandom(),  # prizes and coupon codes must not be predictable
-        secret=ssm_secret,
+        secret=secret,
         link_base=settings.public_url,
     )
 
@@ -64,6 +65,7 @@ def owner_delivery_from_environment() -> OwnerDelivery:
 
     settings = PrizeSettings.from_environ()
     config = load_client_config(settings.client_config)
+    secret = SsmSecrets()
     sinks: list[Sink] = []
     sheets, webhook = config.integrations.google_sheets, config.integrations.webhook
     if sheets is not None:
@@ -72,7 +74,7 @@ def owner_delivery_from_environment() -> OwnerDelivery:
                 spreadsheet_id=sheets.spreadsheet_id,
                 sheet=sheets.sheet,
                 tz=config.tz,
-                service_account=json.loads(ssm_secret(sheets.service_account_param)),
+                service_account=json.loads(secret(sheets.service_account_param)),
                 base_url=settings.sheets_url or SHEETS_API,
             )
         )
@@ -80,7 +82,7 @@ def owner_delivery_from_environment() -> OwnerDelivery:
         sinks.append(
             WebhookSink(
                 url=settings.webhook_url or str(webhook.url),
-                secret=ssm_secret(webhook.secret_param),
+                secret=secret(webhook.secret_param),
                 client_id=config.client_id,
             )
         )

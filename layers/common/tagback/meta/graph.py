@@ -19,6 +19,7 @@ from typing import Any, Literal
 import requests
 
 from tagback.config import ClientConfig
+from tagback.runtime import seconds_left
 
 HOSTS = {"instagram": "https://graph.instagram.com", "facebook": "https://graph.facebook.com"}
 # Account insights still offered after v21/v22 removed profile_views, website_clicks and impressions
@@ -31,6 +32,7 @@ INSIGHT_METRICS = {
     "follows_and_unfollows": "follows_and_unfollows",
 }
 TEXT_LIMIT_BYTES = 1000
+RETRY_MARGIN_SECONDS = 2.0  # left for recording the failure and answering Lambda
 BUTTON_TEXT_LIMIT = 640
 QUICK_REPLY_LIMIT = 13
 QUICK_REPLY_TITLE_LIMIT = 20
@@ -104,6 +106,7 @@ class GraphClient:
         max_attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        seconds_left: Callable[[], float] = seconds_left,
     ) -> None:
         self._token = access_token
         self._root = f"{(base_url or HOSTS[login]).rstrip('/')}/{api_version}"
@@ -113,6 +116,7 @@ class GraphClient:
         self._max_attempts = max_attempts
         self._sleep = sleep
         self._jitter = jitter
+        self._seconds_left = seconds_left
         self._session = requests.Session()  # keeps connections alive across sends
 
     @classmethod
@@ -200,6 +204,8 @@ class GraphClient:
                     raise
                 # Exponential backoff with "equal jitter", capped: 0.5 s, 1 s, 2 s … at most 8 s.
                 delay = min(8.0, 0.5 * 2 ** (attempt - 1))
+                if self._seconds_left() < delay + sum(self._timeout) + RETRY_MARGIN_SECONDS:
+                    raise  # no time for another try: fail now, so the caller's retry (Lambda's) takes over
                 self._sleep(delay / 2 + delay / 2 * self._jitter())
         raise AssertionError("unreachable")  # the loop returns or raises
 

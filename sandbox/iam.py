@@ -1,0 +1,251 @@
+"""IAM in the sandbox, as strict as AWS about actions: every function acts with its own role's credentials.
+
+The roles and their allowed actions come from the client's synthesized template (`roles_from_template`), so a
+grant missing from the stack is missing here too. moto enforces actions but matches every resource as `*`
+(aws-facts.md), so each role is granted its template's actions on `*`; tests/infra checks the resources.
+
+In AWS each function runs in its own process with its role's credentials in the environment. Here the functions
+share one process, so `Identities.acting_as(role)` marks the current invocation (a context variable) and every
+botocore client created under it signs with that role's credentials; outside of it (the sandbox's own work, the
+demo, the tests) clients sign as the operator, an IAM user allowed everything, as a person deploying would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import botocore.session
+import requests
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+from moto.iam.access_control import IAMRequestBase
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "build" / "sandbox-iam"
+OPERATOR = "tagback-sandbox-operator"
+RoleActions = dict[str, list[str]]  # role (its construct id in the stack) → the actions it is allowed
+
+_acting_as: ContextVar[Credentials | None] = ContextVar("sandbox_role_credentials", default=None)
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement.get("Action", [])
+    return [action] if isinstance(action, str) else list(action)
+
+
+def roles_from_template(template: dict[str, Any]) -> tuple[RoleActions, dict[str, str]]:
+    """Each IAM role's allowed actions, by its construct id, and each function's role (by the function's service
+    name, POWERTOOLS_SERVICE_NAME)."""
+    resources: dict[str, dict[str, Any]] = template["Resources"]
+    construct_ids = {  # CDK's logical id is the construct's path plus an 8-hex-digit hash
+        logical_id: re.sub(r"[0-9A-F]{8}$", "", logical_id)
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::IAM::Role"
+    }
+    allowed: dict[str, set[str]] = {name: set() for name in construct_ids.values()}
+    for logical_id, resource in resources.items():
+        properties = resource.get("Properties", {})
+        if resource["Type"] == "AWS::IAM::Role":
+            for policy in properties.get("Policies", []):
+                for statement in policy["PolicyDocument"]["Statement"]:
+                    allowed[construct_ids[logical_id]].update(_actions(statement))
+        elif resource["Type"] == "AWS::IAM::Policy":
+            for role in properties.get("Roles", []):
+                for statement in properties["PolicyDocument"]["Statement"]:
+                    if statement.get("Effect") == "Allow":
+                        allowed[construct_ids[role["Ref"]]].update(_actions(statement))
+    function_roles = {
+        resource["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]: construct_ids[
+            resource["Properties"]["Role"]["Fn::GetAtt"][0]
+        ]
+        for resource in resources.values()
+        if resource["Type"] == "AWS::Lambda::Function"
+    }
+    return {name: sorted(actions) for name, actions in allowed.items()}, function_roles
+
+
+def moto_actions(actions: list[str]) -> list[str]:
+    """The actions as moto names them. AWS authorizes a DynamoDB transaction by its parts (PutItem, UpdateItem, …);
+    moto by the call, `dynamodb:TransactWriteItems`, which no AWS policy grants. Our transactions are an Update and a
+    Put, so a role allowed both may make them."""
+    if {"dynamodb:PutItem", "dynamodb:UpdateItem"} <= set(actions):
+        return [*actions, "dynamodb:TransactWriteItems"]
+    return actions
+
+
+def synthesize(config_path: Path) -> dict[str, Any]:
+    """The client's stack template, as `cdk synth` makes it (assets not bundled: only IAM is read)."""
+    from aws_cdk import App  # noqa: PLC0415 - only a cache miss pays for the CDK
+
+    from infra.app import build_app  # noqa: PLC0415
+    from tagback.config import load_client_config  # noqa: PLC0415
+
+    config = load_client_config(config_path)
+    build = CACHE / "synth"
+    app = App(context={"aws:cdk:bundling-stacks": []}, outdir=str(build / "cdk.out"))
+    build_app([config], app=app, build_dir=build)
+    return dict(app.synth().get_stack_by_name(f"Tagback-{config.client_id}").template)
+
+
+def _cache_key(config_path: Path) -> str:
+    digest = hashlib.sha256(config_path.read_bytes())
+    digest.update(version("aws-cdk-lib").encode())
+    for source in sorted([*(ROOT / "infra").rglob("*.py"), *(ROOT / "layers" / "common" / "tagback").rglob("*.py")]):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def stack_roles(config_path: Path) -> tuple[RoleActions, dict[str, str]]:
+    """The stack's roles, synthesized once per change of the stack's code or the client file (a synth takes
+    seconds: it runs in a child process, whose Node.js output stays out of the sandbox's console)."""
+    cached = CACHE / f"{_cache_key(config_path)}.json"
+    if not cached.exists():
+        result = subprocess.run(
+            [sys.executable, "-m", "sandbox.iam", str(config_path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"could not synthesize the stack to read its IAM roles:\n{result.stderr[-4000:]}")
+        CACHE.mkdir(parents=True, exist_ok=True)
+        cached.write_text(result.stdout, encoding="utf-8")
+    roles, function_roles = json.loads(cached.read_text(encoding="utf-8"))
+    return roles, function_roles
+
+
+@dataclass
+class Identities:
+    """The operator and the stack's roles in moto's IAM, and the credentials each signs with."""
+
+    endpoint: str
+    region: str
+    operator: Credentials | None = None
+    roles: dict[str, Credentials] = field(default_factory=dict)
+    _get_credentials: Callable[..., Any] | None = None
+    _check_signature: Callable[..., Any] | None = None
+
+    def create_operator(self) -> Credentials:
+        """An IAM user allowed everything: the sandbox's own work, the demo, tests and the CLI act as it."""
+        iam = self._client("iam", Credentials("bootstrap", "bootstrap"))  # before enforcement starts
+        iam.create_user(UserName=OPERATOR)
+        iam.put_user_policy(
+            UserName=OPERATOR,
+            PolicyName="everything",
+            PolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+            ),
+        )
+        key = iam.create_access_key(UserName=OPERATOR)["AccessKey"]
+        self.operator = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
+        return self.operator
+
+    def create_roles(self, roles: RoleActions, prefix: str) -> None:
+        """Each role with its template's actions on `*`, assumed once (the session lasts the sandbox's life)."""
+        assert self.operator is not None
+        iam, sts = self._client("iam", self.operator), self._client("sts", self.operator)
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+        for name, actions in roles.items():
+            role_name = f"{prefix}-{name}"
+            arn = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+            statement = {"Effect": "Allow", "Action": moto_actions(actions), "Resource": "*"}
+            iam.put_role_policy(
+                RoleName=role_name,
+                PolicyName="from-template",
+                PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+            )
+            session = sts.assume_role(RoleArn=arn, RoleSessionName=name, DurationSeconds=43200)["Credentials"]
+            self.roles[name] = Credentials(session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"])
+
+    @contextmanager
+    def acting_as(self, role: str) -> Iterator[None]:
+        """botocore clients created in this context (this thread, or a task it starts) sign as `role`."""
+        token = _acting_as.set(self.roles[role])
+        try:
+            yield
+        finally:
+            _acting_as.reset(token)
+
+    def install(self) -> None:
+        """Make every botocore session hand out the current role's credentials (the operator's otherwise).
+
+        moto's own re-computation of SigV4 signatures is wrong for some requests that botocore signs right (a REST
+        GET with a query string: Scheduler's ListSchedules; SES SendRawEmail), answering SignatureDoesNotMatch where
+        AWS answers; so the sandbox leaves signatures to botocore and keeps moto's checks of who is calling (the
+        access key, the role session) and of what they may do (the action)."""
+        self._get_credentials = botocore.session.Session.get_credentials
+
+        def get_credentials(session: botocore.session.Session) -> Any:
+            # Not the environment's: boto3's default session keeps the first it read, perhaps an earlier sandbox's.
+            return _acting_as.get() or self.operator
+
+        botocore.session.Session.get_credentials = get_credentials
+        self._check_signature = IAMRequestBase.check_signature
+        setattr(IAMRequestBase, "check_signature", lambda _request: None)  # noqa: B010 - a method, replaced
+
+    def uninstall(self) -> None:
+        if self._get_credentials is not None:
+            botocore.session.Session.get_credentials = self._get_credentials
+            setattr(IAMRequestBase, "check_signature", self._check_signature)  # noqa: B010
+            self._get_credentials = None
+
+    def download_presigned(self, url: str) -> requests.Response:
+        """GET an S3 presigned URL as S3 would serve it: while it has not expired, with the rights of whoever signed
+        it. (moto's IAM checks cannot read a signature from the query string, so the sandbox makes the same request
+        signed in the header with the signer's credentials, and moto checks that role's s3:GetObject.)"""
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        access_key = query.get("X-Amz-Credential", "").split("/")[0]
+        signer = next((c for c in [self.operator, *self.roles.values()] if c and c.access_key == access_key), None)
+        signed_at = datetime.strptime(query.get("X-Amz-Date", "19700101T000000Z"), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        answer = requests.Response()
+        answer.status_code = 403
+        if signer is None or datetime.now(UTC) > signed_at + timedelta(seconds=int(query.get("X-Amz-Expires", "0"))):
+            return answer  # S3 refuses an unknown signer or an expired URL
+        bucket, key = parts.path.lstrip("/").split("/", 1)
+        try:
+            body = self._client("s3", signer).get_object(Bucket=bucket, Key=unquote(key))["Body"].read()
+        except ClientError as error:
+            answer.status_code = int(error.response["ResponseMetadata"]["HTTPStatusCode"])
+            return answer
+        answer.status_code, answer._content = 200, body
+        return answer
+
+    def _client(self, service: str, credentials: Credentials) -> Any:
+        import boto3  # noqa: PLC0415
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            aws_access_key_id=credentials.access_key,
+            aws_secret_access_key=credentials.secret_key,
+            aws_session_token=credentials.token,
+        )
+
+
+def main() -> None:
+    print(json.dumps(roles_from_template(synthesize(Path(sys.argv[1])))))
+
+
+if __name__ == "__main__":
+    main()

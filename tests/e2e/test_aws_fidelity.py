@@ -1,0 +1,77 @@
+"""The sandbox refuses what AWS would refuse: each function acts with its own role from the template, and
+Scheduler's invocations are asynchronous (Lambda's retries, then the function's on-failure queue)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from sandbox.chat import Guest
+from sandbox.runtime import Sandbox, SandboxOptions
+from tagback.store import guest_key
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(replace(SandboxOptions(), port=0)) as running:
+        yield running
+
+
+def queued(sandbox: Sandbox, queue_url: str) -> list[dict[str, object]]:
+    """The messages in a queue, left in it."""
+    answer = sandbox.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    return [json.loads(message["Body"]) for message in answer.get("Messages", [])]
+
+
+def test_each_function_acts_as_its_own_role_and_is_refused_what_the_stack_does_not_grant(sandbox: Sandbox) -> None:
+    with sandbox.acting_as("webhook"):
+        identity = boto3.client("sts").get_caller_identity()["Arn"]
+        table = boto3.client("dynamodb")
+    assert identity.endswith("assumed-role/tagback-demo-WebhookRole/WebhookRole")
+    # The webhook writes events; it never reads the table whole. (moto answers this JSON API's refusal in XML.)
+    with pytest.raises(ClientError, match=r"AccessDenied.*WebhookRole is not authorized to perform: dynamodb:Scan"):
+        table.scan(TableName=sandbox.table_name)
+    unknown = boto3.client("dynamodb", aws_access_key_id="AKIANOTAKEY", aws_secret_access_key="nope")
+    with pytest.raises(ClientError, match="InvalidClientTokenId"):
+        unknown.describe_table(TableName=sandbox.table_name)
+
+
+def test_a_guest_who_never_answers_the_language_question_gets_the_prize_after_the_timeout(sandbox: Sandbox) -> None:
+    guest = Guest(sandbox, "6170000000000901")
+    guest.mention()
+    (question,) = [line for line in guest.transcript if line.speaker == "venue"]
+    assert question.buttons == ("English", "Deutsch", "Português")  # and no answer comes
+    sandbox.advance(sandbox.config.language_timeout_minutes + 1)  # review_followup runs the timeout step
+    prize, image, *_ = guest.collect()
+    assert "Your prize" in prize.text and image.image  # in the default language, as its role now allows
+    award = next(i for i in sandbox.repository.items_under(guest_key(guest.guest_id)) if i["item_type"] == "award")
+    assert award["state"] == "dm_sent"
+    assert queued(sandbox, sandbox.failure_queue_urls["review_followup"]) == []
+
+
+def test_a_follow_up_failing_inside_the_function_reaches_its_on_failure_queue_and_replays(sandbox: Sandbox) -> None:
+    sandbox.advance(61)  # earlier tests' follow-ups are done: the faults below are all for this one
+    guest = Guest(sandbox, "6170000000000902")
+    guest.mention()
+    guest.tap("English")
+    guest.tap("No")  # no email
+    # Meta answers 5xx to every try of the review question: the Graph client's 4 tries, in each of Lambda's 3.
+    sandbox.graph.fail_next("send", *["5xx"] * 12)
+    sandbox.advance(61)
+    assert guest.collect() == []
+    (failure,) = queued(sandbox, sandbox.failure_queue_urls["review_followup"])
+    assert failure["requestContext"]["condition"] == "RetriesExhausted"  # type: ignore[index]
+    assert failure["requestContext"]["approximateInvokeCount"] == 3  # type: ignore[index]
+    assert failure["requestPayload"]["guest_id"] == guest.guest_id  # type: ignore[index]
+    report = sandbox.replay_dead_letters()["review_followup_failures"]  # Meta is back: replay
+    assert (report.replayed, report.still_failing) == (1, 0)
+    (question,) = guest.collect()
+    assert "review" in question.text and question.buttons == ("Yes", "No")
+    assert queued(sandbox, sandbox.failure_queue_urls["review_followup"]) == []

@@ -1,0 +1,110 @@
+"""The README's operator commands against a running sandbox, each run as a user runs it: a line in a fresh shell
+from the repository's folder, with the project's venv on PATH and no AWS configuration at all."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from sandbox.chat import Guest
+from sandbox.runtime import Sandbox, SandboxOptions
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.e2e
+README_SANDBOX = "http://127.0.0.1:8787"
+
+
+def readme_commands() -> dict[str, str]:
+    """The README's `python -m tagback.cli … --sandbox` lines, by subcommand."""
+    lines = (line.strip() for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines())
+    return {
+        line.split()[3]: line
+        for line in lines
+        if line.startswith("python -m tagback.cli ") and line.endswith(f"--sandbox {README_SANDBOX}")
+    }
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(replace(SandboxOptions(), port=0)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def code(sandbox: Sandbox) -> str:
+    """A coupon won through signed webhook deliveries: a story mention, then the language pick."""
+    guest = Guest(sandbox, "6170000000000801")
+    guest.mention()
+    guest.tap("English")
+    (award,) = [i for i in sandbox.repository.items_under(f"GUEST#{guest.guest_id}") if i["item_type"] == "award"]
+    return str(award["coupon_code"])
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("home")  # no ~/.aws
+
+
+def shell(sandbox: Sandbox, home: Path, line: str, **variables: str) -> subprocess.CompletedProcess[str]:
+    environ = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # as `source .venv/bin/activate`
+        "HOME": str(home),
+        "TZ": sandbox.config.timezone,  # `date +%Y-%m` gives the venue's month
+        **variables,
+    }
+    command = line.replace(README_SANDBOX, sandbox.url)
+    return subprocess.run(
+        ["/bin/bash", "-c", command], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_the_readme_shows_each_command_against_the_sandbox() -> None:
+    assert set(readme_commands()) == {"export", "coupon", "redeem", "report"}
+
+
+def test_export_writes_the_months_awards(sandbox: Sandbox, code: str, home: Path, tmp_path: Path) -> None:
+    done = shell(sandbox, home, f"{readme_commands()['export']} --out {tmp_path}")
+    assert done.returncode == 0, done.stderr
+    (awards,) = tmp_path.glob("demo-*-awards.csv")
+    assert [row["prize"] for row in csv.DictReader(awards.open(encoding="utf-8")) if row["coupon_code"] == code]
+    assert len(list(tmp_path.glob("demo-*-contacts.csv"))) == 1
+
+
+def test_coupon_tells_the_code_from_a_typo_with_the_sandboxs_key(sandbox: Sandbox, code: str, home: Path) -> None:
+    genuine = shell(sandbox, home, readme_commands()["coupon"], code=code)
+    assert (genuine.returncode, genuine.stdout) == (0, f"{code}: genuine\n"), genuine.stderr
+    typo = code[:-1] + ("3" if code[-1] != "3" else "4")
+    refused = shell(sandbox, home, readme_commands()["coupon"], code=typo)
+    assert refused.returncode == 1 and "NOT a code this client issued" in refused.stdout, refused.stderr
+
+
+def test_redeem_redeems_once(sandbox: Sandbox, code: str, home: Path) -> None:
+    first = shell(sandbox, home, readme_commands()["redeem"], code=code)
+    assert (first.returncode, first.stdout) == (0, f"{code}: redeemed\n"), first.stderr
+    again = shell(sandbox, home, readme_commands()["redeem"], code=code)
+    assert again.returncode == 1 and f"{code}: already redeemed at" in again.stdout, again.stderr
+    sandbox.settle()
+    month = sandbox.clock.now().astimezone(sandbox.config.tz).strftime("%Y-%m")
+    assert sandbox.repository.month_totals(month)["coupons_redeemed"] == 1
+
+
+def test_report_writes_the_months_html_and_email(sandbox: Sandbox, code: str, home: Path, tmp_path: Path) -> None:
+    done = shell(sandbox, home, f"{readme_commands()['report']} --out {tmp_path}")
+    assert done.returncode == 0, done.stderr
+    month = sandbox.clock.now().astimezone(sandbox.config.tz).strftime("%Y-%m")
+    assert "Story mentions" in (tmp_path / f"report-{month}.html").read_text(encoding="utf-8")
+    assert (tmp_path / f"report-{month}.eml").read_bytes().startswith(b"Subject: Your Tagback month")
+
+
+def test_without_a_sandbox_or_aws_setup_the_command_says_so_in_one_line(sandbox: Sandbox, home: Path) -> None:
+    line = readme_commands()["export"].removesuffix(f" --sandbox {README_SANDBOX}")
+    done = shell(sandbox, home, line)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: no AWS region configured") and done.stderr.count("\n") == 1, done.stderr

@@ -1,0 +1,140 @@
+"""The functions as `cdk synth` builds them, run by Lambda's CPython with only what Lambda gives them: the 3.13
+import-and-invoke test (tests/infra) and the cold-import benchmark (bench/) share it."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App
+from uv import find_uv_bin
+
+from infra.app import build_app
+from infra.stack import ROOT, compile_bytecode, install_for_lambda, lambda_python
+from tagback.config import ClientConfig
+
+# What Lambda's python3.13 runtime has besides the standard library: boto3 and its dependencies.
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
+# How `make lock` exports the layer's requirements (the Makefile's LAYER_EXPORT).
+LAYER_EXPORT = (
+    "--no-dev",
+    "--no-emit-project",
+    *("--no-emit-package", "boto3"),
+    *("--no-emit-package", "botocore"),
+    *("--no-emit-package", "s3transfer"),
+)
+# A module imported in a fresh interpreter, as Lambda's bootstrap imports a handler (for it, the paths are the
+# function's folder, its layer's python/ and the runtime's packages, in Lambda's order). Writes the import's
+# duration, the interpreter's bytecode magic and, given an event on stdin, the handler's response.
+_DRIVER = """
+import importlib.util, json, sys, time
+module, result, *paths = sys.argv[1:]
+sys.path[:0] = paths
+started = time.perf_counter()
+imported = importlib.import_module(module)
+seconds = time.perf_counter() - started
+outcome = {"import_seconds": seconds, "magic": importlib.util.MAGIC_NUMBER.hex()}
+event = sys.stdin.read()
+if event:
+    class Context:
+        function_name = "tagback-runtime-test"
+        memory_limit_in_mb = 512
+        invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:tagback-runtime-test"
+        aws_request_id = "00000000-0000-4000-8000-000000000000"
+        def get_remaining_time_in_millis(self):
+            return 60_000
+    outcome["response"] = imported.lambda_handler(json.loads(event), Context())
+with open(result, "w") as out:
+    json.dump(outcome, out)
+"""
+
+
+@dataclass(frozen=True)
+class Assets:
+    layer: Path  # the common layer's folder: its python/ is what Lambda puts on sys.path
+    client_config: Path  # the client config layer's client.json
+    functions: dict[str, Path]  # by function (POWERTOOLS_SERVICE_NAME)
+    environments: dict[str, dict[str, Any]]  # each function's environment in the template
+
+
+def synthesized_assets(config: ClientConfig, outdir: Path, build_dir: Path) -> Assets:
+    """Synthesizes the client's stack with bundling, as `cdk synth` does, and finds the folders that would be
+    zipped and uploaded: each Lambda resource's S3 key in the template names its entry in the assets manifest."""
+    app = App(outdir=str(outdir))
+    build_app([config], app=app, build_dir=build_dir)
+    stack = app.synth().get_stack_artifact(f"Tagback-{config.client_id}")
+    sources = json.loads((outdir / f"{stack.stack_name}.assets.json").read_text(encoding="utf-8"))["files"]
+
+    def folder(s3_key: str) -> Path:
+        return outdir / sources[s3_key.removesuffix(".zip")]["source"]["path"]
+
+    resources: dict[str, dict[str, Any]] = stack.template["Resources"]
+    layers = {
+        logical_id: folder(resource["Properties"]["Content"]["S3Key"])
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::Lambda::LayerVersion"
+    }
+    (common,) = [path for logical_id, path in layers.items() if logical_id.startswith("CommonLayer")]
+    (client_config,) = [path for logical_id, path in layers.items() if logical_id.startswith("ClientConfigLayer")]
+    functions = {
+        resource["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]: resource["Properties"]
+        for resource in resources.values()
+        if resource["Type"] == "AWS::Lambda::Function"
+    }
+    return Assets(
+        common,
+        client_config / "client.json",
+        {name: folder(function["Code"]["S3Key"]) for name, function in functions.items()},
+        {name: function["Environment"]["Variables"] for name, function in functions.items()},
+    )
+
+
+def lock_export(*options: str) -> str:
+    """The lock's requirements, as `make lock` and `make install` export them."""
+    exported = subprocess.run(
+        [find_uv_bin(), "export", "--quiet", "--locked", *options],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if exported.returncode != 0:
+        raise RuntimeError(f"uv export: {exported.stderr.strip()} (`make lock` updates uv.lock)")
+    return exported.stdout
+
+
+def requirements(exported: str) -> dict[str, str]:
+    """Each requirement of an exported file by name: its `name==version [; marker]` line and its hash lines."""
+    return {
+        match["name"]: match[0]
+        for match in re.finditer(r"^(?P<name>[a-z0-9][a-z0-9._-]*)==[^\n]*(?:\n +--hash=[^\n]*)*", exported, re.M)
+    }
+
+
+def install_runtime_packages(target: Path) -> None:
+    """boto3 and its dependencies, as Lambda's runtime has them beside the layer: at the lock's versions, compiled."""
+    pinned = requirements(lock_export("--no-dev", "--no-emit-project"))
+    requirements_file = target.with_name(f"{target.name}-requirements.txt")
+    requirements_file.write_text("\n".join(pinned[name] for name in RUNTIME_PACKAGES) + "\n", encoding="utf-8")
+    install_for_lambda(requirements_file, target)
+    compile_bytecode(target)
+
+
+def run_in_lambda_python(
+    module: str, paths: list[Path], environ: dict[str, str], result: Path, event: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Imports `module` (and invokes its handler with `event`) in a fresh `python3.13 -I -S -B`: `paths` are all it
+    sees beyond the standard library, and it writes no bytecode (Lambda's /opt and /var/task are read-only)."""
+    subprocess.run(
+        [lambda_python(), "-I", "-S", "-B", "-c", _DRIVER, module, str(result), *map(str, paths)],
+        input=json.dumps(event) if event is not None else "",
+        env=environ,
+        text=True,
+        check=True,
+    )
+    outcome: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
+    return outcome

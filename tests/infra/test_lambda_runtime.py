@@ -1,0 +1,146 @@
+"""Every function on Lambda's Python as `cdk synth` builds it: imported and invoked in a fresh CPython 3.13 that sees
+only the function's asset, the common layer and a boto3 like the runtime's, against the moto server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from infra.stack import CLIENT_CONFIG_IN_LAYER
+from sandbox.apigw import http_api_event
+from tagback.config import ClientConfig
+from tagback.meta.webhook import EventKind, InboundEvent
+from tagback.store import inbound_event_item, table_definition, to_dynamo
+from tests.infra.lambda_runtime import install_runtime_packages, run_in_lambda_python, synthesized_assets
+
+pytestmark = pytest.mark.infra
+
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+TABLE = "tagback-runtime-test"
+BUCKET = "tagback-runtime-test-coupons"
+VERIFY_TOKEN = "runtime-test-verify-token"
+UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def client(service: str, endpoint: str) -> Any:
+    return boto3.client(
+        service, endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test"
+    )
+
+
+def local_environment(template_environment: dict[str, Any], endpoint: str, client_config: Path) -> dict[str, str]:
+    """A function's environment as the template declares it, its references resolved to the moto resources."""
+    resolved = {
+        "TABLE_NAME": TABLE,
+        "COUPON_BUCKET": BUCKET,
+        "REPORT_BUCKET": BUCKET,
+        "FOLLOWUP_FUNCTION_ARN": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:tagback-demo-review-followup",
+        "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/scheduler",
+        "FOLLOWUP_DLQ_ARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:followup-dead-letters",
+        "TAGBACK_PUBLIC_URL": "https://api.example",
+        "OUTBOX_DLQ_URL": f"{endpoint}/{ACCOUNT}/outbox-dead-letters",
+    }
+    unresolved = [name for name, value in template_environment.items() if not isinstance(value, str)]
+    assert set(unresolved) <= set(resolved), f"give these a local value: {set(unresolved) - set(resolved)}"
+    assert template_environment["TAGBACK_CLIENT_CONFIG"] == CLIENT_CONFIG_IN_LAYER
+    return {
+        **{name: resolved.get(name, value) for name, value in template_environment.items()},
+        "TAGBACK_CLIENT_CONFIG": str(client_config),  # the config layer's file, where Lambda would unpack it
+        "TAGBACK_GRAPH_URL": "http://127.0.0.1:9",  # nothing here may reach Meta
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+
+
+def deleted_message_record() -> dict[str, Any]:
+    """A stream record of a guest deleting a message: the engine reads the guest and ignores it."""
+    moment = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    image = to_dynamo(inbound_event_item(InboundEvent(EventKind.DELETED, "m1", "g1", "1", moment), moment, moment))
+    return {
+        "eventID": "1",
+        "eventName": "INSERT",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": REGION,
+        "eventSourceARN": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{TABLE}/stream/x",
+        "dynamodb": {"Keys": {"PK": image["PK"], "SK": image["SK"]}, "NewImage": image, "SequenceNumber": "100"},
+    }
+
+
+def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
+    demo_config: ClientConfig, moto_endpoint: str, tmp_path: Path
+) -> None:
+    assets = synthesized_assets(demo_config, tmp_path / "cdk.out", tmp_path / "build")
+    runtime = tmp_path / "runtime"
+    install_runtime_packages(runtime)
+
+    dynamodb = client("dynamodb", moto_endpoint)
+    dynamodb.create_table(**table_definition(TABLE))
+    client("s3", moto_endpoint).create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    ssm = client("ssm", moto_endpoint)
+    for name, value in (
+        (demo_config.secrets.meta_verify_token, VERIFY_TOKEN),
+        (demo_config.secrets.meta_access_token, "runtime-test-access-token"),
+        (demo_config.secrets.coupon_signing_key, "runtime-test-signing-key"),
+    ):
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString")
+
+    challenge = "1158201444"
+    handshake = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": challenge}
+    cases: dict[str, tuple[dict[str, Any], Any]] = {
+        "webhook": (
+            http_api_event("GET", "/webhook", query=urlencode(handshake)),
+            lambda response: response["statusCode"] == 200 and response["body"] == challenge,
+        ),
+        "prize": ({"Records": [deleted_message_record()]}, lambda response: response == {"batchItemFailures": []}),
+        "review_followup": (
+            {"step": "followup", "guest_id": "g1", "period": "2026-11-20"},
+            lambda response: response["outcome"] == "followup_unknown_award",
+        ),
+        "monthly_report": (
+            {"month": "2026-10", "send": False},
+            lambda response: response["copy"] == f"s3://{BUCKET}/reports/2026-10.html",
+        ),
+    }
+    assert sorted(assets.functions) == sorted(cases), "every function gets an event here"
+    magics = set()
+    for name, (event, succeeded) in cases.items():
+        outcome = run_in_lambda_python(
+            "handler",
+            [assets.functions[name], assets.layer / "python", runtime],  # Lambda's order: function, layer, runtime
+            local_environment(assets.environments[name], moto_endpoint, assets.client_config),
+            tmp_path / f"{name}.json",
+            event,
+        )
+        assert succeeded(outcome["response"]), f"{name}: {outcome['response']}"
+        magics.add(bytes.fromhex(outcome["magic"]))
+
+    # The layer and every function ship bytecode the runtime uses as is: 3.13's, never checked against the source.
+    sources = [path for folder in (assets.layer, *assets.functions.values()) for path in folder.rglob("*.py")]
+    compiled = [source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc" for source in sources]
+    missing = [source for source, pyc in zip(sources, compiled, strict=True) if not pyc.is_file()]
+    assert not missing, f"{len(missing)} modules ship without 3.13 bytecode, e.g. {missing[:3]}"
+    headers = {pyc.read_bytes()[:8] for pyc in compiled}
+    assert headers == {magic + UNCHECKED_HASH.to_bytes(4, "little") for magic in magics}
