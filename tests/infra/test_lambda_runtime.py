@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import boto3
 import pytest
+import requests
 from moto.server import ThreadedMotoServer
 
 from infra.stack import CLIENT_CONFIG_IN_LAYER
@@ -36,6 +37,8 @@ def moto_endpoint() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    # moto keeps one state per process: start from an empty AWS whatever ran before (a sandbox's parameters).
+    requests.post(f"http://{host}:{port}/moto-api/reset", timeout=10).raise_for_status()
     yield f"http://{host}:{port}"
     server.stop()
 
