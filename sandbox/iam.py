@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import botocore.session
@@ -36,45 +36,62 @@ from moto.iam.access_control import IAMRequestBase
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "build" / "sandbox-iam"
 OPERATOR = "tagback-sandbox-operator"
-RoleActions = dict[str, list[str]]  # role (its construct id in the stack) → the actions it is allowed
+RoleActions = dict[str, list[str]]  # role → the actions it is allowed
 
 _acting_as: ContextVar[Credentials | None] = ContextVar("sandbox_role_credentials", default=None)
 
 
-def _actions(statement: dict[str, Any]) -> list[str]:
-    action = statement.get("Action", [])
-    return [action] if isinstance(action, str) else list(action)
+class StackRoles(NamedTuple):
+    """The stack's IAM roles, each named for whom it serves (`prize`, `review_followup-scheduler`), not by its place in
+    the stack's construct tree, which a refactoring of the stack moves."""
+
+    actions: RoleActions
+    functions: dict[str, str]  # function (its service name, POWERTOOLS_SERVICE_NAME) → the role it runs as
+    schedulers: dict[str, str]  # function → the role EventBridge Scheduler invokes it with
 
 
-def roles_from_template(template: dict[str, Any]) -> tuple[RoleActions, dict[str, str]]:
-    """Each IAM role's allowed actions, by its construct id, and each function's role (by the function's service
-    name, POWERTOOLS_SERVICE_NAME)."""
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def roles_from_template(template: dict[str, Any]) -> StackRoles:
+    """Each IAM role's allowed actions, and the roles of each function and of the schedules that invoke it."""
     resources: dict[str, dict[str, Any]] = template["Resources"]
-    construct_ids = {  # CDK's logical id is the construct's path plus an 8-hex-digit hash
-        logical_id: re.sub(r"[0-9A-F]{8}$", "", logical_id)
+    statements: dict[str, list[dict[str, Any]]] = {  # role's logical id → what it is allowed
+        logical_id: [
+            s for policy in resource["Properties"].get("Policies", []) for s in policy["PolicyDocument"]["Statement"]
+        ]
         for logical_id, resource in resources.items()
         if resource["Type"] == "AWS::IAM::Role"
     }
-    allowed: dict[str, set[str]] = {name: set() for name in construct_ids.values()}
-    for logical_id, resource in resources.items():
-        properties = resource.get("Properties", {})
-        if resource["Type"] == "AWS::IAM::Role":
-            for policy in properties.get("Policies", []):
-                for statement in policy["PolicyDocument"]["Statement"]:
-                    allowed[construct_ids[logical_id]].update(_actions(statement))
-        elif resource["Type"] == "AWS::IAM::Policy":
-            for role in properties.get("Roles", []):
-                for statement in properties["PolicyDocument"]["Statement"]:
-                    if statement.get("Effect") == "Allow":
-                        allowed[construct_ids[role["Ref"]]].update(_actions(statement))
-    function_roles = {
-        resource["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]: construct_ids[
-            resource["Properties"]["Role"]["Fn::GetAtt"][0]
-        ]
-        for resource in resources.values()
+    for resource in resources.values():
+        if resource["Type"] == "AWS::IAM::Policy":
+            for role in resource["Properties"].get("Roles", []):
+                statements[role["Ref"]] += resource["Properties"]["PolicyDocument"]["Statement"]
+    services = {
+        logical_id: resource["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+        for logical_id, resource in resources.items()
         if resource["Type"] == "AWS::Lambda::Function"
     }
-    return {name: sorted(actions) for name, actions in allowed.items()}, function_roles
+    function_roles = {services[id_]: resources[id_]["Properties"]["Role"]["Fn::GetAtt"][0] for id_ in services}
+    scheduler_roles: dict[str, str] = {}
+    for role, allowed in statements.items():
+        trusted = resources[role]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        if any(s["Principal"].get("Service") == "scheduler.amazonaws.com" for s in trusted):
+            for statement in (s for s in allowed if "lambda:InvokeFunction" in _listed(s["Action"])):
+                for target in _listed(statement["Resource"]):  # {"Fn::GetAtt": [function, "Arn"]}
+                    scheduler_roles[services[target["Fn::GetAtt"][0]]] = role
+    names = {role: re.sub(r"[0-9A-F]{8}$", "", role) for role in statements}  # else its construct id: no hash
+    names |= {role: service for service, role in function_roles.items()}
+    names |= {role: f"{service}-scheduler" for service, role in scheduler_roles.items()}
+    return StackRoles(
+        {
+            names[role]: sorted({a for s in allowed if s.get("Effect") == "Allow" for a in _listed(s["Action"])})
+            for role, allowed in statements.items()
+        },
+        {service: names[role] for service, role in function_roles.items()},
+        {service: names[role] for service, role in scheduler_roles.items()},
+    )
 
 
 def moto_actions(actions: list[str]) -> list[str]:
@@ -103,12 +120,13 @@ def synthesize(config_path: Path) -> dict[str, Any]:
 def _cache_key(config_path: Path) -> str:
     digest = hashlib.sha256(config_path.read_bytes())
     digest.update(version("aws-cdk-lib").encode())
-    for source in sorted([*(ROOT / "infra").rglob("*.py"), *(ROOT / "layers" / "common" / "tagback").rglob("*.py")]):
+    sources = [*(ROOT / "infra").rglob("*.py"), *(ROOT / "layers" / "common" / "tagback").rglob("*.py")]
+    for source in [*sorted(sources), Path(__file__)]:  # and this file, which reads the roles from the template
         digest.update(source.read_bytes())
     return digest.hexdigest()[:20]
 
 
-def stack_roles(config_path: Path) -> tuple[RoleActions, dict[str, str]]:
+def stack_roles(config_path: Path) -> StackRoles:
     """The stack's roles, synthesized once per change of the stack's code or the client file (a synth takes
     seconds: it runs in a child process, whose Node.js output stays out of the sandbox's console)."""
     cached = CACHE / f"{_cache_key(config_path)}.json"
@@ -124,8 +142,7 @@ def stack_roles(config_path: Path) -> tuple[RoleActions, dict[str, str]]:
             raise RuntimeError(f"could not synthesize the stack to read its IAM roles:\n{result.stderr[-4000:]}")
         CACHE.mkdir(parents=True, exist_ok=True)
         cached.write_text(result.stdout, encoding="utf-8")
-    roles, function_roles = json.loads(cached.read_text(encoding="utf-8"))
-    return roles, function_roles
+    return StackRoles(*json.loads(cached.read_text(encoding="utf-8")))
 
 
 @dataclass

@@ -133,7 +133,7 @@ class Sandbox:
         self.aws_endpoint = f"http://{host}:{port}"
         # moto keeps its accounts per process: a sandbox starts from an empty AWS, even after another one.
         requests.post(f"{self.aws_endpoint}/moto-api/reset", timeout=10).raise_for_status()
-        roles, self.function_roles = stack_roles(self.options.config_path)
+        self.roles = stack_roles(self.options.config_path)
         self.identities = Identities(self.aws_endpoint, REGION)
         operator = self.identities.create_operator()
         graph_server = _serve(make_server("127.0.0.1", 0, self.graph, threaded=True))
@@ -154,7 +154,7 @@ class Sandbox:
             }
         )
         self.identities.install()
-        self.identities.create_roles(roles, prefix=f"tagback-{self.config.client_id}")
+        self.identities.create_roles(self.roles.actions, prefix=f"tagback-{self.config.client_id}")
         self.graph.download = self.identities.download_presigned
         self._create_aws_resources()
         self._enforce_iam()
@@ -212,7 +212,7 @@ class Sandbox:
 
     def acting_as(self, function: str) -> AbstractContextManager[None]:
         """Run code as the function does in AWS: with the credentials of its role."""
-        return self.identities.acting_as(self.function_roles[function])
+        return self.identities.acting_as(self.roles.functions[function])
 
     def _arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
@@ -292,7 +292,8 @@ class Sandbox:
                 "TAGBACK_PLACES_URL": self.google.url,
             }
         )
-        with self.identities.acting_as("SchedulerRole"):  # Scheduler dead-letters with the schedule's role
+        # Scheduler dead-letters with the schedule's role: the one it invokes review_followup with.
+        with self.identities.acting_as(self.roles.schedulers["review_followup"]):
             scheduler_sqs = boto3.client("sqs")
         self.schedule_pump = SchedulePump(
             scheduler, self.schedule_group, sqs=scheduler_sqs, checked_until=self.clock.now()

@@ -14,7 +14,7 @@ from aws_cdk import App
 from uv import find_uv_bin
 
 from infra.app import build_app
-from infra.stack import ROOT, compile_bytecode, install_for_lambda, lambda_python
+from infra.assets import ROOT, compile_bytecode, install_for_lambda, lambda_python
 from tagback.config import ClientConfig
 
 # What Lambda's python3.13 runtime has besides the standard library: boto3 and its dependencies.
@@ -73,13 +73,13 @@ def synthesized_assets(config: ClientConfig, outdir: Path, build_dir: Path) -> A
         return outdir / sources[s3_key.removesuffix(".zip")]["source"]["path"]
 
     resources: dict[str, dict[str, Any]] = stack.template["Resources"]
-    layers = {
-        logical_id: folder(resource["Properties"]["Content"]["S3Key"])
-        for logical_id, resource in resources.items()
+    layers = [
+        folder(resource["Properties"]["Content"]["S3Key"])
+        for resource in resources.values()
         if resource["Type"] == "AWS::Lambda::LayerVersion"
-    }
-    (common,) = [path for logical_id, path in layers.items() if logical_id.startswith("CommonLayer")]
-    (client_config,) = [path for logical_id, path in layers.items() if logical_id.startswith("ClientConfigLayer")]
+    ]
+    (common,) = [path for path in layers if (path / "python" / "tagback").is_dir()]
+    (client_config,) = [path for path in layers if (path / "client.json").is_file()]
     functions = {
         resource["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]: resource["Properties"]
         for resource in resources.values()

@@ -9,7 +9,7 @@ from aws_cdk import App
 from cfnlint.api import ManualArgs, lint_file
 
 from infra.app import build_app
-from infra.stack import ROOT
+from infra.assets import ROOT
 from tagback.config import client_files, load_client_configs
 
 pytestmark = pytest.mark.infra

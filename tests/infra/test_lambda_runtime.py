@@ -15,7 +15,7 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from infra.stack import CLIENT_CONFIG_IN_LAYER
+from infra.assets import CLIENT_CONFIG_IN_LAYER
 from sandbox.apigw import http_api_event
 from tagback.config import ClientConfig
 from tagback.meta.webhook import EventKind, InboundEvent

@@ -12,7 +12,7 @@ from aws_cdk.assertions import Match, Template
 
 from infra.api_routes import API_ROUTES
 from infra.app import build_app
-from infra.stack import CLIENT_CONFIG_IN_LAYER, ROOT
+from infra.assets import CLIENT_CONFIG_IN_LAYER, ROOT
 from tagback.config import ClientConfig
 from tagback.store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, table_definition
 from tests.infra.lambda_runtime import LAYER_EXPORT, lock_export, requirements
@@ -74,6 +74,50 @@ def test_table_streams_new_images_expires_items_and_recovers(template: Template)
             },
             "DeletionPolicy": "Retain",
         },
+    )
+
+
+# CloudFormation knows a deployed resource by its logical id: given a new one (a construct moved in the tree), it
+# creates a second resource, then deletes the first (infra/components/deployed.py). These keep the ids they have.
+DEPLOYED_LOGICAL_IDS = {
+    # The guests' data and the coupon images, retained: a new id would be a new, empty table or bucket beside them.
+    "TableCD117FA1": "AWS::DynamoDB::Table",
+    "CouponBucket3EA33F23": "AWS::S3::Bucket",
+    # Their URL is in Meta's dashboard and in every tracked link sent; a route key and `$default` exist once per API.
+    "ApiF70053CD": "AWS::ApiGatewayV2::Api",
+    "DefaultStageEE28A986": "AWS::ApiGatewayV2::Stage",
+    "ApiGETwebhookB644CFD5": "AWS::ApiGatewayV2::Route",
+    "ApiPOSTwebhook9AE25E58": "AWS::ApiGatewayV2::Route",
+    "ApiGETltokenF72C9ADF": "AWS::ApiGatewayV2::Route",
+    # Named: a second one by the same name cannot be created. The group holds the pending follow-ups, which name the
+    # scheduler role and the follow-up dead-letter queue.
+    "FollowUpSchedules": "AWS::Scheduler::ScheduleGroup",
+    "SchedulerRole59E73443": "AWS::IAM::Role",
+    "ReviewFollowupFunction7FFF792C": "AWS::Lambda::Function",
+    # Dead letters waiting to be replayed.
+    "PrizeDeadLettersB344552F": "AWS::SQS::Queue",
+    "FollowUpDeadLetters99660499": "AWS::SQS::Queue",
+    "IntegrationDeadLetters6A9F4563": "AWS::SQS::Queue",
+    "FollowUpFailuresF5142176": "AWS::SQS::Queue",
+    "ReportFailuresE9AC0EB9": "AWS::SQS::Queue",
+    # One per resource: deleting the old one would delete the settings the new one just made.
+    "CouponBucketPolicy5F73A833": "AWS::S3::BucketPolicy",
+    "PrizeDeadLettersPolicy8CFF8D69": "AWS::SQS::QueuePolicy",
+    "FollowUpDeadLettersPolicy6B9E7AE9": "AWS::SQS::QueuePolicy",
+    "IntegrationDeadLettersPolicyB35B5E61": "AWS::SQS::QueuePolicy",
+    "FollowUpFailuresPolicy98906A96": "AWS::SQS::QueuePolicy",
+    "ReportFailuresPolicyD9A6217E": "AWS::SQS::QueuePolicy",
+    "ReviewFollowupFunctionEventInvokeConfig330120A2": "AWS::Lambda::EventInvokeConfig",
+    # A new mapping would read the stream again from its oldest record, beside the old one until it goes.
+    "PrizeFunctionInboundEventsFA9F5B64": "AWS::Lambda::EventSourceMapping",
+    "PrizeFunctionOwnerIntegrationsFFCA211E": "AWS::Lambda::EventSourceMapping",
+}
+
+
+def test_deployed_resources_keep_their_logical_ids(template: Template) -> None:
+    resources = template.to_json()["Resources"]
+    assert {logical_id: resources.get(logical_id, {}).get("Type") for logical_id in DEPLOYED_LOGICAL_IDS} == (
+        DEPLOYED_LOGICAL_IDS
     )
 
 
@@ -328,11 +372,12 @@ def test_every_grant_names_its_resources(template: Template) -> None:
 def test_the_sandbox_grants_each_function_what_the_template_grants(template: Template) -> None:
     from sandbox.iam import roles_from_template  # noqa: PLC0415
 
-    roles, function_roles = roles_from_template(template.to_json())
+    roles, function_roles, scheduler_roles = roles_from_template(template.to_json())
     for service in ("webhook", "prize", "review_followup", "monthly_report"):
         function_id, _ = function(template, service)
         assert roles[function_roles[service]] == sorted(set(actions_of(role_statements(template, function_id))))
-    assert roles["SchedulerRole"] == sorted(["lambda:InvokeFunction", *SEND_TO_QUEUE])
+    assert roles[scheduler_roles["review_followup"]] == sorted(["lambda:InvokeFunction", *SEND_TO_QUEUE])
+    assert roles[scheduler_roles["monthly_report"]] == ["lambda:InvokeFunction"]
 
 
 def scheduler_role_policies(template: Template) -> list[list[dict[str, Any]]]:

@@ -1,0 +1,165 @@
+"""What the stack ships to Lambda, built on this machine without Docker: the common layer (the tagback package and
+its locked dependencies), each function's folder, and the client's validated config; all with the bytecode of
+Lambda's Python."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import jsii
+from aws_cdk import BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import aws_lambda as lambda_
+from uv import find_uv_bin
+
+from tagback.config import ClientConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+LAMBDA_PYTHON = "3.13"
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+CLIENT_CONFIG_IN_LAYER = "/opt/client.json"  # layers are unpacked under /opt
+_NO_BYTECODE = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+@functools.cache
+def lambda_python() -> str:
+    """This machine's CPython of Lambda's version, which resolves the layer and compiles the shipped bytecode:
+    $TAGBACK_LAMBDA_PYTHON, else python3.13 on PATH, else pyenv's 3.13."""
+    chosen = os.environ.get("TAGBACK_LAMBDA_PYTHON")
+    candidates = [chosen] if chosen else [shutil.which(f"python{LAMBDA_PYTHON}"), _pyenv_python()]
+    for candidate in candidates:
+        if candidate and _cache_tag(candidate) == f"cpython-{LAMBDA_PYTHON.replace('.', '')}":
+            return candidate
+    tried = ", ".join(c for c in candidates if c) or f"no python{LAMBDA_PYTHON} on PATH or in pyenv"
+    raise RuntimeError(
+        f"CPython {LAMBDA_PYTHON} (Lambda's runtime) builds the functions' bytecode, and none works here ({tried}): "
+        f"`pyenv install {LAMBDA_PYTHON}`, or set TAGBACK_LAMBDA_PYTHON to its path"
+    )
+
+
+def _pyenv_python() -> str | None:
+    pyenv = shutil.which("pyenv")
+    if pyenv is None:
+        return None
+    prefix = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        [pyenv, "prefix", LAMBDA_PYTHON], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return f"{prefix}/bin/python{LAMBDA_PYTHON}" if prefix else None
+
+
+def _cache_tag(python: str) -> str | None:
+    """`cpython-313` for CPython 3.13 (a pyenv shim of a version not selected exits non-zero)."""
+    try:
+        probe = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+            [python, "-c", "import sys; print(sys.implementation.cache_tag)"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return probe.stdout.strip()
+
+
+def compile_bytecode(folder: Path) -> None:
+    """Lambda's /opt and /var/task are read-only: whatever ships without bytecode is compiled at every cold start.
+    Unchecked hash-based .pyc: the sources never change once built, and a zip keeps their mtimes to 2 s only."""
+    subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        [lambda_python(), "-I", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", folder],
+        check=True,
+    )
+
+
+def install_for_lambda(requirements: Path, target: Path) -> None:
+    """Installs exactly `requirements` (hashes required) for Lambda's python3.13 on x86_64 into `target`."""
+    subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        [
+            find_uv_bin(),
+            "pip",
+            "install",
+            "--quiet",
+            "--require-hashes",
+            "--no-deps",  # the file is the whole closure
+            "-r",
+            requirements,
+            "--target",
+            target,
+            # uv evaluates the file's environment markers for this interpreter and platform (pip would use its
+            # own). Lambda's python3.13 runs on Amazon Linux 2023, glibc 2.34; Pillow 13 needs manylinux_2_28.
+            "--python",
+            lambda_python(),
+            "--python-platform",
+            "x86_64-manylinux_2_34",
+            "--only-binary",
+            ":all:",
+        ],
+        check=True,
+    )
+    (target / ".lock").unlink(missing_ok=True)  # uv's lock of the --target folder, not something to ship
+
+
+@jsii.implements(ILocalBundling)
+class LayerBundler:
+    """Builds the common layer for Lambda's platform from the lock's export, on this machine (no Docker)."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+
+    def try_bundle(self, output_dir: str, *_options: Any, **_bundling: Any) -> bool:  # jsii passes the options
+        target = Path(output_dir) / "python"
+        install_for_lambda(self.source / "requirements.txt", target)  # boto3 and its kin are the runtime's
+        shutil.copytree(self.source / "tagback", target / "tagback", ignore=_NO_BYTECODE)
+        compile_bytecode(target)
+        return True
+
+
+@jsii.implements(ILocalBundling)
+class FunctionBundler:
+    """A function's folder and its bytecode, on this machine."""
+
+    def __init__(self, source: Path) -> None:
+        self.source = source
+
+    def try_bundle(self, output_dir: str, *_options: Any, **_bundling: Any) -> bool:  # jsii passes the options
+        shutil.copytree(self.source, output_dir, ignore=_NO_BYTECODE, dirs_exist_ok=True)
+        compile_bytecode(Path(output_dir))
+        return True
+
+
+def _bundled(source: Path, bundler: ILocalBundling) -> lambda_.Code:
+    return lambda_.Code.from_asset(
+        str(source),
+        exclude=["__pycache__", "*.pyc", "*.egg-info"],
+        bundling=BundlingOptions(
+            image=DockerImage.from_registry(f"public.ecr.aws/sam/build-python{LAMBDA_PYTHON}"),
+            local=bundler,
+            command=["false"],  # never used: local bundling always succeeds or fails loudly
+        ),
+    )
+
+
+def common_layer_code(source: Path = ROOT / "layers" / "common") -> lambda_.Code:
+    return _bundled(source, LayerBundler(source))
+
+
+def function_code(name: str) -> lambda_.Code:
+    source = ROOT / "functions" / name
+    return _bundled(source, FunctionBundler(source))
+
+
+def client_config_code(config: ClientConfig, build_dir: Path) -> lambda_.Code:
+    """The validated config as JSON, so the functions read exactly what was checked before deploy."""
+    folder = build_dir / "client-config" / config.client_id
+    if folder.exists():
+        shutil.rmtree(folder)  # nothing stale from an earlier synth may ship
+    folder.mkdir(parents=True)
+    (folder / Path(CLIENT_CONFIG_IN_LAYER).name).write_text(config.model_dump_json(indent=2), encoding="utf-8")
+    named = [config.coupon.logo, *config.coupon.fonts]
+    for relative in (path for path in named if path is not None):  # beside client.json, as beside the YAML
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(config.asset(relative), folder / relative)
+    return lambda_.Code.from_asset(str(folder))

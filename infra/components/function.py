@@ -1,0 +1,126 @@
+"""A function of the stack, and the layers every function runs on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.assets import (
+    CLIENT_CONFIG_IN_LAYER,
+    LAMBDA_PYTHON,
+    RUNTIME,
+    client_config_code,
+    common_layer_code,
+    function_code,
+)
+from tagback.config import ClientConfig
+from tagback.observability import METRICS_NAMESPACE
+
+
+class Layers(Construct):
+    """The common layer (the tagback package and its locked dependencies) and the client's validated config."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: ClientConfig, build_dir: Path) -> None:
+        super().__init__(scope, construct_id)
+        common = lambda_.LayerVersion(
+            self,
+            "Common",
+            code=common_layer_code(),
+            compatible_runtimes=[RUNTIME],
+            description="tagback domain package and its locked dependencies",
+        )
+        client_config = lambda_.LayerVersion(
+            self,
+            "ClientConfig",
+            code=client_config_code(config, build_dir),
+            compatible_runtimes=[RUNTIME],
+            description=f"validated client config of {config.client_id}",
+        )
+        self.all: list[lambda_.ILayerVersion] = [common, client_config]
+
+
+class TagbackFunction(Construct):
+    """The function in functions/<name> on the layers, with its own log group and its own role, which may write to that
+    log group only (AWS's AWSLambdaBasicExecutionRole may write to any); what else it may do is granted where it is
+    wired. Its environment: the table, the client config, Powertools' settings, and `environment`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        layers: Layers,
+        table: dynamodb.ITable,
+        timeout: Duration,
+        memory_mb: int,
+        environment: Mapping[str, str] | None = None,
+        function_name: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.name = name  # its service name (POWERTOOLS_SERVICE_NAME) in logs and metrics
+        log_group = logs.LogGroup(
+            self, "Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        log_group.grant_write(self.role)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            function_name=function_name,
+            role=self.role,
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.X86_64,  # the layer's wheels are manylinux x86_64
+            handler="handler.lambda_handler",
+            code=function_code(name),
+            layers=layers.all,
+            timeout=timeout,
+            memory_size=memory_mb,
+            log_group=log_group,
+            environment={
+                "TABLE_NAME": table.table_name,
+                "TAGBACK_CLIENT_CONFIG": CLIENT_CONFIG_IN_LAYER,
+                "POWERTOOLS_SERVICE_NAME": name,
+                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+                **(environment or {}),
+            },
+        )
+        Validations.of(self).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-L1",
+                reason=f"python{LAMBDA_PYTHON}, not Lambda's newest Python: the CPython this project's machines "
+                "have, so the shipped bytecode is built, and every handler imported and invoked in a test, by "
+                "the same version as Lambda runs.",
+            )
+        )
+        self._parameters: iam.PolicyStatement | None = None
+
+    def read_secrets(self, names: Iterable[str]) -> None:
+        """ssm:GetParameter on exactly these parameters, added to the one statement of every parameter it reads."""
+        # SecureStrings under the AWS-managed key: its key policy lets SSM decrypt for any principal of the
+        # account that IAM allows to read the parameter, so no kms:Decrypt statement is needed.
+        arns = [
+            Stack.of(self).format_arn(service="ssm", resource="parameter", resource_name=name.lstrip("/"))
+            for name in names
+        ]
+        if self._parameters is None:
+            self._parameters = iam.PolicyStatement(actions=["ssm:GetParameter"], resources=arns)
+            self.function.add_to_role_policy(self._parameters)
+        else:
+            self._parameters.add_resources(*arns)
+
+    def acknowledge_scoped_wildcards(self, findings: Iterable[tuple[str, str]]) -> None:
+        """cdk-nag's findings of a wildcard in its role's resources (AwsSolutions-IAM5), each with why it is as narrow
+        as the code allows."""
+        for finding, reason in findings:
+            Validations.of(self.role).acknowledge(
+                Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason)
+            )
