@@ -1,5 +1,5 @@
-"""How the table's stream feeds the prize function: read by the stack's event-source mapping and by the sandbox's
-stream pump, so both filter, batch and retry alike."""
+"""How the functions are invoked (the table's stream, Scheduler's schedules, Lambda's retries): read by the stack and
+by the sandbox's pumps and resources, so both filter, batch, schedule and retry alike."""
 
 from __future__ import annotations
 
@@ -55,6 +55,17 @@ class Recurring:
     expression: str
     input: str
 
+
+@dataclass(frozen=True)
+class ScheduleRetry:
+    """How EventBridge Scheduler retries a schedule whose invocation fails (Lambda refusing the event, not the
+    function failing: that is Lambda's to retry, AsyncInvoke)."""
+
+    retry_attempts: int
+    max_event_age_seconds: int
+
+
+REPORT_SCHEDULE_RETRY = ScheduleRetry(retry_attempts=3, max_event_age_seconds=6 * 3600)
 
 REPORT_SCHEDULES = (
     Recurring("MonthlyReport", "cron(0 8 1 * ? *)", '{"send": true}'),  # the 1st, 08:00: last month's report

@@ -1,19 +1,25 @@
 """API Gateway HTTP API (payload format 2.0) in miniature: what the stack's API hands the webhook function.
 
 `http_api_event` builds the event from a request's parts, as API Gateway does: lower-cased headers, the
-query string parsed, and a body that is text when it decodes as UTF-8 and base64 otherwise.
+query string parsed, and a body that is text when it decodes as UTF-8 and base64 otherwise. `HttpApi` routes real
+requests to the functions by the stack's routes.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
+
+from werkzeug.wrappers import Request, Response
+
+from infra.api_routes import API_ROUTES
 
 
 def http_api_event(
@@ -71,6 +77,32 @@ def http_api_event(
 def response_body(response: Mapping[str, Any]) -> bytes:
     body = response.get("body") or ""
     return base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode("utf-8")
+
+
+@dataclass
+class HttpApi:
+    """The stack's HTTP API: a request on one of its routes (infra/api_routes.py) goes to the route's function as
+    API Gateway's event, and the function's answer back; any other request gets API Gateway's 404."""
+
+    functions: Mapping[str, Callable[[dict[str, Any]], Any]]  # service name → the function, as Lambda invokes it
+
+    def __call__(self, request: Request) -> Response:
+        matched = next(((r, p) for r in API_ROUTES if (p := r.match(request.method, request.path)) is not None), None)
+        if matched is None:
+            return Response(json.dumps({"message": "Not Found"}), status=404, mimetype="application/json")
+        route, parameters = matched
+        event = http_api_event(
+            request.method,
+            request.path,
+            body=request.get_data(),
+            headers=dict(request.headers),
+            query=request.query_string.decode("latin-1"),
+            source_ip=request.remote_addr or "127.0.0.1",
+            route=route.path,
+            path_parameters=parameters,
+        )
+        result = self.functions[route.function](event)
+        return Response(response_body(result), status=result["statusCode"], headers=result.get("headers") or {})
 
 
 @dataclass

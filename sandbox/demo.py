@@ -186,7 +186,7 @@ def monthly_report(sandbox: Sandbox) -> None:
     s3 = boto3.client("s3")
     out = ROOT / "out"
     for suffix in ("html", "eml"):
-        body = s3.get_object(Bucket=sandbox.bucket, Key=f"reports/{month}.{suffix}")["Body"].read()
+        body = s3.get_object(Bucket=sandbox.resources.bucket, Key=f"reports/{month}.{suffix}")["Body"].read()
         (out / f"report-{month}.{suffix}").write_bytes(body)
         say(f"     {answer['copy'].rsplit('.', 1)[0]}.{suffix} → out/report-{month}.{suffix}")
     browser = shutil.which("chromium")

@@ -153,6 +153,7 @@ class Identities:
     region: str
     operator: Credentials | None = None
     roles: dict[str, Credentials] = field(default_factory=dict)
+    arns: dict[str, str] = field(default_factory=dict)  # role → its ARN
     _get_credentials: Callable[..., Any] | None = None
     _check_signature: Callable[..., Any] | None = None
 
@@ -184,6 +185,7 @@ class Identities:
         for name, actions in roles.items():
             role_name = f"{prefix}-{name}"
             arn = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+            self.arns[name] = arn
             statement = {"Effect": "Allow", "Action": moto_actions(actions), "Resource": "*"}
             iam.put_role_policy(
                 RoleName=role_name,

@@ -1,9 +1,10 @@
 """The sandbox: the whole product on 127.0.0.1 with no AWS account.
 
-moto in server mode plays AWS (the table, bucket, queues, SSM parameters and schedule group the stack creates);
-a fake Graph API plays Meta; an HTTP adapter turns real requests into API Gateway events for the webhook
-function; a stream pump and a schedule pump play Lambda's and EventBridge Scheduler's parts; a manual clock
-stands in for time. The functions run in this process with their production code and adapters.
+moto in server mode plays AWS, holding what the stack creates (sandbox/resources.py); fakes play Meta
+(fake_graph.py), Google and the owner's CRM (fake_google.py); one port serves the control API and the stack's HTTP
+API (control.py, apigw.py). This module runs it: start and stop, the functions with their production code and
+adapters wired under their roles, the stream and schedule pumps that play Lambda's and EventBridge Scheduler's
+parts, the manual clock that stands in for time, and replays of the failure queues.
 """
 
 from __future__ import annotations
@@ -26,37 +27,45 @@ import boto3
 import requests
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
-from werkzeug.wrappers import Request, Response
 
 from functions.monthly_report import handler as report_handler
 from functions.prize import handler as prize_handler
 from functions.review_followup import handler as followup_handler
 from functions.webhook import handler as webhook_handler
-from infra.api_routes import API_ROUTES
-from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, REPORT_SCHEDULES, SCHEDULED_INVOKE
-from sandbox.apigw import LambdaContext, http_api_event, response_body
+from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, SCHEDULED_INVOKE
+from infra.names import function_name, resource_name
+from sandbox.apigw import HttpApi, LambdaContext
+from sandbox.control import ControlApi
 from sandbox.fake_google import FakeCrm, FakeGoogle
 from sandbox.fake_graph import FakeGraphApi
 from sandbox.function_output import FunctionOutput, invoked
 from sandbox.iam import Identities, stack_roles
+from sandbox.resources import (
+    DEFAULT_APP_SECRET,
+    DEFAULT_VERIFY_TOKEN,
+    REGION,
+    SANDBOX_ACCESS_TOKEN,
+    SANDBOX_CRM_SECRET,
+    create_resources,
+    secret_parameters,
+)
 from sandbox.schedules import AsyncFunction, SchedulePump
 from sandbox.streams import Consumer, StreamPump, sqs_dead_letter
 from tagback.clock import ManualClock
 from tagback.config import ClientConfig, load_client_config
 from tagback.replay import ReplayReport, replay
-from tagback.store import TTL_ATTRIBUTE, DynamoRepository, table_definition
+from tagback.store import DynamoRepository
 from tagback.wiring import engine_from_environment, owner_delivery_from_environment
 
 log = logging.getLogger("sandbox")
 ROOT = Path(__file__).resolve().parent.parent
-REGION, ACCOUNT = "eu-west-1", "123456789012"
-# Documented sandbox values (README): not secrets, and never used outside the sandbox.
-DEFAULT_APP_SECRET = "sandbox-app-secret"
-DEFAULT_VERIFY_TOKEN = "sandbox-verify-token"
-SANDBOX_ACCESS_TOKEN = "sandbox-access-token"
-SANDBOX_SIGNING_KEY = "sandbox-coupon-signing-key"
-SANDBOX_CRM_SECRET = "sandbox-crm-webhook-secret"
 STREAM_POLL_SECONDS = 0.25
+HANDLERS = {
+    "webhook": webhook_handler,
+    "prize": prize_handler,
+    "review_followup": followup_handler,
+    "monthly_report": report_handler,
+}
 
 
 @dataclass(frozen=True)
@@ -81,10 +90,6 @@ def _serve(server: BaseWSGIServer) -> BaseWSGIServer:
     return server
 
 
-def _json(data: object, status: int = 200) -> Response:
-    return Response(json.dumps(data, indent=2, ensure_ascii=False), status=status, mimetype="application/json")
-
-
 def _function(
     handler: Callable[[Any, Any], Any], name: str, acting_as: Callable[[], AbstractContextManager[None]]
 ) -> Callable[[dict[str, Any]], Any]:
@@ -104,15 +109,7 @@ class Sandbox:
         self.options = options
         self.config: ClientConfig = load_client_config(options.config_path)
         self.clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
-        client_id = self.config.client_id
-        # The names the stack gives these resources.
-        self.table_name = f"tagback-{client_id}"
-        self.bucket = f"tagback-{client_id}-coupons"
-        self.schedule_group = f"tagback-{client_id}"
-        self.function_names = {
-            name: f"tagback-{client_id}-{name.replace('_', '-')}"
-            for name in ("webhook", "prize", "review_followup", "monthly_report")
-        }
+        self.function_names = {name: function_name(self.config.client_id, name) for name in HANDLERS}
         self.graph = FakeGraphApi(SANDBOX_ACCESS_TOKEN, account_id=self.config.instagram_account_id)
         sheets = self.config.integrations.google_sheets
         self.google = FakeGoogle(sheets.spreadsheet_id if sheets else "no-sheet-configured")
@@ -154,12 +151,29 @@ class Sandbox:
             }
         )
         self.identities.install()
-        self.identities.create_roles(self.roles.actions, prefix=f"tagback-{self.config.client_id}")
+        self.identities.create_roles(self.roles.actions, prefix=resource_name(self.config.client_id))
         self.graph.download = self.identities.download_presigned
-        self._create_aws_resources()
+        self.resources = create_resources(
+            self.config,
+            secret_parameters(self.config, self.options.app_secret, self.options.verify_token, self.google),
+            {name: self.identities.arns[role] for name, role in self.roles.schedulers.items()},
+        )
+        self._set_environ(
+            self.resources.environment()
+            | {
+                "TAGBACK_CLIENT_CONFIG": str(self.options.config_path),
+                "TAGBACK_GRAPH_URL": self.graph_url,
+                "TAGBACK_SHEETS_URL": self.google.url,
+                "TAGBACK_WEBHOOK_URL": self.crm_url,
+                "TAGBACK_PLACES_URL": self.google.url,
+            }
+        )
+        self.sqs = boto3.client("sqs")
+        self.streams = boto3.client("dynamodbstreams")
+        self.repository = DynamoRepository(self.resources.table_name)
         self._enforce_iam()
         # Bound first (its port goes into the tracked links), served only once the functions are wired.
-        adapter = make_server("127.0.0.1", self.options.port, self._adapter, threaded=True)
+        adapter = make_server("127.0.0.1", self.options.port, ControlApi(self), threaded=True)
         self.url = f"http://127.0.0.1:{adapter.port}"
         self._set_environ({"TAGBACK_PUBLIC_URL": self.url})
         self._wire_functions()
@@ -214,106 +228,7 @@ class Sandbox:
         """Run code as the function does in AWS: with the credentials of its role."""
         return self.identities.acting_as(self.roles.functions[function])
 
-    def _arn(self, service: str, resource: str) -> str:
-        return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
-
-    def _create_aws_resources(self) -> None:
-        dynamodb = boto3.client("dynamodb")
-        dynamodb.create_table(**table_definition(self.table_name))
-        dynamodb.update_time_to_live(
-            TableName=self.table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
-        )
-        secrets = self.config.secrets
-        ssm = boto3.client("ssm")
-        for name, value in (
-            (secrets.meta_app_secret, self.options.app_secret),
-            (secrets.meta_verify_token, self.options.verify_token),
-            (secrets.meta_access_token, SANDBOX_ACCESS_TOKEN),
-            (secrets.coupon_signing_key, SANDBOX_SIGNING_KEY),
-        ):
-            ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
-        integrations = self.config.integrations
-        if integrations.google_sheets is not None:
-            ssm.put_parameter(
-                Name=integrations.google_sheets.service_account_param,
-                Type="SecureString",
-                Value=json.dumps(self.google.service_account()),
-                Overwrite=True,
-            )
-        if self.config.report.places_api_key_param is not None:
-            ssm.put_parameter(
-                Name=self.config.report.places_api_key_param,
-                Value=self.google.places_key,
-                Type="SecureString",
-                Overwrite=True,
-            )
-        if integrations.webhook is not None:
-            ssm.put_parameter(
-                Name=integrations.webhook.secret_param, Value=SANDBOX_CRM_SECRET, Type="SecureString", Overwrite=True
-            )
-        # SES sends only from verified identities (in the SES sandbox, to verified ones too).
-        ses = boto3.client("ses")
-        for address in (self.config.report.sender, *self.config.report.recipients):
-            ses.verify_email_identity(EmailAddress=address)
-        boto3.client("s3").create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-        self.sqs = boto3.client("sqs")
-        self.prize_dlq_url = self.sqs.create_queue(QueueName=f"tagback-{self.config.client_id}-prize-dlq")["QueueUrl"]
-        self.outbox_dlq_url = self.sqs.create_queue(QueueName=f"tagback-{self.config.client_id}-integrations-dlq")[
-            "QueueUrl"
-        ]
-        followup_dlq = f"tagback-{self.config.client_id}-followup-dlq"
-        self.followup_dlq_url = self.sqs.create_queue(QueueName=followup_dlq)["QueueUrl"]
-        # The on-failure destinations of the functions Scheduler invokes (asynchronously).
-        self.failure_queue_urls = {
-            name: self.sqs.create_queue(QueueName=f"tagback-{self.config.client_id}-{name.replace('_', '-')}-failures")[
-                "QueueUrl"
-            ]
-            for name in ("review_followup", "monthly_report")
-        }
-        scheduler = boto3.client("scheduler")
-        scheduler.create_schedule_group(Name=self.schedule_group)
-        self.stream_arn = dynamodb.describe_table(TableName=self.table_name)["Table"]["LatestStreamArn"]
-        self.streams = boto3.client("dynamodbstreams")
-        self.repository = DynamoRepository(self.table_name)
-        self._set_environ(
-            {
-                "TABLE_NAME": self.table_name,
-                "TAGBACK_CLIENT_CONFIG": str(self.options.config_path),
-                "TAGBACK_GRAPH_URL": self.graph_url,
-                "COUPON_BUCKET": self.bucket,
-                "SCHEDULE_GROUP": self.schedule_group,
-                "FOLLOWUP_FUNCTION_ARN": self._arn("lambda", f"function:{self.function_names['review_followup']}"),
-                "SCHEDULER_ROLE_ARN": self._arn("iam", "role/tagback-scheduler").replace(f":{REGION}:", "::"),
-                "FOLLOWUP_DLQ_ARN": self._arn("sqs", followup_dlq),
-                "OUTBOX_DLQ_URL": self.outbox_dlq_url,
-                "TAGBACK_SHEETS_URL": self.google.url,
-                "TAGBACK_WEBHOOK_URL": self.crm_url,
-                "REPORT_BUCKET": self.bucket,
-                "TAGBACK_PLACES_URL": self.google.url,
-            }
-        )
-        # Scheduler dead-letters with the schedule's role: the one it invokes review_followup with.
-        with self.identities.acting_as(self.roles.schedulers["review_followup"]):
-            scheduler_sqs = boto3.client("sqs")
-        self.schedule_pump = SchedulePump(
-            scheduler, self.schedule_group, sqs=scheduler_sqs, checked_until=self.clock.now()
-        )
-        report_arn = self._arn("lambda", f"function:{self.function_names['monthly_report']}")
-        for recurring in REPORT_SCHEDULES:  # as the stack declares them, in the client's timezone
-            scheduler.create_schedule(
-                Name=f"{self.schedule_group}-{recurring.name}",
-                GroupName=self.schedule_group,
-                ScheduleExpression=recurring.expression,
-                ScheduleExpressionTimezone=self.config.timezone,
-                FlexibleTimeWindow={"Mode": "OFF"},
-                Target={
-                    "Arn": report_arn,
-                    "RoleArn": self._arn("iam", "role/tagback-report-scheduler"),
-                    "Input": recurring.input,
-                    "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 6 * 3600},
-                },
-            )
-
+    # -- the functions and their event sources ---------------------------------------------------------------
     def _wire_functions(self) -> None:
         # The production wiring, on the sandbox clock; each function's own, built with its role's credentials.
         with self.acting_as("webhook"):
@@ -335,16 +250,13 @@ class Sandbox:
             )
         self.functions = {
             name: _function(module.lambda_handler, self.function_names[name], functools.partial(self.acting_as, name))
-            for name, module in (
-                ("webhook", webhook_handler),
-                ("prize", prize_handler),
-                ("review_followup", followup_handler),
-                ("monthly_report", report_handler),
-            )
+            for name, module in HANDLERS.items()
         }
+        self.api = HttpApi(self.functions)
+        resources = self.resources
         self.stream_pump = StreamPump(
             stream_reader,
-            self.stream_arn,
+            resources.stream_arn,
             consumers=[
                 Consumer(
                     self.function_names["prize"],
@@ -352,7 +264,7 @@ class Sandbox:
                     self.functions["prize"],
                     batch_size=PRIZE_STREAM.batch_size,
                     retry_attempts=PRIZE_STREAM.retry_attempts,
-                    dead_letter=sqs_dead_letter(mapping_sqs, self.prize_dlq_url),
+                    dead_letter=sqs_dead_letter(mapping_sqs, resources.prize_dlq_url),
                 ),
                 Consumer(  # the second mapping on the same function: the owner's integrations
                     f"{self.function_names['prize']} (outbox)",
@@ -360,23 +272,30 @@ class Sandbox:
                     self.functions["prize"],
                     batch_size=OUTBOX_STREAM.batch_size,
                     retry_attempts=OUTBOX_STREAM.retry_attempts,
-                    dead_letter=sqs_dead_letter(mapping_sqs, self.outbox_dlq_url),
+                    dead_letter=sqs_dead_letter(mapping_sqs, resources.outbox_dlq_url),
                     backoff=(0.5, 10.0),  # 30 tries span about 4 minutes
                 ),
             ],
         )
-        self.schedule_pump.targets = {
-            self.function_names[name]: self._asynchronous(name) for name in ("review_followup", "monthly_report")
-        }
+        # Scheduler dead-letters with the schedule's role: the one it invokes review_followup with.
+        with self.identities.acting_as(self.roles.schedulers["review_followup"]):
+            scheduler_sqs = boto3.client("sqs")
+        self.schedule_pump = SchedulePump(
+            boto3.client("scheduler"),
+            resources.schedule_group,
+            targets={self.function_names[name]: self._asynchronous(name) for name in resources.failure_queue_urls},
+            sqs=scheduler_sqs,
+            checked_until=self.clock.now(),
+        )
 
     def _asynchronous(self, name: str) -> AsyncFunction:
         """`name` as Scheduler invokes it: asynchronously, with the stack's retries and on-failure queue (to which
         Lambda sends with the function's role)."""
         with self.acting_as(name):
             sqs = boto3.client("sqs")
-        queue_url = self.failure_queue_urls[name]
+        queue_url = self.resources.failure_queue_urls[name]
         return AsyncFunction(
-            arn=self._arn("lambda", f"function:{self.function_names[name]}"),
+            arn=self.resources.function_arn(name),
             invoke=self.functions[name],
             retry_attempts=SCHEDULED_INVOKE.retry_attempts,
             on_failure=lambda record: sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record)),
@@ -414,15 +333,16 @@ class Sandbox:
                 return {"now": now.isoformat(), "fired": fired}
 
     def replay_dead_letters(self) -> dict[str, ReplayReport]:
+        resources = self.resources
         scheduled = {  # Lambda's on-failure records of the scheduled functions
-            f"{name}_failures": replay(self.sqs, self.failure_queue_urls[name], self.streams, self.functions[name])
-            for name in ("review_followup", "monthly_report")
+            f"{name}_failures": replay(self.sqs, queue_url, self.streams, self.functions[name])
+            for name, queue_url in sorted(resources.failure_queue_urls.items())
         }
         return scheduled | {
-            "prize": replay(self.sqs, self.prize_dlq_url, self.streams, self.functions["prize"]),
+            "prize": replay(self.sqs, resources.prize_dlq_url, self.streams, self.functions["prize"]),
             "integrations": replay(
                 self.sqs,
-                self.outbox_dlq_url,
+                resources.outbox_dlq_url,
                 self.streams,
                 self.functions["prize"],
                 outbox_item=self.repository.get_outbox,
@@ -430,12 +350,12 @@ class Sandbox:
         }
 
     def schedules(self) -> list[dict[str, Any]]:
-        scheduler = self.schedule_pump.scheduler
-        names = [s["Name"] for s in scheduler.list_schedules(GroupName=self.schedule_group)["Schedules"]]
+        scheduler, group = self.schedule_pump.scheduler, self.resources.schedule_group
+        names = [s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"]]
         return [
             {key: schedule.get(key) for key in ("Name", "ScheduleExpression", "ActionAfterCompletion")}
             | {"Input": json.loads(schedule["Target"]["Input"])}
-            for schedule in (scheduler.get_schedule(Name=n, GroupName=self.schedule_group) for n in sorted(names))
+            for schedule in (scheduler.get_schedule(Name=n, GroupName=group) for n in sorted(names))
         ]
 
     def status(self) -> dict[str, str]:
@@ -445,81 +365,11 @@ class Sandbox:
             # The operator's keys (an IAM user allowed everything, in this sandbox only): for the CLI and tests.
             "aws_access_key_id": os.environ["AWS_ACCESS_KEY_ID"],
             "aws_secret_access_key": os.environ["AWS_SECRET_ACCESS_KEY"],
-            "table": self.table_name,
+            "table": self.resources.table_name,
             "graph_url": self.graph_url,
             "client_id": self.config.client_id,
             "ig_account_id": self.config.instagram_account_id,
             "now": self.clock.now().isoformat(),
-            "prize_dead_letter_queue": self.prize_dlq_url,
-            "integrations_dead_letter_queue": self.outbox_dlq_url,
+            "prize_dead_letter_queue": self.resources.prize_dlq_url,
+            "integrations_dead_letter_queue": self.resources.outbox_dlq_url,
         }
-
-    # -- the HTTP adapter ------------------------------------------------------------------------------------
-    def _adapter(self, environ: dict[str, Any], start_response: Any) -> Any:
-        request = Request(environ)
-        return self._route(request)(environ, start_response)
-
-    def _control(self, request: Request) -> Response | None:
-        match (request.method, request.path):
-            case ("GET", "/_sandbox/status"):
-                return _json(self.status())
-            case ("GET", "/_sandbox/messages"):
-                return _json(self.graph.sent_messages())
-            case ("GET", "/_sandbox/schedules"):
-                return _json(self.schedules())
-            case ("GET", "/_sandbox/sheets"):
-                return _json(self.google.rows)
-            case ("GET", "/_sandbox/webhooks"):
-                return _json(self.crm.requests)
-            case ("POST", "/_sandbox/clock"):
-                minutes = (request.get_json(silent=True) or {}).get("advance_minutes")
-                if not isinstance(minutes, int | float) or isinstance(minutes, bool) or minutes < 0:
-                    return _json({"error": 'send {"advance_minutes": N} with N >= 0'}, status=400)
-                return _json(self.advance(minutes))
-            case ("POST", "/_sandbox/faults"):
-                faults = request.get_json(silent=True)
-                try:
-                    self._faults(faults)
-                except (ValueError, TypeError) as error:
-                    return _json({"error": str(error)}, status=400)
-                return _json({"queued": faults})
-            case ("POST", "/_sandbox/replay"):
-                return _json({name: dataclasses.asdict(r) for name, r in self.replay_dead_letters().items()})
-        return None
-
-    def _faults(self, faults: object) -> None:
-        if not isinstance(faults, dict):
-            raise ValueError(
-                'send {"send": ["throttle", ...], "profile": [...], "sheets": ["503", ...], '
-                '"sheets_unavailable_seconds": N, "crm": [500, ...]}'
-            )
-        for call, value in faults.items():
-            if call == "sheets":
-                self.google.fail_next(*value)
-            elif call == "sheets_unavailable_seconds":
-                self.google.unavailable_for(float(value))
-            elif call == "crm":
-                self.crm.fail_next(*(int(status) for status in value))
-            else:
-                self.graph.fail_next(call, *value)
-
-    def _route(self, request: Request) -> Response:
-        control = self._control(request)
-        if control is not None:
-            return control
-        matched = next(((r, p) for r in API_ROUTES if (p := r.match(request.method, request.path)) is not None), None)
-        if matched is None:  # as API Gateway answers an unmatched route
-            return _json({"message": "Not Found"}, status=404)
-        route, parameters = matched
-        event = http_api_event(
-            request.method,
-            request.path,
-            body=request.get_data(),
-            headers=dict(request.headers),
-            query=request.query_string.decode("latin-1"),
-            source_ip=request.remote_addr or "127.0.0.1",
-            route=route.path,
-            path_parameters=parameters,
-        )
-        result = self.functions[route.function](event)
-        return Response(response_body(result), status=result["statusCode"], headers=result.get("headers") or {})

@@ -17,6 +17,7 @@ from infra.components.queues import FailureQueue
 from infra.components.scheduled import retry_then_queue, scheduler_role
 from infra.components.storage import Storage
 from infra.event_sources import PRIZE_STREAM
+from infra.names import function_name, schedule_group_name
 from tagback.config import ClientConfig
 from tagback.observability import METRICS_NAMESPACE
 
@@ -33,7 +34,7 @@ class Conversation(Construct):
         public_url: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.schedule_group = f"tagback-{config.client_id}"
+        self.schedule_group = schedule_group_name(config.client_id)
         self.prize_dead_letters = FailureQueue(
             self,
             "PrizeDeadLetters",
@@ -57,7 +58,7 @@ class Conversation(Construct):
         keep_logical_id(self.scheduler_role, "SchedulerRole59E73443")  # the pending follow-ups name it
         followup_dead_letters.grant_send_messages(self.scheduler_role)
 
-        followup_name = f"tagback-{config.client_id}-review-followup"
+        followup_name = function_name(config.client_id, "review_followup")
         # Both functions build the same engine, so they share its environment. The follow-up's ARN from its name,
         # not from the function: the function's own environment names it.
         environment = {

@@ -12,7 +12,7 @@ from infra.components.function import Layers, TagbackFunction
 from infra.components.queues import FailureQueue
 from infra.components.scheduled import retry_then_queue, scheduler_role
 from infra.components.storage import Storage
-from infra.event_sources import REPORT_SCHEDULES
+from infra.event_sources import REPORT_SCHEDULE_RETRY, REPORT_SCHEDULES
 from tagback.config import ClientConfig
 
 
@@ -76,7 +76,8 @@ class Reporting(Construct):
                     role_arn=role.role_arn,
                     input=schedule.input,
                     retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
-                        maximum_retry_attempts=3, maximum_event_age_in_seconds=6 * 3600
+                        maximum_retry_attempts=REPORT_SCHEDULE_RETRY.retry_attempts,
+                        maximum_event_age_in_seconds=REPORT_SCHEDULE_RETRY.max_event_age_seconds,
                     ),
                 ),
                 description=f"{schedule.name} for {config.venue_name}, in {config.timezone}",

@@ -39,10 +39,10 @@ def test_each_function_acts_as_its_own_role_and_is_refused_what_the_stack_does_n
     with pytest.raises(
         ClientError, match=r"AccessDenied.*tagback-demo-webhook/webhook is not authorized to perform: dynamodb:Scan"
     ):
-        table.scan(TableName=sandbox.table_name)
+        table.scan(TableName=sandbox.resources.table_name)
     unknown = boto3.client("dynamodb", aws_access_key_id="AKIANOTAKEY", aws_secret_access_key="nope")
     with pytest.raises(ClientError, match="InvalidClientTokenId"):
-        unknown.describe_table(TableName=sandbox.table_name)
+        unknown.describe_table(TableName=sandbox.resources.table_name)
 
 
 def test_a_guest_who_never_answers_the_language_question_gets_the_prize_after_the_timeout(sandbox: Sandbox) -> None:
@@ -55,7 +55,7 @@ def test_a_guest_who_never_answers_the_language_question_gets_the_prize_after_th
     assert "Your prize" in prize.text and image.image  # in the default language, as its role now allows
     award = next(i for i in sandbox.repository.items_under(guest_key(guest.guest_id)) if i["item_type"] == "award")
     assert award["state"] == "dm_sent"
-    assert queued(sandbox, sandbox.failure_queue_urls["review_followup"]) == []
+    assert queued(sandbox, sandbox.resources.failure_queue_urls["review_followup"]) == []
 
 
 def test_a_follow_up_failing_inside_the_function_reaches_its_on_failure_queue_and_replays(sandbox: Sandbox) -> None:
@@ -68,7 +68,7 @@ def test_a_follow_up_failing_inside_the_function_reaches_its_on_failure_queue_an
     sandbox.graph.fail_next("send", *["5xx"] * 12)
     sandbox.advance(61)
     assert guest.collect() == []
-    (failure,) = queued(sandbox, sandbox.failure_queue_urls["review_followup"])
+    (failure,) = queued(sandbox, sandbox.resources.failure_queue_urls["review_followup"])
     assert failure["requestContext"]["condition"] == "RetriesExhausted"  # type: ignore[index]
     assert failure["requestContext"]["approximateInvokeCount"] == 3  # type: ignore[index]
     assert failure["requestPayload"]["guest_id"] == guest.guest_id  # type: ignore[index]
@@ -76,4 +76,4 @@ def test_a_follow_up_failing_inside_the_function_reaches_its_on_failure_queue_an
     assert (report.replayed, report.still_failing) == (1, 0)
     (question,) = guest.collect()
     assert "review" in question.text and question.buttons == ("Yes", "No")
-    assert queued(sandbox, sandbox.failure_queue_urls["review_followup"]) == []
+    assert queued(sandbox, sandbox.resources.failure_queue_urls["review_followup"]) == []

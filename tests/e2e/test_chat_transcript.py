@@ -88,7 +88,7 @@ def test_ana_chats_in_english_leaves_her_email_and_opens_the_review_link(chat: t
     links = ana.transcript[-1].urls
     assert all(url.startswith(f"{sandbox.url}/l/") for url in links)
     guest = sandbox.repository.client.get_item(
-        TableName=sandbox.table_name, Key={"PK": {"S": f"GUEST#{ana.guest_id}"}, "SK": {"S": "PROFILE"}}
+        TableName=sandbox.resources.table_name, Key={"PK": {"S": f"GUEST#{ana.guest_id}"}, "SK": {"S": "PROFILE"}}
     )["Item"]
     assert guest["email"]["S"] == "ana@example.com" and guest["email_consent_version"]["S"] == "2026-11"
 

@@ -77,7 +77,8 @@ def test_a_403_is_dead_lettered_at_once_and_replays_once_shared(sandbox: Sandbox
     guest.mention()
     guest.tap("English")
     sandbox.settle()
-    queue = sandbox.sqs.get_queue_attributes(QueueUrl=sandbox.outbox_dlq_url, AttributeNames=["All"])["Attributes"]
+    queue_url = sandbox.resources.outbox_dlq_url
+    queue = sandbox.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
     assert queue["ApproximateNumberOfMessages"] == "1"  # dead-lettered, not retried in a loop
     assert award_rows(sandbox, guest.guest_id) == []
     assert any(guest.guest_id in r["delivery"] and r["status"] == 200 for r in sandbox.crm.requests)  # CRM got it
@@ -158,7 +159,7 @@ def test_the_report_from_two_seeded_months_through_the_function_and_ses(sandbox:
     answer = sandbox.functions["monthly_report"]({"month": "2026-10"})
     assert answer["ses_message_id"] is not None
     assert aws(sandbox, "ses").get_send_quota()["SentLast24Hours"] >= 1
-    page = aws(sandbox, "s3").get_object(Bucket=sandbox.bucket, Key="reports/2026-10.html")
+    page = aws(sandbox, "s3").get_object(Bucket=sandbox.resources.bucket, Key="reports/2026-10.html")
     html = page["Body"].read().decode()
     for shown in (
         ">25<",

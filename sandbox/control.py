@@ -1,0 +1,82 @@
+"""The sandbox's port: its control API under `/_sandbox/` (README, "The sandbox") beside the stack's HTTP API.
+
+`/_sandbox/...` shows what the fakes received and the schedules waiting, moves the clock, replays the failure queues
+and queues faults on the fakes (Meta's Graph API, Google's Sheets, the owner's CRM); every other request goes to the
+stack's routes (sandbox/apigw.py).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Request, Response
+
+if TYPE_CHECKING:
+    from sandbox.runtime import Sandbox
+
+_FAULTS_USAGE = (
+    'send {"send": ["throttle", ...], "profile": [...], "sheets": ["503", ...], '
+    '"sheets_unavailable_seconds": N, "crm": [500, ...]}'
+)
+
+
+def _json(data: object, status: int = 200) -> Response:
+    return Response(json.dumps(data, indent=2, ensure_ascii=False), status=status, mimetype="application/json")
+
+
+@dataclass
+class ControlApi:
+    """The WSGI application on the sandbox's port."""
+
+    sandbox: Sandbox
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        answer = self._control(request) or self.sandbox.api(request)
+        return answer(environ, start_response)
+
+    def _control(self, request: Request) -> Response | None:
+        sandbox = self.sandbox
+        match (request.method, request.path):
+            case ("GET", "/_sandbox/status"):
+                return _json(sandbox.status())
+            case ("GET", "/_sandbox/messages"):
+                return _json(sandbox.graph.sent_messages())
+            case ("GET", "/_sandbox/schedules"):
+                return _json(sandbox.schedules())
+            case ("GET", "/_sandbox/sheets"):
+                return _json(sandbox.google.rows)
+            case ("GET", "/_sandbox/webhooks"):
+                return _json(sandbox.crm.requests)
+            case ("POST", "/_sandbox/clock"):
+                minutes = (request.get_json(silent=True) or {}).get("advance_minutes")
+                if not isinstance(minutes, int | float) or isinstance(minutes, bool) or minutes < 0:
+                    return _json({"error": 'send {"advance_minutes": N} with N >= 0'}, status=400)
+                return _json(sandbox.advance(minutes))
+            case ("POST", "/_sandbox/faults"):
+                faults = request.get_json(silent=True)
+                try:
+                    self.queue_faults(faults)
+                except (ValueError, TypeError) as error:
+                    return _json({"error": str(error)}, status=400)
+                return _json({"queued": faults})
+            case ("POST", "/_sandbox/replay"):
+                return _json({name: asdict(r) for name, r in sandbox.replay_dead_letters().items()})
+        return None
+
+    def queue_faults(self, faults: object) -> None:
+        """The fakes' next answers are these failures: `sheets`, `sheets_unavailable_seconds` and `crm` Google's and the
+        CRM's; any other key names a Graph API call (`send`, `profile`)."""
+        if not isinstance(faults, dict):
+            raise ValueError(_FAULTS_USAGE)
+        for call, value in faults.items():
+            if call == "sheets":
+                self.sandbox.google.fail_next(*value)
+            elif call == "sheets_unavailable_seconds":
+                self.sandbox.google.unavailable_for(float(value))
+            elif call == "crm":
+                self.sandbox.crm.fail_next(*(int(status) for status in value))
+            else:
+                self.sandbox.graph.fail_next(call, *value)

@@ -1,0 +1,146 @@
+"""What the client's stack declares, created in moto before the functions start: the table, the bucket, the queues, the
+schedule group and the report's recurring schedules, the SSM secrets and the SES identities.
+
+Names and settings are read where the stack reads them: the table from `store.table_definition`, the schedule group
+and the function names from infra/names.py, the recurring schedules and their retries from infra/event_sources.py,
+and which functions Scheduler invokes (each with its on-failure queue and its scheduler role) from the synthesized
+template's roles (sandbox/iam.py). What the stack leaves to CloudFormation to name is named in the same shape here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import boto3
+
+from infra.event_sources import REPORT_SCHEDULE_RETRY, REPORT_SCHEDULES
+from infra.names import function_name, resource_name, schedule_group_name
+from sandbox.fake_google import FakeGoogle
+from tagback.config import ClientConfig
+from tagback.store import TTL_ATTRIBUTE, table_definition
+
+REGION, ACCOUNT = "eu-west-1", "123456789012"
+# Documented sandbox values (README): not secrets, and never used outside the sandbox.
+DEFAULT_APP_SECRET = "sandbox-app-secret"
+DEFAULT_VERIFY_TOKEN = "sandbox-verify-token"
+SANDBOX_ACCESS_TOKEN = "sandbox-access-token"
+SANDBOX_SIGNING_KEY = "sandbox-coupon-signing-key"
+SANDBOX_CRM_SECRET = "sandbox-crm-webhook-secret"
+
+
+def arn(service: str, resource: str) -> str:
+    return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
+
+
+def secret_parameters(config: ClientConfig, app_secret: str, verify_token: str, google: FakeGoogle) -> dict[str, str]:
+    """The SSM parameters the client file names, with the sandbox's values (the fakes' where a fake checks them)."""
+    secrets, sinks = config.secrets, config.integrations
+    parameters = {
+        secrets.meta_app_secret: app_secret,
+        secrets.meta_verify_token: verify_token,
+        secrets.meta_access_token: SANDBOX_ACCESS_TOKEN,
+        secrets.coupon_signing_key: SANDBOX_SIGNING_KEY,
+    }
+    if sinks.google_sheets is not None:
+        parameters[sinks.google_sheets.service_account_param] = json.dumps(google.service_account())
+    if config.report.places_api_key_param is not None:
+        parameters[config.report.places_api_key_param] = google.places_key
+    if sinks.webhook is not None:
+        parameters[sinks.webhook.secret_param] = SANDBOX_CRM_SECRET
+    return parameters
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What was created, by the names the functions' environment, the pumps and the control API use."""
+
+    client_id: str
+    table_name: str
+    stream_arn: str
+    bucket: str
+    schedule_group: str
+    scheduler_role_arns: dict[str, str]  # each function Scheduler invokes → the role its schedules invoke it with
+    prize_dlq_url: str
+    outbox_dlq_url: str
+    followup_dlq_arn: str
+    failure_queue_urls: dict[str, str]  # each function Scheduler invokes → its on-failure queue
+
+    def function_arn(self, service: str) -> str:
+        return arn("lambda", f"function:{function_name(self.client_id, service)}")
+
+    def environment(self) -> dict[str, str]:
+        """What the stack's functions' environment says about these resources (the functions share one process)."""
+        return {
+            "TABLE_NAME": self.table_name,
+            "COUPON_BUCKET": self.bucket,
+            "SCHEDULE_GROUP": self.schedule_group,
+            "FOLLOWUP_FUNCTION_ARN": self.function_arn("review_followup"),
+            "SCHEDULER_ROLE_ARN": self.scheduler_role_arns["review_followup"],
+            "FOLLOWUP_DLQ_ARN": self.followup_dlq_arn,
+            "OUTBOX_DLQ_URL": self.outbox_dlq_url,
+            "REPORT_BUCKET": self.bucket,
+        }
+
+
+def create_resources(
+    config: ClientConfig, parameters: Mapping[str, str], scheduler_role_arns: Mapping[str, str]
+) -> Resources:
+    """Create the client's resources with the current (the operator's) credentials. `parameters`: the SSM
+    SecureStrings by name; `scheduler_role_arns`: the role of each function's schedules, read from the template."""
+    client_id = config.client_id
+    table_name = resource_name(client_id)
+    dynamodb = boto3.client("dynamodb")
+    table = dynamodb.create_table(**table_definition(table_name))["TableDescription"]
+    dynamodb.update_time_to_live(
+        TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
+    )
+    ssm = boto3.client("ssm")
+    for name, value in parameters.items():
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+    # SES sends only from verified identities (in the SES sandbox, to verified ones too).
+    ses = boto3.client("ses")
+    for address in (config.report.sender, *config.report.recipients):
+        ses.verify_email_identity(EmailAddress=address)
+    bucket = resource_name(client_id, "coupons")
+    boto3.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    sqs = boto3.client("sqs")
+
+    def queue(*name: str) -> str:
+        return str(sqs.create_queue(QueueName=resource_name(client_id, *name))["QueueUrl"])
+
+    followup_dlq = sqs.get_queue_attributes(QueueUrl=queue("followup-dlq"), AttributeNames=["QueueArn"])
+    resources = Resources(
+        client_id=client_id,
+        table_name=table_name,
+        stream_arn=table["LatestStreamArn"],
+        bucket=bucket,
+        schedule_group=schedule_group_name(client_id),
+        scheduler_role_arns=dict(scheduler_role_arns),
+        prize_dlq_url=queue("prize-dlq"),
+        outbox_dlq_url=queue("integrations-dlq"),
+        followup_dlq_arn=followup_dlq["Attributes"]["QueueArn"],
+        # The on-failure destinations of the functions Scheduler invokes (asynchronously).
+        failure_queue_urls={service: queue(service, "failures") for service in scheduler_role_arns},
+    )
+    scheduler = boto3.client("scheduler")
+    scheduler.create_schedule_group(Name=resources.schedule_group)
+    for recurring in REPORT_SCHEDULES:  # as the stack declares them, in the client's timezone
+        scheduler.create_schedule(
+            Name=f"{resources.schedule_group}-{recurring.name}",
+            GroupName=resources.schedule_group,
+            ScheduleExpression=recurring.expression,
+            ScheduleExpressionTimezone=config.timezone,
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={
+                "Arn": resources.function_arn("monthly_report"),
+                "RoleArn": scheduler_role_arns["monthly_report"],
+                "Input": recurring.input,
+                "RetryPolicy": {
+                    "MaximumRetryAttempts": REPORT_SCHEDULE_RETRY.retry_attempts,
+                    "MaximumEventAgeInSeconds": REPORT_SCHEDULE_RETRY.max_event_age_seconds,
+                },
+            },
+        )
+    return resources
