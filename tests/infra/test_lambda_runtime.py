@@ -105,7 +105,7 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
         (demo_config.secrets.meta_access_token, "runtime-test-access-token"),
         (demo_config.secrets.coupon_signing_key, "runtime-test-signing-key"),
     ):
-        ssm.put_parameter(Name=name, Value=value, Type="SecureString")
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)  # moto is per process
 
     challenge = "1158201444"
     handshake = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": challenge}
