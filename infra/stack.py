@@ -47,9 +47,9 @@ from uv import find_uv_bin
 
 from infra.api_routes import API_ROUTES
 from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, REPORT_SCHEDULES, SCHEDULED_INVOKE, StreamSource
-from tagback.config import ClientConfig
+from tagback.config.model import ClientConfig
 from tagback.observability import METRICS_NAMESPACE
-from tagback.store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
+from tagback.store.schema import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_PYTHON = "3.13"

@@ -16,9 +16,11 @@ from moto.server import ThreadedMotoServer
 
 from infra.stack import CLIENT_CONFIG_IN_LAYER
 from sandbox.apigw import http_api_event
-from tagback.config import ClientConfig
-from tagback.meta.webhook import EventKind, InboundEvent
-from tagback.store import inbound_event_item, table_definition, to_dynamo
+from tagback.config.model import ClientConfig
+from tagback.domain.events import EventKind, InboundEvent
+from tagback.store.codec import to_dynamo
+from tagback.store.inbound import inbound_event_item
+from tagback.store.schema import table_definition
 from tests.infra.lambda_runtime import install_runtime_packages, run_in_lambda_python, synthesized_assets
 
 pytestmark = pytest.mark.infra

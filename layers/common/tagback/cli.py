@@ -14,11 +14,15 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tagback.config import ConfigError, client_files, load_client_configs
+from tagback.config.loading import ConfigError, client_files, load_client_configs
+from tagback.domain.stats import days_of
+
+if TYPE_CHECKING:
+    from tagback.store.repositories import Repositories
 
 SANDBOX_HELP = "a running sandbox's URL, e.g. http://127.0.0.1:8787: its AWS, region, table and credentials"
 
@@ -106,8 +110,8 @@ def replay_dead_letters(queue_url: str, function_name: str, table: str | None = 
     """Replay one dead-letter queue through the function; `table` lets refused owner events be re-read."""
     import boto3  # noqa: PLC0415
 
-    from tagback.replay import replay  # noqa: PLC0415
-    from tagback.store import DynamoRepository  # noqa: PLC0415
+    from tagback.app.replay import replay  # noqa: PLC0415
+    from tagback.store.repositories import Repositories  # noqa: PLC0415
 
     functions = boto3.client("lambda")
 
@@ -118,7 +122,7 @@ def replay_dead_letters(queue_url: str, function_name: str, table: str | None = 
             raise RuntimeError(f"{function_name} failed: {payload}")
         return payload if isinstance(payload, dict) else {}
 
-    outbox_item = DynamoRepository(table).get_outbox if table else None
+    outbox_item = Repositories.on(table).outbox.get if table else None
     report = replay(boto3.client("sqs"), queue_url, boto3.client("dynamodbstreams"), invoke, outbox_item)
     print(
         f"replayed {report.replayed}, still failing {report.still_failing}, "
@@ -130,7 +134,7 @@ def replay_dead_letters(queue_url: str, function_name: str, table: str | None = 
 
 
 def verify_coupon(code: str, signing_key_param: str, *, aws: Aws) -> int:
-    from tagback.prizes import code_is_genuine, normalise_code  # noqa: PLC0415
+    from tagback.domain.prizes import code_is_genuine, normalise_code  # noqa: PLC0415
 
     genuine = code_is_genuine(code, _secret(aws, signing_key_param))
     print(f"{normalise_code(code)}: {'genuine' if genuine else 'NOT a code this client issued (or a typo)'}")
@@ -138,8 +142,8 @@ def verify_coupon(code: str, signing_key_param: str, *, aws: Aws) -> int:
 
 
 def export_csv(client: str, start: date, end: date, *, aws: Aws, table: str | None, out: Path) -> int:
-    from tagback.config import load_client_config  # noqa: PLC0415
-    from tagback.export import export  # noqa: PLC0415
+    from tagback.app.export import export  # noqa: PLC0415
+    from tagback.config.loading import load_client_config  # noqa: PLC0415
 
     config = load_client_config(Path("clients") / f"{client}.yaml")
     done = export(_table(client, aws, table), config, start, end, out)
@@ -147,27 +151,21 @@ def export_csv(client: str, start: date, end: date, *, aws: Aws, table: str | No
     return 0
 
 
-def _table(client: str, aws: Aws, table: str | None) -> Any:
-    from tagback.store import DynamoRepository  # noqa: PLC0415
+def _table(client: str, aws: Aws, table: str | None) -> Repositories:
+    from tagback.store.repositories import Repositories  # noqa: PLC0415
 
     # A sandbox names its table in its status; in AWS the stack's output names it.
     name = table or aws.table or _stack_outputs(f"Tagback-{client}")["TableName"]
-    return DynamoRepository(name, client=aws.client("dynamodb"))
+    return Repositories.on(name, client=aws.client("dynamodb"))
 
 
 def monthly_report(client: str, month: str, *, send: bool, aws: Aws, table: str | None, out: Path) -> int:
-    import tempfile  # noqa: PLC0415
-
-    from tagback.config import load_client_config  # noqa: PLC0415
-    from tagback.export import export  # noqa: PLC0415
-    from tagback.reporting import ReportDelivery, build_report, compose_email, previous_month  # noqa: PLC0415
+    from tagback.adapters.report_delivery import ReportDelivery  # noqa: PLC0415
+    from tagback.app.monthly_report import compose_report  # noqa: PLC0415
+    from tagback.config.loading import load_client_config  # noqa: PLC0415
 
     config = load_client_config(Path("clients") / f"{client}.yaml")
-    store = _table(client, aws, table)
-    report = build_report(config, month, store.month_totals_item(month), store.month_totals_item(previous_month(month)))
-    with tempfile.TemporaryDirectory() as folder:
-        awards = export(store, config, report.daily[0][0], report.daily[-1][0], Path(folder)).awards.read_bytes()
-    message = compose_email(report, config.report.sender, config.report.recipients, awards)
+    _, message = compose_report(config, _table(client, aws, table), month)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"report-{month}.eml").write_bytes(message.as_bytes())
     (out / f"report-{month}.html").write_text(message.get_body(("html",)).get_content(), encoding="utf-8")  # type: ignore[union-attr]
@@ -183,8 +181,8 @@ def monthly_report(client: str, month: str, *, send: bool, aws: Aws, table: str 
 def redeem_coupon(client: str, code: str, *, aws: Aws, table: str | None) -> int:
     from datetime import UTC, datetime  # noqa: PLC0415
 
-    from tagback.config import load_client_config  # noqa: PLC0415
-    from tagback.redemption import redeem  # noqa: PLC0415
+    from tagback.app.redeem import redeem  # noqa: PLC0415
+    from tagback.config.loading import load_client_config  # noqa: PLC0415
 
     config = load_client_config(Path("clients") / f"{client}.yaml")
     answer = redeem(
@@ -201,9 +199,8 @@ def redeem_coupon(client: str, code: str, *, aws: Aws, table: str | None) -> int
 
 def _period(arguments: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[date, date]:
     if arguments.month:
-        first = date.fromisoformat(f"{arguments.month}-01")
-        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        return first, following - timedelta(days=1)
+        days = days_of(arguments.month)
+        return days[0], days[-1]
     if arguments.start and arguments.end:
         return date.fromisoformat(arguments.start), date.fromisoformat(arguments.end)
     parser.error("export needs --month YYYY-MM, or --from and --to (YYYY-MM-DD)")
