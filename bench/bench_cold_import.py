@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from infra.assets import ROOT
-from tagback.config import load_client_config
+from tagback.config.loading import load_client_config
 from tests.infra.lambda_runtime import install_runtime_packages, run_in_lambda_python, synthesized_assets
 
 RUNS = 7

@@ -21,8 +21,9 @@ from PIL import Image
 
 from sandbox.chat import Guest
 from sandbox.runtime import Sandbox, SandboxOptions
-from tagback.coupons import HEIGHT, WIDTH, CouponFace, render_coupon
-from tagback.messages import LANGUAGE_NAMES
+from tagback.adapters.coupon_image import HEIGHT, WIDTH, render_coupon
+from tagback.domain.awards import CouponFace
+from tagback.domain.languages import LANGUAGE_NAMES
 
 MENTIONS = 20
 
@@ -61,7 +62,7 @@ def mention_to_dm() -> None:
 
 
 def coupon_render() -> None:
-    from tagback.config import load_client_config  # noqa: PLC0415
+    from tagback.config.loading import load_client_config  # noqa: PLC0415
 
     config = load_client_config(SandboxOptions().config_path)
     face = CouponFace("Café Aurora", "Free pastel de nata", "7KQ4-M2XZ-9HJT", "Valid until 7 Dec 2026")

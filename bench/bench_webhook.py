@@ -23,9 +23,10 @@ from functions.webhook import handler
 from sandbox import meta_payloads as p
 from sandbox.apigw import LambdaContext, http_api_event
 from sandbox.function_output import set_log_stream
-from tagback.clock import ManualClock
-from tagback.config import load_client_config
-from tagback.meta.webhook import sign
+from tagback.adapters.meta.webhook import sign
+from tagback.config.loading import load_client_config
+from tagback.domain.clock import ManualClock
+from tagback.wiring import Webhook
 from tests.fakes import InMemoryStore, Secrets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,9 +50,7 @@ def handler_vs_floor() -> float:
 
     def through_handler() -> None:
         # A fresh store each time, so every event is really stored (no dedupe shortcut).
-        handler.dependencies.override(
-            handler.Dependencies(config=config, store=InMemoryStore(), secret=secrets, clock=clock)
-        )
+        handler.dependencies.override(Webhook(config=config, store=InMemoryStore(), secret=secrets, clock=clock))
         assert handler.lambda_handler(event, context)["statusCode"] == 200
 
     def floor() -> None:

@@ -15,7 +15,8 @@ from aws_cdk import App, Validations  # noqa: E402
 from cdk_nag import AwsSolutionsChecks  # noqa: E402
 
 from infra.stack import TagbackStack  # noqa: E402
-from tagback.config import ClientConfig, ConfigError, client_files, load_client_configs  # noqa: E402
+from tagback.config.loading import ConfigError, client_files, load_client_configs  # noqa: E402
+from tagback.config.model import ClientConfig  # noqa: E402
 
 
 def build_app(configs: list[ClientConfig], app: App | None = None, build_dir: Path = ROOT / "build") -> App:

@@ -16,7 +16,7 @@ from aws_cdk import BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 from uv import find_uv_bin
 
-from tagback.config import ClientConfig
+from tagback.config.model import ClientConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_PYTHON = "3.13"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tagback.store import INBOUND_EVENT, ITEM_TYPE, OUTBOX
+from tagback.store.schema import INBOUND_EVENT, ITEM_TYPE, OUTBOX
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from infra.components.function import Layers
 from infra.components.owner_integrations import OwnerIntegrations
 from infra.components.reporting import Reporting
 from infra.components.storage import Storage
-from tagback.config import ClientConfig
+from tagback.config.model import ClientConfig
 
 _REPLAY = "python -m tagback.cli replay --stack <this stack>"
 

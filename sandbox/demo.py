@@ -22,8 +22,9 @@ import requests
 from sandbox import meta_payloads
 from sandbox.chat import Guest
 from sandbox.runtime import ROOT, Sandbox, SandboxOptions
-from tagback.meta.webhook import sign
-from tagback.store import guest_key
+from tagback.adapters.meta.webhook import sign
+from tagback.domain.stats import month_of
+from tagback.store.schema import guest_key
 
 failures: list[str] = []
 
@@ -68,7 +69,7 @@ def dedupe_and_forgery(sandbox: Sandbox, ana: Guest, mention_mid: str) -> None:
     sandbox.settle()
     mentions = [
         i
-        for i in sandbox.repository.items_under(guest_key(ana.guest_id))
+        for i in sandbox.store.table.items_under(guest_key(ana.guest_id))
         if i["item_type"] == "inbound_event" and i["kind"] == "story_mention"
     ]
     check(len(mentions) == 1, "still one stored mention")
@@ -76,7 +77,7 @@ def dedupe_and_forgery(sandbox: Sandbox, ana: Guest, mention_mid: str) -> None:
 
 
 def save_coupon(sandbox: Sandbox, guest: Guest) -> None:
-    award = next(i for i in sandbox.repository.items_under(guest_key(guest.guest_id)) if i["item_type"] == "award")
+    award = next(i for i in sandbox.store.table.items_under(guest_key(guest.guest_id)) if i["item_type"] == "award")
     image = next(
         m
         for m in sandbox.graph.sent_messages()
@@ -169,8 +170,8 @@ def monthly_report(sandbox: Sandbox) -> None:
     until_snapshot = (local.replace(hour=23, minute=31, second=0) - local).total_seconds() / 60
     fired = sandbox.advance(max(until_snapshot, 0))["fired"]
     check(any(name.endswith("DailySnapshot") for name in fired), f"fired: {', '.join(fired)}")
-    month = local.strftime("%Y-%m")
-    stats = sandbox.repository.month_totals_item(month)
+    month = month_of(local)
+    stats = sandbox.store.stats.month_totals(month)
     day = f"d{local.day:02d}"
     say(
         f"     followers {stats.get('followers_' + day)}, reach {stats.get('reach_' + day)}, "
@@ -233,7 +234,7 @@ def main() -> int:
             for line in guest.transcript:
                 say(f"   {line}")
             say()
-        totals = sandbox.repository.month_totals(sandbox.clock.now().astimezone(config.tz).strftime("%Y-%m"))
+        totals = sandbox.store.stats.month_totals(month_of(sandbox.clock.now(), config.tz))
         check(totals.get("review_link_clicks_google") == 1, f"the month's counters: {totals}")
         check(ben.transcript[-1].text == "Hallo?", "after STOPP, Ben gets no answer at all")
         say()

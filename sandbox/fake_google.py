@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from werkzeug.wrappers import Request, Response
 
-from tagback.integrations import webhook_signature
+from tagback.adapters.crm import webhook_signature
 
 _VALUES = re.compile(r"^/v4/spreadsheets/([^/]+)/values/(.+?)(:append)?$")
 GOOGLE_ERRORS = {

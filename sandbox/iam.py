@@ -108,7 +108,7 @@ def synthesize(config_path: Path) -> dict[str, Any]:
     from aws_cdk import App  # noqa: PLC0415 - only a cache miss pays for the CDK
 
     from infra.app import build_app  # noqa: PLC0415
-    from tagback.config import load_client_config  # noqa: PLC0415
+    from tagback.config.loading import load_client_config  # noqa: PLC0415
 
     config = load_client_config(config_path)
     build = CACHE / "synth"

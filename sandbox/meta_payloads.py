@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tagback.meta.webhook import sign
+from tagback.adapters.meta.webhook import sign
 
 
 def meta_json(payload: object) -> bytes:

@@ -18,8 +18,8 @@ import boto3
 from infra.event_sources import REPORT_SCHEDULE_RETRY, REPORT_SCHEDULES
 from infra.names import function_name, resource_name, schedule_group_name
 from sandbox.fake_google import FakeGoogle
-from tagback.config import ClientConfig
-from tagback.store import TTL_ATTRIBUTE, table_definition
+from tagback.config.model import ClientConfig
+from tagback.store.schema import TTL_ATTRIBUTE, table_definition
 
 REGION, ACCOUNT = "eu-west-1", "123456789012"
 # Documented sandbox values (README): not secrets, and never used outside the sandbox.

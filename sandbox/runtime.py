@@ -51,11 +51,17 @@ from sandbox.resources import (
 )
 from sandbox.schedules import AsyncFunction, SchedulePump
 from sandbox.streams import Consumer, StreamPump, sqs_dead_letter
-from tagback.clock import ManualClock
-from tagback.config import ClientConfig, load_client_config
-from tagback.replay import ReplayReport, replay
-from tagback.store import DynamoRepository
-from tagback.wiring import engine_from_environment, owner_delivery_from_environment
+from tagback.app.replay import ReplayReport, replay
+from tagback.config.loading import load_client_config
+from tagback.config.model import ClientConfig
+from tagback.domain.clock import ManualClock
+from tagback.store.repositories import Repositories
+from tagback.wiring import (
+    engine_from_environment,
+    owner_delivery_from_environment,
+    reporting_from_environment,
+    webhook_from_environment,
+)
 
 log = logging.getLogger("sandbox")
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,7 +176,7 @@ class Sandbox:
         )
         self.sqs = boto3.client("sqs")
         self.streams = boto3.client("dynamodbstreams")
-        self.repository = DynamoRepository(self.resources.table_name)
+        self.store = Repositories.on(self.resources.table_name)
         self._enforce_iam()
         # Bound first (its port goes into the tracked links), served only once the functions are wired.
         adapter = make_server("127.0.0.1", self.options.port, ControlApi(self), threaded=True)
@@ -195,7 +201,7 @@ class Sandbox:
             prize_handler.engine,
             prize_handler.owner_delivery,
             followup_handler.engine,
-            report_handler.dependencies,
+            report_handler.reporting,
         ):
             handler.override(None)
         self._output.__exit__()
@@ -232,9 +238,7 @@ class Sandbox:
     def _wire_functions(self) -> None:
         # The production wiring, on the sandbox clock; each function's own, built with its role's credentials.
         with self.acting_as("webhook"):
-            webhook_handler.dependencies.override(
-                dataclasses.replace(webhook_handler.from_environment(), clock=self.clock)
-            )
+            webhook_handler.dependencies.override(dataclasses.replace(webhook_from_environment(), clock=self.clock))
         with self.acting_as("prize"):
             prize_handler.engine.override(dataclasses.replace(engine_from_environment(), clock=self.clock))
             prize_handler.owner_delivery.override(
@@ -245,9 +249,7 @@ class Sandbox:
         with self.acting_as("review_followup"):
             followup_handler.engine.override(dataclasses.replace(engine_from_environment(), clock=self.clock))
         with self.acting_as("monthly_report"):
-            report_handler.dependencies.override(
-                dataclasses.replace(report_handler.from_environment(), clock=self.clock)
-            )
+            report_handler.reporting.override(dataclasses.replace(reporting_from_environment(), clock=self.clock))
         self.functions = {
             name: _function(module.lambda_handler, self.function_names[name], functools.partial(self.acting_as, name))
             for name, module in HANDLERS.items()
@@ -345,7 +347,7 @@ class Sandbox:
                 resources.outbox_dlq_url,
                 self.streams,
                 self.functions["prize"],
-                outbox_item=self.repository.get_outbox,
+                outbox_item=self.store.outbox.get,
             ),
         }
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tagback.replay import lambda_shape
+from tagback.app.replay import lambda_shape
 
 log = logging.getLogger("sandbox.stream")
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tagback.clock import ManualClock
-from tagback.config import ClientConfig, load_client_config, parse_client_config
+from tagback.config.loading import load_client_config, parse_client_config
+from tagback.config.model import ClientConfig
+from tagback.domain.clock import ManualClock
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = ROOT / "clients" / "demo.yaml"

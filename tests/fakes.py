@@ -10,69 +10,88 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from tagback.awards import Awaiting, Award, AwardKey, Coupon, Guest
-from tagback.integrations import OutboxEvent
-from tagback.meta.graph import ErrorKind, GraphError, Profile, QuickReply, UrlButton
-from tagback.meta.webhook import InboundEvent
-from tagback.scheduling import Step
-from tagback.store import inbound_event_item, inbound_key
+from tagback.adapters.coupon_image import render_coupon
+from tagback.config.model import ClientConfig
+from tagback.domain.awards import Awaiting, Award, AwardKey, Coupon, CouponFace, Guest
+from tagback.domain.events import InboundEvent, OutboxEvent
+from tagback.domain.messaging import ErrorKind, GraphError, Profile, QuickReply, UrlButton
+from tagback.domain.steps import Step
+from tagback.store.coupons import coupon_item
+from tagback.store.inbound import inbound_event_item, inbound_key
+from tagback.store.links import link_item
+from tagback.store.outbox import outbox_item
+from tagback.store.schema import PARTITION_KEY, SORT_KEY
 
 
-class InMemoryStore:
+class InMemoryInbound:
     def __init__(self) -> None:
-        self.items: dict[tuple[str, str], dict[str, object]] = {}
+        self.items: dict[tuple[str, str], dict[str, Any]] = {}
         self.quarantined: list[tuple[object, str]] = []
-        self.awards: dict[AwardKey, Award] = {}
-        self.last_claim: dict[str, tuple[datetime, AwardKey]] = {}
-        self.coupons: dict[str, Coupon] = {}
-        self.caps: dict[tuple[str, date], int] = {}
-        self.guests: dict[str, Guest] = {}
-        self.handled_events: dict[tuple[str, str], dict[str, str | None]] = {}
-        self.tables: dict[tuple[str, date], str] = {}
-        self.links: dict[str, dict[str, Any]] = {}
-        self.months: dict[str, dict[str, int]] = {}
-        self.outbox: dict[str, OutboxEvent] = {}
-        self.outbox_done: dict[str, set[str]] = {}
-        self.counted: set[tuple[str, str]] = set()
         self._lock = threading.RLock()
 
-    def add_inbound_events(
-        self, events: Sequence[InboundEvent], received_at: datetime, expires_at: datetime
-    ) -> list[bool]:
+    def add(self, events: Sequence[InboundEvent], received_at: datetime, expires_at: datetime) -> list[bool]:
         results = []
         with self._lock:
             for event in events:
-                key = tuple(inbound_key(event).values())
+                key = _key(inbound_key(event))
                 results.append(key not in self.items)
-                self.items.setdefault(key, inbound_event_item(event, received_at, expires_at))  # type: ignore[arg-type]
+                self.items.setdefault(key, inbound_event_item(event, received_at, expires_at))
         return results
 
     def quarantine(self, raw: object, reason: str, received_at: datetime, expires_at: datetime) -> None:
         self.quarantined.append((raw, reason))
 
-    def claim_award(
-        self, award: Award, expires_at: datetime, cooldown_since: datetime | None = None
-    ) -> tuple[Award, bool]:
+    def handled(self, event: InboundEvent) -> bool:
+        return "handled_at" in self.items.get(_key(inbound_key(event)), {})
+
+    def mark_handled(
+        self, event: InboundEvent, at: datetime, *, reply_mid: str | None = None, error: str | None = None
+    ) -> None:
         with self._lock:
-            if award.key in self.awards:
-                return dataclasses.replace(self.awards[award.key]), False
+            item = self.items.setdefault(_key(inbound_key(event)), dict(inbound_key(event)))
+            _set(item, {"handled_at": at.isoformat(), "reply_mid": reply_mid, "reply_error": error})
+
+
+class InMemoryAwards:
+    def __init__(self) -> None:
+        self.by_key: dict[AwardKey, Award] = {}
+        self.last_claim: dict[str, tuple[datetime, AwardKey]] = {}
+        self.caps: dict[tuple[str, date], int] = {}
+        self.tables: dict[tuple[str, date], str] = {}
+        self._lock = threading.RLock()
+
+    def get(self, award: AwardKey) -> Award | None:
+        with self._lock:
+            found = self.by_key.get(award)
+            return dataclasses.replace(found) if found else None
+
+    def claim(self, award: Award, expires_at: datetime, cooldown_since: datetime | None = None) -> tuple[Award, bool]:
+        with self._lock:
+            if award.key in self.by_key:
+                return dataclasses.replace(self.by_key[award.key]), False
             last = self.last_claim.get(award.key.guest_id)
             if cooldown_since is not None and last is not None and last[0] > cooldown_since:
-                return dataclasses.replace(self.awards[last[1]]), False
-            self.awards[award.key] = dataclasses.replace(award)
-            self.last_claim[award.key.guest_id] = (award.mentioned_at, award.key)
+                return dataclasses.replace(self.by_key[last[1]]), False
+            self.by_key[award.key] = dataclasses.replace(award)
+            if cooldown_since is not None:
+                self.last_claim[award.key.guest_id] = (award.mentioned_at, award.key)
             return award, True
 
-    def get_award(self, key: AwardKey) -> Award | None:
+    def claim_table(self, award: Award, table: str, expires_at: datetime) -> tuple[Award | None, str]:
         with self._lock:
-            award = self.awards.get(key)
-            return dataclasses.replace(award) if award else None
+            if award.key in self.by_key:
+                return dataclasses.replace(self.by_key[award.key]), "guest_repeat"
+            if (table, award.local_date) in self.tables:
+                return None, "table_taken"
+            self.tables[(table, award.local_date)] = award.key.guest_id
+            self.by_key[award.key] = dataclasses.replace(award)
+            return award, "new"
 
-    def update_award(self, key: AwardKey, *, only_if_no_prize: bool = False, **changes: Any) -> bool:
+    def update(self, award: AwardKey, *, only_if_no_prize: bool = False, **changes: Any) -> bool:
         with self._lock:
-            if only_if_no_prize and self.awards[key].prize_id is not None:
+            if only_if_no_prize and self.by_key[award].prize_id is not None:
                 return False
-            self.awards[key] = dataclasses.replace(self.awards[key], **changes)
+            self.by_key[award] = dataclasses.replace(self.by_key[award], **changes)
             return True
 
     def reserve_prize(self, prize_id: str, local_date: date, cap: int, expires_at: datetime) -> bool:
@@ -83,73 +102,33 @@ class InMemoryStore:
             self.caps[(prize_id, local_date)] = given + 1
             return True
 
-    def add_coupon(self, coupon: Coupon, expires_at: datetime) -> bool:
-        with self._lock:
-            if coupon.code in self.coupons:
-                return False
-            self.coupons[coupon.code] = coupon
-            return True
 
-    def claim_table_award(self, award: Award, table: str, expires_at: datetime) -> tuple[Award | None, str]:
-        with self._lock:
-            if award.key in self.awards:
-                return dataclasses.replace(self.awards[award.key]), "guest_repeat"
-            if (table, award.local_date) in self.tables:
-                return None, "table_taken"
-            self.tables[(table, award.local_date)] = award.key.guest_id
-            self.awards[award.key] = dataclasses.replace(award)
-            return award, "new"
+class InMemoryGuests:
+    def __init__(self) -> None:
+        self.by_id: dict[str, Guest] = {}
+        self.counted: set[tuple[str, str]] = set()
+        self._lock = threading.RLock()
 
-    def get_guest(self, guest_id: str) -> Guest | None:
+    def get(self, guest_id: str) -> Guest | None:
         with self._lock:
-            guest = self.guests.get(guest_id)
+            guest = self.by_id.get(guest_id)
             return dataclasses.replace(guest) if guest else None
 
-    def update_guest(self, guest_id: str, expires_at: datetime, **changes: Any) -> None:
+    def update(self, guest_id: str, expires_at: datetime, **changes: Any) -> None:
         with self._lock:
-            self.guests[guest_id] = dataclasses.replace(self.guests.get(guest_id) or Guest(guest_id), **changes)
+            self.by_id[guest_id] = dataclasses.replace(self.by_id.get(guest_id) or Guest(guest_id), **changes)
 
     def hold_mention(
         self, guest_id: str, mid: str, *, at: datetime, period: str, awaiting: Awaiting, expires_at: datetime
     ) -> bool:
         with self._lock:
-            guest = self.guests.get(guest_id) or Guest(guest_id)
+            guest = self.by_id.get(guest_id) or Guest(guest_id)
             if guest.pending_mid not in (None, mid):
                 return False
-            self.update_guest(
+            self.update(
                 guest_id, expires_at, pending_mid=mid, pending_at=at, pending_period=period, awaiting=awaiting, tries=0
             )
             return True
-
-    def handled(self, event: InboundEvent) -> bool:
-        return (event.guest_id, event.mid) in self.handled_events
-
-    def mark_handled(
-        self, event: InboundEvent, at: datetime, *, reply_mid: str | None = None, error: str | None = None
-    ) -> None:
-        self.handled_events[(event.guest_id, event.mid)] = {"reply_mid": reply_mid, "error": error}
-
-    def create_link(self, token: str, target: str, platform: str, award: AwardKey, expires_at: datetime) -> None:
-        self.links[token] = {"target": target, "platform": platform, "award": award, "clicks": 0}
-
-    def click_link(self, token: str, at: datetime) -> dict[str, Any] | None:
-        link = self.links.get(token)
-        if link is not None:
-            link["clicks"] += 1
-        return link
-
-    def add_outbox(self, event: OutboxEvent, expires_at: datetime) -> bool:
-        with self._lock:
-            if event.event_id in self.outbox:
-                return False
-            self.outbox[event.event_id] = event
-            return True
-
-    def outbox_delivered(self, event_id: str) -> set[str]:
-        return set(self.outbox_done.get(event_id, set()))
-
-    def mark_outbox_delivered(self, event_id: str, sink: str, at: datetime) -> None:
-        self.outbox_done.setdefault(event_id, set()).add(sink)
 
     def first_award_of_month(self, guest_id: str, month: str) -> bool:
         with self._lock:
@@ -158,11 +137,124 @@ class InMemoryStore:
             self.counted.add((guest_id, month))
             return True
 
+
+class InMemoryCoupons:
+    def __init__(self) -> None:
+        self.by_code: dict[str, Coupon] = {}
+        self._items: dict[str, dict[str, Any]] = {}
+        self._lock = threading.RLock()
+
+    def add(self, coupon: Coupon, expires_at: datetime) -> bool:
+        with self._lock:
+            if coupon.code in self.by_code:
+                return False
+            self.by_code[coupon.code] = coupon
+            self._items[coupon.code] = coupon_item(coupon, expires_at)
+            return True
+
+    def get(self, code: str) -> dict[str, Any] | None:
+        item = self._items.get(code)
+        return dict(item) if item else None
+
+    def redeem(self, code: str, at: datetime) -> dict[str, Any] | None:
+        with self._lock:
+            item = self._items.get(code)
+            if item is None or "redeemed_at" in item:
+                return None
+            item["redeemed_at"] = at.isoformat()
+            return dict(item)
+
+
+class InMemoryLinks:
+    def __init__(self) -> None:
+        self.by_token: dict[str, dict[str, Any]] = {}
+        self._lock = threading.RLock()
+
+    def create(self, token: str, target: str, platform: str, award: AwardKey, expires_at: datetime) -> None:
+        with self._lock:
+            self.by_token.setdefault(token, link_item(token, target, platform, award, expires_at))
+
+    def click(self, token: str, at: datetime) -> dict[str, Any] | None:
+        with self._lock:
+            link = self.by_token.get(token)
+            if link is None:
+                return None
+            link["clicks"] += 1
+            link["last_clicked_at"] = at.isoformat()
+            return dict(link)
+
+
+class InMemoryStats:
+    def __init__(self) -> None:
+        self.months: dict[str, dict[str, Any]] = {}
+        self._lock = threading.RLock()
+
     def add_to_month(self, month: str, counters: dict[str, int]) -> None:
         with self._lock:
             totals = self.months.setdefault(month, {})
             for name, value in counters.items():
                 totals[name] = totals.get(name, 0) + value
+
+    def set_day_values(self, month: str, day: int, values: dict[str, Any]) -> None:
+        with self._lock:
+            if values:
+                self.months.setdefault(month, {}).update({f"{name}_d{day:02d}": v for name, v in values.items()})
+
+    def month_totals(self, month: str) -> dict[str, Any]:
+        return dict(self.months.get(month, {}))
+
+
+class InMemoryOutbox:
+    def __init__(self) -> None:
+        self.events: dict[str, OutboxEvent] = {}
+        self._items: dict[str, dict[str, Any]] = {}
+        self._lock = threading.RLock()
+
+    def add(self, event: OutboxEvent, expires_at: datetime) -> bool:
+        with self._lock:
+            if event.event_id in self.events:
+                return False
+            self.events[event.event_id] = event
+            self._items[event.event_id] = outbox_item(event, expires_at)
+            return True
+
+    def delivered(self, event_id: str) -> set[str]:
+        item = self._items.get(event_id, {})
+        return {name.removeprefix("delivered_") for name in item if name.startswith("delivered_")}
+
+    def mark_delivered(self, event_id: str, sink: str, at: datetime) -> None:
+        with self._lock:
+            self._items.setdefault(event_id, {})[f"delivered_{sink}"] = at.isoformat()
+
+    def get(self, event_id: str) -> dict[str, Any] | None:
+        item = self._items.get(event_id)
+        return dict(item) if item else None
+
+
+class InMemoryStore:
+    """The table's repositories in memory, composed as `tagback.store.repositories.Repositories` composes them."""
+
+    def __init__(self) -> None:
+        self.inbound = InMemoryInbound()
+        self.awards = InMemoryAwards()
+        self.guests = InMemoryGuests()
+        self.coupons = InMemoryCoupons()
+        self.links = InMemoryLinks()
+        self.stats = InMemoryStats()
+        self.outbox = InMemoryOutbox()
+
+
+def _key(key: dict[str, str]) -> tuple[str, str]:
+    return key[PARTITION_KEY], key[SORT_KEY]
+
+
+def _set(item: dict[str, Any], changes: dict[str, Any]) -> None:
+    """As an UpdateItem sets them: None removes the attribute."""
+    for name, value in changes.items():
+        if value is None:
+            item.pop(name, None)
+        else:
+            item[name] = value
 
 
 class FakeMessenger:
@@ -203,12 +295,15 @@ class FakeMessenger:
 
 
 class FakeImages:
-    def __init__(self) -> None:
+    """Draws the coupon as the S3 adapter does; keeps the PNG instead of storing it."""
+
+    def __init__(self, config: ClientConfig) -> None:
+        self.config = config
         self.published: dict[str, bytes] = {}
 
-    def publish(self, code: str, png: bytes) -> str:
-        self.published[code] = png
-        return f"https://images.example/{code}.png"
+    def publish(self, face: CouponFace) -> str:
+        self.published[face.code] = render_coupon(face, self.config).png
+        return f"https://images.example/{face.code}.png"
 
 
 class FakeScheduler:

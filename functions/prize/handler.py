@@ -11,11 +11,13 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tagback.conversation import DeliveryPending
-from tagback.integrations import SinkUnavailable, deliver
+from tagback.app.owner import deliver_to_owner
+from tagback.conversation.engine import DeliveryPending
+from tagback.domain.runtime import Lazy, time_limited
 from tagback.observability import count, logger, metrics
-from tagback.runtime import Lazy, time_limited
-from tagback.store import ITEM_TYPE, OUTBOX, inbound_event_from_item, outbox_from_item
+from tagback.store.inbound import inbound_event_from_item
+from tagback.store.outbox import outbox_from_item
+from tagback.store.schema import ITEM_TYPE, OUTBOX
 from tagback.wiring import engine_from_environment, owner_delivery_from_environment
 
 engine = Lazy(engine_from_environment)
@@ -29,7 +31,7 @@ def handle_record(record: DynamoDBRecord) -> None:
     if not new_image:
         raise ValueError("stream record without a NewImage")
     if new_image.get(ITEM_TYPE) == OUTBOX:
-        deliver_to_owner(new_image)
+        deliver_to_owner(outbox_from_item(new_image), owner_delivery.get())
         return
     event = inbound_event_from_item(new_image)
     try:
@@ -39,26 +41,6 @@ def handle_record(record: DynamoDBRecord) -> None:
         raise
     count(outcome.value)
     logger.info("inbound event handled", extra={"kind": event.kind.value, "outcome": outcome.value})
-
-
-def deliver_to_owner(item: dict[str, Any]) -> None:
-    delivery = owner_delivery.get()
-    event = outbox_from_item(item)
-    try:
-        refused = deliver(event, delivery.sinks, delivery.store, delivery.clock.now())
-    except SinkUnavailable:
-        count("sink_unavailable")
-        raise  # the stream retries the record, with backoff, up to its limit
-    for error in refused:
-        count(f"{error.sink}_refused")
-        logger.error(
-            "owner integration refused the event: fix it, then replay the dead-letter queue",
-            extra={"client_id": delivery.client_id, "sink": error.sink, "error": str(error), "fix": error.fix},
-        )
-    if refused:  # retrying cannot help: straight to the dead-letter queue, replayable once fixed
-        delivery.dead_letter({"outbox_event_id": event.event_id, "errors": [str(e) for e in refused]})
-    else:
-        count("owner_event_delivered")
 
 
 @metrics.log_metrics

@@ -8,17 +8,17 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from tagback.awards import AwardKey
+from tagback.domain.awards import AwardKey
+from tagback.domain.runtime import Lazy, time_limited
+from tagback.domain.steps import Step
 from tagback.observability import count, logger, metrics
-from tagback.runtime import Lazy, time_limited
-from tagback.scheduling import Step
 from tagback.wiring import engine_from_environment
 
 engine = Lazy(engine_from_environment)
 
 
 class StepRequest(BaseModel):
-    """The schedule's input (tagback.scheduling.step_input)."""
+    """The schedule's input (tagback.adapters.scheduler.step_input)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     step: Step = Step.FOLLOW_UP

@@ -8,49 +8,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tagback.clock import Clock, SystemClock
-from tagback.config import ClientConfig, load_client_config
-from tagback.ingest import InboundEventStore, IngestReport, WebhookRejected, ingest
-from tagback.links import LinkStore, follow_link
-from tagback.meta.webhook import handshake_challenge
+from tagback.adapters.meta.webhook import handshake_challenge
+from tagback.app.ingest import IngestReport, WebhookRejected, ingest
+from tagback.app.links import follow_link
+from tagback.domain.runtime import Lazy
 from tagback.observability import count, logger, metrics
-from tagback.runtime import Lazy
-from tagback.secrets import SecretReader, SsmSecrets
-from tagback.settings import FunctionSettings
-from tagback.store import DynamoRepository
+from tagback.wiring import webhook_from_environment
 
-
-class WebhookStore(InboundEventStore, LinkStore, Protocol):
-    """What the webhook function writes: inbound events; link clicks and their counters."""
-
-
-@dataclass(frozen=True)
-class Dependencies:
-    config: ClientConfig
-    store: WebhookStore
-    secret: SecretReader
-    clock: Clock
-
-
-def from_environment() -> Dependencies:
-    settings = FunctionSettings.from_environ()
-    return Dependencies(
-        config=load_client_config(settings.client_config),
-        store=DynamoRepository(settings.table_name),
-        secret=SsmSecrets(),
-        clock=SystemClock(),
-    )
-
-
-dependencies = Lazy(from_environment)
+dependencies = Lazy(webhook_from_environment)
 app = APIGatewayHttpResolver()
 
 
@@ -108,26 +80,24 @@ def _record(report: IngestReport) -> None:
         logger.warning("malformed messaging item quarantined", extra={"reason": reason})
 
 
+@app.exception_handler(WebhookRejected)
+def rejected(error: WebhookRejected) -> Response:
+    logger.warning("webhook delivery rejected", extra={"status": error.status, "reason": error.reason})
+    metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
+    return Response(status_code=error.status, content_type=content_types.APPLICATION_JSON, body={"error": error.reason})
+
+
 @app.post("/webhook")
 def receive() -> Response:
     deps = dependencies.get()
-    try:
-        report = ingest(
-            _raw_body(),
-            app.current_event.headers.get("x-hub-signature-256"),
-            app_secret=deps.secret(deps.config.secrets.meta_app_secret),
-            config=deps.config,
-            store=deps.store,
-            clock=deps.clock,
-        )
-    except WebhookRejected as rejected:
-        logger.warning("webhook delivery rejected", extra={"status": rejected.status, "reason": rejected.reason})
-        metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
-        return Response(
-            status_code=rejected.status,
-            content_type=content_types.APPLICATION_JSON,
-            body={"error": rejected.reason},
-        )
+    report = ingest(
+        _raw_body(),
+        app.current_event.headers.get("x-hub-signature-256"),
+        app_secret=deps.secret(deps.config.secrets.meta_app_secret),
+        config=deps.config,
+        store=deps.store.inbound,
+        clock=deps.clock,
+    )
     _record(report)
     return Response(
         status_code=200,

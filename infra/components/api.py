@@ -14,7 +14,7 @@ from constructs import Construct
 from infra.api_routes import API_ROUTES
 from infra.components.deployed import keep_logical_id
 from infra.components.function import Layers, TagbackFunction
-from tagback.config import ClientConfig
+from tagback.config.model import ClientConfig
 
 
 class Api(Construct):

@@ -18,8 +18,8 @@ from infra.components.scheduled import retry_then_queue, scheduler_role
 from infra.components.storage import Storage
 from infra.event_sources import PRIZE_STREAM
 from infra.names import function_name, schedule_group_name
-from tagback.config import ClientConfig
-from tagback.observability import METRICS_NAMESPACE
+from tagback.config.model import ClientConfig
+from tagback.observability import DM_FAILED_AUTH_METRIC, FOLLOWUP_FAILED_AUTH_METRIC, METRICS_NAMESPACE
 
 
 class Conversation(Construct):
@@ -112,7 +112,10 @@ class Conversation(Construct):
             )
         )
 
-        for function, failure in ((self.prize, "DmFailedAuth"), (self.review_followup, "FollowupFailedAuth")):
+        for function, failure in (
+            (self.prize, DM_FAILED_AUTH_METRIC),
+            (self.review_followup, FOLLOWUP_FAILED_AUTH_METRIC),
+        ):
             cloudwatch.Alarm(
                 self,
                 f"{failure}Alarm",

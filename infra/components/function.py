@@ -20,7 +20,7 @@ from infra.assets import (
     common_layer_code,
     function_code,
 )
-from tagback.config import ClientConfig
+from tagback.config.model import ClientConfig
 from tagback.observability import METRICS_NAMESPACE
 
 

@@ -10,7 +10,7 @@ from infra.components.deployed import keep_logical_id
 from infra.components.queues import FailureQueue
 from infra.components.storage import Storage
 from infra.event_sources import OUTBOX_STREAM
-from tagback.config import ClientConfig
+from tagback.config.model import ClientConfig
 
 
 class OwnerIntegrations(Construct):

@@ -13,7 +13,7 @@ from infra.components.queues import FailureQueue
 from infra.components.scheduled import retry_then_queue, scheduler_role
 from infra.components.storage import Storage
 from infra.event_sources import REPORT_SCHEDULE_RETRY, REPORT_SCHEDULES
-from tagback.config import ClientConfig
+from tagback.config.model import ClientConfig
 
 
 class Reporting(Construct):

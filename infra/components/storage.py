@@ -17,7 +17,7 @@ from constructs import Construct
 from infra.components.deployed import keep_logical_id
 from infra.components.function import TagbackFunction
 from infra.event_sources import StreamSource
-from tagback.store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
+from tagback.store.schema import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 
 
 class Storage(Construct):

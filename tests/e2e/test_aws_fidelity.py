@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from sandbox.chat import Guest
 from sandbox.runtime import Sandbox, SandboxOptions
-from tagback.store import guest_key
+from tagback.store.schema import guest_key
 
 pytestmark = pytest.mark.e2e
 
@@ -53,7 +53,7 @@ def test_a_guest_who_never_answers_the_language_question_gets_the_prize_after_th
     sandbox.advance(sandbox.config.language_timeout_minutes + 1)  # review_followup runs the timeout step
     prize, image, *_ = guest.collect()
     assert "Your prize" in prize.text and image.image  # in the default language, as its role now allows
-    award = next(i for i in sandbox.repository.items_under(guest_key(guest.guest_id)) if i["item_type"] == "award")
+    award = next(i for i in sandbox.store.table.items_under(guest_key(guest.guest_id)) if i["item_type"] == "award")
     assert award["state"] == "dm_sent"
     assert queued(sandbox, sandbox.resources.failure_queue_urls["review_followup"]) == []
 

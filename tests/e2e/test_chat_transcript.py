@@ -11,6 +11,7 @@ import pytest
 from sandbox import demo
 from sandbox.chat import Guest, Line
 from sandbox.runtime import Sandbox, SandboxOptions
+from tagback.domain.stats import month_of
 
 pytestmark = pytest.mark.e2e
 PRIZE_EN = r"(Free espresso|Free pastel de nata|Brunch for two)"
@@ -87,7 +88,7 @@ def test_ana_chats_in_english_leaves_her_email_and_opens_the_review_link(chat: t
     )
     links = ana.transcript[-1].urls
     assert all(url.startswith(f"{sandbox.url}/l/") for url in links)
-    guest = sandbox.repository.client.get_item(
+    guest = sandbox.store.table.client.get_item(
         TableName=sandbox.resources.table_name, Key={"PK": {"S": f"GUEST#{ana.guest_id}"}, "SK": {"S": "PROFILE"}}
     )["Item"]
     assert guest["email"]["S"] == "ana@example.com" and guest["email_consent_version"]["S"] == "2026-11"
@@ -134,7 +135,7 @@ def test_ben_picks_german_declines_then_stops(chat: tuple[Sandbox, Guest, Guest]
 
 def test_the_tracked_link_counts_and_an_unknown_token_is_a_404(chat: tuple[Sandbox, Guest, Guest]) -> None:
     sandbox, ana, _ = chat
-    month = sandbox.clock.now().astimezone(sandbox.config.tz).strftime("%Y-%m")
-    assert sandbox.repository.month_totals(month)["review_link_clicks_google"] == 1
+    month = month_of(sandbox.clock.now(), sandbox.config.tz)
+    assert sandbox.store.stats.month_totals(month)["review_link_clicks_google"] == 1
     answer = ana.follow(f"{sandbox.url}/l/{'z' * 22}")
     assert answer.status_code == 404 and "Link not found" in answer.text

@@ -17,6 +17,7 @@ from sandbox import meta_payloads
 from sandbox.chat import Guest
 from sandbox.runtime import Sandbox, SandboxOptions
 from tagback.cli import main as cli
+from tagback.domain.stats import month_of
 from tests.e2e.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -94,7 +95,7 @@ def test_the_csv_export_matches_the_awards_in_the_table(sandbox: Sandbox, tmp_pa
         guest = Guest(sandbox, guest_id)
         guest.mention()
         guest.tap("Português")
-    month = sandbox.clock.now().astimezone(sandbox.config.tz).strftime("%Y-%m")
+    month = month_of(sandbox.clock.now(), sandbox.config.tz)
     assert (
         cli(
             [
@@ -113,7 +114,7 @@ def test_the_csv_export_matches_the_awards_in_the_table(sandbox: Sandbox, tmp_pa
     )
     (awards_file,) = tmp_path.glob("*-awards.csv")
     rows = list(csv.DictReader(awards_file.open(encoding="utf-8")))
-    table = sandbox.repository.items_of_type("award")
+    table = sandbox.store.awards.all_items()
     assert sorted(r["coupon_code"] for r in rows) == sorted(a["coupon_code"] for a in table if "coupon_code" in a)
     assert len(rows) == len(table)
     portuguese = [r for r in rows if r["language"] == "pt"]
@@ -127,7 +128,7 @@ def test_the_daily_snapshot_runs_on_clock_advance_and_missing_insights_stay_miss
     fired = sandbox.advance(24 * 60)["fired"]
     assert [name for name in fired if name.endswith("DailySnapshot")] == ["tagback-demo-DailySnapshot"]
     day = (start + timedelta(minutes=24 * 60)) if start.hour * 60 + start.minute >= 23 * 60 + 30 else start
-    stats = sandbox.repository.month_totals_item(day.strftime("%Y-%m"))
+    stats = sandbox.store.stats.month_totals(month_of(day))
     key = f"_d{day.day:02d}"
     assert stats["reach" + key] == 380 and stats["views" + key] == 1450 and stats["engaged" + key] == 64
     assert stats["followers" + key] >= 1180 and stats["rating" + key] == "4.5" and stats["rating_count" + key] > 201
@@ -135,15 +136,15 @@ def test_the_daily_snapshot_runs_on_clock_advance_and_missing_insights_stay_miss
     later = sandbox.advance(24 * 60)
     after = day + timedelta(days=1)
     if after.month == day.month:
-        assert "reach" + f"_d{after.day:02d}" not in sandbox.repository.month_totals_item(day.strftime("%Y-%m"))
+        assert "reach" + f"_d{after.day:02d}" not in sandbox.store.stats.month_totals(month_of(day))
     assert any(name.endswith("DailySnapshot") for name in later["fired"])
 
 
 def test_the_report_from_two_seeded_months_through_the_function_and_ses(sandbox: Sandbox) -> None:
-    repository = sandbox.repository
-    repository.add_to_month("2026-09", {"mentions": 10, "unique_guests": 8, "review_link_clicks_google": 2})
-    repository.set_day_values("2026-09", 30, {"followers": 1000, "rating_count": 150, "rating": "4.4"})
-    repository.add_to_month(
+    stats = sandbox.store.stats
+    stats.add_to_month("2026-09", {"mentions": 10, "unique_guests": 8, "review_link_clicks_google": 2})
+    stats.set_day_values("2026-09", 30, {"followers": 1000, "rating_count": 150, "rating": "4.4"})
+    stats.add_to_month(
         "2026-10",
         {
             "mentions": 25,
@@ -155,7 +156,7 @@ def test_the_report_from_two_seeded_months_through_the_function_and_ses(sandbox:
             "mentions_hour_19": 25,
         },
     )
-    repository.set_day_values("2026-10", 31, {"followers": 1090, "rating_count": 163, "rating": "4.5", "reach": 900})
+    stats.set_day_values("2026-10", 31, {"followers": 1090, "rating_count": 163, "rating": "4.5", "reach": 900})
     answer = sandbox.functions["monthly_report"]({"month": "2026-10"})
     assert answer["ses_message_id"] is not None
     assert aws(sandbox, "ses").get_send_quota()["SentLast24Hours"] >= 1
@@ -184,13 +185,13 @@ def test_a_coupon_is_redeemed_once_counted_and_the_sheet_hears(sandbox: Sandbox)
     guest = Guest(sandbox, "6170000000000701")
     guest.mention()
     guest.tap("English")
-    award = next(i for i in sandbox.repository.items_under(f"GUEST#{guest.guest_id}") if i["item_type"] == "award")
+    award = next(i for i in sandbox.store.table.items_under(f"GUEST#{guest.guest_id}") if i["item_type"] == "award")
     code = award["coupon_code"]
     arguments = ["redeem", code.lower(), "--client", "demo", "--sandbox", sandbox.url]
     assert cli(arguments) == 0
     assert cli(arguments) == 1  # a second time: already redeemed
     assert cli(["redeem", "2222-2222-2222", *arguments[2:]]) == 1  # not a code of this venue
     sandbox.settle()
-    month = sandbox.clock.now().astimezone(sandbox.config.tz).strftime("%Y-%m")
-    assert sandbox.repository.month_totals(month)["coupons_redeemed"] == 1
+    month = month_of(sandbox.clock.now(), sandbox.config.tz)
+    assert sandbox.store.stats.month_totals(month)["coupons_redeemed"] == 1
     assert [row for row in sandbox.google.rows["Entries"] if row[0] == f"redemption-{code}"]

@@ -15,6 +15,7 @@ import pytest
 
 from sandbox.chat import Guest
 from sandbox.runtime import Sandbox, SandboxOptions
+from tagback.domain.stats import month_of
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +44,7 @@ def code(sandbox: Sandbox) -> str:
     guest = Guest(sandbox, "6170000000000801")
     guest.mention()
     guest.tap("English")
-    (award,) = [i for i in sandbox.repository.items_under(f"GUEST#{guest.guest_id}") if i["item_type"] == "award"]
+    (award,) = [i for i in sandbox.store.table.items_under(f"GUEST#{guest.guest_id}") if i["item_type"] == "award"]
     return str(award["coupon_code"])
 
 
@@ -91,14 +92,14 @@ def test_redeem_redeems_once(sandbox: Sandbox, code: str, home: Path) -> None:
     again = shell(sandbox, home, readme_commands()["redeem"], code=code)
     assert again.returncode == 1 and f"{code}: already redeemed at" in again.stdout, again.stderr
     sandbox.settle()
-    month = sandbox.clock.now().astimezone(sandbox.config.tz).strftime("%Y-%m")
-    assert sandbox.repository.month_totals(month)["coupons_redeemed"] == 1
+    month = month_of(sandbox.clock.now(), sandbox.config.tz)
+    assert sandbox.store.stats.month_totals(month)["coupons_redeemed"] == 1
 
 
 def test_report_writes_the_months_html_and_email(sandbox: Sandbox, code: str, home: Path, tmp_path: Path) -> None:
     done = shell(sandbox, home, f"{readme_commands()['report']} --out {tmp_path}")
     assert done.returncode == 0, done.stderr
-    month = sandbox.clock.now().astimezone(sandbox.config.tz).strftime("%Y-%m")
+    month = month_of(sandbox.clock.now(), sandbox.config.tz)
     assert "Story mentions" in (tmp_path / f"report-{month}.html").read_text(encoding="utf-8")
     assert (tmp_path / f"report-{month}.eml").read_bytes().startswith(b"Subject: Your Tagback month")
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tagback.config import ClientConfig
-from tagback.reporting import build_report, render_html
+from tagback.app.report import build_report
+from tagback.app.report_email import render_html
+from tagback.config.model import ClientConfig
 from tests.conftest import ROOT
 from tests.unit.test_reporting import OCTOBER, SEPTEMBER
 

@@ -15,7 +15,7 @@ from uv import find_uv_bin
 
 from infra.app import build_app
 from infra.assets import ROOT, compile_bytecode, install_for_lambda, lambda_python
-from tagback.config import ClientConfig
+from tagback.config.model import ClientConfig
 
 # What Lambda's python3.13 runtime has besides the standard library: boto3 and its dependencies.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")

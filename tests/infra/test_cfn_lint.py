@@ -10,7 +10,7 @@ from cfnlint.api import ManualArgs, lint_file
 
 from infra.app import build_app
 from infra.assets import ROOT
-from tagback.config import client_files, load_client_configs
+from tagback.config.loading import client_files, load_client_configs
 
 pytestmark = pytest.mark.infra
 

@@ -17,9 +17,11 @@ from moto.server import ThreadedMotoServer
 
 from infra.assets import CLIENT_CONFIG_IN_LAYER
 from sandbox.apigw import http_api_event
-from tagback.config import ClientConfig
-from tagback.meta.webhook import EventKind, InboundEvent
-from tagback.store import inbound_event_item, table_definition, to_dynamo
+from tagback.config.model import ClientConfig
+from tagback.domain.events import EventKind, InboundEvent
+from tagback.store.codec import to_dynamo
+from tagback.store.inbound import inbound_event_item
+from tagback.store.schema import table_definition
 from tests.infra.lambda_runtime import install_runtime_packages, run_in_lambda_python, synthesized_assets
 
 pytestmark = pytest.mark.infra
@@ -108,7 +110,7 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
         (demo_config.secrets.meta_access_token, "runtime-test-access-token"),
         (demo_config.secrets.coupon_signing_key, "runtime-test-signing-key"),
     ):
-        ssm.put_parameter(Name=name, Value=value, Type="SecureString")
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)  # moto is per process
 
     challenge = "1158201444"
     handshake = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": challenge}

@@ -13,8 +13,8 @@ from aws_cdk.assertions import Match, Template
 from infra.api_routes import API_ROUTES
 from infra.app import build_app
 from infra.assets import CLIENT_CONFIG_IN_LAYER, ROOT
-from tagback.config import ClientConfig
-from tagback.store import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, table_definition
+from tagback.config.model import ClientConfig
+from tagback.store.schema import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, table_definition
 from tests.infra.lambda_runtime import LAYER_EXPORT, lock_export, requirements
 
 pytestmark = pytest.mark.infra

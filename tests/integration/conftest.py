@@ -8,7 +8,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from tagback.store import TTL_ATTRIBUTE, table_definition
+from tagback.store.schema import TTL_ATTRIBUTE, table_definition
 
 REGION = "eu-west-1"
 

@@ -12,14 +12,18 @@ import pytest
 import requests
 import yaml
 
-from tagback.awards import AwardKey, AwardState
-from tagback.clock import ManualClock
-from tagback.config import ClientConfig, parse_client_config
-from tagback.conversation import Engine, Outcome
-from tagback.coupons import S3CouponImages
-from tagback.meta.webhook import EventKind, InboundEvent
-from tagback.scheduling import EventBridgeSteps, Step, schedule_name
-from tagback.store import DynamoRepository
+from tagback.adapters.coupon_image import render_coupon
+from tagback.adapters.phones import valid_phone
+from tagback.adapters.s3_coupons import S3CouponImages
+from tagback.adapters.scheduler import EventBridgeSteps, schedule_name
+from tagback.config.loading import parse_client_config
+from tagback.config.model import ClientConfig
+from tagback.conversation.engine import Engine, Outcome
+from tagback.domain.awards import AwardKey, AwardState, CouponFace
+from tagback.domain.clock import ManualClock
+from tagback.domain.events import EventKind, InboundEvent
+from tagback.domain.steps import Step
+from tagback.store.repositories import Repositories
 from tests.conftest import DEMO_CONFIG, ENGLISH_ONLY
 from tests.fakes import FakeMessenger, Secrets
 from tests.integration.conftest import REGION, client
@@ -50,7 +54,7 @@ def resources(moto_endpoint: str, table: str) -> dict[str, Any]:
         "bucket": bucket,
         "scheduler": scheduler,
         "group": table,
-        "repository": DynamoRepository(table, client=client("dynamodb", moto_endpoint)),
+        "store": Repositories.on(table, client=client("dynamodb", moto_endpoint)),
     }
 
 
@@ -64,14 +68,15 @@ def engine(resources: dict[str, Any], config: ClientConfig, messenger: FakeMesse
     )
     return Engine(
         config,
-        resources["repository"],
+        resources["store"],
         messenger,
-        S3CouponImages(resources["bucket"], client=resources["s3"]),
+        S3CouponImages(resources["bucket"], config, client=resources["s3"]),
         scheduler,
         ManualClock(NOON + timedelta(seconds=1)),
         random.Random(seed),
         Secrets({config.secrets.coupon_signing_key: "k"}),
         link_base="https://api.example",
+        valid_phone=valid_phone,
     )
 
 
@@ -84,9 +89,9 @@ def test_thirty_concurrent_mentions_of_one_guest_make_one_award_and_one_prize_dm
         outcomes = list(pool.map(conversation.handle, [mention(f"m{i}") for i in range(30)]))
     assert outcomes.count(Outcome.DM_SENT) == 1 and outcomes.count(Outcome.REPEAT_REPLIED) == 29
     assert sum("Your prize" in m["body"] for m in messenger.sent) == 1
-    award = resources["repository"].get_award(AwardKey("g1", "2026-11-20"))
+    award = resources["store"].awards.get(AwardKey("g1", "2026-11-20"))
     assert award.state is AwardState.DM_SENT and award.image_mid is not None
-    coupon = resources["repository"].get_coupon(award.coupon_code)
+    coupon = resources["store"].coupons.get(award.coupon_code)
     assert coupon["prize_id"] == award.prize_id and "redeemed_at" not in coupon
     # five redeliveries of the winning record: nothing more is sent
     before = len(messenger.sent)
@@ -103,7 +108,7 @@ def test_caps_hold_under_fifty_concurrent_winners(resources: dict[str, Any]) -> 
     conversation = engine(resources, config_with(prizes=prizes), FakeMessenger(), seed=5)
     with ThreadPoolExecutor(max_workers=25) as pool:
         list(pool.map(conversation.handle, [mention(f"m{i}", guest=f"g{i}") for i in range(50)]))
-    won = [resources["repository"].get_award(AwardKey(f"g{i}", "2026-11-20")).prize_id for i in range(50)]
+    won = [resources["store"].awards.get(AwardKey(f"g{i}", "2026-11-20")).prize_id for i in range(50)]
     assert won.count("rare") == 3 and won.count("common") == 47
 
 
@@ -127,7 +132,7 @@ def test_the_follow_up_schedule_is_created_once_at_plus_sixty_minutes(
     schedule = resources["scheduler"].get_schedule(
         Name=schedule_name(Step.FOLLOW_UP, key), GroupName=resources["group"]
     )
-    award = resources["repository"].get_award(key)
+    award = resources["store"].awards.get(key)
     assert schedule["ScheduleExpression"] == f"at({award.claimed_at + timedelta(minutes=60):%Y-%m-%dT%H:%M:%S})"
     assert schedule["ScheduleExpressionTimezone"] == "UTC" and schedule["ActionAfterCompletion"] == "DELETE"
     assert schedule["Target"]["Input"] == '{"step": "followup", "guest_id": "g1", "period": "2026-11-20"}'
@@ -135,7 +140,10 @@ def test_the_follow_up_schedule_is_created_once_at_plus_sixty_minutes(
     assert schedule["Target"]["RetryPolicy"]["MaximumRetryAttempts"] == 3
 
 
-def test_the_coupon_image_url_is_presigned_and_short_lived(resources: dict[str, Any], aws: str) -> None:
-    url = S3CouponImages(resources["bucket"]).publish("ABCD-EFGH-JKLM", b"\x89PNG fake")  # its own (SigV4) client
+def test_the_coupon_image_url_is_presigned_and_short_lived(
+    resources: dict[str, Any], aws: str, english_only: ClientConfig
+) -> None:
+    face = CouponFace("Café Aurora", "Free espresso", "ABCD-EFGH-JKLM", "Valid until 4 Dec 2026")
+    url = S3CouponImages(resources["bucket"], english_only).publish(face)  # its own (SigV4) client
     assert "X-Amz-Expires=900" in url and "X-Amz-Signature=" in url
-    assert requests.get(url, timeout=5).content == b"\x89PNG fake"
+    assert requests.get(url, timeout=5).content == render_coupon(face, english_only).png

@@ -15,8 +15,8 @@ from moto.dynamodb.models import dynamodb_backends
 from infra.event_sources import PRIZE_STREAM
 from sandbox.schedules import SchedulePump
 from sandbox.streams import Consumer, StreamPump, sqs_dead_letter
-from tagback.clock import ManualClock
-from tagback.replay import replay
+from tagback.app.replay import replay
+from tagback.domain.clock import ManualClock
 from tests.integration.conftest import REGION, client
 
 pytestmark = pytest.mark.integration

@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tagback.meta.webhook import EventKind, InboundEvent
-from tagback.store import DynamoRepository, guest_key
+from tagback.domain.events import EventKind, InboundEvent
+from tagback.store.repositories import Repositories
+from tagback.store.schema import guest_key
 from tests.integration.conftest import client
 
 pytestmark = pytest.mark.integration
@@ -18,25 +19,25 @@ def event(mid: str, kind: EventKind = EventKind.TEXT, guest: str = "g1") -> Inbo
 
 
 def test_conditional_put_dedupes_by_mid(moto_endpoint: str, table: str) -> None:
-    repository = DynamoRepository(table, client=client("dynamodb", moto_endpoint))
-    assert repository.add_inbound_events([event("m1"), event("m2")], NOW, LATER) == [True, True]
-    assert repository.add_inbound_events([event("m2"), event("m3")], NOW, LATER) == [False, True]
-    items = repository.items_under(guest_key("g1"))
+    store = Repositories.on(table, client=client("dynamodb", moto_endpoint))
+    assert store.inbound.add([event("m1"), event("m2")], NOW, LATER) == [True, True]
+    assert store.inbound.add([event("m2"), event("m3")], NOW, LATER) == [False, True]
+    items = store.table.items_under(guest_key("g1"))
     assert [i["SK"] for i in items] == ["IN#m1", "IN#m2", "IN#m3"]
     assert items[0]["text"] == "olá" and items[0]["expires_at"] == int(LATER.timestamp())
     assert items[0]["item_type"] == "inbound_event"
 
 
 def test_a_large_batch_is_written_in_parallel_exactly_once(moto_endpoint: str, table: str) -> None:
-    repository = DynamoRepository(table, client=client("dynamodb", moto_endpoint))
+    store = Repositories.on(table, client=client("dynamodb", moto_endpoint))
     events = [event(f"m{i:03}", guest=f"g{i % 7}") for i in range(120)]
-    assert all(repository.add_inbound_events(events, NOW, LATER))
-    assert not any(repository.add_inbound_events(events, NOW, LATER))
-    assert sum(len(repository.items_under(guest_key(f"g{g}"))) for g in range(7)) == 120
+    assert all(store.inbound.add(events, NOW, LATER))
+    assert not any(store.inbound.add(events, NOW, LATER))
+    assert sum(len(store.table.items_under(guest_key(f"g{g}"))) for g in range(7)) == 120
 
 
 def test_quarantine_keeps_the_raw_item(moto_endpoint: str, table: str) -> None:
-    repository = DynamoRepository(table, client=client("dynamodb", moto_endpoint))
-    repository.quarantine({"timestamp": "soon"}, "timestamp: int_type", NOW, LATER)
-    (item,) = repository.items_under("QUARANTINE")
+    store = Repositories.on(table, client=client("dynamodb", moto_endpoint))
+    store.inbound.quarantine({"timestamp": "soon"}, "timestamp: int_type", NOW, LATER)
+    (item,) = store.table.items_under("QUARANTINE")
     assert item["raw"] == '{"timestamp": "soon"}' and item["reason"] == "timestamp: int_type"

@@ -9,9 +9,10 @@ import pytest
 from functions.webhook import handler
 from sandbox import meta_payloads as p
 from sandbox.apigw import LambdaContext, http_api_event
-from tagback.config import ClientConfig
-from tagback.meta.webhook import sign
-from tagback.store import DynamoRepository, guest_key
+from tagback.adapters.meta.webhook import sign
+from tagback.config.model import ClientConfig
+from tagback.store.repositories import Repositories
+from tagback.store.schema import guest_key
 from tests.conftest import APP_SECRET, DEMO_CONFIG, VERIFY_TOKEN
 from tests.integration.conftest import client
 
@@ -29,11 +30,11 @@ def deployed(aws: str, table: str, demo_config: ClientConfig, monkeypatch: pytes
     monkeypatch.setenv("TABLE_NAME", table)
     monkeypatch.setenv("TAGBACK_CLIENT_CONFIG", str(DEMO_CONFIG))
     handler.dependencies.override(None)  # cold start: everything from the environment
-    yield DynamoRepository(table, client=client("dynamodb", aws))
+    yield Repositories.on(table, client=client("dynamodb", aws))
     handler.dependencies.override(None)
 
 
-def test_batched_post_sent_five_times_is_stored_once(deployed: DynamoRepository, demo_config: ClientConfig) -> None:
+def test_batched_post_sent_five_times_is_stored_once(deployed: Repositories, demo_config: ClientConfig) -> None:
     us = demo_config.instagram_account_id
     body = p.meta_json(
         p.envelope(
@@ -50,11 +51,11 @@ def test_batched_post_sent_five_times_is_stored_once(deployed: DynamoRepository,
     ]
     assert [a["statusCode"] for a in answers] == [200] * 5
     assert [json.loads(a["body"])["stored"] for a in answers] == [4, 0, 0, 0, 0]
-    stored = {g: [i["SK"] for i in deployed.items_under(guest_key(g))] for g in ("g1", "g2", "g3")}
+    stored = {g: [i["SK"] for i in deployed.table.items_under(guest_key(g))] for g in ("g1", "g2", "g3")}
     assert stored == {"g1": ["IN#m1"], "g2": ["IN#m2"], "g3": ["IN#m4", "IN#m5"]}
 
 
-def test_handshake_reads_the_verify_token_from_ssm(deployed: DynamoRepository) -> None:
+def test_handshake_reads_the_verify_token_from_ssm(deployed: Repositories) -> None:
     event = http_api_event(
         "GET", "/webhook", query=f"hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=42"
     )
@@ -73,7 +74,7 @@ def test_coupon_codes_are_checked_offline_with_the_key_from_ssm(aws: str, capsys
     import random  # noqa: PLC0415
 
     from tagback.cli import main  # noqa: PLC0415
-    from tagback.prizes import new_coupon_code  # noqa: PLC0415
+    from tagback.domain.prizes import new_coupon_code  # noqa: PLC0415
 
     client("ssm", aws).put_parameter(Name="/tagback/cli/coupon-key", Value="k-123", Type="SecureString", Overwrite=True)
     code = new_coupon_code(random.Random(4), "k-123")
@@ -91,11 +92,11 @@ def test_the_report_command_builds_the_month_from_the_table(
     aws: str, table: str, tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tagback.cli import main  # noqa: PLC0415
-    from tagback.store import DynamoRepository  # noqa: PLC0415
+    from tagback.store.repositories import Repositories  # noqa: PLC0415
 
-    repository = DynamoRepository(table, client=client("dynamodb", aws))
-    repository.add_to_month("2026-10", {"mentions": 12, "unique_guests": 9, "mentions_day_03": 12})
-    repository.add_to_month("2026-09", {"mentions": 4})
+    stats = Repositories.on(table, client=client("dynamodb", aws)).stats
+    stats.add_to_month("2026-10", {"mentions": 12, "unique_guests": 9, "mentions_day_03": 12})
+    stats.add_to_month("2026-09", {"mentions": 4})
     client("ses", aws).verify_email_identity(EmailAddress="reports@tagback.example")
     monkeypatch.chdir(DEMO_CONFIG.parent.parent)  # the clients/ folder is read from the working directory
     out = tmp_path / "reports"  # type: ignore[operator]

@@ -11,13 +11,15 @@ from typing import Any
 import pytest
 import yaml
 
-from tagback.awards import Awaiting, AwardKey, FollowUpState
-from tagback.clock import ManualClock
-from tagback.config import ClientConfig, parse_client_config
-from tagback.conversation import Engine, Outcome, is_stop, valid_email, valid_phone
-from tagback.links import follow_link
-from tagback.meta.webhook import EventKind, InboundEvent
-from tagback.scheduling import Step
+from tagback.adapters.phones import valid_phone
+from tagback.app.links import follow_link
+from tagback.config.loading import parse_client_config
+from tagback.config.model import ClientConfig
+from tagback.conversation.engine import Engine, Outcome, is_stop, valid_email
+from tagback.domain.awards import Awaiting, AwardKey, FollowUpState
+from tagback.domain.clock import ManualClock
+from tagback.domain.events import EventKind, InboundEvent
+from tagback.domain.steps import Step
 from tests.conftest import DEMO_CONFIG
 from tests.fakes import FakeImages, FakeMessenger, FakeScheduler, InMemoryStore, Secrets
 
@@ -42,12 +44,13 @@ class Chat:
             config,
             self.store,
             self.messenger,
-            FakeImages(),
+            FakeImages(config),
             self.scheduler,
             self.clock,
             random.Random(3),
             Secrets({config.secrets.coupon_signing_key: "k"}),
             link_base="https://api.example",
+            valid_phone=valid_phone,
         )
 
     def mention(self, guest: str, mid: str | None = None) -> Outcome:
@@ -91,7 +94,7 @@ def test_the_first_dm_asks_for_the_language_with_disclosure_and_terms(chat: Chat
     assert "Promotion terms: https://cafe-aurora.example/story-prize-terms" in question["body"]
     assert question["quick_replies"] == "LANG:en,LANG:de,LANG:pt"
     assert (Step.LANGUAGE_TIMEOUT, AwardKey("ana", TODAY)) in chat.scheduler.scheduled
-    assert chat.mention("ana", mid=chat.store.guests["ana"].pending_mid) is Outcome.LANGUAGE_ASKED  # redelivery
+    assert chat.mention("ana", mid=chat.store.guests.by_id["ana"].pending_mid) is Outcome.LANGUAGE_ASKED  # redelivery
     assert len(chat.inbox("ana")) == 1
 
 
@@ -106,7 +109,7 @@ def test_choosing_german_gets_the_prize_coupon_and_contact_question_in_german(ch
     assert contact["body"].startswith("Möchtest du Angebote von Café Aurora per E-Mail erhalten?")
     assert "höchstens zweimal im Monat" in contact["body"]
     assert contact["quick_replies"] == "CONTACT:email,CONTACT:none"
-    assert chat.store.guests["ben"].language == "de"
+    assert chat.store.guests.by_id["ben"].language == "de"
 
 
 def test_without_an_answer_the_prize_follows_in_the_default_language(chat: Chat) -> None:
@@ -129,7 +132,7 @@ def test_contact_capture_two_wrong_emails_then_the_flow_goes_on(chat: Chat) -> N
     assert chat.last("dan")["body"].startswith("That doesn't look like an email address")
     chat.say("dan", "still not an email")
     assert chat.last("dan")["body"] == "No problem, let's skip that."
-    guest = chat.store.guests["dan"]
+    guest = chat.store.guests.by_id["dan"]
     assert guest.awaiting is None and guest.email is None
     assert chat.say("dan", "hello?") is Outcome.FALLBACK_SENT  # the conversation is free again
 
@@ -139,7 +142,7 @@ def test_a_valid_email_is_stored_with_the_consent_version_and_time(chat: Chat) -
     chat.tap("eva", "LANG:en", "English")
     chat.tap("eva", "CONTACT:email", "Yes")
     chat.tap("eva", "eva@example.org")  # Meta's user_email quick reply carries the address
-    guest = chat.store.guests["eva"]
+    guest = chat.store.guests.by_id["eva"]
     assert (guest.email, guest.email_consent_version) == ("eva@example.org", "2026-11")
     assert guest.email_consent_at == chat.clock.now() and guest.phone is None
     assert chat.last("eva")["body"].startswith("Thank you! You can reply STOP at any time")
@@ -163,7 +166,7 @@ def test_both_channels_ask_email_then_phone_and_phones_become_e164() -> None:
     chat.say("fay", "fay@example.com")
     assert chat.last("fay")["quick_replies"] == "user_phone_number"
     chat.say("fay", "912 345 678")
-    guest = chat.store.guests["fay"]
+    guest = chat.store.guests.by_id["fay"]
     assert (guest.email, guest.phone, guest.phone_consent_version) == ("fay@example.com", "+351912345678", "v2")
 
 
@@ -172,7 +175,7 @@ def test_declining_contact_stores_nothing(chat: Chat) -> None:
     chat.tap("gil", "LANG:pt", "Português")
     assert chat.tap("gil", "CONTACT:none", "Não, obrigado") is Outcome.REPLIED
     assert chat.last("gil")["body"] == "Sem problema, vamos saltar esse passo."
-    guest = chat.store.guests["gil"]
+    guest = chat.store.guests.by_id["gil"]
     assert guest.email is None and guest.awaiting is None
 
 
@@ -192,7 +195,7 @@ def test_yes_to_the_review_gets_tracked_links_that_redirect_and_count(chat: Chat
     assert google_url.startswith("https://api.example/l/") and len(token) == 22
     target = follow_link(chat.store, token, chat.clock.now(), chat.config.tz)
     assert target == "https://search.google.com/local/writereview?placeid=ChIJdemoCafeAurora0001"
-    assert chat.store.months["2026-11"]["review_link_clicks_google"] == 1
+    assert chat.store.stats.months["2026-11"]["review_link_clicks_google"] == 1
     assert follow_link(chat.store, "x" * 22, chat.clock.now(), chat.config.tz) is None  # unknown token
     assert follow_link(chat.store, "../../etc", chat.clock.now(), chat.config.tz) is None
     assert chat.tap("hal", f"REVIEW_YES:{TODAY}", "Yes") is Outcome.IGNORED  # one answer counts
@@ -284,7 +287,7 @@ def test_per_table_one_prize_per_table_per_day() -> None:
     assert chat.say("nia", "the big one") is Outcome.REPLIED
     assert chat.last("nia")["body"] == "Please reply with just the table number from the sign, e.g. 12."
     assert chat.say("nia", "Table 12") is Outcome.DM_SENT
-    assert chat.store.get_award(AwardKey("nia", TODAY)).table == "12"
+    assert chat.store.awards.get(AwardKey("nia", TODAY)).table == "12"
     assert chat.mention("oli") is Outcome.TABLE_ASKED
     assert chat.say("oli", "12") is Outcome.TABLE_TAKEN
     assert (
@@ -294,7 +297,7 @@ def test_per_table_one_prize_per_table_per_day() -> None:
     assert chat.mention("pia") is Outcome.TABLE_ASKED
     assert chat.say("pia", "#7") is Outcome.DM_SENT
     assert chat.mention("nia") is Outcome.REPEAT_REPLIED  # a second mention the same day
-    assert chat.store.months["2026-11"]["mentions"] == 4  # nia, oli, pia, and nia's repeat
+    assert chat.store.stats.months["2026-11"]["mentions"] == 4  # nia, oli, pia, and nia's repeat
 
 
 def test_per_table_needs_the_per_day_policy() -> None:
@@ -321,7 +324,7 @@ def test_the_follow_up_is_in_the_guests_language(chat: Chat) -> None:
         question["body"] == "Como correu a sua visita ao Café Aurora? Gostaria de nos deixar uma avaliação no Google?"
     )
     assert question["quick_replies"] == f"REVIEW_YES:{TODAY},REVIEW_NO:{TODAY}"
-    assert chat.store.guests["quy"].awaiting is Awaiting.CONTACT_CHOICE  # still open: the review is separate
+    assert chat.store.guests.by_id["quy"].awaiting is Awaiting.CONTACT_CHOICE  # still open: the review is separate
 
 
 def test_the_months_figures_are_counted_as_events_happen(chat: Chat) -> None:
@@ -339,7 +342,7 @@ def test_the_months_figures_are_counted_as_events_happen(chat: Chat) -> None:
     chat.tap("s1", f"REVIEW_YES:{TODAY}", "Yes")
     chat.tap("s2", f"REVIEW_NO:{TODAY}", "Nein")
     chat.say("s2", "stop")
-    totals = chat.store.months["2026-11"]
+    totals = chat.store.stats.months["2026-11"]
     prizes = sum(v for k, v in totals.items() if k.startswith("awards_prize_"))
     assert {
         k: totals.get(k)

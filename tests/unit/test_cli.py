@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tagback.cli import Aws, _aws, main, run
+from tagback.adapters.aws import Aws
+from tagback.cli import _aws, main, run
 from tests.conftest import DEMO_CONFIG
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tagback.config import ConfigError, load_client_config, load_client_configs, parse_client_config
+from tagback.config.loading import ConfigError, load_client_config, load_client_configs, parse_client_config
 from tests.conftest import DEMO_CONFIG
 
 DEMO: dict[str, Any] = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))

@@ -10,13 +10,15 @@ from typing import Any
 import pytest
 import yaml
 
-from tagback.awards import AwardKey, AwardState, FollowUpState
-from tagback.clock import ManualClock
-from tagback.config import ClientConfig, parse_client_config
-from tagback.conversation import DeliveryPending, Engine, Outcome
-from tagback.meta.graph import ErrorKind
-from tagback.meta.webhook import EventKind, InboundEvent
-from tagback.prizes import code_is_genuine
+from tagback.adapters.phones import valid_phone
+from tagback.config.loading import parse_client_config
+from tagback.config.model import ClientConfig
+from tagback.conversation.engine import DeliveryPending, Engine, Outcome
+from tagback.domain.awards import AwardKey, AwardState, CouponFace, FollowUpState
+from tagback.domain.clock import ManualClock
+from tagback.domain.events import EventKind, InboundEvent
+from tagback.domain.messaging import ErrorKind
+from tagback.domain.prizes import code_is_genuine
 from tests.conftest import DEMO_CONFIG, ENGLISH_ONLY
 from tests.fakes import FakeImages, FakeMessenger, FakeScheduler, InMemoryStore, Secrets
 
@@ -37,7 +39,7 @@ def mention(mid: str, guest: str = "g1", at: datetime = NOON) -> InboundEvent:
 class World:
     def __init__(self, config: ClientConfig, seed: int = 1) -> None:
         self.store, self.messenger = InMemoryStore(), FakeMessenger()
-        self.images, self.scheduler = FakeImages(), FakeScheduler()
+        self.images, self.scheduler = FakeImages(config), FakeScheduler()
         self.clock = ManualClock(NOON + timedelta(seconds=2))
         secrets = Secrets({config.secrets.coupon_signing_key: KEY})
         self.engine = Engine(
@@ -50,6 +52,7 @@ class World:
             random.Random(seed),
             secrets,
             link_base="https://api.example",
+            valid_phone=valid_phone,
         )
 
     def texts(self, guest: str = "g1") -> list[str]:
@@ -63,7 +66,7 @@ def world(english_only: ClientConfig) -> World:
 
 def test_a_mention_ends_in_a_coupon_dm_an_image_and_a_follow_up(world: World, english_only: ClientConfig) -> None:
     assert world.engine.handle(mention("m1")) is Outcome.DM_SENT
-    award = world.store.get_award(AwardKey("g1", "2026-11-20"))
+    award = world.store.awards.get(AwardKey("g1", "2026-11-20"))
     assert award is not None and award.state is AwardState.DM_SENT
     assert award.prize_id in {p.id for p in english_only.prizes}
     assert award.coupon_code is not None and code_is_genuine(award.coupon_code, KEY)
@@ -74,10 +77,10 @@ def test_a_mention_ends_in_a_coupon_dm_an_image_and_a_follow_up(world: World, en
     assert world.images.published[award.coupon_code].startswith(b"\x89PNG")
     assert world.scheduler.followups() == {award.key: award.claimed_at + timedelta(minutes=60)}
     assert award.followup_at == award.claimed_at + timedelta(minutes=60)
-    coupon = world.store.coupons[award.coupon_code]
+    coupon = world.store.coupons.by_code[award.coupon_code]
     assert coupon.valid_until == award.local_date + timedelta(days=14) == award.valid_until
-    assert world.store.guests["g1"].display_name == "Guest g1"
-    assert world.store.guests["g1"].greeted_at is not None
+    assert world.store.guests.by_id["g1"].display_name == "Guest g1"
+    assert world.store.guests.by_id["g1"].greeted_at is not None
 
 
 def test_redelivered_records_never_send_a_second_dm(world: World) -> None:
@@ -92,7 +95,7 @@ def test_thirty_concurrent_mentions_win_one_prize_and_get_polite_replies(world: 
         outcomes = list(pool.map(world.engine.handle, [mention(f"m{i}") for i in range(30)]))
     assert outcomes.count(Outcome.DM_SENT) == 1
     assert outcomes.count(Outcome.REPEAT_REPLIED) == 29
-    assert len(world.store.awards) == 1 and len(world.store.coupons) == 1
+    assert len(world.store.awards.by_key) == 1 and len(world.store.coupons.by_code) == 1
     texts = world.texts()
     assert sum("Your prize" in t for t in texts) == 1
     assert sum("one prize per day" in t for t in texts) == 29
@@ -107,7 +110,7 @@ def test_the_day_is_the_clients_local_day() -> None:
     after_midnight = late_evening + timedelta(hours=1)  # 00:30 the next day in Tokyo
     assert world.engine.handle(mention("m1", at=late_evening)) is Outcome.DM_SENT
     assert world.engine.handle(mention("m2", at=after_midnight)) is Outcome.DM_SENT
-    assert {k.period for k in world.store.awards} == {"2026-11-20", "2026-11-21"}
+    assert {k.period for k in world.store.awards.by_key} == {"2026-11-20", "2026-11-21"}
 
 
 def test_cooldown_policy_counts_hours_not_days() -> None:
@@ -115,7 +118,7 @@ def test_cooldown_policy_counts_hours_not_days() -> None:
     assert world.engine.handle(mention("m1")) is Outcome.DM_SENT
     assert world.engine.handle(mention("m2", at=NOON + timedelta(hours=5))) is Outcome.REPEAT_REPLIED
     assert world.engine.handle(mention("m3", at=NOON + timedelta(hours=6, minutes=1))) is Outcome.DM_SENT
-    assert len(world.store.awards) == 2
+    assert len(world.store.awards.by_key) == 2
 
 
 def test_when_every_prize_is_capped_out_the_guest_is_told() -> None:
@@ -136,7 +139,7 @@ def test_caps_hold_under_fifty_concurrent_winners() -> None:
     with ThreadPoolExecutor(max_workers=25) as pool:
         outcomes = list(pool.map(world.engine.handle, [mention(f"m{i}", guest=f"g{i}") for i in range(50)]))
     assert outcomes.count(Outcome.DM_SENT) == 50
-    won = [a.prize_id for a in world.store.awards.values()]
+    won = [a.prize_id for a in world.store.awards.by_key.values()]
     assert won.count("rare") == 5 and won.count("common") == 45
 
 
@@ -144,11 +147,11 @@ def test_throttling_beyond_the_clients_retries_fails_the_record_and_the_retry_se
     world.messenger.failures = [ErrorKind.THROTTLED]
     with pytest.raises(DeliveryPending):
         world.engine.handle(mention("m1"))
-    award = world.store.get_award(AwardKey("g1", "2026-11-20"))
+    award = world.store.awards.get(AwardKey("g1", "2026-11-20"))
     assert award is not None and award.state is AwardState.CLAIMED and award.dm_error
     assert world.engine.handle(mention("m1")) is Outcome.DM_SENT
     assert len(world.texts()) == 1
-    assert len(world.store.coupons) == 1  # the retry reused the prize drawn the first time
+    assert len(world.store.coupons.by_code) == 1  # the retry reused the prize drawn the first time
 
 
 @pytest.mark.parametrize(
@@ -163,7 +166,7 @@ def test_permanent_failures_are_terminal_and_not_retried(world: World, kind: Err
     world.messenger.failures = [kind]
     assert world.engine.handle(mention("m1")).value == state.value
     assert world.engine.handle(mention("m1")).value == state.value  # redelivery: nothing sent, no loop
-    award = world.store.get_award(AwardKey("g1", "2026-11-20"))
+    award = world.store.awards.get(AwardKey("g1", "2026-11-20"))
     assert award is not None and award.state is state and award.dm_error
     assert world.messenger.sent == [] and world.scheduler.scheduled == {}
 
@@ -172,12 +175,12 @@ def test_an_image_failure_keeps_the_prize_and_the_follow_up(world: World) -> Non
     world.messenger.failures = []
     original = world.images.publish
 
-    def broken(code: str, png: bytes) -> str:
+    def broken(face: CouponFace) -> str:
         raise OSError("bucket unavailable")
 
     world.images.publish = broken  # type: ignore[method-assign]
     assert world.engine.handle(mention("m1")) is Outcome.DM_SENT
-    award = world.store.get_award(AwardKey("g1", "2026-11-20"))
+    award = world.store.awards.get(AwardKey("g1", "2026-11-20"))
     assert award is not None and award.image_error and "bucket unavailable" in award.image_error
     assert award.followup_at is not None and len(world.texts()) == 1
     world.images.publish = original  # type: ignore[method-assign]
@@ -194,7 +197,7 @@ def test_the_follow_up_asks_every_messaged_guest_once(world: World) -> None:
     question = [m for m in world.messenger.sent if "review on Google" in m["body"]]
     assert len(question) == 1
     assert question[0]["quick_replies"] == "REVIEW_YES:2026-11-20,REVIEW_NO:2026-11-20"
-    award = world.store.get_award(key)
+    award = world.store.awards.get(key)
     assert award is not None and award.followup_mid == question[0]["mid"]
 
 

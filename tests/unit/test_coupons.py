@@ -8,8 +8,10 @@ from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from PIL import Image, ImageChops
 
-from tagback.config import ClientConfig, load_client_config
-from tagback.coupons import CouponFace, render_coupon
+from tagback.adapters.coupon_image import render_coupon
+from tagback.config.loading import load_client_config
+from tagback.config.model import ClientConfig
+from tagback.domain.awards import CouponFace
 from tests.unit.test_config import DEMO_TEXT_NO_ASSETS
 
 CJK = "咖啡免费"

@@ -10,7 +10,8 @@ import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from sandbox.fake_graph import FakeGraphApi
-from tagback.meta.graph import ErrorKind, GraphClient, GraphError, QuickReply, UrlButton, classify
+from tagback.adapters.meta.graph import GraphClient, classify
+from tagback.domain.messaging import ErrorKind, GraphError, QuickReply, UrlButton
 
 TOKEN = "test-access-token"
 ACCOUNT = "17841400000000001"
@@ -97,7 +98,7 @@ def test_no_retry_starts_that_the_invocation_has_no_time_left_for(fake: tuple[Fa
 
 
 def test_the_time_left_is_the_invocation_s_own() -> None:
-    from tagback.runtime import seconds_left, time_limited  # noqa: PLC0415
+    from tagback.domain.runtime import seconds_left, time_limited  # noqa: PLC0415
 
     class Context:
         @staticmethod

@@ -13,16 +13,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from sandbox.fake_google import FakeCrm, FakeGoogle
-from tagback.integrations import (
-    HEADER,
-    GoogleSheetsSink,
-    OutboxEvent,
-    SinkRefused,
-    SinkUnavailable,
-    WebhookSink,
-    deliver,
-    webhook_signature,
-)
+from tagback.adapters.crm import WebhookSink, webhook_signature
+from tagback.adapters.google.sheets import HEADER, GoogleSheetsSink
+from tagback.app.owner import deliver
+from tagback.domain.events import OutboxEvent, SinkRefused, SinkUnavailable
 from tests.fakes import InMemoryStore
 
 SHEET_ID = "1TestSheetId0123456789abcdef"
@@ -173,10 +167,10 @@ def test_a_redelivered_event_adds_no_second_row_or_delivery(google: FakeGoogle, 
     sinks = [sheet(google), WebhookSink(url=url, secret="crm-secret", client_id="demo")]
     fake.fail_next(503)  # the sheet works, the CRM is down
     with pytest.raises(SinkUnavailable):
-        deliver(award(), sinks, store, AT)
-    assert store.outbox_delivered("award-1") == {"google_sheets"}
+        deliver(award(), sinks, store.outbox, AT)
+    assert store.outbox.delivered("award-1") == {"google_sheets"}
     for _ in range(3):  # the stream's retries, and a redelivery
-        assert deliver(award(), sinks, store, AT) == []
+        assert deliver(award(), sinks, store.outbox, AT) == []
     assert len(google.rows["Entries"]) == 2  # header + one row
     assert [r["delivery"] for r in fake.requests if r["status"] == 200] == ["award-1"]
 
@@ -185,13 +179,15 @@ def test_a_refused_sink_does_not_stop_the_others(google: FakeGoogle, crm: tuple[
     _, url = crm
     store = InMemoryStore()
     google.fail_next("403")
-    refused = deliver(award(), [sheet(google), WebhookSink(url=url, secret="crm-secret", client_id="demo")], store, AT)
+    refused = deliver(
+        award(), [sheet(google), WebhookSink(url=url, secret="crm-secret", client_id="demo")], store.outbox, AT
+    )
     assert [e.sink for e in refused] == ["google_sheets"]
-    assert store.outbox_delivered("award-1") == {"webhook"}
+    assert store.outbox.delivered("award-1") == {"webhook"}
 
 
 def test_the_places_api_gives_rating_and_review_count_with_a_key(google: FakeGoogle) -> None:
-    from tagback.snapshot import google_rating  # noqa: PLC0415
+    from tagback.adapters.google.places import google_rating  # noqa: PLC0415
 
     assert google_rating("ChIJplace", google.places_key, google.url) == {"rating": "4.5", "rating_count": 203}
     assert google_rating("ChIJplace", "wrong-key", google.url) == {}  # a refused key: not available, not 0

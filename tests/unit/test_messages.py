@@ -7,16 +7,11 @@ from datetime import date
 import pytest
 import yaml
 
-from tagback.config import parse_client_config
-from tagback.messages import (
-    DEFAULT_TEXTS,
-    LANGUAGES,
-    PLACEHOLDERS,
-    format_date,
-    placeholders_in,
-    render,
-    text_problems,
-)
+from tagback.config.checks import text_problems
+from tagback.config.loading import parse_client_config
+from tagback.domain.languages import LANGUAGES
+from tagback.messages.catalog import DEFAULT_TEXTS, PLACEHOLDERS
+from tagback.messages.render import format_date, placeholders_in, render
 from tests.conftest import DEMO_CONFIG
 
 ALL_LANGUAGES = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8")) | {

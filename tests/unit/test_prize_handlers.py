@@ -13,13 +13,15 @@ from pydantic import ValidationError
 from functions.prize import handler as prize
 from functions.review_followup import handler as review_followup
 from sandbox.apigw import LambdaContext
-from tagback.awards import AwardKey
-from tagback.clock import ManualClock
-from tagback.config import ClientConfig
-from tagback.conversation import Engine
-from tagback.meta.graph import ErrorKind
-from tagback.meta.webhook import EventKind, InboundEvent
-from tagback.store import inbound_event_item, to_dynamo
+from tagback.adapters.phones import valid_phone
+from tagback.config.model import ClientConfig
+from tagback.conversation.engine import Engine
+from tagback.domain.awards import AwardKey
+from tagback.domain.clock import ManualClock
+from tagback.domain.events import EventKind, InboundEvent
+from tagback.domain.messaging import ErrorKind
+from tagback.store.codec import to_dynamo
+from tagback.store.inbound import inbound_event_item
 from tests.fakes import FakeImages, FakeMessenger, FakeScheduler, InMemoryStore, Secrets
 
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -33,12 +35,13 @@ def world(english_only: ClientConfig) -> Iterator[tuple[InMemoryStore, FakeMesse
         demo_config,
         store,
         messenger,
-        FakeImages(),
+        FakeImages(demo_config),
         FakeScheduler(),
         ManualClock(NOON),
         random.Random(1),
         Secrets({demo_config.secrets.coupon_signing_key: "k"}),
         link_base="https://api.example",
+        valid_phone=valid_phone,
     )
     prize.engine.override(engine)
     review_followup.engine.override(engine)
@@ -83,7 +86,7 @@ def test_good_records_succeed_and_a_poison_record_is_reported_alone(world: tuple
     }
     response = prize.lambda_handler(event, LambdaContext("prize"))
     assert response == {"batchItemFailures": [{"itemIdentifier": "200"}]}
-    assert {key.guest_id for key in store.awards} == {"g1", "g3"}
+    assert {key.guest_id for key in store.awards.by_key} == {"g1", "g3"}
 
 
 def test_a_throttled_dm_fails_its_record_for_the_stream_to_retry(world: tuple[InMemoryStore, FakeMessenger]) -> None:

@@ -6,8 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from tagback.config import ClientConfig, Prize
-from tagback.prizes import CODE_ALPHABET, code_is_genuine, draw, draw_within_caps, new_coupon_code, normalise_code
+from tagback.config.model import ClientConfig, Prize
+from tagback.domain.prizes import (
+    CODE_ALPHABET,
+    code_is_genuine,
+    draw,
+    draw_within_caps,
+    new_coupon_code,
+    normalise_code,
+)
 
 KEY = "signing-key"
 # Chi-square critical values at p = 0.001 (df = categories - 1): a seeded run above them means a biased draw.

@@ -11,8 +11,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from tagback.config import ClientConfig
-from tagback.reporting import ReportDelivery, build_report, compose_email, render_html, render_text
+from tagback.adapters.report_delivery import ReportDelivery
+from tagback.app.report import build_report
+from tagback.app.report_email import compose_email, render_html, render_text
+from tagback.config.model import ClientConfig
 
 OCTOBER = {
     "mentions": 40,
@@ -117,7 +119,7 @@ def test_ses_receives_the_report_and_s3_keeps_a_copy(report) -> None:  # type: i
     ses.verify_email_identity(EmailAddress="reports@tagback.example")
     delivery = ReportDelivery("reports-bucket", s3=s3, ses=ses)
     message = compose_email(report, "reports@tagback.example", ["owner@cafe.example"])
-    assert delivery.store_copy(report, message) == "s3://reports-bucket/reports/2026-10.html"
+    assert delivery.store_copy(report.month, message) == "s3://reports-bucket/reports/2026-10.html"
     assert delivery.send(message, "reports@tagback.example", ["owner@cafe.example"]) is not None
     assert ses.get_send_quota()["SentLast24Hours"] >= 1  # moto counts per recipient header and destination
     assert b"Story mentions" in s3.get_object(Bucket="reports-bucket", Key="reports/2026-10.html")["Body"].read()
@@ -129,6 +131,6 @@ def test_an_ses_refusal_leaves_the_report_in_s3(report) -> None:  # type: ignore
     s3.create_bucket(Bucket="reports-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     delivery = ReportDelivery("reports-bucket", s3=s3, ses=ses)
     message = compose_email(report, "unverified@tagback.example", ["owner@cafe.example"])
-    delivery.store_copy(report, message)
+    delivery.store_copy(report.month, message)
     assert delivery.send(message, "unverified@tagback.example", ["owner@cafe.example"]) is None
     assert s3.get_object(Bucket="reports-bucket", Key="reports/2026-10.eml")["Body"].read().startswith(b"Subject:")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tagback.meta.webhook import handshake_challenge, sign, signature_is_valid
+from tagback.adapters.meta.webhook import handshake_challenge, sign, signature_is_valid
 from tests.conftest import APP_SECRET
 
 ESCAPED = rb'{"text":"caf\u00e9"}'

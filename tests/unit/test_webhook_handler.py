@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,9 +14,10 @@ from hypothesis import strategies as st
 from functions.webhook import handler
 from sandbox import meta_payloads as p
 from sandbox.apigw import LambdaContext, http_api_event
-from tagback.clock import ManualClock
-from tagback.config import ClientConfig
-from tagback.meta.webhook import sign
+from tagback.adapters.meta.webhook import sign
+from tagback.config.model import ClientConfig
+from tagback.domain.clock import ManualClock
+from tagback.wiring import Webhook
 from tests.conftest import APP_SECRET, VERIFY_TOKEN
 from tests.fakes import InMemoryStore, Secrets
 
@@ -28,7 +30,7 @@ def store(demo_config: ClientConfig, clock: ManualClock) -> Iterator[InMemorySto
     secrets = Secrets(
         {demo_config.secrets.meta_app_secret: APP_SECRET, demo_config.secrets.meta_verify_token: VERIFY_TOKEN}
     )
-    handler.dependencies.override(handler.Dependencies(config=demo_config, store=store, secret=secrets, clock=clock))
+    handler.dependencies.override(Webhook(config=demo_config, store=store, secret=secrets, clock=clock))
     yield store
     handler.dependencies.override(None)
 
@@ -58,7 +60,7 @@ def test_signed_story_mention_is_stored(store: InMemoryStore, demo_config: Clien
     response = post_signed(p.meta_json(p.envelope(us, [p.story_mention("g1", us, "m1")])))
     assert response["statusCode"] == 200
     assert json.loads(response["body"]) == {"received": 1, "stored": 1, "duplicates": 0}
-    assert store.items[("GUEST#g1", "IN#m1")]["kind"] == "story_mention"
+    assert store.inbound.items[("GUEST#g1", "IN#m1")]["kind"] == "story_mention"
 
 
 def test_base64_bodies_are_verified_on_their_decoded_bytes(store: InMemoryStore, demo_config: ClientConfig) -> None:
@@ -66,7 +68,7 @@ def test_base64_bodies_are_verified_on_their_decoded_bytes(store: InMemoryStore,
     body = p.meta_json(p.envelope(us, [p.text("g1", us, "m1", "café / bar")]))
     assert b"\\u00e9" in body and b"\\/" in body
     assert post_signed(body, force_base64=True)["statusCode"] == 200
-    assert store.items[("GUEST#g1", "IN#m1")]["text"] == "café / bar"
+    assert store.inbound.items[("GUEST#g1", "IN#m1")]["text"] == "café / bar"
 
 
 def test_forged_post_is_403_and_stores_nothing(store: InMemoryStore, demo_config: ClientConfig) -> None:
@@ -74,7 +76,7 @@ def test_forged_post_is_403_and_stores_nothing(store: InMemoryStore, demo_config
     body = p.meta_json(p.envelope(us, [p.story_mention("g1", us, "m1")]))
     for headers in ({}, {"X-Hub-Signature-256": sign(body, "guessed")}):
         assert call("POST", body=body, headers=headers)["statusCode"] == 403
-    assert not store.items
+    assert not store.inbound.items
 
 
 @pytest.mark.parametrize("body", [b"not json", b'{"object":"page","entry":[]}', b'{"object":"instagram"}'])
@@ -82,7 +84,7 @@ def test_signed_non_envelope_is_400_and_stores_nothing(store: InMemoryStore, bod
     response = post_signed(body)
     assert response["statusCode"] == 400
     assert "error" in json.loads(response["body"])
-    assert not store.items
+    assert not store.inbound.items
 
 
 def test_unknown_route_is_404(store: InMemoryStore) -> None:
@@ -127,20 +129,20 @@ def test_event_with_invalid_base64_is_400(store: InMemoryStore) -> None:
 
 
 def test_a_tracked_link_redirects_and_counts(store: InMemoryStore) -> None:
-    from tagback.awards import AwardKey  # noqa: PLC0415
+    from tagback.domain.awards import AwardKey  # noqa: PLC0415
 
-    store.create_link(
+    store.links.create(
         "T" * 22,
         "https://search.google.com/local/writereview?placeid=X",
         "google",
         AwardKey("g1", "2026-11-20"),
-        expires_at=None,
-    )  # type: ignore[arg-type]
+        expires_at=datetime(2027, 2, 18, tzinfo=UTC),
+    )
     response = call("GET", f"/l/{'T' * 22}", route="/l/{token}", path_parameters={"token": "T" * 22})
     assert response["statusCode"] == 302
     assert response["headers"]["Location"] == "https://search.google.com/local/writereview?placeid=X"
-    assert store.links["T" * 22]["clicks"] == 1
-    assert store.months["2026-11"] == {"review_link_clicks_google": 1}
+    assert store.links.by_token["T" * 22]["clicks"] == 1
+    assert store.stats.months["2026-11"] == {"review_link_clicks_google": 1}
 
 
 @pytest.mark.parametrize("token", ["U" * 22, "short", "not%2Fa%2Ftoken"])

@@ -5,14 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from sandbox import meta_payloads as p
-from tagback.meta.webhook import (
-    EventKind,
-    InboundEvent,
-    MalformedItem,
-    classify,
-    iter_items,
-    parse_envelope,
-)
+from tagback.adapters.meta.webhook import MalformedItem, classify, iter_items, parse_envelope
+from tagback.domain.events import EventKind, InboundEvent
 
 GUEST, US = "9001", "17841400000000001"
 

@@ -13,12 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tagback.config import ConfigError, client_files, load_client_configs
+from tagback.adapters.aws import Aws, SandboxUnavailable, aws_problem, boto3_client, sandbox_aws, stack_outputs
+from tagback.config.loading import ConfigError, client_files, load_client_configs
+from tagback.domain.stats import days_of
+
+if TYPE_CHECKING:
+    from tagback.store.repositories import Repositories
 
 SANDBOX_HELP = "a running sandbox's URL, e.g. http://127.0.0.1:8787: its AWS, region, table and credentials"
 
@@ -27,54 +31,14 @@ class CommandError(Exception):
     """What the operator must fix, said in one line."""
 
 
-@dataclass(frozen=True)
-class Aws:
-    """Where the AWS commands go: by default AWS itself, with the credential chain and region the AWS CLI uses."""
-
-    endpoint: str | None = None
-    region: str | None = None
-    access_key_id: str | None = None
-    secret_access_key: str | None = None
-    table: str | None = None
-    client_id: str | None = None
-
-    def client(self, service: str) -> Any:
-        import boto3  # noqa: PLC0415 - only the AWS commands need it
-
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=self.region,
-            aws_access_key_id=self.access_key_id,
-            aws_secret_access_key=self.secret_access_key,
-        )
-
-
 def _aws(sandbox: str | None, client: str | None = None) -> Aws:
     """The AWS to use: a running sandbox's moto, as its status describes it, or (no sandbox) AWS itself."""
     if sandbox is None:
         return Aws()
-    import requests  # noqa: PLC0415
-
-    url = f"{sandbox.rstrip('/')}/_sandbox/status"
     try:
-        answer = requests.get(url, timeout=10)
-        answer.raise_for_status()
-        status = answer.json()
-        aws = Aws(
-            endpoint=status["aws_endpoint"],
-            region=status["region"],
-            # The operator credentials of a sandbox that enforces IAM; one that publishes none accepts any key.
-            access_key_id=status.get("aws_access_key_id", "sandbox"),
-            secret_access_key=status.get("aws_secret_access_key", "sandbox"),
-            table=status["table"],
-            client_id=status["client_id"],
-        )
-    except requests.RequestException as error:
-        problem = type(error).__name__
-        raise CommandError(f"no sandbox answers at {url} ({problem}); start one with `make sandbox`") from None
-    except (KeyError, TypeError) as error:
-        raise CommandError(f"{url} is not a Tagback sandbox's status (no {error})") from None
+        aws = sandbox_aws(sandbox)
+    except SandboxUnavailable as error:
+        raise CommandError(str(error)) from None
     if client is not None and client != aws.client_id:
         raise CommandError(f"the sandbox at {sandbox} runs client {aws.client_id!r}, not {client!r}")
     return aws
@@ -95,21 +59,12 @@ def check(paths: list[Path]) -> int:
     return 0
 
 
-def _stack_outputs(stack: str) -> dict[str, str]:
-    import boto3  # noqa: PLC0415 - only the AWS commands need it
-
-    (description,) = boto3.client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
-    return {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
-
-
 def replay_dead_letters(queue_url: str, function_name: str, table: str | None = None) -> int:
     """Replay one dead-letter queue through the function; `table` lets refused owner events be re-read."""
-    import boto3  # noqa: PLC0415
+    from tagback.app.replay import replay  # noqa: PLC0415
+    from tagback.store.repositories import Repositories  # noqa: PLC0415
 
-    from tagback.replay import replay  # noqa: PLC0415
-    from tagback.store import DynamoRepository  # noqa: PLC0415
-
-    functions = boto3.client("lambda")
+    functions = boto3_client("lambda")
 
     def invoke(event: dict[str, Any]) -> dict[str, Any]:
         answer = functions.invoke(FunctionName=function_name, Payload=json.dumps(event, default=str).encode())
@@ -118,8 +73,8 @@ def replay_dead_letters(queue_url: str, function_name: str, table: str | None = 
             raise RuntimeError(f"{function_name} failed: {payload}")
         return payload if isinstance(payload, dict) else {}
 
-    outbox_item = DynamoRepository(table).get_outbox if table else None
-    report = replay(boto3.client("sqs"), queue_url, boto3.client("dynamodbstreams"), invoke, outbox_item)
+    outbox_item = Repositories.on(table).outbox.get if table else None
+    report = replay(boto3_client("sqs"), queue_url, boto3_client("dynamodbstreams"), invoke, outbox_item)
     print(
         f"replayed {report.replayed}, still failing {report.still_failing}, "
         f"no longer in the stream (over 24 h) {report.expired}"
@@ -130,7 +85,7 @@ def replay_dead_letters(queue_url: str, function_name: str, table: str | None = 
 
 
 def verify_coupon(code: str, signing_key_param: str, *, aws: Aws) -> int:
-    from tagback.prizes import code_is_genuine, normalise_code  # noqa: PLC0415
+    from tagback.domain.prizes import code_is_genuine, normalise_code  # noqa: PLC0415
 
     genuine = code_is_genuine(code, _secret(aws, signing_key_param))
     print(f"{normalise_code(code)}: {'genuine' if genuine else 'NOT a code this client issued (or a typo)'}")
@@ -138,8 +93,8 @@ def verify_coupon(code: str, signing_key_param: str, *, aws: Aws) -> int:
 
 
 def export_csv(client: str, start: date, end: date, *, aws: Aws, table: str | None, out: Path) -> int:
-    from tagback.config import load_client_config  # noqa: PLC0415
-    from tagback.export import export  # noqa: PLC0415
+    from tagback.app.export import export  # noqa: PLC0415
+    from tagback.config.loading import load_client_config  # noqa: PLC0415
 
     config = load_client_config(Path("clients") / f"{client}.yaml")
     done = export(_table(client, aws, table), config, start, end, out)
@@ -147,27 +102,21 @@ def export_csv(client: str, start: date, end: date, *, aws: Aws, table: str | No
     return 0
 
 
-def _table(client: str, aws: Aws, table: str | None) -> Any:
-    from tagback.store import DynamoRepository  # noqa: PLC0415
+def _table(client: str, aws: Aws, table: str | None) -> Repositories:
+    from tagback.store.repositories import Repositories  # noqa: PLC0415
 
     # A sandbox names its table in its status; in AWS the stack's output names it.
-    name = table or aws.table or _stack_outputs(f"Tagback-{client}")["TableName"]
-    return DynamoRepository(name, client=aws.client("dynamodb"))
+    name = table or aws.table or stack_outputs(f"Tagback-{client}")["TableName"]
+    return Repositories.on(name, client=aws.client("dynamodb"))
 
 
 def monthly_report(client: str, month: str, *, send: bool, aws: Aws, table: str | None, out: Path) -> int:
-    import tempfile  # noqa: PLC0415
-
-    from tagback.config import load_client_config  # noqa: PLC0415
-    from tagback.export import export  # noqa: PLC0415
-    from tagback.reporting import ReportDelivery, build_report, compose_email, previous_month  # noqa: PLC0415
+    from tagback.adapters.report_delivery import ReportDelivery  # noqa: PLC0415
+    from tagback.app.monthly_report import compose_report  # noqa: PLC0415
+    from tagback.config.loading import load_client_config  # noqa: PLC0415
 
     config = load_client_config(Path("clients") / f"{client}.yaml")
-    store = _table(client, aws, table)
-    report = build_report(config, month, store.month_totals_item(month), store.month_totals_item(previous_month(month)))
-    with tempfile.TemporaryDirectory() as folder:
-        awards = export(store, config, report.daily[0][0], report.daily[-1][0], Path(folder)).awards.read_bytes()
-    message = compose_email(report, config.report.sender, config.report.recipients, awards)
+    _, message = compose_report(config, _table(client, aws, table), month)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"report-{month}.eml").write_bytes(message.as_bytes())
     (out / f"report-{month}.html").write_text(message.get_body(("html",)).get_content(), encoding="utf-8")  # type: ignore[union-attr]
@@ -183,8 +132,8 @@ def monthly_report(client: str, month: str, *, send: bool, aws: Aws, table: str 
 def redeem_coupon(client: str, code: str, *, aws: Aws, table: str | None) -> int:
     from datetime import UTC, datetime  # noqa: PLC0415
 
-    from tagback.config import load_client_config  # noqa: PLC0415
-    from tagback.redemption import redeem  # noqa: PLC0415
+    from tagback.app.redeem import redeem  # noqa: PLC0415
+    from tagback.config.loading import load_client_config  # noqa: PLC0415
 
     config = load_client_config(Path("clients") / f"{client}.yaml")
     answer = redeem(
@@ -201,9 +150,8 @@ def redeem_coupon(client: str, code: str, *, aws: Aws, table: str | None) -> int
 
 def _period(arguments: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[date, date]:
     if arguments.month:
-        first = date.fromisoformat(f"{arguments.month}-01")
-        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        return first, following - timedelta(days=1)
+        days = days_of(arguments.month)
+        return days[0], days[-1]
     if arguments.start and arguments.end:
         return date.fromisoformat(arguments.start), date.fromisoformat(arguments.end)
     parser.error("export needs --month YYYY-MM, or --from and --to (YYYY-MM-DD)")
@@ -270,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         aws = _aws(arguments.sandbox, arguments.client)
         return export_csv(arguments.client, start, end, aws=aws, table=arguments.table, out=arguments.out)
     if arguments.stack:
-        outputs = _stack_outputs(arguments.stack)
+        outputs = stack_outputs(arguments.stack)
         function = outputs["PrizeFunctionName"]
         results = [
             replay_dead_letters(outputs["PrizeDeadLetterQueueUrl"], function),
@@ -289,16 +237,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(argv: list[str] | None = None) -> int:
     """`main` as a command: what the operator must set up or fix in one line on stderr, not a traceback."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError  # noqa: PLC0415
-
     try:
         return main(argv)
-    except NoRegionError:
-        problem = "no AWS region configured: set AWS_DEFAULT_REGION or a profile's region (or give --sandbox URL)"
-    except NoCredentialsError:
-        problem = "no AWS credentials found: configure them as for the AWS CLI (or give --sandbox URL)"
-    except (BotoCoreError, ClientError, CommandError, ConfigError) as error:
+    except (CommandError, ConfigError) as error:
         problem = str(error)
+    except Exception as error:
+        described = aws_problem(error)
+        if described is None:
+            raise
+        problem = described
     print(f"error: {problem}", file=sys.stderr)
     return 1
 

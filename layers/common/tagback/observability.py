@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-METRICS_NAMESPACE = "Tagback"
+from tagback.domain.awards import AwardState, FollowUpState
+
+METRICS_NAMESPACE: Final = "Tagback"
+# The metrics the stack alarms on (infra names them from here): spelt out once, not derived from an outcome's label.
+DM_FAILED_AUTH_METRIC: Final = "DmFailedAuth"
+FOLLOWUP_FAILED_AUTH_METRIC: Final = "FollowupFailedAuth"
+_ALARMED: Final = {
+    AwardState.DM_FAILED_AUTH.value: DM_FAILED_AUTH_METRIC,
+    FollowUpState.FAILED_AUTH.value: FOLLOWUP_FAILED_AUTH_METRIC,
+}
 
 # The service name comes from POWERTOOLS_SERVICE_NAME, set per function by the stack.
 logger = Logger()
@@ -13,5 +24,7 @@ metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
 def count(label: str) -> None:
-    """Count one occurrence of an outcome label ("dm_failed_auth" → metric DmFailedAuth)."""
-    metrics.add_metric(name="".join(word.title() for word in label.split("_")), unit=MetricUnit.Count, value=1)
+    """Count one occurrence of an outcome label: an alarmed one under its metric's name, any other in CamelCase
+    ("dm_sent" → DmSent)."""
+    name = _ALARMED.get(label) or "".join(word.title() for word in label.split("_"))
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)

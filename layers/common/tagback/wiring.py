@@ -1,38 +1,81 @@
-"""The composition root: the conversation engine and the owner's integrations with their real adapters, built
-from a function's environment. The only module that picks adapters; handlers call it once per container (lazily,
-on first use)."""
+"""The composition root: each function's dependencies, built from its environment with the real adapters. The only
+module that picks adapters; each handler calls its builder once per container (lazily, on first use).
+
+Adapters are imported inside the builder that uses them, so a function loads only what it runs (the webhook never
+loads Pillow or the Graph client): that keeps every cold start short.
+"""
 
 from __future__ import annotations
 
 import json
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from tagback.aws import boto3_client
-from tagback.clock import Clock, SystemClock
-from tagback.config import load_client_config
-from tagback.conversation import Engine
-from tagback.coupons import S3CouponImages
-from tagback.meta.graph import GraphClient
-from tagback.scheduling import EventBridgeSteps
-from tagback.secrets import SsmSecrets
-from tagback.settings import PrizeSettings
-from tagback.store import DynamoRepository
+from tagback.adapters.ssm import SsmSecrets
+from tagback.config.environment import FunctionSettings, PrizeSettings, ReportSettings
+from tagback.config.loading import load_client_config
+from tagback.config.model import ClientConfig
+from tagback.domain.clock import Clock, SystemClock
+from tagback.store.repositories import Repositories
 
 if TYPE_CHECKING:
-    from tagback.integrations import Sink
+    from tagback.adapters.meta.graph import GraphClient
+    from tagback.app.ingest import InboundEventStore
+    from tagback.app.links import LinkClicks
+    from tagback.app.monthly_report import Reporting
+    from tagback.app.owner import OwnerDelivery
+    from tagback.app.snapshot import RatingSource
+    from tagback.conversation.engine import Engine
+    from tagback.conversation.ports import SecretReader
+    from tagback.domain.events import Sink
+    from tagback.domain.stats import StatsStore
+
+
+class WebhookStore(Protocol):
+    """What the webhook function uses of the table: inbound events; link clicks and their counters."""
+
+    @property
+    def inbound(self) -> InboundEventStore: ...
+    @property
+    def links(self) -> LinkClicks: ...
+    @property
+    def stats(self) -> StatsStore: ...
+
+
+@dataclass(frozen=True)
+class Webhook:
+    config: ClientConfig
+    store: WebhookStore
+    secret: SecretReader
+    clock: Clock
+
+
+def webhook_from_environment() -> Webhook:
+    settings = FunctionSettings.from_environ()
+    return Webhook(
+        config=load_client_config(settings.client_config),
+        store=Repositories.on(settings.table_name),
+        secret=SsmSecrets(),
+        clock=SystemClock(),
+    )
 
 
 def engine_from_environment() -> Engine:
+    from tagback.adapters.meta.graph import GraphClient
+    from tagback.adapters.phones import valid_phone
+    from tagback.adapters.s3_coupons import S3CouponImages
+    from tagback.adapters.scheduler import EventBridgeSteps
+    from tagback.conversation.engine import Engine
+
     settings = PrizeSettings.from_environ()
     config = load_client_config(settings.client_config)
     secret = SsmSecrets()
     return Engine(
         config=config,
-        store=DynamoRepository(settings.table_name),
+        store=Repositories.on(settings.table_name),
         messenger=GraphClient.for_client(config, secret(config.secrets.meta_access_token), settings.graph_url),
-        images=S3CouponImages(settings.coupon_bucket),
+        images=S3CouponImages(settings.coupon_bucket, config),
         scheduler=EventBridgeSteps(
             group=settings.schedule_group,
             target_arn=settings.followup_function_arn,
@@ -43,25 +86,15 @@ def engine_from_environment() -> Engine:
         rng=random.SystemRandom(),  # prizes and coupon codes must not be predictable
         secret=secret,
         link_base=settings.public_url,
+        valid_phone=valid_phone,
     )
 
 
-@dataclass
-class OwnerDelivery:
-    """What the outbox path needs: the client's sinks, the table, a clock, and its dead-letter queue."""
-
-    client_id: str
-    sinks: list[Sink]
-    store: DynamoRepository
-    clock: Clock
-    dead_letter_url: str
-
-    def dead_letter(self, message: dict[str, Any]) -> None:
-        boto3_client("sqs").send_message(QueueUrl=self.dead_letter_url, MessageBody=json.dumps(message))
-
-
 def owner_delivery_from_environment() -> OwnerDelivery:
-    from tagback.integrations import SHEETS_API, GoogleSheetsSink, WebhookSink  # noqa: PLC0415
+    from tagback.adapters.crm import WebhookSink
+    from tagback.adapters.google.sheets import SHEETS_API, GoogleSheetsSink
+    from tagback.adapters.sqs import SqsQueue
+    from tagback.app.owner import OwnerDelivery
 
     settings = PrizeSettings.from_environ()
     config = load_client_config(settings.client_config)
@@ -86,6 +119,39 @@ def owner_delivery_from_environment() -> OwnerDelivery:
                 client_id=config.client_id,
             )
         )
+    store = Repositories.on(settings.table_name)
     return OwnerDelivery(
-        config.client_id, sinks, DynamoRepository(settings.table_name), SystemClock(), settings.outbox_dead_letter_url
+        config.client_id, sinks, store.outbox, SystemClock(), SqsQueue(settings.outbox_dead_letter_url)
+    )
+
+
+def reporting_from_environment() -> Reporting:
+    from tagback.adapters.google.places import PLACES_API, google_rating
+    from tagback.adapters.meta.graph import GraphClient
+    from tagback.adapters.report_delivery import ReportDelivery
+    from tagback.app.monthly_report import Reporting
+
+    settings = ReportSettings.from_environ()
+    config = load_client_config(settings.client_config)
+    secret = SsmSecrets()
+
+    def insights() -> GraphClient:
+        return GraphClient.for_client(config, secret(config.secrets.meta_access_token), settings.graph_url)
+
+    rating: RatingSource | None = None  # without a Places API key, no rating
+    key_param = config.report.places_api_key_param
+    if key_param is not None:
+
+        def places_rating(place_id: str) -> dict[str, Any]:
+            return google_rating(place_id, secret(key_param), settings.places_url or PLACES_API)
+
+        rating = places_rating
+
+    return Reporting(
+        config=config,
+        store=Repositories.on(settings.table_name),
+        delivery=ReportDelivery(settings.report_bucket),
+        clock=SystemClock(),
+        insights=insights,
+        rating=rating,
     )

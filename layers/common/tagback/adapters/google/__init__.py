@@ -1,0 +1,1 @@
+"""Google: the owner's live sheet (`sheets`), the venue's rating (`places`)."""

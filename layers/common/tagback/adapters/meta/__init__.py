@@ -1,0 +1,1 @@
+"""Meta: the webhook's shapes and signature (`webhook`), the Graph API client (`graph`)."""

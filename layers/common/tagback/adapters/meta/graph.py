@@ -1,0 +1,213 @@
+"""Meta's Graph API over `requests`: Send API (text, image, quick replies, button template) and User Profile.
+
+Errors are classified as Meta documents them (../shared/reference/meta-messaging.md): throttling (4, 17, 32, 613,
+80002) and temporary (1, 2, 1200, 5xx, timeouts) are retried here with bounded exponential backoff and jitter;
+outside the messaging window (10/2018278, 10/2534022) and user unavailable (551) are permanent; token and
+permission errors (190, 200–299) are permanent and alarmed. The access token travels in the Authorization header
+only, so it never appears in a URL, a log line or an exception.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import requests
+
+from tagback.config.model import ClientConfig
+from tagback.domain.messaging import (
+    BUTTON_TEXT_LIMIT,
+    QUICK_REPLY_LIMIT,
+    QUICK_REPLY_TITLE_LIMIT,
+    TEXT_LIMIT_BYTES,
+    ErrorKind,
+    GraphError,
+    Profile,
+    QuickReply,
+    UrlButton,
+)
+from tagback.domain.runtime import seconds_left
+
+HOSTS = {"instagram": "https://graph.instagram.com", "facebook": "https://graph.facebook.com"}
+# Account insights still offered after v21/v22 removed profile_views, website_clicks and impressions
+# (../shared/reference/meta-messaging.md), and the names the stats item stores them under.
+INSIGHT_METRICS = {
+    "reach": "reach",
+    "views": "views",
+    "accounts_engaged": "engaged",
+    "profile_links_taps": "profile_links_taps",
+    "follows_and_unfollows": "follows_and_unfollows",
+}
+RETRY_MARGIN_SECONDS = 2.0  # left for recording the failure and answering Lambda
+
+
+def classify(status: int | None, code: int | None, subcode: int | None) -> ErrorKind:
+    if code in (4, 17, 32, 613, 80002):
+        return ErrorKind.THROTTLED
+    if code == 10 and subcode in (2018278, 2534022):
+        return ErrorKind.OUTSIDE_WINDOW
+    if code == 551 or subcode == 1545041:
+        return ErrorKind.USER_UNAVAILABLE
+    if code == 190 or (code is not None and 200 <= code <= 299):
+        return ErrorKind.AUTH
+    if code in (1, 2, 1200) or status is None or status >= 500:
+        return ErrorKind.TEMPORARY
+    return ErrorKind.REJECTED
+
+
+class GraphClient:
+    def __init__(
+        self,
+        *,
+        access_token: str,
+        account_id: str,
+        login: Literal["instagram", "facebook"],
+        api_version: str,
+        base_url: str | None = None,
+        timeout: tuple[float, float] = (3.05, 10.0),
+        max_attempts: int = 4,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+        seconds_left: Callable[[], float] = seconds_left,
+    ) -> None:
+        self._token = access_token
+        self._root = f"{(base_url or HOSTS[login]).rstrip('/')}/{api_version}"
+        # Instagram Login sends as the account; Facebook Login as the Page token's "me".
+        self._send_path = f"{account_id}/messages" if login == "instagram" else "me/messages"
+        self._timeout = timeout
+        self._max_attempts = max_attempts
+        self._sleep = sleep
+        self._jitter = jitter
+        self._seconds_left = seconds_left
+        self._session = requests.Session()  # keeps connections alive across sends
+
+    @classmethod
+    def for_client(cls, config: ClientConfig, access_token: str, base_url: str | None = None) -> GraphClient:
+        return cls(
+            access_token=access_token,
+            account_id=config.instagram_account_id,
+            login=config.meta.login,
+            api_version=config.meta.api_version,
+            base_url=base_url,
+        )
+
+    # -- sending ---------------------------------------------------------------------------------------------
+    def send_text(self, recipient: str, text: str, quick_replies: Sequence[QuickReply] = ()) -> str:
+        if len(text.encode()) > TEXT_LIMIT_BYTES:
+            raise ValueError(f"text is {len(text.encode())} bytes; Meta accepts {TEXT_LIMIT_BYTES}")
+        message: dict[str, Any] = {"text": text}
+        if quick_replies:
+            message["quick_replies"] = [_quick_reply(q) for q in _checked(quick_replies)]
+        return self._send(recipient, message)
+
+    def send_image(self, recipient: str, url: str) -> str:
+        return self._send(recipient, {"attachment": {"type": "image", "payload": {"url": url}}})
+
+    def send_buttons(self, recipient: str, text: str, buttons: Sequence[UrlButton]) -> str:
+        if not 1 <= len(buttons) <= 3 or len(text) > BUTTON_TEXT_LIMIT:
+            raise ValueError("a button template takes 1 to 3 buttons and at most 640 characters of text")
+        payload = {
+            "template_type": "button",
+            "text": text,
+            "buttons": [{"type": "web_url", "url": b.url, "title": b.title} for b in buttons],
+        }
+        return self._send(recipient, {"attachment": {"type": "template", "payload": payload}})
+
+    def _send(self, recipient: str, message: dict[str, Any]) -> str:
+        body = self._request("POST", self._send_path, json={"recipient": {"id": recipient}, "message": message})
+        return str(body["message_id"])
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    def profile(self, guest_id: str) -> Profile:
+        body = self._request("GET", guest_id, params={"fields": "name,username"})
+        return Profile(name=body.get("name") or None, username=body.get("username") or None)
+
+    def account_insights(self, account_id: str, since: int, until: int) -> dict[str, float]:
+        """A day's account insights (total values) and the follower total; metrics Meta does not return (too few
+        followers, lag, errors) are simply absent — the report shows them as not available, never as 0."""
+        found: dict[str, float] = {}
+        try:
+            body = self._request(
+                "GET",
+                f"{account_id}/insights",
+                params={
+                    "metric": ",".join(INSIGHT_METRICS),
+                    "period": "day",
+                    "metric_type": "total_value",
+                    "since": since,
+                    "until": until,
+                },
+            )
+        except GraphError as error:
+            if error.retryable:
+                raise
+        else:
+            for metric in body.get("data", []):
+                value = (metric.get("total_value") or {}).get("value")
+                if isinstance(value, int | float) and metric.get("name") in INSIGHT_METRICS:
+                    found[INSIGHT_METRICS[metric["name"]]] = float(value)
+        try:
+            account = self._request("GET", account_id, params={"fields": "followers_count"})
+        except GraphError as error:
+            if error.retryable:
+                raise
+        else:
+            if isinstance(account.get("followers_count"), int):
+                found["followers"] = float(account["followers_count"])
+        return found
+
+    # -- transport -------------------------------------------------------------------------------------------
+    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                return self._once(method, path, **kwargs)
+            except GraphError as error:
+                if not error.retryable or attempt == self._max_attempts:
+                    raise
+                # Exponential backoff with "equal jitter", capped: 0.5 s, 1 s, 2 s … at most 8 s.
+                delay = min(8.0, 0.5 * 2 ** (attempt - 1))
+                if self._seconds_left() < delay + sum(self._timeout) + RETRY_MARGIN_SECONDS:
+                    raise  # no time for another try: fail now, so the caller's retry (Lambda's) takes over
+                self._sleep(delay / 2 + delay / 2 * self._jitter())
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _once(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self._session.request(
+                method,
+                f"{self._root}/{path}",
+                headers={"Authorization": f"Bearer {self._token}"},
+                timeout=self._timeout,
+                **kwargs,
+            )
+        except requests.RequestException as error:
+            raise GraphError(ErrorKind.TEMPORARY, None, None, None, type(error).__name__) from None
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if response.ok and isinstance(body, dict) and "error" not in body:
+            return body
+        details = body.get("error", {}) if isinstance(body, dict) else {}
+        code, subcode = details.get("code"), details.get("error_subcode")
+        code = code if isinstance(code, int) else None
+        subcode = subcode if isinstance(subcode, int) else None
+        message = str(details.get("message") or response.reason)[:200]
+        raise GraphError(classify(response.status_code, code, subcode), response.status_code, code, subcode, message)
+
+
+def _checked(quick_replies: Sequence[QuickReply]) -> Sequence[QuickReply]:
+    if len(quick_replies) > QUICK_REPLY_LIMIT:
+        raise ValueError(f"Meta accepts at most {QUICK_REPLY_LIMIT} quick replies")
+    for reply in quick_replies:
+        if len(reply.title) > QUICK_REPLY_TITLE_LIMIT:
+            raise ValueError(f"quick reply title {reply.title!r} is over {QUICK_REPLY_TITLE_LIMIT} characters")
+    return quick_replies
+
+
+def _quick_reply(reply: QuickReply) -> dict[str, str]:
+    if reply.content_type != "text":
+        return {"content_type": reply.content_type}
+    return {"content_type": "text", "title": reply.title, "payload": reply.payload}

@@ -1,0 +1,42 @@
+"""Coupon images in the stack's private bucket: drawn, stored at `coupons/<code>.png`, and handed to Meta through a
+short-lived presigned URL (Meta fetches the attachment when the message is sent)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from tagback.adapters.aws import boto3_client
+from tagback.adapters.coupon_image import render_coupon
+from tagback.config.model import ClientConfig
+from tagback.domain.awards import CouponFace
+from tagback.observability import logger
+
+
+class S3CouponImages:
+    def __init__(self, bucket: str, config: ClientConfig, client: Any = None, url_seconds: int = 900) -> None:
+        self.bucket = bucket
+        self.config = config
+        self._given_client = client
+        self.url_seconds = url_seconds
+
+    @cached_property
+    def client(self) -> Any:
+        from botocore.config import Config  # noqa: PLC0415 - as boto3 itself, only when first used
+
+        return self._given_client or boto3_client("s3", config=Config(signature_version="s3v4"))
+
+    def publish(self, face: CouponFace) -> str:
+        image = render_coupon(face, self.config)
+        if image.missing_glyphs:
+            logger.warning(
+                "coupon text has characters no font covers: add a font to coupon.fonts",
+                extra={"characters": image.missing_glyphs},
+            )
+        key = f"coupons/{face.code}.png"
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=image.png, ContentType="image/png")
+        return str(
+            self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=self.url_seconds
+            )
+        )

@@ -1,0 +1,73 @@
+"""Owner integrations: every award, captured contact and redeemed coupon, delivered to the owner's sinks.
+
+The engine writes an *outbox* item; the table's stream brings it to `deliver`, which calls each configured sink
+and records each success on the item, so a redelivered record skips the sinks already done. A sink's transient
+failure (429, 5xx, timeouts) raises `SinkUnavailable` and the stream retries the record with backoff; a permanent
+one (403, 404, other 4xx) is returned, so the caller can log what to fix and dead-letter the record at once.
+The guest's DM never waits for any of this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from tagback.domain.clock import Clock
+from tagback.domain.events import OutboxEvent, Sink, SinkRefused, SinkUnavailable
+from tagback.observability import count, logger
+
+
+class OutboxStore(Protocol):
+    def delivered(self, event_id: str) -> set[str]: ...
+    def mark_delivered(self, event_id: str, sink: str, at: datetime) -> None: ...
+
+
+class DeadLetters(Protocol):
+    def send(self, message: dict[str, Any]) -> None: ...
+
+
+@dataclass
+class OwnerDelivery:
+    """What the outbox path needs: the client's sinks, the outbox, a clock, and its dead-letter queue."""
+
+    client_id: str
+    sinks: list[Sink]
+    store: OutboxStore
+    clock: Clock
+    dead_letters: DeadLetters
+
+
+def deliver(event: OutboxEvent, sinks: list[Sink], store: OutboxStore, now: datetime) -> list[SinkRefused]:
+    """Deliver to every sink not done yet. Raises SinkUnavailable (after recording the sinks that succeeded)."""
+    done = store.delivered(event.event_id)
+    refused: list[SinkRefused] = []
+    for sink in sinks:
+        if sink.name in done:
+            continue
+        try:
+            sink.deliver(event)
+        except SinkRefused as error:
+            refused.append(error)
+            continue
+        store.mark_delivered(event.event_id, sink.name, now)
+    return refused
+
+
+def deliver_to_owner(event: OutboxEvent, delivery: OwnerDelivery) -> None:
+    """Deliver one outbox event; what a sink refused for good goes to the dead-letter queue at once, with the fix."""
+    try:
+        refused = deliver(event, delivery.sinks, delivery.store, delivery.clock.now())
+    except SinkUnavailable:
+        count("sink_unavailable")
+        raise  # the stream retries the record, with backoff, up to its limit
+    for error in refused:
+        count(f"{error.sink}_refused")
+        logger.error(
+            "owner integration refused the event: fix it, then replay the dead-letter queue",
+            extra={"client_id": delivery.client_id, "sink": error.sink, "error": str(error), "fix": error.fix},
+        )
+    if refused:  # retrying cannot help: straight to the dead-letter queue, replayable once fixed
+        delivery.dead_letters.send({"outbox_event_id": event.event_id, "errors": [str(e) for e in refused]})
+    else:
+        count("owner_event_delivered")

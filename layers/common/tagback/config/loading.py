@@ -1,0 +1,85 @@
+"""Loading client configs (`clients/<client-id>.yaml`, or the JSON the stack ships to the functions): every problem
+is reported at once, as `field.path: reason`, with the file it is in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from tagback.config.checks import text_problems
+from tagback.config.model import ClientConfig
+
+
+class ConfigError(ValueError):
+    """A client config that cannot be used. `problems` lists "field.path: reason" lines."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"invalid client config ({source}):\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def _describe(error: Any) -> str:
+    location = ""
+    for part in error["loc"]:
+        location += f"[{part}]" if isinstance(part, int) else (f".{part}" if location else str(part))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown field (check the spelling)"
+    if not location and message.split(":", 1)[0].replace(".", "").replace("_", "").isalnum():
+        return message  # a whole-config check that names its own field path
+    return f"{location or '(top level)'}: {message}"
+
+
+def parse_client_config(data: object, source: str, source_dir: Path = Path(".")) -> ClientConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(source, ["(top level): must be a mapping of settings"])
+    try:
+        config = ClientConfig.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(source, [_describe(e) for e in error.errors()]) from None
+    config._source_dir = source_dir
+    problems = [f"coupon: asset {path} does not exist" for path in config.asset_paths() if not path.is_file()]
+    problems += text_problems(config)
+    if problems:
+        raise ConfigError(source, problems)
+    return config
+
+
+def load_client_config(path: Path) -> ClientConfig:
+    """Load one config file (YAML, or the JSON the stack ships to the functions)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(str(path), [f"(file): cannot be read: {error.strerror}"]) from None
+    except yaml.YAMLError as error:
+        raise ConfigError(str(path), [f"(file): not valid YAML: {error}"]) from None
+    return parse_client_config(data, str(path), path.parent)
+
+
+def load_client_configs(paths: Iterable[Path]) -> list[ClientConfig]:
+    """Load every client file, checking each is named after its client id; reports all problems at once."""
+    configs: list[ClientConfig] = []
+    problems: list[str] = []
+    for path in sorted(paths):
+        try:
+            config = load_client_config(path)
+        except ConfigError as error:
+            problems.extend(f"{path}: {problem}" for problem in error.problems)
+            continue
+        if config.client_id != path.stem:
+            problems.append(f"{path}: client_id: {config.client_id!r} must match the file name ({path.stem!r})")
+            continue
+        configs.append(config)
+    if problems:
+        raise ConfigError("files", problems)
+    return configs
+
+
+def client_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("_"))

@@ -1,0 +1,297 @@
+"""A client's (one venue's) configuration: the model of `clients/<client-id>.yaml`, every field checked.
+
+Secrets are never part of the config: it names the SSM parameters that hold them.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    PrivateAttr,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from tagback.domain.languages import Language
+from tagback.messages.catalog import MESSAGE_KEYS
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# SSM parameter names: a path of letters, digits and _.-/ (AWS's own rule), never the secret itself.
+_SSM_NAME = re.compile(r"^/[A-Za-z0-9_.\-/]{1,1010}$")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+def _ssm_name(value: str) -> str:
+    if not _SSM_NAME.match(value):
+        raise ValueError(
+            "must be the name of an SSM SecureString parameter, like /tagback/demo/meta-app-secret "
+            "(the config names secrets, it never holds them)"
+        )
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
+SsmName = Annotated[str, AfterValidator(_ssm_name)]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")]
+
+
+class _Strict(BaseModel):
+    # extra="forbid": a misspelt field name is an error, not a silently ignored setting.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Prize(_Strict):
+    id: Slug
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80, strip_whitespace=True)]
+    # The name in other languages; the guest sees theirs, else `name`.
+    names: dict[Language, Annotated[str, StringConstraints(min_length=1, max_length=80)]] = Field(default_factory=dict)
+    weight: Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)] = Field(
+        description="share of draws in percent; the weights of all prizes sum to 100"
+    )
+    daily_cap: Annotated[int, Field(gt=0)] | None = None
+    cost: Annotated[Decimal, Field(ge=0, decimal_places=2)] | None = Field(
+        default=None, description="what one costs the venue, for the report's estimate"
+    )
+    valid_days: Annotated[int, Field(gt=0, le=365)] = 30
+
+    def name_in(self, language: Language) -> str:
+        return self.names.get(language, self.name)
+
+
+class ClaimPolicy(_Strict):
+    """How often a guest may win: once per local calendar day, or once per cooldown period."""
+
+    kind: Literal["per_local_day", "cooldown"] = "per_local_day"
+    cooldown_hours: Annotated[int, Field(gt=0, le=24 * 90)] | None = None
+
+    @model_validator(mode="after")
+    def _cooldown_needs_hours(self) -> ClaimPolicy:
+        if self.kind == "cooldown" and self.cooldown_hours is None:
+            raise ValueError("cooldown_hours is required when kind is 'cooldown'")
+        if self.kind == "per_local_day" and self.cooldown_hours is not None:
+            raise ValueError("cooldown_hours only applies when kind is 'cooldown'")
+        return self
+
+
+class ReviewLinks(_Strict):
+    google_place_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{10,200}$")]
+    tripadvisor_url: HttpUrl | None = None
+    facebook_url: HttpUrl | None = None
+
+
+class ReportConfig(_Strict):
+    recipients: Annotated[list[Email], Field(min_length=1)]
+    sender: Email
+    language: Language | None = None
+    # With a Places API key the daily snapshot records the venue's Google rating and review count.
+    places_api_key_param: SsmName | None = None
+
+
+class SecretNames(_Strict):
+    meta_app_secret: SsmName
+    meta_access_token: SsmName
+    meta_verify_token: SsmName
+    coupon_signing_key: SsmName = Field(description="HMAC key that makes coupon codes checkable offline")
+
+
+HexColour = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
+
+
+class CouponTemplate(_Strict):
+    """How the coupon image looks. Asset paths are relative to the config file's folder."""
+
+    background: HexColour = "#1F2937"
+    foreground: HexColour = "#FFFFFF"
+    accent: HexColour = "#F59E0B"
+    logo: Path | None = None
+    # Tried in order for each character, before the bundled DejaVu Sans: add a CJK font for CJK prize names.
+    fonts: list[Path] = Field(default_factory=list)
+
+    @field_validator("logo", "fonts")
+    @classmethod
+    def _inside_config_folder(cls, value: Path | list[Path] | None) -> Path | list[Path] | None:
+        # Assets ship beside the config (in the config layer), so they must live under its folder.
+        for path in value if isinstance(value, list) else [value]:
+            if path is not None and (path.is_absolute() or ".." in path.parts):
+                raise ValueError(f"{path}: must be a path relative to the config file's folder, without '..'")
+        return value
+
+
+class ContactCapture(_Strict):
+    """After the prize, offer the venue's news by email and/or phone, with explicit, versioned consent."""
+
+    channels: Literal["off", "email", "phone", "both"] = "off"
+    consent_text: dict[Language, Annotated[str, StringConstraints(min_length=10, max_length=400)]] = Field(
+        default_factory=dict, description="what the guest agrees to, per language (shown with the question)"
+    )
+    consent_version: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
+    phone_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] | None = Field(
+        default=None, description="country assumed for numbers typed without +country code, e.g. PT"
+    )
+
+    @model_validator(mode="after")
+    def _consent_when_on(self) -> ContactCapture:
+        if self.channels != "off" and (not self.consent_text or self.consent_version is None):
+            raise ValueError("consent_text and consent_version are required when channels is not 'off'")
+        return self
+
+
+class GoogleSheets(_Strict):
+    """The owner's live sheet: a row per award (and contact, redemption), appended by a service account."""
+
+    spreadsheet_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{20,100}$")]
+    sheet: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "Tagback"
+    service_account_param: SsmName = Field(description="SSM SecureString holding the service account's key JSON")
+
+
+class WebhookSink(_Strict):
+    """A CRM or any HTTPS endpoint: signed JSON POSTs."""
+
+    url: HttpUrl
+    secret_param: SsmName = Field(description="SSM SecureString with the HMAC secret the receiver verifies")
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, url: HttpUrl) -> HttpUrl:
+        if url.scheme != "https":
+            raise ValueError("must be an https:// URL: the payload carries guests' contact details")
+        return url
+
+
+class Integrations(_Strict):
+    google_sheets: GoogleSheets | None = None
+    webhook: WebhookSink | None = None
+
+
+class MetaApi(_Strict):
+    """Which Graph API host sends our messages: Instagram Login (graph.instagram.com) or Facebook Login."""
+
+    login: Literal["instagram", "facebook"] = "instagram"
+    api_version: Annotated[str, StringConstraints(pattern=r"^v\d+\.\d+$")] = "v25.0"
+
+
+class ClientConfig(_Strict):
+    _source_dir: Path = PrivateAttr(default=Path("."))
+
+    client_id: Slug
+    venue_name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
+    instagram_account_id: Annotated[str, StringConstraints(pattern=r"^\d{5,25}$")]
+    timezone: str
+    languages: Annotated[list[Language], Field(min_length=1)] = Field(
+        description="languages offered to guests; the first is the default"
+    )
+    messages: dict[Language, dict[str, Annotated[str, StringConstraints(min_length=1)]]] = Field(
+        default_factory=dict, description="per-language overrides of the default texts"
+    )
+    prizes: Annotated[list[Prize], Field(min_length=1)]
+    coupon: CouponTemplate = CouponTemplate()
+    claim_policy: ClaimPolicy = ClaimPolicy()
+    # One prize per table (number on the sign) per local day, instead of per guest.
+    per_table: bool = False
+    # With several languages the first DM asks for one; without an answer the prize follows in the default.
+    language_timeout_minutes: Annotated[int, Field(ge=1, le=120)] = 10
+    contact_capture: ContactCapture = ContactCapture()
+    integrations: Integrations = Integrations()
+    bot_disclosure: bool = Field(default=False, description="add an 'automated assistant' line to the first DM")
+    terms_url: HttpUrl | None = Field(default=None, description="promotion terms, linked in the first DM")
+    # The follow-up must land inside Meta's 24-hour messaging window opened by the story mention.
+    followup_delay_minutes: Annotated[int, Field(ge=1, le=23 * 60)] = 60
+    review_links: ReviewLinks
+    report: ReportConfig
+    secrets: SecretNames
+    meta: MetaApi = MetaApi()
+    retention_days: Annotated[int, Field(ge=1, le=730)] = Field(
+        default=90, description="how long guests' personal data is kept before it expires"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. Europe/Lisbon)") from None
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _unique_languages(cls, value: list[Language]) -> list[Language]:
+        if len(set(value)) != len(value):
+            raise ValueError("each language may appear only once")
+        return value
+
+    @field_validator("prizes")
+    @classmethod
+    def _prizes_add_up(cls, prizes: list[Prize]) -> list[Prize]:
+        total = sum((p.weight for p in prizes), Decimal(0))
+        if total != 100:
+            raise ValueError(f"weights sum to {total.normalize():f}, must be 100")
+        ids = [p.id for p in prizes]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"prize ids must be unique, repeated: {', '.join(duplicates)}")
+        return prizes
+
+    @field_validator("messages")
+    @classmethod
+    def _messages_match_catalog(
+        cls, messages: dict[Language, dict[str, str]], info: ValidationInfo
+    ) -> dict[Language, dict[str, str]]:
+        languages = info.data.get("languages") or []
+        for language, texts in messages.items():
+            if language not in languages:
+                raise ValueError(f"{language}: language is not listed in languages")
+            unknown = sorted(set(texts) - MESSAGE_KEYS)
+            if unknown:
+                raise ValueError(
+                    f"{language}: unknown message key(s) {', '.join(unknown)}; known: {', '.join(sorted(MESSAGE_KEYS))}"
+                )
+        return messages
+
+    @model_validator(mode="after")
+    def _table_claims_are_per_day(self) -> ClientConfig:
+        if self.per_table and self.claim_policy.kind != "per_local_day":
+            raise ValueError("per_table: one prize per table per local day needs claim_policy.kind per_local_day")
+        return self
+
+    @model_validator(mode="after")
+    def _consent_in_every_language(self) -> ClientConfig:
+        capture = self.contact_capture
+        missing = [lang for lang in self.languages if capture.channels != "off" and lang not in capture.consent_text]
+        if missing:
+            raise ValueError(f"contact_capture.consent_text: missing for {', '.join(missing)}")
+        return self
+
+    def asset(self, relative: Path) -> Path:
+        """An asset named in the config, resolved against the folder the config was loaded from."""
+        return self._source_dir / relative
+
+    def asset_paths(self) -> list[Path]:
+        named = [self.coupon.logo, *self.coupon.fonts]
+        return [self.asset(path) for path in named if path is not None]
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def default_language(self) -> Language:
+        return self.languages[0]

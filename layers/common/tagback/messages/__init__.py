@@ -1,0 +1,1 @@
+"""What guests and owners read: the message catalog in six languages, and its rendering."""

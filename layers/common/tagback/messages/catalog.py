@@ -1,0 +1,293 @@
+"""The message catalog: every text a guest can receive, in English, German, Spanish, French, Italian and
+Portuguese. A client may override any text per language in its config (tone, formality, emoji); `tagback.config`
+checks the overrides' keys and placeholders against this catalog, and every text against Meta's limits, so a typo
+fails validation instead of a guest's DM.
+
+Review texts never mention the prize or any reward, and every guest is asked the same way (Google's review
+policy, the FTC rule on reviews, the UK DMCC Act).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from tagback.domain.languages import Language
+
+# The placeholders each text may use; the ones it must use are listed in REQUIRED_PLACEHOLDERS.
+PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
+    "language_question": frozenset({"venue"}),
+    "table_question": frozenset({"venue"}),
+    "table_invalid": frozenset(),
+    "table_claimed": frozenset({"venue"}),
+    "prize_awarded": frozenset({"venue", "prize", "code", "valid_until"}),
+    "repeat_mention": frozenset({"venue"}),
+    "all_prizes_given": frozenset({"venue"}),
+    "coupon_valid_until": frozenset({"valid_until"}),
+    "bot_disclosure": frozenset({"venue"}),
+    "promotion_terms": frozenset({"terms_url"}),
+    "review_question": frozenset({"venue"}),
+    "answer_yes": frozenset(),
+    "answer_no": frozenset(),
+    "review_link": frozenset({"venue", "link"}),
+    "review_links": frozenset({"venue"}),
+    "review_declined": frozenset({"venue"}),
+    "contact_question": frozenset({"venue", "channels", "consent"}),
+    "channel_email": frozenset(),
+    "channel_phone": frozenset(),
+    "channel_both": frozenset(),
+    "channel_none": frozenset(),
+    "ask_email": frozenset(),
+    "ask_phone": frozenset(),
+    "invalid_email": frozenset(),
+    "invalid_phone": frozenset(),
+    "contact_skipped": frozenset(),
+    "contact_thanks": frozenset({"venue"}),
+    "opted_out": frozenset({"venue"}),
+    "fallback": frozenset({"venue"}),
+}
+REQUIRED_PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
+    "prize_awarded": frozenset({"code"}),
+    "review_link": frozenset({"link"}),
+    "promotion_terms": frozenset({"terms_url"}),
+    "contact_question": frozenset({"consent"}),
+}
+# Texts shown as quick-reply titles: Meta cuts them at 20 characters.
+BUTTON_TITLES: Final[frozenset[str]] = frozenset(
+    {"answer_yes", "answer_no", "channel_email", "channel_phone", "channel_both", "channel_none"}
+)
+
+DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
+    "en": {
+        "language_question": "Hi from {venue}! Which language would you like?",
+        "table_question": "Which table are you at? Please reply with the number on the table sign.",
+        "table_invalid": "Please reply with just the table number from the sign, e.g. 12.",
+        "table_claimed": "Thanks for sharing {venue}! Your table already has today's prize. Enjoy your visit!",
+        "prize_awarded": "Thanks for sharing {venue} in your story! 🎉 Your prize: {prize}. "
+        "Show this code to our staff: {code} (valid until {valid_until}).",
+        "repeat_mention": "Thanks for sharing {venue} again! It's one prize per day, see you tomorrow.",
+        "all_prizes_given": "Thanks for sharing {venue}! All of today's prizes have been given, come back tomorrow.",
+        "coupon_valid_until": "Valid until {valid_until}",
+        "bot_disclosure": "(This is {venue}'s automated assistant.)",
+        "promotion_terms": "Promotion terms: {terms_url}",
+        "review_question": "How was your visit to {venue}? Would you like to leave us a review on Google?",
+        "answer_yes": "Yes",
+        "answer_no": "No",
+        "review_link": "Thank you! Here is the link to write your review of {venue}: {link}",
+        "review_links": "Thank you! Choose where to review {venue}:",
+        "review_declined": "No problem, thanks for visiting {venue}!",
+        "contact_question": "Would you like to hear about {venue}'s offers by {channels}? {consent}",
+        "channel_email": "Email",
+        "channel_phone": "Phone",
+        "channel_both": "Both",
+        "channel_none": "No, thanks",
+        "ask_email": "Great! What's your email address?",
+        "ask_phone": "What's your phone number, with the country code (e.g. +44 20 7946 0958)?",
+        "invalid_email": "That doesn't look like an email address. Could you check it and send it again?",
+        "invalid_phone": "That doesn't look like a phone number. Could you send it with the country code?",
+        "contact_skipped": "No problem, let's skip that.",
+        "contact_thanks": "Thank you! You can reply STOP at any time to stop hearing from {venue}.",
+        "opted_out": "Done: you won't get any more messages from {venue}.",
+        "fallback": "Thanks for your message! This chat only handles story prizes. "
+        "For anything else, please ask our team at {venue}.",
+    },
+    "de": {
+        "language_question": "Hallo von {venue}! Welche Sprache möchtest du?",
+        "table_question": "An welchem Tisch sitzt du? Antworte bitte mit der Nummer auf dem Tischschild.",
+        "table_invalid": "Bitte antworte nur mit der Tischnummer vom Schild, z. B. 12.",
+        "table_claimed": "Danke fürs Teilen von {venue}! Dein Tisch hat seinen Preis heute schon. Viel Spaß!",
+        "prize_awarded": "Danke, dass du {venue} in deiner Story geteilt hast! 🎉 Dein Preis: {prize}. "
+        "Zeig diesen Code unserem Team: {code} (gültig bis {valid_until}).",
+        "repeat_mention": "Danke, dass du {venue} wieder geteilt hast! Es gibt einen Preis pro Tag, bis morgen!",
+        "all_prizes_given": "Danke fürs Teilen von {venue}! Die Preise für heute sind alle vergeben, "
+        "komm morgen wieder.",
+        "coupon_valid_until": "Gültig bis {valid_until}",
+        "bot_disclosure": "(Dies ist der automatische Assistent von {venue}.)",
+        "promotion_terms": "Teilnahmebedingungen: {terms_url}",
+        "review_question": "Wie war dein Besuch bei {venue}? Möchtest du uns eine Bewertung auf Google schreiben?",
+        "answer_yes": "Ja",
+        "answer_no": "Nein",
+        "review_link": "Danke! Hier ist der Link für deine Bewertung von {venue}: {link}",
+        "review_links": "Danke! Wähle, wo du {venue} bewerten möchtest:",
+        "review_declined": "Kein Problem, danke für deinen Besuch bei {venue}!",
+        "contact_question": "Möchtest du Angebote von {venue} per {channels} erhalten? {consent}",
+        "channel_email": "E-Mail",
+        "channel_phone": "Telefon",
+        "channel_both": "Beides",
+        "channel_none": "Nein, danke",
+        "ask_email": "Super! Wie lautet deine E-Mail-Adresse?",
+        "ask_phone": "Wie lautet deine Telefonnummer mit Ländervorwahl (z. B. +49 30 123456)?",
+        "invalid_email": "Das sieht nicht nach einer E-Mail-Adresse aus. Kannst du sie prüfen und nochmal senden?",
+        "invalid_phone": "Das sieht nicht nach einer Telefonnummer aus. Schick sie bitte mit Ländervorwahl.",
+        "contact_skipped": "Kein Problem, dann überspringen wir das.",
+        "contact_thanks": "Danke! Du kannst jederzeit STOPP antworten, dann schreibt dir {venue} nicht mehr.",
+        "opted_out": "Erledigt: Du bekommst keine Nachrichten mehr von {venue}.",
+        "fallback": "Danke für deine Nachricht! Dieser Chat ist nur für Story-Preise da. "
+        "Für alles andere frag bitte unser Team bei {venue}.",
+    },
+    "es": {
+        "language_question": "¡Hola desde {venue}! ¿En qué idioma prefieres?",
+        "table_question": "¿En qué mesa estás? Responde con el número que aparece en el cartel de la mesa.",
+        "table_invalid": "Responde solo con el número de mesa del cartel, por ejemplo 12.",
+        "table_claimed": "¡Gracias por compartir {venue}! Tu mesa ya tiene el premio de hoy. ¡Disfruta!",
+        "prize_awarded": "¡Gracias por compartir {venue} en tu historia! 🎉 Tu premio: {prize}. "
+        "Muestra este código a nuestro equipo: {code} (válido hasta el {valid_until}).",
+        "repeat_mention": "¡Gracias por compartir {venue} otra vez! Hay un premio por día, ¡hasta mañana!",
+        "all_prizes_given": "¡Gracias por compartir {venue}! Ya se han entregado todos los premios de hoy, "
+        "vuelve mañana.",
+        "coupon_valid_until": "Válido hasta el {valid_until}",
+        "bot_disclosure": "(Este es el asistente automático de {venue}.)",
+        "promotion_terms": "Bases de la promoción: {terms_url}",
+        "review_question": "¿Qué tal tu visita a {venue}? ¿Te gustaría dejarnos una reseña en Google?",
+        "answer_yes": "Sí",
+        "answer_no": "No",
+        "review_link": "¡Gracias! Aquí tienes el enlace para escribir tu reseña de {venue}: {link}",
+        "review_links": "¡Gracias! Elige dónde quieres reseñar {venue}:",
+        "review_declined": "¡No pasa nada, gracias por visitar {venue}!",
+        "contact_question": "¿Quieres recibir las ofertas de {venue} por {channels}? {consent}",
+        "channel_email": "Email",
+        "channel_phone": "Teléfono",
+        "channel_both": "Ambos",
+        "channel_none": "No, gracias",
+        "ask_email": "¡Genial! ¿Cuál es tu correo electrónico?",
+        "ask_phone": "¿Cuál es tu número de teléfono, con el prefijo del país (p. ej. +34 912 345 678)?",
+        "invalid_email": "Eso no parece un correo electrónico. ¿Puedes revisarlo y enviarlo de nuevo?",
+        "invalid_phone": "Eso no parece un número de teléfono. ¿Puedes enviarlo con el prefijo del país?",
+        "contact_skipped": "No pasa nada, nos lo saltamos.",
+        "contact_thanks": "¡Gracias! Puedes responder BAJA cuando quieras para dejar de recibir mensajes de {venue}.",
+        "opted_out": "Hecho: no recibirás más mensajes de {venue}.",
+        "fallback": "¡Gracias por tu mensaje! Este chat solo gestiona los premios por historias. "
+        "Para cualquier otra cosa, pregunta a nuestro equipo en {venue}.",
+    },
+    "fr": {
+        "language_question": "Bonjour de la part de {venue} ! Quelle langue préférez-vous ?",
+        "table_question": "À quelle table êtes-vous ? Répondez avec le numéro inscrit sur le chevalet.",
+        "table_invalid": "Répondez uniquement avec le numéro de table du chevalet, par exemple 12.",
+        "table_claimed": "Merci d'avoir partagé {venue} ! Votre table a déjà son cadeau du jour. Bonne visite !",
+        "prize_awarded": "Merci d'avoir partagé {venue} dans votre story ! 🎉 Votre cadeau : {prize}. "
+        "Montrez ce code à notre équipe : {code} (valable jusqu'au {valid_until}).",
+        "repeat_mention": "Merci d'avoir de nouveau partagé {venue} ! C'est un cadeau par jour, à demain !",
+        "all_prizes_given": "Merci d'avoir partagé {venue} ! Tous les cadeaux du jour ont été distribués, "
+        "revenez demain.",
+        "coupon_valid_until": "Valable jusqu'au {valid_until}",
+        "bot_disclosure": "(Ceci est l'assistant automatique de {venue}.)",
+        "promotion_terms": "Conditions de l'offre : {terms_url}",
+        "review_question": "Comment s'est passée votre visite chez {venue} ? "
+        "Souhaitez-vous nous laisser un avis sur Google ?",
+        "answer_yes": "Oui",
+        "answer_no": "Non",
+        "review_link": "Merci ! Voici le lien pour écrire votre avis sur {venue} : {link}",
+        "review_links": "Merci ! Choisissez où donner votre avis sur {venue} :",
+        "review_declined": "Pas de souci, merci de votre visite chez {venue} !",
+        "contact_question": "Souhaitez-vous recevoir les offres de {venue} par {channels} ? {consent}",
+        "channel_email": "E-mail",
+        "channel_phone": "Téléphone",
+        "channel_both": "Les deux",
+        "channel_none": "Non merci",
+        "ask_email": "Parfait ! Quelle est votre adresse e-mail ?",
+        "ask_phone": "Quel est votre numéro de téléphone, avec l'indicatif du pays (ex. +33 1 23 45 67 89) ?",
+        "invalid_email": "Cela ne ressemble pas à une adresse e-mail. Pouvez-vous la vérifier et la renvoyer ?",
+        "invalid_phone": "Cela ne ressemble pas à un numéro de téléphone. Pouvez-vous l'envoyer avec l'indicatif ?",
+        "contact_skipped": "Pas de souci, on passe.",
+        "contact_thanks": "Merci ! Vous pouvez répondre STOP à tout moment pour ne plus recevoir "
+        "de messages de {venue}.",
+        "opted_out": "C'est fait : vous ne recevrez plus de messages de {venue}.",
+        "fallback": "Merci pour votre message ! Ce chat ne gère que les cadeaux des stories. "
+        "Pour toute autre demande, adressez-vous à notre équipe chez {venue}.",
+    },
+    "it": {
+        "language_question": "Ciao da {venue}! In che lingua preferisci?",
+        "table_question": "A che tavolo sei? Rispondi con il numero indicato sul cartellino del tavolo.",
+        "table_invalid": "Rispondi solo con il numero del tavolo indicato sul cartellino, ad esempio 12.",
+        "table_claimed": "Grazie per aver condiviso {venue}! Il tuo tavolo ha già il premio di oggi. Buona visita!",
+        "prize_awarded": "Grazie per aver condiviso {venue} nella tua storia! 🎉 Il tuo premio: {prize}. "
+        "Mostra questo codice al nostro staff: {code} (valido fino al {valid_until}).",
+        "repeat_mention": "Grazie per aver condiviso di nuovo {venue}! C'è un premio al giorno, a domani!",
+        "all_prizes_given": "Grazie per aver condiviso {venue}! I premi di oggi sono finiti, torna domani.",
+        "coupon_valid_until": "Valido fino al {valid_until}",
+        "bot_disclosure": "(Questo è l'assistente automatico di {venue}.)",
+        "promotion_terms": "Regolamento della promozione: {terms_url}",
+        "review_question": "Com'è andata la tua visita da {venue}? Ti va di lasciarci una recensione su Google?",
+        "answer_yes": "Sì",
+        "answer_no": "No",
+        "review_link": "Grazie! Ecco il link per scrivere la tua recensione di {venue}: {link}",
+        "review_links": "Grazie! Scegli dove recensire {venue}:",
+        "review_declined": "Nessun problema, grazie per essere passato da {venue}!",
+        "contact_question": "Vuoi ricevere le offerte di {venue} via {channels}? {consent}",
+        "channel_email": "Email",
+        "channel_phone": "Telefono",
+        "channel_both": "Entrambi",
+        "channel_none": "No, grazie",
+        "ask_email": "Perfetto! Qual è il tuo indirizzo email?",
+        "ask_phone": "Qual è il tuo numero di telefono, con il prefisso internazionale (es. +39 06 1234 5678)?",
+        "invalid_email": "Non sembra un indirizzo email. Puoi controllarlo e inviarlo di nuovo?",
+        "invalid_phone": "Non sembra un numero di telefono. Puoi inviarlo con il prefisso internazionale?",
+        "contact_skipped": "Nessun problema, saltiamo questo passaggio.",
+        "contact_thanks": "Grazie! Puoi rispondere STOP in qualsiasi momento per non ricevere più messaggi da {venue}.",
+        "opted_out": "Fatto: non riceverai più messaggi da {venue}.",
+        "fallback": "Grazie per il messaggio! Questa chat gestisce solo i premi delle storie. "
+        "Per qualsiasi altra cosa, chiedi al nostro staff da {venue}.",
+    },
+    "pt": {
+        "language_question": "Olá da parte do {venue}! Em que língua prefere?",
+        "table_question": "Em que mesa está? Responda com o número que está no cartão da mesa.",
+        "table_invalid": "Responda só com o número da mesa que está no cartão, por exemplo 12.",
+        "table_claimed": "Obrigado por partilhar o {venue}! A sua mesa já tem o prémio de hoje. Boa visita!",
+        "prize_awarded": "Obrigado por partilhar o {venue} na sua story! 🎉 O seu prémio: {prize}. "
+        "Mostre este código à nossa equipa: {code} (válido até {valid_until}).",
+        "repeat_mention": "Obrigado por partilhar o {venue} outra vez! É um prémio por dia, até amanhã!",
+        "all_prizes_given": "Obrigado por partilhar o {venue}! Os prémios de hoje já acabaram, volte amanhã.",
+        "coupon_valid_until": "Válido até {valid_until}",
+        "bot_disclosure": "(Este é o assistente automático do {venue}.)",
+        "promotion_terms": "Regulamento da promoção: {terms_url}",
+        "review_question": "Como correu a sua visita ao {venue}? Gostaria de nos deixar uma avaliação no Google?",
+        "answer_yes": "Sim",
+        "answer_no": "Não",
+        "review_link": "Obrigado! Aqui está o link para escrever a sua avaliação do {venue}: {link}",
+        "review_links": "Obrigado! Escolha onde quer avaliar o {venue}:",
+        "review_declined": "Sem problema, obrigado pela visita ao {venue}!",
+        "contact_question": "Quer receber as ofertas do {venue} por {channels}? {consent}",
+        "channel_email": "Email",
+        "channel_phone": "Telefone",
+        "channel_both": "Ambos",
+        "channel_none": "Não, obrigado",
+        "ask_email": "Ótimo! Qual é o seu email?",
+        "ask_phone": "Qual é o seu número de telefone, com o indicativo do país (ex. +351 21 123 4567)?",
+        "invalid_email": "Isso não parece um email. Pode verificar e enviar de novo?",
+        "invalid_phone": "Isso não parece um número de telefone. Pode enviá-lo com o indicativo do país?",
+        "contact_skipped": "Sem problema, vamos saltar esse passo.",
+        "contact_thanks": "Obrigado! Pode responder PARAR a qualquer momento para deixar de receber "
+        "mensagens do {venue}.",
+        "opted_out": "Feito: não vai receber mais mensagens do {venue}.",
+        "fallback": "Obrigado pela sua mensagem! Este chat só trata dos prémios das stories. "
+        "Para qualquer outro assunto, fale com a nossa equipa no {venue}.",
+    },
+}
+
+MESSAGE_KEYS: Final[frozenset[str]] = frozenset(PLACEHOLDERS)
+# Whole messages that opt a guest out, in every catalog language (compared case- and accent-insensitively).
+STOP_WORDS: Final[frozenset[str]] = frozenset(
+    {
+        "stop",
+        "unsubscribe",
+        "opt out",
+        "optout",  # en
+        "stopp",
+        "abmelden",
+        "abbestellen",  # de
+        "parar",
+        "baja",
+        "darse de baja",
+        "cancelar suscripcion",  # es
+        "arret",
+        "desabonner",
+        "desinscrire",
+        "se desabonner",
+        "se desinscrire",  # fr
+        "basta",
+        "disiscrivi",
+        "annulla iscrizione",  # it
+        "sair",
+        "cancelar subscricao",
+        "cancelar inscricao",  # pt
+    }
+)

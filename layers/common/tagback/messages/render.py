@@ -1,0 +1,89 @@
+"""Rendering a client's texts: its override of a text in the guest's language, else the catalog's, with the
+`{placeholders}` filled; dates as people of that language write them; the lines a guest's first DM carries."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Final, Protocol
+
+from tagback.domain.languages import Language
+from tagback.messages.catalog import DEFAULT_TEXTS
+
+
+class ContactChannels(Protocol):
+    @property
+    def channels(self) -> str: ...
+
+
+class ClientTexts(Protocol):
+    """What rendering reads of a client's config (`tagback.config.model.ClientConfig` has it): the catalog never
+    imports the config, which checks its texts against the catalog."""
+
+    @property
+    def messages(self) -> Mapping[Language, Mapping[str, str]]: ...
+
+    @property
+    def venue_name(self) -> str: ...
+
+    @property
+    def bot_disclosure(self) -> bool: ...
+
+    @property
+    def terms_url(self) -> object | None: ...
+
+    @property
+    def contact_capture(self) -> ContactChannels: ...
+
+
+_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+_MONTHS: Final[dict[str, tuple[str, ...]]] = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "de": ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez."),
+    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"),
+    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
+    "it": ("gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic"),
+    "pt": ("jan.", "fev.", "mar.", "abr.", "mai.", "jun.", "jul.", "ago.", "set.", "out.", "nov.", "dez."),
+}
+
+
+def placeholders_in(text: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(text))
+
+
+def template(config: ClientTexts, key: str, language: Language) -> str:
+    """The client's text for `key` in `language`: its override, else the catalog's."""
+    return config.messages.get(language, {}).get(key) or DEFAULT_TEXTS[language][key]
+
+
+def render(config: ClientTexts, key: str, language: Language, **values: str) -> str:
+    """The text with its placeholders filled. Only `{name}` placeholders are substituted: a text cannot reach
+    into the values' attributes (no str.format)."""
+    return _PLACEHOLDER.sub(lambda match: values[match.group(1)], template(config, key, language))
+
+
+def format_date(day: date, language: Language) -> str:
+    """A date as people of that language write it: "7 Dec 2026", "7. Dez. 2026", "7 de dez. de 2026"…"""
+    month = _MONTHS[language][day.month - 1]
+    if language == "de":
+        return f"{day.day}. {month} {day.year}"
+    if language in ("es", "pt"):
+        return f"{day.day} de {month} de {day.year}"
+    return f"{day.day} {month} {day.year}"
+
+
+def channels_text(config: ClientTexts, language: Language) -> str:
+    """The channels the contact question offers, e.g. "Email / Phone"."""
+    wanted = {"email": ["channel_email"], "phone": ["channel_phone"], "both": ["channel_email", "channel_phone"]}
+    return " / ".join(render(config, key, language) for key in wanted.get(config.contact_capture.channels, []))
+
+
+def first_dm_footer(config: ClientTexts, language: Language) -> str:
+    """The bot-disclosure line and the promotion-terms link, when configured, for the first DM of a guest."""
+    lines = []
+    if config.bot_disclosure:
+        lines.append(render(config, "bot_disclosure", language, venue=config.venue_name))
+    if config.terms_url is not None:
+        lines.append(render(config, "promotion_terms", language, terms_url=str(config.terms_url)))
+    return "\n".join(lines)

@@ -1,1 +1,0 @@
-"""Everything Meta: the webhook's shapes and signature (`webhook`)."""

@@ -1,0 +1,147 @@
+"""Awards and the claims that make them exactly-once: the award (one per guest and claim period), the guest's
+cooldown claim, the table's claim for the day (per-table policy), and each prize's daily cap counter."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from tagback.domain.awards import Award, AwardKey
+from tagback.store.codec import epoch, plain, record_fields, record_from_item, to_dynamo
+from tagback.store.schema import (
+    AWARD,
+    CLAIM,
+    ITEM_TYPE,
+    PRIZE_CAP,
+    TABLE_CLAIM,
+    TTL_ATTRIBUTE,
+    guest_key,
+    key,
+)
+from tagback.store.table import NEW_ITEM, Table
+
+
+def award_key(award: AwardKey) -> dict[str, str]:
+    return key(guest_key(award.guest_id), f"AWARD#{award.period}")
+
+
+def award_item(award: Award, expires_at: datetime) -> dict[str, Any]:
+    fields = record_fields(award)
+    fields.pop("key")
+    return {
+        **award_key(award.key),
+        ITEM_TYPE: AWARD,
+        "guest_id": award.key.guest_id,
+        "period": award.key.period,
+        **fields,
+        TTL_ATTRIBUTE: epoch(expires_at),
+    }
+
+
+def award_from_item(item: dict[str, Any]) -> Award:
+    return record_from_item(Award, item, key=AwardKey(item["guest_id"], item["period"]))
+
+
+def _claim_key(guest_id: str) -> dict[str, str]:
+    return key(guest_key(guest_id), "CLAIM")
+
+
+class Awards:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def get(self, award: AwardKey) -> Award | None:
+        item = self.table.get(award_key(award))
+        return award_from_item(item) if item else None
+
+    def claim(self, award: Award, expires_at: datetime, cooldown_since: datetime | None = None) -> tuple[Award, bool]:
+        """Create the award unless one exists for its period (or, with a cooldown, since `cooldown_since`).
+        Returns the award that holds the claim and whether this call created it."""
+        item = award_item(award, expires_at)
+        if cooldown_since is None:
+            if self.table.put_new(item):
+                return award, True
+            existing = self.get(award.key)
+            assert existing is not None  # award items are never deleted while their claim matters
+            return existing, False
+        client = self.table.client
+        try:
+            client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self.table.name,
+                            "Key": to_dynamo(_claim_key(award.key.guest_id)),
+                            "UpdateExpression": (
+                                "SET #t = :type, last_claimed_at = :at, last_period = :period, #ttl = :ttl"
+                            ),
+                            "ConditionExpression": "attribute_not_exists(last_claimed_at) OR last_claimed_at <= :since",
+                            "ExpressionAttributeNames": {"#t": ITEM_TYPE, "#ttl": TTL_ATTRIBUTE},
+                            "ExpressionAttributeValues": to_dynamo(
+                                {
+                                    ":type": CLAIM,
+                                    ":at": plain(award.mentioned_at),
+                                    ":period": award.key.period,
+                                    ":since": plain(cooldown_since),
+                                    ":ttl": epoch(expires_at),
+                                }
+                            ),
+                        }
+                    },
+                    {"Put": {"TableName": self.table.name, "Item": to_dynamo(item), **NEW_ITEM}},
+                ]
+            )
+            return award, True
+        except client.exceptions.TransactionCanceledException:
+            claim = self.table.get(_claim_key(award.key.guest_id))
+            holder = AwardKey(award.key.guest_id, claim["last_period"]) if claim else award.key
+            existing = self.get(holder)
+            assert existing is not None
+            return existing, False
+
+    def claim_table(self, award: Award, table: str, expires_at: datetime) -> tuple[Award | None, str]:
+        """Per-table policy: claim the table for the day and the guest's award in one transaction.
+        Returns (the award, "new"), (the guest's earlier award, "guest_repeat") or (None, "table_taken")."""
+        table_claim = {
+            **key(f"TABLE#{table}", f"DAY#{award.local_date.isoformat()}"),
+            ITEM_TYPE: TABLE_CLAIM,
+            "guest_id": award.key.guest_id,
+            TTL_ATTRIBUTE: epoch(expires_at),
+        }
+        client = self.table.client
+        try:
+            client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self.table.name, "Item": to_dynamo(item), **NEW_ITEM}}
+                    for item in (table_claim, award_item(award, expires_at))
+                ]
+            )
+        except client.exceptions.TransactionCanceledException as error:
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                return self.get(award.key), "guest_repeat"
+            return None, "table_taken"
+        return award, "new"
+
+    def update(self, award: AwardKey, *, only_if_no_prize: bool = False, **changes: Any) -> bool:
+        """Set (or, for None, remove) award attributes; False when `only_if_no_prize` and a prize is recorded."""
+        return self.table.update(
+            award_key(award), changes, condition="attribute_not_exists(prize_id)" if only_if_no_prize else None
+        )
+
+    def reserve_prize(self, prize_id: str, local_date: date, cap: int, expires_at: datetime) -> bool:
+        """Take one unit of the prize's cap for the day; False when the cap is reached."""
+        given = self.table.update_returning(
+            key(f"PRIZE#{prize_id}", f"DAY#{local_date.isoformat()}"),
+            UpdateExpression="SET #t = :type, #ttl = :ttl ADD given :one",
+            ConditionExpression="attribute_not_exists(given) OR given < :cap",
+            ExpressionAttributeNames={"#t": ITEM_TYPE, "#ttl": TTL_ATTRIBUTE},
+            ExpressionAttributeValues=to_dynamo(
+                {":type": PRIZE_CAP, ":ttl": epoch(expires_at), ":one": 1, ":cap": cap}
+            ),
+        )
+        return given is not None
+
+    def all_items(self) -> list[dict[str, Any]]:
+        """Every award as stored (a scan: for exports)."""
+        return self.table.items_of_type(AWARD)

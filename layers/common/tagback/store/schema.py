@@ -1,0 +1,50 @@
+"""The table's key schema (docs/design.md, "Table"): `PK`/`SK` strings, `item_type` naming the kind of item (the
+stream filters match on it), `expires_at` (epoch seconds) the TTL attribute on everything that holds personal data.
+The stack declares the same table (infra uses these constants; tests/infra checks both agree)."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+PARTITION_KEY: Final = "PK"
+SORT_KEY: Final = "SK"
+TTL_ATTRIBUTE: Final = "expires_at"
+ITEM_TYPE: Final = "item_type"
+# The values of `item_type`, one per kind of item.
+INBOUND_EVENT: Final = "inbound_event"
+QUARANTINED: Final = "quarantined"
+AWARD: Final = "award"
+CLAIM: Final = "claim"
+TABLE_CLAIM: Final = "table_claim"
+PRIZE_CAP: Final = "prize_cap"
+COUPON: Final = "coupon"
+GUEST: Final = "guest"
+LINK: Final = "link"
+OUTBOX: Final = "outbox"
+STATS: Final = "stats"
+
+
+def table_definition(table_name: str) -> dict[str, Any]:
+    """The table as `CreateTable` takes it: the sandbox creates exactly what the stack declares."""
+    return {
+        "TableName": table_name,
+        "AttributeDefinitions": [
+            {"AttributeName": PARTITION_KEY, "AttributeType": "S"},
+            {"AttributeName": SORT_KEY, "AttributeType": "S"},
+        ],
+        "KeySchema": [
+            {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    }
+
+
+def guest_key(guest_id: str) -> str:
+    """The partition of everything about one guest: inbound events, awards, the claim, the profile."""
+    return f"GUEST#{guest_id}"
+
+
+def key(partition: str, sort: str) -> dict[str, str]:
+    return {PARTITION_KEY: partition, SORT_KEY: sort}

@@ -1,0 +1,106 @@
+"""The table through boto3's low-level client (thread-safe, unlike resources), created on first use: the
+operations every repository shares. Which keys and conditions to use is each repository's business."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from tagback.adapters.aws import boto3_client
+from tagback.store.codec import from_dynamo, plain, to_dynamo
+from tagback.store.schema import ITEM_TYPE, PARTITION_KEY
+
+# The condition of a put that creates an item (a transaction's or a plain one): the key must be new.
+NEW_ITEM: dict[str, Any] = {
+    "ConditionExpression": "attribute_not_exists(#pk)",
+    "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
+}
+
+
+class Table:
+    def __init__(self, name: str, client: Any = None) -> None:
+        self.name = name
+        self._given_client = client
+
+    @cached_property
+    def client(self) -> Any:
+        return self._given_client or boto3_client("dynamodb")
+
+    def put_new(self, item: dict[str, Any]) -> bool:
+        """Put unless the key exists; False when it did (a redelivery)."""
+        try:
+            self.client.put_item(TableName=self.name, Item=to_dynamo(item), **NEW_ITEM)
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def get(self, key: dict[str, str]) -> dict[str, Any] | None:
+        item = self.client.get_item(TableName=self.name, Key=to_dynamo(key), ConsistentRead=True).get("Item")
+        return from_dynamo(item) if item else None
+
+    def update(
+        self,
+        key: dict[str, str],
+        changes: dict[str, Any],
+        *,
+        condition: str | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> bool:
+        """SET the changes (REMOVE those that are None); False when `condition` does not hold."""
+        names = {f"#a{i}": name for i, name in enumerate(changes)}
+        all_values = {f":v{i}": plain(v) for i, v in enumerate(changes.values()) if v is not None} | (values or {})
+        sets = [f"#a{i} = :v{i}" for i, v in enumerate(changes.values()) if v is not None]
+        removes = [f"#a{i}" for i, v in enumerate(changes.values()) if v is None]
+        clauses = ([f"SET {', '.join(sets)}"] if sets else []) + ([f"REMOVE {', '.join(removes)}"] if removes else [])
+        request: dict[str, Any] = {
+            "TableName": self.name,
+            "Key": to_dynamo(key),
+            "UpdateExpression": " ".join(clauses),
+            "ExpressionAttributeNames": names,
+        }
+        if all_values:
+            request["ExpressionAttributeValues"] = to_dynamo(all_values)
+        if condition:
+            request["ConditionExpression"] = condition
+        try:
+            self.client.update_item(**request)
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def update_returning(self, key: dict[str, str], **request: Any) -> dict[str, Any] | None:
+        """An UpdateItem of the caller's own expressions: the item after it, or None when its condition failed."""
+        try:
+            answer = self.client.update_item(TableName=self.name, Key=to_dynamo(key), ReturnValues="ALL_NEW", **request)
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return None
+        return from_dynamo(answer["Attributes"])
+
+    def _all(self, operation: str, **request: Any) -> list[dict[str, Any]]:
+        """Every item a query or scan returns, page after page."""
+        items: list[dict[str, Any]] = []
+        request["TableName"] = self.name
+        while True:
+            page = getattr(self.client, operation)(**request)
+            items.extend(from_dynamo(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def items_under(self, partition: str) -> list[dict[str, Any]]:
+        """All items of one partition (a guest's history; the quarantine), oldest key first."""
+        return self._all(
+            "query",
+            KeyConditionExpression="#pk = :pk",
+            ExpressionAttributeNames={"#pk": PARTITION_KEY},
+            ExpressionAttributeValues={":pk": {"S": partition}},
+        )
+
+    def items_of_type(self, item_type: str) -> list[dict[str, Any]]:
+        """Every item of one kind (a scan: for exports and reports, not for the hot path)."""
+        return self._all(
+            "scan",
+            FilterExpression="#t = :type",
+            ExpressionAttributeNames={"#t": ITEM_TYPE},
+            ExpressionAttributeValues=to_dynamo({":type": item_type}),
+        )
