@@ -39,7 +39,14 @@ class TagbackStack(Stack):
         integrations = OwnerIntegrations(
             self, "OwnerIntegrations", config=config, storage=storage, conversation=conversation
         )
-        reporting = Reporting(self, "Reporting", config=config, layers=layers, storage=storage)
+        reporting = Reporting(
+            self,
+            "Reporting",
+            config=config,
+            layers=layers,
+            storage=storage,
+            schedule_group=conversation.schedule_group_resource,
+        )
 
         # What the CLI (replay, export, report) and the operator read: names and values as first deployed.
         CfnOutput(

@@ -2,7 +2,8 @@
 
 The roles and their allowed actions come from the client's synthesized template (`roles_from_template`), so a
 grant missing from the stack is missing here too. moto enforces actions but matches every resource as `*`
-(aws-facts.md), so each role is granted its template's actions on `*`; tests/infra checks the resources.
+(../shared/reference/aws-facts.md), so each role is granted its template's actions on `*`; tests/infra checks
+the resources.
 
 In AWS each function runs in its own process with its role's credentials in the environment. Here the functions
 share one process, so `Identities.acting_as(role)` marks the current invocation (a context variable) and every

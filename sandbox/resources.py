@@ -1,10 +1,11 @@
 """What the client's stack declares, created in moto before the functions start: the table, the bucket, the queues, the
 schedule group and the report's recurring schedules, the SSM secrets and the SES identities.
 
-Names and settings are read where the stack reads them: the table from `store.table_definition`, the schedule group
-and the function names from infra/names.py, the recurring schedules and their retries from infra/event_sources.py,
-and which functions Scheduler invokes (each with its on-failure queue and its scheduler role) from the synthesized
-template's roles (sandbox/iam.py). What the stack leaves to CloudFormation to name is named in the same shape here.
+Names and settings are read where the stack reads them: the table from `store.schema.table_definition`, the
+schedule group and the function names from infra/names.py, the recurring schedules (in the client's group, as in
+the stack) and their retries from infra/event_sources.py, and which functions Scheduler invokes (each with its
+on-failure queue and its scheduler role) from the synthesized template's roles (sandbox/iam.py). What the stack
+leaves to CloudFormation to name is named in the same shape here.
 """
 
 from __future__ import annotations

@@ -47,9 +47,9 @@ class Conversation(Construct):
             purpose="follow-ups the scheduler could not deliver",
             logical_ids=("FollowUpDeadLetters99660499", "FollowUpDeadLettersPolicy6B9E7AE9"),
         )
-        keep_logical_id(
-            scheduler.CfnScheduleGroup(self, "FollowUpSchedules", name=self.schedule_group), "FollowUpSchedules"
-        )
+        # The client's schedules, one-shot follow-ups and the report's recurring ones: deleting the group deletes all.
+        self.schedule_group_resource = scheduler.CfnScheduleGroup(self, "FollowUpSchedules", name=self.schedule_group)
+        keep_logical_id(self.schedule_group_resource, "FollowUpSchedules")
         self.scheduler_role = scheduler_role(
             self,
             "SchedulerRole",

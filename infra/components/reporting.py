@@ -18,7 +18,14 @@ from tagback.config.model import ClientConfig
 
 class Reporting(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: ClientConfig, layers: Layers, storage: Storage
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: ClientConfig,
+        layers: Layers,
+        storage: Storage,
+        schedule_group: scheduler.CfnScheduleGroup,
     ) -> None:
         super().__init__(scope, construct_id)
         self.monthly_report = report = TagbackFunction(
@@ -65,9 +72,10 @@ class Reporting(Construct):
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[report.function.function_arn])
         )
         for schedule in REPORT_SCHEDULES:
-            scheduler.CfnSchedule(
+            recurring = scheduler.CfnSchedule(
                 self,
                 f"{schedule.name}Schedule",
+                group_name=schedule_group.name,
                 schedule_expression=schedule.expression,
                 schedule_expression_timezone=config.timezone,
                 flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
@@ -82,3 +90,4 @@ class Reporting(Construct):
                 ),
                 description=f"{schedule.name} for {config.venue_name}, in {config.timezone}",
             )
+            recurring.add_dependency(schedule_group)

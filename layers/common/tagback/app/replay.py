@@ -1,4 +1,4 @@
-"""Replaying what the prize function gave up on.
+"""Replaying what failed: the dead-letter and on-failure queues, through the function that failed.
 
 Lambda's on-failure destination for a stream gets a *pointer*, not the records: `DDBStreamBatchInfo` names the
 shard and the sequence numbers. Replay reads those records back from the stream (which keeps them 24 hours) and
