@@ -170,7 +170,7 @@ class Sandbox:
                 "TAGBACK_CLIENT_CONFIG": str(self.options.config_path),
                 "TAGBACK_GRAPH_URL": self.graph_url,
                 "TAGBACK_SHEETS_URL": self.google.url,
-                "TAGBACK_WEBHOOK_URL": self.crm_url,
+                "TAGBACK_CRM_URL": self.crm_url,
                 "TAGBACK_PLACES_URL": self.google.url,
             }
         )

@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from sandbox.fake_google import FakeCrm, FakeGoogle
-from tagback.adapters.crm import WebhookSink, webhook_signature
+from tagback.adapters.crm import CrmWebhookSink, webhook_signature
 from tagback.adapters.google.sheets import HEADER, GoogleSheetsSink
 from tagback.app.owner import deliver
 from tagback.domain.events import OutboxEvent, SinkRefused, SinkUnavailable
@@ -130,7 +130,7 @@ def test_a_key_google_does_not_accept_is_refused(google: FakeGoogle) -> None:
 def test_the_crm_gets_signed_json_with_a_delivery_id(crm: tuple[FakeCrm, str]) -> None:
     fake, url = crm
     contact = OutboxEvent("contact-1", "contact", AT, "6170001", display_name="Ana Sousa", email="ana@example.com")
-    WebhookSink(url=url, secret="crm-secret", client_id="demo").deliver(contact)
+    CrmWebhookSink(url=url, secret="crm-secret", client_id="demo").deliver(contact)
     (received,) = fake.requests
     assert received["signature_valid"] and received["delivery"] == "contact-1" and received["event"] == "contact"
     assert received["json"] == {
@@ -158,13 +158,13 @@ def test_crm_errors_are_transient_or_refused(crm: tuple[FakeCrm, str], status: i
     fake, url = crm
     fake.fail_next(status)
     with pytest.raises(error):
-        WebhookSink(url=url, secret="crm-secret", client_id="demo").deliver(award())
+        CrmWebhookSink(url=url, secret="crm-secret", client_id="demo").deliver(award())
 
 
 def test_a_redelivered_event_adds_no_second_row_or_delivery(google: FakeGoogle, crm: tuple[FakeCrm, str]) -> None:
     fake, url = crm
     store = InMemoryStore()
-    sinks = [sheet(google), WebhookSink(url=url, secret="crm-secret", client_id="demo")]
+    sinks = [sheet(google), CrmWebhookSink(url=url, secret="crm-secret", client_id="demo")]
     fake.fail_next(503)  # the sheet works, the CRM is down
     with pytest.raises(SinkUnavailable):
         deliver(award(), sinks, store.outbox, AT)
@@ -180,7 +180,7 @@ def test_a_refused_sink_does_not_stop_the_others(google: FakeGoogle, crm: tuple[
     store = InMemoryStore()
     google.fail_next("403")
     refused = deliver(
-        award(), [sheet(google), WebhookSink(url=url, secret="crm-secret", client_id="demo")], store.outbox, AT
+        award(), [sheet(google), CrmWebhookSink(url=url, secret="crm-secret", client_id="demo")], store.outbox, AT
     )
     assert [e.sink for e in refused] == ["google_sheets"]
     assert store.outbox.delivered("award-1") == {"webhook"}

@@ -91,7 +91,7 @@ def engine_from_environment() -> Engine:
 
 
 def owner_delivery_from_environment() -> OwnerDelivery:
-    from tagback.adapters.crm import WebhookSink
+    from tagback.adapters.crm import CrmWebhookSink
     from tagback.adapters.google.sheets import SHEETS_API, GoogleSheetsSink
     from tagback.adapters.sqs import SqsQueue
     from tagback.app.owner import OwnerDelivery
@@ -113,8 +113,8 @@ def owner_delivery_from_environment() -> OwnerDelivery:
         )
     if webhook is not None:
         sinks.append(
-            WebhookSink(
-                url=settings.webhook_url or str(webhook.url),
+            CrmWebhookSink(
+                url=settings.crm_url or str(webhook.url),
                 secret=secret(webhook.secret_param),
                 client_id=config.client_id,
             )

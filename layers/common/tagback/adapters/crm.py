@@ -17,10 +17,10 @@ def webhook_signature(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-class WebhookSink:
+class CrmWebhookSink:
     """POSTs the event as JSON, signed (`X-Tagback-Signature`), with a delivery id for the receiver's dedupe."""
 
-    name = "webhook"
+    name = "webhook"  # the client file's `integrations.webhook`; stored in outbox items' `delivered_<name>` marks
 
     def __init__(self, *, url: str, secret: str, client_id: str) -> None:
         self.url, self._secret, self.client_id = url, secret, client_id

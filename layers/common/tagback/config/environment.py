@@ -36,7 +36,7 @@ class PrizeSettings(MessagingSettings):
     outbox_dead_letter_url: str = Field(validation_alias="OUTBOX_DLQ_URL", pattern=r"^https?://")
     # Where the owner's sinks are, overridable for the sandbox's fakes (the config names the real ones).
     sheets_url: str | None = Field(default=None, validation_alias="TAGBACK_SHEETS_URL")
-    webhook_url: str | None = Field(default=None, validation_alias="TAGBACK_WEBHOOK_URL")
+    crm_url: str | None = Field(default=None, validation_alias="TAGBACK_CRM_URL")
     coupon_bucket: str = Field(validation_alias="COUPON_BUCKET", min_length=3)
     schedule_group: str = Field(validation_alias="SCHEDULE_GROUP", min_length=1)
     followup_function_arn: str = Field(validation_alias="FOLLOWUP_FUNCTION_ARN", pattern=r"^arn:")

@@ -1,6 +1,7 @@
-"""The table's key schema (docs/design.md, "Table"): `PK`/`SK` strings, `item_type` naming the kind of item (the
-stream filters match on it), `expires_at` (epoch seconds) the TTL attribute on everything that holds personal data.
-The stack declares the same table (infra uses these constants; tests/infra checks both agree)."""
+"""The table's shape (docs/design.md, "Table"): `PK`/`SK` strings, `item_type` naming the kind of item (the stream
+filters match on it), `expires_at` (epoch seconds) the TTL attribute on everything that holds personal data. Each
+entity's key format lives in its repository (store/awards.py, coupons.py, …), the only code that builds it. The
+stack declares the same table (infra uses these constants; tests/infra checks both agree)."""
 
 from __future__ import annotations
 
