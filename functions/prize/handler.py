@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tagback.app.owner import deliver_to_owner
-from tagback.conversation.engine import DeliveryPending
+from tagback.conversation.outcome import DeliveryPending
 from tagback.domain.runtime import Lazy, time_limited
 from tagback.observability import count, logger, metrics
 from tagback.store.inbound import inbound_event_from_item

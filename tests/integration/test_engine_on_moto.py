@@ -18,7 +18,8 @@ from tagback.adapters.s3_coupons import S3CouponImages
 from tagback.adapters.scheduler import EventBridgeSteps, schedule_name
 from tagback.config.loading import parse_client_config
 from tagback.config.model import ClientConfig
-from tagback.conversation.engine import Engine, Outcome
+from tagback.conversation.engine import Engine
+from tagback.conversation.outcome import Outcome
 from tagback.domain.awards import AwardKey, AwardState, CouponFace
 from tagback.domain.clock import ManualClock
 from tagback.domain.events import EventKind, InboundEvent

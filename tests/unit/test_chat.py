@@ -15,7 +15,10 @@ from tagback.adapters.phones import valid_phone
 from tagback.app.links import follow_link
 from tagback.config.loading import parse_client_config
 from tagback.config.model import ClientConfig
-from tagback.conversation.engine import Engine, Outcome, is_stop, valid_email
+from tagback.conversation.contact import valid_email
+from tagback.conversation.engine import Engine
+from tagback.conversation.outcome import Outcome
+from tagback.conversation.stop import is_stop
 from tagback.domain.awards import Awaiting, AwardKey, FollowUpState
 from tagback.domain.clock import ManualClock
 from tagback.domain.events import EventKind, InboundEvent

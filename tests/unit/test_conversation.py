@@ -13,7 +13,8 @@ import yaml
 from tagback.adapters.phones import valid_phone
 from tagback.config.loading import parse_client_config
 from tagback.config.model import ClientConfig
-from tagback.conversation.engine import DeliveryPending, Engine, Outcome
+from tagback.conversation.engine import Engine
+from tagback.conversation.outcome import DeliveryPending, Outcome
 from tagback.domain.awards import AwardKey, AwardState, CouponFace, FollowUpState
 from tagback.domain.clock import ManualClock
 from tagback.domain.events import EventKind, InboundEvent

@@ -1,0 +1,112 @@
+"""Contact capture: after the prize, one question with the client's consent text; only an explicit choice leads to
+asking the value (email, phone or both), two wrong tries each, then the conversation moves on."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from tagback.conversation import payloads
+from tagback.conversation.context import ANSWER_TRIES, Context
+from tagback.conversation.outcome import Outcome
+from tagback.conversation.ports import PhoneReader
+from tagback.domain.awards import Awaiting, Guest
+from tagback.domain.messaging import QuickReply
+from tagback.messages.render import channels_text
+
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,63}$"
+)
+
+
+def valid_email(text: str) -> str | None:
+    candidate = text.strip()
+    return candidate if len(candidate) <= 254 and _EMAIL.match(candidate) else None
+
+
+@dataclass(frozen=True)
+class Contacts:
+    ctx: Context
+    valid_phone: PhoneReader
+
+    def offer(self, guest: Guest) -> None:
+        ctx = self.ctx
+        capture = ctx.config.contact_capture
+        if capture.channels == "off":
+            return
+        language = ctx.language(guest)
+        if capture.channels == "both":
+            choices = [
+                QuickReply(ctx.text(guest, f"channel_{c}"), payloads.encode(payloads.ContactChoice(c)))
+                for c in payloads.CONTACT_CHOICES
+            ]
+        else:
+            choices = [
+                QuickReply(ctx.text(guest, "answer_yes"), payloads.encode(payloads.ContactChoice(capture.channels))),
+                QuickReply(ctx.text(guest, "answer_no"), payloads.encode(payloads.ContactChoice("none"))),
+            ]
+        text = ctx.text(
+            guest,
+            "contact_question",
+            channels=channels_text(ctx.config, language),
+            consent=capture.consent_text[language],
+        )
+        ctx.save(guest, awaiting=Awaiting.CONTACT_CHOICE, contact_asked_at=ctx.clock.now())
+        ctx.ask(guest, text, choices)
+
+    def choice(self, guest: Guest, choice: str) -> Outcome:
+        ctx = self.ctx
+        if guest.awaiting is not Awaiting.CONTACT_CHOICE or choice not in payloads.CONTACT_CHOICES:
+            return Outcome.IGNORED
+        if choice == "none":
+            ctx.save(guest, awaiting=None)
+            ctx.send(guest, ctx.text(guest, "contact_skipped"))
+            return Outcome.REPLIED
+        first = Awaiting.PHONE if choice == "phone" else Awaiting.EMAIL
+        ctx.save(guest, awaiting=first, channels_left="phone" if choice == "both" else None, tries=0)
+        self._ask_value(guest, first)
+        return Outcome.REPLIED
+
+    def value(self, guest: Guest, answer: str) -> Outcome:
+        ctx = self.ctx
+        channel = guest.awaiting
+        assert channel in (Awaiting.EMAIL, Awaiting.PHONE)
+        capture = ctx.config.contact_capture
+        value = valid_email(answer) if channel is Awaiting.EMAIL else self.valid_phone(answer, capture.phone_region)
+        if value is None:
+            if guest.tries + 1 < ANSWER_TRIES:
+                ctx.save(guest, tries=guest.tries + 1)
+                self._ask_value(guest, channel, f"invalid_{channel.value}")
+                return Outcome.REPLIED
+            ctx.send(guest, ctx.text(guest, "contact_skipped"))  # two tries, then move on
+        else:
+            now = ctx.clock.now()
+            ctx.save(
+                guest,
+                **{
+                    channel.value: value,
+                    f"{channel.value}_consent_version": capture.consent_version,
+                    f"{channel.value}_consent_at": now,
+                },
+            )
+            event_id = f"contact-{guest.guest_id}-{channel.value}-{int(now.timestamp())}"
+            ctx.store.outbox.add(ctx.owner_event(guest, "contact", event_id), ctx.expiry())
+            ctx.count(f"contacts_{channel.value}")
+        if guest.channels_left == "phone":
+            ctx.save(guest, awaiting=Awaiting.PHONE, channels_left=None, tries=0)
+            self._ask_value(guest, Awaiting.PHONE)
+            return Outcome.REPLIED
+        ctx.save(guest, awaiting=None, tries=0)
+        if guest.email or guest.phone:
+            ctx.send(guest, ctx.text(guest, "contact_thanks"))
+        return Outcome.REPLIED
+
+    def _ask_value(self, guest: Guest, channel: Awaiting, key: str | None = None) -> None:
+        # Meta offers the guest's own email / phone as a one-tap quick reply.
+        content_type: Literal["user_email", "user_phone_number"] = (
+            "user_email" if channel is Awaiting.EMAIL else "user_phone_number"
+        )
+        prompt = key or ("ask_email" if channel is Awaiting.EMAIL else "ask_phone")
+        self.ctx.send(guest, self.ctx.text(guest, prompt), [QuickReply("", "", content_type)])

@@ -1,0 +1,139 @@
+"""Everything after the claim, each step once: the prize draw and coupon, the prize DM, the owner's event, the
+follow-up's schedule, the coupon image and the contact question. Every step records its result on the award
+before the next, so a redelivered record resumes where the last attempt stopped."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from tagback.config.model import Prize
+from tagback.conversation.contact import Contacts
+from tagback.conversation.context import Context
+from tagback.conversation.outcome import DeliveryPending, Outcome
+from tagback.conversation.ports import CouponImages, SecretReader, StepScheduler
+from tagback.domain.awards import GUEST_WAS_MESSAGED, Award, AwardState, Coupon, CouponFace, Guest
+from tagback.domain.messaging import ErrorKind, GraphError
+from tagback.domain.prizes import RandomSource, draw_within_caps, new_coupon_code
+from tagback.domain.stats import month_of
+from tagback.domain.steps import Step
+from tagback.messages.render import format_date
+from tagback.observability import logger
+
+_CODE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Delivery:
+    ctx: Context
+    images: CouponImages
+    scheduler: StepScheduler
+    rng: RandomSource
+    secret: SecretReader  # read when needed, so a function that never issues coupons never reads the key
+    contacts: Contacts
+
+    def resume(self, award: Award, guest: Guest) -> Outcome:
+        """Everything after the claim, each step once: prize DM, follow-up, coupon image, contact question."""
+        ctx = self.ctx
+        if award.state is AwardState.CLAIMED:
+            award = self._prize_dm(award, guest)
+        if award.state is AwardState.DM_SENT:  # the owner's sheet and CRM hear of it (idempotent: one event id)
+            ctx.store.outbox.add(
+                ctx.owner_event(guest, "award", f"award-{award.key.award_id}", award=award), ctx.expiry()
+            )
+        if award.state in GUEST_WAS_MESSAGED and award.followup_at is None:
+            due = award.claimed_at + timedelta(minutes=ctx.config.followup_delay_minutes)
+            self.scheduler.schedule(Step.FOLLOW_UP, award.key, due)
+            award = ctx.update(award, followup_at=due)
+        if award.state is AwardState.DM_SENT and award.image_mid is None and award.image_error is None:
+            self._send_coupon_image(award, guest)
+        if award.state is AwardState.DM_SENT and guest.contact_asked_at is None:
+            self.contacts.offer(guest)
+        return Outcome(award.state.value)
+
+    def _prize_dm(self, award: Award, guest: Guest) -> Award:
+        if award.prize_id is None:
+            prize = draw_within_caps(self.ctx.config.prizes, self.rng, lambda p: self._reserve(p, award))
+            if prize is None:
+                return self._send_award_text(award, guest, "all_prizes_given", AwardState.NO_PRIZE_LEFT)
+            coupon = self._issue_coupon(award, prize)
+            drawn: dict[str, Any] = {
+                "prize_id": prize.id,
+                "prize_name": prize.name,
+                "coupon_code": coupon.code,
+                "valid_until": coupon.valid_until,
+            }
+            if self.ctx.store.awards.update(award.key, only_if_no_prize=True, **drawn):
+                award = dataclasses.replace(award, **drawn)
+            else:  # a concurrent delivery of the same mention drew first: use its prize
+                current = self.ctx.store.awards.get(award.key)
+                assert current is not None
+                award = current
+        return self._send_award_text(award, guest, "prize_awarded", AwardState.DM_SENT)
+
+    def _reserve(self, prize: Prize, award: Award) -> bool:
+        assert prize.daily_cap is not None
+        return self.ctx.store.awards.reserve_prize(prize.id, award.local_date, prize.daily_cap, self.ctx.expiry())
+
+    def _issue_coupon(self, award: Award, prize: Prize) -> Coupon:
+        ctx = self.ctx
+        valid_until = award.local_date + timedelta(days=prize.valid_days)
+        for _ in range(_CODE_ATTEMPTS):
+            coupon = Coupon(
+                code=new_coupon_code(self.rng, self.secret(ctx.config.secrets.coupon_signing_key)),
+                award=award.key,
+                prize_id=prize.id,
+                prize_name=prize.name,
+                issued_at=ctx.clock.now(),
+                valid_until=valid_until,
+            )
+            if ctx.store.coupons.add(coupon, ctx.expiry() + timedelta(days=prize.valid_days)):
+                return coupon
+        raise RuntimeError(f"no unique coupon code after {_CODE_ATTEMPTS} attempts")
+
+    def _award_texts(self, award: Award, guest: Guest) -> dict[str, str]:
+        language = self.ctx.language(guest)
+        valid_until = format_date(award.valid_until, language) if award.valid_until else ""
+        prizes = self.ctx.config.prizes
+        prize = next((p.name_in(language) for p in prizes if p.id == award.prize_id), award.prize_name)
+        return {"prize": prize or "", "code": award.coupon_code or "", "valid_until": valid_until}
+
+    def _send_award_text(self, award: Award, guest: Guest, key: str, success: AwardState) -> Award:
+        ctx = self.ctx
+        try:
+            mid = ctx.send(guest, ctx.text(guest, key, **self._award_texts(award, guest)))
+        except DeliveryPending as pending:  # the award keeps the error while the event source retries
+            ctx.update(award, dm_error=str(pending)[:300])
+            raise
+        except GraphError as error:
+            return self._failed(award, error)
+        if success is AwardState.DM_SENT:
+            first = ctx.store.guests.first_award_of_month(guest.guest_id, month_of(award.claimed_at, ctx.config.tz))
+            ctx.count("awards", f"awards_prize_{award.prize_id}", *(["unique_guests"] if first else []))
+        return ctx.update(award, state=success, text_mid=mid, dm_error=None)
+
+    def _failed(self, award: Award, error: GraphError) -> Award:
+        state = AwardState.DM_FAILED_AUTH if error.kind is ErrorKind.AUTH else AwardState.DM_FAILED_PERMANENT
+        logger.warning("prize DM failed for good", extra={"award": award.key.award_id, "error": str(error)})
+        self.ctx.count("dms_failed")
+        return self.ctx.update(award, state=state, dm_error=str(error)[:300])
+
+    def _send_coupon_image(self, award: Award, guest: Guest) -> None:
+        # The text already carries the code, so the image is best effort: any failure is recorded, not retried.
+        ctx = self.ctx
+        assert award.coupon_code is not None
+        texts = self._award_texts(award, guest)
+        face = CouponFace(
+            venue=ctx.config.venue_name,
+            prize=texts["prize"],
+            code=texts["code"],
+            valid_until=ctx.text(guest, "coupon_valid_until", valid_until=texts["valid_until"]),
+        )
+        try:
+            url = self.images.publish(face)
+            ctx.update(award, image_mid=ctx.messenger.send_image(award.key.guest_id, url))
+        except Exception as error:
+            logger.warning("coupon image not delivered", extra={"award": award.key.award_id, "error": repr(error)})
+            ctx.update(award, image_error=repr(error)[:300])
