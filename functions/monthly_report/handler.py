@@ -30,7 +30,7 @@ class ReportRequest(BaseModel):
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = reporting.get()
     metrics.add_dimension(name="client_id", value=deps.config.client_id)
-    request = ReportRequest.model_validate(event)  # a malformed input fails, so the scheduler retries and keeps it
+    request = ReportRequest.model_validate(event)  # a malformed input fails: Lambda retries, then its on-failure queue
     if request.action == "snapshot":
         return daily_snapshot(deps)
     return monthly_report(deps, request.month, send=request.send)

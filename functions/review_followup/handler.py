@@ -31,7 +31,7 @@ class StepRequest(BaseModel):
 @time_limited
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_dimension(name="client_id", value=engine.get().config.client_id)
-    request = StepRequest.model_validate(event)  # a malformed input fails, so the scheduler's DLQ keeps it
+    request = StepRequest.model_validate(event)  # a malformed input fails: Lambda retries, then its on-failure queue
     key = AwardKey(request.guest_id, request.period)
     if request.step is Step.LANGUAGE_TIMEOUT:
         outcome = f"language_timeout_{engine.get().language_timeout(key).value}"
