@@ -24,9 +24,8 @@ class OwnerIntegrations(Construct):
             purpose="owner events a sink (sheet, CRM) refused or stayed unavailable for",
             logical_ids=("IntegrationDeadLetters6A9F4563", "IntegrationDeadLettersPolicyB35B5E61"),
         )
-        # The engine's settings name the queue, so both functions that build the engine have it.
-        for function in (conversation.prize, conversation.review_followup):
-            function.function.add_environment("OUTBOX_DLQ_URL", self.dead_letters.queue_url)
+        # Only the prize function delivers to the owner, so only it dead-letters here.
+        conversation.prize.function.add_environment("OUTBOX_DLQ_URL", self.dead_letters.queue_url)
         sinks = config.integrations
         conversation.prize.read_secrets(
             secret

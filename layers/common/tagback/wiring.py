@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tagback.adapters.ssm import SsmSecrets
-from tagback.config.environment import FunctionSettings, PrizeSettings, ReportSettings
+from tagback.config.environment import EngineSettings, FunctionSettings, OwnerDeliverySettings, ReportSettings
 from tagback.config.loading import load_client_config
 from tagback.config.model import ClientConfig
 from tagback.domain.clock import Clock, SystemClock
@@ -68,7 +68,7 @@ def engine_from_environment() -> Engine:
     from tagback.adapters.scheduler import EventBridgeSteps
     from tagback.conversation.engine import Engine
 
-    settings = PrizeSettings.from_environ()
+    settings = EngineSettings.from_environ()
     config = load_client_config(settings.client_config)
     secret = SsmSecrets()
     return Engine(
@@ -96,7 +96,7 @@ def owner_delivery_from_environment() -> OwnerDelivery:
     from tagback.adapters.sqs import SqsQueue
     from tagback.app.owner import OwnerDelivery
 
-    settings = PrizeSettings.from_environ()
+    settings = OwnerDeliverySettings.from_environ()
     config = load_client_config(settings.client_config)
     secret = SsmSecrets()
     sinks: list[Sink] = []

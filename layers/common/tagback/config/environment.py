@@ -31,17 +31,24 @@ class MessagingSettings(FunctionSettings):
     graph_url: str | None = Field(default=None, validation_alias="TAGBACK_GRAPH_URL")
 
 
-class PrizeSettings(MessagingSettings):
+class EngineSettings(MessagingSettings):
+    """The conversation engine's, in both functions that build it (prize, review_followup)."""
+
     public_url: str = Field(validation_alias="TAGBACK_PUBLIC_URL", pattern=r"^https?://")
-    outbox_dead_letter_url: str = Field(validation_alias="OUTBOX_DLQ_URL", pattern=r"^https?://")
-    # Where the owner's sinks are, overridable for the sandbox's fakes (the config names the real ones).
-    sheets_url: str | None = Field(default=None, validation_alias="TAGBACK_SHEETS_URL")
-    crm_url: str | None = Field(default=None, validation_alias="TAGBACK_CRM_URL")
     coupon_bucket: str = Field(validation_alias="COUPON_BUCKET", min_length=3)
     schedule_group: str = Field(validation_alias="SCHEDULE_GROUP", min_length=1)
     followup_function_arn: str = Field(validation_alias="FOLLOWUP_FUNCTION_ARN", pattern=r"^arn:")
     scheduler_role_arn: str = Field(validation_alias="SCHEDULER_ROLE_ARN", pattern=r"^arn:")
     followup_dead_letter_arn: str = Field(validation_alias="FOLLOWUP_DLQ_ARN", pattern=r"^arn:")
+
+
+class OwnerDeliverySettings(FunctionSettings):
+    """The owner delivery's, in the prize function only."""
+
+    outbox_dead_letter_url: str = Field(validation_alias="OUTBOX_DLQ_URL", pattern=r"^https?://")
+    # Where the owner's sinks are, overridable for the sandbox's fakes (the config names the real ones).
+    sheets_url: str | None = Field(default=None, validation_alias="TAGBACK_SHEETS_URL")
+    crm_url: str | None = Field(default=None, validation_alias="TAGBACK_CRM_URL")
 
 
 class ReportSettings(MessagingSettings):
