@@ -50,7 +50,7 @@ def handler_vs_floor() -> float:
 
     def through_handler() -> None:
         # A fresh store each time, so every event is really stored (no dedupe shortcut).
-        handler.dependencies.override(Webhook(config=config, store=InMemoryStore(), secret=secrets, clock=clock))
+        handler.webhook.override(Webhook(config=config, store=InMemoryStore(), secret=secrets, clock=clock))
         assert handler.lambda_handler(event, context)["statusCode"] == 200
 
     def floor() -> None:

@@ -197,7 +197,7 @@ class Sandbox:
         requests.post(f"{self.aws_endpoint}/moto-api/reset-auth", data=self._auth_before, timeout=10)
         self._moto.stop()
         for handler in (
-            webhook_handler.dependencies,
+            webhook_handler.webhook,
             prize_handler.engine,
             prize_handler.owner_delivery,
             followup_handler.engine,
@@ -238,7 +238,7 @@ class Sandbox:
     def _wire_functions(self) -> None:
         # The production wiring, on the sandbox clock; each function's own, built with its role's credentials.
         with self.acting_as("webhook"):
-            webhook_handler.dependencies.override(dataclasses.replace(webhook_from_environment(), clock=self.clock))
+            webhook_handler.webhook.override(dataclasses.replace(webhook_from_environment(), clock=self.clock))
         with self.acting_as("prize"):
             prize_handler.engine.override(dataclasses.replace(engine_from_environment(), clock=self.clock))
             prize_handler.owner_delivery.override(

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
-from tagback.app.monthly_report import daily_snapshot, monthly_report
+from tagback.app.monthly_report import run_job
 from tagback.domain.runtime import Lazy, time_limited
 from tagback.observability import logger, metrics
 from tagback.wiring import reporting_from_environment
@@ -31,6 +31,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     deps = reporting.get()
     metrics.add_dimension(name="client_id", value=deps.config.client_id)
     request = ReportRequest.model_validate(event)  # a malformed input fails: Lambda retries, then its on-failure queue
-    if request.action == "snapshot":
-        return daily_snapshot(deps)
-    return monthly_report(deps, request.month, send=request.send)
+    return run_job(deps, request.action, request.month, send=request.send)

@@ -11,13 +11,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tagback.app.owner import deliver_to_owner
-from tagback.conversation.outcome import DeliveryPending
+from tagback.app.stream import handle_stream_record
 from tagback.domain.runtime import Lazy, time_limited
-from tagback.observability import count, logger, metrics
-from tagback.store.inbound import inbound_event_from_item
-from tagback.store.outbox import outbox_from_item
-from tagback.store.schema import ITEM_TYPE, OUTBOX
+from tagback.observability import logger, metrics
 from tagback.wiring import engine_from_environment, owner_delivery_from_environment
 
 engine = Lazy(engine_from_environment)
@@ -27,20 +23,7 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire
 
 
 def handle_record(record: DynamoDBRecord) -> None:
-    new_image = record.dynamodb.new_image if record.dynamodb else None
-    if not new_image:
-        raise ValueError("stream record without a NewImage")
-    if new_image.get(ITEM_TYPE) == OUTBOX:
-        deliver_to_owner(outbox_from_item(new_image), owner_delivery.get())
-        return
-    event = inbound_event_from_item(new_image)
-    try:
-        outcome = engine.get().handle(event)
-    except DeliveryPending:
-        count("delivery_pending")
-        raise
-    count(outcome.value)
-    logger.info("inbound event handled", extra={"kind": event.kind.value, "outcome": outcome.value})
+    handle_stream_record(record, engine.get, owner_delivery.get)
 
 
 @metrics.log_metrics

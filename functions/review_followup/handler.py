@@ -8,10 +8,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from tagback.domain.awards import AwardKey
+from tagback.app.steps import run_step
 from tagback.domain.runtime import Lazy, time_limited
 from tagback.domain.steps import Step
-from tagback.observability import count, logger, metrics
+from tagback.observability import logger, metrics
 from tagback.wiring import engine_from_environment
 
 engine = Lazy(engine_from_environment)
@@ -32,12 +32,5 @@ class StepRequest(BaseModel):
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_dimension(name="client_id", value=engine.get().config.client_id)
     request = StepRequest.model_validate(event)  # a malformed input fails: Lambda retries, then its on-failure queue
-    key = AwardKey(request.guest_id, request.period)
-    if request.step is Step.LANGUAGE_TIMEOUT:
-        outcome = f"language_timeout_{engine.get().language_timeout(key).value}"
-    else:
-        state = engine.get().follow_up(key)
-        outcome = state.value if state is not None else "followup_unknown_award"
-    count(outcome)
-    logger.info("scheduled step handled", extra={"award": key.award_id, "step": request.step, "outcome": outcome})
-    return {"award": key.award_id, "step": request.step.value, "outcome": outcome}
+    done = run_step(engine.get(), request.step, request.guest_id, request.period)
+    return {"award": done.award, "step": done.step.value, "outcome": done.outcome}

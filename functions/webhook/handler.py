@@ -12,17 +12,15 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tagback.adapters.meta.webhook import handshake_challenge
-from tagback.app.ingest import IngestReport, WebhookRejected, ingest
+from tagback.app.ingest import WebhookRejected, answer_handshake, ingest
 from tagback.app.links import follow_link
 from tagback.domain.runtime import Lazy
 from tagback.observability import count, logger, metrics
 from tagback.wiring import webhook_from_environment
 
-dependencies = Lazy(webhook_from_environment)
+webhook = Lazy(webhook_from_environment)
 app = APIGatewayHttpResolver()
 
 
@@ -32,16 +30,10 @@ def _text(status: int, body: str) -> Response:
 
 @app.get("/webhook")
 def handshake() -> Response:
-    deps = dependencies.get()
+    deps = webhook.get()
     params = app.current_event.query_string_parameters or {}
-    challenge = handshake_challenge(params, deps.secret(deps.config.secrets.meta_verify_token))
-    if challenge is None:
-        logger.warning("webhook handshake refused", extra={"mode": params.get("hub.mode")})
-        metrics.add_metric(name="WebhookHandshakeRefused", unit=MetricUnit.Count, value=1)
-        return _text(403, "forbidden")
-    logger.info("webhook handshake accepted")
-    metrics.add_metric(name="WebhookHandshakeAccepted", unit=MetricUnit.Count, value=1)
-    return _text(200, challenge)
+    challenge = answer_handshake(params, deps.secret(deps.config.secrets.meta_verify_token))
+    return _text(403, "forbidden") if challenge is None else _text(200, challenge)
 
 
 def _raw_body() -> bytes:
@@ -55,41 +47,16 @@ def _raw_body() -> bytes:
         raise WebhookRejected(400, "body is not valid base64") from None
 
 
-def _record(report: IngestReport) -> None:
-    for name, value in (
-        ("InboundStored", len(report.stored)),
-        ("InboundDuplicates", report.duplicates),
-        ("InboundAcknowledged", sum(report.acknowledged.values())),
-        ("InboundOtherAccount", report.other_account),
-        ("InboundQuarantined", len(report.quarantined)),
-    ):
-        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-    # Counts and kinds only: guests' ids and texts stay out of the logs.
-    logger.info(
-        "webhook delivery",
-        extra={
-            "stored": sorted(e.kind.value for e in report.stored),
-            "duplicates": report.duplicates,
-            "acknowledged": dict(report.acknowledged),
-            "other_account": report.other_account,
-        },
-    )
-    if report.other_account:
-        logger.warning("events for another Instagram account ignored", extra={"count": report.other_account})
-    for reason in report.quarantined:
-        logger.warning("malformed messaging item quarantined", extra={"reason": reason})
-
-
 @app.exception_handler(WebhookRejected)
 def rejected(error: WebhookRejected) -> Response:
     logger.warning("webhook delivery rejected", extra={"status": error.status, "reason": error.reason})
-    metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
+    count("webhook_rejected")
     return Response(status_code=error.status, content_type=content_types.APPLICATION_JSON, body={"error": error.reason})
 
 
 @app.post("/webhook")
 def receive() -> Response:
-    deps = dependencies.get()
+    deps = webhook.get()
     report = ingest(
         _raw_body(),
         app.current_event.headers.get("x-hub-signature-256"),
@@ -98,7 +65,6 @@ def receive() -> Response:
         store=deps.store.inbound,
         clock=deps.clock,
     )
-    _record(report)
     return Response(
         status_code=200,
         content_type=content_types.APPLICATION_JSON,
@@ -115,17 +81,15 @@ NOT_FOUND_PAGE = (
 
 @app.get("/l/<token>")
 def follow(token: str) -> Response:
-    deps = dependencies.get()
+    deps = webhook.get()
     target = follow_link(deps.store, token, deps.clock.now(), deps.config.tz)
     if target is None:
-        count("link_not_found")
         return Response(status_code=404, content_type=content_types.TEXT_HTML, body=NOT_FOUND_PAGE)
-    count("link_followed")
     return Response(status_code=302, headers={"Location": target, "Cache-Control": "no-store"})
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    metrics.add_dimension(name="client_id", value=dependencies.get().config.client_id)
+    metrics.add_dimension(name="client_id", value=webhook.get().config.client_id)
     return app.resolve(event, context)

@@ -29,9 +29,9 @@ def deployed(aws: str, table: str, demo_config: ClientConfig, monkeypatch: pytes
         ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
     monkeypatch.setenv("TABLE_NAME", table)
     monkeypatch.setenv("TAGBACK_CLIENT_CONFIG", str(DEMO_CONFIG))
-    handler.dependencies.override(None)  # cold start: everything from the environment
+    handler.webhook.override(None)  # cold start: everything from the environment
     yield Repositories.on(table, client=client("dynamodb", aws))
-    handler.dependencies.override(None)
+    handler.webhook.override(None)
 
 
 def test_batched_post_sent_five_times_is_stored_once(deployed: Repositories, demo_config: ClientConfig) -> None:
@@ -65,9 +65,9 @@ def test_handshake_reads_the_verify_token_from_ssm(deployed: Repositories) -> No
 def test_a_missing_environment_fails_loudly_at_cold_start(aws: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TABLE_NAME", raising=False)
     monkeypatch.setenv("TAGBACK_CLIENT_CONFIG", str(DEMO_CONFIG))
-    handler.dependencies.override(None)
+    handler.webhook.override(None)
     with pytest.raises(RuntimeError, match="TABLE_NAME"):
-        handler.dependencies.get()
+        handler.webhook.get()
 
 
 def test_coupon_codes_are_checked_offline_with_the_key_from_ssm(aws: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,9 +30,9 @@ def store(demo_config: ClientConfig, clock: ManualClock) -> Iterator[InMemorySto
     secrets = Secrets(
         {demo_config.secrets.meta_app_secret: APP_SECRET, demo_config.secrets.meta_verify_token: VERIFY_TOKEN}
     )
-    handler.dependencies.override(Webhook(config=demo_config, store=store, secret=secrets, clock=clock))
+    handler.webhook.override(Webhook(config=demo_config, store=store, secret=secrets, clock=clock))
     yield store
-    handler.dependencies.override(None)
+    handler.webhook.override(None)
 
 
 def call(method: str, path: str = "/webhook", **kwargs: Any) -> dict[str, Any]:

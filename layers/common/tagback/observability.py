@@ -23,8 +23,8 @@ logger = Logger()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
 
 
-def count(label: str) -> None:
-    """Count one occurrence of an outcome label: an alarmed one under its metric's name, any other in CamelCase
-    ("dm_sent" → DmSent)."""
+def count(label: str, value: int = 1) -> None:
+    """Count `value` occurrences (one by default) of an outcome label: an alarmed one under its metric's name, any
+    other in CamelCase ("dm_sent" → DmSent)."""
     name = _ALARMED.get(label) or "".join(word.title() for word in label.split("_"))
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

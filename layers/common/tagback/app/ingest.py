@@ -1,20 +1,29 @@
-"""Webhook ingestion: verify Meta's signature, parse, classify, and persist every storable event.
+"""Webhook ingestion: Meta's subscription handshake; verify Meta's signature, parse, classify, and persist every
+storable event.
 
-It takes the raw body bytes and small interfaces; the webhook Lambda only adapts HTTP to it.
+It takes the query parameters or the raw body bytes and small interfaces; the webhook Lambda only adapts HTTP to it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from tagback.adapters.meta.webhook import MalformedItem, classify, iter_items, parse_envelope, signature_is_valid
+from tagback.adapters.meta.webhook import (
+    MalformedItem,
+    classify,
+    handshake_challenge,
+    iter_items,
+    parse_envelope,
+    signature_is_valid,
+)
 from tagback.config.model import ClientConfig
 from tagback.domain.clock import Clock
 from tagback.domain.events import EventKind, InboundEvent
+from tagback.observability import count, logger
 
 
 class InboundEventStore(Protocol):
@@ -51,6 +60,18 @@ class IngestReport:
             + self.other_account
             + len(self.quarantined)
         )
+
+
+def answer_handshake(params: Mapping[str, str], verify_token: str) -> str | None:
+    """The challenge to echo when Meta subscribes with our verify token; None refuses."""
+    challenge = handshake_challenge(params, verify_token)
+    if challenge is None:
+        logger.warning("webhook handshake refused", extra={"mode": params.get("hub.mode")})
+        count("webhook_handshake_refused")
+    else:
+        logger.info("webhook handshake accepted")
+        count("webhook_handshake_accepted")
+    return challenge
 
 
 def ingest(
@@ -91,4 +112,30 @@ def ingest(
             report.stored.append(event)
         else:
             report.duplicates += 1
+    _record(report)
     return report
+
+
+def _record(report: IngestReport) -> None:
+    for label, value in (
+        ("inbound_stored", len(report.stored)),
+        ("inbound_duplicates", report.duplicates),
+        ("inbound_acknowledged", sum(report.acknowledged.values())),
+        ("inbound_other_account", report.other_account),
+        ("inbound_quarantined", len(report.quarantined)),
+    ):
+        count(label, value)
+    # Counts and kinds only: guests' ids and texts stay out of the logs.
+    logger.info(
+        "webhook delivery",
+        extra={
+            "stored": sorted(e.kind.value for e in report.stored),
+            "duplicates": report.duplicates,
+            "acknowledged": dict(report.acknowledged),
+            "other_account": report.other_account,
+        },
+    )
+    if report.other_account:
+        logger.warning("events for another Instagram account ignored", extra={"count": report.other_account})
+    for reason in report.quarantined:
+        logger.warning("malformed messaging item quarantined", extra={"reason": reason})

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from tagback.domain.stats import StatsStore, month_of
+from tagback.observability import count
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -26,10 +27,10 @@ class LinkStore(Protocol):
 
 def follow_link(store: LinkStore, token: str, now: datetime, tz: ZoneInfo) -> str | None:
     """The target of a known token, after counting the click on the link and in the month's totals."""
-    if not _TOKEN.match(token):
-        return None  # not one of ours: no table read for junk
-    link = store.links.click(token, now)
+    link = store.links.click(token, now) if _TOKEN.match(token) else None  # not one of ours: no table read for junk
     if link is None:
+        count("link_not_found")
         return None
+    count("link_followed")
     store.stats.add_to_month(month_of(now, tz), {f"review_link_clicks_{link['platform']}": 1})
     return str(link["target"])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from tagback.app.export import ExportStore, export
 from tagback.app.report import Report, build_report
@@ -76,3 +76,12 @@ def daily_snapshot(reporting: Reporting) -> dict[str, Any]:
     count("snapshot_taken")
     logger.info("daily snapshot", extra={"values": sorted(values)})
     return {"snapshot": values}
+
+
+def run_job(
+    reporting: Reporting, action: Literal["report", "snapshot"], month: str | None, *, send: bool
+) -> dict[str, Any]:
+    """The job a schedule asks for: the daily snapshot, or the report of `month`."""
+    if action == "snapshot":
+        return daily_snapshot(reporting)
+    return monthly_report(reporting, month, send=send)

@@ -1,0 +1,40 @@
+"""The prize function's work on one record of the table's stream: an inbound event goes to the conversation
+engine; an outbox item to the owner's integrations. Both come as getters, so the owner's sinks are built only once
+an outbox item arrives."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from tagback.app.owner import OwnerDelivery, deliver_to_owner
+from tagback.conversation.outcome import DeliveryPending
+from tagback.observability import count, logger
+from tagback.store.inbound import inbound_event_from_item
+from tagback.store.outbox import outbox_from_item
+from tagback.store.schema import ITEM_TYPE, OUTBOX
+
+if TYPE_CHECKING:
+    from tagback.conversation.engine import Engine
+
+
+def handle_stream_record(
+    record: DynamoDBRecord, engine: Callable[[], Engine], owner_delivery: Callable[[], OwnerDelivery]
+) -> None:
+    """Raises to fail the record alone: the stream retries it, then sends it to the mapping's on-failure queue."""
+    new_image = record.dynamodb.new_image if record.dynamodb else None
+    if not new_image:
+        raise ValueError("stream record without a NewImage")
+    if new_image.get(ITEM_TYPE) == OUTBOX:
+        deliver_to_owner(outbox_from_item(new_image), owner_delivery())
+        return
+    event = inbound_event_from_item(new_image)
+    try:
+        outcome = engine().handle(event)
+    except DeliveryPending:
+        count("delivery_pending")
+        raise
+    count(outcome.value)
+    logger.info("inbound event handled", extra={"kind": event.kind.value, "outcome": outcome.value})
