@@ -1,5 +1,6 @@
 """The package's layers, read from its source (docs/design.md, "Code layout"): only adapters talk to the outside,
-the domain stands alone, the conversation sees records and ports only, and no part imports another in a circle."""
+the domain stands alone, the conversation sees records and ports only, no part imports another in a circle, and
+the handlers reach the rest through tagback.app and tagback.wiring only."""
 
 from __future__ import annotations
 
@@ -103,3 +104,37 @@ def test_no_module_imports_another_in_a_circle() -> None:
         TopologicalSorter(graph(module)).prepare()
     except CycleError as cycle:
         pytest.fail(f"modules import each other in a circle: {cycle.args[1]}")
+
+
+HANDLERS = sorted((ROOT / "functions").glob("*/handler.py"))
+# One shape for every handler: its dependencies from the wiring, the event model, one use case, the reply.
+HANDLER_MAY_IMPORT = {
+    "tagback.app",
+    "tagback.wiring",
+    "tagback.domain.runtime",
+    "tagback.domain.steps",  # the scheduled step that review_followup's input names
+    "tagback.observability",
+    "tagback.config",
+    "aws_lambda_powertools",
+    "pydantic",
+    "__future__",
+    "typing",
+    "base64",  # the webhook's body, as API Gateway may encode it
+    "binascii",
+}
+
+
+def handler_may_import(name: str) -> bool:
+    return any(name == allowed or name.startswith(f"{allowed}.") for allowed in HANDLER_MAY_IMPORT)
+
+
+def test_handlers_may_not_reach_past_the_use_cases() -> None:
+    assert HANDLERS
+    for name in ("tagback.store.schema", "tagback.adapters.meta.webhook", "tagback.conversation.outcome", "boto3"):
+        assert not handler_may_import(name), name
+
+
+@pytest.mark.parametrize("handler", HANDLERS, ids=lambda path: path.parent.name)
+def test_handlers_call_the_use_cases_through_the_wiring_only(handler: Path) -> None:
+    others = sorted({name for name in imports(handler) if not handler_may_import(name)})
+    assert not others, f"{handler.parent.name}'s handler imports {others}: use tagback.app and tagback.wiring"
