@@ -75,7 +75,7 @@ class FakeGraphApi:
         self.requests: list[dict[str, Any]] = []
         self.profiles: dict[str, dict[str, Any]] = {}
         self.images: dict[str, bytes] = {}  # message id → the image bytes fetched, as Meta would
-        self.download: Callable[[str], requests.Response] = lambda url: requests.get(url, timeout=5)
+        self.download: Callable[[str], bytes | None] = _http_get  # the body, or None when the URL is refused
         self._faults: dict[str, list[Fault]] = {"send": [], "profile": []}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -174,11 +174,15 @@ class FakeGraphApi:
 
     def _fetch(self, url: str) -> bytes | None:
         """Meta downloads the attachment when sending: a PNG or JPEG of at most 8 MB."""
-        try:
-            response = self.download(url)
-        except requests.RequestException:
-            return None
-        content = response.content
-        if not response.ok or len(content) > IMAGE_LIMIT_BYTES or not content.startswith((b"\x89PNG", b"\xff\xd8")):
+        content = self.download(url)
+        if content is None or len(content) > IMAGE_LIMIT_BYTES or not content.startswith((b"\x89PNG", b"\xff\xd8")):
             return None
         return content
+
+
+def _http_get(url: str) -> bytes | None:
+    try:
+        response = requests.get(url, timeout=5)
+    except requests.RequestException:
+        return None
+    return response.content if response.ok else None
