@@ -57,13 +57,18 @@ def delivered_guests(batches: list[dict[str, Any]]) -> list[str]:
     return [r["dynamodb"]["Keys"]["PK"]["S"].removeprefix("GUEST#") for b in batches for r in b["Records"]]
 
 
-def test_the_stream_goes_on_after_a_failed_transaction(moto_endpoint: str, table: str) -> None:
-    # moto puts back a copy of the table (and of its stream) taken before a transaction that fails.
+def recording_pump(moto_endpoint: str, table: str) -> tuple[Any, StreamPump, list[dict[str, Any]]]:
+    """The table's client, and a pump whose prize consumer records the batches it is given."""
     dynamodb = client("dynamodb", moto_endpoint)
     stream_arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
     batches: list[dict[str, Any]] = []
     consumer = Consumer("prize", PRIZE_STREAM.filter_pattern, invoke=batches.append)
-    pump = StreamPump(client("dynamodbstreams", moto_endpoint), stream_arn, consumers=[consumer])
+    return dynamodb, StreamPump(client("dynamodbstreams", moto_endpoint), stream_arn, consumers=[consumer]), batches
+
+
+def test_the_stream_goes_on_after_a_failed_transaction(moto_endpoint: str, table: str) -> None:
+    # moto puts back a copy of the table (and of its stream) taken before a transaction that fails.
+    dynamodb, pump, batches = recording_pump(moto_endpoint, table)
     dynamodb.put_item(TableName=table, Item=inbound("a"))
     assert pump.pump_once() == 1
     new = {"ConditionExpression": "attribute_not_exists(PK)"}
@@ -85,11 +90,7 @@ def test_records_read_before_a_rollback_hold_back_none_written_after_it(moto_end
     # What the pump sees when it reads while a transaction is under way that then fails: moto hands the
     # rolled-back records' sequence numbers out again. Done here as moto does it, as the interleaving of two
     # requests cannot be forced from outside.
-    dynamodb = client("dynamodb", moto_endpoint)
-    stream_arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
-    batches: list[dict[str, Any]] = []
-    consumer = Consumer("prize", PRIZE_STREAM.filter_pattern, invoke=batches.append)
-    pump = StreamPump(client("dynamodbstreams", moto_endpoint), stream_arn, consumers=[consumer])
+    dynamodb, pump, batches = recording_pump(moto_endpoint, table)
     tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables
     dynamodb.put_item(TableName=table, Item=inbound("a"))
     before = copy.deepcopy(tables[table])  # transact_write_items keeps this copy first
