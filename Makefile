@@ -25,7 +25,7 @@ test: $(INSTALLED)  ## unit, integration (moto server), infra (CDK) and e2e (san
 sandbox: $(INSTALLED)  ## the local sandbox in the foreground on PORT (default 8787)
 	$(PY) -m sandbox
 
-synth: $(INSTALLED)  ## one CloudFormation template per clients/*.yaml into cdk.out/
+synth: $(INSTALLED)  ## the edge's template (agency.yaml) and one per clients/*.yaml into cdk.out/
 	CDK_OUTDIR=cdk.out $(PY) infra/app.py
 	@ls -1 cdk.out/*.template.json
 
@@ -39,7 +39,7 @@ bench: $(INSTALLED)
 	$(PY) -m bench.bench_prize
 	$(PY) -m bench.bench_cold_import
 
-check-config: $(INSTALLED)  ## validate clients/*.yaml
+check-config: $(INSTALLED)  ## validate agency.yaml and clients/*.yaml
 	$(PY) -m tagback.cli check
 
 replay: $(INSTALLED)  ## replay a deployed client's dead-letter and on-failure queues: make replay CLIENT=<client-id>

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from infra.assets import ROOT
+from tagback.config.agency import load_agency_config
 from tagback.config.loading import load_client_config
 from tests.infra.lambda_runtime import install_runtime_packages, run_in_lambda_python, synthesized_assets
 
@@ -24,7 +25,8 @@ def cold_imports() -> None:
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         config = load_client_config(ROOT / "clients" / "demo.yaml")
-        assets = synthesized_assets(config, work / "cdk.out", work / "build")
+        agency = load_agency_config(ROOT / "agency.yaml")
+        assets = synthesized_assets(agency, config, work / "cdk.out", work / "build")
         runtime = work / "runtime"
         install_runtime_packages(runtime)
         no_bytecode = shutil.ignore_patterns("__pycache__", "*.pyc")

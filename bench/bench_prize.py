@@ -2,8 +2,8 @@
 
 1. Mention → prize DM compute time in the sandbox: the prize handler's own time per guest (the mention — claim and
    language question — and the language answer — draw, coupon, DM, follow-up, image, contact question — against
-   moto and the fake Graph API on loopback), excluding the stream pump's polling interval, against the webhook
-   handler's time for the same two deliveries.
+   moto and the fake Graph API on loopback), excluding the stream pump's polling interval, against the edge's
+   webhook handler's time for the same two deliveries.
 2. The coupon image: render time against a bare PNG encode of a blank card of the same size (the floor).
 """
 
@@ -43,8 +43,11 @@ def mention_to_dm() -> None:
     prize_times: list[float] = []
     webhook_times: list[float] = []
     with Sandbox(replace(SandboxOptions(), port=0)) as sandbox:
-        sandbox.functions["webhook"] = timed(sandbox.functions["webhook"], webhook_times)
-        consumer = sandbox.stream_pump.consumers[0]
+        # The edge's webhook as its HTTP API invokes it, and the first venue's prize function as its stream does.
+        api = sandbox.api
+        api.functions = {**api.functions, "webhook": timed(api.functions["webhook"], webhook_times)}
+        stream_pump, _ = sandbox.venue().pumps()
+        consumer = stream_pump.consumers[0]
         consumer.invoke = timed(consumer.invoke, prize_times)
         for i in range(MENTIONS):
             guest = Guest(sandbox, f"bench{i}")

@@ -1,7 +1,8 @@
 """Benchmarks that print ratios (machine-independent enough to compare across runs and machines).
 
-1. The webhook handler's cost per event (API Gateway event → verify → parse → classify → store in memory →
-   response) against the floor of the same work: `hmac` + `json.loads` on the same bytes.
+1. The edge's webhook handler's cost per event (API Gateway event → verify → parse → classify → look the venue up
+   → store in its table, in memory → response) against the floor of the same work: `hmac` + `json.loads` on the
+   same bytes.
 2. Each handler module's cold import time (fresh interpreter) against a bare `import boto3`.
 """
 
@@ -24,13 +25,15 @@ from sandbox import meta_payloads as p
 from sandbox.apigw import LambdaContext, http_api_event
 from sandbox.function_output import set_log_stream
 from tagback.adapters.meta.webhook import sign
+from tagback.config.environment import EdgeSettings
 from tagback.config.loading import load_client_config
 from tagback.domain.clock import ManualClock
-from tagback.wiring import Webhook
-from tests.fakes import InMemoryStore, Secrets
+from tagback.domain.registrations import Registration
+from tests.fakes import InMemoryEdge, Secrets
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret"
+SECRET_PARAM = "/tagback/edge/meta-app-secret"
 EVENTS_PER_POST = 20
 COLD_RUNS = 7
 
@@ -45,12 +48,29 @@ def handler_vs_floor() -> float:
     body = p.meta_json(p.envelope(us, items))
     event = http_api_event("POST", "/webhook", body=body, headers={"X-Hub-Signature-256": sign(body, SECRET)})
     context = LambdaContext("bench")
-    secrets = Secrets({config.secrets.meta_app_secret: SECRET})
+    settings = EdgeSettings.from_environ(
+        {
+            "REGISTRY_TABLE": "tagback-edge-bench",
+            "META_APP_SECRET_PARAM": SECRET_PARAM,
+            "META_VERIFY_TOKEN_PARAM": "/tagback/edge/meta-verify-token",
+        }
+    )
+    venue = Registration(
+        client_id=config.client_id,
+        account_id=us,
+        venue_name=config.venue_name,
+        table="tagback-demo",
+        region="eu-west-1",
+        timezone=config.timezone,
+        retention_days=config.retention_days,
+        link_prefix="https://edge.example/l/demo",
+    )
+    secrets = Secrets({SECRET_PARAM: SECRET})
     clock = ManualClock(datetime(2026, 11, 20, tzinfo=UTC))
 
     def through_handler() -> None:
-        # A fresh store each time, so every event is really stored (no dedupe shortcut).
-        handler.webhook.override(Webhook(config=config, store=InMemoryStore(), secret=secrets, clock=clock))
+        # Fresh stores each time, so every event is really stored (no dedupe shortcut).
+        handler.edge.override(InMemoryEdge(venue).edge(settings, secrets, clock))
         assert handler.lambda_handler(event, context)["statusCode"] == 200
 
     def floor() -> None:

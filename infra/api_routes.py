@@ -1,4 +1,4 @@
-"""The public HTTP routes and the function behind each: the stack's API and the sandbox adapter both read this."""
+"""The edge's public HTTP routes and the function behind each: the edge stack's API and the sandbox both read this."""
 
 from __future__ import annotations
 
@@ -21,5 +21,5 @@ class Route(NamedTuple):
 API_ROUTES: Final = (
     Route("GET", "/webhook", "webhook"),  # Meta's subscription handshake
     Route("POST", "/webhook", "webhook"),  # Meta's deliveries
-    Route("GET", "/l/{token}", "webhook"),  # tracked review links: count the click, 302 to the target
+    Route("GET", "/l/{client}/{token}", "webhook"),  # a venue's tracked review links: count the click, 302 on
 )

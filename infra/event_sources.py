@@ -49,11 +49,12 @@ SCHEDULED_INVOKE = AsyncInvoke(retry_attempts=2, max_event_age_hours=1)
 
 @dataclass(frozen=True)
 class Recurring:
-    """A recurring EventBridge Scheduler schedule of the monthly_report function, in the client's timezone."""
+    """A recurring EventBridge Scheduler schedule of one of the client's functions, in the client's timezone."""
 
     name: str
     expression: str
     input: str
+    function: str  # the service name of the function it invokes (POWERTOOLS_SERVICE_NAME)
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,20 @@ class ScheduleRetry:
     max_event_age_seconds: int
 
 
-REPORT_SCHEDULE_RETRY = ScheduleRetry(retry_attempts=3, max_event_age_seconds=6 * 3600)
+RECURRING_RETRY = ScheduleRetry(retry_attempts=3, max_event_age_seconds=6 * 3600)
 
 REPORT_SCHEDULES = (
-    Recurring("MonthlyReport", "cron(0 8 1 * ? *)", '{"send": true}'),  # the 1st, 08:00: last month's report
-    Recurring("DailySnapshot", "cron(30 23 * * ? *)", '{"action": "snapshot"}'),  # 23:30: the day's insights
+    # the 1st, 08:00: last month's report
+    Recurring("MonthlyReport", "cron(0 8 1 * ? *)", '{"send": true}', "monthly_report"),
+    # 23:30: the day's insights
+    Recurring("DailySnapshot", "cron(30 23 * * ? *)", '{"action": "snapshot"}', "monthly_report"),
 )
+
+# review_followup's token step: refresh the venue's Instagram token when it is due, then deliver what waits for it.
+TOKEN_STEP_INPUT = '{"step": "token"}'  # noqa: S105 - a step's name, not a secret
+# Daily at 04:15 local, a quiet hour: Instagram Login's long-lived tokens may be refreshed once 24 h old and expire
+# after 60 days, so a daily run refreshes each well before it expires, with weeks of retries to spare.
+TOKEN_REFRESH = Recurring("TokenRefresh", "cron(15 4 * * ? *)", TOKEN_STEP_INPUT, "review_followup")
+
+# Every recurring schedule of a client's stack (the sandbox creates the same).
+RECURRING_SCHEDULES = (*REPORT_SCHEDULES, TOKEN_REFRESH)

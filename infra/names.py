@@ -4,6 +4,8 @@ in moto. The stack fixes few names (CloudFormation chooses the rest); the sandbo
 
 from __future__ import annotations
 
+from tagback.config.model import ClientConfig
+
 
 def resource_name(client_id: str, *parts: str) -> str:
     """`tagback-<client-id>[-<part>…]` (`review_followup` → `review-followup`): one account may hold several clients."""
@@ -18,3 +20,38 @@ def schedule_group_name(client_id: str) -> str:
 def function_name(client_id: str, service: str) -> str:
     """A function by its service name. The stack fixes review_followup's: the functions' environment names its ARN."""
     return resource_name(client_id, service)
+
+
+EDGE_STACK = "Tagback-Edge"
+
+
+def edge_resource_name(*parts: str) -> str:
+    """`tagback-edge[-<part>…]`: the edge's resources, beside the clients' (no client may be called `edge`)."""
+    return "-".join(["tagback", "edge", *(part.replace("_", "-") for part in parts)])
+
+
+# What the edge publishes (SSM String parameters, not secrets) and each venue stack reads at deploy: the venue's
+# stack depends on no CloudFormation export, so the edge can change without touching 200 venue stacks.
+EDGE_URL_PARAMETER = "/tagback/edge/url"  # the edge's HTTP API: tracked links start with it
+EDGE_WEBHOOK_ROLE_PARAMETER = "/tagback/edge/webhook-role-arn"  # the role a venue's table lets write its inbound events
+EDGE_REGISTRAR_PARAMETER = "/tagback/edge/registrar-arn"  # the service token of a venue's registration
+
+
+def link_prefix(edge_url: str, client_id: str) -> str:
+    """Where a client's tracked links start: the edge's `/l/{client}/{token}` route."""
+    return f"{edge_url.rstrip('/')}/l/{client_id}"
+
+
+def registration_properties(config: ClientConfig, table_name: str, region: str, edge_url: str) -> dict[str, str]:
+    """The properties of a client stack's registration with the edge (Custom::TagbackRegistration), as
+    tagback.app.registration reads them: CloudFormation passes every value as a string."""
+    return {
+        "client_id": config.client_id,
+        "account_id": config.instagram_account_id,
+        "venue_name": config.venue_name,
+        "table": table_name,
+        "region": region,
+        "timezone": config.timezone,
+        "retention_days": str(config.retention_days),
+        "link_prefix": link_prefix(edge_url, config.client_id),
+    }

@@ -1,9 +1,11 @@
 """One venue's stack: `Tagback-<client-id>`, composed of the constructs in infra/components/.
 
-The table and the bucket (what outlives the stack); the layers every function runs on; the HTTP API in front of
-the webhook function; the conversation (the prize function on the table's stream, review_followup on the follow-up
-schedules); the owner's integrations (the prize function's second mapping); the monthly report. Each construct
-grants its functions what their code does; every queue holds what failed and is alarmed.
+The table and the bucket (what outlives the stack); the venue's side of the edge (the edge's webhook may write the
+table; the venue registers itself in the edge's registry); the layers every function runs on; the conversation (the
+prize function on the table's stream, review_followup on the follow-up schedules); the token's upkeep; the owner's
+integrations (the prize function's second mapping); the monthly report. Each construct grants its functions what
+their code does; every queue holds what failed and is alarmed. The edge (`Tagback-Edge`, infra/edge_stack.py) serves
+the venue's public routes: the venue stack has no API of its own.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from infra.components.api import Api
 from infra.components.conversation import Conversation
-from infra.components.function import Layers
+from infra.components.function import VenueLayers
 from infra.components.owner_integrations import OwnerIntegrations
+from infra.components.registration import Registration
 from infra.components.reporting import Reporting
 from infra.components.storage import Storage
+from infra.components.tokens import TokenUpkeep
 from tagback.config.model import ClientConfig
 
 _REPLAY = "python -m tagback.cli replay --stack <this stack>"
@@ -31,11 +34,12 @@ class TagbackStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, description=f"Tagback for {config.venue_name}", **kwargs)
         storage = Storage(self, "Storage")
-        layers = Layers(self, "Layers", config=config, build_dir=build_dir)
-        api = Api(self, "Api", config=config, layers=layers, table=storage.table)
+        registration = Registration(self, "Registration", config=config, storage=storage)
+        layers = VenueLayers(self, "Layers", config=config, build_dir=build_dir)
         conversation = Conversation(
-            self, "Conversation", config=config, layers=layers, storage=storage, public_url=api.http_api.api_endpoint
+            self, "Conversation", config=config, layers=layers, storage=storage, link_prefix=registration.link_prefix
         )
+        TokenUpkeep(self, "TokenUpkeep", config=config, storage=storage, conversation=conversation)
         integrations = OwnerIntegrations(
             self, "OwnerIntegrations", config=config, storage=storage, conversation=conversation
         )
@@ -49,12 +53,6 @@ class TagbackStack(Stack):
         )
 
         # What the CLI (replay, export, report) and the operator read: names and values as first deployed.
-        CfnOutput(
-            self,
-            "WebhookUrl",
-            value=f"{api.http_api.api_endpoint}/webhook",
-            description="Callback URL for Meta's app dashboard (Webhooks → Instagram)",
-        )
         CfnOutput(self, "TableName", value=storage.table.table_name)
         CfnOutput(self, "PrizeFunctionName", value=conversation.prize.function.function_name)
         CfnOutput(

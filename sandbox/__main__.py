@@ -15,8 +15,9 @@ def main() -> None:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with Sandbox(SandboxOptions.from_environ()) as sandbox:
-        print(f"Tagback sandbox for client {sandbox.config.client_id!r} on {sandbox.url}", flush=True)
-        print(f"  webhook:   {sandbox.url}/webhook   (Meta's handshake and deliveries)", flush=True)
+        clients = ", ".join(f"{v.client_id!r} ({v.config.instagram_account_id})" for v in sandbox.venues)
+        print(f"Tagback sandbox: the edge on {sandbox.url} for clients {clients}", flush=True)
+        print(f"  webhook:   {sandbox.url}/webhook   (Meta's handshake and deliveries, every venue)", flush=True)
         print(f"  status:    {sandbox.url}/_sandbox/status", flush=True)
         print(f"  messages:  {sandbox.url}/_sandbox/messages", flush=True)
         print(f'  clock:     POST {sandbox.url}/_sandbox/clock  {{"advance_minutes": 60}}', flush=True)

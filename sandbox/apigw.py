@@ -1,8 +1,8 @@
-"""API Gateway HTTP API (payload format 2.0) in miniature: what the stack's API hands the webhook function.
+"""API Gateway HTTP API (payload format 2.0) in miniature: what the edge's API hands its webhook function.
 
 `http_api_event` builds the event from a request's parts, as API Gateway does: lower-cased headers, the
 query string parsed, and a body that is text when it decodes as UTF-8 and base64 otherwise. `HttpApi` routes real
-requests to the functions by the stack's routes.
+requests to the functions by the edge's routes.
 """
 
 from __future__ import annotations

@@ -49,13 +49,18 @@ def _venue_line(message: dict[str, Any]) -> Line:
 class Guest:
     sandbox: Sandbox
     guest_id: str
+    client_id: str | None = None  # the venue they chat with: the sandbox's first unless named
     transcript: list[Line] = field(default_factory=list)
     _seen: int = 0
 
+    @property
+    def account(self) -> str:
+        """The venue's Instagram account: the recipient of what the guest sends, the sender of what they get."""
+        return self.sandbox.venue(self.client_id).config.instagram_account_id
+
     def _post(self, item: dict[str, Any], said: Line) -> None:
-        config = self.sandbox.config
         body, headers = meta_payloads.signed(
-            meta_payloads.envelope(config.instagram_account_id, [item]), self.sandbox.options.app_secret
+            meta_payloads.envelope(self.account, [item]), self.sandbox.options.app_secret
         )
         requests.post(f"{self.sandbox.url}/webhook", data=body, headers=headers, timeout=10).raise_for_status()
         self.transcript.append(said)
@@ -64,7 +69,11 @@ class Guest:
 
     def collect(self) -> list[Line]:
         """Add what the venue sent since the last look; returns those lines."""
-        mine = [m for m in self.sandbox.graph.sent_messages() if m["json"]["recipient"]["id"] == self.guest_id]
+        mine = [
+            m
+            for m in self.sandbox.graph.sent_messages()
+            if m["json"]["recipient"]["id"] == self.guest_id and m["account_id"] == self.account
+        ]
         new = [_venue_line(m["json"]["message"]) for m in mine[self._seen :]]
         self._seen = len(mine)
         self.transcript.extend(new)
@@ -75,7 +84,7 @@ class Guest:
 
     def mention(self) -> str:
         mid = f"mid.story.{self.guest_id}.{next(_mids)}"
-        account = self.sandbox.config.instagram_account_id
+        account = self.account
         self._post(
             meta_payloads.story_mention(self.guest_id, account, mid, self._now_ms()),
             Line("guest", "(posts a story that @mentions the venue)"),
@@ -86,7 +95,7 @@ class Guest:
         """Tap the quick reply with this title in the venue's last message that offered it."""
         offered = next(line for line in reversed(self.transcript) if line.speaker == "venue" and title in line.buttons)
         payload = self._payload_of(title, offered)
-        account = self.sandbox.config.instagram_account_id
+        account = self.account
         self._post(
             meta_payloads.quick_reply(
                 self.guest_id, account, f"mid.qr.{next(_mids)}", payload, self._now_ms(), title=title
@@ -96,7 +105,7 @@ class Guest:
 
     def _payload_of(self, title: str, line: Line) -> str:
         for message in reversed(self.sandbox.graph.sent_messages()):
-            if message["json"]["recipient"]["id"] != self.guest_id:
+            if message["json"]["recipient"]["id"] != self.guest_id or message["account_id"] != self.account:
                 continue
             for reply in message["json"]["message"].get("quick_replies", []):
                 if reply.get("title") == title and line.text == message["json"]["message"].get("text"):
@@ -104,7 +113,7 @@ class Guest:
         raise LookupError(f"no quick reply {title!r}")
 
     def say(self, text: str) -> None:
-        account = self.sandbox.config.instagram_account_id
+        account = self.account
         self._post(
             meta_payloads.text(self.guest_id, account, f"mid.text.{next(_mids)}", text, self._now_ms()),
             Line("guest", text),

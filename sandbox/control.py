@@ -1,8 +1,9 @@
-"""The sandbox's port: its control API under `/_sandbox/` (README, "The sandbox") beside the stack's HTTP API.
+"""The sandbox's port: its control API under `/_sandbox/` (README, "The sandbox") beside the edge's HTTP API.
 
 `/_sandbox/...` shows what the fakes received and the schedules waiting, moves the clock, replays the failure queues
-and queues faults on the fakes (Meta's Graph API, Google's Sheets, the owner's CRM); every other request goes to the
-stack's routes (sandbox/apigw.py).
+and queues faults on the fakes (Meta's Graph API, Google's Sheets, the owner's CRM); `PUT /_sandbox/cloudformation/…`
+is CloudFormation's response URL for the venues' registrations; every other request goes to the edge's routes
+(sandbox/apigw.py).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ if TYPE_CHECKING:
     from sandbox.runtime import Sandbox
 
 _FAULTS_USAGE = (
-    'send {"send": ["throttle", ...], "profile": [...], "sheets": ["503", ...], '
-    '"sheets_unavailable_seconds": N, "crm": [500, ...]}'
+    'send {"send": ["throttle", ...], "profile": [...], "client_id": "<only this venue\'s calls>", '
+    '"sheets": ["503", ...], "sheets_unavailable_seconds": N, "crm": [500, ...]}'
 )
+_CLOUDFORMATION = "/_sandbox/cloudformation/"
 
 
 def _json(data: object, status: int = 200) -> Response:
@@ -45,7 +47,10 @@ class ControlApi:
             case ("GET", "/_sandbox/messages"):
                 return _json(sandbox.graph.sent_messages())
             case ("GET", "/_sandbox/schedules"):
-                return _json(sandbox.schedules())
+                try:
+                    return _json(sandbox.schedules(request.args.get("client_id")))
+                except KeyError as error:
+                    return _json({"error": error.args[0]}, status=404)
             case ("GET", "/_sandbox/sheets"):
                 return _json(sandbox.google.rows)
             case ("GET", "/_sandbox/webhooks"):
@@ -64,13 +69,23 @@ class ControlApi:
                 return _json({"queued": faults})
             case ("POST", "/_sandbox/replay"):
                 return _json({name: asdict(r) for name, r in sandbox.replay_dead_letters().items()})
+            case ("PUT", path) if path.startswith(_CLOUDFORMATION):
+                # CloudFormation's presigned response URL: where a custom resource's provider answers.
+                sandbox.registrations[path.removeprefix(_CLOUDFORMATION)] = json.loads(request.get_data())
+                return Response(status=200)
         return None
 
     def queue_faults(self, faults: object) -> None:
         """The fakes' next answers are these failures: `sheets`, `sheets_unavailable_seconds` and `crm` Google's and the
-        CRM's; any other key names a Graph API call (`send`, `profile`)."""
+        CRM's; any other key names a Graph API call (`send`, `profile`), of every venue or of `client_id`'s only."""
         if not isinstance(faults, dict):
             raise ValueError(_FAULTS_USAGE)
+        faults = dict(faults)
+        client_id = faults.pop("client_id", None)
+        try:
+            account = self.sandbox.venue(client_id).config.instagram_account_id if client_id is not None else None
+        except KeyError as error:
+            raise ValueError(error.args[0]) from None
         for call, value in faults.items():
             if call == "sheets":
                 self.sandbox.google.fail_next(*value)
@@ -79,4 +94,4 @@ class ControlApi:
             elif call == "crm":
                 self.sandbox.crm.fail_next(*(int(status) for status in value))
             else:
-                self.sandbox.graph.fail_next(call, *value)
+                self.sandbox.graph.fail_next(call, *value, account_id=account)

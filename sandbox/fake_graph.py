@@ -1,9 +1,20 @@
-"""A fake of Meta's Graph API on loopback: it answers as Meta documents and records every request.
+"""A fake of Meta's Graph API on loopback for many venue accounts: it answers as Meta documents and records every
+request.
 
-Send API (`POST /<version>/<ig-id>/messages`, Instagram Login; `POST /<version>/me/messages`, Facebook Login)
-answers `{"recipient_id", "message_id"}` and, like Meta, fetches an image attachment's URL when the message is
-sent; the User Profile API (`GET /<version>/<igsid>?fields=…`) answers the profile. Faults are queued per call
-kind and answered in Meta's error shape (`{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`).
+Send API (`POST /<version>/<ig-id>/messages`, Instagram Login: the token must be that account's;
+`POST /<version>/me/messages`, Facebook Login: sent as the token's account) answers `{"recipient_id", "message_id"}`
+and, like Meta, fetches an image attachment's URL when the message is sent; the User Profile API
+(`GET /<version>/<igsid>?fields=…`) answers the profile; account insights per account (shared numbers).
+
+Instagram Login's account and token endpoints (../shared/reference/meta-messaging.md, "Apps, accounts and tokens"):
+`GET /<version>/me?fields=user_id,username`, `POST /<version>/me/subscribed_apps`, `GET /refresh_access_token`,
+`GET /access_token` (ig_exchange_token) and `POST /oauth/access_token` (api.instagram.com's code exchange, served
+here on the same host). Tokens expire (short-lived: 1 hour, long-lived: 60 days, by the injected clock) and are
+refused with code 190 once expired or revoked.
+
+Faults are queued per call kind, optionally for one account, and answered in Meta's error shape
+(`{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`). Sandbox tokens are not secrets: they are
+recorded with each request.
 """
 
 from __future__ import annotations
@@ -13,17 +24,31 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
 from werkzeug.wrappers import Request, Response
 
-_SEND = re.compile(r"^/(v\d+\.\d+)/([^/]+)/messages$")
-_PROFILE = re.compile(r"^/(v\d+\.\d+)/(\d+)$")
-_INSIGHTS = re.compile(r"^/(v\d+\.\d+)/(\d+)/insights$")
+_VERSION = r"v\d+\.\d+"
+_SEND = re.compile(rf"^/({_VERSION})/([^/]+)/messages$")
+_PROFILE = re.compile(rf"^/({_VERSION})/(\d+)$")
+_INSIGHTS = re.compile(rf"^/({_VERSION})/(\d+)/insights$")
+_ME = re.compile(rf"^/({_VERSION})/me$")
+_SUBSCRIBED_APPS = re.compile(rf"^/({_VERSION})/me/subscribed_apps$")
 IMAGE_LIMIT_BYTES = 8 * 1024 * 1024
+
+BASIC = "instagram_business_basic"
+MESSAGING = "instagram_business_manage_messages"
+ALL_PERMISSIONS = (BASIC, MESSAGING)  # what Tagback needs; what `issue_token` grants unless told otherwise
+SHORT_LIVED = timedelta(hours=1)
+LONG_LIVED = timedelta(days=60)
+REFRESHABLE_AFTER = timedelta(hours=24)
+CODE_LIFETIME = timedelta(hours=1)  # a login code works once, within the hour
+# An endpoint's answer and the venue account the request was made as (None: not known, e.g. an unknown token).
+_Handler = Callable[[Request, Any, str | None], tuple[Response, str | None]]
 
 
 @dataclass(frozen=True)
@@ -36,6 +61,8 @@ class Fault:
     delay_seconds: float = 0.0  # answer late (a client with a shorter timeout sees a timeout)
 
 
+PERMISSION_MESSAGE = f"(#200) Requires {MESSAGING} permission to manage the object"
+
 # The errors Meta documents for the Send API (../shared/reference/meta-messaging.md), by the names the sandbox's
 # `POST /_sandbox/faults` takes.
 FAULTS: dict[str, Fault] = {
@@ -45,9 +72,41 @@ FAULTS: dict[str, Fault] = {
     "outside_window": Fault(400, 10, 2018278, "(#10) This message is sent outside of allowed window."),
     "user_unavailable": Fault(400, 551, 1545041, "This person isn't available right now."),
     "token": Fault(400, 190, None, "Invalid OAuth access token - Cannot parse access token"),
-    "permission": Fault(403, 200, None, "(#200) Requires instagram_manage_messages permission"),
+    "permission": Fault(403, 200, None, PERMISSION_MESSAGE),
     "timeout": Fault(200, 0, None, "", delay_seconds=15.0),
 }
+FAULT_CALLS = ("send", "profile")
+
+
+@dataclass
+class _Account:
+    username: str
+
+
+@dataclass
+class _Token:
+    account_id: str
+    issued_at: datetime
+    expires_at: datetime
+    long_lived: bool
+    permissions: frozenset[str]
+    revoked: bool = False
+
+
+@dataclass
+class _LoginCode:
+    account_id: str
+    permissions: frozenset[str]
+    expires_at: datetime
+    used: bool = False
+
+
+class _Refused(Exception):
+    """An answer in Meta's error shape, raised where the check fails."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 def _error(
@@ -59,10 +118,27 @@ def _error(
     return Response(json.dumps({"error": error}), status=status, mimetype="application/json")
 
 
+def _oauth_error(message: str) -> Response:
+    """api.instagram.com's own error shape: no "error" object, and `code` repeats the HTTP status."""
+    body = {"error_type": "OAuthException", "code": 400, "error_message": message}
+    return Response(json.dumps(body), status=400, mimetype="application/json")
+
+
+def _json(body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body), mimetype="application/json")
+
+
+def _meta_time(moment: datetime) -> str:
+    return moment.strftime("%A, %d-%b-%y %H:%M:%S %Z")
+
+
 class FakeGraphApi:
-    def __init__(self, access_token: str, account_id: str = "") -> None:
-        self.access_token = access_token
-        self.account_id = account_id
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
+        # The agency app's credentials the token endpoints check; the sandbox sets them from agency.yaml.
+        self.app_id = "990000000000001"
+        self.app_secret = "sandbox-meta-app-secret"
+        self.redirect_uri: str | None = None  # None: the code exchange accepts any redirect URI
         # The venue's insights, as `total_value`s; an empty dict answers like an account under 100 followers.
         self.insights: dict[str, int] = {
             "reach": 380,
@@ -76,92 +152,273 @@ class FakeGraphApi:
         self.profiles: dict[str, dict[str, Any]] = {}
         self.images: dict[str, bytes] = {}  # message id → the image bytes fetched, as Meta would
         self.download: Callable[[str], bytes | None] = _http_get  # the body, or None when the URL is refused
-        self._faults: dict[str, list[Fault]] = {"send": [], "profile": []}
+        self.subscriptions: dict[str, list[str]] = {}  # account id → the webhook fields it is subscribed to
+        self._accounts: dict[str, _Account] = {}
+        self._tokens: dict[str, _Token] = {}
+        self._codes: dict[str, _LoginCode] = {}
+        self._faults: dict[str, list[tuple[str | None, Fault]]] = {call: [] for call in FAULT_CALLS}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def fail_next(self, call: str, *names: str) -> None:
-        """Queue faults for the next calls of a kind ("send" or "profile"), by name (see FAULTS)."""
+    # -- the sandbox's and the tests' controls ---------------------------------------------------------------
+    def add_account(self, account_id: str, username: str) -> str:
+        """A venue's Instagram professional account; returns a valid long-lived token for it, issued now."""
+        with self._lock:
+            self._accounts[account_id] = _Account(username)
+        return self.issue_token(account_id)
+
+    def issue_token(
+        self, account_id: str, *, permissions: Iterable[str] = ALL_PERMISSIONS, short_lived: bool = False
+    ) -> str:
+        """A token as Meta's app dashboard (long-lived) or a login (short-lived) would give the account."""
+        with self._lock:
+            return self._issue(account_id, frozenset(permissions), long_lived=not short_lived)
+
+    def login_code(self, account_id: str, *, permissions: Iterable[str] = ALL_PERMISSIONS) -> str:
+        """The one-time code Instagram's login redirect would carry after the account granted `permissions`."""
+        with self._lock:
+            self._known(account_id)
+            code = f"sandbox-code-{next(self._ids)}"
+            self._codes[code] = _LoginCode(account_id, frozenset(permissions), self._now() + CODE_LIFETIME)
+            return code
+
+    def revoke_tokens(self, account_id: str) -> None:
+        """Every token of the account is refused (190) from now on; tokens issued later work."""
+        with self._lock:
+            for token in self._tokens.values():
+                if token.account_id == account_id:
+                    token.revoked = True
+
+    def fail_next(self, call: str, *names: str, account_id: str | None = None) -> None:
+        """Queue faults for the next calls of a kind ("send" or "profile"), by name (see FAULTS); with `account_id`,
+        only for requests made as that venue account."""
         unknown = [n for n in names if n not in FAULTS]
         if call not in self._faults or unknown:
             raise ValueError(f"call must be send or profile and faults among {sorted(FAULTS)}; got {call} {unknown}")
         with self._lock:
-            self._faults[call].extend(FAULTS[name] for name in names)
+            self._faults[call].extend((account_id, FAULTS[name]) for name in names)
 
     def sent_messages(self) -> list[dict[str, Any]]:
-        """Messages Meta would have delivered (answered 200), in order."""
+        """Messages Meta would have delivered (answered 200), in order, each with the venue `account_id` it was sent
+        as and the `token` it was sent with."""
         with self._lock:
             return [r for r in self.requests if r["kind"] == "send" and r["status"] == 200]
 
+    # -- WSGI ------------------------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         response = self._respond(request)
         return response(environ, start_response)
 
     def _respond(self, request: Request) -> Response:
-        insights = _INSIGHTS.match(request.path)
-        if insights and request.method == "GET":
-            return self._insights(request)
-        send, profile = _SEND.match(request.path), _PROFILE.match(request.path)
-        kind = (
-            "send" if send and request.method == "POST" else "profile" if profile and request.method == "GET" else None
-        )
-        if kind is None:
-            return _error(400, 100, f"Unknown path components: {request.path}", "GraphMethodException")
+        kind, handler = self._route(request)
         body = request.get_json(silent=True) if kind == "send" else None
-        with self._lock:
-            fault = self._faults[kind].pop(0) if self._faults[kind] else None
-        response = self._answer(request, kind, body, fault, profile)
-        record: dict[str, Any] = {
-            "kind": kind,
-            "path": request.path,
-            "query": dict(request.args),
-            "json": body,
-            "status": response.status_code,
-        }
+        token = self._presented(request)
+        record: dict[str, Any] = {"kind": kind, "path": request.path, "query": dict(request.args), "json": body}
+        try:
+            response, account_id = handler(request, body, token)
+        except _Refused as refused:
+            response, account_id = refused.response, self._owner(token)
+        record.update(status=response.status_code, account_id=account_id, token=token)
         if kind == "send" and response.status_code == 200:
             record["message_id"] = json.loads(response.get_data())["message_id"]
         with self._lock:  # recorded once answered, so readers never see a half-made record
             self.requests.append(record)
         return response
 
-    def _answer(
-        self, request: Request, kind: str, body: Any, fault: Fault | None, profile: re.Match[str] | None
-    ) -> Response:
+    def _route(self, request: Request) -> tuple[str, _Handler]:
+        path, method = request.path, request.method
+        routes: list[tuple[bool, str, _Handler]] = [
+            (method == "POST" and path == "/oauth/access_token", "oauth", self._exchange_code),
+            (method == "GET" and path == "/access_token", "exchange", self._long_lived),
+            (method == "GET" and path == "/refresh_access_token", "refresh", self._refresh),
+            (method == "GET" and bool(_ME.match(path)), "me", self._me),
+            (method == "POST" and bool(_SUBSCRIBED_APPS.match(path)), "subscribe", self._subscribe),
+            (method == "GET" and bool(_INSIGHTS.match(path)), "insights", self._insights),
+            (method == "POST" and bool(_SEND.match(path)), "send", self._send),
+            (method == "GET" and bool(_PROFILE.match(path)), "profile", self._profile),
+        ]
+        for matches, kind, handler in routes:
+            if matches:
+                return kind, handler
+        return "unknown", self._unknown
+
+    # -- tokens ----------------------------------------------------------------------------------------------
+    def _issue(self, account_id: str, permissions: frozenset[str], *, long_lived: bool) -> str:
+        """Called with the lock held."""
+        self._known(account_id)
+        now = self._now()
+        token = f"sandbox-{'long' if long_lived else 'short'}-{account_id}-{next(self._ids)}"
+        self._tokens[token] = _Token(
+            account_id, now, now + (LONG_LIVED if long_lived else SHORT_LIVED), long_lived, permissions
+        )
+        return token
+
+    def _known(self, account_id: str) -> None:
+        if account_id not in self._accounts:
+            raise ValueError(f"no account {account_id} in the fake Graph API: add_account it first")
+
+    @staticmethod
+    def _presented(request: Request) -> str | None:
         bearer = request.headers.get("Authorization", "")
-        if bearer != f"Bearer {self.access_token}" and request.args.get("access_token") != self.access_token:
-            return _error(400, 190, "Invalid OAuth access token - Cannot parse access token")
-        if fault is not None:
-            time.sleep(fault.delay_seconds)
-            if fault.code:
-                return _error(fault.status, fault.code, fault.message, fault.error_type, fault.subcode)
-        if kind == "profile":
-            assert profile is not None
-            guest = profile.group(2)
-            fields = [f for f in request.args.get("fields", "name").split(",") if f]
-            if guest == self.account_id:  # the venue's own account: its follower total
-                known: dict[str, Any] = {"followers_count": self.followers} if self.insights else {}
-            else:
-                known = self.profiles.get(guest, {"name": f"Guest {guest[-4:]}", "username": f"guest_{guest[-4:]}"})
-            return Response(json.dumps({**{f: known.get(f) for f in fields}, "id": guest}), mimetype="application/json")
+        if bearer.startswith("Bearer "):
+            return bearer.removeprefix("Bearer ")
+        return request.args.get("access_token") or None
+
+    def _owner(self, token: str | None) -> str | None:
+        with self._lock:
+            known = self._tokens.get(token or "")
+        return known.account_id if known else None
+
+    def _valid(self, token: str | None) -> _Token:
+        """The token's grant, or Meta's 190 answer for an unknown, revoked or expired one."""
+        now = self._now()
+        with self._lock:
+            known = self._tokens.get(token or "")
+        if known is None:
+            raise _Refused(_error(400, 190, "Invalid OAuth access token - Cannot parse access token"))
+        if known.revoked:
+            message = (
+                "Error validating access token: The session has been invalidated because the user changed their "
+                "password or Facebook has changed the session for security reasons."
+            )
+            raise _Refused(_error(400, 190, message, subcode=460))
+        if now >= known.expires_at:
+            message = (
+                f"Error validating access token: Session has expired on {_meta_time(known.expires_at)}. "
+                f"The current time is {_meta_time(now)}."
+            )
+            raise _Refused(_error(400, 190, message, subcode=463))
+        return known
+
+    @staticmethod
+    def _permitted(grant: _Token, permission: str) -> None:
+        if permission not in grant.permissions:
+            raise _Refused(_error(403, 200, f"(#200) Requires {permission} permission to manage the object"))
+
+    def _fault(self, call: str, account_id: str) -> Fault | None:
+        with self._lock:
+            queue = self._faults[call]
+            for index, (target, fault) in enumerate(queue):
+                if target in (None, account_id):
+                    del queue[index]
+                    return fault
+        return None
+
+    # -- account and token endpoints -------------------------------------------------------------------------
+    def _me(self, request: Request, _body: Any, token: str | None) -> tuple[Response, str | None]:
+        grant = self._valid(token)
+        self._permitted(grant, BASIC)
+        with self._lock:
+            username = self._accounts[grant.account_id].username
+        known = {"user_id": grant.account_id, "username": username}
+        fields = [f for f in request.args.get("fields", "id").split(",") if f in known]
+        # `id` is the app-scoped id; `user_id` the professional account's id, which webhooks carry.
+        return _json({**{f: known[f] for f in fields}, "id": f"app-scoped-{grant.account_id}"}), grant.account_id
+
+    def _subscribe(self, request: Request, _body: Any, token: str | None) -> tuple[Response, str | None]:
+        grant = self._valid(token)
+        self._permitted(grant, MESSAGING)
+        fields = [f for f in (request.values.get("subscribed_fields") or "").split(",") if f]
+        if not fields:
+            raise _Refused(_error(400, 100, "(#100) The parameter subscribed_fields is required"))
+        with self._lock:
+            self.subscriptions[grant.account_id] = fields
+        return _json({"success": True}), grant.account_id
+
+    def _refresh(self, request: Request, _body: Any, token: str | None) -> tuple[Response, str | None]:
+        if request.args.get("grant_type") != "ig_refresh_token":
+            raise _Refused(_error(400, 100, "(#100) Unsupported grant_type"))
+        grant = self._valid(token)
+        # Meta documents the rule ("at least 24 hours old but has not expired"), not its refusal: these are ours.
+        if not grant.long_lived:
+            raise _Refused(_error(400, 100, "(#100) Only a long-lived access token can be refreshed"))
+        if self._now() - grant.issued_at < REFRESHABLE_AFTER:
+            raise _Refused(_error(400, 100, "(#100) The access token must be at least 24 hours old to be refreshed"))
+        with self._lock:  # the old token stays valid until its own expiry
+            fresh = self._issue(grant.account_id, grant.permissions, long_lived=True)
+        return self._token_answer(fresh, LONG_LIVED), grant.account_id
+
+    def _long_lived(self, request: Request, _body: Any, token: str | None) -> tuple[Response, str | None]:
+        if request.args.get("grant_type") != "ig_exchange_token":
+            raise _Refused(_error(400, 100, "(#100) Unsupported grant_type"))
+        if request.args.get("client_secret") != self.app_secret:
+            raise _Refused(_error(400, 1, "Error validating client secret."))
+        grant = self._valid(token)
+        if grant.long_lived:
+            raise _Refused(_error(400, 100, "(#100) Only a short-lived access token can be exchanged"))
+        with self._lock:
+            fresh = self._issue(grant.account_id, grant.permissions, long_lived=True)
+        return self._token_answer(fresh, LONG_LIVED), grant.account_id
+
+    def _exchange_code(self, request: Request, _body: Any, _token: str | None) -> tuple[Response, str | None]:
+        form = request.form
+        if form.get("client_id") != self.app_id:
+            raise _Refused(_oauth_error("Invalid platform app"))
+        if form.get("client_secret") != self.app_secret:
+            raise _Refused(_oauth_error("Invalid Client Secret"))
+        if form.get("grant_type") != "authorization_code":
+            raise _Refused(_oauth_error("Invalid grant_type"))
+        if self.redirect_uri is not None and form.get("redirect_uri") != self.redirect_uri:
+            raise _Refused(
+                _oauth_error(
+                    "Error validating verification code. Please make sure your redirect_uri is "
+                    "identical to the one you used in the OAuth dialog request"
+                )
+            )
+        with self._lock:
+            login = self._codes.get(form.get("code") or "")
+            if login is None or self._now() >= login.expires_at:
+                raise _Refused(_oauth_error("Invalid authorization code"))
+            if login.used:
+                raise _Refused(_oauth_error("This authorization code has been used"))
+            login.used = True
+            token = self._issue(login.account_id, login.permissions, long_lived=False)
+        granted = {"access_token": token, "user_id": login.account_id, "permissions": ",".join(login.permissions)}
+        return _json({"data": [granted]}), login.account_id
+
+    @staticmethod
+    def _token_answer(token: str, lifetime: timedelta) -> Response:
+        return _json({"access_token": token, "token_type": "bearer", "expires_in": int(lifetime.total_seconds())})
+
+    # -- messaging and reading -------------------------------------------------------------------------------
+    def _send(self, request: Request, body: Any, token: str | None) -> tuple[Response, str | None]:
+        grant = self._valid(token)
+        sender = _SEND.match(request.path).group(2)  # type: ignore[union-attr]  # routed here because it matched
+        # Instagram Login sends as the account in the path, with that account's token; Facebook Login as "me".
+        if sender not in ("me", grant.account_id):
+            raise _Refused(_error(400, 190, "Invalid OAuth access token - Cannot parse access token"))
+        self._permitted(grant, MESSAGING)
+        self._injected("send", grant.account_id)
         recipient = (body or {}).get("recipient", {}).get("id")
         message = (body or {}).get("message")
         if not recipient or not message:
-            return _error(400, 100, "(#100) The parameter recipient is required")
+            raise _Refused(_error(400, 100, "(#100) The parameter recipient is required"))
         mid = f"m_sandbox_{next(self._ids)}"
         attachment = message.get("attachment") or {}
         if attachment.get("type") == "image":
             image = self._fetch(attachment.get("payload", {}).get("url", ""))
             if image is None:
-                return _error(400, 100, "(#100) Upload attachment failure.", subcode=2018047)
+                raise _Refused(_error(400, 100, "(#100) Upload attachment failure.", subcode=2018047))
             self.images[mid] = image
-        return Response(json.dumps({"recipient_id": recipient, "message_id": mid}), mimetype="application/json")
+        return _json({"recipient_id": recipient, "message_id": mid}), grant.account_id
 
-    def _insights(self, request: Request) -> Response:
+    def _profile(self, request: Request, _body: Any, token: str | None) -> tuple[Response, str | None]:
+        grant = self._valid(token)
+        self._injected("profile", grant.account_id)
+        guest = _PROFILE.match(request.path).group(2)  # type: ignore[union-attr]  # routed here because it matched
+        fields = [f for f in request.args.get("fields", "name").split(",") if f]
+        with self._lock:
+            venue = guest in self._accounts
+        if venue:  # a venue's own account: its follower total
+            known: dict[str, Any] = {"followers_count": self.followers} if self.insights else {}
+        else:
+            known = self.profiles.get(guest, {"name": f"Guest {guest[-4:]}", "username": f"guest_{guest[-4:]}"})
+        return _json({**{f: known.get(f) for f in fields}, "id": guest}), grant.account_id
+
+    def _insights(self, request: Request, _body: Any, token: str | None) -> tuple[Response, str | None]:
         """GET /<ig-id>/insights?metric=…&period=day&metric_type=total_value (the follower total is a field)."""
-        bearer = request.headers.get("Authorization", "")
-        if bearer != f"Bearer {self.access_token}":
-            return _error(400, 190, "Invalid OAuth access token - Cannot parse access token")
+        grant = self._valid(token)
         wanted = [m for m in request.args.get("metric", "").split(",") if m]
         with self._lock:
             data = [
@@ -170,7 +427,18 @@ class FakeGraphApi:
                 if m in self.insights
             ]
             self.followers += self.insights.get("follows_and_unfollows", 0)
-        return Response(json.dumps({"data": data}), mimetype="application/json")
+        return _json({"data": data}), grant.account_id
+
+    def _unknown(self, request: Request, _body: Any, token: str | None) -> tuple[Response, str | None]:
+        message = f"Unknown path components: {request.path}"
+        return _error(400, 100, message, "GraphMethodException"), self._owner(token)
+
+    def _injected(self, call: str, account_id: str) -> None:
+        fault = self._fault(call, account_id)
+        if fault is not None:
+            time.sleep(fault.delay_seconds)
+            if fault.code:
+                raise _Refused(_error(fault.status, fault.code, fault.message, fault.error_type, fault.subcode))
 
     def _fetch(self, url: str) -> bytes | None:
         """Meta downloads the attachment when sending: a PNG or JPEG of at most 8 MB."""

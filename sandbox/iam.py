@@ -1,9 +1,10 @@
 """IAM in the sandbox, as strict as AWS about actions: every function acts with its own role's credentials.
 
-The roles and their allowed actions come from the client's synthesized template (`roles_from_template`), so a
-grant missing from the stack is missing here too. moto enforces actions but matches every resource as `*`
-(../shared/reference/aws-facts.md), so each role is granted its template's actions on `*`; tests/infra checks
-the resources.
+The roles and their allowed actions come from the synthesized templates of the edge and of each client's stack
+(`roles_from_template`), so a grant missing from a stack is missing here too. moto enforces actions but matches every
+resource as `*` (../shared/reference/aws-facts.md), so each role is granted its template's actions on `*`; tests/infra
+checks the resources. What a venue's table lets the edge's webhook do (its resource-based policy, which moto does not
+read) is added to the edge webhook role's actions, as AWS would allow it.
 
 In AWS each function runs in its own process with its role's credentials in the environment. Here the functions
 share one process, so `Identities.acting_as(role)` marks the current invocation (a context variable) and every
@@ -33,6 +34,8 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from moto.iam.access_control import IAMRequestBase
 
+from infra.names import EDGE_WEBHOOK_ROLE_PARAMETER as EDGE_WEBHOOK_ROLE
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "build" / "sandbox-iam"
 OPERATOR = "tagback-sandbox-operator"
@@ -48,6 +51,7 @@ class StackRoles(NamedTuple):
     actions: RoleActions
     functions: dict[str, str]  # function (its service name, POWERTOOLS_SERVICE_NAME) → the role it runs as
     schedulers: dict[str, str]  # function → the role EventBridge Scheduler invokes it with
+    edge_grants: list[str]  # what the stack's table's resource-based policy lets the edge's webhook role do
 
 
 def _listed(value: Any) -> list[Any]:
@@ -82,6 +86,18 @@ def roles_from_template(template: dict[str, Any]) -> StackRoles:
                 for target in _listed(statement["Resource"]):  # {"Fn::GetAtt": [function, "Arn"]}
                     scheduler_roles[services[target["Fn::GetAtt"][0]]] = role
     names = {role: re.sub(r"[0-9A-F]{8}$", "", role) for role in statements}  # else its construct id: no hash
+    edge_role = [name for name, p in template.get("Parameters", {}).items() if p.get("Default") == EDGE_WEBHOOK_ROLE]
+    edge_grants = sorted(
+        {
+            action
+            for resource in resources.values()
+            if resource["Type"] == "AWS::DynamoDB::Table"
+            for s in resource["Properties"].get("ResourcePolicy", {}).get("PolicyDocument", {}).get("Statement", [])
+            if s.get("Effect") == "Allow"
+            and any(parameter in json.dumps(s.get("Principal")) for parameter in edge_role)
+            for action in _listed(s["Action"])
+        }
+    )
     names |= {role: service for service, role in function_roles.items()}
     names |= {role: f"{service}-scheduler" for service, role in scheduler_roles.items()}
     return StackRoles(
@@ -91,34 +107,39 @@ def roles_from_template(template: dict[str, Any]) -> StackRoles:
         },
         {service: names[role] for service, role in function_roles.items()},
         {service: names[role] for service, role in scheduler_roles.items()},
+        edge_grants,
     )
 
 
 def moto_actions(actions: list[str]) -> list[str]:
     """The actions as moto names them. AWS authorizes a DynamoDB transaction by its parts (PutItem, UpdateItem, …);
-    moto by the call, `dynamodb:TransactWriteItems`, which no AWS policy grants. Our transactions are an Update and a
-    Put, so a role allowed both may make them."""
-    if {"dynamodb:PutItem", "dynamodb:UpdateItem"} <= set(actions):
+    moto by the call, `dynamodb:TransactWriteItems`, which no AWS policy grants. Our transactions put an item and update
+    (the claims) or delete (the registry) another, so a role allowed those may make them."""
+    granted = set(actions)
+    if "dynamodb:PutItem" in granted and granted & {"dynamodb:UpdateItem", "dynamodb:DeleteItem"}:
         return [*actions, "dynamodb:TransactWriteItems"]
     return actions
 
 
-def synthesize(config_path: Path) -> dict[str, Any]:
-    """The client's stack template, as `cdk synth` makes it (assets not bundled: only IAM is read)."""
+def synthesize(agency_path: Path, config_paths: list[Path]) -> dict[str, dict[str, Any]]:
+    """The edge's and the clients' stack templates by stack name, as `cdk synth` makes them (assets not bundled: only
+    IAM is read)."""
     from aws_cdk import App  # noqa: PLC0415 - only a cache miss pays for the CDK
 
     from infra.app import build_app  # noqa: PLC0415
+    from tagback.config.agency import load_agency_config  # noqa: PLC0415
     from tagback.config.loading import load_client_config  # noqa: PLC0415
 
-    config = load_client_config(config_path)
     build = CACHE / "synth"
     app = App(context={"aws:cdk:bundling-stacks": []}, outdir=str(build / "cdk.out"))
-    build_app([config], app=app, build_dir=build)
-    return dict(app.synth().get_stack_by_name(f"Tagback-{config.client_id}").template)
+    build_app(load_agency_config(agency_path), [load_client_config(p) for p in config_paths], app=app, build_dir=build)
+    return {stack.stack_name: dict(stack.template) for stack in app.synth().stacks}
 
 
-def _cache_key(config_path: Path) -> str:
-    digest = hashlib.sha256(config_path.read_bytes())
+def _cache_key(agency_path: Path, config_paths: list[Path]) -> str:
+    digest = hashlib.sha256(agency_path.read_bytes())
+    for config_path in config_paths:
+        digest.update(config_path.read_bytes())
     digest.update(version("aws-cdk-lib").encode())
     sources = [*(ROOT / "infra").rglob("*.py"), *(ROOT / "layers" / "common" / "tagback").rglob("*.py")]
     for source in [*sorted(sources), Path(__file__)]:  # and this file, which reads the roles from the template
@@ -126,13 +147,13 @@ def _cache_key(config_path: Path) -> str:
     return digest.hexdigest()[:20]
 
 
-def stack_roles(config_path: Path) -> StackRoles:
-    """The stack's roles, synthesized once per change of the stack's code or the client file (a synth takes
-    seconds: it runs in a child process, whose Node.js output stays out of the sandbox's console)."""
-    cached = CACHE / f"{_cache_key(config_path)}.json"
+def stack_roles(agency_path: Path, config_paths: list[Path]) -> dict[str, StackRoles]:
+    """Each stack's roles by stack name, synthesized once per change of the stacks' code or the config files (a synth
+    takes seconds: it runs in a child process, whose Node.js output stays out of the sandbox's console)."""
+    cached = CACHE / f"{_cache_key(agency_path, config_paths)}.json"
     if not cached.exists():
         result = subprocess.run(
-            [sys.executable, "-m", "sandbox.iam", str(config_path)],
+            [sys.executable, "-m", "sandbox.iam", str(agency_path), *map(str, config_paths)],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -142,7 +163,7 @@ def stack_roles(config_path: Path) -> StackRoles:
             raise RuntimeError(f"could not synthesize the stack to read its IAM roles:\n{result.stderr[-4000:]}")
         CACHE.mkdir(parents=True, exist_ok=True)
         cached.write_text(result.stdout, encoding="utf-8")
-    return StackRoles(*json.loads(cached.read_text(encoding="utf-8")))
+    return {stack: StackRoles(*roles) for stack, roles in json.loads(cached.read_text(encoding="utf-8")).items()}
 
 
 @dataclass
@@ -173,7 +194,8 @@ class Identities:
         return self.operator
 
     def create_roles(self, roles: RoleActions, prefix: str) -> None:
-        """Each role with its template's actions on `*`, assumed once (the session lasts the sandbox's life)."""
+        """Each role, named `<prefix>-<role>`, with its template's actions on `*`, assumed once (the session lasts the
+        sandbox's life)."""
         assert self.operator is not None
         iam, sts = self._client("iam", self.operator), self._client("sts", self.operator)
         trust = {
@@ -185,7 +207,7 @@ class Identities:
         for name, actions in roles.items():
             role_name = f"{prefix}-{name}"
             arn = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-            self.arns[name] = arn
+            self.arns[role_name] = arn
             statement = {"Effect": "Allow", "Action": moto_actions(actions), "Resource": "*"}
             iam.put_role_policy(
                 RoleName=role_name,
@@ -193,7 +215,9 @@ class Identities:
                 PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
             )
             session = sts.assume_role(RoleArn=arn, RoleSessionName=name, DurationSeconds=43200)["Credentials"]
-            self.roles[name] = Credentials(session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"])
+            self.roles[role_name] = Credentials(
+                session["AccessKeyId"], session["SecretAccessKey"], session["SessionToken"]
+            )
 
     @contextmanager
     def acting_as(self, role: str) -> Iterator[None]:
@@ -258,7 +282,8 @@ class Identities:
 
 
 def main() -> None:
-    print(json.dumps(roles_from_template(synthesize(Path(sys.argv[1])))))
+    agency, *configs = map(Path, sys.argv[1:])
+    print(json.dumps({stack: roles_from_template(t) for stack, t in synthesize(agency, configs).items()}))
 
 
 if __name__ == "__main__":

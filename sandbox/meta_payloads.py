@@ -27,6 +27,14 @@ def envelope(account_id: str, *messaging_per_entry: list[dict[str, Any]], time_m
     }
 
 
+def entries(*per_account: tuple[str, list[dict[str, Any]]], time_ms: int = 1_764_000_000_000) -> dict[str, Any]:
+    """One delivery for several venues of the app: an entry per (account id, messaging items)."""
+    return {
+        "object": "instagram",
+        "entry": [{"id": account, "time": time_ms, "messaging": items} for account, items in per_account],
+    }
+
+
 def _item(guest: str, account: str, time_ms: int, **fields: Any) -> dict[str, Any]:
     return {"sender": {"id": guest}, "recipient": {"id": account}, "timestamp": time_ms, **fields}
 

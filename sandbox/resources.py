@@ -1,5 +1,7 @@
-"""What the client's stack declares, created in moto before the functions start: the table, the bucket, the queues, the
-schedule group and the report's recurring schedules, the SSM secrets and the SES identities.
+"""What the edge's stack and each client's stack declare, created in moto before the functions start: the edge's table,
+its secrets and the parameters the venue stacks read; per client the table, the bucket, the queues, the schedule group
+and its recurring schedules, the SSM secrets and the SES identities; and the Create request of each client's
+registration with the edge, as CloudFormation sends it.
 
 Names and settings are read where the stack reads them: the table from `store.schema.table_definition`, the
 schedule group and the function names from infra/names.py, the recurring schedules (in the client's group, as in
@@ -13,20 +15,31 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 
-from infra.event_sources import REPORT_SCHEDULE_RETRY, REPORT_SCHEDULES
-from infra.names import function_name, resource_name, schedule_group_name
+from infra.event_sources import RECURRING_RETRY, RECURRING_SCHEDULES
+from infra.names import (
+    EDGE_REGISTRAR_PARAMETER,
+    EDGE_URL_PARAMETER,
+    EDGE_WEBHOOK_ROLE_PARAMETER,
+    edge_resource_name,
+    function_name,
+    registration_properties,
+    resource_name,
+    schedule_group_name,
+)
 from sandbox.fake_google import FakeGoogle
+from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
+from tagback.store.registry import edge_table_definition
 from tagback.store.schema import TTL_ATTRIBUTE, table_definition
 
 REGION, ACCOUNT = "eu-west-1", "123456789012"
 # Documented sandbox values (README): not secrets, and never used outside the sandbox.
 DEFAULT_APP_SECRET = "sandbox-app-secret"
 DEFAULT_VERIFY_TOKEN = "sandbox-verify-token"
-SANDBOX_ACCESS_TOKEN = "sandbox-access-token"
 SANDBOX_SIGNING_KEY = "sandbox-coupon-signing-key"
 SANDBOX_CRM_SECRET = "sandbox-crm-webhook-secret"
 
@@ -35,13 +48,12 @@ def arn(service: str, resource: str) -> str:
     return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
 
 
-def secret_parameters(config: ClientConfig, app_secret: str, verify_token: str, google: FakeGoogle) -> dict[str, str]:
-    """The SSM parameters the client file names, with the sandbox's values (the fakes' where a fake checks them)."""
+def secret_parameters(config: ClientConfig, access_token: str, google: FakeGoogle) -> dict[str, str]:
+    """The SSM parameters the client file names, with the sandbox's values (the fakes' where a fake checks them):
+    `access_token` is the one the fake Graph API issued the venue's account, as `tagback connect` would store it."""
     secrets, sinks = config.secrets, config.integrations
     parameters = {
-        secrets.meta_app_secret: app_secret,
-        secrets.meta_verify_token: verify_token,
-        secrets.meta_access_token: SANDBOX_ACCESS_TOKEN,
+        secrets.meta_access_token: access_token,
         secrets.coupon_signing_key: SANDBOX_SIGNING_KEY,
     }
     if sinks.google_sheets is not None:
@@ -127,7 +139,7 @@ def create_resources(
     )
     scheduler = boto3.client("scheduler")
     scheduler.create_schedule_group(Name=resources.schedule_group)
-    for recurring in REPORT_SCHEDULES:  # as the stack declares them, in the client's timezone
+    for recurring in RECURRING_SCHEDULES:  # as the stack declares them, in the client's timezone
         scheduler.create_schedule(
             Name=f"{resources.schedule_group}-{recurring.name}",
             GroupName=resources.schedule_group,
@@ -135,13 +147,65 @@ def create_resources(
             ScheduleExpressionTimezone=config.timezone,
             FlexibleTimeWindow={"Mode": "OFF"},
             Target={
-                "Arn": resources.function_arn("monthly_report"),
-                "RoleArn": scheduler_role_arns["monthly_report"],
+                "Arn": resources.function_arn(recurring.function),
+                "RoleArn": scheduler_role_arns[recurring.function],
                 "Input": recurring.input,
                 "RetryPolicy": {
-                    "MaximumRetryAttempts": REPORT_SCHEDULE_RETRY.retry_attempts,
-                    "MaximumEventAgeInSeconds": REPORT_SCHEDULE_RETRY.max_event_age_seconds,
+                    "MaximumRetryAttempts": RECURRING_RETRY.retry_attempts,
+                    "MaximumEventAgeInSeconds": RECURRING_RETRY.max_event_age_seconds,
                 },
             },
         )
     return resources
+
+
+@dataclass(frozen=True)
+class EdgeResources:
+    table_name: str
+
+    def environment(self, agency: AgencyConfig) -> dict[str, str]:
+        """What the edge stack's functions' environment says."""
+        return {
+            "REGISTRY_TABLE": self.table_name,
+            "META_APP_SECRET_PARAM": agency.secrets.meta_app_secret,
+            "META_VERIFY_TOKEN_PARAM": agency.secrets.meta_verify_token,
+        }
+
+
+def create_edge_resources(
+    agency: AgencyConfig, app_secret: str, verify_token: str, *, url: str, webhook_role_arn: str
+) -> EdgeResources:
+    """What the edge stack declares: its table, the agency app's secrets (put there by the operator) and the
+    parameters through which the venue stacks find the edge."""
+    table_name = edge_resource_name("registry")
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(**edge_table_definition(table_name))
+    dynamodb.update_time_to_live(
+        TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
+    )
+    ssm = boto3.client("ssm")
+    for name, value in ((agency.secrets.meta_app_secret, app_secret), (agency.secrets.meta_verify_token, verify_token)):
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+    for name, value in (
+        (EDGE_URL_PARAMETER, url),
+        (EDGE_WEBHOOK_ROLE_PARAMETER, webhook_role_arn),
+        (EDGE_REGISTRAR_PARAMETER, arn("lambda", f"function:{edge_resource_name('registry')}")),
+    ):
+        ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
+    return EdgeResources(table_name)
+
+
+def registration_request(config: ClientConfig, table_name: str, edge_url: str, response_url: str) -> dict[str, Any]:
+    """CloudFormation's Create request for the client stack's registration, its properties as the stack sets them."""
+    return {
+        "RequestType": "Create",
+        "ResponseURL": response_url,
+        "StackId": arn("cloudformation", f"stack/Tagback-{config.client_id}/sandbox"),
+        "RequestId": f"sandbox-{config.client_id}",
+        "ResourceType": "Custom::TagbackRegistration",
+        "LogicalResourceId": "Registration",
+        "ResourceProperties": {
+            "ServiceToken": arn("lambda", f"function:{edge_resource_name('registry')}"),
+            **registration_properties(config, table_name, REGION, edge_url),
+        },
+    }

@@ -1,20 +1,30 @@
 from __future__ import annotations
 
+import io
 import os
+from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
+from sandbox.function_output import set_log_stream
+from tagback import observability
 from tagback.config.loading import load_client_config, parse_client_config
 from tagback.config.model import ClientConfig
 from tagback.domain.clock import ManualClock
+from tagback.domain.registrations import Registration
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = ROOT / "clients" / "demo.yaml"
 APP_SECRET = "test_app_secret_123"
 VERIFY_TOKEN = "test-verify-token"
+APP_SECRET_PARAM = "/tagback/edge/meta-app-secret"
+VERIFY_TOKEN_PARAM = "/tagback/edge/meta-verify-token"
+DEMO_ACCOUNT = "17841400000000001"  # clients/demo.yaml's instagram_account_id
 
 # Handlers log to stdout (captured by pytest); keep it to what matters.
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
@@ -39,3 +49,38 @@ def english_only() -> ClientConfig:
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 20, 21, 30, tzinfo=UTC))
+
+
+def registration(
+    client_id: str = "demo", account_id: str = DEMO_ACCOUNT, region: str = "eu-west-1", **changes: Any
+) -> Registration:
+    """A venue as its stack registers it with the edge (the demo's by default)."""
+    fields: dict[str, Any] = {
+        "venue_name": f"Venue {client_id}",
+        "table": f"tagback-{client_id}",
+        "timezone": "Europe/Lisbon",
+        "retention_days": 90,
+        "link_prefix": f"https://edge.example/l/{client_id}",
+    }
+    return Registration(client_id=client_id, account_id=account_id, region=region, **(fields | changes))
+
+
+@pytest.fixture
+def metric_counts(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every metric counted (by its metric name), instead of the EMF buffer."""
+    counted: Counter[str] = Counter()
+
+    def add_metric(name: str, unit: object, value: float, **_: object) -> None:
+        counted[name] += int(value)
+
+    monkeypatch.setattr(observability.metrics, "add_metric", add_metric)
+    return counted
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """What the functions' logger writes (its handler keeps the sys.stdout of import time, out of capsys' reach)."""
+    lines = io.StringIO()
+    before = set_log_stream(lines)
+    yield lines
+    set_log_stream(before)

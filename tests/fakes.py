@@ -5,28 +5,36 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import threading
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from tagback.adapters.coupon_image import render_coupon
+from tagback.adapters.meta.account import IssuedToken
+from tagback.adapters.ssm import StoredSecret
+from tagback.config.environment import EdgeSettings
 from tagback.config.model import ClientConfig
-from tagback.domain.awards import Awaiting, Award, AwardKey, Coupon, CouponFace, Guest
+from tagback.conversation.ports import SecretReader
+from tagback.domain.awards import Awaiting, Award, AwardKey, Coupon, CouponFace, Guest, WaitingForToken
+from tagback.domain.clock import Clock
 from tagback.domain.events import InboundEvent, OutboxEvent
 from tagback.domain.messaging import ErrorKind, GraphError, Profile, QuickReply, UrlButton
+from tagback.domain.registrations import AccountTaken, Registration
 from tagback.domain.steps import Step
+from tagback.domain.tokens import TokenRecord
 from tagback.store.coupons import coupon_item
 from tagback.store.inbound import inbound_event_item, inbound_key
 from tagback.store.links import link_item
 from tagback.store.outbox import outbox_item
 from tagback.store.schema import PARTITION_KEY, SORT_KEY
+from tagback.wiring import Edge
 
 
 class InMemoryInbound:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], dict[str, Any]] = {}
-        self.quarantined: list[tuple[object, str]] = []
         self._lock = threading.RLock()
 
     def add(self, events: Sequence[InboundEvent], received_at: datetime, expires_at: datetime) -> list[bool]:
@@ -37,9 +45,6 @@ class InMemoryInbound:
                 results.append(key not in self.items)
                 self.items.setdefault(key, inbound_event_item(event, received_at, expires_at))
         return results
-
-    def quarantine(self, raw: object, reason: str, received_at: datetime, expires_at: datetime) -> None:
-        self.quarantined.append((raw, reason))
 
     def handled(self, event: InboundEvent) -> bool:
         return "handled_at" in self.items.get(_key(inbound_key(event)), {})
@@ -58,6 +63,7 @@ class InMemoryAwards:
         self.last_claim: dict[str, tuple[datetime, AwardKey]] = {}
         self.caps: dict[tuple[str, date], int] = {}
         self.tables: dict[tuple[str, date], str] = {}
+        self.waiting: dict[str, WaitingForToken] = {}  # by the marker's sort key, as store/awards.py writes it
         self._lock = threading.RLock()
 
     def get(self, award: AwardKey) -> Award | None:
@@ -101,6 +107,23 @@ class InMemoryAwards:
                 return False
             self.caps[(prize_id, local_date)] = given + 1
             return True
+
+    def wait_for_token(self, waiting: WaitingForToken, expires_at: datetime) -> None:
+        with self._lock:
+            self.waiting[_waiting_key(waiting)] = waiting
+
+    def waiting_for_token(self) -> list[WaitingForToken]:
+        with self._lock:
+            return [self.waiting[key] for key in sorted(self.waiting)]
+
+    def done_waiting(self, waiting: WaitingForToken) -> None:
+        with self._lock:
+            self.waiting.pop(_waiting_key(waiting), None)
+
+
+def _waiting_key(waiting: WaitingForToken) -> str:
+    """The marker's sort key in the table: the oldest mention first."""
+    return f"{waiting.mentioned_at.isoformat()}#{waiting.message}#{waiting.key.award_id}"
 
 
 class InMemoryGuests:
@@ -231,6 +254,22 @@ class InMemoryOutbox:
         return dict(item) if item else None
 
 
+class InMemoryTokens:
+    """What is known of the venue's token (one item), never the token."""
+
+    def __init__(self) -> None:
+        self.record: TokenRecord | None = None
+        self._lock = threading.RLock()
+
+    def get(self) -> TokenRecord | None:
+        with self._lock:
+            return self.record
+
+    def put(self, record: TokenRecord) -> None:
+        with self._lock:
+            self.record = record
+
+
 class InMemoryStore:
     """The table's repositories in memory, composed as `tagback.store.repositories.Repositories` composes them."""
 
@@ -242,6 +281,100 @@ class InMemoryStore:
         self.links = InMemoryLinks()
         self.stats = InMemoryStats()
         self.outbox = InMemoryOutbox()
+        self.tokens = InMemoryTokens()
+
+
+class InMemoryRegistry:
+    """The edge's registry of venues, as `tagback.store.registry.Registry` keeps it: by account and by client, one
+    account one client (AccountTaken), a client's change of account releasing the old one. `failure`, when set, is
+    raised by every call (the registry's table unavailable)."""
+
+    def __init__(self, *registrations: Registration) -> None:
+        self.accounts: dict[str, Registration] = {}
+        self.clients: dict[str, Registration] = {}
+        self.failure: Exception | None = None
+        self.lookups = 0
+        self._lock = threading.RLock()
+        for registration in registrations:
+            self.register(registration)
+
+    def by_account(self, account_id: str) -> Registration | None:
+        with self._lock:
+            self._fail()
+            self.lookups += 1
+            return self.accounts.get(account_id)
+
+    def by_client(self, client_id: str) -> Registration | None:
+        with self._lock:
+            self._fail()
+            self.lookups += 1
+            return self.clients.get(client_id)
+
+    def register(self, registration: Registration) -> None:
+        with self._lock:
+            self._fail()
+            me = registration.client_id
+            owner = self.accounts.get(registration.account_id)
+            if owner is not None and owner.client_id != me:
+                raise AccountTaken(registration.account_id, owner, me)
+            previous = self.clients.get(me)
+            if previous is not None and previous.account_id != registration.account_id:
+                self._release(previous.account_id, me)
+            self.accounts[registration.account_id] = self.clients[me] = registration
+
+    def unregister(self, client_id: str) -> Registration | None:
+        with self._lock:
+            self._fail()
+            previous = self.clients.pop(client_id, None)
+            if previous is not None:
+                self._release(previous.account_id, client_id)
+            return previous
+
+    def _release(self, account_id: str, client_id: str) -> None:
+        held = self.accounts.get(account_id)
+        if held is not None and held.client_id == client_id:
+            del self.accounts[account_id]
+
+    def _fail(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+
+class InMemoryQuarantine:
+    """Deliveries the edge keeps instead of losing (`tagback.store.registry.Quarantine`): one item per raw item and
+    time received (a conditional put), in the order kept."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[object, str]] = []
+        self.expiries: list[datetime] = []
+        self._keys: set[tuple[str, str]] = set()
+        self._lock = threading.RLock()
+
+    def add(self, raw: object, reason: str, received_at: datetime, expires_at: datetime) -> None:
+        key = (received_at.isoformat(), json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str))
+        with self._lock:
+            if key in self._keys:
+                return
+            self._keys.add(key)
+            self.items.append((raw, reason))
+            self.expiries.append(expires_at)
+
+
+class InMemoryVenues:
+    """Each registered venue's table (`tagback.store.registry.VenueTables`): one store per region and table."""
+
+    def __init__(self) -> None:
+        self.stores: dict[tuple[str, str], InMemoryStore] = {}
+        self._lock = threading.RLock()
+
+    def of(self, venue: Registration) -> InMemoryStore:
+        with self._lock:
+            return self.stores.setdefault((venue.region, venue.table), InMemoryStore())
+
+    def written(self) -> dict[str, int]:
+        """How many inbound items each table holds, by table name (tables with none left out)."""
+        with self._lock:
+            return {table: len(store.inbound.items) for (_, table), store in self.stores.items() if store.inbound.items}
 
 
 def _key(key: dict[str, str]) -> tuple[str, str]:
@@ -257,24 +390,66 @@ def _set(item: dict[str, Any], changes: dict[str, Any]) -> None:
             item[name] = value
 
 
-class FakeMessenger:
-    """Records what would be sent; `fail` queues GraphErrors of the given kinds for the next sends."""
+def token_refused() -> GraphError:
+    """Meta's answer to a dead or revoked token (code 190): an AUTH error."""
+    return GraphError(ErrorKind.AUTH, 400, 190, None, "Error validating access token: the session is invalid")
 
-    def __init__(self) -> None:
+
+class InMemoryEdge:
+    """The edge's stores in memory: the registry, each venue's table, the quarantine."""
+
+    def __init__(self, *registrations: Registration) -> None:
+        self.registry = InMemoryRegistry(*registrations)
+        self.venues = InMemoryVenues()
+        self.quarantine = InMemoryQuarantine()
+
+    def store_of(self, client_id: str) -> InMemoryStore:
+        return self.venues.of(self.registry.clients[client_id])
+
+    def edge(self, settings: EdgeSettings, secret: SecretReader, clock: Clock) -> Edge:
+        """The webhook function's dependencies (`tagback.wiring.Edge`) on these stores."""
+        return Edge(
+            settings,
+            self.registry,  # type: ignore[arg-type]  # the fakes keep Registry's, VenueTables' and Quarantine's guarantees
+            self.venues,  # type: ignore[arg-type]
+            self.quarantine,  # type: ignore[arg-type]
+            secret,
+            clock,
+        )
+
+
+class FakeMessenger:
+    """Records what would be sent; `failures` queues GraphErrors (or errors of the given kinds) for the next sends.
+    Meta refuses every send as it does a dead token (code 190) while `refusing_token` is set, or while `token` (read
+    per send, as the Graph client reads it) gives one of `dead_tokens`."""
+
+    def __init__(self, token: Callable[[], str] | None = None) -> None:
         self.sent: list[dict[str, str]] = []
-        self.failures: list[ErrorKind] = []
+        self.failures: list[ErrorKind | GraphError] = []
+        self.token = token
+        self.dead_tokens: set[str] = set()
+        self.refusing_token = False
+        self.refused = 0
         self.profile_calls = 0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     def _next(self, kind: str, recipient: str, body: str) -> str:
         with self._lock:
+            if self._token_is_refused():
+                self.refused += 1
+                raise token_refused()
             if self.failures:
                 failure = self.failures.pop(0)
+                if isinstance(failure, GraphError):
+                    raise failure
                 raise GraphError(failure, 400, 0, None, f"fake {failure}")
             mid = f"m_{next(self._ids)}"
             self.sent.append({"kind": kind, "to": recipient, "body": body, "mid": mid})
             return mid
+
+    def _token_is_refused(self) -> bool:
+        return self.refusing_token or (self.token is not None and self.token() in self.dead_tokens)
 
     def send_text(self, recipient: str, text: str, quick_replies: Sequence[QuickReply] = ()) -> str:
         mid = self._next("text", recipient, text)
@@ -290,7 +465,10 @@ class FakeMessenger:
         return mid
 
     def profile(self, guest_id: str) -> Profile:
-        self.profile_calls += 1
+        with self._lock:
+            self.profile_calls += 1
+            if self._token_is_refused():
+                raise token_refused()
         return Profile(name=f"Guest {guest_id}", username=f"handle_{guest_id}")
 
 
@@ -320,3 +498,63 @@ class FakeScheduler:
 class Secrets(dict[str, str]):
     def __call__(self, name: str) -> str:
         return self[name]
+
+
+class FakeVault:
+    """SSM as the token keeper and the engine see it (`tagback.adapters.ssm.SsmSecrets`): a call reads through a
+    cache that `forget` drops, `read` is fresh and refills it, `store` overwrites. SSM stamps a write with its own
+    clock, `write_lag` after the writer's."""
+
+    def __init__(self, clock: Clock, write_lag: timedelta = timedelta(0)) -> None:
+        self.clock = clock
+        self.write_lag = write_lag
+        self.values: dict[str, StoredSecret] = {}
+        self.stores: list[str] = []  # the names written, in order (never the values)
+        self.forgotten: list[str] = []
+        self._cache: dict[str, str] = {}
+        self._lock = threading.RLock()
+
+    def put(self, name: str, value: str, stored_at: datetime) -> None:
+        """A value written before the test (by `tagback connect`, or by hand)."""
+        with self._lock:
+            self.values[name] = StoredSecret(value, stored_at)
+
+    def __call__(self, name: str) -> str:
+        with self._lock:
+            if name not in self._cache:
+                self._cache[name] = self.read(name).value
+            return self._cache[name]
+
+    def read(self, name: str) -> StoredSecret:
+        with self._lock:
+            if name not in self.values:
+                raise LookupError(f"SSM parameter {name} not found")
+            stored = self.values[name]
+            self._cache[name] = stored.value
+            return stored
+
+    def store(self, name: str, value: str) -> None:
+        with self._lock:
+            self.values[name] = StoredSecret(value, self.clock.now() + self.write_lag)
+            self._cache[name] = value
+            self.stores.append(name)
+
+    def forget(self, name: str) -> None:
+        with self._lock:
+            self._cache.pop(name, None)
+            self.forgotten.append(name)
+
+
+class FakeRefresher:
+    """Instagram's token refresh: each call answers the next of `answers` (an issued token, or a GraphError)."""
+
+    def __init__(self, *answers: IssuedToken | GraphError) -> None:
+        self.answers = list(answers)
+        self.calls = 0
+
+    def refresh(self, token: str) -> IssuedToken:
+        self.calls += 1
+        answer = self.answers.pop(0)
+        if isinstance(answer, GraphError):
+            raise answer
+        return answer

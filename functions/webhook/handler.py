@@ -1,7 +1,8 @@
-"""webhook Lambda: Meta's handshake and deliveries, and the tracked review links, behind an HTTP API
-(payload format 2.0).
+"""webhook Lambda, the edge's: Meta's handshake and deliveries for every venue of the agency's app, and the venues'
+tracked review links, behind the edge's HTTP API (payload format 2.0).
 
-It verifies, parses and persists; it never calls Meta, so it answers well inside Meta's 5 seconds.
+It verifies, routes each event to its venue's table, and persists; it never calls Meta, so it answers well inside
+Meta's 5 seconds.
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tagback.app.ingest import WebhookRejected, answer_handshake, ingest
-from tagback.app.links import follow_link
+from tagback.app.links import follow_venue_link
 from tagback.domain.runtime import Lazy
 from tagback.observability import count, logger, metrics
-from tagback.wiring import webhook_from_environment
+from tagback.wiring import edge_from_environment
 
-webhook = Lazy(webhook_from_environment)
+edge = Lazy(edge_from_environment)
 app = APIGatewayHttpResolver()
 
 
@@ -30,9 +31,9 @@ def _text(status: int, body: str) -> Response:
 
 @app.get("/webhook")
 def handshake() -> Response:
-    deps = webhook.get()
+    deps = edge.get()
     params = app.current_event.query_string_parameters or {}
-    challenge = answer_handshake(params, deps.secret(deps.config.secrets.meta_verify_token))
+    challenge = answer_handshake(params, deps.secret(deps.settings.verify_token_param))
     return _text(403, "forbidden") if challenge is None else _text(200, challenge)
 
 
@@ -56,19 +57,25 @@ def rejected(error: WebhookRejected) -> Response:
 
 @app.post("/webhook")
 def receive() -> Response:
-    deps = webhook.get()
+    deps = edge.get()
     report = ingest(
         _raw_body(),
         app.current_event.headers.get("x-hub-signature-256"),
-        app_secret=deps.secret(deps.config.secrets.meta_app_secret),
-        config=deps.config,
-        store=deps.store.inbound,
+        app_secret=deps.secret(deps.settings.app_secret_param),
+        registry=deps.registry,
+        inbound_of=deps.inbound_of,
+        quarantine=deps.quarantine,
         clock=deps.clock,
     )
     return Response(
         status_code=200,
         content_type=content_types.APPLICATION_JSON,
-        body={"received": report.received, "stored": len(report.stored), "duplicates": report.duplicates},
+        body={
+            "received": report.received,
+            "stored": len(report.stored),
+            "duplicates": report.duplicates,
+            "unknown_account": report.unknown_account,
+        },
     )
 
 
@@ -79,10 +86,10 @@ NOT_FOUND_PAGE = (
 )
 
 
-@app.get("/l/<token>")
-def follow(token: str) -> Response:
-    deps = webhook.get()
-    target = follow_link(deps.store, token, deps.clock.now(), deps.config.tz)
+@app.get("/l/<client>/<token>")
+def follow(client: str, token: str) -> Response:
+    deps = edge.get()
+    target = follow_venue_link(deps.registry, deps.venues.of, client, token, deps.clock.now())
     if target is None:
         return Response(status_code=404, content_type=content_types.TEXT_HTML, body=NOT_FOUND_PAGE)
     return Response(status_code=302, headers={"Location": target, "Cache-Control": "no-store"})
@@ -91,5 +98,4 @@ def follow(token: str) -> Response:
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    metrics.add_dimension(name="client_id", value=webhook.get().config.client_id)
     return app.resolve(event, context)

@@ -1,4 +1,5 @@
-"""The public HTTP API (Meta's webhook, tracked review links) and the webhook function behind its routes."""
+"""The agency's one public HTTP API (Meta's webhook for every venue, the venues' tracked links) and the webhook function
+behind its routes (infra/api_routes.py)."""
 
 from __future__ import annotations
 
@@ -12,39 +13,54 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.api_routes import API_ROUTES
-from infra.components.deployed import keep_logical_id
 from infra.components.function import Layers, TagbackFunction
-from tagback.config.model import ClientConfig
+from infra.names import edge_resource_name
+from tagback.config.agency import AgencyConfig
+
+# A Meta app has one callback URL, so every venue's deliveries arrive here (Meta batches them, up to 1000 updates
+# each), and so do all the venues' guests following tracked links. Sized for an agency of a few hundred venues at
+# their busiest with room to spare, yet a flood cannot scale the bill without bound; far below the account's
+# API Gateway quota (10,000 requests per second per region), which other APIs share.
+THROTTLE = apigw.ThrottleSettings(rate_limit=500, burst_limit=1000)
 
 
 class Api(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: ClientConfig, layers: Layers, table: dynamodb.ITable
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        agency: AgencyConfig,
+        layers: Layers,
+        registry: dynamodb.ITable,
     ) -> None:
         super().__init__(scope, construct_id)
+        app_secrets = agency.secrets
         self.webhook = TagbackFunction(
             self,
             "Webhook",
             name="webhook",
             layers=layers,
-            table=table,
             timeout=Duration.seconds(10),
             memory_mb=512,
+            environment={
+                "REGISTRY_TABLE": registry.table_name,
+                "META_APP_SECRET_PARAM": app_secrets.meta_app_secret,
+                "META_VERIFY_TOKEN_PARAM": app_secrets.meta_verify_token,
+            },
         )
-        # PutItem: inbound events; UpdateItem: link clicks and the month's counters.
-        table.grant(self.webhook.function, "dynamodb:PutItem", "dynamodb:UpdateItem")
-        self.webhook.read_secrets([config.secrets.meta_app_secret, config.secrets.meta_verify_token])
+        # GetItem: the registration of each recipient account (and of each tracked link's client); PutItem: the
+        # deliveries for an unknown account, quarantined. The venues' tables grant it their writes themselves.
+        registry.grant(self.webhook.function, "dynamodb:GetItem", "dynamodb:PutItem")
+        self.webhook.read_secrets([app_secrets.meta_app_secret, app_secrets.meta_verify_token])
 
         # HTTP API rather than REST API: the webhook verifies Meta's signature itself, so REST's request
         # validation, API keys and usage plans would go unused; HTTP APIs cost less and add less latency.
-        # The id `Default` adds nothing to the logical ids of the API and its routes, so they stay those deployed
-        # before this construct wrapped them (and so does its name): the API's URL is in Meta's dashboard and in
-        # every tracked link sent.
         self.http_api = apigw.HttpApi(
             self,
             "Default",
-            api_name=construct_id,
-            description=f"Tagback webhook for {config.venue_name}",
+            api_name=edge_resource_name(),
+            description=f"Tagback edge of {agency.agency_name}: Meta's webhook and the venues' tracked links",
             create_default_stage=False,
         )
         access_logs = logs.LogGroup(
@@ -53,17 +69,15 @@ class Api(Construct):
             retention=logs.RetentionDays.ONE_MONTH,
             removal_policy=RemovalPolicy.DESTROY,
         )
-        stage = apigw.HttpStage(
+        self.stage = apigw.HttpStage(
             self,
             "DefaultStage",
             http_api=self.http_api,
             stage_name="$default",
             auto_deploy=True,
-            # Meta's deliveries for one venue are a trickle; the cap keeps a flood from scaling the bill.
-            throttle=apigw.ThrottleSettings(rate_limit=50, burst_limit=100),
+            throttle=THROTTLE,
             access_log_settings=_AccessLogs(access_logs),
         )
-        keep_logical_id(stage, "DefaultStageEE28A986")
         integrations_by_function = {
             "webhook": integrations.HttpLambdaIntegration("WebhookIntegration", self.webhook.function)
         }
@@ -77,7 +91,8 @@ class Api(Construct):
             Acknowledgment(
                 id="AwsSolutions-APIG4",
                 reason="Meta calls the webhook unauthenticated by design; every POST is verified by its "
-                "X-Hub-Signature-256 HMAC in the function, and the GET handshake by the verify token.",
+                "X-Hub-Signature-256 HMAC in the function, and the GET handshake by the verify token. Tracked links "
+                "are opened by guests from a DM: an unguessable token, a click counted, a redirect.",
             )
         )
 

@@ -6,20 +6,18 @@ from __future__ import annotations
 import functools
 
 from aws_cdk import ArnFormat, Duration, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 from infra.components.deployed import keep_logical_id
-from infra.components.function import Layers, TagbackFunction
+from infra.components.function import TagbackFunction, VenueFunction, VenueLayers
 from infra.components.queues import FailureQueue
 from infra.components.scheduled import retry_then_queue, scheduler_role
 from infra.components.storage import Storage
 from infra.event_sources import PRIZE_STREAM
 from infra.names import function_name, schedule_group_name
 from tagback.config.model import ClientConfig
-from tagback.observability import DM_FAILED_AUTH_METRIC, FOLLOWUP_FAILED_AUTH_METRIC, METRICS_NAMESPACE
 
 
 class Conversation(Construct):
@@ -29,9 +27,9 @@ class Conversation(Construct):
         construct_id: str,
         *,
         config: ClientConfig,
-        layers: Layers,
+        layers: VenueLayers,
         storage: Storage,
-        public_url: str,
+        link_prefix: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.schedule_group = schedule_group_name(config.client_id)
@@ -41,7 +39,7 @@ class Conversation(Construct):
             purpose="stream records the prize function gave up on",
             logical_ids=("PrizeDeadLettersB344552F", "PrizeDeadLettersPolicy8CFF8D69"),
         )
-        followup_dead_letters = FailureQueue(
+        self.followup_dead_letters = followup_dead_letters = FailureQueue(
             self,
             "FollowUpDeadLetters",
             purpose="follow-ups the scheduler could not deliver",
@@ -72,10 +70,10 @@ class Conversation(Construct):
             ),
             "SCHEDULER_ROLE_ARN": self.scheduler_role.role_arn,
             "FOLLOWUP_DLQ_ARN": followup_dead_letters.queue_arn,
-            "TAGBACK_PUBLIC_URL": public_url,  # tracked links point at the API's /l/{token}
+            "TAGBACK_LINK_PREFIX": link_prefix,  # tracked links: the edge's /l/<client-id>/<token>
         }
         engine_function = functools.partial(
-            TagbackFunction,
+            VenueFunction,
             self,
             layers=layers,
             table=storage.table,
@@ -111,27 +109,6 @@ class Conversation(Construct):
                 actions=["lambda:InvokeFunction"], resources=[self.review_followup.function.function_arn]
             )
         )
-
-        for function, failure in (
-            (self.prize, DM_FAILED_AUTH_METRIC),
-            (self.review_followup, FOLLOWUP_FAILED_AUTH_METRIC),
-        ):
-            cloudwatch.Alarm(
-                self,
-                f"{failure}Alarm",
-                metric=cloudwatch.Metric(
-                    namespace=METRICS_NAMESPACE,
-                    metric_name=failure,
-                    dimensions_map={"client_id": config.client_id, "service": function.name},
-                    statistic="Sum",
-                    period=Duration.minutes(5),
-                ),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                alarm_description="Meta refused our access token or permissions: renew the token in SSM",
-            )
 
     def _grant_engine(self, function: TagbackFunction, config: ClientConfig, storage: Storage) -> None:
         """What the conversation engine does: the guest's items, claims (transactions of Put and Update), coupons,

@@ -1,4 +1,5 @@
-"""A function of the stack, and the layers every function runs on."""
+"""A function of a stack, and the layers it runs on: every function on the common layer; a venue's functions on the
+client's validated config too, with their table and that config in their environment."""
 
 from __future__ import annotations
 
@@ -25,9 +26,9 @@ from tagback.observability import METRICS_NAMESPACE
 
 
 class Layers(Construct):
-    """The common layer (the tagback package and its locked dependencies) and the client's validated config."""
+    """The common layer: the tagback package and its locked dependencies. The edge's functions run on it alone."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: ClientConfig, build_dir: Path) -> None:
+    def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         common = lambda_.LayerVersion(
             self,
@@ -36,6 +37,14 @@ class Layers(Construct):
             compatible_runtimes=[RUNTIME],
             description="tagback domain package and its locked dependencies",
         )
+        self.all: list[lambda_.ILayerVersion] = [common]
+
+
+class VenueLayers(Layers):
+    """A venue's: the common layer and the client's validated config (`/opt/client.json`, its assets beside it)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: ClientConfig, build_dir: Path) -> None:
+        super().__init__(scope, construct_id)
         client_config = lambda_.LayerVersion(
             self,
             "ClientConfig",
@@ -43,13 +52,13 @@ class Layers(Construct):
             compatible_runtimes=[RUNTIME],
             description=f"validated client config of {config.client_id}",
         )
-        self.all: list[lambda_.ILayerVersion] = [common, client_config]
+        self.all.append(client_config)
 
 
 class TagbackFunction(Construct):
     """The function in functions/<name> on the layers, with its own log group and its own role, which may write to that
     log group only (AWS's AWSLambdaBasicExecutionRole may write to any); what else it may do is granted where it is
-    wired. Its environment: the table, the client config, Powertools' settings, and `environment`."""
+    wired. Its environment: Powertools' settings, and `environment`."""
 
     def __init__(
         self,
@@ -58,7 +67,6 @@ class TagbackFunction(Construct):
         *,
         name: str,
         layers: Layers,
-        table: dynamodb.ITable,
         timeout: Duration,
         memory_mb: int,
         environment: Mapping[str, str] | None = None,
@@ -85,8 +93,6 @@ class TagbackFunction(Construct):
             memory_size=memory_mb,
             log_group=log_group,
             environment={
-                "TABLE_NAME": table.table_name,
-                "TAGBACK_CLIENT_CONFIG": CLIENT_CONFIG_IN_LAYER,
                 "POWERTOOLS_SERVICE_NAME": name,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -107,10 +113,7 @@ class TagbackFunction(Construct):
         """ssm:GetParameter on exactly these parameters, added to the one statement of every parameter it reads."""
         # SecureStrings under the AWS-managed key: its key policy lets SSM decrypt for any principal of the
         # account that IAM allows to read the parameter, so no kms:Decrypt statement is needed.
-        arns = [
-            Stack.of(self).format_arn(service="ssm", resource="parameter", resource_name=name.lstrip("/"))
-            for name in names
-        ]
+        arns = [parameter_arn(self, name) for name in names]
         if self._parameters is None:
             self._parameters = iam.PolicyStatement(actions=["ssm:GetParameter"], resources=arns)
             self.function.add_to_role_policy(self._parameters)
@@ -124,3 +127,40 @@ class TagbackFunction(Construct):
             Validations.of(self.role).acknowledge(
                 Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[{finding}]", reason=reason)
             )
+
+
+class VenueFunction(TagbackFunction):
+    """A venue's function: on its layers (the client config too), with its table and its config in its environment."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        layers: VenueLayers,
+        table: dynamodb.ITable,
+        timeout: Duration,
+        memory_mb: int,
+        environment: Mapping[str, str] | None = None,
+        function_name: str | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            name=name,
+            layers=layers,
+            timeout=timeout,
+            memory_mb=memory_mb,
+            environment={
+                "TABLE_NAME": table.table_name,
+                "TAGBACK_CLIENT_CONFIG": CLIENT_CONFIG_IN_LAYER,
+                **(environment or {}),
+            },
+            function_name=function_name,
+        )
+
+
+def parameter_arn(scope: Construct, name: str) -> str:
+    """The ARN of the SSM parameter `name` (`/tagback/demo/x`) in the stack's account and region."""
+    return Stack.of(scope).format_arn(service="ssm", resource="parameter", resource_name=name.lstrip("/"))

@@ -8,11 +8,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
-from infra.components.function import Layers, TagbackFunction
+from infra.components.function import VenueFunction, VenueLayers
 from infra.components.queues import FailureQueue
-from infra.components.scheduled import retry_then_queue, scheduler_role
+from infra.components.scheduled import recurring_schedule, retry_then_queue, scheduler_role
 from infra.components.storage import Storage
-from infra.event_sources import REPORT_SCHEDULE_RETRY, REPORT_SCHEDULES
+from infra.event_sources import REPORT_SCHEDULES
 from tagback.config.model import ClientConfig
 
 
@@ -23,12 +23,12 @@ class Reporting(Construct):
         construct_id: str,
         *,
         config: ClientConfig,
-        layers: Layers,
+        layers: VenueLayers,
         storage: Storage,
         schedule_group: scheduler.CfnScheduleGroup,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.monthly_report = report = TagbackFunction(
+        self.monthly_report = report = VenueFunction(
             self,
             "MonthlyReport",
             name="monthly_report",
@@ -72,22 +72,4 @@ class Reporting(Construct):
             iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[report.function.function_arn])
         )
         for schedule in REPORT_SCHEDULES:
-            recurring = scheduler.CfnSchedule(
-                self,
-                f"{schedule.name}Schedule",
-                group_name=schedule_group.name,
-                schedule_expression=schedule.expression,
-                schedule_expression_timezone=config.timezone,
-                flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
-                target=scheduler.CfnSchedule.TargetProperty(
-                    arn=report.function.function_arn,
-                    role_arn=role.role_arn,
-                    input=schedule.input,
-                    retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
-                        maximum_retry_attempts=REPORT_SCHEDULE_RETRY.retry_attempts,
-                        maximum_event_age_in_seconds=REPORT_SCHEDULE_RETRY.max_event_age_seconds,
-                    ),
-                ),
-                description=f"{schedule.name} for {config.venue_name}, in {config.timezone}",
-            )
-            recurring.add_dependency(schedule_group)
+            recurring_schedule(self, schedule, config=config, group=schedule_group, function=report, role=role)

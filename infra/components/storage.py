@@ -1,5 +1,6 @@
-"""What outlives the stack: the table (its stream feeds the functions) and the bucket of coupon images and report
-copies. Both are retained when the stack goes, and keep the logical ids they were deployed with (deployed.py)."""
+"""What outlives a venue's stack: the table (its stream feeds the functions) and the bucket of coupon images and report
+copies. Both are retained when the stack goes, and keep the logical ids they were deployed with (deployed.py). The
+edge's registry is a table of the same shape (`tagback_table`)."""
 
 from __future__ import annotations
 
@@ -23,19 +24,8 @@ from tagback.store.schema import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 class Storage(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self.table = dynamodb.Table(
-            self,
-            "Table",
-            partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name=SORT_KEY, type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            stream=dynamodb.StreamViewType.NEW_IMAGE,
-            time_to_live_attribute=TTL_ATTRIBUTE,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            removal_policy=RemovalPolicy.RETAIN,  # guests' awards and coupons outlive a stack mistake
-        )
+        # Guests' awards and coupons outlive a stack mistake (retained); the stream feeds the functions.
+        self.table = tagback_table(self, "Table", stream=dynamodb.StreamViewType.NEW_IMAGE)
         keep_logical_id(self.table, "TableCD117FA1")
         self.bucket = s3.Bucket(
             self,
@@ -56,6 +46,14 @@ class Storage(Construct):
                 reason="Only the stack's functions write to it (coupon images, report copies); guests and Meta read "
                 "coupon images through presigned URLs that expire in 15 minutes. No other access to log.",
             )
+        )
+
+    def let_write(self, principal_arn: str, actions: list[str]) -> None:
+        """`actions` on the table for `principal_arn` (a role of another stack), in the table's resource-based policy.
+        Its resource is `*`, which in a table's own policy means that table (and its indexes): the table's ARN would
+        make the table depend on itself (CDK's and DynamoDB's examples do the same)."""
+        self.table.add_to_resource_policy(
+            iam.PolicyStatement(principals=[iam.ArnPrincipal(principal_arn)], actions=actions, resources=["*"])
         )
 
     def grant_objects(self, function: TagbackFunction, actions: list[str], prefix: str, why: str) -> None:
@@ -90,3 +88,21 @@ class Storage(Construct):
             on_failure=event_sources.SqsDlq(failures),
             filters=[lambda_.FilterCriteria.filter(source.filter_pattern)],
         )
+
+
+def tagback_table(scope: Construct, construct_id: str, *, stream: dynamodb.StreamViewType | None) -> dynamodb.Table:
+    """A table of the key schema in tagback.store.schema: string keys PK/SK, on demand, items expiring on TTL_ATTRIBUTE,
+    point-in-time recovery, retained when its stack goes."""
+    return dynamodb.Table(
+        scope,
+        construct_id,
+        partition_key=dynamodb.Attribute(name=PARTITION_KEY, type=dynamodb.AttributeType.STRING),
+        sort_key=dynamodb.Attribute(name=SORT_KEY, type=dynamodb.AttributeType.STRING),
+        billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+        stream=stream,
+        time_to_live_attribute=TTL_ATTRIBUTE,
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=True
+        ),
+        removal_policy=RemovalPolicy.RETAIN,
+    )

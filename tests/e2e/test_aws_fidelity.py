@@ -34,10 +34,10 @@ def test_each_function_acts_as_its_own_role_and_is_refused_what_the_stack_does_n
     with sandbox.acting_as("webhook"):
         identity = boto3.client("sts").get_caller_identity()["Arn"]
         table = boto3.client("dynamodb")
-    assert identity.endswith("assumed-role/tagback-demo-webhook/webhook")
-    # The webhook writes events; it never reads the table whole. (moto answers this JSON API's refusal in XML.)
+    assert identity.endswith("assumed-role/tagback-edge-webhook/webhook")  # the edge's, for every venue
+    # The webhook writes a venue's events, never reads its table whole. (moto answers this JSON API's refusal in XML.)
     with pytest.raises(
-        ClientError, match=r"AccessDenied.*tagback-demo-webhook/webhook is not authorized to perform: dynamodb:Scan"
+        ClientError, match=r"AccessDenied.*tagback-edge-webhook/webhook is not authorized to perform: dynamodb:Scan"
     ):
         table.scan(TableName=sandbox.resources.table_name)
     unknown = boto3.client("dynamodb", aws_access_key_id="AKIANOTAKEY", aws_secret_access_key="nope")

@@ -87,7 +87,7 @@ def test_ana_chats_in_english_leaves_her_email_and_opens_the_review_link(chat: t
         ],
     )
     links = ana.transcript[-1].urls
-    assert all(url.startswith(f"{sandbox.url}/l/") for url in links)
+    assert all(url.startswith(f"{sandbox.url}/l/demo/") for url in links)
     guest = sandbox.store.table.client.get_item(
         TableName=sandbox.resources.table_name, Key={"PK": {"S": f"GUEST#{ana.guest_id}"}, "SK": {"S": "PROFILE"}}
     )["Item"]
@@ -137,5 +137,5 @@ def test_the_tracked_link_counts_and_an_unknown_token_is_a_404(chat: tuple[Sandb
     sandbox, ana, _ = chat
     month = month_of(sandbox.clock.now(), sandbox.config.tz)
     assert sandbox.store.stats.month_totals(month)["review_link_clicks_google"] == 1
-    answer = ana.follow(f"{sandbox.url}/l/{'z' * 22}")
+    answer = ana.follow(f"{sandbox.url}/l/demo/{'z' * 22}")
     assert answer.status_code == 404 and "Link not found" in answer.text

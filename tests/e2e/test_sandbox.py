@@ -62,7 +62,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, sub
         try:
             if requests.get(f"{url}/_sandbox/status", timeout=1).ok:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or bound but not serving yet
             time.sleep(0.2)
     else:
         process.kill()

@@ -15,6 +15,8 @@ from uv import find_uv_bin
 
 from infra.app import build_app
 from infra.assets import ROOT, compile_bytecode, install_for_lambda, lambda_python
+from infra.names import EDGE_STACK
+from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
 
 # What Lambda's python3.13 runtime has besides the standard library: boto3 and its dependencies.
@@ -61,34 +63,39 @@ class Assets:
     environments: dict[str, dict[str, Any]]  # each function's environment in the template
 
 
-def synthesized_assets(config: ClientConfig, outdir: Path, build_dir: Path) -> Assets:
-    """Synthesizes the client's stack with bundling, as `cdk synth` does, and finds the folders that would be
-    zipped and uploaded: each Lambda resource's S3 key in the template names its entry in the assets manifest."""
+def synthesized_assets(agency: AgencyConfig, config: ClientConfig, outdir: Path, build_dir: Path) -> Assets:
+    """Synthesizes the edge's and the client's stacks with bundling, as `cdk synth` does, and finds the folders that
+    would be zipped and uploaded: each Lambda resource's S3 key in a template names its entry in the assets manifest."""
     app = App(outdir=str(outdir))
-    build_app([config], app=app, build_dir=build_dir)
-    stack = app.synth().get_stack_artifact(f"Tagback-{config.client_id}")
-    sources = json.loads((outdir / f"{stack.stack_name}.assets.json").read_text(encoding="utf-8"))["files"]
+    build_app(agency, [config], app=app, build_dir=build_dir)
+    assembly = app.synth()
+    layers: list[Path] = []
+    functions: dict[str, dict[str, Any]] = {}
+    folders: dict[str, Path] = {}
+    for stack_name in (EDGE_STACK, f"Tagback-{config.client_id}"):
+        stack = assembly.get_stack_artifact(stack_name)
+        sources = json.loads((outdir / f"{stack.stack_name}.assets.json").read_text(encoding="utf-8"))["files"]
 
-    def folder(s3_key: str) -> Path:
-        return outdir / sources[s3_key.removesuffix(".zip")]["source"]["path"]
+        def folder(s3_key: str, sources: dict[str, Any] = sources) -> Path:
+            return outdir / sources[s3_key.removesuffix(".zip")]["source"]["path"]
 
-    resources: dict[str, dict[str, Any]] = stack.template["Resources"]
-    layers = [
-        folder(resource["Properties"]["Content"]["S3Key"])
-        for resource in resources.values()
-        if resource["Type"] == "AWS::Lambda::LayerVersion"
-    ]
-    (common,) = [path for path in layers if (path / "python" / "tagback").is_dir()]
+        resources: dict[str, dict[str, Any]] = stack.template["Resources"]
+        layers += [
+            folder(resource["Properties"]["Content"]["S3Key"])
+            for resource in resources.values()
+            if resource["Type"] == "AWS::Lambda::LayerVersion"
+        ]
+        for resource in resources.values():
+            if resource["Type"] == "AWS::Lambda::Function":
+                name = resource["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+                functions[name] = resource["Properties"]
+                folders[name] = folder(resource["Properties"]["Code"]["S3Key"])
+    (common,) = {path for path in layers if (path / "python" / "tagback").is_dir()}  # the same asset in both stacks
     (client_config,) = [path for path in layers if (path / "client.json").is_file()]
-    functions = {
-        resource["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]: resource["Properties"]
-        for resource in resources.values()
-        if resource["Type"] == "AWS::Lambda::Function"
-    }
     return Assets(
         common,
         client_config / "client.json",
-        {name: folder(function["Code"]["S3Key"]) for name, function in functions.items()},
+        folders,
         {name: function["Environment"]["Variables"] for name, function in functions.items()},
     )
 

@@ -3,9 +3,12 @@ only the function's asset, the common layer and a boto3 like the runtime's, agai
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -17,10 +20,12 @@ from moto.server import ThreadedMotoServer
 
 from infra.assets import CLIENT_CONFIG_IN_LAYER
 from sandbox.apigw import http_api_event
+from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
 from tagback.domain.events import EventKind, InboundEvent
 from tagback.store.codec import to_dynamo
 from tagback.store.inbound import inbound_event_item
+from tagback.store.registry import edge_table_definition
 from tagback.store.schema import table_definition
 from tests.infra.lambda_runtime import install_runtime_packages, run_in_lambda_python, synthesized_assets
 
@@ -29,6 +34,7 @@ pytestmark = pytest.mark.infra
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 TABLE = "tagback-runtime-test"
+REGISTRY = "tagback-runtime-test-registry"
 BUCKET = "tagback-runtime-test-coupons"
 VERIFY_TOKEN = "runtime-test-verify-token"
 UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
@@ -60,15 +66,18 @@ def local_environment(template_environment: dict[str, Any], endpoint: str, clien
         "FOLLOWUP_FUNCTION_ARN": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:tagback-demo-review-followup",
         "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/scheduler",
         "FOLLOWUP_DLQ_ARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:followup-dead-letters",
-        "TAGBACK_PUBLIC_URL": "https://api.example",
+        "TAGBACK_LINK_PREFIX": "https://edge.example/l/demo",
+        "REGISTRY_TABLE": REGISTRY,
         "OUTBOX_DLQ_URL": f"{endpoint}/{ACCOUNT}/outbox-dead-letters",
     }
     unresolved = [name for name, value in template_environment.items() if not isinstance(value, str)]
     assert set(unresolved) <= set(resolved), f"give these a local value: {set(unresolved) - set(resolved)}"
-    assert template_environment["TAGBACK_CLIENT_CONFIG"] == CLIENT_CONFIG_IN_LAYER
+    venue = "TAGBACK_CLIENT_CONFIG" in template_environment  # the edge's functions have no client
+    assert not venue or template_environment["TAGBACK_CLIENT_CONFIG"] == CLIENT_CONFIG_IN_LAYER
     return {
         **{name: resolved.get(name, value) for name, value in template_environment.items()},
-        "TAGBACK_CLIENT_CONFIG": str(client_config),  # the config layer's file, where Lambda would unpack it
+        # the config layer's file, where Lambda would unpack it
+        **({"TAGBACK_CLIENT_CONFIG": str(client_config)} if venue else {}),
         "TAGBACK_GRAPH_URL": "http://127.0.0.1:9",  # nothing here may reach Meta
         "AWS_ENDPOINT_URL": endpoint,
         "AWS_REGION": REGION,
@@ -94,19 +103,44 @@ def deleted_message_record() -> dict[str, Any]:
     }
 
 
+@pytest.fixture
+def cloudformation() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """A stand-in for CloudFormation's presigned response URL: it records what a custom resource's provider PUTs."""
+    answers: list[dict[str, Any]] = []
+
+    class Answers(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            answers.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/response", answers
+    server.shutdown()
+
+
 def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
-    demo_config: ClientConfig, moto_endpoint: str, tmp_path: Path
+    agency_config: AgencyConfig,
+    demo_config: ClientConfig,
+    moto_endpoint: str,
+    cloudformation: tuple[str, list[dict[str, Any]]],
+    tmp_path: Path,
 ) -> None:
-    assets = synthesized_assets(demo_config, tmp_path / "cdk.out", tmp_path / "build")
+    assets = synthesized_assets(agency_config, demo_config, tmp_path / "cdk.out", tmp_path / "build")
     runtime = tmp_path / "runtime"
     install_runtime_packages(runtime)
 
     dynamodb = client("dynamodb", moto_endpoint)
     dynamodb.create_table(**table_definition(TABLE))
+    dynamodb.create_table(**edge_table_definition(REGISTRY))
     client("s3", moto_endpoint).create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
     ssm = client("ssm", moto_endpoint)
     for name, value in (
-        (demo_config.secrets.meta_verify_token, VERIFY_TOKEN),
+        (agency_config.secrets.meta_verify_token, VERIFY_TOKEN),
         (demo_config.secrets.meta_access_token, "runtime-test-access-token"),
         (demo_config.secrets.coupon_signing_key, "runtime-test-signing-key"),
     ):
@@ -118,6 +152,18 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
         "webhook": (
             http_api_event("GET", "/webhook", query=urlencode(handshake)),
             lambda response: response["statusCode"] == 200 and response["body"] == challenge,
+        ),
+        "registry": (  # CloudFormation deleting a venue that never registered: nothing to do, and says so
+            {
+                "RequestType": "Delete",
+                "ResponseURL": cloudformation[0],
+                "StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Tagback-gone/1",
+                "RequestId": "r1",
+                "LogicalResourceId": "Registration",
+                "PhysicalResourceId": "tagback-registration-gone",
+                "ResourceProperties": {"client_id": "gone"},
+            },
+            lambda response: response["Status"] == "SUCCESS" and cloudformation[1] == [response],
         ),
         "prize": ({"Records": [deleted_message_record()]}, lambda response: response == {"batchItemFailures": []}),
         "review_followup": (

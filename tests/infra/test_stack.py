@@ -1,4 +1,5 @@
-"""The synthesized template, checked property by property (bundling skipped: no pip run in tests)."""
+"""A venue's stack (`Tagback-demo`), its synthesized template checked property by property (bundling skipped: no pip
+run in tests). The edge's stack: test_edge_stack.py."""
 
 from __future__ import annotations
 
@@ -10,52 +11,30 @@ import pytest
 from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
-from infra.api_routes import API_ROUTES
 from infra.app import build_app
 from infra.assets import CLIENT_CONFIG_IN_LAYER, ROOT
+from infra.event_sources import TOKEN_REFRESH
+from infra.names import EDGE_REGISTRAR_PARAMETER, EDGE_STACK, EDGE_URL_PARAMETER, EDGE_WEBHOOK_ROLE_PARAMETER
+from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
+from tagback.observability import TOKEN_REFUSED_METRIC
 from tagback.store.schema import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, table_definition
+from tests.infra.conftest import (
+    actions_of,
+    function,
+    listed,
+    only,
+    role_statements,
+    ssm_parameter,
+    stack_of,
+    statements_with,
+    unbundled_app,
+)
 from tests.infra.lambda_runtime import LAYER_EXPORT, lock_export, requirements
 
 pytestmark = pytest.mark.infra
 LAYER_REQUIREMENTS = ROOT / "layers" / "common" / "requirements.txt"
-
-
-@pytest.fixture(scope="module")
-def template(demo_config: ClientConfig, tmp_path_factory: pytest.TempPathFactory) -> Template:
-    app = App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path_factory.mktemp("cdk.out")))
-    build_app([demo_config], app=app, build_dir=tmp_path_factory.mktemp("build"))
-    stack = app.node.find_child("Tagback-demo")
-    return Template.from_stack(stack)  # type: ignore[arg-type]
-
-
-def only(template: Template, resource_type: str) -> tuple[str, dict[str, Any]]:
-    (item,) = template.find_resources(resource_type).items()
-    return item
-
-
-def function(template: Template, service: str) -> tuple[str, dict[str, Any]]:
-    """The function whose POWERTOOLS_SERVICE_NAME is `service`."""
-    (item,) = [
-        (logical_id, resource)
-        for logical_id, resource in template.find_resources("AWS::Lambda::Function").items()
-        if resource["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == service
-    ]
-    return item
-
-
-def role_statements(template: Template, function_id: str) -> list[dict[str, Any]]:
-    role_ref = template.find_resources("AWS::Lambda::Function")[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
-    (policy,) = [
-        p
-        for p in template.find_resources("AWS::IAM::Policy").values()
-        if p["Properties"]["Roles"] == [{"Ref": role_ref}]
-    ]
-    return policy["Properties"]["PolicyDocument"]["Statement"]
-
-
-def actions_of(statements: list[dict[str, Any]]) -> list[str]:
-    return sorted(a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"]))
+VENUE_SERVICES = ("prize", "review_followup", "monthly_report")
 
 
 def test_table_streams_new_images_expires_items_and_recovers(template: Template) -> None:
@@ -79,16 +58,11 @@ def test_table_streams_new_images_expires_items_and_recovers(template: Template)
 
 # CloudFormation knows a deployed resource by its logical id: given a new one (a construct moved in the tree), it
 # creates a second resource, then deletes the first (infra/components/deployed.py). These keep the ids they have.
+# (The venue's own HTTP API, its stage and routes are gone since issue 11: the edge serves every venue's routes.)
 DEPLOYED_LOGICAL_IDS = {
     # The guests' data and the coupon images, retained: a new id would be a new, empty table or bucket beside them.
     "TableCD117FA1": "AWS::DynamoDB::Table",
     "CouponBucket3EA33F23": "AWS::S3::Bucket",
-    # Their URL is in Meta's dashboard and in every tracked link sent; a route key and `$default` exist once per API.
-    "ApiF70053CD": "AWS::ApiGatewayV2::Api",
-    "DefaultStageEE28A986": "AWS::ApiGatewayV2::Stage",
-    "ApiGETwebhookB644CFD5": "AWS::ApiGatewayV2::Route",
-    "ApiPOSTwebhook9AE25E58": "AWS::ApiGatewayV2::Route",
-    "ApiGETltokenF72C9ADF": "AWS::ApiGatewayV2::Route",
     # Named: a second one by the same name cannot be created. The group holds the pending follow-ups, which name the
     # scheduler role and the follow-up dead-letter queue.
     "FollowUpSchedules": "AWS::Scheduler::ScheduleGroup",
@@ -131,85 +105,99 @@ def test_sandbox_table_matches_the_stack(template: Template) -> None:
     )
 
 
-def test_every_route_reaches_the_webhook_function(template: Template) -> None:
-    function_id, _ = function(template, "webhook")
-    integrations = template.find_resources("AWS::ApiGatewayV2::Integration")
-    routes = template.find_resources("AWS::ApiGatewayV2::Route")
-    assert sorted(r["Properties"]["RouteKey"] for r in routes.values()) == sorted(
-        f"{r.method} {r.path}" for r in API_ROUTES
-    )
-    for route in routes.values():
-        integration_id = route["Properties"]["Target"]["Fn::Join"][1][1]["Ref"]
-        integration = integrations[integration_id]["Properties"]
-        assert integration["IntegrationType"] == "AWS_PROXY"
-        assert integration["PayloadFormatVersion"] == "2.0"
-        assert integration["IntegrationUri"] == {"Fn::GetAtt": [function_id, "Arn"]}
-    template.has_resource_properties(
-        "AWS::Lambda::Permission",
-        {
-            "Action": "lambda:InvokeFunction",
-            "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
-            "Principal": "apigateway.amazonaws.com",
-        },
-    )
-
-
-def test_stage_is_throttled_and_logged(template: Template) -> None:
-    template.has_resource_properties(
-        "AWS::ApiGatewayV2::Stage",
-        {
-            "StageName": "$default",
-            "AutoDeploy": True,
-            "DefaultRouteSettings": {"ThrottlingRateLimit": 50, "ThrottlingBurstLimit": 100},
-            "AccessLogSettings": {"DestinationArn": Match.any_value()},
-        },
-    )
-
-
-def test_webhook_function_environment_and_layers(template: Template) -> None:
-    _, webhook = function(template, "webhook")
-    properties = webhook["Properties"]
-    assert properties["Runtime"] == "python3.13"
-    assert properties["Handler"] == "handler.lambda_handler"
-    assert properties["Timeout"] <= 10
-    environment = properties["Environment"]["Variables"]
-    assert environment["TAGBACK_CLIENT_CONFIG"] == CLIENT_CONFIG_IN_LAYER
-    assert environment["POWERTOOLS_SERVICE_NAME"] == "webhook"
-    table_id, _ = only(template, "AWS::DynamoDB::Table")
-    assert environment["TABLE_NAME"] == {"Ref": table_id}
-    layer_ids = {ref["Ref"] for ref in properties["Layers"]}
-    assert layer_ids == set(template.find_resources("AWS::Lambda::LayerVersion"))
-
-
-def test_webhook_may_only_write_items_and_read_its_two_secrets(template: Template, demo_config: ClientConfig) -> None:
-    statements = role_statements(template, function(template, "webhook")[0])
-    assert actions_of(statements) == [
-        "dynamodb:PutItem",  # inbound events
-        "dynamodb:UpdateItem",  # link clicks and the month's counters
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-        "ssm:GetParameter",
+def test_the_venue_has_no_api_of_its_own(template: Template) -> None:
+    """The edge serves the venue's public routes; the venue's outputs are what the CLI reads, no webhook URL."""
+    resources = template.to_json()["Resources"].values()
+    assert not [r["Type"] for r in resources if r["Type"].startswith("AWS::ApiGatewayV2::")]
+    assert "webhook" not in {
+        f["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+        for f in template.find_resources("AWS::Lambda::Function").values()
+    }
+    assert sorted(template.to_json()["Outputs"]) == [
+        "FollowUpFailureQueueUrl",
+        "FollowUpFunctionName",
+        "IntegrationDeadLetterQueueUrl",
+        "PrizeDeadLetterQueueUrl",
+        "PrizeFunctionName",
+        "ReportFailureQueueUrl",
+        "ReportFunctionName",
+        "TableName",
     ]
-    (ssm,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
-    rendered = json.dumps(ssm["Resource"])
-    assert demo_config.secrets.meta_app_secret.lstrip("/") in rendered
-    assert demo_config.secrets.meta_verify_token.lstrip("/") in rendered
-    assert demo_config.secrets.meta_access_token.lstrip("/") not in rendered  # the webhook never calls Meta
 
 
-def test_no_aws_managed_policies(template: Template) -> None:
-    for role in template.find_resources("AWS::IAM::Role").values():
+def test_the_venue_deploys_after_the_edge(demo_app: App) -> None:
+    """`cdk deploy Tagback-<client-id>` deploys the edge first when it is not up to date."""
+    assert stack_of(demo_app, EDGE_STACK) in stack_of(demo_app, "Tagback-demo").dependencies
+
+
+def test_the_edge_webhook_role_may_put_and_update_items_of_the_table_and_nothing_else(template: Template) -> None:
+    """The table's resource-based policy: its principal is the role the edge publishes, read from SSM at deploy."""
+    _, table = only(template, "AWS::DynamoDB::Table")
+    policy = table["Properties"]["ResourcePolicy"]["PolicyDocument"]
+    assert policy["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": {"Ref": ssm_parameter(template, EDGE_WEBHOOK_ROLE_PARAMETER)}},
+            "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+            # In a table's own policy `*` is that table (and its indexes); its ARN would be a circular reference.
+            "Resource": "*",
+        }
+    ]
+
+
+def test_the_venue_registers_with_the_edges_registrar(template: Template, demo_config: ClientConfig) -> None:
+    (registration,) = template.find_resources("Custom::TagbackRegistration").values()
+    table_id, _ = only(template, "AWS::DynamoDB::Table")
+    assert registration["Properties"] == {
+        "ServiceToken": {"Ref": ssm_parameter(template, EDGE_REGISTRAR_PARAMETER)},
+        "client_id": "demo",
+        "account_id": demo_config.instagram_account_id,
+        "venue_name": demo_config.venue_name,
+        "table": {"Ref": table_id},
+        "region": {"Ref": "AWS::Region"},
+        "timezone": demo_config.timezone,
+        "retention_days": str(demo_config.retention_days),
+        "link_prefix": {"Fn::Join": ["", [{"Ref": ssm_parameter(template, EDGE_URL_PARAMETER)}, "/l/demo"]]},
+    }
+    # Deleting the venue's stack deletes the registration: the registry unregisters the venue.
+    assert registration["DeletionPolicy"] == "Delete"
+
+
+def test_the_venue_reads_what_the_edge_publishes_from_ssm(template: Template) -> None:
+    parameters = template.to_json()["Parameters"]
+    published = {p["Default"] for p in parameters.values() if p["Type"] == "AWS::SSM::Parameter::Value<String>"}
+    assert published >= {EDGE_URL_PARAMETER, EDGE_WEBHOOK_ROLE_PARAMETER, EDGE_REGISTRAR_PARAMETER}
+    assert "Fn::ImportValue" not in json.dumps(template.to_json())  # no export ties the venue to the edge
+
+
+def test_venue_functions_run_on_both_layers_with_their_table_and_config(template: Template) -> None:
+    table_id, _ = only(template, "AWS::DynamoDB::Table")
+    layer_ids = set(template.find_resources("AWS::Lambda::LayerVersion"))
+    assert len(layer_ids) == 2  # the common layer and the client's config
+    for service in VENUE_SERVICES:
+        properties = function(template, service)[1]["Properties"]
+        assert properties["Runtime"] == "python3.13"
+        assert properties["Handler"] == "handler.lambda_handler"
+        environment = properties["Environment"]["Variables"]
+        assert environment["TABLE_NAME"] == {"Ref": table_id}
+        assert environment["TAGBACK_CLIENT_CONFIG"] == CLIENT_CONFIG_IN_LAYER
+        assert {ref["Ref"] for ref in properties["Layers"]} == layer_ids
+
+
+def test_no_aws_managed_policies(each_template: Template) -> None:
+    for role in each_template.find_resources("AWS::IAM::Role").values():
         assert "ManagedPolicyArns" not in role["Properties"]
 
 
-def test_template_holds_no_secret_values(template: Template) -> None:
-    rendered = json.dumps(template.to_json())
+def test_template_holds_no_secret_values(each_template: Template) -> None:
+    rendered = json.dumps(each_template.to_json())
     assert "sandbox-app-secret" not in rendered and "test_app_secret" not in rendered
 
 
-def test_config_layer_ships_the_validated_config(demo_config: ClientConfig, tmp_path: Path) -> None:
-    app = App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path / "out"))
-    build_app([demo_config], app=app, build_dir=tmp_path / "build")
+def test_config_layer_ships_the_validated_config(
+    agency_config: AgencyConfig, demo_config: ClientConfig, tmp_path: Path
+) -> None:
+    build_app(agency_config, [demo_config], app=unbundled_app(tmp_path / "out"), build_dir=tmp_path / "build")
     layer = tmp_path / "build" / "client-config" / "demo"
     shipped = ClientConfig.model_validate_json((layer / "client.json").read_text(encoding="utf-8"))
     assert shipped.model_dump() == demo_config.model_dump()
@@ -225,18 +213,20 @@ def test_layer_requirements_are_what_the_lock_exports() -> None:
     assert all("--hash=sha256:" in requirement for requirement in requirements(exported).values())
 
 
-def test_cdk_nag_passes_and_is_live(demo_config: ClientConfig, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stack_name", ["Tagback-demo", EDGE_STACK])
+def test_cdk_nag_passes_and_is_live(
+    agency_config: AgencyConfig, demo_config: ClientConfig, tmp_path: Path, stack_name: str
+) -> None:
     from aws_cdk import aws_iam as iam  # noqa: PLC0415
 
-    app = App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path / "ok"))
-    build_app([demo_config], app=app, build_dir=tmp_path / "build")
-    app.synth()  # raises ValidationFailed on any unacknowledged AwsSolutions error
+    app = build_app(agency_config, [demo_config], app=unbundled_app(tmp_path / "ok"), build_dir=tmp_path / "build")
+    app.synth()  # raises on any unacknowledged AwsSolutions error, in either stack
 
-    broken = App(context={"aws:cdk:bundling-stacks": []}, outdir=str(tmp_path / "broken"))
-    build_app([demo_config], app=broken, build_dir=tmp_path / "build")
-    stack = broken.node.find_child("Tagback-demo")
+    broken = build_app(
+        agency_config, [demo_config], app=unbundled_app(tmp_path / "broken"), build_dir=tmp_path / "build"
+    )
     iam.Role(
-        stack,
+        stack_of(broken, stack_name),
         "Lax",
         assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
         managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AdministratorAccess")],
@@ -252,6 +242,32 @@ def test_a_bad_client_config_stops_the_synth(tmp_path: Path, capsys: pytest.Capt
     (tmp_path / "demo.yaml").write_text(text, encoding="utf-8")
     assert main(tmp_path) == 1
     assert "prizes: weights sum to 105, must be 100" in capsys.readouterr().err
+
+
+def test_a_bad_agency_config_stops_the_synth(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from infra.app import main  # noqa: PLC0415
+
+    agency = tmp_path / "agency.yaml"
+    agency.write_text(
+        (ROOT / "agency.yaml").read_text(encoding="utf-8").replace("app_id:", "app_idd:"), encoding="utf-8"
+    )
+    assert main(ROOT / "clients", agency) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("Refusing to synthesize:")
+    assert str(agency) in error  # the file,
+    assert "meta.app_idd: unknown field" in error  # each field and the reason
+    assert "meta.app_id: Field required" in error
+
+
+def test_every_client_is_a_stack_beside_the_one_edge(
+    agency_config: AgencyConfig, demo_config: ClientConfig, tmp_path: Path
+) -> None:
+    second = demo_config.model_copy(update={"client_id": "second", "instagram_account_id": "17841400000000002"})
+    app = build_app(agency_config, [demo_config, second], app=unbundled_app(tmp_path), build_dir=tmp_path / "build")
+    assert sorted(s.stack_name for s in app.synth().stacks) == ["Tagback-Edge", "Tagback-demo", "Tagback-second"]
+    assert [s.node.id for s in stack_of(app, "Tagback-second").dependencies] == [EDGE_STACK]
+    only_edge = build_app(agency_config, [], app=unbundled_app(tmp_path / "edge"), build_dir=tmp_path / "build")
+    assert [s.stack_name for s in only_edge.synth().stacks] == [EDGE_STACK]  # deployable before any venue
 
 
 @pytest.mark.parametrize(("item_type", "retries"), [("inbound_event", 3), ("outbox", 30)])
@@ -314,14 +330,18 @@ def test_prize_function_permissions_are_exactly_what_it_does(template: Template,
     assert "google-service-account" in rendered and "crm-webhook-secret" in rendered  # the owner's sinks
 
 
-def test_prize_environment_names_the_follow_up_target(template: Template) -> None:
-    _, prize = function(template, "prize")
-    api_id, _ = only(template, "AWS::ApiGatewayV2::Api")
-    assert prize["Properties"]["Environment"]["Variables"]["TAGBACK_PUBLIC_URL"] == {
-        "Fn::GetAtt": [api_id, "ApiEndpoint"]
+@pytest.mark.parametrize("service", ["prize", "review_followup"])
+def test_engine_environment_names_the_follow_up_target_and_the_venues_link_prefix(
+    template: Template, service: str
+) -> None:
+    _, engine = function(template, service)
+    environment = engine["Properties"]["Environment"]["Variables"]
+    # Tracked links start at the edge's /l/<client-id>: the edge's URL, read from SSM at deploy.
+    assert environment["TAGBACK_LINK_PREFIX"] == {
+        "Fn::Join": ["", [{"Ref": ssm_parameter(template, EDGE_URL_PARAMETER)}, "/l/demo"]]
     }
+    assert "TAGBACK_PUBLIC_URL" not in environment
     _, followup = function(template, "review_followup")
-    environment = prize["Properties"]["Environment"]["Variables"]
     assert environment["SCHEDULE_GROUP"] == "tagback-demo"
     assert followup["Properties"]["FunctionName"] == "tagback-demo-review-followup"
     assert "function:tagback-demo-review-followup" in json.dumps(environment["FOLLOWUP_FUNCTION_ARN"])
@@ -330,13 +350,80 @@ def test_prize_environment_names_the_follow_up_target(template: Template) -> Non
     template.has_resource_properties("AWS::Scheduler::ScheduleGroup", {"Name": "tagback-demo"})
 
 
-def test_review_followup_may_deliver_the_prize_after_the_language_timeout(template: Template) -> None:
+# The token step: the refreshed token written back; the awards waiting for the token found and their markers removed.
+TOKEN_UPKEEP_ACTIONS = ["ssm:PutParameter", "dynamodb:Query", "dynamodb:DeleteItem"]
+
+
+def test_review_followup_may_deliver_the_prize_after_the_language_timeout_and_keep_the_token(
+    template: Template,
+) -> None:
     followup_id, _ = function(template, "review_followup")
     statements = role_statements(template, followup_id)
-    assert actions_of(statements) == sorted([*CONVERSATION_ACTIONS, *SEND_TO_QUEUE])  # + its on-failure queue
-    (secrets,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
+    # + its on-failure queue
+    assert actions_of(statements) == sorted([*CONVERSATION_ACTIONS, *SEND_TO_QUEUE, *TOKEN_UPKEEP_ACTIONS])
+    (secrets,) = statements_with(statements, "ssm:GetParameter")
     rendered = json.dumps(secrets["Resource"])
     assert "meta-access-token" in rendered and "coupon-signing-key" in rendered and "app-secret" not in rendered
+
+
+def test_review_followup_writes_back_only_the_venues_token_and_queries_only_its_table(
+    template: Template, demo_config: ClientConfig
+) -> None:
+    statements = role_statements(template, function(template, "review_followup")[0])
+    (put,) = statements_with(statements, "ssm:PutParameter")
+    assert put["Action"] == "ssm:PutParameter"
+    (token_arn,) = listed(put["Resource"])
+    assert token_arn["Fn::Join"][1][-1] == f":parameter{demo_config.secrets.meta_access_token}"
+    table_id, _ = only(template, "AWS::DynamoDB::Table")
+    for action in ("dynamodb:Query", "dynamodb:DeleteItem"):
+        (statement,) = statements_with(statements, action)
+        assert listed(statement["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]  # the table, no index
+    prize = role_statements(template, function(template, "prize")[0])
+    assert not [a for a in actions_of(prize) if a in TOKEN_UPKEEP_ACTIONS]  # the prize only writes the markers
+
+
+def test_the_token_is_refreshed_daily_in_the_venues_timezone(template: Template, demo_config: ClientConfig) -> None:
+    followup_id, _ = function(template, "review_followup")
+    (schedule,) = [
+        s["Properties"]
+        for s in template.find_resources("AWS::Scheduler::Schedule").values()
+        if s["Properties"]["Target"]["Arn"] == {"Fn::GetAtt": [followup_id, "Arn"]}
+    ]
+    assert TOKEN_REFRESH.name == "TokenRefresh"
+    assert schedule["ScheduleExpression"] == TOKEN_REFRESH.expression == "cron(15 4 * * ? *)"
+    assert schedule["ScheduleExpressionTimezone"] == demo_config.timezone
+    assert schedule["GroupName"] == "tagback-demo"
+    assert schedule["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    target = schedule["Target"]
+    assert json.loads(target["Input"]) == {"step": "token"}
+    # The conversation's scheduler role, which may invoke review_followup (and dead-letter to its queue).
+    assert target["RoleArn"] == {"Fn::GetAtt": ["SchedulerRole59E73443", "Arn"]}
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["FollowUpDeadLetters99660499", "Arn"]}}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 21600}
+
+
+def test_a_renewed_token_runs_the_token_step_at_once(template: Template, demo_config: ClientConfig) -> None:
+    followup_id, _ = function(template, "review_followup")
+    (rule_id, rule) = only(template, "AWS::Events::Rule")
+    properties = rule["Properties"]
+    assert "EventBusName" not in properties  # the default bus, where SSM sends its events
+    assert properties["EventPattern"] == {
+        "source": ["aws.ssm"],
+        "detail-type": ["Parameter Store Change"],
+        "detail": {"name": [demo_config.secrets.meta_access_token], "operation": ["Create", "Update"]},
+    }
+    (target,) = properties["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [followup_id, "Arn"]}
+    assert json.loads(target["Input"]) == {"step": "token"}
+    template.has_resource_properties(
+        "AWS::Lambda::Permission",
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": [followup_id, "Arn"]},
+            "Principal": "events.amazonaws.com",
+            "SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]},
+        },
+    )
 
 
 @pytest.mark.parametrize(
@@ -360,20 +447,20 @@ def test_scheduled_functions_retry_twice_within_the_hour_then_their_on_failure_q
     assert [s["Resource"] for s in send] == [{"Fn::GetAtt": [queue_id, "Arn"]}]  # Lambda sends with the role
 
 
-def test_every_grant_names_its_resources(template: Template) -> None:
+def test_every_grant_names_its_resources(each_template: Template) -> None:
     """moto (the sandbox) checks actions only: here, that no role is granted an action on everything."""
-    for policy in template.find_resources("AWS::IAM::Policy").values():
+    for policy in each_template.find_resources("AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-            if "*" in resources:
+            if "*" in listed(statement["Resource"]):
                 assert statement["Action"] == "dynamodb:ListStreams"  # it has no resource scope in IAM
 
 
 def test_the_sandbox_grants_each_function_what_the_template_grants(template: Template) -> None:
     from sandbox.iam import roles_from_template  # noqa: PLC0415
 
-    roles, function_roles, scheduler_roles = roles_from_template(template.to_json())
-    for service in ("webhook", "prize", "review_followup", "monthly_report"):
+    stack_roles = roles_from_template(dict(template.to_json()))
+    roles, function_roles, scheduler_roles = stack_roles.actions, stack_roles.functions, stack_roles.schedulers
+    for service in VENUE_SERVICES:
         function_id, _ = function(template, service)
         assert roles[function_roles[service]] == sorted(set(actions_of(role_statements(template, function_id))))
     assert roles[scheduler_roles["review_followup"]] == sorted(["lambda:InvokeFunction", *SEND_TO_QUEUE])
@@ -482,17 +569,34 @@ def test_coupon_bucket_is_private_encrypted_and_tls_only(template: Template) -> 
     )
 
 
-def test_token_failures_and_dead_letters_raise_alarms(template: Template) -> None:
-    template.has_resource_properties(
-        "AWS::CloudWatch::Alarm",
-        {
-            "MetricName": "DmFailedAuth",
-            "Namespace": "Tagback",
-            "Dimensions": Match.array_with(
-                [{"Name": "client_id", "Value": "demo"}, {"Name": "service", "Value": "prize"}]
-            ),
-        },
-    )
+@pytest.mark.parametrize("service", ["prize", "review_followup"])
+def test_a_refused_token_raises_the_venue_must_reconnect_alarm_at_once(template: Template, service: str) -> None:
+    (alarm,) = [
+        a["Properties"]
+        for a in template.find_resources(
+            "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "TokenRefused"}}
+        ).values()
+        if {"Name": "service", "Value": service} in a["Properties"]["Dimensions"]
+    ]
+    assert TOKEN_REFUSED_METRIC == "TokenRefused"
+    assert alarm["Namespace"] == "Tagback"
+    assert alarm["Dimensions"] == [{"Name": "client_id", "Value": "demo"}, {"Name": "service", "Value": service}]
+    assert alarm["Statistic"] == "Sum"
+    assert alarm["Period"] == 60  # one minute: the venue hears of it at once
+    assert alarm["EvaluationPeriods"] == 1
+    assert alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert "python -m tagback.cli connect --client demo" in alarm["AlarmDescription"]
+    retired = {"DmFailedAuth", "FollowupFailedAuth"}
+    assert not [
+        a
+        for a in template.find_resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") in retired
+    ]
+
+
+def test_dead_letters_raise_alarms(template: Template) -> None:
     queue_alarms = template.find_resources(
         "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "ApproximateNumberOfMessagesVisible"}}
     )

@@ -8,6 +8,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from tagback.store.registry import edge_table_definition
 from tagback.store.schema import TTL_ATTRIBUTE, table_definition
 
 REGION = "eu-west-1"
@@ -50,6 +51,18 @@ def table(moto_endpoint: str) -> str:
     name = f"tagback-test-{uuid.uuid4().hex[:8]}"
     dynamodb = client("dynamodb", moto_endpoint)
     dynamodb.create_table(**table_definition(name))
+    dynamodb.update_time_to_live(
+        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
+    )
+    return name
+
+
+@pytest.fixture
+def edge_table(moto_endpoint: str) -> str:
+    """The edge's table (registrations and the quarantine), as the edge stack declares it."""
+    name = f"tagback-edge-{uuid.uuid4().hex[:8]}"
+    dynamodb = client("dynamodb", moto_endpoint)
+    dynamodb.create_table(**edge_table_definition(name))
     dynamodb.update_time_to_live(
         TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
     )

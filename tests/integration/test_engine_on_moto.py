@@ -4,6 +4,7 @@ the conditional writes that make "exactly one" true are DynamoDB's, not a test d
 from __future__ import annotations
 
 import random
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -76,7 +77,7 @@ def engine(resources: dict[str, Any], config: ClientConfig, messenger: FakeMesse
         ManualClock(NOON + timedelta(seconds=1)),
         random.Random(seed),
         Secrets({config.secrets.coupon_signing_key: "k"}),
-        link_base="https://api.example",
+        link_prefix="https://edge.example/l/demo",
         valid_phone=valid_phone,
     )
 
@@ -148,3 +149,22 @@ def test_the_coupon_image_url_is_presigned_and_short_lived(
     url = S3CouponImages(resources["bucket"], english_only).publish(face)  # its own (SigV4) client
     assert "X-Amz-Expires=900" in url and "X-Amz-Signature=" in url
     assert requests.get(url, timeout=5).content == render_coupon(face, english_only).png
+
+
+def test_a_prize_refused_for_the_token_waits_in_the_table_and_goes_out_once_it_works(
+    resources: dict[str, Any], english_only: ClientConfig
+) -> None:
+    messenger = FakeMessenger()
+    messenger.refusing_token = True
+    conversation = engine(resources, english_only, messenger)
+    for i, minutes in ((2, 30), (1, 10)):
+        conversation.handle(mention(f"m{i}", guest=f"g{i}", at=NOON + timedelta(minutes=minutes)))
+    store = resources["store"]
+    assert [w.key.guest_id for w in store.awards.waiting_for_token()] == ["g1", "g2"]
+    assert store.awards.get(AwardKey("g1", "2026-11-20")).state is AwardState.WAITING_FOR_TOKEN
+    assert conversation.resume_waiting() == Counter({"waiting_for_token": 1})  # still refused: stops at the first
+    messenger.refusing_token = False
+    assert conversation.resume_waiting() == Counter({"dm_sent": 2})
+    assert [m["to"] for m in messenger.sent if m["kind"] == "text"] == ["g1", "g2"]
+    assert store.awards.waiting_for_token() == []
+    assert {store.awards.get(AwardKey(g, "2026-11-20")).state for g in ("g1", "g2")} == {AwardState.DM_SENT}

@@ -34,10 +34,3 @@ def test_a_large_batch_is_written_in_parallel_exactly_once(moto_endpoint: str, t
     assert all(store.inbound.add(events, NOW, LATER))
     assert not any(store.inbound.add(events, NOW, LATER))
     assert sum(len(store.table.items_under(guest_key(f"g{g}"))) for g in range(7)) == 120
-
-
-def test_quarantine_keeps_the_raw_item(moto_endpoint: str, table: str) -> None:
-    store = Repositories.on(table, client=client("dynamodb", moto_endpoint))
-    store.inbound.quarantine({"timestamp": "soon"}, "timestamp: int_type", NOW, LATER)
-    (item,) = store.table.items_under("QUARANTINE")
-    assert item["raw"] == '{"timestamp": "soon"}' and item["reason"] == "timestamp: int_type"

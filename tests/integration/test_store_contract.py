@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from tagback.domain.awards import Awaiting, Award, AwardKey, AwardState, Coupon
+from tagback.domain.awards import Awaiting, Award, AwardKey, AwardState, Coupon, WaitingForToken
 from tagback.domain.events import EventKind, InboundEvent, OutboxEvent
+from tagback.domain.tokens import TokenRecord
 from tagback.store.repositories import Repositories
 from tests.fakes import InMemoryStore
 from tests.integration.conftest import client
@@ -96,6 +97,40 @@ def test_a_prize_cap_gives_out_its_units_per_day(store: Any) -> None:
     assert [store.awards.reserve_prize("brunch", DAY, 2, LATER) for _ in range(3)] == [True, True, False]
     assert store.awards.reserve_prize("brunch", DAY + timedelta(days=1), 2, LATER)
     assert store.awards.reserve_prize("espresso", DAY, 1, LATER)
+
+
+# -- messages waiting for the venue's token ------------------------------------------------------------------------
+def test_waiting_messages_come_back_oldest_mention_first_until_done(store: Any) -> None:
+    late = WaitingForToken(AwardKey("g2", "2026-11-20"), "prize", NOW + timedelta(minutes=5))
+    early = WaitingForToken(AwardKey("g1", "2026-11-20"), "prize", NOW)
+    question = WaitingForToken(AwardKey("g1", "2026-11-20"), "followup", NOW)
+    assert store.awards.waiting_for_token() == []
+    for waiting in (late, question, early, late):  # the same message twice: one marker
+        store.awards.wait_for_token(waiting, LATER)
+    assert store.awards.waiting_for_token() == [question, early, late]
+    store.awards.done_waiting(question)
+    store.awards.done_waiting(question)  # done twice: no error
+    assert store.awards.waiting_for_token() == [early, late]
+
+
+def test_waiting_markers_with_and_without_microseconds_sort_by_time(store: Any) -> None:
+    with_micros = WaitingForToken(AwardKey("g2", "p"), "prize", NOW + timedelta(microseconds=1))
+    on_the_second = WaitingForToken(AwardKey("g1", "p"), "prize", NOW.replace(microsecond=0))
+    later = WaitingForToken(AwardKey("g3", "p"), "prize", NOW + timedelta(seconds=1))
+    for waiting in (later, with_micros, on_the_second):
+        store.awards.wait_for_token(waiting, LATER)
+    assert [w.key.guest_id for w in store.awards.waiting_for_token()] == ["g1", "g2", "g3"]
+
+
+# -- the venue's token (what is known of it, never the token) -------------------------------------------------------
+def test_the_token_record_is_one_item_overwritten(store: Any) -> None:
+    assert store.tokens.get() is None
+    first = TokenRecord("17841400000000001", "cafe.aurora", NOW, NOW + timedelta(days=60))
+    store.tokens.put(first)
+    assert store.tokens.get() == first
+    refreshed = TokenRecord("17841400000000001", None, NOW + timedelta(days=7), None)
+    store.tokens.put(refreshed)
+    assert store.tokens.get() == refreshed
 
 
 # -- coupons ---------------------------------------------------------------------------------------------------------

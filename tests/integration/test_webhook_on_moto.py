@@ -1,8 +1,13 @@
-"""The webhook function built from its environment, as in Lambda: config file, table and SSM secrets on moto."""
+"""The edge's webhook function built from its environment, as in Lambda: the registry table, the venues' tables and
+the agency app's SSM secrets on moto."""
 
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -10,32 +15,53 @@ from functions.webhook import handler
 from sandbox import meta_payloads as p
 from sandbox.apigw import LambdaContext, http_api_event
 from tagback.adapters.meta.webhook import sign
-from tagback.config.model import ClientConfig
+from tagback.domain.awards import AwardKey
+from tagback.store.registry import Registry
 from tagback.store.repositories import Repositories
-from tagback.store.schema import guest_key
-from tests.conftest import APP_SECRET, DEMO_CONFIG, VERIFY_TOKEN
-from tests.integration.conftest import client
+from tagback.store.schema import guest_key, table_definition
+from tagback.store.table import Table
+from tests.conftest import (
+    APP_SECRET,
+    APP_SECRET_PARAM,
+    DEMO_ACCOUNT,
+    DEMO_CONFIG,
+    VERIFY_TOKEN,
+    VERIFY_TOKEN_PARAM,
+    registration,
+)
+from tests.integration.conftest import REGION, client
 
 pytestmark = pytest.mark.integration
+OTHER_ACCOUNT = "17841400000000002"
+
+
+def call(method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    return handler.lambda_handler(http_api_event(method, path, **kwargs), LambdaContext("webhook"))
 
 
 @pytest.fixture
-def deployed(aws: str, table: str, demo_config: ClientConfig, monkeypatch: pytest.MonkeyPatch):
+def deployed(aws: str, edge_table: str, table: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Repositories]:
+    """The edge deployed, with the demo venue registered; the demo venue's table."""
     ssm = client("ssm", aws)
-    for name, value in (
-        (demo_config.secrets.meta_app_secret, APP_SECRET),
-        (demo_config.secrets.meta_verify_token, VERIFY_TOKEN),
-    ):
+    for name, value in ((APP_SECRET_PARAM, APP_SECRET), (VERIFY_TOKEN_PARAM, VERIFY_TOKEN)):
         ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
-    monkeypatch.setenv("TABLE_NAME", table)
-    monkeypatch.setenv("TAGBACK_CLIENT_CONFIG", str(DEMO_CONFIG))
-    handler.webhook.override(None)  # cold start: everything from the environment
+    monkeypatch.setenv("REGISTRY_TABLE", edge_table)
+    monkeypatch.setenv("META_APP_SECRET_PARAM", APP_SECRET_PARAM)
+    monkeypatch.setenv("META_VERIFY_TOKEN_PARAM", VERIFY_TOKEN_PARAM)
+    Registry(Table(edge_table, client("dynamodb", aws))).register(
+        registration("demo", DEMO_ACCOUNT, table=table, region=REGION)
+    )
+    handler.edge.override(None)  # cold start: everything from the environment
     yield Repositories.on(table, client=client("dynamodb", aws))
-    handler.webhook.override(None)
+    handler.edge.override(None)
 
 
-def test_batched_post_sent_five_times_is_stored_once(deployed: Repositories, demo_config: ClientConfig) -> None:
-    us = demo_config.instagram_account_id
+def post(body: bytes) -> dict[str, Any]:
+    return call("POST", "/webhook", body=body, headers={"X-Hub-Signature-256": sign(body, APP_SECRET)})
+
+
+def test_batched_post_sent_five_times_is_stored_once(deployed: Repositories) -> None:
+    us = DEMO_ACCOUNT
     body = p.meta_json(
         p.envelope(
             us,
@@ -44,30 +70,61 @@ def test_batched_post_sent_five_times_is_stored_once(deployed: Repositories, dem
             [p.quick_reply("g3", us, "m4", "LANG:pt"), p.postback("g3", us, "m5", "REVIEW_YES:a")],
         )
     )
-    headers = {"X-Hub-Signature-256": sign(body, APP_SECRET)}
-    answers = [
-        handler.lambda_handler(http_api_event("POST", "/webhook", body=body, headers=headers), LambdaContext("webhook"))
-        for _ in range(5)
-    ]
+    answers = [post(body) for _ in range(5)]
     assert [a["statusCode"] for a in answers] == [200] * 5
     assert [json.loads(a["body"])["stored"] for a in answers] == [4, 0, 0, 0, 0]
     stored = {g: [i["SK"] for i in deployed.table.items_under(guest_key(g))] for g in ("g1", "g2", "g3")}
     assert stored == {"g1": ["IN#m1"], "g2": ["IN#m2"], "g3": ["IN#m4", "IN#m5"]}
 
 
+def test_one_delivery_reaches_two_venues_tables_and_the_quarantine(
+    deployed: Repositories, aws: str, edge_table: str
+) -> None:
+    dynamodb = client("dynamodb", aws)
+    bar_table = f"tagback-bar-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(**table_definition(bar_table))
+    Registry(Table(edge_table, dynamodb)).register(registration("bar", OTHER_ACCOUNT, table=bar_table, region=REGION))
+    entries = [
+        *p.envelope(DEMO_ACCOUNT, [p.story_mention("g1", DEMO_ACCOUNT, "d1")])["entry"],
+        *p.envelope(OTHER_ACCOUNT, [p.text("g2", OTHER_ACCOUNT, "b1", "olá")])["entry"],
+        *p.envelope("17841400000000555", [p.text("g3", "17841400000000555", "u1", "hi")])["entry"],
+    ]
+    answer = post(p.meta_json({"object": "instagram", "entry": entries}))
+    assert json.loads(answer["body"]) == {"received": 3, "stored": 2, "duplicates": 0, "unknown_account": 1}
+    bar = Repositories.on(bar_table, client=dynamodb)
+    assert [i["SK"] for i in deployed.table.items_under(guest_key("g1"))] == ["IN#d1"]
+    assert deployed.table.items_under(guest_key("g2")) == []
+    assert [i["SK"] for i in bar.table.items_under(guest_key("g2"))] == ["IN#b1"]
+    quarantined = Table(edge_table, dynamodb).items_of_type("quarantined")
+    assert [q["reason"] for q in quarantined] == ["no venue registered for account 17841400000000555"]
+
+
 def test_handshake_reads_the_verify_token_from_ssm(deployed: Repositories) -> None:
-    event = http_api_event(
-        "GET", "/webhook", query=f"hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=42"
+    query = f"hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=42"
+    assert call("GET", "/webhook", query=query)["body"] == "42"
+
+
+def test_a_link_click_is_counted_in_the_venues_table(deployed: Repositories) -> None:
+    token = "L" * 22
+    target = "https://search.google.com/local/writereview?placeid=X"
+    deployed.links.create(token, target, "google", AwardKey("g1", "2026-11-20"), datetime.now(UTC) + timedelta(days=1))
+    answer = call(
+        "GET", f"/l/demo/{token}", route="/l/{client}/{token}", path_parameters={"client": "demo", "token": token}
     )
-    assert handler.lambda_handler(event, LambdaContext("webhook"))["body"] == "42"
+    assert answer["statusCode"] == 302 and answer["headers"] == {"Location": target, "Cache-Control": "no-store"}
+    clicked = deployed.links.click(token, datetime.now(UTC))  # a second click, to read the count
+    assert clicked is not None and clicked["clicks"] == 2
+    month = datetime.now(UTC).astimezone(registration().tz).strftime("%Y-%m")
+    assert deployed.stats.month_totals(month)["review_link_clicks_google"] == 1
 
 
 def test_a_missing_environment_fails_loudly_at_cold_start(aws: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TABLE_NAME", raising=False)
-    monkeypatch.setenv("TAGBACK_CLIENT_CONFIG", str(DEMO_CONFIG))
-    handler.webhook.override(None)
-    with pytest.raises(RuntimeError, match="TABLE_NAME"):
-        handler.webhook.get()
+    monkeypatch.delenv("REGISTRY_TABLE", raising=False)
+    monkeypatch.setenv("META_APP_SECRET_PARAM", APP_SECRET_PARAM)
+    monkeypatch.setenv("META_VERIFY_TOKEN_PARAM", VERIFY_TOKEN_PARAM)
+    handler.edge.override(None)
+    with pytest.raises(RuntimeError, match="REGISTRY_TABLE"):
+        handler.edge.get()
 
 
 def test_coupon_codes_are_checked_offline_with_the_key_from_ssm(aws: str, capsys: pytest.CaptureFixture[str]) -> None:

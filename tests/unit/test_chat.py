@@ -52,7 +52,7 @@ class Chat:
             self.clock,
             random.Random(3),
             Secrets({config.secrets.coupon_signing_key: "k"}),
-            link_base="https://api.example",
+            link_prefix="https://edge.example/l/demo",
             valid_phone=valid_phone,
         )
 
@@ -194,8 +194,8 @@ def test_yes_to_the_review_gets_tracked_links_that_redirect_and_count(chat: Chat
     titles = [b.split(" ")[0] for b in answer["buttons"].split(" | ")]
     assert titles == ["Google", "Tripadvisor"]  # the demo has TripAdvisor too: a button template
     google_url = answer["buttons"].split(" | ")[0].split(" ")[1]
-    token = google_url.rsplit("/l/", 1)[1]
-    assert google_url.startswith("https://api.example/l/") and len(token) == 22
+    token = google_url.rsplit("/", 1)[1]
+    assert google_url.startswith("https://edge.example/l/demo/") and len(token) == 22
     target = follow_link(chat.store, token, chat.clock.now(), chat.config.tz)
     assert target == "https://search.google.com/local/writereview?placeid=ChIJdemoCafeAurora0001"
     assert chat.store.stats.months["2026-11"]["review_link_clicks_google"] == 1
@@ -218,7 +218,7 @@ def test_a_single_review_platform_is_a_plain_link_and_no_gets_thanks() -> None:
     chat.engine.follow_up(AwardKey("ian", TODAY))
     chat.tap("ian", f"REVIEW_YES:{TODAY}", "Yes")
     assert chat.last("ian")["body"].startswith(
-        "Thank you! Here is the link to write your review of Café Aurora: https://api.example/l/"
+        "Thank you! Here is the link to write your review of Café Aurora: https://edge.example/l/demo/"
     )
     chat.mention("jo")
     chat.engine.follow_up(AwardKey("jo", TODAY))
@@ -290,7 +290,8 @@ def test_per_table_one_prize_per_table_per_day() -> None:
     assert chat.say("nia", "the big one") is Outcome.REPLIED
     assert chat.last("nia")["body"] == "Please reply with just the table number from the sign, e.g. 12."
     assert chat.say("nia", "Table 12") is Outcome.DM_SENT
-    assert chat.store.awards.get(AwardKey("nia", TODAY)).table == "12"
+    award = chat.store.awards.get(AwardKey("nia", TODAY))
+    assert award is not None and award.table == "12"
     assert chat.mention("oli") is Outcome.TABLE_ASKED
     assert chat.say("oli", "12") is Outcome.TABLE_TAKEN
     assert (

@@ -1,13 +1,29 @@
 from __future__ import annotations
 
+import io
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
 import requests
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from werkzeug.serving import BaseWSGIServer, make_server
 
+from sandbox.fake_graph import FakeGraphApi
+from tagback import cli
 from tagback.adapters.aws import Aws
 from tagback.cli import _aws, main, run
-from tests.conftest import DEMO_CONFIG
+from tagback.domain.clock import ManualClock
+from tagback.store.repositories import Repositories
+from tagback.store.schema import table_definition
+from tests.conftest import DEMO_CONFIG, ROOT
 
 
 def test_check_accepts_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
@@ -22,6 +38,14 @@ def test_check_names_file_field_and_reason(tmp_path: Path, capsys: pytest.Captur
     assert f"{bad}: timezone: unknown IANA timezone 'Lisbon'" in capsys.readouterr().err
 
 
+def test_check_refuses_a_bad_agency_file_naming_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    agency = tmp_path / "agency.yaml"
+    agency.write_text((ROOT / "agency.yaml").read_text(encoding="utf-8").replace('"990000000000001"', "app"))
+    assert main(["check", "--agency", str(agency), str(DEMO_CONFIG)]) == 1
+    err = capsys.readouterr().err
+    assert str(agency) in err and "meta.app_id" in err
+
+
 def test_replay_needs_a_stack_or_both_queue_and_function(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["replay", "--queue-url", "https://sqs.example/q"])
@@ -30,17 +54,22 @@ def test_replay_needs_a_stack_or_both_queue_and_function(capsys: pytest.CaptureF
 
 
 class FakeStatus:
-    def __init__(self, status: dict[str, str]) -> None:
+    def __init__(self, status: dict[str, Any]) -> None:
         self.status = status
 
     def raise_for_status(self) -> None:
         pass
 
-    def json(self) -> dict[str, str]:
+    def json(self) -> dict[str, Any]:
         return self.status
 
 
-STATUS = {"aws_endpoint": "http://127.0.0.1:5000", "region": "eu-west-1", "table": "tagback-demo", "client_id": "demo"}
+STATUS: dict[str, Any] = {
+    "aws_endpoint": "http://127.0.0.1:5000",
+    "region": "eu-west-1",
+    "table": "tagback-demo",
+    "client_id": "demo",
+}
 
 
 def test_a_sandbox_is_used_with_the_credentials_it_publishes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,3 +107,143 @@ def test_a_sandbox_of_another_client_or_none_at_all_is_one_line(
         "error: no sandbox answers at http://127.0.0.1:1/_sandbox/status (ConnectionError); "
         "start one with `make sandbox`\n"
     )
+
+
+TWO_VENUES = STATUS | {
+    "clients": [
+        {"client_id": "demo", "ig_account_id": "17841400000000001", "table": "tagback-demo"},
+        {"client_id": "norte", "ig_account_id": "17841400000000002", "table": "tagback-norte"},
+    ]
+}
+
+
+def test_a_sandbox_of_several_venues_gives_each_client_its_own_table(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(requests, "get", lambda url, timeout: FakeStatus(TWO_VENUES))
+    assert (_aws("http://127.0.0.1:8787", "norte").table, _aws("http://127.0.0.1:8787", "norte").client_id) == (
+        "tagback-norte",
+        "norte",
+    )
+    assert _aws("http://127.0.0.1:8787").table == "tagback-demo"  # no client named: the first venue, as before
+    assert run(["redeem", "AAAA-BBBB-CCCC", "--client", "sur", "--sandbox", "http://127.0.0.1:8787"]) == 1
+    assert (
+        capsys.readouterr().err == "error: the sandbox at http://127.0.0.1:8787 runs clients demo, norte, not 'sur'\n"
+    )
+
+
+# -- connect ---------------------------------------------------------------------------------------------------
+CAFE, NORTE = "17841400000000001", "17841400000000002"
+APP_SECRET_PARAM = "/tagback/edge/meta-app-secret"
+TOKEN_PARAM = "/tagback/demo/meta-access-token"  # the demo client file's
+AGENCY_YAML = f"""
+agency_name: Demo Agency
+meta: {{app_id: "990000000000001", login_redirect_uri: "https://agency.example/connected"}}
+secrets: {{meta_app_secret: {APP_SECRET_PARAM}, meta_verify_token: /tagback/edge/meta-verify-token}}
+"""
+
+
+@dataclass
+class Sandbox:
+    graph: FakeGraphApi
+    cafe: str  # a valid token of each venue's account
+    norte: str
+    argv: list[str]  # `connect --client demo` against this sandbox
+    ssm: Any
+    table: Any
+
+    def stored(self) -> str | None:
+        try:
+            return str(self.ssm.get_parameter(Name=TOKEN_PARAM, WithDecryption=True)["Parameter"]["Value"])
+        except self.ssm.exceptions.ParameterNotFound:
+            return None
+
+
+@pytest.fixture
+def sandbox(monkeypatch: pytest.MonkeyPatch, clock: ManualClock, tmp_path: Path) -> Iterator[Sandbox]:
+    graph = FakeGraphApi(clock.now)
+    cafe, norte = graph.add_account(CAFE, "cafe.aurora"), graph.add_account(NORTE, "bar.norte")
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, graph, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    status = TWO_VENUES | {
+        "aws_endpoint": None,  # moto in this process
+        "graph_url": f"http://127.0.0.1:{server.port}",
+        "edge_url": "http://127.0.0.1:8787",
+    }
+    monkeypatch.setattr(requests, "get", lambda url, timeout: FakeStatus(status))
+    monkeypatch.chdir(ROOT)  # clients/<id>.yaml
+    agency = tmp_path / "agency.yaml"
+    agency.write_text(AGENCY_YAML, encoding="utf-8")
+    with mock_aws():
+        ssm, dynamodb = boto3.client("ssm", region_name="eu-west-1"), boto3.client("dynamodb", region_name="eu-west-1")
+        ssm.put_parameter(Name=APP_SECRET_PARAM, Value=graph.app_secret, Type="SecureString")
+        dynamodb.create_table(**table_definition("tagback-demo"))
+        argv = ["connect", "--client", "demo", "--sandbox", "http://127.0.0.1:8787", "--agency", str(agency)]
+        yield Sandbox(graph, cafe, norte, argv, ssm, Repositories.on("tagback-demo", client=dynamodb).tokens)
+    server.shutdown()
+
+
+def test_connect_reads_the_token_from_stdin_stores_it_and_says_what_is_left(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{sandbox.cafe}\n"))
+    assert run(sandbox.argv) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("connected @cafe.aurora (17841400000000001) to demo\ndone:\n  - ")
+    assert "left for a person:\n  - in the Instagram app, logged in as @cafe.aurora:" in out
+    assert "callback URL http://127.0.0.1:8787/webhook," in out
+    assert sandbox.cafe not in out
+    assert sandbox.stored() == sandbox.cafe
+    record = sandbox.table.get()
+    assert record is not None and (record.account_id, record.username, record.expires_at) == (CAFE, "cafe.aurora", None)
+    assert abs(record.stored_at - datetime.now(UTC)) < timedelta(minutes=1)  # the command runs on the real clock
+    assert sandbox.graph.subscriptions == {CAFE: ["messages", "messaging_postbacks"]}
+
+
+def test_connect_exchanges_a_login_code_without_reading_stdin(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    assert run([*sandbox.argv, "--code", f"{sandbox.graph.login_code(CAFE)}#_"]) == 0  # "#_" as Instagram appends
+    record = sandbox.table.get()
+    assert record is not None and record.expires_at is not None
+    assert timedelta(days=60) - timedelta(minutes=1) < record.expires_at - record.stored_at <= timedelta(days=60)
+    assert sandbox.stored() not in (None, sandbox.cafe)
+
+
+def test_connect_refuses_another_accounts_token_in_one_line_storing_nothing(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{sandbox.norte}\n"))
+    assert run(sandbox.argv) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: the token is for @bar.norte (account 17841400000000002), but clients/demo.yaml")
+    assert err.count("\n") == 1 and sandbox.norte not in err
+    assert (sandbox.stored(), sandbox.table.get()) == (None, None)
+
+
+def test_connect_without_a_token_says_how_to_give_one(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n"))
+    assert run(sandbox.argv) == 1
+    assert capsys.readouterr().err.startswith("error: no token on stdin: paste the venue's Instagram token")
+
+
+def test_connect_takes_no_token_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["connect", "--client", "demo", "--token", "IGQ-secret"])  # it would stay in the shell's history
+    assert "unrecognized arguments: --token IGQ-secret" in capsys.readouterr().err
+
+
+def test_in_aws_the_webhook_url_comes_from_the_edge_stack_or_is_left_to_look_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cli, "stack_outputs", lambda stack: {"WebhookUrl": f"https://{stack}.example/webhook"})
+    assert cli._meta_endpoints(None) == (None, "https://Tagback-Edge.example/webhook")
+
+    def missing(stack: str) -> dict[str, str]:
+        raise ClientError({"Error": {"Code": "ValidationError", "Message": f"{stack} does not exist"}}, "Describe")
+
+    monkeypatch.setattr(cli, "stack_outputs", missing)
+    assert cli._meta_endpoints(None) == (None, None)

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
+from tagback.config.agency import AgencyConfigError, load_agency_config
 from tagback.config.loading import ConfigError, load_client_config, load_client_configs, parse_client_config
-from tests.conftest import DEMO_CONFIG
+from tests.conftest import DEMO_CONFIG, ROOT
 
 DEMO: dict[str, Any] = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
 # The demo's text without its logo, for copies written outside clients/ (where the logo is not).
@@ -34,7 +35,8 @@ def test_demo_config_loads_with_defaults() -> None:
     assert [p.weight for p in config.prizes] == [Decimal(60), Decimal(30), Decimal(10)]
     assert config.claim_policy.kind == "per_local_day"
     assert config.followup_delay_minutes == 60
-    assert config.secrets.meta_app_secret == "/tagback/demo/meta-app-secret"
+    assert config.secrets.meta_access_token == "/tagback/demo/meta-access-token"
+    assert config.secrets.coupon_signing_key == "/tagback/demo/coupon-signing-key"
 
 
 def test_weights_must_sum_to_100_and_the_error_names_the_field() -> None:
@@ -158,3 +160,111 @@ def test_texts_over_metas_byte_limit_are_refused() -> None:
 def test_contact_capture_needs_consent_in_every_language() -> None:
     capture = dict(DEMO["contact_capture"], consent_text={"en": "We email offers monthly; stop any time."})
     assert problems_of({"contact_capture": capture}) == ["contact_capture.consent_text: missing for de, pt"]
+
+
+@pytest.mark.parametrize(
+    "moved",
+    [["meta_app_secret"], ["meta_verify_token"], ["meta_app_secret", "meta_verify_token"]],
+    ids=["app-secret", "verify-token", "both"],
+)
+def test_the_apps_secrets_in_a_client_file_are_refused_pointing_at_agency_yaml(moved: list[str]) -> None:
+    secrets = dict(DEMO["secrets"], **{name: f"/tagback/demo/{name}" for name in moved})
+    (problem,) = problems_of({"secrets": secrets})
+    assert problem.startswith(f"secrets: {', '.join(moved)}: the Meta app is the agency's, one for every venue")
+    assert "agency.yaml" in problem
+
+
+def test_the_client_id_edge_is_refused() -> None:
+    (problem,) = problems_of({"client_id": "edge"})
+    assert problem.startswith("client_id: ") and "Tagback-Edge" in problem
+
+
+def write_client(folder: Path, client_id: str, account: str) -> Path:
+    path = folder / f"{client_id}.yaml"
+    text = DEMO_TEXT_NO_ASSETS.replace("client_id: demo", f"client_id: {client_id}")
+    path.write_text(text.replace('"17841400000000001"', f'"{account}"'), encoding="utf-8")
+    return path
+
+
+def test_two_clients_with_one_instagram_account_are_refused_naming_both_files(tmp_path: Path) -> None:
+    first = write_client(tmp_path, "aurora", "17841400000000001")
+    other = write_client(tmp_path, "bar", "17841400000000002")
+    second = write_client(tmp_path, "cantina", "17841400000000001")
+    with pytest.raises(ConfigError) as raised:
+        load_client_configs(path for path in (second, other, first))  # any iterable, in any order
+    (problem,) = raised.value.problems
+    assert problem == (
+        f"{second}: instagram_account_id: 17841400000000001 is already the account of client 'aurora' "
+        f"(Café Aurora, {first}): one account is one venue"
+    )
+
+
+def test_clients_with_their_own_accounts_load_together(tmp_path: Path) -> None:
+    paths = [write_client(tmp_path, "aurora", "17841400000000001"), write_client(tmp_path, "bar", "17841400000000002")]
+    assert [c.instagram_account_id for c in load_client_configs(paths)] == ["17841400000000001", "17841400000000002"]
+
+
+AGENCY: dict[str, Any] = yaml.safe_load((ROOT / "agency.yaml").read_text(encoding="utf-8"))
+
+
+def agency_problem(tmp_path: Path, data: object) -> str:
+    path = tmp_path / "agency.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(AgencyConfigError) as raised:
+        load_agency_config(path)
+    return str(raised.value)
+
+
+def test_the_agency_config_loads() -> None:
+    agency = load_agency_config(ROOT / "agency.yaml")
+    assert agency.agency_name == "Demo Agency"
+    assert agency.meta.app_id == "990000000000001" and agency.meta.api_version == "v25.0"
+    assert agency.meta.subscribed_fields == ("messages", "messaging_postbacks")
+    assert agency.secrets.meta_app_secret == "/tagback/edge/meta-app-secret"
+    assert agency.secrets.meta_verify_token == "/tagback/edge/meta-verify-token"
+
+
+def test_the_agency_configs_defaults() -> None:
+    minimal = {"agency_name": "A", "meta": {"app_id": "12345"}, "secrets": AGENCY["secrets"]}
+    agency = type(load_agency_config(ROOT / "agency.yaml")).model_validate(minimal)
+    assert agency.meta.api_version == "v25.0" and agency.meta.login_redirect_uri is None
+    assert agency.meta.subscribed_fields == ("messages", "messaging_postbacks")
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"meta": {"app_id": "my-app"}}, "meta.app_id: String should match pattern"),
+        ({"meta": {"app_id": "12345", "api_version": "25"}}, "meta.api_version: String should match pattern"),
+        (
+            {"meta": {"app_id": "12345", "subscribed_fields": []}},
+            "meta.subscribed_fields: Tuple should have at least 1 item",
+        ),
+        ({"meta": {"app_id": "12345", "subscribed_fields": ["feed"]}}, "meta.subscribed_fields.0: Input should be"),
+        ({"meta": {"app_id": "12345", "login_redirect_uri": "not a url"}}, "meta.login_redirect_uri: Input should be"),
+        ({"colour": "red"}, "colour: unknown field (check the spelling)"),
+        ({"agency_name": "  "}, "agency_name: String should have at least 1 character"),
+    ],
+)
+def test_a_bad_agency_config_names_the_file_field_and_reason(
+    tmp_path: Path, change: dict[str, Any], expected: str
+) -> None:
+    problem = agency_problem(tmp_path, AGENCY | change)
+    assert problem.startswith(f"invalid agency config ({tmp_path / 'agency.yaml'}):\n")
+    assert f"  {expected}" in problem, problem
+
+
+def test_a_secret_value_in_agency_yaml_is_refused_without_repeating_it(tmp_path: Path) -> None:
+    problem = agency_problem(tmp_path, AGENCY | {"secrets": dict(AGENCY["secrets"], meta_app_secret="0123abcdsecret")})
+    assert "secrets.meta_app_secret: " in problem and "0123abcdsecret" not in problem
+
+
+def test_a_missing_or_broken_agency_yaml_says_so(tmp_path: Path) -> None:
+    with pytest.raises(AgencyConfigError, match="cannot be read"):
+        load_agency_config(tmp_path / "agency.yaml")
+    (tmp_path / "agency.yaml").write_text("meta: [unclosed", encoding="utf-8")
+    with pytest.raises(AgencyConfigError, match="not valid YAML"):
+        load_agency_config(tmp_path / "agency.yaml")
+    assert agency_problem(tmp_path, ["a", "b"]).endswith(
+        "  (top level): Input should be a valid dictionary or instance of AgencyConfig"
+    )

@@ -16,7 +16,7 @@ from sandbox.fake_google import FakeCrm, FakeGoogle
 from tagback.adapters.crm import CrmWebhookSink, webhook_signature
 from tagback.adapters.google.sheets import HEADER, GoogleSheetsSink
 from tagback.app.owner import deliver
-from tagback.domain.events import OutboxEvent, SinkRefused, SinkUnavailable
+from tagback.domain.events import OutboxEvent, Sink, SinkRefused, SinkUnavailable
 from tests.fakes import InMemoryStore
 
 SHEET_ID = "1TestSheetId0123456789abcdef"
@@ -47,7 +47,7 @@ def crm() -> Iterator[tuple[FakeCrm, str]]:
 
 
 def sheet(google: FakeGoogle, **kwargs: Any) -> GoogleSheetsSink:
-    options = {
+    options: dict[str, Any] = {
         "spreadsheet_id": SHEET_ID,
         "sheet": "Entries",
         "service_account": google.service_account(),
@@ -164,7 +164,7 @@ def test_crm_errors_are_transient_or_refused(crm: tuple[FakeCrm, str], status: i
 def test_a_redelivered_event_adds_no_second_row_or_delivery(google: FakeGoogle, crm: tuple[FakeCrm, str]) -> None:
     fake, url = crm
     store = InMemoryStore()
-    sinks = [sheet(google), CrmWebhookSink(url=url, secret="crm-secret", client_id="demo")]
+    sinks: list[Sink] = [sheet(google), CrmWebhookSink(url=url, secret="crm-secret", client_id="demo")]
     fake.fail_next(503)  # the sheet works, the CRM is down
     with pytest.raises(SinkUnavailable):
         deliver(award(), sinks, store.outbox, AT)

@@ -9,7 +9,7 @@ import yaml
 
 from tagback.config.checks import text_problems
 from tagback.config.loading import parse_client_config
-from tagback.domain.languages import LANGUAGES
+from tagback.domain.languages import LANGUAGES, Language
 from tagback.messages.catalog import DEFAULT_TEXTS, PLACEHOLDERS
 from tagback.messages.render import format_date, placeholders_in, render
 from tests.conftest import DEMO_CONFIG
@@ -32,7 +32,7 @@ def test_every_language_has_every_text_with_only_its_placeholders() -> None:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_text_renders_for_the_demo_client_in_every_language(language: str) -> None:
+def test_every_text_renders_for_the_demo_client_in_every_language(language: Language) -> None:
     config = parse_client_config(ALL_LANGUAGES, "all languages", DEMO_CONFIG.parent)
     values = {
         "venue": config.venue_name,
@@ -40,12 +40,12 @@ def test_every_text_renders_for_the_demo_client_in_every_language(language: str)
         "code": "7KQ4-M2XZ-9HJT",
         "channels": "Email",
         "valid_until": format_date(date(2026, 12, 4), language),
-        "link": "https://x.example/l/t",  # type: ignore[arg-type]
+        "link": "https://x.example/l/t",
         "terms_url": "https://x.example/terms",
         "consent": "ok",
     }
     for key in PLACEHOLDERS:
-        text = render(config, key, language, **values)  # type: ignore[arg-type]
+        text = render(config, key, language, **values)
         assert text and "{" not in text, (language, key)
     assert text_problems(config) == []
 
@@ -70,7 +70,7 @@ REWARD_WORDS = (
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_review_texts_never_tie_the_review_to_a_reward(language: str) -> None:
+def test_review_texts_never_tie_the_review_to_a_reward(language: Language) -> None:
     for key in ("review_question", "review_link", "review_links", "review_declined", "answer_yes", "answer_no"):
         text = DEFAULT_TEXTS[language][key].casefold()
         assert not any(word in text for word in REWARD_WORDS), (language, key)
@@ -78,7 +78,7 @@ def test_review_texts_never_tie_the_review_to_a_reward(language: str) -> None:
 
 def test_dates_are_written_the_languages_way() -> None:
     day = date(2026, 12, 4)
-    assert [format_date(day, lang) for lang in LANGUAGES] == [  # type: ignore[arg-type]
+    assert [format_date(day, lang) for lang in LANGUAGES] == [
         "4 Dec 2026",
         "4. Dez. 2026",
         "4 de dic de 2026",

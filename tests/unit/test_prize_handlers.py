@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,15 +15,17 @@ from functions.prize import handler as prize
 from functions.review_followup import handler as review_followup
 from sandbox.apigw import LambdaContext
 from tagback.adapters.phones import valid_phone
+from tagback.app.tokens import TokenKeeper
 from tagback.config.model import ClientConfig
 from tagback.conversation.engine import Engine
-from tagback.domain.awards import AwardKey
+from tagback.domain.awards import AwardKey, AwardState
 from tagback.domain.clock import ManualClock
 from tagback.domain.events import EventKind, InboundEvent
 from tagback.domain.messaging import ErrorKind
 from tagback.store.codec import to_dynamo
 from tagback.store.inbound import inbound_event_item
-from tests.fakes import FakeImages, FakeMessenger, FakeScheduler, InMemoryStore, Secrets
+from tagback.wiring import ScheduledSteps
+from tests.fakes import FakeImages, FakeMessenger, FakeRefresher, FakeScheduler, FakeVault, InMemoryStore
 
 NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -30,24 +33,28 @@ NOON = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def world(english_only: ClientConfig) -> Iterator[tuple[InMemoryStore, FakeMessenger]]:
     demo_config = english_only
-    store, messenger = InMemoryStore(), FakeMessenger()
+    store, messenger, clock = InMemoryStore(), FakeMessenger(), ManualClock(NOON)
+    vault = FakeVault(clock)
+    vault.put(demo_config.secrets.coupon_signing_key, "k", NOON - timedelta(days=30))
+    vault.put(demo_config.secrets.meta_access_token, "venue-token", NOON - timedelta(hours=2))  # just reconnected
     engine = Engine(
         demo_config,
         store,
         messenger,
         FakeImages(demo_config),
         FakeScheduler(),
-        ManualClock(NOON),
+        clock,
         random.Random(1),
-        Secrets({demo_config.secrets.coupon_signing_key: "k"}),
-        link_base="https://api.example",
+        vault,
+        link_prefix="https://edge.example/l/demo",
         valid_phone=valid_phone,
     )
+    keeper = TokenKeeper(demo_config, vault, FakeRefresher(), store.tokens, clock)
     prize.engine.override(engine)
-    review_followup.engine.override(engine)
+    review_followup.steps.override(ScheduledSteps(engine, keeper))
     yield store, messenger
     prize.engine.override(None)
-    review_followup.engine.override(None)
+    review_followup.steps.override(None)
 
 
 def record(sequence: str, image: dict[str, Any]) -> dict[str, Any]:
@@ -112,3 +119,64 @@ def test_follow_up_handler_asks_and_refuses_malformed_input(world: tuple[InMemor
     assert timeout["outcome"] == "language_timeout_ignored"  # nobody was waiting for a language
     with pytest.raises(ValidationError):
         review_followup.lambda_handler({"award": "?"}, LambdaContext("followup"))
+
+
+def test_a_refused_token_makes_the_prize_wait_and_counts_token_refused(
+    world: tuple[InMemoryStore, FakeMessenger], metric_counts: Counter[str]
+) -> None:
+    store, messenger = world
+    messenger.refusing_token = True
+    response = prize.lambda_handler({"Records": [record("100", mention_image("m1", "g1"))]}, LambdaContext("prize"))
+    assert response == {"batchItemFailures": []}  # not retried by the stream: the token step sends it
+    award = store.awards.get(AwardKey("g1", "2026-11-20"))
+    assert award is not None and award.state is AwardState.WAITING_FOR_TOKEN
+    assert metric_counts["TokenRefused"] == 1 and metric_counts["WaitingForToken"] == 0
+
+
+def test_a_refused_review_question_waits_and_counts_token_refused(
+    world: tuple[InMemoryStore, FakeMessenger], metric_counts: Counter[str]
+) -> None:
+    store, messenger = world
+    prize.lambda_handler({"Records": [record("100", mention_image("m1", "g1"))]}, LambdaContext("prize"))
+    messenger.refusing_token = True
+    answer = review_followup.lambda_handler({"guest_id": "g1", "period": "2026-11-20"}, LambdaContext("followup"))
+    assert answer["outcome"] == "followup_waiting_for_token"
+    assert metric_counts["TokenRefused"] == 1
+    assert [w.message for w in store.awards.waiting_for_token()] == ["followup"]
+
+
+def test_the_token_step_resumes_what_waited(
+    world: tuple[InMemoryStore, FakeMessenger], metric_counts: Counter[str]
+) -> None:
+    store, messenger = world
+    messenger.refusing_token = True
+    prize.lambda_handler({"Records": [record("100", mention_image("m1", "g1"))]}, LambdaContext("prize"))
+    messenger.refusing_token = False
+    answer = review_followup.lambda_handler({"step": "token"}, LambdaContext("followup"))
+    assert answer == {"step": "token", "token": "token_fresh", "resumed": {"dm_sent": 1}}
+    assert sum("Your prize" in m["body"] for m in messenger.sent) == 1
+    assert store.awards.waiting_for_token() == []
+    assert metric_counts["TokenFresh"] == 1 and metric_counts["DmSent"] == 1
+
+
+def test_the_token_step_with_nothing_waiting_resumes_nothing(world: tuple[InMemoryStore, FakeMessenger]) -> None:
+    answer = review_followup.lambda_handler({"step": "token"}, LambdaContext("followup"))
+    assert answer == {"step": "token", "token": "token_fresh", "resumed": {}}
+    assert world[1].sent == []
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"step": "token", "guest_id": "g1"},  # the token step takes nothing else
+        {"step": "tokens"},
+        {"step": "token", "period": "2026-11-20"},
+        {},
+    ],
+)
+def test_a_malformed_step_input_fails_the_invocation(
+    world: tuple[InMemoryStore, FakeMessenger], event: dict[str, Any]
+) -> None:
+    with pytest.raises(ValidationError):
+        review_followup.lambda_handler(event, LambdaContext("followup"))
+    assert world[1].sent == []

@@ -52,8 +52,13 @@ def test_all_capped_out_gives_none_and_uncapped_prizes_never_ask(demo_config: Cl
     capped_only = [p for p in demo_config.prizes if p.daily_cap is not None]
     assert draw_within_caps(capped_only, random.Random(1), lambda p: False) is None
     asked: list[str] = []
+
+    def reserve(prize: Prize) -> bool:
+        asked.append(prize.id)
+        return False
+
     single = [Prize(id="coffee", name="Coffee", weight=Decimal(100))]
-    assert draw_within_caps(single, random.Random(1), lambda p: asked.append(p.id) or False) == single[0]
+    assert draw_within_caps(single, random.Random(1), reserve) == single[0]
     assert asked == []  # no cap, no reservation needed
 
 

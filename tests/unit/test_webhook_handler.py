@@ -1,4 +1,5 @@
-"""The webhook Lambda through its real entry point, with API-Gateway-shaped events and in-memory stores."""
+"""The edge's webhook Lambda through its real entry point, with API-Gateway-shaped events and in-memory stores: the
+registry of venues, each venue's table, the quarantine."""
 
 from __future__ import annotations
 
@@ -15,24 +16,40 @@ from functions.webhook import handler
 from sandbox import meta_payloads as p
 from sandbox.apigw import LambdaContext, http_api_event
 from tagback.adapters.meta.webhook import sign
-from tagback.config.model import ClientConfig
+from tagback.config.environment import EdgeSettings
+from tagback.domain.awards import AwardKey
 from tagback.domain.clock import ManualClock
-from tagback.wiring import Webhook
-from tests.conftest import APP_SECRET, VERIFY_TOKEN
-from tests.fakes import InMemoryStore, Secrets
+from tests.conftest import APP_SECRET, APP_SECRET_PARAM, DEMO_ACCOUNT, VERIFY_TOKEN, VERIFY_TOKEN_PARAM, registration
+from tests.fakes import InMemoryEdge, InMemoryStore, Secrets
 
 CONTEXT = LambdaContext("tagback-webhook")
+OTHER_ACCOUNT = "17841400000000002"
+SETTINGS = EdgeSettings.from_environ(
+    {
+        "REGISTRY_TABLE": "tagback-edge",
+        "META_APP_SECRET_PARAM": APP_SECRET_PARAM,
+        "META_VERIFY_TOKEN_PARAM": VERIFY_TOKEN_PARAM,
+    }
+)
+TOKEN = "T" * 22
 
 
 @pytest.fixture
-def store(demo_config: ClientConfig, clock: ManualClock) -> Iterator[InMemoryStore]:
-    store = InMemoryStore()
-    secrets = Secrets(
-        {demo_config.secrets.meta_app_secret: APP_SECRET, demo_config.secrets.meta_verify_token: VERIFY_TOKEN}
+def edge(clock: ManualClock) -> Iterator[InMemoryEdge]:
+    edge = InMemoryEdge(
+        registration("demo", DEMO_ACCOUNT, timezone="Europe/Lisbon"),
+        registration("bar", OTHER_ACCOUNT, timezone="Pacific/Auckland"),
     )
-    handler.webhook.override(Webhook(config=demo_config, store=store, secret=secrets, clock=clock))
-    yield store
-    handler.webhook.override(None)
+    secrets = Secrets({APP_SECRET_PARAM: APP_SECRET, VERIFY_TOKEN_PARAM: VERIFY_TOKEN})
+    handler.edge.override(edge.edge(SETTINGS, secrets, clock))
+    yield edge
+    handler.edge.override(None)
+
+
+@pytest.fixture
+def store(edge: InMemoryEdge) -> InMemoryStore:
+    """The demo venue's table."""
+    return edge.store_of("demo")
 
 
 def call(method: str, path: str = "/webhook", **kwargs: Any) -> dict[str, Any]:
@@ -55,39 +72,61 @@ def test_handshake_with_a_wrong_token_is_forbidden(store: InMemoryStore, query: 
     assert call("GET", query=query)["statusCode"] == 403
 
 
-def test_signed_story_mention_is_stored(store: InMemoryStore, demo_config: ClientConfig) -> None:
-    us = demo_config.instagram_account_id
+def test_signed_story_mention_is_stored_in_its_venues_table(store: InMemoryStore) -> None:
+    us = DEMO_ACCOUNT
     response = post_signed(p.meta_json(p.envelope(us, [p.story_mention("g1", us, "m1")])))
     assert response["statusCode"] == 200
-    assert json.loads(response["body"]) == {"received": 1, "stored": 1, "duplicates": 0}
+    assert json.loads(response["body"]) == {"received": 1, "stored": 1, "duplicates": 0, "unknown_account": 0}
     assert store.inbound.items[("GUEST#g1", "IN#m1")]["kind"] == "story_mention"
 
 
-def test_base64_bodies_are_verified_on_their_decoded_bytes(store: InMemoryStore, demo_config: ClientConfig) -> None:
-    us = demo_config.instagram_account_id
+def test_a_delivery_for_two_venues_and_an_unknown_account_is_split(edge: InMemoryEdge) -> None:
+    entries = [
+        *p.envelope(DEMO_ACCOUNT, [p.story_mention("g1", DEMO_ACCOUNT, "d1")])["entry"],
+        *p.envelope(OTHER_ACCOUNT, [p.text("g2", OTHER_ACCOUNT, "b1", "hi")])["entry"],
+        *p.envelope("17841400000000555", [p.text("g3", "17841400000000555", "u1", "hi")])["entry"],
+    ]
+    response = post_signed(p.meta_json({"object": "instagram", "entry": entries}))
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == {"received": 3, "stored": 2, "duplicates": 0, "unknown_account": 1}
+    assert list(edge.store_of("demo").inbound.items) == [("GUEST#g1", "IN#d1")]
+    assert list(edge.store_of("bar").inbound.items) == [("GUEST#g2", "IN#b1")]
+    assert [reason for _, reason in edge.quarantine.items] == ["no venue registered for account 17841400000000555"]
+
+
+def test_a_failing_registry_is_a_503_that_tells_meta_nothing_internal(edge: InMemoryEdge) -> None:
+    edge.registry.failure = ConnectionError("tagback-edge-registry unreachable")
+    response = post_signed(p.meta_json(p.envelope(DEMO_ACCOUNT, [p.story_mention("g1", DEMO_ACCOUNT, "m1")])))
+    assert response["statusCode"] == 503
+    assert "unreachable" not in response["body"] and "redeliver later" in response["body"]
+    assert edge.venues.written() == {} and edge.quarantine.items == []
+
+
+def test_base64_bodies_are_verified_on_their_decoded_bytes(store: InMemoryStore) -> None:
+    us = DEMO_ACCOUNT
     body = p.meta_json(p.envelope(us, [p.text("g1", us, "m1", "café / bar")]))
     assert b"\\u00e9" in body and b"\\/" in body
     assert post_signed(body, force_base64=True)["statusCode"] == 200
     assert store.inbound.items[("GUEST#g1", "IN#m1")]["text"] == "café / bar"
 
 
-def test_forged_post_is_403_and_stores_nothing(store: InMemoryStore, demo_config: ClientConfig) -> None:
-    us = demo_config.instagram_account_id
+def test_forged_post_is_403_and_stores_nothing(edge: InMemoryEdge) -> None:
+    us = DEMO_ACCOUNT
     body = p.meta_json(p.envelope(us, [p.story_mention("g1", us, "m1")]))
     for headers in ({}, {"X-Hub-Signature-256": sign(body, "guessed")}):
         assert call("POST", body=body, headers=headers)["statusCode"] == 403
-    assert not store.inbound.items
+    assert edge.venues.written() == {} and edge.quarantine.items == []
 
 
 @pytest.mark.parametrize("body", [b"not json", b'{"object":"page","entry":[]}', b'{"object":"instagram"}'])
-def test_signed_non_envelope_is_400_and_stores_nothing(store: InMemoryStore, body: bytes) -> None:
+def test_signed_non_envelope_is_400_and_stores_nothing(edge: InMemoryEdge, body: bytes) -> None:
     response = post_signed(body)
     assert response["statusCode"] == 400
     assert "error" in json.loads(response["body"])
-    assert not store.inbound.items
+    assert edge.venues.written() == {} and edge.quarantine.items == []
 
 
-def test_unknown_route_is_404(store: InMemoryStore) -> None:
+def test_unknown_route_is_404(edge: InMemoryEdge) -> None:
     assert call("GET", "/nothing-here")["statusCode"] == 404
 
 
@@ -117,37 +156,73 @@ bodies = st.one_of(
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=bodies, as_base64=st.booleans())
-def test_validly_signed_junk_never_gets_a_5xx(store: InMemoryStore, body: bytes, as_base64: bool) -> None:
+def test_validly_signed_junk_never_gets_a_5xx(edge: InMemoryEdge, body: bytes, as_base64: bool) -> None:
     response = post_signed(body, force_base64=as_base64)
     assert response["statusCode"] in {200, 400}, response
 
 
-def test_event_with_invalid_base64_is_400(store: InMemoryStore) -> None:
+def test_event_with_invalid_base64_is_400(edge: InMemoryEdge) -> None:
     event = http_api_event("POST", "/webhook", body=b"x", headers={"X-Hub-Signature-256": "sha256=00"})
     event.update(body="%%%not-base64", isBase64Encoded=True)
     assert handler.lambda_handler(event, CONTEXT)["statusCode"] == 400
 
 
-def test_a_tracked_link_redirects_and_counts(store: InMemoryStore) -> None:
-    from tagback.domain.awards import AwardKey  # noqa: PLC0415
-
-    store.links.create(
-        "T" * 22,
-        "https://search.google.com/local/writereview?placeid=X",
-        "google",
-        AwardKey("g1", "2026-11-20"),
-        expires_at=datetime(2027, 2, 18, tzinfo=UTC),
+def follow(client: str, token: str) -> dict[str, Any]:
+    return call(
+        "GET", f"/l/{client}/{token}", route="/l/{client}/{token}", path_parameters={"client": client, "token": token}
     )
-    response = call("GET", f"/l/{'T' * 22}", route="/l/{token}", path_parameters={"token": "T" * 22})
+
+
+def link(store: InMemoryStore, target: str, token: str = TOKEN) -> None:
+    store.links.create(
+        token, target, "google", AwardKey("g1", "2026-11-20"), expires_at=datetime(2027, 2, 18, tzinfo=UTC)
+    )
+
+
+def test_a_tracked_link_redirects_and_counts_in_its_venues_table(edge: InMemoryEdge, store: InMemoryStore) -> None:
+    link(store, "https://search.google.com/local/writereview?placeid=X")
+    response = follow("demo", TOKEN)
     assert response["statusCode"] == 302
     assert response["headers"]["Location"] == "https://search.google.com/local/writereview?placeid=X"
-    assert store.links.by_token["T" * 22]["clicks"] == 1
+    assert response["headers"]["Cache-Control"] == "no-store"
+    assert store.links.by_token[TOKEN]["clicks"] == 1
     assert store.stats.months["2026-11"] == {"review_link_clicks_google": 1}
+    assert edge.store_of("bar").stats.months == {}
 
 
-@pytest.mark.parametrize("token", ["U" * 22, "short", "not%2Fa%2Ftoken"])
-def test_an_unknown_link_is_a_small_404_page_never_a_500(store: InMemoryStore, token: str) -> None:
-    response = call("GET", f"/l/{token}", route="/l/{token}", path_parameters={"token": token})
+def test_links_are_routed_by_client_and_count_in_the_clients_month(edge: InMemoryEdge, clock: ManualClock) -> None:
+    link(edge.store_of("demo"), "https://demo.example/review")
+    link(edge.store_of("bar"), "https://bar.example/review")
+    clock.advance(datetime(2026, 11, 30, 12, 0, tzinfo=UTC) - clock.now())  # 1 December, 01:00 in Auckland
+    assert follow("bar", TOKEN)["headers"]["Location"] == "https://bar.example/review"
+    assert follow("demo", TOKEN)["headers"]["Location"] == "https://demo.example/review"
+    assert edge.store_of("bar").stats.months == {"2026-12": {"review_link_clicks_google": 1}}
+    assert edge.store_of("demo").stats.months == {"2026-11": {"review_link_clicks_google": 1}}
+
+
+def test_a_link_in_another_venues_table_is_not_found_under_this_client(edge: InMemoryEdge) -> None:
+    link(edge.store_of("bar"), "https://bar.example/review")
+    assert follow("demo", TOKEN)["statusCode"] == 404
+    assert edge.store_of("bar").links.by_token[TOKEN]["clicks"] == 0
+
+
+@pytest.mark.parametrize(
+    ("client", "token"),
+    [("nobody", TOKEN), ("Demo", TOKEN), ("demo", "U" * 22), ("demo", "short"), ("demo", "not%2Fa%2Ftoken")],
+)
+def test_an_unknown_client_or_link_is_a_small_404_page_never_a_500(edge: InMemoryEdge, client: str, token: str) -> None:
+    link(edge.store_of("demo"), "https://demo.example/review")
+    response = follow(client, token)
     assert response["statusCode"] == 404
     assert response["headers"]["Content-Type"] == "text/html"
     assert "Link not found" in response["body"]
+
+
+def test_the_old_route_without_a_client_is_gone(edge: InMemoryEdge) -> None:
+    assert call("GET", f"/l/{TOKEN}", route="/l/{token}", path_parameters={"token": TOKEN})["statusCode"] == 404
+
+
+def test_a_failing_registry_on_a_link_fails_the_invocation_rather_than_redirect(edge: InMemoryEdge) -> None:
+    edge.registry.failure = ConnectionError("DynamoDB unavailable")
+    with pytest.raises(ConnectionError):
+        follow("demo", TOKEN)

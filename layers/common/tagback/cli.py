@@ -1,23 +1,34 @@
 """Operator commands.
 
-python -m tagback.cli check [clients/*.yaml]        validate client configs before a deploy
+python -m tagback.cli check [clients/*.yaml]        validate agency.yaml and the client configs before a deploy
 python -m tagback.cli replay --stack Tagback-<id>    replay the dead-letter and on-failure queues
 python -m tagback.cli coupon --signing-key-param /tagback/<id>/coupon-signing-key CODE
                                                     check a coupon code offline (typos, made-up codes)
-export, report, redeem and coupon use the AWS credential chain and region, as the AWS CLI does;
-with --sandbox http://127.0.0.1:8787 they use that running sandbox's AWS instead.
+python -m tagback.cli connect --client <id> [--code CODE] < token
+                                                    connect the venue's Instagram account to the agency's app
+export, report, redeem, coupon and connect use the AWS credential chain and region, as the AWS CLI does;
+with --sandbox http://127.0.0.1:8787 they use that running sandbox's AWS (and connect its fake Graph API) instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tagback.adapters.aws import Aws, SandboxUnavailable, aws_problem, boto3_client, sandbox_aws, stack_outputs
+from tagback.adapters.aws import (
+    Aws,
+    SandboxUnavailable,
+    aws_problem,
+    boto3_client,
+    sandbox_aws,
+    sandbox_status,
+    stack_outputs,
+)
 from tagback.config.loading import ConfigError, client_files, load_client_configs
 from tagback.domain.stats import days_of
 
@@ -36,7 +47,7 @@ def _aws(sandbox: str | None, client: str | None = None) -> Aws:
     if sandbox is None:
         return Aws()
     try:
-        aws = sandbox_aws(sandbox)
+        aws = sandbox_aws(sandbox, client)
     except SandboxUnavailable as error:
         raise CommandError(str(error)) from None
     if client is not None and client != aws.client_id:
@@ -48,12 +59,16 @@ def _secret(aws: Aws, name: str) -> str:
     return str(aws.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"])
 
 
-def check(paths: list[Path]) -> int:
+def check(paths: list[Path], agency_file: Path) -> int:
+    from tagback.config.agency import AgencyConfigError, load_agency_config  # noqa: PLC0415
+
     try:
+        agency = load_agency_config(agency_file)
         configs = load_client_configs(paths)
-    except ConfigError as error:
+    except (AgencyConfigError, ConfigError) as error:
         print(error, file=sys.stderr)
         return 1
+    print(f"ok  {agency_file}: {agency.agency_name}, Meta app {agency.meta.app_id}")
     for config in configs:
         print(f"ok  {config.client_id}: {config.venue_name} ({len(config.prizes)} prizes, {config.timezone})")
     return 0
@@ -148,6 +163,79 @@ def redeem_coupon(client: str, code: str, *, aws: Aws, table: str | None) -> int
     return 0 if answer == "redeemed" else 1
 
 
+def connect_venue(client: str, code: str | None, *, sandbox: str | None, agency_file: Path) -> int:
+    """Connect the venue's Instagram account (app/connect.py) with a token read from stdin, or a login code."""
+    from tagback.adapters.meta.account import InstagramAccountApi  # noqa: PLC0415
+    from tagback.adapters.ssm import SsmSecrets  # noqa: PLC0415
+    from tagback.app.connect import WHERE_TO_GENERATE, ConnectRefused, connect  # noqa: PLC0415
+    from tagback.config.agency import AgencyConfigError, load_agency_config  # noqa: PLC0415
+    from tagback.config.loading import load_client_config  # noqa: PLC0415
+    from tagback.domain.clock import SystemClock  # noqa: PLC0415
+
+    client_file = Path("clients") / f"{client}.yaml"
+    config = load_client_config(client_file)
+    try:
+        agency = load_agency_config(agency_file)
+    except AgencyConfigError as error:
+        raise CommandError(str(error)) from None
+    aws = _aws(sandbox, client)
+    graph_url, webhook_url = _meta_endpoints(sandbox)
+    records = _table(client, aws, None).tokens  # the venue's stack must exist before its token is worth storing
+    token = None
+    if code is None:
+        token = _read_token(f"the Instagram token of {config.venue_name}'s account (from {WHERE_TO_GENERATE}): ")
+    try:
+        connected = connect(
+            config,
+            agency,
+            token=token,
+            code=code.removesuffix("#_") if code else None,  # Instagram appends "#_" to the redirect, not the code
+            account=InstagramAccountApi(api_version=agency.meta.api_version, graph_url=graph_url, oauth_url=graph_url),
+            vault=SsmSecrets(client=aws.client("ssm")),
+            tokens=records,
+            clock=SystemClock(),
+            client_file=str(client_file),
+            webhook_url=webhook_url,
+        )
+    except ConnectRefused as error:
+        raise CommandError(str(error)) from None
+    print(f"connected @{connected.username} ({connected.account_id}) to {client}\ndone:")
+    print("\n".join(f"  - {line}" for line in connected.done))
+    print("left for a person:")
+    print("\n".join(f"  - {line}" for line in connected.left))
+    return 0
+
+
+def _read_token(prompt: str) -> str:
+    """The token from stdin, never from the command line (shell history): hidden when typed, else one line."""
+    token = (getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline()).strip()
+    if not token:
+        raise CommandError("no token on stdin: paste the venue's Instagram token, or give --code CODE from the login")
+    return token
+
+
+def _meta_endpoints(sandbox: str | None) -> tuple[str | None, str | None]:
+    """Where Meta's API answers (None: Meta itself) and the edge's webhook URL (None: it cannot be read)."""
+    if sandbox is not None:
+        try:
+            status = sandbox_status(sandbox)
+        except SandboxUnavailable as error:
+            raise CommandError(str(error)) from None
+        if not status.get("graph_url"):
+            raise CommandError(f"the sandbox at {sandbox} publishes no graph_url: restart it with this version")
+        edge = status.get("edge_url")
+        webhook = None if not edge else edge if edge.endswith("/webhook") else f"{edge.rstrip('/')}/webhook"
+        return status["graph_url"], webhook
+    try:
+        return None, stack_outputs("Tagback-Edge")["WebhookUrl"]
+    except KeyError:
+        return None, None
+    except Exception as error:
+        if aws_problem(error) is None:
+            raise
+        return None, None  # not deployed yet, or not readable here: the output lists it as left to do
+
+
 def _period(arguments: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[date, date]:
     if arguments.month:
         days = days_of(arguments.month)
@@ -158,13 +246,26 @@ def _period(arguments: argparse.Namespace, parser: argparse.ArgumentParser) -> t
     raise AssertionError("unreachable")  # parser.error exits
 
 
+def _add_connect(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    connecting = commands.add_parser(
+        "connect", help="connect a venue's Instagram account to the agency's app (the token is read from stdin)"
+    )
+    connecting.add_argument("--client", required=True)
+    connecting.add_argument("--code", help="instead of a token: the code Instagram's login redirect carried")
+    connecting.add_argument("--sandbox", help=SANDBOX_HELP)
+    connecting.add_argument("--agency", type=Path, default=Path("agency.yaml"), help="default: agency.yaml")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tagback.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    checking = commands.add_parser("check", help="validate client configs (default: every clients/*.yaml)")
+    checking = commands.add_parser(
+        "check", help="validate agency.yaml and the client configs (default: every clients/*.yaml)"
+    )
     checking.add_argument("paths", nargs="*", type=Path)
+    checking.add_argument("--agency", type=Path, default=Path("agency.yaml"), help="the agency's config")
     replaying = commands.add_parser(
         "replay", help="replay the stack's dead-letter and on-failure queues through the deployed functions"
     )
@@ -195,10 +296,11 @@ def main(argv: list[str] | None = None) -> int:
     coupon.add_argument("code")
     coupon.add_argument("--signing-key-param", required=True, help="the SSM parameter named in the client config")
     coupon.add_argument("--sandbox", help=SANDBOX_HELP)
+    _add_connect(commands)
     arguments = parser.parse_args(argv)
 
     if arguments.command == "check":
-        return check(arguments.paths or client_files(Path("clients")))
+        return check(arguments.paths or client_files(Path("clients")), arguments.agency)
     if arguments.command == "coupon":
         return verify_coupon(arguments.code, arguments.signing_key_param, aws=_aws(arguments.sandbox))
     if arguments.command == "redeem":
@@ -213,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
             table=arguments.table,
             out=arguments.out,
         )
+    if arguments.command == "connect":
+        return connect_venue(arguments.client, arguments.code, sandbox=arguments.sandbox, agency_file=arguments.agency)
     if arguments.command == "export":
         start, end = _period(arguments, parser)
         aws = _aws(arguments.sandbox, arguments.client)

@@ -11,11 +11,13 @@ from tagback.domain.awards import AwardState, FollowUpState
 
 METRICS_NAMESPACE: Final = "Tagback"
 # The metrics the stack alarms on (infra names them from here): spelt out once, not derived from an outcome's label.
-DM_FAILED_AUTH_METRIC: Final = "DmFailedAuth"
-FOLLOWUP_FAILED_AUTH_METRIC: Final = "FollowupFailedAuth"
+# Meta refused the venue's token (a message now waits for it, or its refresh failed): the venue must reconnect.
+TOKEN_REFUSED_METRIC: Final = "TokenRefused"  # noqa: S105 - a metric's name
+TOKEN_REFRESH_REFUSED: Final = "token_refresh_refused"  # noqa: S105 - an outcome's label
 _ALARMED: Final = {
-    AwardState.DM_FAILED_AUTH.value: DM_FAILED_AUTH_METRIC,
-    FollowUpState.FAILED_AUTH.value: FOLLOWUP_FAILED_AUTH_METRIC,
+    AwardState.WAITING_FOR_TOKEN.value: TOKEN_REFUSED_METRIC,
+    FollowUpState.WAITING_FOR_TOKEN.value: TOKEN_REFUSED_METRIC,
+    TOKEN_REFRESH_REFUSED: TOKEN_REFUSED_METRIC,
 }
 
 # The service name comes from POWERTOOLS_SERVICE_NAME, set per function by the stack.

@@ -8,73 +8,80 @@ loads Pillow or the Graph client): that keeps every cold start short.
 from __future__ import annotations
 
 import json
+import os
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from tagback.adapters.ssm import SsmSecrets
-from tagback.config.environment import EngineSettings, FunctionSettings, OwnerDeliverySettings, ReportSettings
+from tagback.adapters.ssm import SsmSecrets, SsmToken
+from tagback.config.environment import (
+    EdgeSettings,
+    EngineSettings,
+    OwnerDeliverySettings,
+    RegistrySettings,
+    ReportSettings,
+)
 from tagback.config.loading import load_client_config
-from tagback.config.model import ClientConfig
 from tagback.domain.clock import Clock, SystemClock
+from tagback.domain.registrations import Registration
+from tagback.store.registry import Quarantine, Registry, VenueTables
 from tagback.store.repositories import Repositories
+from tagback.store.table import Table
 
 if TYPE_CHECKING:
     from tagback.adapters.meta.graph import GraphClient
     from tagback.app.ingest import InboundEventStore
-    from tagback.app.links import LinkClicks
     from tagback.app.monthly_report import Reporting
     from tagback.app.owner import OwnerDelivery
     from tagback.app.snapshot import RatingSource
+    from tagback.app.tokens import TokenKeeper
     from tagback.conversation.engine import Engine
     from tagback.conversation.ports import SecretReader
     from tagback.domain.events import Sink
-    from tagback.domain.stats import StatsStore
-
-
-class WebhookStore(Protocol):
-    """What the webhook function uses of the table: inbound events; link clicks and their counters."""
-
-    @property
-    def inbound(self) -> InboundEventStore: ...
-    @property
-    def links(self) -> LinkClicks: ...
-    @property
-    def stats(self) -> StatsStore: ...
 
 
 @dataclass(frozen=True)
-class Webhook:
-    config: ClientConfig
-    store: WebhookStore
+class Edge:
+    """The edge's webhook: the registry of venues, their tables, the quarantine, the agency app's secrets."""
+
+    settings: EdgeSettings
+    registry: Registry
+    venues: VenueTables
+    quarantine: Quarantine
     secret: SecretReader
     clock: Clock
 
-
-def webhook_from_environment() -> Webhook:
-    settings = FunctionSettings.from_environ()
-    return Webhook(
-        config=load_client_config(settings.client_config),
-        store=Repositories.on(settings.table_name),
-        secret=SsmSecrets(),
-        clock=SystemClock(),
-    )
+    def inbound_of(self, venue: Registration) -> InboundEventStore:
+        return self.venues.of(venue).inbound
 
 
-def engine_from_environment() -> Engine:
+def edge_from_environment(environ: Mapping[str, str] = os.environ) -> Edge:
+    settings = EdgeSettings.from_environ(environ)
+    table = Table(settings.registry_table)
+    return Edge(settings, Registry(table), VenueTables(), Quarantine(table), SsmSecrets(), SystemClock())
+
+
+def registry_from_environment(environ: Mapping[str, str] = os.environ) -> Registry:
+    return Registry(Table(RegistrySettings.from_environ(environ).registry_table))
+
+
+def engine_from_environment(environ: Mapping[str, str] = os.environ, secret: SsmSecrets | None = None) -> Engine:
     from tagback.adapters.meta.graph import GraphClient
     from tagback.adapters.phones import valid_phone
     from tagback.adapters.s3_coupons import S3CouponImages
     from tagback.adapters.scheduler import EventBridgeSteps
     from tagback.conversation.engine import Engine
 
-    settings = EngineSettings.from_environ()
+    settings = EngineSettings.from_environ(environ)
     config = load_client_config(settings.client_config)
-    secret = SsmSecrets()
+    secret = secret or SsmSecrets()
+    token = SsmToken(secret, config.secrets.meta_access_token)
     return Engine(
         config=config,
         store=Repositories.on(settings.table_name),
-        messenger=GraphClient.for_client(config, secret(config.secrets.meta_access_token), settings.graph_url),
+        # The token is read per message (through the secrets' cache): a renewed one is used without a redeploy.
+        messenger=GraphClient.for_client(config, token, settings.graph_url, token_renewed=token.renewed),
         images=S3CouponImages(settings.coupon_bucket, config),
         scheduler=EventBridgeSteps(
             group=settings.schedule_group,
@@ -85,18 +92,44 @@ def engine_from_environment() -> Engine:
         clock=SystemClock(),
         rng=random.SystemRandom(),  # prizes and coupon codes must not be predictable
         secret=secret,
-        link_base=settings.public_url,
+        link_prefix=settings.link_prefix,
         valid_phone=valid_phone,
     )
 
 
-def owner_delivery_from_environment() -> OwnerDelivery:
+@dataclass(frozen=True)
+class ScheduledSteps:
+    """review_followup's: the engine for the conversation's steps, and the keeper of the venue's token, sharing one
+    secrets cache (so a token the keeper renews or drops is the one the engine sends with next)."""
+
+    engine: Engine
+    tokens: TokenKeeper
+
+
+def scheduled_steps_from_environment(environ: Mapping[str, str] = os.environ) -> ScheduledSteps:
+    from tagback.adapters.meta.account import InstagramAccountApi
+    from tagback.app.tokens import TokenKeeper
+
+    settings = EngineSettings.from_environ(environ)
+    secret = SsmSecrets()
+    engine = engine_from_environment(environ, secret)
+    keeper = TokenKeeper(
+        config=engine.config,
+        vault=secret,
+        meta=InstagramAccountApi(api_version=engine.config.meta.api_version, graph_url=settings.graph_url),
+        records=Repositories.on(settings.table_name).tokens,
+        clock=SystemClock(),
+    )
+    return ScheduledSteps(engine, keeper)
+
+
+def owner_delivery_from_environment(environ: Mapping[str, str] = os.environ) -> OwnerDelivery:
     from tagback.adapters.crm import CrmWebhookSink
     from tagback.adapters.google.sheets import SHEETS_API, GoogleSheetsSink
     from tagback.adapters.sqs import SqsQueue
     from tagback.app.owner import OwnerDelivery
 
-    settings = OwnerDeliverySettings.from_environ()
+    settings = OwnerDeliverySettings.from_environ(environ)
     config = load_client_config(settings.client_config)
     secret = SsmSecrets()
     sinks: list[Sink] = []
@@ -125,18 +158,19 @@ def owner_delivery_from_environment() -> OwnerDelivery:
     )
 
 
-def reporting_from_environment() -> Reporting:
+def reporting_from_environment(environ: Mapping[str, str] = os.environ) -> Reporting:
     from tagback.adapters.google.places import PLACES_API, google_rating
     from tagback.adapters.meta.graph import GraphClient
     from tagback.adapters.report_delivery import ReportDelivery
     from tagback.app.monthly_report import Reporting
 
-    settings = ReportSettings.from_environ()
+    settings = ReportSettings.from_environ(environ)
     config = load_client_config(settings.client_config)
     secret = SsmSecrets()
 
     def insights() -> GraphClient:
-        return GraphClient.for_client(config, secret(config.secrets.meta_access_token), settings.graph_url)
+        token = SsmToken(secret, config.secrets.meta_access_token)
+        return GraphClient.for_client(config, token, settings.graph_url, token_renewed=token.renewed)
 
     rating: RatingSource | None = None  # without a Places API key, no rating
     key_param = config.report.places_api_key_param

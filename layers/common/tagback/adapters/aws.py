@@ -39,8 +39,8 @@ class SandboxUnavailable(Exception):
     """No Tagback sandbox answers at the URL given: the message says why, in one line."""
 
 
-def sandbox_aws(sandbox: str) -> Aws:
-    """A running sandbox's AWS (its moto endpoint, region, table and operator credentials), from its status."""
+def sandbox_status(sandbox: str) -> dict[str, Any]:
+    """A running sandbox's status (`GET <url>/_sandbox/status`)."""
     import requests  # noqa: PLC0415 - only the commands given --sandbox need it
 
     url = f"{sandbox.rstrip('/')}/_sandbox/status"
@@ -48,18 +48,38 @@ def sandbox_aws(sandbox: str) -> Aws:
         answer = requests.get(url, timeout=10)
         answer.raise_for_status()
         status = answer.json()
+    except requests.RequestException as error:
+        problem = type(error).__name__
+        raise SandboxUnavailable(f"no sandbox answers at {url} ({problem}); start one with `make sandbox`") from None
+    if not isinstance(status, dict):
+        raise SandboxUnavailable(f"{url} is not a Tagback sandbox's status (not an object)")
+    return status
+
+
+def sandbox_aws(sandbox: str, client_id: str | None = None) -> Aws:
+    """A running sandbox's AWS (its moto endpoint, region, table and operator credentials), from its status; with
+    `client_id`, that venue's table when the sandbox runs several (its status's "clients")."""
+    status = sandbox_status(sandbox)
+    url = f"{sandbox.rstrip('/')}/_sandbox/status"
+    try:
+        table, client = status["table"], status["client_id"]
+        venues = status.get("clients") or []
+        if client_id is not None and venues:
+            tables = {venue["client_id"]: venue["table"] for venue in venues}
+            if client_id not in tables:
+                raise SandboxUnavailable(
+                    f"the sandbox at {sandbox} runs clients {', '.join(sorted(tables))}, not {client_id!r}"
+                )
+            table, client = tables[client_id], client_id
         return Aws(
             endpoint=status["aws_endpoint"],
             region=status["region"],
             # The operator credentials of a sandbox that enforces IAM; one that publishes none accepts any key.
             access_key_id=status.get("aws_access_key_id", "sandbox"),
             secret_access_key=status.get("aws_secret_access_key", "sandbox"),
-            table=status["table"],
-            client_id=status["client_id"],
+            table=table,
+            client_id=client,
         )
-    except requests.RequestException as error:
-        problem = type(error).__name__
-        raise SandboxUnavailable(f"no sandbox answers at {url} ({problem}); start one with `make sandbox`") from None
     except (KeyError, TypeError) as error:
         raise SandboxUnavailable(f"{url} is not a Tagback sandbox's status (no {error})") from None
 

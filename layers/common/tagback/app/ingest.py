@@ -1,18 +1,19 @@
-"""Webhook ingestion: Meta's subscription handshake; verify Meta's signature, parse, classify, and persist every
-storable event.
+"""The edge's webhook: Meta's subscription handshake; verify the agency app's signature once, parse, classify, and
+write each venue's inbound events into that venue's table, found by its Instagram account in the registry.
 
 It takes the query parameters or the raw body bytes and small interfaces; the webhook Lambda only adapts HTTP to it.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from tagback.adapters.meta.webhook import (
+    Envelope,
     MalformedItem,
     classify,
     handshake_challenge,
@@ -20,10 +21,13 @@ from tagback.adapters.meta.webhook import (
     parse_envelope,
     signature_is_valid,
 )
-from tagback.config.model import ClientConfig
 from tagback.domain.clock import Clock
 from tagback.domain.events import EventKind, InboundEvent
+from tagback.domain.registrations import Registration
 from tagback.observability import count, logger
+
+# What no venue can take is kept this long: time for the agency to register a venue it forgot, or read a bad item.
+QUARANTINE_RETENTION = timedelta(days=30)
 
 
 class InboundEventStore(Protocol):
@@ -31,7 +35,13 @@ class InboundEventStore(Protocol):
         """Store each event unless its key exists; True for each newly stored one."""
         ...
 
-    def quarantine(self, raw: object, reason: str, received_at: datetime, expires_at: datetime) -> None: ...
+
+class VenueRegistry(Protocol):
+    def by_account(self, account_id: str) -> Registration | None: ...
+
+
+class QuarantineStore(Protocol):
+    def add(self, raw: object, reason: str, received_at: datetime, expires_at: datetime) -> None: ...
 
 
 class WebhookRejected(Exception):
@@ -48,8 +58,9 @@ class IngestReport:
     stored: list[InboundEvent] = field(default_factory=list)
     duplicates: int = 0
     acknowledged: Counter[str] = field(default_factory=Counter)
-    other_account: int = 0
-    quarantined: list[str] = field(default_factory=list)
+    unknown_account: int = 0
+    quarantined: list[str] = field(default_factory=list)  # malformed items' reasons
+    by_client: Counter[str] = field(default_factory=Counter)  # events newly stored, per client
 
     @property
     def received(self) -> int:
@@ -57,7 +68,7 @@ class IngestReport:
             len(self.stored)
             + self.duplicates
             + sum(self.acknowledged.values())
-            + self.other_account
+            + self.unknown_account
             + len(self.quarantined)
         )
 
@@ -79,8 +90,9 @@ def ingest(
     signature: str | None,
     *,
     app_secret: str,
-    config: ClientConfig,
-    store: InboundEventStore,
+    registry: VenueRegistry,
+    inbound_of: Callable[[Registration], InboundEventStore],
+    quarantine: QuarantineStore,
     clock: Clock,
 ) -> IngestReport:
     if not signature_is_valid(body, signature, app_secret):
@@ -91,29 +103,56 @@ def ingest(
         raise WebhookRejected(400, str(error)) from None
 
     received_at = clock.now()
-    expires_at = received_at + timedelta(days=config.retention_days)
     report = IngestReport()
-    storable: list[InboundEvent] = []
+    malformed, by_account = _sort(envelope, report)
+    # Every account is looked up before anything is written: when the registry fails, Meta redelivers the whole
+    # delivery to a webhook that has stored nothing of it.
+    try:
+        venues = {account: registry.by_account(account) for account in by_account}
+    except Exception as error:
+        logger.exception("venue registry unavailable")
+        raise WebhookRejected(503, "the venue registry is unavailable: redeliver later") from error
+
+    quarantine_until = received_at + QUARANTINE_RETENTION
+    for item in malformed:
+        quarantine.add(item.raw, item.reason, received_at, quarantine_until)
+        report.quarantined.append(item.reason)
+    for account, items in by_account.items():
+        venue = venues[account]
+        if venue is None:  # answered 200 all the same: Meta would retry it for ever
+            for raw, _ in items:
+                quarantine.add(raw, f"no venue registered for account {account}", received_at, quarantine_until)
+            report.unknown_account += len(items)
+            continue
+        events = [event for _, event in items]
+        expires_at = received_at + timedelta(days=venue.retention_days)
+        for event, is_new in zip(events, inbound_of(venue).add(events, received_at, expires_at), strict=True):
+            if is_new:
+                report.stored.append(event)
+                report.by_client[venue.client_id] += 1
+            else:
+                report.duplicates += 1
+    _record(report)
+    return report
+
+
+def _sort(
+    envelope: Envelope, report: IngestReport
+) -> tuple[list[MalformedItem], dict[str, list[tuple[object, InboundEvent]]]]:
+    """The delivery's items: malformed ones, the kinds only counted (into `report`), and storable events by account."""
+    malformed: list[MalformedItem] = []
+    by_account: defaultdict[str, list[tuple[object, InboundEvent]]] = defaultdict(list)
     for raw in iter_items(envelope):
         try:
             outcome = classify(raw)
-        except MalformedItem as malformed:
-            store.quarantine(malformed.raw, malformed.reason, received_at, expires_at)
-            report.quarantined.append(malformed.reason)
+        except MalformedItem as item:
+            malformed.append(item)
             continue
         if isinstance(outcome, EventKind):
             report.acknowledged[outcome.value] += 1
-        elif outcome.account_id != config.instagram_account_id:
-            report.other_account += 1
         else:
-            storable.append(outcome)
-    for event, is_new in zip(storable, store.add(storable, received_at, expires_at), strict=True):
-        if is_new:
-            report.stored.append(event)
-        else:
-            report.duplicates += 1
-    _record(report)
-    return report
+            by_account[outcome.account_id].append((raw, outcome))
+    return malformed, by_account
 
 
 def _record(report: IngestReport) -> None:
@@ -121,7 +160,7 @@ def _record(report: IngestReport) -> None:
         ("inbound_stored", len(report.stored)),
         ("inbound_duplicates", report.duplicates),
         ("inbound_acknowledged", sum(report.acknowledged.values())),
-        ("inbound_other_account", report.other_account),
+        ("inbound_unknown_account", report.unknown_account),
         ("inbound_quarantined", len(report.quarantined)),
     ):
         count(label, value)
@@ -130,12 +169,13 @@ def _record(report: IngestReport) -> None:
         "webhook delivery",
         extra={
             "stored": sorted(e.kind.value for e in report.stored),
+            "by_client": dict(report.by_client),
             "duplicates": report.duplicates,
             "acknowledged": dict(report.acknowledged),
-            "other_account": report.other_account,
+            "unknown_account": report.unknown_account,
         },
     )
-    if report.other_account:
-        logger.warning("events for another Instagram account ignored", extra={"count": report.other_account})
+    if report.unknown_account:
+        logger.warning("events for an unregistered account quarantined", extra={"count": report.unknown_account})
     for reason in report.quarantined:
         logger.warning("malformed messaging item quarantined", extra={"reason": reason})

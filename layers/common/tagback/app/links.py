@@ -1,17 +1,20 @@
-"""Tracked review links: `GET /l/<token>` counts the click and sends the guest on to the target fixed when the
-link was created (so the route is no open redirect)."""
+"""Tracked review links: `GET /l/<client>/<token>` (the edge's) counts the click in the client's table and sends the
+guest on to the target fixed when the link was created (so the route is no open redirect)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from tagback.domain.registrations import Registration
 from tagback.domain.stats import StatsStore, month_of
 from tagback.observability import count
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_CLIENT_ID = re.compile(r"^[a-z0-9-]{1,32}$")
 
 
 class LinkClicks(Protocol):
@@ -34,3 +37,18 @@ def follow_link(store: LinkStore, token: str, now: datetime, tz: ZoneInfo) -> st
     count("link_followed")
     store.stats.add_to_month(month_of(now, tz), {f"review_link_clicks_{link['platform']}": 1})
     return str(link["target"])
+
+
+class ClientRegistry(Protocol):
+    def by_client(self, client_id: str) -> Registration | None: ...
+
+
+def follow_venue_link(
+    registry: ClientRegistry, store_of: Callable[[Registration], LinkStore], client_id: str, token: str, now: datetime
+) -> str | None:
+    """The target of a registered client's link (see follow_link); None for an unknown client or token."""
+    venue = registry.by_client(client_id) if _CLIENT_ID.match(client_id) and _TOKEN.match(token) else None
+    if venue is None:
+        count("link_not_found")
+        return None
+    return follow_link(store_of(venue), token, now, venue.tz)

@@ -10,11 +10,8 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
-class FunctionSettings(BaseModel):
+class _Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
-
-    table_name: str = Field(validation_alias="TABLE_NAME", min_length=3)
-    client_config: Path = Field(validation_alias="TAGBACK_CLIENT_CONFIG")
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Self:
@@ -23,6 +20,26 @@ class FunctionSettings(BaseModel):
         except ValidationError as error:
             problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
             raise RuntimeError(f"function environment is incomplete: {problems}") from None
+
+
+class RegistrySettings(_Settings):
+    """The edge's registrar: the registry's table."""
+
+    registry_table: str = Field(validation_alias="REGISTRY_TABLE", min_length=3)
+
+
+class EdgeSettings(RegistrySettings):
+    """The edge's webhook: the registry, and the agency app's secrets by their SSM names."""
+
+    app_secret_param: str = Field(validation_alias="META_APP_SECRET_PARAM", pattern=r"^/")
+    verify_token_param: str = Field(validation_alias="META_VERIFY_TOKEN_PARAM", pattern=r"^/")
+
+
+class FunctionSettings(_Settings):
+    """A venue's functions: the client's table and config."""
+
+    table_name: str = Field(validation_alias="TABLE_NAME", min_length=3)
+    client_config: Path = Field(validation_alias="TAGBACK_CLIENT_CONFIG")
 
 
 class MessagingSettings(FunctionSettings):
@@ -34,7 +51,7 @@ class MessagingSettings(FunctionSettings):
 class EngineSettings(MessagingSettings):
     """The conversation engine's, in both functions that build it (prize, review_followup)."""
 
-    public_url: str = Field(validation_alias="TAGBACK_PUBLIC_URL", pattern=r"^https?://")
+    link_prefix: str = Field(validation_alias="TAGBACK_LINK_PREFIX", pattern=r"^https?://")  # the edge's /l/<client>
     coupon_bucket: str = Field(validation_alias="COUPON_BUCKET", min_length=3)
     schedule_group: str = Field(validation_alias="SCHEDULE_GROUP", min_length=1)
     followup_function_arn: str = Field(validation_alias="FOLLOWUP_FUNCTION_ARN", pattern=r"^arn:")

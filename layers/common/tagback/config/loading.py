@@ -64,9 +64,10 @@ def load_client_config(path: Path) -> ClientConfig:
 
 def load_client_configs(paths: Iterable[Path]) -> list[ClientConfig]:
     """Load every client file, checking each is named after its client id; reports all problems at once."""
+    paths = sorted(paths)  # read twice below: a generator would be spent by the first
     configs: list[ClientConfig] = []
     problems: list[str] = []
-    for path in sorted(paths):
+    for path in paths:
         try:
             config = load_client_config(path)
         except ConfigError as error:
@@ -76,9 +77,25 @@ def load_client_configs(paths: Iterable[Path]) -> list[ClientConfig]:
             problems.append(f"{path}: client_id: {config.client_id!r} must match the file name ({path.stem!r})")
             continue
         configs.append(config)
+    problems += _shared_accounts(configs, {path.stem: path for path in paths})
     if problems:
         raise ConfigError("files", problems)
     return configs
+
+
+def _shared_accounts(configs: list[ClientConfig], files: dict[str, Path]) -> list[str]:
+    """One Instagram account is one venue: the edge routes each delivery by its account to exactly one client."""
+    owners: dict[str, ClientConfig] = {}
+    problems = []
+    for config in configs:
+        first = owners.setdefault(config.instagram_account_id, config)
+        if first is not config:
+            problems.append(
+                f"{files.get(config.client_id, config.client_id)}: instagram_account_id: "
+                f"{config.instagram_account_id} is already the account of client {first.client_id!r} "
+                f"({first.venue_name}, {files.get(first.client_id, first.client_id)}): one account is one venue"
+            )
+    return problems
 
 
 def client_files(directory: Path) -> list[Path]:

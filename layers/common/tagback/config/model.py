@@ -106,10 +106,19 @@ class ReportConfig(_Strict):
 
 
 class SecretNames(_Strict):
-    meta_app_secret: SsmName
-    meta_access_token: SsmName
-    meta_verify_token: SsmName
+    meta_access_token: SsmName = Field(description="the venue's Instagram token; `tagback connect` stores it")
     coupon_signing_key: SsmName = Field(description="HMAC key that makes coupon codes checkable offline")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _app_secrets_are_the_agencys(cls, data: object) -> object:
+        moved = sorted({"meta_app_secret", "meta_verify_token"} & set(data)) if isinstance(data, dict) else []
+        if moved:
+            raise ValueError(
+                f"{', '.join(moved)}: the Meta app is the agency's, one for every venue: name its secrets once in "
+                "agency.yaml (secrets), and remove them here"
+            )
+        return data
 
 
 HexColour = Annotated[str, StringConstraints(pattern=r"^#[0-9A-Fa-f]{6}$")]
@@ -265,6 +274,13 @@ class ClientConfig(_Strict):
                     f"{language}: unknown message key(s) {', '.join(unknown)}; known: {', '.join(sorted(MESSAGE_KEYS))}"
                 )
         return messages
+
+    @field_validator("client_id")
+    @classmethod
+    def _not_the_edge(cls, client_id: str) -> str:
+        if client_id == "edge":
+            raise ValueError("'edge' is the agency's own stack (Tagback-Edge): choose another client id")
+        return client_id
 
     @model_validator(mode="after")
     def _table_claims_are_per_day(self) -> ClientConfig:

@@ -14,7 +14,7 @@ from tagback.conversation.contact import Contacts
 from tagback.conversation.context import Context
 from tagback.conversation.outcome import DeliveryPending, Outcome
 from tagback.conversation.ports import CouponImages, SecretReader, StepScheduler
-from tagback.domain.awards import GUEST_WAS_MESSAGED, Award, AwardState, Coupon, CouponFace, Guest
+from tagback.domain.awards import GUEST_WAS_MESSAGED, Award, AwardState, Coupon, CouponFace, Guest, WaitingForToken
 from tagback.domain.messaging import ErrorKind, GraphError
 from tagback.domain.prizes import RandomSource, draw_within_caps, new_coupon_code
 from tagback.domain.stats import month_of
@@ -23,6 +23,7 @@ from tagback.messages.render import format_date
 from tagback.observability import logger
 
 _CODE_ATTEMPTS = 5
+FOLLOWUP_LEAD = timedelta(minutes=1)  # the earliest a follow-up is scheduled from now
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,11 @@ class Delivery:
                 ctx.owner_event(guest, "award", f"award-{award.key.award_id}", award=award), ctx.expiry()
             )
         if award.state in GUEST_WAS_MESSAGED and award.followup_at is None:
-            due = award.claimed_at + timedelta(minutes=ctx.config.followup_delay_minutes)
+            # Never in the past: a prize that waited for the venue's token gets its question a little later.
+            due = max(
+                award.claimed_at + timedelta(minutes=ctx.config.followup_delay_minutes),
+                ctx.clock.now() + FOLLOWUP_LEAD,
+            )
             self.scheduler.schedule(Step.FOLLOW_UP, award.key, due)
             award = ctx.update(award, followup_at=due)
         if award.state is AwardState.DM_SENT and award.image_mid is None and award.image_error is None:
@@ -115,10 +120,14 @@ class Delivery:
         return ctx.update(award, state=success, text_mid=mid, dm_error=None)
 
     def _failed(self, award: Award, error: GraphError) -> Award:
-        state = AwardState.DM_FAILED_AUTH if error.kind is ErrorKind.AUTH else AwardState.DM_FAILED_PERMANENT
+        ctx = self.ctx
+        if error.kind is ErrorKind.AUTH:  # the venue's token: not the guest's fault, so the prize waits for a new one
+            logger.warning("prize DM waits for the venue's token", extra={"award": award.key.award_id})
+            ctx.store.awards.wait_for_token(WaitingForToken(award.key, "prize", award.mentioned_at), ctx.expiry())
+            return ctx.update(award, state=AwardState.WAITING_FOR_TOKEN, dm_error=str(error)[:300])
         logger.warning("prize DM failed for good", extra={"award": award.key.award_id, "error": str(error)})
-        self.ctx.count("dms_failed")
-        return self.ctx.update(award, state=state, dm_error=str(error)[:300])
+        ctx.count("dms_failed")
+        return ctx.update(award, state=AwardState.DM_FAILED_PERMANENT, dm_error=str(error)[:300])
 
     def _send_coupon_image(self, award: Award, guest: Guest) -> None:
         # The text already carries the code, so the image is best effort: any failure is recorded, not retried.

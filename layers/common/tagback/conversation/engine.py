@@ -10,6 +10,7 @@ reply a day (`fallback`).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from tagback.config.model import ClientConfig
@@ -32,6 +33,7 @@ from tagback.conversation.ports import (
 from tagback.conversation.review import Reviews
 from tagback.conversation.stop import is_stop, opt_out
 from tagback.conversation.table import Tables
+from tagback.conversation.waiting import Waiting
 from tagback.domain.awards import Awaiting, AwardKey, FollowUpState, Guest
 from tagback.domain.clock import Clock
 from tagback.domain.events import EventKind, InboundEvent
@@ -48,7 +50,7 @@ class Engine:
     clock: Clock
     rng: RandomSource
     secret: SecretReader  # read when needed, so a function that never issues coupons never reads the key
-    link_base: str  # the public URL tracked links start with (the stack's API)
+    link_prefix: str  # where the client's tracked links start: the edge's /l/<client-id>
     valid_phone: PhoneReader
     _ctx: Context = field(init=False, repr=False)
     _mentions: Mentions = field(init=False, repr=False)
@@ -56,6 +58,7 @@ class Engine:
     _tables: Tables = field(init=False, repr=False)
     _reviews: Reviews = field(init=False, repr=False)
     _contacts: Contacts = field(init=False, repr=False)
+    _waiting: Waiting = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._ctx = ctx = Context(self.config, self.store, self.messenger, self.clock)
@@ -64,7 +67,8 @@ class Engine:
         self._tables = Tables(ctx, delivery)
         self._languages = Languages(ctx, self.scheduler, self._tables, delivery)
         self._mentions = Mentions(ctx, self._languages, self._tables, delivery)
-        self._reviews = Reviews(ctx, self.rng, self.link_base)
+        self._reviews = Reviews(ctx, self.rng, self.link_prefix)
+        self._waiting = Waiting(ctx, delivery, self._reviews)
 
     def handle(self, event: InboundEvent) -> Outcome:
         guest = self.store.guests.get(event.guest_id) or Guest(event.guest_id)
@@ -83,6 +87,10 @@ class Engine:
     def language_timeout(self, key: AwardKey) -> Outcome:
         """No language chosen in time: go on in the client's default language."""
         return self._languages.timeout(key)
+
+    def resume_waiting(self) -> Counter[str]:
+        """The venue's token works again: send the prize DMs and review questions that waited for it."""
+        return self._waiting.resume()
 
     def _reply_to(self, event: InboundEvent, guest: Guest) -> Outcome:
         if event.kind in (EventKind.TEXT, EventKind.QUICK_REPLY, EventKind.STORY_REPLY) and is_stop(event.text):

@@ -14,7 +14,7 @@ class Outcome(StrEnum):
     DM_SENT = AwardState.DM_SENT.value
     NO_PRIZE_LEFT = AwardState.NO_PRIZE_LEFT.value
     DM_FAILED_PERMANENT = AwardState.DM_FAILED_PERMANENT.value
-    DM_FAILED_AUTH = AwardState.DM_FAILED_AUTH.value
+    WAITING_FOR_TOKEN = AwardState.WAITING_FOR_TOKEN.value
     LANGUAGE_ASKED = "language_asked"
     TABLE_ASKED = "table_asked"
     TABLE_TAKEN = "table_taken"

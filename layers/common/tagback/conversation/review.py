@@ -9,7 +9,7 @@ from datetime import timedelta
 from tagback.conversation import payloads
 from tagback.conversation.context import Context
 from tagback.conversation.outcome import Outcome
-from tagback.domain.awards import GUEST_WAS_MESSAGED, Award, AwardKey, FollowUpState, Guest
+from tagback.domain.awards import GUEST_WAS_MESSAGED, Award, AwardKey, FollowUpState, Guest, WaitingForToken
 from tagback.domain.messaging import ErrorKind, GraphError, QuickReply, UrlButton
 from tagback.domain.prizes import RandomSource
 from tagback.observability import logger
@@ -24,7 +24,7 @@ _TOKEN_LENGTH = 22  # 132 bits
 class Reviews:
     ctx: Context
     rng: RandomSource
-    link_base: str  # the public URL tracked links start with (the stack's API)
+    link_prefix: str  # where the client's tracked links start: the edge's /l/<client-id>
 
     def follow_up(self, key: AwardKey) -> FollowUpState | None:
         """Ask for a review, once per award. Returns the follow-up's state, or None when there is no such award."""
@@ -34,7 +34,7 @@ class Reviews:
             logger.error("follow-up for an unknown award", extra={"award": key.award_id})
             return None
         if award.followup_state is not None:
-            return award.followup_state  # already asked (or skipped): a second trigger is a no-op
+            return award.followup_state  # already asked (or skipped, or waiting): a second trigger is a no-op
         guest = ctx.store.guests.get(key.guest_id) or Guest(key.guest_id)
         if guest.opted_out_at is not None:
             return self._done(award, FollowUpState.SKIPPED_OPTED_OUT)
@@ -49,8 +49,11 @@ class Reviews:
         try:
             mid = ctx.send(guest, ctx.text(guest, "review_question"), answers)
         except GraphError as error:
-            failed = FollowUpState.FAILED_AUTH if error.kind is ErrorKind.AUTH else FollowUpState.FAILED_PERMANENT
-            return self._done(award, failed)
+            if error.kind is ErrorKind.AUTH:  # the venue's token: asked once a new one works
+                waiting = WaitingForToken(key, "followup", award.mentioned_at)
+                ctx.store.awards.wait_for_token(waiting, ctx.expiry())
+                return self._done(award, FollowUpState.WAITING_FOR_TOKEN)
+            return self._done(award, FollowUpState.FAILED_PERMANENT)
         ctx.count("review_questions")
         return self._done(award, FollowUpState.SENT, mid)
 
@@ -88,7 +91,7 @@ class Reviews:
         return targets
 
     def _tracked_link(self, key: AwardKey, platform: str, target: str) -> str:
-        """An unguessable token whose target is fixed now, so /l/<token> is no open redirect."""
+        """An unguessable token whose target is fixed now, so the edge's /l/<client>/<token> is no open redirect."""
         token = "".join(self.rng.choice(_LINK_SYMBOLS) for _ in range(_TOKEN_LENGTH))
         self.ctx.store.links.create(token, target, platform, key, self.ctx.expiry())
-        return f"{self.link_base.rstrip('/')}/l/{token}"
+        return f"{self.link_prefix.rstrip('/')}/{token}"

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 
 class AwardState(StrEnum):
@@ -14,7 +15,8 @@ class AwardState(StrEnum):
     DM_SENT = "dm_sent"  # terminal: the prize text (with the code) reached the guest
     NO_PRIZE_LEFT = "no_prize_left"  # terminal: every prize was capped out; the guest was told so
     DM_FAILED_PERMANENT = "dm_failed_permanent"  # terminal: outside the window, guest unavailable, refused
-    DM_FAILED_AUTH = "dm_failed_auth"  # terminal: our token or permissions are wrong (alarmed)
+    WAITING_FOR_TOKEN = "waiting_for_token"  # noqa: S105 - Meta refused the venue's token: sent once it works
+    DM_FAILED_AUTH = "dm_failed_auth"  # terminal, written before tokens were renewable: still read, never written
 
 
 class FollowUpState(StrEnum):
@@ -23,7 +25,8 @@ class FollowUpState(StrEnum):
     SKIPPED_OPTED_OUT = "followup_skipped_opted_out"  # the guest sent STOP
     SKIPPED_NOT_MESSAGED = "followup_skipped_not_messaged"  # the prize DM never reached the guest
     FAILED_PERMANENT = "followup_failed_permanent"
-    FAILED_AUTH = "followup_failed_auth"
+    WAITING_FOR_TOKEN = "followup_waiting_for_token"  # noqa: S105 - asked once the venue's token works
+    FAILED_AUTH = "followup_failed_auth"  # written before tokens were renewable: still read, never written
 
 
 GUEST_WAS_MESSAGED = frozenset({AwardState.DM_SENT, AwardState.NO_PRIZE_LEFT})
@@ -62,6 +65,15 @@ class Award:
     table: str | None = None  # per-table claims: the table that won
     review_answer: str | None = None  # "yes" or "no", the first answer only
     review_answered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class WaitingForToken:
+    """A message Meta refused because of the venue's token: sent once the token works, oldest first."""
+
+    key: AwardKey
+    message: Literal["prize", "followup"]  # the prize DM, or the review question
+    mentioned_at: datetime  # Meta's 24-hour window runs from here
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ import functools
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
@@ -21,8 +22,12 @@ class Lazy(Generic[T]):
         self._build = build
         self._value: T | None = None
         self._lock = threading.Lock()
+        self._bound: ContextVar[T | None] = ContextVar(f"lazy_{id(self)}", default=None)
 
     def get(self) -> T:
+        bound = self._bound.get()
+        if bound is not None:
+            return bound
         with self._lock:
             if self._value is None:
                 self._value = self._build()
@@ -32,6 +37,16 @@ class Lazy(Generic[T]):
         """Use `value` from now on; None goes back to building from the environment on next use."""
         with self._lock:
             self._value = value
+
+    @contextmanager
+    def bound(self, value: T) -> Iterator[None]:
+        """Use `value` within this context only (this thread, or a task it starts): one process can then play several
+        containers of one function, each with its own dependencies (the sandbox's venues)."""
+        token = self._bound.set(value)
+        try:
+            yield
+        finally:
+            self._bound.reset(token)
 
 
 _ends_at: ContextVar[float | None] = ContextVar("invocation_ends_at", default=None)

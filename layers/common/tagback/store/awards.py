@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from tagback.domain.awards import Award, AwardKey
+from tagback.domain.awards import Award, AwardKey, WaitingForToken
 from tagback.store.codec import epoch, plain, record_fields, record_from_item, to_dynamo
 from tagback.store.schema import (
     AWARD,
@@ -15,6 +15,7 @@ from tagback.store.schema import (
     PRIZE_CAP,
     TABLE_CLAIM,
     TTL_ATTRIBUTE,
+    WAITING_FOR_TOKEN,
     guest_key,
     key,
 )
@@ -40,6 +41,13 @@ def award_item(award: Award, expires_at: datetime) -> dict[str, Any]:
 
 def award_from_item(item: dict[str, Any]) -> Award:
     return record_from_item(Award, item, key=AwardKey(item["guest_id"], item["period"]))
+
+
+_WAITING = "WAITING#TOKEN"  # one partition, sorted by mention time: the oldest is delivered first
+
+
+def _waiting_key(waiting: WaitingForToken) -> dict[str, str]:
+    return key(_WAITING, f"{waiting.mentioned_at.isoformat()}#{waiting.message}#{waiting.key.award_id}")
 
 
 def _claim_key(guest_id: str) -> dict[str, str]:
@@ -145,3 +153,30 @@ class Awards:
     def all_items(self) -> list[dict[str, Any]]:
         """Every award as stored (a scan: for exports)."""
         return self.table.items_of_type(AWARD)
+
+    def wait_for_token(self, waiting: WaitingForToken, expires_at: datetime) -> None:
+        self.table.put(
+            {
+                **_waiting_key(waiting),
+                ITEM_TYPE: WAITING_FOR_TOKEN,
+                "guest_id": waiting.key.guest_id,
+                "period": waiting.key.period,
+                "message": waiting.message,
+                "mentioned_at": waiting.mentioned_at.isoformat(),
+                TTL_ATTRIBUTE: epoch(expires_at),
+            }
+        )
+
+    def waiting_for_token(self) -> list[WaitingForToken]:
+        """Every message waiting for the token, the oldest mention first."""
+        return [
+            WaitingForToken(
+                AwardKey(item["guest_id"], item["period"]),
+                item["message"],
+                datetime.fromisoformat(item["mentioned_at"]),
+            )
+            for item in self.table.items_under(_WAITING)
+        ]
+
+    def done_waiting(self, waiting: WaitingForToken) -> None:
+        self.table.delete(_waiting_key(waiting))

@@ -1,10 +1,8 @@
 """Inbound events: one item per classified messaging item, keyed by Meta's message id (a redelivery is a no-op),
-marked once the engine has answered it; and the quarantine of items that failed validation."""
+marked once the engine has answered it. (What no venue can take is quarantined at the edge: store/registry.py.)"""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -12,7 +10,7 @@ from typing import Any
 
 from tagback.domain.events import EventKind, InboundEvent
 from tagback.store.codec import epoch
-from tagback.store.schema import INBOUND_EVENT, ITEM_TYPE, QUARANTINED, TTL_ATTRIBUTE, guest_key, key
+from tagback.store.schema import INBOUND_EVENT, ITEM_TYPE, TTL_ATTRIBUTE, guest_key, key
 from tagback.store.table import Table
 
 
@@ -70,21 +68,6 @@ class InboundEvents:
         assert self.table.client is not None
         with ThreadPoolExecutor(max_workers=min(self._max_workers, len(items))) as pool:
             return list(pool.map(self.table.put_new, items))
-
-    def quarantine(self, raw: object, reason: str, received_at: datetime, expires_at: datetime) -> None:
-        """Keep a malformed item (and why) instead of losing it; it expires like any personal data."""
-        body = json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str)
-        digest = hashlib.sha256(body.encode()).hexdigest()[:16]
-        self.table.put_new(
-            {
-                **key("QUARANTINE", f"{received_at.isoformat()}#{digest}"),
-                ITEM_TYPE: QUARANTINED,
-                "reason": reason,
-                "raw": body,
-                "received_at": received_at.isoformat(),
-                TTL_ATTRIBUTE: epoch(expires_at),
-            }
-        )
 
     def handled(self, event: InboundEvent) -> bool:
         """Whether the engine already answered this inbound event (so a redelivery sends nothing again)."""

@@ -12,6 +12,7 @@ from tagback.store.links import Links
 from tagback.store.outbox import Outbox
 from tagback.store.stats import Stats
 from tagback.store.table import Table
+from tagback.store.tokens import Tokens
 
 
 class Repositories:
@@ -24,6 +25,7 @@ class Repositories:
         self.links = Links(table)
         self.stats = Stats(table)
         self.outbox = Outbox(table)
+        self.tokens = Tokens(table)
 
     @classmethod
     def on(cls, table_name: str, client: Any = None) -> Repositories:

@@ -23,6 +23,9 @@ GUEST: Final = "guest"
 LINK: Final = "link"
 OUTBOX: Final = "outbox"
 STATS: Final = "stats"
+TOKEN: Final = "token"  # noqa: S105 - what is known of the venue's token, never the token
+WAITING_FOR_TOKEN: Final = "waiting_for_token"  # noqa: S105 - a message waiting for it
+REGISTRATION: Final = "registration"  # the edge's table
 
 
 def table_definition(table_name: str) -> dict[str, Any]:

@@ -34,6 +34,26 @@ class Table:
             return False
         return True
 
+    def put(self, item: dict[str, Any]) -> None:
+        """Put, replacing any item of the same key."""
+        self.client.put_item(TableName=self.name, Item=to_dynamo(item))
+
+    def delete(self, key: dict[str, str]) -> None:
+        self.client.delete_item(TableName=self.name, Key=to_dynamo(key))
+
+    def delete_if(self, key: dict[str, str], condition: str, values: dict[str, Any]) -> bool:
+        """Delete while `condition` holds; False when it did not (or there was no item)."""
+        try:
+            self.client.delete_item(
+                TableName=self.name,
+                Key=to_dynamo(key),
+                ConditionExpression=condition,
+                ExpressionAttributeValues=to_dynamo(values),
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def get(self, key: dict[str, str]) -> dict[str, Any] | None:
         item = self.client.get_item(TableName=self.name, Key=to_dynamo(key), ConsistentRead=True).get("Item")
         return from_dynamo(item) if item else None

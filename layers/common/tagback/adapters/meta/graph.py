@@ -3,8 +3,9 @@
 Errors are classified as Meta documents them (../shared/reference/meta-messaging.md): throttling (4, 17, 32, 613,
 80002) and temporary (1, 2, 1200, 5xx, timeouts) are retried here with bounded exponential backoff and jitter;
 outside the messaging window (10/2018278, 10/2534022) and user unavailable (551) are permanent; token and
-permission errors (190, 200–299) are permanent and alarmed. The access token travels in the Authorization header
-only, so it never appears in a URL, a log line or an exception.
+permission errors (190, 10 without a subcode, 200–299) are permanent and alarmed. The access token travels in the
+Authorization header only, so it never appears in a URL, a log line or an exception; it is read per request, so a
+token renewed in SSM is used without a redeploy.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def classify(status: int | None, code: int | None, subcode: int | None) -> Error
         return ErrorKind.OUTSIDE_WINDOW
     if code == 551 or subcode == 1545041:
         return ErrorKind.USER_UNAVAILABLE
-    if code == 190 or (code is not None and 200 <= code <= 299):
+    # 10 alone is "API Permission Denied" (Graph API "Handling Errors"): the venue must grant a permission again.
+    if code == 190 or (code == 10 and subcode is None) or (code is not None and 200 <= code <= 299):
         return ErrorKind.AUTH
     if code in (1, 2, 1200) or status is None or status >= 500:
         return ErrorKind.TEMPORARY
@@ -61,7 +63,7 @@ class GraphClient:
     def __init__(
         self,
         *,
-        access_token: str,
+        access_token: Callable[[], str],
         account_id: str,
         login: Literal["instagram", "facebook"],
         api_version: str,
@@ -71,8 +73,10 @@ class GraphClient:
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
         seconds_left: Callable[[], float] = seconds_left,
+        token_renewed: Callable[[], bool] = lambda: False,
     ) -> None:
         self._token = access_token
+        self._token_renewed = token_renewed
         self._root = f"{(base_url or HOSTS[login]).rstrip('/')}/{api_version}"
         # Instagram Login sends as the account; Facebook Login as the Page token's "me".
         self._send_path = f"{account_id}/messages" if login == "instagram" else "me/messages"
@@ -84,9 +88,17 @@ class GraphClient:
         self._session = requests.Session()  # keeps connections alive across sends
 
     @classmethod
-    def for_client(cls, config: ClientConfig, access_token: str, base_url: str | None = None) -> GraphClient:
+    def for_client(
+        cls,
+        config: ClientConfig,
+        access_token: Callable[[], str],
+        base_url: str | None = None,
+        token_renewed: Callable[[], bool] = lambda: False,
+    ) -> GraphClient:
+        """`token_renewed`, asked when Meta refuses the token: whether a newer one is there now (it is then used)."""
         return cls(
             access_token=access_token,
+            token_renewed=token_renewed,
             account_id=config.instagram_account_id,
             login=config.meta.login,
             api_version=config.meta.api_version,
@@ -160,6 +172,15 @@ class GraphClient:
 
     # -- transport -------------------------------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return self._with_retries(method, path, **kwargs)
+        except GraphError as error:
+            # Renewed since this container cached it (tagback connect, a refresh): once more, with the new token.
+            if error.kind is ErrorKind.AUTH and self._token_renewed():
+                return self._with_retries(method, path, **kwargs)
+            raise
+
+    def _with_retries(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         for attempt in range(1, self._max_attempts + 1):
             try:
                 return self._once(method, path, **kwargs)
@@ -178,7 +199,7 @@ class GraphClient:
             response = self._session.request(
                 method,
                 f"{self._root}/{path}",
-                headers={"Authorization": f"Bearer {self._token}"},
+                headers={"Authorization": f"Bearer {self._token()}"},
                 timeout=self._timeout,
                 **kwargs,
             )
@@ -190,12 +211,23 @@ class GraphClient:
             body = {}
         if response.ok and isinstance(body, dict) and "error" not in body:
             return body
-        details = body.get("error", {}) if isinstance(body, dict) else {}
+        raise refusal(response.status_code, response.reason, body)
+
+
+def refusal(status: int, reason: str, body: object) -> GraphError:
+    """The GraphError for an answer Meta refused, from its error body: the Graph API's
+    `{"error": {"code", "error_subcode", "message"}}`, or the OAuth endpoint's `{"error_type", "code", "error_message"}`
+    (api.instagram.com), whose `code` merely repeats the HTTP status."""
+    details = body if isinstance(body, dict) else {}
+    if isinstance(details.get("error"), dict):
+        details = details["error"]
         code, subcode = details.get("code"), details.get("error_subcode")
         code = code if isinstance(code, int) else None
         subcode = subcode if isinstance(subcode, int) else None
-        message = str(details.get("message") or response.reason)[:200]
-        raise GraphError(classify(response.status_code, code, subcode), response.status_code, code, subcode, message)
+    else:
+        code = subcode = None
+    message = str(details.get("message") or details.get("error_message") or reason)[:200]
+    return GraphError(classify(status, code, subcode), status, code, subcode, message)
 
 
 def _checked(quick_replies: Sequence[QuickReply]) -> Sequence[QuickReply]:

@@ -1,0 +1,97 @@
+"""Registering a venue with the edge: each venue stack's custom resource (Custom::TagbackRegistration) asks the edge's
+registry function to register it on create and update, and to unregister it on delete. Its properties are the
+registration's fields (infra/stack.py sets them; CloudFormation passes every value as a string)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tagback.adapters.cloudformation import CustomResourceRequest, respond
+from tagback.domain.registrations import AccountTaken, Registration
+from tagback.observability import logger
+
+
+class RegistryWriter(Protocol):
+    def register(self, registration: Registration) -> None: ...
+    def unregister(self, client_id: str) -> Registration | None: ...
+
+
+@dataclass(frozen=True)
+class RegistrationAnswer:
+    ok: bool
+    reason: str
+    physical_id: str
+
+
+_CLIENT_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
+_ACCOUNT_ID = re.compile(r"^\d{5,25}$")
+
+
+def registration_of(properties: Mapping[str, object]) -> Registration:
+    """The registration the properties describe; ValueError naming each property that is missing or wrong."""
+    names = [f.name for f in fields(Registration)]
+    missing = [name for name in names if not str(properties.get(name) or "")]
+    if missing:
+        raise ValueError(f"missing properties: {', '.join(missing)}")
+    values = {name: str(properties[name]) for name in names}
+    problems = []
+    if not _CLIENT_ID.match(values["client_id"]):
+        problems.append(f"client_id {values['client_id']!r} is not a client id")
+    if not _ACCOUNT_ID.match(values["account_id"]):
+        problems.append(f"account_id {values['account_id']!r} is not an Instagram account id")
+    try:
+        ZoneInfo(values["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"timezone {values['timezone']!r} is not an IANA timezone")
+    if not values["retention_days"].isdigit() or int(values["retention_days"]) < 1:
+        problems.append(f"retention_days {values['retention_days']!r} is not a number of days")
+    if not values["link_prefix"].startswith(("https://", "http://")):
+        problems.append(f"link_prefix {values['link_prefix']!r} is not a URL")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return Registration(**{**values, "retention_days": int(values["retention_days"])})  # type: ignore[arg-type]
+
+
+def answer_registration(
+    request_type: str,
+    properties: Mapping[str, object],
+    old_properties: Mapping[str, object] | None,
+    registry: RegistryWriter,
+) -> RegistrationAnswer:
+    """Apply one custom-resource request; never raises, since CloudFormation must always get an answer."""
+    client_id = str(properties.get("client_id") or "")
+    physical_id = f"tagback-registration-{client_id}"
+    try:
+        if request_type == "Delete":
+            removed = registry.unregister(client_id)
+            reason = f"unregistered {client_id}" if removed else f"{client_id} was not registered"
+        else:
+            registration = registration_of(properties)
+            old_client = str((old_properties or {}).get("client_id") or client_id)
+            registry.register(registration)
+            if old_client != client_id:
+                registry.unregister(old_client)
+            reason = f"registered {client_id} for Instagram account {registration.account_id}"
+    except (ValueError, AccountTaken) as refused:
+        logger.warning("venue registration refused", extra={"client_id": client_id, "reason": str(refused)})
+        return RegistrationAnswer(False, str(refused), physical_id)
+    except Exception as error:  # the registry's store failed: say so, rather than leave CloudFormation waiting
+        logger.exception("venue registration failed", extra={"client_id": client_id})
+        return RegistrationAnswer(
+            False, f"the edge's registry failed ({type(error).__name__}): deploy again", physical_id
+        )
+    logger.info("venue registry changed", extra={"client_id": client_id, "request": request_type, "reason": reason})
+    return RegistrationAnswer(True, reason, physical_id)
+
+
+def handle_custom_resource(event: Mapping[str, Any], registry: RegistryWriter) -> dict[str, Any]:
+    """CloudFormation's request in, its answer PUT to the request's URL (and returned)."""
+    request = CustomResourceRequest.model_validate(event)
+    answer = answer_registration(
+        request.RequestType, request.ResourceProperties, request.OldResourceProperties, registry
+    )
+    return respond(request, ok=answer.ok, reason=answer.reason, physical_id=answer.physical_id)

@@ -1,0 +1,35 @@
+"""A venue as the edge knows it: which client an Instagram account belongs to, and where that client's inbound events
+and tracked links live. Each venue stack registers itself on deploy (app/registration.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+
+@dataclass(frozen=True)
+class Registration:
+    client_id: str
+    account_id: str  # the venue's Instagram professional account id: `entry[].id` of its deliveries
+    venue_name: str
+    table: str  # the client's table, in `region`
+    region: str
+    timezone: str  # the client's: the month a link click counts in
+    retention_days: int  # how long the client keeps inbound events (personal data)
+    link_prefix: str  # tracked links are <link_prefix>/<token>
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class AccountTaken(Exception):
+    """The account is registered to another client already: one account is one venue."""
+
+    def __init__(self, account_id: str, owner: Registration, claimant: str) -> None:
+        self.owner = owner
+        super().__init__(
+            f"Instagram account {account_id} is already registered to client {owner.client_id!r} "
+            f"({owner.venue_name}); client {claimant!r} cannot register it too: check instagram_account_id in "
+            f"clients/{claimant}.yaml, or delete the stack Tagback-{owner.client_id} first"
+        )

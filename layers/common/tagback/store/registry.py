@@ -1,0 +1,188 @@
+"""The edge's table: the venue registry (which client each Instagram account belongs to, and where its table is)
+and the quarantine of deliveries no venue can take.
+
+A registration is two items written together: by account (the webhook routes deliveries by `entry[].id`) and by
+client (tracked links name their client). The account item is the lock that makes one account one venue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from tagback.adapters.aws import boto3_client
+from tagback.domain.registrations import AccountTaken, Registration
+from tagback.store.codec import epoch, to_dynamo
+from tagback.store.repositories import Repositories
+from tagback.store.schema import ITEM_TYPE, PARTITION_KEY, QUARANTINED, REGISTRATION, SORT_KEY, TTL_ATTRIBUTE, key
+from tagback.store.table import Table
+
+REGISTRATION_CACHE_SECONDS = 60  # a venue deleted or moved is routed anew within a minute
+
+
+def _by_account(account_id: str) -> dict[str, str]:
+    return key(f"ACCOUNT#{account_id}", "REGISTRATION")
+
+
+def _by_client(client_id: str) -> dict[str, str]:
+    return key(f"CLIENT#{client_id}", "REGISTRATION")
+
+
+def _registration(item: dict[str, Any]) -> Registration:
+    return Registration(
+        **{name: item[name] for name in Registration.__dataclass_fields__ if name != "retention_days"},
+        retention_days=int(item["retention_days"]),
+    )
+
+
+class Registry:
+    """Registrations, read through a short cache: the webhook looks up every delivery's accounts."""
+
+    def __init__(
+        self,
+        table: Table,
+        cache_seconds: float = REGISTRATION_CACHE_SECONDS,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.table = table
+        self._cache_seconds = cache_seconds
+        self._now = now
+        self._cache: dict[str, tuple[Registration, float]] = {}
+        self._lock = threading.Lock()
+
+    def by_account(self, account_id: str) -> Registration | None:
+        return self._cached(_by_account(account_id))
+
+    def by_client(self, client_id: str) -> Registration | None:
+        return self._cached(_by_client(client_id))
+
+    def _cached(self, item_key: dict[str, str]) -> Registration | None:
+        partition = item_key[PARTITION_KEY]
+        with self._lock:
+            hit = self._cache.get(partition)
+        if hit is not None and self._now() - hit[1] < self._cache_seconds:
+            return hit[0]
+        item = self.table.get(item_key)  # an unknown account is looked up again each time: a new venue counts at once
+        if item is None:
+            return None
+        registration = _registration(item)
+        with self._lock:
+            self._cache[partition] = (registration, self._now())
+        return registration
+
+    def register(self, registration: Registration) -> None:
+        """Register (or update) a client under its account. Raises AccountTaken when another client holds it."""
+        client = self.table.client
+        me = registration.client_id
+        attributes = {ITEM_TYPE: REGISTRATION, **asdict(registration)}
+        previous = self.table.get(_by_client(me))
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table.name,
+                    "Item": to_dynamo({**_by_account(registration.account_id), **attributes}),
+                    "ConditionExpression": "attribute_not_exists(#pk) OR client_id = :me",
+                    "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
+                    "ExpressionAttributeValues": to_dynamo({":me": me}),
+                }
+            },
+            {"Put": {"TableName": self.table.name, "Item": to_dynamo({**_by_client(me), **attributes})}},
+        ]
+        if previous is not None and previous["account_id"] != registration.account_id:
+            writes.append(self._release(str(previous["account_id"]), me))
+        try:
+            client.transact_write_items(TransactItems=writes)
+        except client.exceptions.TransactionCanceledException:
+            owner = self.table.get(_by_account(registration.account_id))
+            if owner is not None and owner["client_id"] != me:
+                raise AccountTaken(registration.account_id, _registration(owner), me) from None
+            raise  # not the account lock: a concurrent change of this client's own registration; CloudFormation retries
+
+    def unregister(self, client_id: str) -> Registration | None:
+        """Remove a client's registration, and its account's while that is still the client's; the one removed."""
+        previous = self.table.get(_by_client(client_id))
+        if previous is None:
+            return None
+        registration = _registration(previous)
+        # The account first: a retry after a failure in between still finds the client's item, and so the account.
+        self.table.delete_if(_by_account(registration.account_id), "client_id = :me", {":me": client_id})
+        self.table.delete(_by_client(client_id))
+        return registration
+
+    def _release(self, account_id: str, client_id: str) -> dict[str, Any]:
+        """A transaction's delete of the account's item, only while it is this client's (or gone already: an unregister
+        that failed half way)."""
+        return {
+            "Delete": {
+                "TableName": self.table.name,
+                "Key": to_dynamo(_by_account(account_id)),
+                "ConditionExpression": "attribute_not_exists(#pk) OR client_id = :me",
+                "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
+                "ExpressionAttributeValues": to_dynamo({":me": client_id}),
+            }
+        }
+
+
+class Quarantine:
+    """Deliveries kept instead of lost: malformed messaging items, and items for an account no venue has registered.
+    They hold guests' messages, so they expire like any personal data."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def add(self, raw: object, reason: str, received_at: datetime, expires_at: datetime) -> None:
+        body = json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str)
+        digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+        self.table.put_new(
+            {
+                # One partition per day: a flood of unknown deliveries does not heat one key for ever.
+                **key(f"QUARANTINE#{received_at.date().isoformat()}", f"{received_at.isoformat()}#{digest}"),
+                ITEM_TYPE: QUARANTINED,
+                "reason": reason,
+                "raw": body,
+                "received_at": received_at.isoformat(),
+                TTL_ATTRIBUTE: epoch(expires_at),
+            }
+        )
+
+
+def edge_table_definition(table_name: str) -> dict[str, Any]:
+    """The edge's table as `CreateTable` takes it (the sandbox creates what the edge stack declares)."""
+    return {
+        "TableName": table_name,
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in (PARTITION_KEY, SORT_KEY)],
+        "KeySchema": [
+            {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+
+
+class VenueTables:
+    """Each registered venue's table, as repositories: one DynamoDB client per region, each made on first use."""
+
+    def __init__(
+        self, client_in: Callable[[str], Any] = lambda region: boto3_client("dynamodb", region_name=region)
+    ) -> None:
+        self._client_in = client_in
+        self._clients: dict[str, Any] = {}
+        self._tables: dict[tuple[str, str], Repositories] = {}
+        self._lock = threading.Lock()
+
+    def of(self, venue: Registration) -> Repositories:
+        with self._lock:
+            if venue.region not in self._clients:
+                self._clients[venue.region] = self._client_in(venue.region)
+            found = self._tables.get((venue.region, venue.table))
+            if found is None:
+                found = self._tables[(venue.region, venue.table)] = Repositories.on(
+                    venue.table, self._clients[venue.region]
+                )
+            return found

@@ -1,0 +1,203 @@
+"""Venue stacks register with the edge through a CloudFormation custom resource: the registry function answers every
+request (Create, Update, Delete), success or failure, by a PUT to the request's ResponseURL."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+
+import pytest
+
+from functions.registry import handler
+from sandbox.apigw import LambdaContext
+from tagback.app.registration import answer_registration, handle_custom_resource
+from tagback.domain.registrations import Registration
+from tests.conftest import DEMO_ACCOUNT, registration
+from tests.fakes import InMemoryRegistry
+
+OTHER_ACCOUNT = "17841400000000002"
+CONTEXT: Any = LambdaContext("registry")  # what Powertools reads of Lambda's context
+
+
+def properties(venue: Registration) -> dict[str, str]:
+    """The custom resource's properties, as CloudFormation passes them: every value a string."""
+    return {name: str(value) for name, value in asdict(venue).items()}
+
+
+@pytest.fixture
+def registry() -> InMemoryRegistry:
+    return InMemoryRegistry()
+
+
+def test_create_registers_the_venue_by_account_and_by_client(registry: InMemoryRegistry) -> None:
+    venue = registration("demo", DEMO_ACCOUNT, retention_days=45)
+    answer = answer_registration("Create", properties(venue), None, registry)
+    assert (answer.ok, answer.physical_id) == (True, "tagback-registration-demo")
+    assert answer.reason == f"registered demo for Instagram account {DEMO_ACCOUNT}"
+    assert registry.by_account(DEMO_ACCOUNT) == venue == registry.by_client("demo")
+    assert venue.retention_days == 45
+
+
+def test_an_update_moves_the_venue_to_its_new_account(registry: InMemoryRegistry) -> None:
+    old = registration("demo", DEMO_ACCOUNT)
+    answer_registration("Create", properties(old), None, registry)
+    new = registration("demo", OTHER_ACCOUNT, table="tagback-demo-v2")
+    answer = answer_registration("Update", properties(new), properties(old), registry)
+    assert answer.ok and answer.physical_id == "tagback-registration-demo"
+    assert registry.by_account(DEMO_ACCOUNT) is None  # the old account is free for another venue
+    assert registry.by_account(OTHER_ACCOUNT) == new == registry.by_client("demo")
+
+
+def test_delete_unregisters_and_a_second_delete_still_succeeds(registry: InMemoryRegistry) -> None:
+    venue = registration("demo", DEMO_ACCOUNT)
+    answer_registration("Create", properties(venue), None, registry)
+    first = answer_registration("Delete", properties(venue), None, registry)
+    assert (first.ok, first.reason) == (True, "unregistered demo")
+    assert registry.by_account(DEMO_ACCOUNT) is None and registry.by_client("demo") is None
+    again = answer_registration("Delete", properties(venue), None, registry)
+    assert (again.ok, again.reason) == (True, "demo was not registered")
+
+
+def test_a_delete_needs_no_valid_properties(registry: InMemoryRegistry) -> None:
+    """A failed Create's rollback deletes what its properties name, valid or not: it must not fail again."""
+    assert answer_registration("Delete", {"client_id": "demo", "timezone": "Mars/Olympus"}, None, registry).ok
+
+
+def test_an_account_another_client_holds_is_refused_naming_both(registry: InMemoryRegistry) -> None:
+    answer_registration(
+        "Create", properties(registration("demo", DEMO_ACCOUNT, venue_name="Café Aurora")), None, registry
+    )
+    answer = answer_registration("Create", properties(registration("bistro", DEMO_ACCOUNT)), None, registry)
+    assert not answer.ok and answer.physical_id == "tagback-registration-bistro"
+    assert f"Instagram account {DEMO_ACCOUNT} is already registered to client 'demo' (Café Aurora)" in answer.reason
+    assert "client 'bistro' cannot register it too" in answer.reason and "clients/bistro.yaml" in answer.reason
+    assert registry.by_client("bistro") is None and registry.by_account(DEMO_ACCOUNT) == registry.by_client("demo")
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"client_id": "Demo Venue"}, "client_id 'Demo Venue' is not a client id"),
+        ({"account_id": "@cafe"}, "account_id '@cafe' is not an Instagram account id"),
+        ({"timezone": "Mars/Olympus"}, "timezone 'Mars/Olympus' is not an IANA timezone"),
+        ({"retention_days": "ninety"}, "retention_days 'ninety' is not a number of days"),
+        ({"retention_days": "0"}, "retention_days '0' is not a number of days"),
+        ({"link_prefix": "edge.example/l/demo"}, "link_prefix 'edge.example/l/demo' is not a URL"),
+        ({"table": "", "region": ""}, "missing properties: table, region"),
+    ],
+)
+def test_bad_properties_are_refused_naming_each(registry: InMemoryRegistry, change: dict[str, str], named: str) -> None:
+    answer = answer_registration("Create", properties(registration()) | change, None, registry)
+    assert not answer.ok and named in answer.reason
+    assert registry.clients == {} and registry.accounts == {}
+
+
+def test_every_bad_property_is_named_at_once(registry: InMemoryRegistry) -> None:
+    bad = properties(registration()) | {"account_id": "x", "timezone": "Nowhere", "link_prefix": "ftp://x"}
+    answer = answer_registration("Update", bad, properties(registration()), registry)
+    assert [part.split(" ")[0] for part in answer.reason.split("; ")] == ["account_id", "timezone", "link_prefix"]
+
+
+@pytest.mark.parametrize("request_type", ["Create", "Update", "Delete"])
+def test_a_failing_registry_is_a_failed_answer_not_an_exception(registry: InMemoryRegistry, request_type: str) -> None:
+    registry.failure = ConnectionError("DynamoDB unavailable")
+    answer = answer_registration(request_type, properties(registration()), properties(registration()), registry)
+    assert not answer.ok
+    assert answer.reason == "the edge's registry failed (ConnectionError): deploy again"
+
+
+class CloudFormation(BaseHTTPRequestHandler):
+    """The presigned ResponseURL: records each PUT."""
+
+    received: ClassVar[list[tuple[str, str | None, dict[str, Any]]]] = []
+
+    def do_PUT(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((self.path, self.headers.get("Content-Type"), json.loads(body)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def response_url() -> Iterator[str]:
+    CloudFormation.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), CloudFormation)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/cfn-response?X-Amz-Signature=abc"
+    server.shutdown()
+    server.server_close()
+
+
+def request(request_type: str, url: str, props: dict[str, str], old: dict[str, str] | None = None) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "RequestType": request_type,
+        "ServiceToken": "arn:aws:lambda:eu-west-1:123456789012:function:tagback-edge-registry",
+        "ResponseURL": url,
+        "StackId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/Tagback-demo/1",
+        "RequestId": "req-1",
+        "ResourceType": "Custom::TagbackRegistration",
+        "LogicalResourceId": "Registration",
+        "ResourceProperties": {"ServiceToken": "arn:aws:lambda:eu-west-1:123456789012:function:x", **props},
+    }
+    if request_type != "Create":
+        event["PhysicalResourceId"] = "tagback-registration-demo"
+    if old is not None:
+        event["OldResourceProperties"] = old
+    return event
+
+
+def test_the_answer_is_put_to_the_response_url(registry: InMemoryRegistry, response_url: str) -> None:
+    returned = handle_custom_resource(request("Create", response_url, properties(registration())), registry)
+    ((path, content_type, answer),) = CloudFormation.received
+    assert path == "/cfn-response?X-Amz-Signature=abc" and content_type == ""  # as the URL was signed
+    assert (
+        answer
+        == returned
+        == {
+            "Status": "SUCCESS",
+            "Reason": f"registered demo for Instagram account {DEMO_ACCOUNT}",
+            "PhysicalResourceId": "tagback-registration-demo",
+            "StackId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/Tagback-demo/1",
+            "RequestId": "req-1",
+            "LogicalResourceId": "Registration",
+            "Data": {},
+        }
+    )
+
+
+def test_a_refusal_is_put_as_failed(registry: InMemoryRegistry, response_url: str) -> None:
+    registry.register(registration("bistro", DEMO_ACCOUNT))
+    handle_custom_resource(request("Create", response_url, properties(registration("demo"))), registry)
+    ((_, _, answer),) = CloudFormation.received
+    assert answer["Status"] == "FAILED" and "'bistro'" in answer["Reason"] and "'demo'" in answer["Reason"]
+
+
+def test_the_registry_function_answers_through_its_entry_point(response_url: str) -> None:
+    registry = InMemoryRegistry(registration("demo", DEMO_ACCOUNT))
+    handler.registry.override(registry)  # type: ignore[arg-type]  # keeps Registry's guarantees
+    try:
+        old, new = properties(registration()), properties(registration(venue_name="Café Aurora Chiado"))
+        handler.lambda_handler(request("Update", response_url, new, old), CONTEXT)
+        handler.lambda_handler(request("Delete", response_url, new), CONTEXT)
+    finally:
+        handler.registry.override(None)
+    assert [answer["Status"] for _, _, answer in CloudFormation.received] == ["SUCCESS", "SUCCESS"]
+    assert registry.clients == {} and registry.accounts == {}
+
+
+def test_an_unreachable_response_url_is_retried_then_raised(registry: InMemoryRegistry) -> None:
+    import requests  # noqa: PLC0415
+
+    with pytest.raises(requests.RequestException):
+        handle_custom_resource(
+            request("Create", "http://127.0.0.1:9/unreachable", properties(registration())), registry
+        )
+    assert registry.by_client("demo") is not None  # registered: a retry of the request finds it so (idempotent)
