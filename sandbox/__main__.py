@@ -10,7 +10,9 @@ from sandbox.runtime import Sandbox, SandboxOptions
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # The sandbox's own lines on the console; the functions' logs go to out/sandbox/functions.log.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("sandbox").setLevel(logging.INFO)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -56,12 +56,12 @@ class ControlApi:
             case ("GET", "/_sandbox/webhooks"):
                 return _json(sandbox.crm.requests)
             case ("POST", "/_sandbox/clock"):
-                minutes = (request.get_json(silent=True) or {}).get("advance_minutes")
+                minutes = (request.get_json(silent=True, force=True) or {}).get("advance_minutes")
                 if not isinstance(minutes, int | float) or isinstance(minutes, bool) or minutes < 0:
                     return _json({"error": 'send {"advance_minutes": N} with N >= 0'}, status=400)
                 return _json(sandbox.advance(minutes))
             case ("POST", "/_sandbox/faults"):
-                faults = request.get_json(silent=True)
+                faults = request.get_json(silent=True, force=True)  # `curl -d` sends no JSON content type
                 try:
                     self.queue_faults(faults)
                 except (ValueError, TypeError) as error:

@@ -161,7 +161,7 @@ def test_a_token_meta_refuses_asks_for_a_new_one(venue: Venue, how: str) -> None
     assert said.startswith("Meta refused the token while checking whose token it is: it is expired, revoked or not")
     assert said.endswith(
         "generate a new token (the app dashboard: Instagram → API setup with Instagram login → Generate token) and "
-        "run `tagback connect --client demo` again"
+        "run `python -m tagback.cli connect --client demo` again"
     )
 
 

@@ -242,3 +242,13 @@ def test_a_waiting_prize_and_a_waiting_question_resume_in_mention_order(venue: V
     before = len(venue.messenger.sent)
     assert venue.token_step() == Counter({"followup_sent": 1, "dm_sent": 1})
     assert [m["to"] for m in venue.messenger.sent[before:] if m["kind"] == "text"] == ["g1", "g2"]
+
+
+def test_a_refused_language_question_makes_the_prize_wait_at_once_not_at_the_timeout(demo_config: ClientConfig) -> None:
+    venue = Venue(demo_config)  # three languages: the first DM is the language question
+    assert venue.engine.handle(mention("m1")) is Outcome.WAITING_FOR_TOKEN
+    assert venue.state() is AwardState.WAITING_FOR_TOKEN
+    assert venue.scheduler.scheduled == {}  # no language timeout left to fire
+    venue.reconnect()
+    assert venue.token_step()["dm_sent"] == 1
+    assert venue.prize_texts() == ["g1"]  # in the default language, English

@@ -173,6 +173,12 @@ def connect_venue(client: str, code: str | None, *, sandbox: str | None, agency_
     from tagback.domain.clock import SystemClock  # noqa: PLC0415
 
     client_file = Path("clients") / f"{client}.yaml"
+    if not client_file.is_file():
+        known = ", ".join(path.stem for path in client_files(Path("clients"))) or "none"
+        raise CommandError(
+            f"no client file {client_file} (clients here: {known}); run from the repository's folder, or add the "
+            "venue first (copy clients/demo.yaml)"
+        )
     config = load_client_config(client_file)
     try:
         agency = load_agency_config(agency_file)

@@ -182,7 +182,7 @@ class _Steps:
             raise self._refused(doing, permission, error) from None
 
     def _refused(self, doing: str, permission: str, error: GraphError) -> ConnectRefused:
-        again = f"run `tagback connect --client {self._config.client_id}` again"
+        again = f"run `python -m tagback.cli connect --client {self._config.client_id}` again"
         if error.kind is ErrorKind.AUTH and error.code == 190:
             renew = "log in again for a new code" if self._from_code else f"generate a new token ({WHERE_TO_GENERATE})"
             return ConnectRefused(

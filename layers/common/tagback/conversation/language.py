@@ -15,8 +15,9 @@ from tagback.conversation.table import Tables
 from tagback.domain.awards import Awaiting, AwardKey, Guest
 from tagback.domain.events import InboundEvent
 from tagback.domain.languages import LANGUAGE_NAMES
-from tagback.domain.messaging import QuickReply
+from tagback.domain.messaging import ErrorKind, GraphError, QuickReply
 from tagback.domain.steps import Step
+from tagback.observability import logger
 
 
 def named(answer: str) -> str | None:
@@ -46,7 +47,15 @@ class Languages:
             QuickReply(LANGUAGE_NAMES[lang], payloads.encode(payloads.LanguageChoice(lang)))
             for lang in ctx.config.languages
         ]
-        ctx.ask(guest, ctx.text(guest, "language_question"), choices)
+        try:
+            ctx.send(guest, ctx.text(guest, "language_question"), choices)
+        except GraphError as error:
+            if error.kind is ErrorKind.AUTH:
+                # The venue's token: no question reaches the guest now. Go on in the default language, so the prize
+                # waits for a new token at once (and the alarm goes off now, not at the timeout).
+                ctx.save(guest, awaiting=None)
+                return self._settled(guest)
+            logger.warning("language question not delivered", extra={"error": str(error)})
         due = ctx.clock.now() + timedelta(minutes=ctx.config.language_timeout_minutes)
         self.scheduler.schedule(Step.LANGUAGE_TIMEOUT, key, due)
         return Outcome.LANGUAGE_ASKED
