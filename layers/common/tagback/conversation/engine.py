@@ -123,10 +123,8 @@ class Engine:
     def _asked_while_stopped(self, event: InboundEvent, guest: Guest) -> bool:
         """What a stopped guest may still be answered: START, STOP, and the answer to the language or table
         question of a story's prize."""
-        return (_typed(event) and (is_start(event.text) or is_stop(event.text))) or guest.awaiting in (
-            Awaiting.LANGUAGE,
-            Awaiting.TABLE,
-        )
+        said = _typed(event) and (is_start(event.text) or is_stop(event.text))
+        return said or guest.awaiting in (Awaiting.LANGUAGE, Awaiting.TABLE)
 
     def _reply_while_stopped(self, event: InboundEvent, guest: Guest) -> Outcome:
         if _typed(event) and is_start(event.text):
