@@ -270,6 +270,25 @@ class InMemoryTokens:
             self.record = record
 
 
+class InMemorySuppressions:
+    """The suppression list: the time of each entry, by the keyed hash of the guest id."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, datetime] = {}
+        self._lock = threading.RLock()
+
+    def holds(self, hashed_guest: str) -> bool:
+        return hashed_guest in self.entries
+
+    def add(self, hashed_guest: str, at: datetime) -> None:
+        with self._lock:
+            self.entries[hashed_guest] = at
+
+    def remove(self, hashed_guest: str) -> None:
+        with self._lock:
+            self.entries.pop(hashed_guest, None)
+
+
 class InMemoryStore:
     """The table's repositories in memory, composed as `tagback.store.repositories.Repositories` composes them."""
 
@@ -282,6 +301,7 @@ class InMemoryStore:
         self.stats = InMemoryStats()
         self.outbox = InMemoryOutbox()
         self.tokens = InMemoryTokens()
+        self.suppressions = InMemorySuppressions()
 
 
 class InMemoryRegistry:

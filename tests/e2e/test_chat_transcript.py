@@ -127,7 +127,14 @@ def test_ben_picks_german_declines_then_stops(chat: tuple[Sandbox, Guest, Guest]
             ("guest", re.escape("(taps “Nein”)"), ()),
             ("venue", re.escape("Kein Problem, danke für deinen Besuch bei Café Aurora!"), ()),
             ("guest", "STOPP", ()),
-            ("venue", re.escape("Erledigt: Du bekommst keine Nachrichten mehr von Café Aurora."), ()),
+            (
+                "venue",
+                re.escape(
+                    "Erledigt: Café Aurora schreibt dir nicht mehr, außer als Antwort auf eine Story, in der du uns "
+                    "markierst. Antworte START, um das rückgängig zu machen."
+                ),
+                (),
+            ),
             ("guest", re.escape("Hallo?"), ()),
         ],
     )

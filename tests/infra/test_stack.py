@@ -320,6 +320,7 @@ def test_prize_function_permissions_are_exactly_what_it_does(template: Template,
             "dynamodb:DescribeStream",
             "dynamodb:GetRecords",
             "dynamodb:GetShardIterator",
+            "dynamodb:DeleteItem",  # START: the guest's suppression entry
         ]
     )
     (schedules,) = [s for s in statements if s["Action"] == "scheduler:CreateSchedule"]
@@ -379,7 +380,17 @@ def test_review_followup_writes_back_only_the_venues_token_and_queries_only_its_
         (statement,) = statements_with(statements, action)
         assert listed(statement["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]  # the table, no index
     prize = role_statements(template, function(template, "prize")[0])
-    assert not [a for a in actions_of(prize) if a in TOKEN_UPKEEP_ACTIONS]  # the prize only writes the markers
+    # The prize only writes the markers; what it may delete is a suppression entry (below).
+    assert [a for a in actions_of(prize) if a in TOKEN_UPKEEP_ACTIONS] == ["dynamodb:DeleteItem"]
+
+
+def test_the_prize_function_may_delete_suppression_entries_of_its_table_and_nothing_else(template: Template) -> None:
+    statements = role_statements(template, function(template, "prize")[0])
+    (delete,) = statements_with(statements, "dynamodb:DeleteItem")
+    table_id, _ = only(template, "AWS::DynamoDB::Table")
+    assert delete["Action"] == "dynamodb:DeleteItem"
+    assert listed(delete["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]  # the table, no index
+    assert delete["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SUPPRESSED#*"]}}
 
 
 def test_the_token_is_refreshed_daily_in_the_venues_timezone(template: Template, demo_config: ClientConfig) -> None:

@@ -25,6 +25,7 @@ from tagback.domain.awards import AwardKey, AwardState, CouponFace
 from tagback.domain.clock import ManualClock
 from tagback.domain.events import EventKind, InboundEvent
 from tagback.domain.steps import Step
+from tagback.domain.suppression import suppression_key
 from tagback.store.repositories import Repositories
 from tests.conftest import DEMO_CONFIG, ENGLISH_ONLY
 from tests.fakes import FakeMessenger, Secrets
@@ -168,3 +169,28 @@ def test_a_prize_refused_for_the_token_waits_in_the_table_and_goes_out_once_it_w
     assert [m["to"] for m in messenger.sent if m["kind"] == "text"] == ["g1", "g2"]
     assert store.awards.waiting_for_token() == []
     assert {store.awards.get(AwardKey(g, "2026-11-20")).state for g in ("g1", "g2")} == {AwardState.DM_SENT}
+
+
+def test_stop_puts_a_keyed_hash_on_the_suppression_list_that_outlives_the_profile(
+    resources: dict[str, Any], english_only: ClientConfig, table: str, moto_endpoint: str
+) -> None:
+    guest = "6170000000000042"
+    messenger = FakeMessenger()
+    conversation = engine(resources, english_only, messenger)
+    conversation.handle(mention("m1", guest=guest))
+    conversation.handle(InboundEvent(EventKind.TEXT, "m2", guest, "17841400000000001", NOON, text="Please stop"))
+    dynamodb = client("dynamodb", moto_endpoint)
+    items = dynamodb.scan(TableName=table)["Items"]
+    (entry,) = [i for i in items if i.get("item_type") == {"S": "suppression"}]
+    assert entry["PK"]["S"] == f"SUPPRESSED#{suppression_key(guest, 'k')}"  # keyed with the coupon signing key
+    assert set(entry) == {"PK", "SK", "item_type", "suppressed_at"}  # no TTL, nothing else
+    assert guest not in str(entry)
+    for item in items:  # DynamoDB's TTL, after retention_days: everything but the suppression entry goes
+        if item is not entry:
+            dynamodb.delete_item(TableName=table, Key={"PK": item["PK"], "SK": item["SK"]})
+    sent = len(messenger.sent)
+    later = NOON + timedelta(days=91)
+    assert conversation.handle(InboundEvent(EventKind.TEXT, "m3", guest, "1", later, text="hi")) is Outcome.SILENCED
+    assert conversation.handle(InboundEvent(EventKind.TEXT, "m4", guest, "1", later, text="START")) is Outcome.OPTED_IN
+    assert "SUPPRESSED#" not in str(dynamodb.scan(TableName=table)["Items"])  # START took the entry off
+    assert len(messenger.sent) == sent + 1

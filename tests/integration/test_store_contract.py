@@ -11,6 +11,7 @@ import pytest
 from tagback.domain.awards import Awaiting, Award, AwardKey, AwardState, Coupon, WaitingForToken
 from tagback.domain.events import EventKind, InboundEvent, OutboxEvent
 from tagback.domain.tokens import TokenRecord
+from tagback.store.outbox import outbox_from_item
 from tagback.store.repositories import Repositories
 from tests.fakes import InMemoryStore
 from tests.integration.conftest import client
@@ -215,3 +216,30 @@ def test_an_outbox_event_is_queued_once_and_its_sinks_are_marked(store: Any) -> 
     item = store.outbox.get(owner_event.event_id)
     assert (item["event_type"], item["display_name"], item["occurred_at"]) == ("award", "Ana", NOW.isoformat())
     assert store.outbox.get("award-nobody") is None
+
+
+def test_a_contact_event_keeps_its_consent_in_the_outbox(store: Any) -> None:
+    contact = OutboxEvent(
+        "contact-g1-email-1",
+        "contact",
+        NOW,
+        "g1",
+        email="ana@example.com",
+        channel="email",
+        consent_version="2026-11",
+        consent_at=NOW,
+    )
+    store.outbox.add(contact, LATER)
+    assert outbox_from_item(store.outbox.get(contact.event_id)) == contact  # what the stream hands to the sinks
+
+
+# -- the suppression list --------------------------------------------------------------------------------------------
+def test_a_suppression_is_held_until_removed(store: Any) -> None:
+    hashed = "ab" * 32
+    assert not store.suppressions.holds(hashed)
+    store.suppressions.add(hashed, NOW)
+    store.suppressions.add(hashed, NOW)  # a second STOP: still one entry
+    assert store.suppressions.holds(hashed) and not store.suppressions.holds("cd" * 32)
+    store.suppressions.remove(hashed)
+    store.suppressions.remove(hashed)  # START twice: no error
+    assert not store.suppressions.holds(hashed)

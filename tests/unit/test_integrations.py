@@ -86,6 +86,9 @@ def test_the_first_row_brings_the_header_and_times_are_local(google: FakeGoogle)
         "en",
         "",
         "",
+        "",
+        "",
+        "",
     ]
     assert [r[3] for r in rows[1:]] == ["Ana Sousa", "Ben Krüger"]  # names, never @handles
     assert len(google.tokens) == 1  # one OAuth token (service-account JWT, verified by the fake) for both
@@ -127,10 +130,46 @@ def test_a_key_google_does_not_accept_is_refused(google: FakeGoogle) -> None:
         sheet(google, service_account=other.service_account()).deliver(award())
 
 
+def contact(event_id: str = "contact-1") -> OutboxEvent:
+    return OutboxEvent(
+        event_id,
+        "contact",
+        AT,
+        "6170001",
+        display_name="Ana Sousa",
+        language="pt",
+        email="ana@example.com",
+        channel="email",
+        consent_version="2026-11",
+        consent_at=AT,
+    )
+
+
+def test_a_contact_row_carries_its_consent_in_the_last_columns(google: FakeGoogle) -> None:
+    sink = sheet(google)
+    sink.deliver(award("award-1"))
+    sink.deliver(contact())
+    header, _, row = google.rows["Entries"]
+    assert header[:9] == [
+        "Row ID",
+        "Event",
+        "Date and time",
+        "Display name",
+        "Prize",
+        "Coupon code",
+        "Language",
+        "Email",
+        "Phone",
+    ]  # the columns existing sheets have, where they were
+    consent = dict(zip(header, row, strict=True))
+    assert (consent["Email"], consent["Language"]) == ("ana@example.com", "pt")
+    assert (consent["Consent channel"], consent["Consent version"]) == ("email", "2026-11")
+    assert consent["Consent time"] == "2026-07-01T12:30:00+01:00"  # to the second, with the venue's offset
+
+
 def test_the_crm_gets_signed_json_with_a_delivery_id(crm: tuple[FakeCrm, str]) -> None:
     fake, url = crm
-    contact = OutboxEvent("contact-1", "contact", AT, "6170001", display_name="Ana Sousa", email="ana@example.com")
-    CrmWebhookSink(url=url, secret="crm-secret", client_id="demo").deliver(contact)
+    CrmWebhookSink(url=url, secret="crm-secret", client_id="demo").deliver(contact())
     (received,) = fake.requests
     assert received["signature_valid"] and received["delivery"] == "contact-1" and received["event"] == "contact"
     assert received["json"] == {
@@ -142,9 +181,12 @@ def test_the_crm_gets_signed_json_with_a_delivery_id(crm: tuple[FakeCrm, str]) -
         "display_name": "Ana Sousa",
         "prize": None,
         "coupon_code": None,
-        "language": None,
+        "language": "pt",
         "email": "ana@example.com",
         "phone": None,
+        "channel": "email",
+        "consent_version": "2026-11",
+        "consent_at": "2026-07-01T11:30:00+00:00",
     }
     body = json.dumps(received["json"], ensure_ascii=False, separators=(",", ":")).encode()
     assert webhook_signature(body, "crm-secret") != webhook_signature(body, "another-secret")

@@ -171,6 +171,16 @@ def test_a_guest_who_opted_out_meanwhile_is_not_messaged(venue: Venue) -> None:
     assert venue.messenger.sent == [] and venue.state() is AwardState.DM_FAILED_PERMANENT
 
 
+def test_a_story_after_a_stop_gets_its_waiting_prize_and_no_follow_up(venue: Venue) -> None:
+    venue.store.guests.update("g1", NOON + timedelta(days=90), opted_out_at=NOON - timedelta(hours=1))
+    venue.engine.handle(mention("m1"))  # the guest's own request, after their STOP
+    venue.reconnect()
+    assert venue.token_step() == Counter({"dm_sent": 1})
+    assert venue.prize_texts() == ["g1"] and venue.scheduler.followups() == {}
+    award = venue.store.awards.get(AwardKey("g1", TODAY))
+    assert award is not None and award.followup_state is FollowUpState.SKIPPED_OPTED_OUT
+
+
 def test_a_throttled_resume_is_retried_and_delivers_once(venue: Venue) -> None:
     venue.engine.handle(mention("m1"))
     venue.reconnect()

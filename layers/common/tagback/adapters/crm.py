@@ -27,7 +27,12 @@ class CrmWebhookSink:
         self._session = requests.Session()
 
     def deliver(self, event: OutboxEvent) -> None:
-        document = {"client_id": self.client_id, **asdict(event), "occurred_at": event.occurred_at.isoformat()}
+        document = {
+            "client_id": self.client_id,
+            **asdict(event),
+            "occurred_at": event.occurred_at.isoformat(),
+            "consent_at": event.consent_at.isoformat() if event.consent_at else None,
+        }
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
         headers = {
             "Content-Type": "application/json",

@@ -98,7 +98,8 @@ def export(store: ExportStore, config: ClientConfig, start: date, end: date, out
     contacts = [
         g
         for g in guests.values()
-        if any(
+        if not g.get("opted_out_at")  # STOP withdrew them (a STOP before withdrawal existed kept the values)
+        and any(
             start.isoformat() <= _local(config, g.get(f"{c}_consent_at"))[:10] <= end.isoformat()
             for c in ("email", "phone")
             if g.get(f"{c}_consent_at")

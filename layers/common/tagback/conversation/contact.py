@@ -12,6 +12,7 @@ from tagback.conversation.context import ANSWER_TRIES, Context
 from tagback.conversation.outcome import Outcome
 from tagback.conversation.ports import PhoneReader
 from tagback.domain.awards import Awaiting, Guest
+from tagback.domain.events import OutboxEvent
 from tagback.domain.messaging import QuickReply
 from tagback.messages.render import channels_text
 
@@ -91,8 +92,21 @@ class Contacts:
                     f"{channel.value}_consent_at": now,
                 },
             )
-            event_id = f"contact-{guest.guest_id}-{channel.value}-{int(now.timestamp())}"
-            ctx.store.outbox.add(ctx.owner_event(guest, "contact", event_id), ctx.expiry())
+            # The contact goes with its consent (channel, text version, language, time) wherever it goes.
+            event = OutboxEvent(
+                event_id=f"contact-{guest.guest_id}-{channel.value}-{int(now.timestamp())}",
+                event_type="contact",
+                occurred_at=now,
+                guest_id=guest.guest_id,
+                display_name=guest.display_name,
+                language=ctx.language(guest),
+                email=value if channel is Awaiting.EMAIL else None,
+                phone=value if channel is Awaiting.PHONE else None,
+                channel=channel.value,
+                consent_version=capture.consent_version,
+                consent_at=now,
+            )
+            ctx.store.outbox.add(event, ctx.expiry())
             ctx.count(f"contacts_{channel.value}")
         if guest.channels_left == "phone":
             ctx.save(guest, awaiting=Awaiting.PHONE, channels_left=None, tries=0)

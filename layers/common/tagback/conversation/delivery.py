@@ -1,6 +1,7 @@
 """Everything after the claim, each step once: the prize draw and coupon, the prize DM, the owner's event, the
 follow-up's schedule, the coupon image and the contact question. Every step records its result on the award
-before the next, so a redelivered record resumes where the last attempt stopped."""
+before the next, so a redelivered record resumes where the last attempt stopped. A guest who said STOP gets the
+prize and its image only: no follow-up, no contact question."""
 
 from __future__ import annotations
 
@@ -14,7 +15,17 @@ from tagback.conversation.contact import Contacts
 from tagback.conversation.context import Context
 from tagback.conversation.outcome import DeliveryPending, Outcome
 from tagback.conversation.ports import CouponImages, SecretReader, StepScheduler
-from tagback.domain.awards import GUEST_WAS_MESSAGED, Award, AwardState, Coupon, CouponFace, Guest, WaitingForToken
+from tagback.conversation.stop import Stops
+from tagback.domain.awards import (
+    GUEST_WAS_MESSAGED,
+    Award,
+    AwardState,
+    Coupon,
+    CouponFace,
+    FollowUpState,
+    Guest,
+    WaitingForToken,
+)
 from tagback.domain.messaging import ErrorKind, GraphError
 from tagback.domain.prizes import RandomSource, draw_within_caps, new_coupon_code
 from tagback.domain.stats import month_of
@@ -34,6 +45,7 @@ class Delivery:
     rng: RandomSource
     secret: SecretReader  # read when needed, so a function that never issues coupons never reads the key
     contacts: Contacts
+    stops: Stops
 
     def resume(self, award: Award, guest: Guest) -> Outcome:
         """Everything after the claim, each step once: prize DM, follow-up, coupon image, contact question."""
@@ -44,19 +56,25 @@ class Delivery:
             ctx.store.outbox.add(
                 ctx.owner_event(guest, "award", f"award-{award.key.award_id}", award=award), ctx.expiry()
             )
-        if award.state in GUEST_WAS_MESSAGED and award.followup_at is None:
-            # Never in the past: a prize that waited for the venue's token gets its question a little later.
-            due = max(
-                award.claimed_at + timedelta(minutes=ctx.config.followup_delay_minutes),
-                ctx.clock.now() + FOLLOWUP_LEAD,
-            )
-            self.scheduler.schedule(Step.FOLLOW_UP, award.key, due)
-            award = ctx.update(award, followup_at=due)
+        stopped = self.stops.suppressed(guest)
+        if award.state in GUEST_WAS_MESSAGED and award.followup_at is None and award.followup_state is None:
+            skipped = FollowUpState.SKIPPED_OPTED_OUT
+            award = ctx.update(award, followup_state=skipped) if stopped else self._schedule_follow_up(award)
         if award.state is AwardState.DM_SENT and award.image_mid is None and award.image_error is None:
             self._send_coupon_image(award, guest)
-        if award.state is AwardState.DM_SENT and guest.contact_asked_at is None:
+        if award.state is AwardState.DM_SENT and guest.contact_asked_at is None and not stopped:
             self.contacts.offer(guest)
         return Outcome(award.state.value)
+
+    def _schedule_follow_up(self, award: Award) -> Award:
+        ctx = self.ctx
+        # Never in the past: a prize that waited for the venue's token gets its question a little later.
+        due = max(
+            award.claimed_at + timedelta(minutes=ctx.config.followup_delay_minutes),
+            ctx.clock.now() + FOLLOWUP_LEAD,
+        )
+        self.scheduler.schedule(Step.FOLLOW_UP, award.key, due)
+        return ctx.update(award, followup_at=due)
 
     def _prize_dm(self, award: Award, guest: Guest) -> Award:
         if award.prize_id is None:

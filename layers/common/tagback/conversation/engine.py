@@ -4,8 +4,9 @@ decides which flow goes on; the flows live beside it, one module each.
 A story mention claims the guest's award for the claim period (`mention`), asks for the language (`language`) or
 the table (`table`) when needed, then delivers the prize (`delivery`) and offers contact capture (`contact`).
 Replies (quick replies, postbacks, text) move the guest's conversation on: language choice, table number, review
-yes/no (`review`), contact choice and values, STOP (`stop`). Anything the engine did not ask for gets one helpful
-reply a day (`fallback`).
+yes/no (`review`), contact choice and values, STOP and START (`stop`). Anything the engine did not ask for gets one
+helpful reply a day (`fallback`). A guest who said STOP is answered only what they ask for themselves: a story's
+prize (with the language or table question it needs) and START.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from tagback.conversation.ports import (
     StepScheduler,
 )
 from tagback.conversation.review import Reviews
-from tagback.conversation.stop import is_stop, opt_out
+from tagback.conversation.stop import Stops, is_start, is_stop
 from tagback.conversation.table import Tables
 from tagback.conversation.waiting import Waiting
 from tagback.domain.awards import Awaiting, AwardKey, FollowUpState, Guest
@@ -59,25 +60,29 @@ class Engine:
     _reviews: Reviews = field(init=False, repr=False)
     _contacts: Contacts = field(init=False, repr=False)
     _waiting: Waiting = field(init=False, repr=False)
+    _stops: Stops = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._ctx = ctx = Context(self.config, self.store, self.messenger, self.clock)
+        self._stops = Stops(ctx, self.secret)
         self._contacts = Contacts(ctx, self.valid_phone)
-        delivery = Delivery(ctx, self.images, self.scheduler, self.rng, self.secret, self._contacts)
+        delivery = Delivery(ctx, self.images, self.scheduler, self.rng, self.secret, self._contacts, self._stops)
         self._tables = Tables(ctx, delivery)
         self._languages = Languages(ctx, self.scheduler, self._tables, delivery)
         self._mentions = Mentions(ctx, self._languages, self._tables, delivery)
-        self._reviews = Reviews(ctx, self.rng, self.link_prefix)
+        self._reviews = Reviews(ctx, self.rng, self.link_prefix, self._stops)
         self._waiting = Waiting(ctx, delivery, self._reviews)
 
     def handle(self, event: InboundEvent) -> Outcome:
         guest = self.store.guests.get(event.guest_id) or Guest(event.guest_id)
-        if guest.opted_out_at is not None:
-            return Outcome.SILENCED
         if event.kind is EventKind.DELETED:
             return Outcome.IGNORED
-        if event.kind is EventKind.STORY_MENTION:
+        if event.kind is EventKind.STORY_MENTION:  # the guest's own request, stopped or not
             return self._mentions.handle(event, guest)
+        if self._stops.suppressed(guest):
+            if not self._asked_while_stopped(event, guest):
+                return Outcome.SILENCED
+            return self._ctx.answer_once(event, lambda: (self._reply_while_stopped(event, guest), None))
         return self._ctx.answer_once(event, lambda: (self._reply_to(event, guest), None))
 
     def follow_up(self, key: AwardKey) -> FollowUpState | None:
@@ -93,8 +98,10 @@ class Engine:
         return self._waiting.resume()
 
     def _reply_to(self, event: InboundEvent, guest: Guest) -> Outcome:
-        if event.kind in (EventKind.TEXT, EventKind.QUICK_REPLY, EventKind.STORY_REPLY) and is_stop(event.text):
-            return opt_out(self._ctx, guest)
+        if _typed(event) and is_stop(event.text):
+            return self._stops.stop(event, guest)
+        if _typed(event) and is_start(event.text):
+            return self._stops.start(guest)
         payload = event.payload or ""
         if event.kind in (EventKind.QUICK_REPLY, EventKind.POSTBACK):
             match payloads.decode(payload):
@@ -112,3 +119,28 @@ class Engine:
         if guest.awaiting is Awaiting.LANGUAGE and (chosen := named(answer)) is not None:
             return self._languages.chosen(guest, chosen)
         return fallback(self._ctx, guest)
+
+    def _asked_while_stopped(self, event: InboundEvent, guest: Guest) -> bool:
+        """What a stopped guest may still be answered: START, STOP, and the answer to the language or table
+        question of a story's prize."""
+        said = _typed(event) and (is_start(event.text) or is_stop(event.text))
+        return said or guest.awaiting in (Awaiting.LANGUAGE, Awaiting.TABLE)
+
+    def _reply_while_stopped(self, event: InboundEvent, guest: Guest) -> Outcome:
+        if _typed(event) and is_start(event.text):
+            return self._stops.start(guest)
+        if _typed(event) and is_stop(event.text):
+            return self._stops.stop_again(guest)
+        answer = event.text or event.payload or ""
+        if guest.awaiting is Awaiting.LANGUAGE:
+            chosen = payloads.decode(event.payload or "")
+            code = chosen.code if isinstance(chosen, payloads.LanguageChoice) else named(answer)
+            return self._languages.chosen(guest, code) if code is not None else Outcome.SILENCED
+        if guest.awaiting is Awaiting.TABLE and event.kind is not EventKind.STORY_REPLY:
+            return self._tables.answer(guest, answer)
+        return Outcome.SILENCED
+
+
+def _typed(event: InboundEvent) -> bool:
+    """A message the guest wrote (or a quick reply's title): where STOP and START are read."""
+    return event.kind in (EventKind.TEXT, EventKind.QUICK_REPLY, EventKind.STORY_REPLY)

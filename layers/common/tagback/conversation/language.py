@@ -71,9 +71,7 @@ class Languages:
         """No language chosen in time: go on in the client's default language."""
         guest = self.ctx.store.guests.get(key.guest_id)
         if guest is None or guest.awaiting is not Awaiting.LANGUAGE or guest.pending_period != key.period:
-            return Outcome.IGNORED  # answered (or opted out) meanwhile
-        if guest.opted_out_at is not None:
-            return Outcome.SILENCED
+            return Outcome.IGNORED  # answered meanwhile, or STOP dropped the question
         self.ctx.save(guest, awaiting=None)
         return self._settled(guest)
 

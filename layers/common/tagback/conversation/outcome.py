@@ -25,6 +25,7 @@ class Outcome(StrEnum):
     ALREADY_HANDLED = "already_handled"
     OPTED_OUT = "opted_out"
     SILENCED = "silenced"  # the guest opted out earlier: nothing is sent
+    OPTED_IN = "opted_in"  # START: the guest opted back in
     FALLBACK_SENT = "fallback_sent"
     IGNORED = "ignored"
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from tagback.conversation import payloads
 from tagback.conversation.context import Context
 from tagback.conversation.outcome import Outcome
+from tagback.conversation.stop import Stops
 from tagback.domain.awards import GUEST_WAS_MESSAGED, Award, AwardKey, FollowUpState, Guest, WaitingForToken
 from tagback.domain.messaging import ErrorKind, GraphError, QuickReply, UrlButton
 from tagback.domain.prizes import RandomSource
@@ -25,6 +26,7 @@ class Reviews:
     ctx: Context
     rng: RandomSource
     link_prefix: str  # where the client's tracked links start: the edge's /l/<client-id>
+    stops: Stops
 
     def follow_up(self, key: AwardKey) -> FollowUpState | None:
         """Ask for a review, once per award. Returns the follow-up's state, or None when there is no such award."""
@@ -36,7 +38,7 @@ class Reviews:
         if award.followup_state is not None:
             return award.followup_state  # already asked (or skipped, or waiting): a second trigger is a no-op
         guest = ctx.store.guests.get(key.guest_id) or Guest(key.guest_id)
-        if guest.opted_out_at is not None:
+        if self.stops.suppressed(guest):  # said STOP since the prize, or before it and their profile expired
             return self._done(award, FollowUpState.SKIPPED_OPTED_OUT)
         if award.state not in GUEST_WAS_MESSAGED:
             return self._done(award, FollowUpState.SKIPPED_NOT_MESSAGED)

@@ -52,7 +52,9 @@ class Waiting:
         # CLAIMED: a resume that Meta throttled (its marker kept, the retry sends); anything else was settled.
         if award.state not in (AwardState.WAITING_FOR_TOKEN, AwardState.CLAIMED):
             return "waiting_already_resumed"
-        if window_closed or guest.opted_out_at is not None:
+        # A STOP after the story cancels its prize; a story after a STOP is the guest's own request.
+        stopped_since = guest.opted_out_at is not None and guest.opted_out_at >= award.mentioned_at
+        if window_closed or stopped_since:
             why = "Meta's 24-hour window closed" if window_closed else "the guest opted out"
             logger.warning("waiting prize DM given up", extra={"award": award.key.award_id, "reason": why})
             ctx.count("dms_failed")

@@ -55,7 +55,7 @@ class InboundEvent:
 @dataclass(frozen=True)
 class OutboxEvent:
     event_id: str  # also the receivers' dedupe key and the sheet's row id
-    event_type: str  # "award", "contact" or "redemption"
+    event_type: str  # "award", "contact", "contact.withdrawn" or "redemption"
     occurred_at: datetime
     guest_id: str
     display_name: str | None = None  # the profile's name, never the @handle
@@ -64,6 +64,11 @@ class OutboxEvent:
     language: str | None = None
     email: str | None = None  # only when the guest consented
     phone: str | None = None
+    # A contact's consent, carried wherever the contact goes (contact events): the channel ("email", "phone"; "all"
+    # for a STOP, which withdraws every one), the consent text's version, and when it was given (or withdrawn).
+    channel: str | None = None
+    consent_version: str | None = None
+    consent_at: datetime | None = None
 
 
 class SinkUnavailable(Exception):

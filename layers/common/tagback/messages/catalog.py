@@ -43,6 +43,7 @@ PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
     "contact_skipped": frozenset(),
     "contact_thanks": frozenset({"venue"}),
     "opted_out": frozenset({"venue"}),
+    "opted_in": frozenset({"venue"}),
     "fallback": frozenset({"venue"}),
 }
 REQUIRED_PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
@@ -86,7 +87,9 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "invalid_phone": "That doesn't look like a phone number. Could you send it with the country code?",
         "contact_skipped": "No problem, let's skip that.",
         "contact_thanks": "Thank you! You can reply STOP at any time to stop hearing from {venue}.",
-        "opted_out": "Done: you won't get any more messages from {venue}.",
+        "opted_out": "Done: {venue} won't message you any more, except to answer a story you tag us in. "
+        "Reply START to undo this.",
+        "opted_in": "Done: {venue} can message you here again. Reply STOP at any time to stop.",
         "fallback": "Thanks for your message! This chat only handles story prizes. "
         "For anything else, please ask our team at {venue}.",
     },
@@ -120,7 +123,9 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "invalid_phone": "Das sieht nicht nach einer Telefonnummer aus. Schick sie bitte mit Ländervorwahl.",
         "contact_skipped": "Kein Problem, dann überspringen wir das.",
         "contact_thanks": "Danke! Du kannst jederzeit STOPP antworten, dann schreibt dir {venue} nicht mehr.",
-        "opted_out": "Erledigt: Du bekommst keine Nachrichten mehr von {venue}.",
+        "opted_out": "Erledigt: {venue} schreibt dir nicht mehr, außer als Antwort auf eine Story, in der du uns "
+        "markierst. Antworte START, um das rückgängig zu machen.",
+        "opted_in": "Erledigt: {venue} darf dir hier wieder schreiben. Antworte jederzeit STOPP, um das zu beenden.",
         "fallback": "Danke für deine Nachricht! Dieser Chat ist nur für Story-Preise da. "
         "Für alles andere frag bitte unser Team bei {venue}.",
     },
@@ -154,7 +159,10 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "invalid_phone": "Eso no parece un número de teléfono. ¿Puedes enviarlo con el prefijo del país?",
         "contact_skipped": "No pasa nada, nos lo saltamos.",
         "contact_thanks": "¡Gracias! Puedes responder BAJA cuando quieras para dejar de recibir mensajes de {venue}.",
-        "opted_out": "Hecho: no recibirás más mensajes de {venue}.",
+        "opted_out": "Hecho: {venue} no te escribirá más, salvo para responder a una historia en la que nos "
+        "menciones. Responde EMPEZAR para deshacerlo.",
+        "opted_in": "Hecho: {venue} puede volver a escribirte aquí. Responde BAJA cuando quieras para dejar de "
+        "recibir mensajes.",
         "fallback": "¡Gracias por tu mensaje! Este chat solo gestiona los premios por historias. "
         "Para cualquier otra cosa, pregunta a nuestro equipo en {venue}.",
     },
@@ -190,7 +198,9 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "contact_skipped": "Pas de souci, on passe.",
         "contact_thanks": "Merci ! Vous pouvez répondre STOP à tout moment pour ne plus recevoir "
         "de messages de {venue}.",
-        "opted_out": "C'est fait : vous ne recevrez plus de messages de {venue}.",
+        "opted_out": "C'est fait : {venue} ne vous écrira plus, sauf pour répondre à une story où vous nous "
+        "mentionnez. Répondez COMMENCER pour annuler.",
+        "opted_in": "C'est fait : {venue} peut de nouveau vous écrire ici. Répondez STOP à tout moment pour arrêter.",
         "fallback": "Merci pour votre message ! Ce chat ne gère que les cadeaux des stories. "
         "Pour toute autre demande, adressez-vous à notre équipe chez {venue}.",
     },
@@ -223,7 +233,9 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "invalid_phone": "Non sembra un numero di telefono. Puoi inviarlo con il prefisso internazionale?",
         "contact_skipped": "Nessun problema, saltiamo questo passaggio.",
         "contact_thanks": "Grazie! Puoi rispondere STOP in qualsiasi momento per non ricevere più messaggi da {venue}.",
-        "opted_out": "Fatto: non riceverai più messaggi da {venue}.",
+        "opted_out": "Fatto: {venue} non ti scriverà più, tranne per rispondere a una storia in cui ci tagghi. "
+        "Rispondi INIZIA per annullare.",
+        "opted_in": "Fatto: {venue} può di nuovo scriverti qui. Rispondi STOP in qualsiasi momento per smettere.",
         "fallback": "Grazie per il messaggio! Questa chat gestisce solo i premi delle storie. "
         "Per qualsiasi altra cosa, chiedi al nostro staff da {venue}.",
     },
@@ -257,37 +269,173 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "contact_skipped": "Sem problema, vamos saltar esse passo.",
         "contact_thanks": "Obrigado! Pode responder PARAR a qualquer momento para deixar de receber "
         "mensagens do {venue}.",
-        "opted_out": "Feito: não vai receber mais mensagens do {venue}.",
+        "opted_out": "Feito: o {venue} não lhe vai escrever mais, exceto para responder a uma story em que nos "
+        "mencione. Responda COMEÇAR para anular.",
+        "opted_in": "Feito: o {venue} pode voltar a escrever-lhe aqui. Responda PARAR a qualquer momento para "
+        "deixar de receber mensagens.",
         "fallback": "Obrigado pela sua mensagem! Este chat só trata dos prémios das stories. "
         "Para qualquer outro assunto, fale com a nossa equipa no {venue}.",
     },
 }
 
 MESSAGE_KEYS: Final[frozenset[str]] = frozenset(PLACEHOLDERS)
-# Whole messages that opt a guest out, in every catalog language (compared case- and accent-insensitively).
-STOP_WORDS: Final[frozenset[str]] = frozenset(
-    {
-        "stop",
-        "unsubscribe",
-        "opt out",
-        "optout",  # en
-        "stopp",
-        "abmelden",
-        "abbestellen",  # de
-        "parar",
-        "baja",
-        "darse de baja",
-        "cancelar suscripcion",  # es
-        "arret",
-        "desabonner",
-        "desinscrire",
-        "se desabonner",
-        "se desinscrire",  # fr
-        "basta",
-        "disiscrivi",
-        "annulla iscrizione",  # it
-        "sair",
-        "cancelar subscricao",
-        "cancelar inscricao",  # pt
-    }
-)
+# Whole messages that stop a guest (STOP) or undo it (START), in every catalog language, as guests write them: the
+# engine compares them case- and accent-insensitively, without punctuation and without a courtesy ("please",
+# "bitte", …) before or after (conversation/stop.py). Never a word a guest says for anything else ("fine" is Italian
+# for "end" but English for "ok"), nor a quick reply's title.
+STOP_PHRASES: Final[dict[Language, frozenset[str]]] = {
+    "en": frozenset(
+        {
+            "stop",
+            "stop all",
+            "stopall",
+            "unsubscribe",
+            "opt out",
+            "optout",
+            "cancel",
+            "end",
+            "quit",
+            "stop messaging me",
+            "stop messages",
+            "stop the messages",
+            "stop texting me",
+            "stop writing to me",
+            "stop contacting me",
+            "stop sending me messages",
+            "no more messages",
+            "don't message me",
+            "do not message me",
+            "don't contact me",
+            "do not contact me",
+            "leave me alone",
+            "remove me",
+        }
+    ),
+    "de": frozenset(
+        {
+            "stopp",
+            "stop",
+            "abmelden",
+            "abbestellen",
+            "abmeldung",
+            "austragen",
+            "ende",
+            "aufhören",
+            "hör auf",
+            "hört auf",
+            "keine nachrichten",
+            "keine nachrichten mehr",
+            "schreib mir nicht mehr",
+            "schreibt mir nicht mehr",
+            "schreiben sie mir nicht mehr",
+            "nicht mehr schreiben",
+        }
+    ),
+    "es": frozenset(
+        {
+            "stop",
+            "parar",
+            "para",
+            "pare",
+            "alto",
+            "basta",
+            "baja",
+            "darse de baja",
+            "dar de baja",
+            "dame de baja",
+            "darme de baja",
+            "cancelar",
+            "cancelar suscripción",
+            "desuscribir",
+            "desuscribirme",
+            "no más",
+            "no más mensajes",
+            "no me escribas más",
+            "no me escriban más",
+            "deja de escribirme",
+            "deja de enviarme mensajes",
+        }
+    ),
+    "fr": frozenset(
+        {
+            "stop",
+            "arrêt",
+            "arrêter",
+            "arrête",
+            "arrêtez",
+            "fin",
+            "annuler",
+            "désabonner",
+            "se désabonner",
+            "me désabonner",
+            "désabonnement",
+            "désinscrire",
+            "se désinscrire",
+            "me désinscrire",
+            "désinscription",
+            "plus de messages",
+            "ne m'écrivez plus",
+            "ne m'écris plus",
+            "arrêtez de m'écrire",
+        }
+    ),
+    "it": frozenset(
+        {
+            "stop",
+            "basta",
+            "cancella",
+            "cancellami",
+            "annulla",
+            "annulla iscrizione",
+            "disiscrivi",
+            "disiscrivimi",
+            "basta messaggi",
+            "niente più messaggi",
+            "non scrivermi più",
+            "non scrivetemi più",
+            "smetti",
+            "smettila",
+            "smettetela",
+            "fermati",
+        }
+    ),
+    "pt": frozenset(
+        {
+            "stop",
+            "parar",
+            "pare",
+            "para",
+            "sair",
+            "chega",
+            "cancelar",
+            "cancelar subscrição",
+            "cancelar inscrição",
+            "cancelar assinatura",
+            "descadastrar",
+            "remover",
+            "sem mais mensagens",
+            "não quero mais mensagens",
+            "não quero receber mais mensagens",
+            "não me enviem mais mensagens",
+            "pare de me enviar mensagens",
+            "deixe de me enviar mensagens",
+        }
+    ),
+}
+START_PHRASES: Final[dict[Language, frozenset[str]]] = {
+    "en": frozenset({"start", "start again", "restart", "unstop", "resume", "subscribe", "resubscribe", "opt in"}),
+    "de": frozenset({"start", "starten", "anmelden", "wieder anmelden", "fortsetzen"}),
+    "es": frozenset({"start", "empezar", "comenzar", "iniciar", "reanudar", "alta", "darse de alta", "dar de alta"}),
+    "fr": frozenset({"start", "commencer", "démarrer", "reprendre", "s'abonner", "m'abonner", "me réabonner"}),
+    "it": frozenset({"start", "inizia", "iniziare", "ricomincia", "riprendi", "avvia", "iscrivimi"}),
+    "pt": frozenset({"start", "começar", "iniciar", "retomar", "reativar", "subscrever"}),
+}
+# Said before or after a STOP or START, they change nothing ("please stop", "Stopp bitte", "basta, grazie").
+COURTESIES: Final[dict[Language, frozenset[str]]] = {
+    "en": frozenset({"please", "pls", "plz", "thanks", "thank you"}),
+    "de": frozenset({"bitte", "danke"}),
+    "es": frozenset({"por favor", "gracias"}),
+    "fr": frozenset({"s'il vous plaît", "s'il te plaît", "svp", "merci"}),
+    "it": frozenset({"per favore", "per piacere", "grazie"}),
+    "pt": frozenset({"por favor", "obrigado", "obrigada"}),
+}

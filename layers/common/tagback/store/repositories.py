@@ -11,6 +11,7 @@ from tagback.store.inbound import InboundEvents
 from tagback.store.links import Links
 from tagback.store.outbox import Outbox
 from tagback.store.stats import Stats
+from tagback.store.suppressions import Suppressions
 from tagback.store.table import Table
 from tagback.store.tokens import Tokens
 
@@ -26,6 +27,7 @@ class Repositories:
         self.stats = Stats(table)
         self.outbox = Outbox(table)
         self.tokens = Tokens(table)
+        self.suppressions = Suppressions(table)
 
     @classmethod
     def on(cls, table_name: str, client: Any = None) -> Repositories:

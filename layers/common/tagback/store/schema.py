@@ -26,6 +26,9 @@ STATS: Final = "stats"
 TOKEN: Final = "token"  # noqa: S105 - what is known of the venue's token, never the token
 WAITING_FOR_TOKEN: Final = "waiting_for_token"  # noqa: S105 - a message waiting for it
 REGISTRATION: Final = "registration"  # the edge's table
+SUPPRESSION: Final = "suppression"  # a guest's STOP, under a keyed hash of their id; never expires
+# The partition of each suppression entry starts with this: the only items the prize function may delete (START).
+SUPPRESSION_PREFIX: Final = "SUPPRESSED#"
 
 
 def table_definition(table_name: str) -> dict[str, Any]:

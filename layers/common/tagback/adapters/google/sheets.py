@@ -14,7 +14,21 @@ from tagback.domain.events import OutboxEvent, SinkRefused, SinkUnavailable
 
 SHEETS_API = "https://sheets.googleapis.com"
 SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
-HEADER = ["Row ID", "Event", "Date and time", "Display name", "Prize", "Coupon code", "Language", "Email", "Phone"]
+# New columns go at the end, so a sheet that has rows already keeps its layout.
+HEADER = [
+    "Row ID",
+    "Event",
+    "Date and time",
+    "Display name",
+    "Prize",
+    "Coupon code",
+    "Language",
+    "Email",
+    "Phone",
+    "Consent channel",
+    "Consent version",
+    "Consent time",
+]
 
 
 def _cell(value: str | None) -> str:
@@ -75,6 +89,8 @@ class GoogleSheetsSink:
 
     def row(self, event: OutboxEvent) -> list[str]:
         local = event.occurred_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        # To the second, with the offset: the proof of when the guest consented (or withdrew).
+        consent_at = event.consent_at.astimezone(self.tz).isoformat(timespec="seconds") if event.consent_at else None
         return [
             _cell(v)
             for v in (
@@ -87,6 +103,9 @@ class GoogleSheetsSink:
                 event.language,
                 event.email,
                 event.phone,
+                event.channel,
+                event.consent_version,
+                consent_at,
             )
         ]
 
