@@ -33,7 +33,7 @@ class TagbackStack(Stack):
         self, scope: Construct, construct_id: str, *, config: ClientConfig, build_dir: Path, **kwargs: Any
     ) -> None:
         super().__init__(scope, construct_id, description=f"Tagback for {config.venue_name}", **kwargs)
-        storage = Storage(self, "Storage")
+        storage = Storage(self, "Storage", config=config)
         registration = Registration(self, "Registration", config=config, storage=storage)
         layers = VenueLayers(self, "Layers", config=config, build_dir=build_dir)
         conversation = Conversation(

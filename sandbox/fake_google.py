@@ -2,8 +2,12 @@
 
 Google's side answers as its docs say: the token endpoint takes a service account's signed JWT
 (`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`) and verifies it with the account's public key;
-`values.get` and `values.append` (`valueInputOption`, `insertDataOption`) need the issued Bearer token; errors come
-as `{"error": {"code", "message", "status"}}`. Faults are queued by name, or an outage is set for some seconds.
+`values.get` (an A1 range: a sheet, whole columns or a block), `values.append` (`valueInputOption`,
+`insertDataOption`), `spreadsheets.get` (each sheet's properties, whatever `fields` asks) and `spreadsheets.batchUpdate`
+(`deleteDimension` of rows only: validated all first, then applied in order, all or none) need the issued Bearer
+token; errors come as `{"error": {"code", "message", "status"}}`. Faults are queued by name, or an outage is set for
+some seconds. RAW values are stored as the text they are; USER_ENTERED ones as the Sheets UI reads them, in part: a
+leading `'` marks text and is not kept, a leading `=` makes a `Formula` (numbers and dates are not parsed here).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import re
 import secrets
 import threading
 import time
+import zlib
 from typing import Any
 from urllib.parse import unquote
 
@@ -23,6 +28,8 @@ from werkzeug.wrappers import Request, Response
 from tagback.adapters.crm import webhook_signature
 
 _VALUES = re.compile(r"^/v4/spreadsheets/([^/]+)/values/(.+?)(:append)?$")
+_SPREADSHEET = re.compile(r"^/v4/spreadsheets/([^/:]+)(:batchUpdate)?$")
+_A1_WINDOW = re.compile(r"^(?P<first_column>[A-Z]+)(?P<first_row>\d*)(?::(?P<last_column>[A-Z]+)(?P<last_row>\d*))?$")
 GOOGLE_ERRORS = {
     "403": (403, "The caller does not have permission", "PERMISSION_DENIED"),
     "404": (404, "Requested entity was not found.", "NOT_FOUND"),
@@ -37,6 +44,57 @@ def _google_error(name: str) -> Response:
     return Response(json.dumps(body), status=code, mimetype="application/json")
 
 
+def _invalid(message: str) -> Response:
+    body = {"error": {"code": 400, "message": message, "status": "INVALID_ARGUMENT"}}
+    return Response(json.dumps(body), status=400, mimetype="application/json")
+
+
+class Formula(str):
+    """A cell Google parsed as a formula (USER_ENTERED text starting with `=`)."""
+
+    __slots__ = ()
+
+
+def _entered(value: object, option: str) -> str:
+    text = str(value)
+    if option == "RAW":
+        return text
+    if text.startswith("'"):  # the quote prefix: the rest is text, and the quote is not part of the value
+        return text[1:]
+    return Formula(text) if text.startswith("=") else text
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _window(rows: list[list[str]], a1: str) -> list[list[str]] | None:
+    """The cells of `rows` in the A1 window after the sheet name ("" = all, "C:C", "A1:I1"), trailing empty cells
+    and rows left out as Google leaves them; None when `a1` is no window."""
+    if not a1:
+        return [list(row) for row in rows]
+    match = _A1_WINDOW.match(a1)
+    if match is None:
+        return None
+    first_column = _column_number(match["first_column"]) - 1
+    last_column = _column_number(match["last_column"] or match["first_column"])
+    first_row = int(match["first_row"] or 1) - 1
+    if match["last_column"] is None and match["first_row"]:  # one cell
+        last_row = first_row + 1
+    else:  # rows to the last one unless the range ends at a row
+        last_row = int(match["last_row"]) if match["last_row"] else len(rows)
+    window = [list(row[first_column:last_column]) for row in rows[first_row:last_row]]
+    for row in window:
+        while row and row[-1] == "":
+            row.pop()
+    while window and not window[-1]:
+        window.pop()
+    return window
+
+
 class FakeGoogle:
     def __init__(self, spreadsheet_id: str, places_key: str = "sandbox-places-key") -> None:
         self.spreadsheet_id = spreadsheet_id
@@ -44,6 +102,7 @@ class FakeGoogle:
         self.place: dict[str, Any] = {"rating": 4.5, "userRatingCount": 201}  # grows by 2 reviews per look
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.rows: dict[str, list[list[str]]] = {}  # sheet name → rows
+        self.sheet_ids: dict[str, int] = {}  # sheet name → its numeric id, from its first append
         self.tokens: set[str] = set()
         self._faults: list[str] = []
         self._down_until = 0.0
@@ -84,9 +143,32 @@ class FakeGoogle:
             return self._token(request)
         if request.path.startswith("/v1/places/") and request.method == "GET":
             return self._place(request)
-        match = _VALUES.match(request.path)
-        if match is None:
+        values, spreadsheet = _VALUES.match(request.path), _SPREADSHEET.match(request.path)
+        if values is None and spreadsheet is None:
             return _google_error("404")
+        refused = self._refusal(request)
+        if refused is not None:
+            return refused
+        if spreadsheet is not None:
+            if spreadsheet.group(1) != self.spreadsheet_id:
+                return _google_error("404")
+            if spreadsheet.group(2) and request.method == "POST":
+                return self._batch_update(request)
+            if not spreadsheet.group(2) and request.method == "GET":
+                return self._spreadsheet()
+            return _google_error("404")
+        assert values is not None
+        spreadsheet_id, cell_range, append = values.group(1), unquote(values.group(2)), values.group(3)
+        if spreadsheet_id != self.spreadsheet_id:
+            return _google_error("404")
+        if append and request.method == "POST":
+            return self._append(request, spreadsheet_id, cell_range.split("!", 1)[0])
+        if request.method == "GET":
+            return self._get_values(cell_range)
+        return _google_error("404")
+
+    def _refusal(self, request: Request) -> Response | None:
+        """A missing or unknown Bearer token's 401, or the fault queued (or the outage) for this call."""
         if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.tokens:
             unauthenticated = {
                 "error": {
@@ -100,21 +182,63 @@ class FakeGoogle:
             fault = self._faults.pop(0) if self._faults else None
         if fault is None and time.monotonic() < self._down_until:
             fault = "503"
-        if fault is not None:
-            return _google_error(fault)
-        spreadsheet, cell_range, append = match.group(1), unquote(match.group(2)), match.group(3)
-        if spreadsheet != self.spreadsheet_id:
-            return _google_error("404")
-        sheet = cell_range.split("!", 1)[0]
-        if append and request.method == "POST":
-            return self._append(request, spreadsheet, sheet)
-        if request.method == "GET":
-            rows = self.rows.get(sheet, [])[:1] if cell_range.endswith("1:I1") else self.rows.get(sheet, [])
-            body: dict[str, Any] = {"range": cell_range, "majorDimension": "ROWS"}
-            if rows:
-                body["values"] = rows
-            return Response(json.dumps(body), mimetype="application/json")
-        return _google_error("404")
+        return _google_error(fault) if fault is not None else None
+
+    def _get_values(self, cell_range: str) -> Response:
+        """values.get: the cells of an A1 range."""
+        sheet, _, a1 = cell_range.partition("!")
+        with self._lock:
+            window = _window(self.rows.get(sheet, []), a1)
+        if window is None:
+            return _invalid(f"Unable to parse range: {cell_range}")
+        body: dict[str, Any] = {"range": cell_range, "majorDimension": "ROWS"}
+        if window:
+            body["values"] = window
+        return Response(json.dumps(body), mimetype="application/json")
+
+    def _spreadsheet(self) -> Response:
+        """spreadsheets.get: the spreadsheet's sheets and their properties."""
+        with self._lock:
+            sheets = [
+                {
+                    "properties": {
+                        "sheetId": self.sheet_ids[title],
+                        "title": title,
+                        "index": index,
+                        "sheetType": "GRID",
+                        "gridProperties": {"rowCount": max(1000, len(rows)), "columnCount": 26},
+                    }
+                }
+                for index, (title, rows) in enumerate(self.rows.items())
+                if title in self.sheet_ids
+            ]
+        body = {"spreadsheetId": self.spreadsheet_id, "properties": {"title": "Tagback"}, "sheets": sheets}
+        return Response(json.dumps(body), mimetype="application/json")
+
+    def _batch_update(self, request: Request) -> Response:
+        """spreadsheets.batchUpdate: each request validated before any is applied, then all applied in order."""
+        asked = (request.get_json(silent=True) or {}).get("requests") or []
+        with self._lock:
+            by_id = {sheet_id: title for title, sheet_id in self.sheet_ids.items()}
+            for number, item in enumerate(asked):
+                dimension = item.get("deleteDimension") if isinstance(item, dict) else None
+                if dimension is None or set(item) != {"deleteDimension"}:
+                    return _invalid(f"Invalid requests[{number}]: the sandbox's fake implements deleteDimension only")
+                span = dimension.get("range", {})
+                if span.get("sheetId") not in by_id:
+                    return _invalid(
+                        f"Invalid requests[{number}].deleteDimension: No grid with id: {span.get('sheetId')}"
+                    )
+                start, end = span.get("startIndex"), span.get("endIndex")
+                if span.get("dimension") != "ROWS" or not isinstance(start, int) or not isinstance(end, int):
+                    return _invalid(f"Invalid requests[{number}].deleteDimension: rows with startIndex and endIndex")
+                if not 0 <= start < end:
+                    return _invalid(f"Invalid requests[{number}].deleteDimension: startIndex must be below endIndex")
+            for item in asked:
+                span = item["deleteDimension"]["range"]
+                del self.rows[by_id[span["sheetId"]]][span["startIndex"] : span["endIndex"]]
+        body = {"spreadsheetId": self.spreadsheet_id, "replies": [{} for _ in asked]}
+        return Response(json.dumps(body), mimetype="application/json")
 
     def _place(self, request: Request) -> Response:
         """Places API (New) place details: only the fields of X-Goog-FieldMask, with an API key."""
@@ -162,11 +286,13 @@ class FakeGoogle:
                 ),
                 status=400,
             )
+        option = request.args["valueInputOption"]
         values = (request.get_json(silent=True) or {}).get("values") or []
         with self._lock:
             rows = self.rows.setdefault(sheet, [])
+            self.sheet_ids.setdefault(sheet, zlib.crc32(sheet.encode()) & 0x7FFFFFFF)  # stable, never the first's 0
             start = len(rows) + 1
-            rows.extend([[str(cell) for cell in row] for row in values])
+            rows.extend([[_entered(cell, option) for cell in row] for row in values])
         updated = f"{sheet}!A{start}:I{start + len(values) - 1}"
         body = {
             "spreadsheetId": spreadsheet,

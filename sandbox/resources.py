@@ -4,10 +4,11 @@ and its recurring schedules, the SSM secrets and the SES identities; and the Cre
 registration with the edge, as CloudFormation sends it.
 
 Names and settings are read where the stack reads them: the table from `store.schema.table_definition`, the
-schedule group and the function names from infra/names.py, the recurring schedules (in the client's group, as in
-the stack) and their retries from infra/event_sources.py, and which functions Scheduler invokes (each with its
-on-failure queue and its scheduler role) from the synthesized template's roles (sandbox/iam.py). What the stack
-leaves to CloudFormation to name is named in the same shape here.
+bucket's lifecycle rules from `domain.retention.bucket_expiries`, the schedule group and the function names from
+infra/names.py, the recurring schedules (in the client's group, as in the stack) and their retries from
+infra/event_sources.py, and which functions Scheduler invokes (each with its on-failure queue and its scheduler role)
+from the synthesized template's roles (sandbox/iam.py). What the stack leaves to CloudFormation to name is named in
+the same shape here.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from infra.names import (
 from sandbox.fake_google import FakeGoogle
 from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
+from tagback.domain.retention import bucket_expiries
 from tagback.store.registry import edge_table_definition
 from tagback.store.schema import TTL_ATTRIBUTE, table_definition
 
@@ -46,6 +48,17 @@ SANDBOX_CRM_SECRET = "sandbox-crm-webhook-secret"
 
 def arn(service: str, resource: str) -> str:
     return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
+
+
+def lifecycle_configuration(config: ClientConfig) -> dict[str, Any]:
+    """The bucket's lifecycle rules as the stack declares them (S3's API shape; moto keeps them, expiring nothing)."""
+    expiries = bucket_expiries((prize.valid_days for prize in config.prizes), config.retention_days)
+    return {
+        "Rules": [
+            {"ID": e.rule_id, "Filter": {"Prefix": e.prefix}, "Status": "Enabled", "Expiration": {"Days": e.days}}
+            for e in expiries
+        ]
+    }
 
 
 def secret_parameters(config: ClientConfig, access_token: str, google: FakeGoogle) -> dict[str, str]:
@@ -117,7 +130,9 @@ def create_resources(
     for address in (config.report.sender, *config.report.recipients):
         ses.verify_email_identity(EmailAddress=address)
     bucket = resource_name(client_id, "coupons")
-    boto3.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration=lifecycle_configuration(config))
     sqs = boto3.client("sqs")
 
     def queue(*name: str) -> str:

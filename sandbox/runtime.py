@@ -550,6 +550,7 @@ class Sandbox:
             "aws_secret_access_key": os.environ["AWS_SECRET_ACCESS_KEY"],
             "table": self.resources.table_name,
             "graph_url": self.graph_url,
+            "sheets_url": self.google.url,  # the fake Google the first venue's sheet is on (`tagback retention`)
             "client_id": self.config.client_id,
             "ig_account_id": self.config.instagram_account_id,
             "now": self.clock.now().isoformat(),

@@ -498,9 +498,11 @@ class FakeImages:
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
         self.published: dict[str, bytes] = {}
+        self.valid_days: dict[str, int] = {}
 
-    def publish(self, face: CouponFace) -> str:
+    def publish(self, face: CouponFace, valid_days: int) -> str:
         self.published[face.code] = render_coupon(face, self.config).png
+        self.valid_days[face.code] = valid_days
         return f"https://images.example/{face.code}.png"
 
 

@@ -1,6 +1,7 @@
 """What outlives a venue's stack: the table (its stream feeds the functions) and the bucket of coupon images and report
 copies. Both are retained when the stack goes, and keep the logical ids they were deployed with (deployed.py). The
-edge's registry is a table of the same shape (`tagback_table`)."""
+bucket's lifecycle rules expire the coupon images with their coupons and the report copies after the client's
+retention (tagback/domain/retention.py). The edge's registry is a table of the same shape (`tagback_table`)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,13 @@ from constructs import Construct
 from infra.components.deployed import keep_logical_id
 from infra.components.function import TagbackFunction
 from infra.event_sources import StreamSource
+from tagback.config.model import ClientConfig
+from tagback.domain.retention import bucket_expiries
 from tagback.store.schema import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 
 
 class Storage(Construct):
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: ClientConfig) -> None:
         super().__init__(scope, construct_id)
         # Guests' awards and coupons outlive a stack mistake (retained); the stream feeds the functions.
         self.table = tagback_table(self, "Table", stream=dynamodb.StreamViewType.NEW_IMAGE)
@@ -33,8 +36,10 @@ class Storage(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
-            # Longer than a coupon's longest validity (365 days); the reports' copies expire with the coupons.
-            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(400))],
+            lifecycle_rules=[
+                s3.LifecycleRule(id=expiry.rule_id, prefix=expiry.prefix, expiration=Duration.days(expiry.days))
+                for expiry in bucket_expiries((p.valid_days for p in config.prizes), config.retention_days)
+            ],
             removal_policy=RemovalPolicy.RETAIN,
         )
         keep_logical_id(self.bucket, "CouponBucket3EA33F23")

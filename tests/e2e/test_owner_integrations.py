@@ -113,14 +113,14 @@ def test_the_csv_export_matches_the_awards_in_the_table(sandbox: Sandbox, tmp_pa
         == 0
     )
     (awards_file,) = tmp_path.glob("*-awards.csv")
-    rows = list(csv.DictReader(awards_file.open(encoding="utf-8")))
+    rows = list(csv.DictReader(awards_file.open(encoding="utf-8-sig")))
     table = sandbox.store.awards.all_items()
     assert sorted(r["coupon_code"] for r in rows) == sorted(a["coupon_code"] for a in table if "coupon_code" in a)
     assert len(rows) == len(table)
     portuguese = [r for r in rows if r["language"] == "pt"]
     assert len(portuguese) == 2 and all(r["display_name"].startswith("Guest ") for r in portuguese)
     (contacts_file,) = tmp_path.glob("*-contacts.csv")
-    assert next(csv.reader(contacts_file.open(encoding="utf-8")))[0] == "display_name"
+    assert next(csv.reader(contacts_file.open(encoding="utf-8-sig")))[0] == "display_name"
 
 
 def test_the_daily_snapshot_runs_on_clock_advance_and_missing_insights_stay_missing(sandbox: Sandbox) -> None:

@@ -67,14 +67,14 @@ def shell(sandbox: Sandbox, home: Path, line: str, **variables: str) -> subproce
 
 
 def test_the_readme_shows_each_command_against_the_sandbox() -> None:
-    assert set(readme_commands()) == {"export", "coupon", "redeem", "report"}
+    assert set(readme_commands()) == {"export", "coupon", "redeem", "report", "retention"}
 
 
 def test_export_writes_the_months_awards(sandbox: Sandbox, code: str, home: Path, tmp_path: Path) -> None:
     done = shell(sandbox, home, f"{readme_commands()['export']} --out {tmp_path}")
     assert done.returncode == 0, done.stderr
     (awards,) = tmp_path.glob("demo-*-awards.csv")
-    assert [row["prize"] for row in csv.DictReader(awards.open(encoding="utf-8")) if row["coupon_code"] == code]
+    assert [row["prize"] for row in csv.DictReader(awards.open(encoding="utf-8-sig")) if row["coupon_code"] == code]
     assert len(list(tmp_path.glob("demo-*-contacts.csv"))) == 1
 
 
@@ -102,6 +102,17 @@ def test_report_writes_the_months_html_and_email(sandbox: Sandbox, code: str, ho
     month = month_of(sandbox.clock.now(), sandbox.config.tz)
     assert "Story mentions" in (tmp_path / f"report-{month}.html").read_text(encoding="utf-8")
     assert (tmp_path / f"report-{month}.eml").read_bytes().startswith(b"Subject: Your Tagback month")
+
+
+def test_retention_deletes_the_sheets_rows_older_than_retention(sandbox: Sandbox, code: str, home: Path) -> None:
+    sandbox.settle()  # the award's row reaches the sheet
+    rows = sandbox.google.rows["Entries"]
+    assert [row for row in rows if row[5] == code]
+    rows.insert(1, ["award-last-year", "award", "2025-01-10 12:00", "Old Guest", "Free espresso", "", "en", "", ""])
+    done = shell(sandbox, home, readme_commands()["retention"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("the sheet 'Entries': 1 row(s) dated before "), done.stdout
+    assert "award-last-year" not in [row[0] for row in rows] and [row for row in rows if row[5] == code]
 
 
 def test_without_a_sandbox_or_aws_setup_the_command_says_so_in_one_line(sandbox: Sandbox, home: Path) -> None:

@@ -4,6 +4,7 @@ run in tests). The edge's stack: test_edge_stack.py."""
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,10 @@ from infra.app import build_app
 from infra.assets import CLIENT_CONFIG_IN_LAYER, ROOT
 from infra.event_sources import TOKEN_REFRESH
 from infra.names import EDGE_REGISTRAR_PARAMETER, EDGE_STACK, EDGE_URL_PARAMETER, EDGE_WEBHOOK_ROLE_PARAMETER
+from sandbox.resources import lifecycle_configuration
 from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
+from tagback.domain.retention import coupon_image_key
 from tagback.observability import TOKEN_REFUSED_METRIC
 from tagback.store.schema import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, table_definition
 from tests.infra.conftest import (
@@ -578,6 +581,62 @@ def test_coupon_bucket_is_private_encrypted_and_tls_only(template: Template) -> 
             }
         },
     )
+
+
+def test_the_bucket_expires_coupon_images_with_their_coupons_and_report_copies_after_retention(
+    template: Template, demo_config: ClientConfig
+) -> None:
+    _, bucket = only(template, "AWS::S3::Bucket")
+    rules = {rule["Prefix"]: rule for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"]}
+    assert sorted(p.valid_days for p in demo_config.prizes) == [14, 14, 30] and demo_config.retention_days == 90
+    assert {prefix: rule["ExpirationInDays"] for prefix, rule in rules.items()} == {
+        "coupons/14d/": 16,  # the validity and two days' margin
+        "coupons/30d/": 32,
+        "coupons/": 32,  # whatever no validity's rule covers: the longest
+        "reports/": 90,  # the report's CSV names guests: the client's retention
+    }
+    assert {rule["Status"] for rule in rules.values()} == {"Enabled"}
+
+
+def test_the_sandbox_bucket_has_the_stacks_lifecycle_rules(template: Template, demo_config: ClientConfig) -> None:
+    _, bucket = only(template, "AWS::S3::Bucket")
+    declared = [
+        (rule["Id"], rule["Prefix"], rule["ExpirationInDays"], rule["Status"])
+        for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    ]
+    sandbox = [
+        (rule["ID"], rule["Filter"]["Prefix"], rule["Expiration"]["Days"], rule["Status"])
+        for rule in lifecycle_configuration(demo_config)["Rules"]
+    ]
+    assert sandbox == declared
+
+
+def granted_object_patterns(template: Template, service: str, action: str) -> list[str]:
+    """The object keys `service` may `action` in the bucket, as IAM patterns (`coupons/*`)."""
+    bucket_id, _ = only(template, "AWS::S3::Bucket")
+    patterns = []
+    for statement in statements_with(role_statements(template, function(template, service)[0]), action):
+        for resource in listed(statement["Resource"]):
+            arn, suffix = resource["Fn::Join"][1]
+            assert arn == {"Fn::GetAtt": [bucket_id, "Arn"]}
+            patterns.append(suffix.removeprefix("/"))
+    return patterns
+
+
+@pytest.mark.parametrize("service", ["prize", "review_followup"])
+def test_the_engine_may_store_and_presign_coupon_images_under_their_rules_only(
+    template: Template, demo_config: ClientConfig, service: str
+) -> None:
+    for action in ("s3:PutObject", "s3:GetObject"):  # GetObject: a presigned URL acts with its signer's rights
+        assert granted_object_patterns(template, service, action) == ["coupons/*"]
+    for prize in demo_config.prizes:
+        key = coupon_image_key("7KQ4-M2XZ-9HJT", prize.valid_days)
+        assert fnmatchcase(key, "coupons/*") and key.startswith(f"coupons/{prize.valid_days}d/")
+
+
+def test_the_report_writes_its_copies_under_the_rule_that_expires_them(template: Template) -> None:
+    assert granted_object_patterns(template, "monthly_report", "s3:PutObject") == ["reports/*"]
+    assert not granted_object_patterns(template, "monthly_report", "s3:GetObject")
 
 
 @pytest.mark.parametrize("service", ["prize", "review_followup"])

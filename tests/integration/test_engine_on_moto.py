@@ -8,6 +8,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -147,8 +148,9 @@ def test_the_coupon_image_url_is_presigned_and_short_lived(
     resources: dict[str, Any], aws: str, english_only: ClientConfig
 ) -> None:
     face = CouponFace("Café Aurora", "Free espresso", "ABCD-EFGH-JKLM", "Valid until 4 Dec 2026")
-    url = S3CouponImages(resources["bucket"], english_only).publish(face)  # its own (SigV4) client
+    url = S3CouponImages(resources["bucket"], english_only).publish(face, valid_days=14)  # its own (SigV4) client
     assert "X-Amz-Expires=900" in url and "X-Amz-Signature=" in url
+    assert urlsplit(url).path.endswith("/coupons/14d/ABCD-EFGH-JKLM.png")  # under the rule that expires it
     assert requests.get(url, timeout=5).content == render_coupon(face, english_only).png
 
 

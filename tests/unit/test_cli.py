@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import json
 import sys
 import threading
 from collections.abc import Iterator
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
@@ -16,11 +18,14 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from sandbox.fake_google import FakeGoogle
 from sandbox.fake_graph import FakeGraphApi
 from tagback import cli
 from tagback.adapters.aws import Aws
+from tagback.adapters.google.sheets import GoogleSheetsSink
 from tagback.cli import _aws, main, run
 from tagback.domain.clock import ManualClock
+from tagback.domain.events import OutboxEvent
 from tagback.store.repositories import Repositories
 from tagback.store.schema import table_definition
 from tests.conftest import DEMO_CONFIG, ROOT
@@ -247,3 +252,73 @@ def test_in_aws_the_webhook_url_comes_from_the_edge_stack_or_is_left_to_look_up(
 
     monkeypatch.setattr(cli, "stack_outputs", missing)
     assert cli._meta_endpoints(None) == (None, None)
+
+
+# -- retention ---------------------------------------------------------------------------------------------------
+SHEETS_KEY_PARAM = "/tagback/demo/google-service-account"  # the demo client file's
+
+
+@pytest.fixture
+def owners_sheet(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGoogle]:
+    """The demo venue's sheet on a fake Google, with a row from January and one from the end of June; a sandbox
+    whose clock says 1 July, 23:30 UTC (2 July in Lisbon)."""
+    google = FakeGoogle("1DemoCafeAuroraSheetId0123456789")  # clients/demo.yaml's
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, google, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    google.url = f"http://127.0.0.1:{server.port}"
+    status = STATUS | {"aws_endpoint": None, "sheets_url": google.url, "now": "2026-07-01T23:30:00+00:00"}
+    monkeypatch.setattr(requests, "get", lambda url, timeout: FakeStatus(status))
+    monkeypatch.chdir(ROOT)  # clients/<id>.yaml
+    sink = GoogleSheetsSink(
+        spreadsheet_id=google.spreadsheet_id,
+        sheet="Entries",
+        service_account=google.service_account(),
+        tz=ZoneInfo("Europe/Lisbon"),
+        base_url=google.url,
+    )
+    for event_id, day in (
+        ("award-january", datetime(2026, 1, 10, 12, tzinfo=UTC)),
+        ("award-june", datetime(2026, 6, 30, 12, tzinfo=UTC)),
+    ):
+        sink.deliver(OutboxEvent(event_id, "award", day, "6170001", display_name="Ana Sousa"))
+    with mock_aws():
+        ssm = boto3.client("ssm", region_name="eu-west-1")
+        ssm.put_parameter(Name=SHEETS_KEY_PARAM, Value=json.dumps(google.service_account()), Type="SecureString")
+        yield google
+    server.shutdown()
+
+
+RETENTION = ["retention", "--client", "demo", "--sandbox", "http://127.0.0.1:8787"]
+
+
+def test_retention_deletes_the_sheets_rows_past_retention_by_the_sandboxs_clock(
+    owners_sheet: FakeGoogle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(RETENTION) == 0
+    assert capsys.readouterr().out == (
+        "the sheet 'Entries': 1 row(s) dated before 2026-04-03 (over 90 days old) deleted, 1 kept\n"
+    )
+    assert [row[0] for row in owners_sheet.rows["Entries"]] == ["Row ID", "award-june"]
+    assert run(RETENTION) == 0  # again: nothing more to delete
+    assert "0 row(s) dated before 2026-04-03 (over 90 days old) deleted, 1 kept" in capsys.readouterr().out
+
+
+def test_retention_says_what_to_fix_when_google_refuses(
+    owners_sheet: FakeGoogle, capsys: pytest.CaptureFixture[str]
+) -> None:
+    owners_sheet.fail_next("403")
+    assert run(RETENTION) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: google_sheets: HTTP 403: ")
+    assert "share the spreadsheet 1DemoCafeAuroraSheetId0123456789 with tagback@" in err and err.count("\n") == 1
+    assert len(owners_sheet.rows["Entries"]) == 3
+
+
+def test_retention_of_a_client_without_a_sheet_or_an_unknown_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(ROOT)
+    assert run(["retention", "--client", "luna"]) == 0
+    assert capsys.readouterr().out == "luna has no Google Sheet (integrations.google_sheets): nothing to purge\n"
+    assert run(["retention", "--client", "sol"]) == 1
+    assert "error: no client file clients/sol.yaml (clients here: demo, luna)" in capsys.readouterr().err

@@ -77,6 +77,7 @@ def test_a_mention_ends_in_a_coupon_dm_an_image_and_a_follow_up(world: World, en
     assert award.text_mid and award.image_mid
     assert [m["kind"] for m in world.messenger.sent] == ["text", "image"]  # the code first, then the picture
     assert world.images.published[award.coupon_code].startswith(b"\x89PNG")
+    assert world.images.valid_days[award.coupon_code] == 14  # the image is kept as long as the coupon is valid
     assert world.scheduler.followups() == {award.key: award.claimed_at + timedelta(minutes=60)}
     assert award.followup_at == award.claimed_at + timedelta(minutes=60)
     coupon = world.store.coupons.by_code[award.coupon_code]
@@ -177,7 +178,7 @@ def test_an_image_failure_keeps_the_prize_and_the_follow_up(world: World) -> Non
     world.messenger.failures = []
     original = world.images.publish
 
-    def broken(face: CouponFace) -> str:
+    def broken(face: CouponFace, valid_days: int) -> str:
         raise OSError("bucket unavailable")
 
     world.images.publish = broken  # type: ignore[method-assign]

@@ -5,18 +5,20 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from werkzeug.serving import make_server
 
-from sandbox.fake_google import FakeCrm, FakeGoogle
+from sandbox.fake_google import FakeCrm, FakeGoogle, Formula
 from tagback.adapters.crm import CrmWebhookSink, webhook_signature
 from tagback.adapters.google.sheets import HEADER, GoogleSheetsSink
 from tagback.app.owner import deliver
 from tagback.domain.events import OutboxEvent, Sink, SinkRefused, SinkUnavailable
+from tagback.domain.retention import Purged
 from tests.fakes import InMemoryStore
 
 SHEET_ID = "1TestSheetId0123456789abcdef"
@@ -96,7 +98,86 @@ def test_the_first_row_brings_the_header_and_times_are_local(google: FakeGoogle)
 
 def test_text_that_looks_like_a_formula_is_kept_as_text(google: FakeGoogle) -> None:
     sheet(google).deliver(award(name='=HYPERLINK("http://evil")'))
-    assert google.rows["Entries"][1][3] == '\'=HYPERLINK("http://evil")'
+    cell = google.rows["Entries"][1][3]
+    assert cell == '\'=HYPERLINK("http://evil")' and not isinstance(cell, Formula)
+
+
+def test_values_go_in_raw_so_google_parses_nothing(google: FakeGoogle) -> None:
+    """USER_ENTERED would drop a leading quote (and make "0042" a number, "1/2" a date): RAW keeps the text."""
+    sink = sheet(google)
+    sink.deliver(award("award-1", name="'Nana'"))
+    sink.deliver(award("award-2", name="0042"))
+    assert [row[3] for row in google.rows["Entries"][1:]] == ["'Nana'", "0042"]
+
+
+# -- purging the rows past retention ----------------------------------------------------------------------------
+def owners_sheet(google: FakeGoogle, dates: list[str]) -> GoogleSheetsSink:
+    """The sheet with its header and a row dated by each of `dates` (its Row ID says which)."""
+    sink = sheet(google)
+    for number, day in enumerate(dates):
+        sink.deliver(replace(award(f"row-{number}-{day[:10]}"), occurred_at=datetime.fromisoformat(day)))
+    return sink
+
+
+def row_ids(google: FakeGoogle, sheet_name: str = "Entries") -> list[str]:
+    return [row[0] for row in google.rows[sheet_name]]
+
+
+def test_rows_dated_before_the_cutoff_are_deleted_and_the_rest_kept(google: FakeGoogle) -> None:
+    sink = owners_sheet(
+        google,
+        [
+            "2026-01-10T10:00:00+00:00",
+            "2026-01-11T10:00:00+00:00",
+            "2026-04-02T22:59:00+00:00",  # 2026-04-02 23:59 in Lisbon: the last day before the cutoff
+            "2026-05-01T10:00:00+00:00",
+            "2026-01-12T10:00:00+00:00",  # a late delivery of an old event, below a newer row
+            "2026-04-02T23:00:00+00:00",  # 2026-04-03 00:00 in Lisbon: the cutoff day is kept
+        ],
+    )
+    google.rows["Entries"].append(["", "", "the owner's note, no date"])
+    assert sink.purge_before(date(2026, 4, 3)) == Purged(deleted=4, kept=2)
+    assert row_ids(google) == ["Row ID", "row-3-2026-05-01", "row-5-2026-04-02", ""]
+
+
+def test_a_purge_deletes_from_the_configured_sheet_only(google: FakeGoogle) -> None:
+    owners_sheet(google, ["2026-01-10T10:00:00+00:00"])
+    other = sheet(google, sheet="Notes")
+    other.deliver(award("note-1"))
+    assert sheet(google, sheet="Notes").purge_before(date(2026, 8, 1)) == Purged(deleted=1, kept=0)
+    assert row_ids(google, "Notes") == ["Row ID"] and row_ids(google) == ["Row ID", "row-0-2026-01-10"]
+
+
+def test_nothing_past_retention_changes_nothing(google: FakeGoogle) -> None:
+    sink = owners_sheet(google, ["2026-05-01T10:00:00+00:00"])
+    google.fail_next("503")  # the purge makes one call only: the read
+    with pytest.raises(SinkUnavailable):
+        sink.purge_before(date(2026, 4, 3))
+    assert sink.purge_before(date(2026, 4, 3)) == Purged(deleted=0, kept=1)
+    assert row_ids(google) == ["Row ID", "row-0-2026-05-01"]
+
+
+def test_a_sheet_gone_before_its_rows_are_deleted_is_refused_with_what_to_fix(google: FakeGoogle) -> None:
+    owners_sheet(google, ["2026-01-10T10:00:00+00:00"])
+    del google.sheet_ids["Entries"]  # the spreadsheet no longer lists it (renamed by the owner) after the read
+    with pytest.raises(SinkRefused, match="no sheet named 'Entries'") as refused:
+        sheet(google).purge_before(date(2026, 4, 3))
+    assert "integrations.google_sheets.spreadsheet_id and .sheet ('Entries')" in refused.value.fix
+    assert len(google.rows["Entries"]) == 2
+
+
+def test_the_fake_applies_a_batch_update_all_or_nothing(google: FakeGoogle) -> None:
+    owners_sheet(google, ["2026-01-10T10:00:00+00:00", "2026-01-11T10:00:00+00:00"])
+    sheet_id = google.sheet_ids["Entries"]
+    deletion = {
+        "deleteDimension": {"range": {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": 1, "endIndex": 2}}
+    }
+    unknown_sheet = {"deleteDimension": {"range": {"sheetId": 7, "dimension": "ROWS", "startIndex": 1, "endIndex": 2}}}
+    with pytest.raises(SinkRefused, match="No grid with id: 7"):
+        sheet(google)._call(
+            "POST", f"{google.url}/v4/spreadsheets/{SHEET_ID}:batchUpdate", json={"requests": [deletion, unknown_sheet]}
+        )
+    assert len(google.rows["Entries"]) == 3
 
 
 @pytest.mark.parametrize("fault", ["503", "429"])

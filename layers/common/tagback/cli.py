@@ -6,8 +6,10 @@ python -m tagback.cli coupon --signing-key-param /tagback/<id>/coupon-signing-ke
                                                     check a coupon code offline (typos, made-up codes)
 python -m tagback.cli connect --client <id> [--code CODE] < token
                                                     connect the venue's Instagram account to the agency's app
-export, report, redeem, coupon and connect use the AWS credential chain and region, as the AWS CLI does;
-with --sandbox http://127.0.0.1:8787 they use that running sandbox's AWS (and connect its fake Graph API) instead.
+python -m tagback.cli retention --client <id>        delete the owner's sheet rows older than retention_days
+export, report, redeem, coupon, connect and retention use the AWS credential chain and region, as the AWS CLI does;
+with --sandbox http://127.0.0.1:8787 they use that running sandbox's AWS (and connect its fake Graph API, retention
+its fake Google and clock) instead.
 """
 
 from __future__ import annotations
@@ -212,6 +214,51 @@ def connect_venue(client: str, code: str | None, *, sandbox: str | None, agency_
     return 0
 
 
+def purge_retention(client: str, *, sandbox: str | None) -> int:
+    """Delete the rows of the owner's Google Sheet dated before the client's retention (app/retention.py)."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from tagback.adapters.google.sheets import SHEETS_API, GoogleSheetsSink  # noqa: PLC0415
+    from tagback.app.retention import purge_owner_sheet  # noqa: PLC0415
+    from tagback.config.loading import load_client_config  # noqa: PLC0415
+    from tagback.domain.events import SinkRefused, SinkUnavailable  # noqa: PLC0415
+
+    client_file = Path("clients") / f"{client}.yaml"
+    if not client_file.is_file():
+        known = ", ".join(path.stem for path in client_files(Path("clients"))) or "none"
+        raise CommandError(f"no client file {client_file} (clients here: {known}); run from the repository's folder")
+    config = load_client_config(client_file)
+    sheets = config.integrations.google_sheets
+    if sheets is None:
+        print(f"{client} has no Google Sheet (integrations.google_sheets): nothing to purge")
+        return 0
+    aws = _aws(sandbox, client)
+    sheets_url, now = SHEETS_API, datetime.now(UTC)
+    if sandbox is not None:  # the sandbox's fake Google, and its clock: the one its rows were dated by
+        status = sandbox_status(sandbox)
+        if not status.get("sheets_url"):
+            raise CommandError(f"the sandbox at {sandbox} publishes no sheets_url: restart it with this version")
+        sheets_url, now = status["sheets_url"], datetime.fromisoformat(status["now"])
+    sheet = GoogleSheetsSink(
+        spreadsheet_id=sheets.spreadsheet_id,
+        sheet=sheets.sheet,
+        service_account=json.loads(_secret(aws, sheets.service_account_param)),
+        tz=config.tz,
+        base_url=sheets_url,
+    )
+    try:
+        cutoff, purged = purge_owner_sheet(config, sheet, now)
+    except SinkRefused as refused:
+        raise CommandError(f"{refused}; {refused.fix}") from None
+    except SinkUnavailable as unavailable:
+        raise CommandError(f"{unavailable}: Google did not answer, nothing was deleted; run it again later") from None
+    print(
+        f"the sheet {sheets.sheet!r}: {purged.deleted} row(s) dated before {cutoff.isoformat()} (over "
+        f"{config.retention_days} days old) deleted, {purged.kept} kept"
+    )
+    return 0
+
+
 def _read_token(prompt: str) -> str:
     """The token from stdin, never from the command line (shell history): hidden when typed, else one line."""
     token = (getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline()).strip()
@@ -262,6 +309,14 @@ def _add_connect(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     connecting.add_argument("--agency", type=Path, default=Path("agency.yaml"), help="default: agency.yaml")
 
 
+def _add_retention(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    retention = commands.add_parser(
+        "retention", help="delete the owner's Google Sheet rows older than the client's retention_days"
+    )
+    retention.add_argument("--client", required=True)
+    retention.add_argument("--sandbox", help=SANDBOX_HELP)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tagback.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -303,6 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     coupon.add_argument("--signing-key-param", required=True, help="the SSM parameter named in the client config")
     coupon.add_argument("--sandbox", help=SANDBOX_HELP)
     _add_connect(commands)
+    _add_retention(commands)
     arguments = parser.parse_args(argv)
 
     if arguments.command == "check":
@@ -321,12 +377,19 @@ def main(argv: list[str] | None = None) -> int:
             table=arguments.table,
             out=arguments.out,
         )
+    if arguments.command == "retention":
+        return purge_retention(arguments.client, sandbox=arguments.sandbox)
     if arguments.command == "connect":
         return connect_venue(arguments.client, arguments.code, sandbox=arguments.sandbox, agency_file=arguments.agency)
     if arguments.command == "export":
         start, end = _period(arguments, parser)
         aws = _aws(arguments.sandbox, arguments.client)
         return export_csv(arguments.client, start, end, aws=aws, table=arguments.table, out=arguments.out)
+    return _replay(arguments, parser)
+
+
+def _replay(arguments: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """`replay`: a stack's dead-letter and on-failure queues, or one queue through one function."""
     if arguments.stack:
         outputs = stack_outputs(arguments.stack)
         function = outputs["PrizeFunctionName"]

@@ -1,5 +1,6 @@
-"""Coupon images in the stack's private bucket: drawn, stored at `coupons/<code>.png`, and handed to Meta through a
-short-lived presigned URL (Meta fetches the attachment when the message is sent)."""
+"""Coupon images in the stack's private bucket: drawn, stored at `coupons/<valid_days>d/<code>.png` (the bucket
+expires each validity's images with its coupons: domain/retention.py), and handed to Meta through a short-lived
+presigned URL (Meta fetches the attachment when the message is sent)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from tagback.adapters.aws import boto3_client
 from tagback.adapters.coupon_image import render_coupon
 from tagback.config.model import ClientConfig
 from tagback.domain.awards import CouponFace
+from tagback.domain.retention import coupon_image_key
 from tagback.observability import logger
 
 
@@ -26,14 +28,14 @@ class S3CouponImages:
 
         return self._given_client or boto3_client("s3", config=Config(signature_version="s3v4"))
 
-    def publish(self, face: CouponFace) -> str:
+    def publish(self, face: CouponFace, valid_days: int) -> str:
         image = render_coupon(face, self.config)
         if image.missing_glyphs:
             logger.warning(
                 "coupon text has characters no font covers: add a font to coupon.fonts",
                 extra={"characters": image.missing_glyphs},
             )
-        key = f"coupons/{face.code}.png"
+        key = coupon_image_key(face.code, valid_days)
         self.client.put_object(Bucket=self.bucket, Key=key, Body=image.png, ContentType="image/png")
         return str(
             self.client.generate_presigned_url(

@@ -3,14 +3,12 @@ last month's report (a copy in S3, the email through SES). The CLI's `report` co
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from tagback.app.export import ExportStore, export
+from tagback.app.export import ExportStore, awards_csv
 from tagback.app.report import Report, build_report
 from tagback.app.report_email import compose_email
 from tagback.app.snapshot import InsightsSource, RatingSource, SnapshotStore, take_snapshot
@@ -48,8 +46,7 @@ def compose_report(config: ClientConfig, store: ReportStore, month: str) -> tupl
     """The month's report and its email (HTML, text and the month's awards as CSV)."""
     stats = store.stats
     report = build_report(config, month, stats.month_totals(month), stats.month_totals(previous_month(month)))
-    with tempfile.TemporaryDirectory() as folder:
-        awards = export(store, config, report.daily[0][0], report.daily[-1][0], Path(folder)).awards.read_bytes()
+    awards = awards_csv(store, config, report.daily[0][0], report.daily[-1][0])
     return report, compose_email(report, config.report.sender, config.report.recipients, awards)
 
 

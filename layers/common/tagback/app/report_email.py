@@ -131,6 +131,10 @@ def compose_email(report: Report, sender: str, recipients: list[str], awards_csv
     message.add_alternative(render_html(report), subtype="html")
     if awards_csv is not None:
         message.add_attachment(
-            awards_csv, maintype="text", subtype="csv", filename=f"{report.client_id}-{report.month}-awards.csv"
+            awards_csv,
+            maintype="text",
+            subtype="csv",
+            filename=f"{report.client_id}-{report.month}-awards.csv",
+            params={"charset": "utf-8"},  # else a mail client guesses, and shows "Krüger" as "Kr��ger"
         )
     return message

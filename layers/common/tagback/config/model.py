@@ -219,7 +219,8 @@ class ClientConfig(_Strict):
     language_timeout_minutes: Annotated[int, Field(ge=1, le=120)] = 10
     contact_capture: ContactCapture = ContactCapture()
     integrations: Integrations = Integrations()
-    bot_disclosure: bool = Field(default=False, description="add an 'automated assistant' line to the first DM")
+    # On unless the venue turns it off: some jurisdictions require telling guests they talk to an automated assistant.
+    bot_disclosure: bool = Field(default=True, description="add an 'automated assistant' line to the first DM")
     terms_url: HttpUrl | None = Field(default=None, description="promotion terms, linked in the first DM")
     # The follow-up must land inside Meta's 24-hour messaging window opened by the story mention.
     followup_delay_minutes: Annotated[int, Field(ge=1, le=23 * 60)] = 60

@@ -150,7 +150,7 @@ class Delivery:
     def _send_coupon_image(self, award: Award, guest: Guest) -> None:
         # The text already carries the code, so the image is best effort: any failure is recorded, not retried.
         ctx = self.ctx
-        assert award.coupon_code is not None
+        assert award.coupon_code is not None and award.valid_until is not None
         texts = self._award_texts(award, guest)
         face = CouponFace(
             venue=ctx.config.venue_name,
@@ -159,7 +159,7 @@ class Delivery:
             valid_until=ctx.text(guest, "coupon_valid_until", valid_until=texts["valid_until"]),
         )
         try:
-            url = self.images.publish(face)
+            url = self.images.publish(face, valid_days=(award.valid_until - award.local_date).days)
             ctx.update(award, image_mid=ctx.messenger.send_image(award.key.guest_id, url))
         except Exception as error:
             logger.warning("coupon image not delivered", extra={"award": award.key.award_id, "error": repr(error)})

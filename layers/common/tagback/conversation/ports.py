@@ -91,8 +91,9 @@ class Messenger(Protocol):
 
 
 class CouponImages(Protocol):
-    def publish(self, face: CouponFace) -> str:
-        """Draw and store the coupon's image; a short-lived URL Meta can fetch it from."""
+    def publish(self, face: CouponFace, valid_days: int) -> str:
+        """Draw and store the image of a coupon valid `valid_days` days (kept as long); a short-lived URL Meta can
+        fetch it from."""
         ...
 
 

@@ -1,8 +1,14 @@
 """The owner's live Google Sheet: a row per award, captured contact and redeemed coupon, appended by a service
-account (OAuth through google-auth). A 429 or 5xx is worth a retry; a 403 or 404 is for the operator to fix."""
+account (OAuth through google-auth); the rows older than the client's retention deleted on the operator's command.
+A 429 or 5xx is worth a retry; a 403 or 404 is for the operator to fix.
+
+Values are appended RAW: Google stores each as the text it is, never parsing it into a formula, number or date (so
+a display name like "0042" or "1/2" stays as typed). Each cell is still `safe_cell`: the owner downloads the sheet as
+CSV and opens it in Excel, which would read a leading "=" there."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,6 +17,8 @@ import requests
 
 from tagback.adapters.sinks import TIMEOUT, status_error
 from tagback.domain.events import OutboxEvent, SinkRefused, SinkUnavailable
+from tagback.domain.retention import Purged
+from tagback.domain.spreadsheets import safe_cell
 
 SHEETS_API = "https://sheets.googleapis.com"
 SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
@@ -29,12 +37,19 @@ HEADER = [
     "Consent version",
     "Consent time",
 ]
+DATE_COLUMN = "ABCDEFGHIJKL"[HEADER.index("Date and time")]
+LOCAL_TIME = "%Y-%m-%d %H:%M"  # how the "Date and time" column is written, in the client's timezone
 
 
-def _cell(value: str | None) -> str:
-    """A value as the sheet should show it: text starting with = + - @ would be read as a formula."""
-    text = value or ""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+def _runs(indexes: list[int]) -> list[tuple[int, int]]:
+    """Sorted row indexes as half-open [start, end) runs of consecutive rows."""
+    runs: list[tuple[int, int]] = []
+    for index in indexes:
+        if runs and runs[-1][1] == index:
+            runs[-1] = (runs[-1][0], index + 1)
+        else:
+            runs.append((index, index + 1))
+    return runs
 
 
 class GoogleSheetsSink:
@@ -51,7 +66,8 @@ class GoogleSheetsSink:
     ) -> None:
         self.spreadsheet_id, self.sheet, self.tz = spreadsheet_id, sheet, tz
         self._service_account = service_account
-        self._values = f"{base_url.rstrip('/')}/v4/spreadsheets/{spreadsheet_id}/values"
+        self._spreadsheet = f"{base_url.rstrip('/')}/v4/spreadsheets/{spreadsheet_id}"
+        self._values = f"{self._spreadsheet}/values"
 
     @cached_property
     def session(self) -> Any:
@@ -88,11 +104,11 @@ class GoogleSheetsSink:
         return dict(response.json())
 
     def row(self, event: OutboxEvent) -> list[str]:
-        local = event.occurred_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+        local = event.occurred_at.astimezone(self.tz).strftime(LOCAL_TIME)
         # To the second, with the offset: the proof of when the guest consented (or withdrew).
         consent_at = event.consent_at.astimezone(self.tz).isoformat(timespec="seconds") if event.consent_at else None
         return [
-            _cell(v)
+            safe_cell(v)
             for v in (
                 event.event_id,
                 event.event_type,
@@ -117,6 +133,41 @@ class GoogleSheetsSink:
         self._call(
             "POST",
             f"{self._values}/{self.sheet}!A1:append",
-            params={"valueInputOption": "USER_ENTERED", "insertDataOption": "INSERT_ROWS"},
+            params={"valueInputOption": "RAW", "insertDataOption": "INSERT_ROWS"},
             json={"values": rows},
         )
+
+    def purge_before(self, cutoff: date) -> Purged:
+        """Delete every row whose date is before `cutoff` (spreadsheets.batchUpdate, deleteDimension: one request
+        per run of rows, bottom up so no deletion moves the rows of the next; Google applies them all or none)."""
+        column = self._call("GET", f"{self._values}/{self.sheet}!{DATE_COLUMN}:{DATE_COLUMN}")
+        dated = [(index, self._row_date(row[0])) for index, row in enumerate(column.get("values", [])) if row]
+        old = [index for index, day in dated if day is not None and day < cutoff]
+        if old:
+            sheet_id = self._sheet_id()
+            deletions = [
+                {
+                    "deleteDimension": {
+                        "range": {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": start, "endIndex": end}
+                    }
+                }
+                for start, end in reversed(_runs(old))
+            ]
+            self._call("POST", f"{self._spreadsheet}:batchUpdate", json={"requests": deletions})
+        return Purged(deleted=len(old), kept=sum(1 for _, day in dated if day is not None and day >= cutoff))
+
+    def _row_date(self, cell: object) -> date | None:
+        """The local date of a "Date and time" cell as appended; None for anything else (the header, an empty cell,
+        the owner's own notes), which a purge leaves alone."""
+        try:
+            return datetime.strptime(str(cell), LOCAL_TIME).replace(tzinfo=self.tz).date()
+        except ValueError:
+            return None
+
+    def _sheet_id(self) -> int:
+        """The numeric id of the sheet named in the config (deleteDimension takes the id, not the name)."""
+        answer = self._call("GET", self._spreadsheet, params={"fields": "sheets.properties(sheetId,title)"})
+        for sheet in answer.get("sheets", []):
+            if sheet["properties"]["title"] == self.sheet:
+                return int(sheet["properties"]["sheetId"])
+        raise SinkRefused(self.name, f"the spreadsheet has no sheet named {self.sheet!r}", self._fix())
