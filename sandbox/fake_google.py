@@ -2,7 +2,8 @@
 
 Google's side answers as its docs say: the token endpoint takes a service account's signed JWT
 (`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`) and verifies it with the account's public key;
-`values.get` and `values.append` (`valueInputOption`, `insertDataOption`) need the issued Bearer token; errors come
+`values.get`, `values.append` (`valueInputOption`, `insertDataOption`; after the last row that holds values, as
+Google finds the table) and `values.batchClear` (cleared rows stay, empty) need the issued Bearer token; errors come
 as `{"error": {"code", "message", "status"}}`. Faults are queued by name, or an outage is set for some seconds.
 """
 
@@ -23,6 +24,8 @@ from werkzeug.wrappers import Request, Response
 from tagback.adapters.crm import webhook_signature
 
 _VALUES = re.compile(r"^/v4/spreadsheets/([^/]+)/values/(.+?)(:append)?$")
+_BATCH_CLEAR = re.compile(r"^/v4/spreadsheets/([^/]+)/values:batchClear$")
+_ROW_RANGE = re.compile(r"^(.+)!A(\d+):I(\d+)$")  # whole rows, as the sink clears them
 GOOGLE_ERRORS = {
     "403": (403, "The caller does not have permission", "PERMISSION_DENIED"),
     "404": (404, "Requested entity was not found.", "NOT_FOUND"),
@@ -85,7 +88,8 @@ class FakeGoogle:
         if request.path.startswith("/v1/places/") and request.method == "GET":
             return self._place(request)
         match = _VALUES.match(request.path)
-        if match is None:
+        clear = _BATCH_CLEAR.match(request.path)
+        if match is None and clear is None:
             return _google_error("404")
         if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.tokens:
             unauthenticated = {
@@ -102,6 +106,9 @@ class FakeGoogle:
             fault = "503"
         if fault is not None:
             return _google_error(fault)
+        if clear is not None:
+            return self._batch_clear(request, clear.group(1)) if request.method == "POST" else _google_error("404")
+        assert match is not None
         spreadsheet, cell_range, append = match.group(1), unquote(match.group(2)), match.group(3)
         if spreadsheet != self.spreadsheet_id:
             return _google_error("404")
@@ -165,8 +172,8 @@ class FakeGoogle:
         values = (request.get_json(silent=True) or {}).get("values") or []
         with self._lock:
             rows = self.rows.setdefault(sheet, [])
-            start = len(rows) + 1
-            rows.extend([[str(cell) for cell in row] for row in values])
+            start = next((n for n in range(len(rows), 0, -1) if rows[n - 1]), 0) + 1  # after the table's last row
+            rows[start - 1 : start - 1] = [[str(cell) for cell in row] for row in values]
         updated = f"{sheet}!A{start}:I{start + len(values) - 1}"
         body = {
             "spreadsheetId": spreadsheet,
@@ -180,6 +187,26 @@ class FakeGoogle:
             },
         }
         return Response(json.dumps(body), mimetype="application/json")
+
+    def _batch_clear(self, request: Request, spreadsheet: str) -> Response:
+        """`values.batchClear`: each range's values cleared; the rows stay, empty (`[]`, as `values.get` shows them)."""
+        if spreadsheet != self.spreadsheet_id:
+            return _google_error("404")
+        ranges = (request.get_json(silent=True) or {}).get("ranges") or []
+        parsed = [_ROW_RANGE.match(r) for r in ranges if isinstance(r, str)]
+        if not ranges or len(parsed) != len(ranges) or None in parsed:
+            body = {"error": {"code": 400, "message": "ranges: whole rows A<n>:I<n>", "status": "INVALID_ARGUMENT"}}
+            return Response(json.dumps(body), status=400, mimetype="application/json")
+        with self._lock:
+            for found in parsed:
+                assert found is not None
+                rows = self.rows.get(found.group(1), [])
+                for number in range(int(found.group(2)), int(found.group(3)) + 1):
+                    if number <= len(rows):
+                        rows[number - 1] = []
+        return Response(
+            json.dumps({"spreadsheetId": spreadsheet, "clearedRanges": ranges}), mimetype="application/json"
+        )
 
 
 class FakeCrm:

@@ -13,6 +13,10 @@ from tagback.domain.awards import CouponFace
 from tagback.observability import logger
 
 
+def _image_key(code: str) -> str:
+    return f"coupons/{code}.png"
+
+
 class S3CouponImages:
     def __init__(self, bucket: str, config: ClientConfig, client: Any = None, url_seconds: int = 900) -> None:
         self.bucket = bucket
@@ -33,10 +37,22 @@ class S3CouponImages:
                 "coupon text has characters no font covers: add a font to coupon.fonts",
                 extra={"characters": image.missing_glyphs},
             )
-        key = f"coupons/{face.code}.png"
+        key = _image_key(face.code)
         self.client.put_object(Bucket=self.bucket, Key=key, Body=image.png, ContentType="image/png")
         return str(
             self.client.generate_presigned_url(
                 "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=self.url_seconds
             )
         )
+
+    def erase(self, code: str) -> bool:
+        """Delete the coupon's image (its guest was erased); False when there was none."""
+        key = _image_key(code)
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except self.client.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        self.client.delete_object(Bucket=self.bucket, Key=key)
+        return True

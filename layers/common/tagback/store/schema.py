@@ -26,6 +26,8 @@ STATS: Final = "stats"
 TOKEN: Final = "token"  # noqa: S105 - what is known of the venue's token, never the token
 WAITING_FOR_TOKEN: Final = "waiting_for_token"  # noqa: S105 - a message waiting for it
 REGISTRATION: Final = "registration"  # the edge's table
+ERASURE_REQUEST: Final = "erasure_request"  # a guest to erase (the prize function's stream filter admits it)
+DATA_DELETION: Final = "data_deletion"  # the edge's table: Meta's data deletion request, each venue's outcome
 
 
 def table_definition(table_name: str) -> dict[str, Any]:

@@ -1,8 +1,10 @@
 """The owner's live Google Sheet: a row per award, captured contact and redeemed coupon, appended by a service
-account (OAuth through google-auth). A 429 or 5xx is worth a retry; a 403 or 404 is for the operator to fix."""
+account (OAuth through google-auth); an erased guest's rows blanked. A 429 or 5xx is worth a retry; a 403 or 404 is
+for the operator to fix."""
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,6 +12,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 from tagback.adapters.sinks import TIMEOUT, status_error
+from tagback.domain.erasure import GUEST_ERASED
 from tagback.domain.events import OutboxEvent, SinkRefused, SinkUnavailable
 
 SHEETS_API = "https://sheets.googleapis.com"
@@ -21,6 +24,26 @@ def _cell(value: str | None) -> str:
     """A value as the sheet should show it: text starting with = + - @ would be read as a formula."""
     text = value or ""
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def guest_rows(rows: list[list[str]], erased: OutboxEvent) -> list[int]:
+    """The numbers (from 1) of the rows that are the erased guest's, found as the sink wrote them: a Row ID (the
+    outbox event's id) that names the guest (`award-<guest>_<period>`, `contact-<guest>-…`), their email or phone,
+    and the redemptions of their coupons (by code). Not by display name: names are not unique."""
+    names_guest = re.compile(rf"(?:^|[-_]){re.escape(erased.guest_id)}(?:[-_]|$)")
+    contacts = {value.casefold() for value in (erased.email, erased.phone) if value}
+
+    def cell(row: list[str], column: int) -> str:
+        return str(row[column]).removeprefix("'") if len(row) > column else ""  # `'`: how _cell kept it text
+
+    theirs = {
+        number
+        for number, row in enumerate(rows, start=1)
+        if names_guest.search(cell(row, 0)) or {cell(row, 7).casefold(), cell(row, 8).casefold()} & contacts
+    }
+    codes = {cell(rows[number - 1], 5) for number in theirs} - {""}
+    theirs |= {number for number, row in enumerate(rows, start=1) if cell(row, 5) in codes}
+    return sorted(theirs)
 
 
 class GoogleSheetsSink:
@@ -91,6 +114,9 @@ class GoogleSheetsSink:
         ]
 
     def deliver(self, event: OutboxEvent) -> None:
+        if event.event_type == GUEST_ERASED:
+            self._blank_rows_of(event)
+            return
         first_row = self._call("GET", f"{self._values}/{self.sheet}!A1:I1")
         rows = [self.row(event)]
         if not first_row.get("values"):
@@ -101,3 +127,12 @@ class GoogleSheetsSink:
             params={"valueInputOption": "USER_ENTERED", "insertDataOption": "INSERT_ROWS"},
             json={"values": rows},
         )
+
+    def _blank_rows_of(self, erased: OutboxEvent) -> None:
+        """Blank the erased guest's rows (`values.batchClear`): blanked rather than deleted, so no other row moves
+        between the read and the write, and a repeat finds nothing left to clear."""
+        rows = self._call("GET", f"{self._values}/{self.sheet}!A:I").get("values", [])
+        numbers = guest_rows(rows, erased)
+        if numbers:
+            ranges = [f"{self.sheet}!A{number}:I{number}" for number in numbers]
+            self._call("POST", f"{self._values}:batchClear", json={"ranges": ranges})
