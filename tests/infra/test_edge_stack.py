@@ -66,6 +66,7 @@ EDGE_LOGICAL_IDS = {
     "UrlParameter351E52E9": "AWS::SSM::Parameter",
     "WebhookRoleParameter35EA2942": "AWS::SSM::Parameter",
     "RegistrarParameterD2F17A4D": "AWS::SSM::Parameter",
+    "TableParameterC56E81CA": "AWS::SSM::Parameter",
 }
 
 

@@ -339,7 +339,7 @@ def _add_guest(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = guest.add_subparsers(dest="action", required=True)
     for action, help_text in (
         ("erase", "erase the guest from the table, S3, schedules, the owner's sheet and CRM (idempotent)"),
-        ("export", "print everything held about the guest as JSON"),
+        ("export", "print everything held about the guest as JSON (by --email or --phone: a list, one per guest)"),
     ):
         parser = actions.add_parser(action, help=help_text)
         parser.add_argument("--client", required=True)
