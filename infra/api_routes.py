@@ -22,4 +22,6 @@ API_ROUTES: Final = (
     Route("GET", "/webhook", "webhook"),  # Meta's subscription handshake
     Route("POST", "/webhook", "webhook"),  # Meta's deliveries
     Route("GET", "/l/{client}/{token}", "webhook"),  # a venue's tracked review links: count the click, 302 on
+    Route("POST", "/meta/data-deletion", "webhook"),  # Meta's data deletion callback: erase the person everywhere
+    Route("GET", "/meta/data-deletion/{code}", "webhook"),  # its status page, which Meta links the person to
 )

@@ -19,7 +19,12 @@ from constructs import Construct
 from infra.components.api import Api
 from infra.components.function import Layers
 from infra.components.registry import Registry
-from infra.names import EDGE_REGISTRAR_PARAMETER, EDGE_URL_PARAMETER, EDGE_WEBHOOK_ROLE_PARAMETER
+from infra.names import (
+    EDGE_REGISTRAR_PARAMETER,
+    EDGE_TABLE_PARAMETER,
+    EDGE_URL_PARAMETER,
+    EDGE_WEBHOOK_ROLE_PARAMETER,
+)
 from tagback.config.agency import AgencyConfig
 
 
@@ -52,6 +57,12 @@ class EdgeStack(Stack):
                 registry.registrar.function.function_arn,
                 "the service token of each venue's registration (Custom::TagbackRegistration)",
             ),
+            (
+                "TableParameter",
+                EDGE_TABLE_PARAMETER,
+                registry.table.table_arn,
+                "the edge's table: each venue reports there its part of Meta's data deletion requests",
+            ),
         ):
             ssm.StringParameter(
                 self,
@@ -66,6 +77,12 @@ class EdgeStack(Stack):
             "WebhookUrl",
             value=f"{api.http_api.api_endpoint}/webhook",
             description="Callback URL for Meta's app dashboard (Webhooks → Instagram)",
+        )
+        CfnOutput(
+            self,
+            "DataDeletionUrl",
+            value=f"{api.http_api.api_endpoint}/meta/data-deletion",
+            description="Data deletion request URL for Meta's app dashboard (App settings → Advanced)",
         )
         CfnOutput(self, "RegistryTableName", value=registry.table.table_name)
         CfnOutput(self, "WebhookFunctionName", value=api.webhook.function.function_name)

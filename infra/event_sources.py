@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tagback.store.schema import INBOUND_EVENT, ITEM_TYPE, OUTBOX
+from tagback.store.schema import ERASURE_REQUEST, INBOUND_EVENT, ITEM_TYPE, OUTBOX
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,11 @@ PRIZE_STREAM = StreamSource(
     batch_size=10,
     retry_attempts=3,
     max_record_age_hours=24,  # Meta's messaging window: a prize DM later than that cannot be sent anyway
-    filter_pattern={"eventName": ["INSERT"], "dynamodb": {"NewImage": {ITEM_TYPE: {"S": [INBOUND_EVENT]}}}},
+    # Erasure requests too: the prize function erases a guest with the grants it has on the venue's table and bucket.
+    filter_pattern={
+        "eventName": ["INSERT"],
+        "dynamodb": {"NewImage": {ITEM_TYPE: {"S": [INBOUND_EVENT, ERASURE_REQUEST]}}},
+    },
 )
 
 # The owner's integrations: transient sink outages are retried (Lambda backs off between tries) for longer; what

@@ -35,6 +35,8 @@ def edge_resource_name(*parts: str) -> str:
 EDGE_URL_PARAMETER = "/tagback/edge/url"  # the edge's HTTP API: tracked links start with it
 EDGE_WEBHOOK_ROLE_PARAMETER = "/tagback/edge/webhook-role-arn"  # the role a venue's table lets write its inbound events
 EDGE_REGISTRAR_PARAMETER = "/tagback/edge/registrar-arn"  # the service token of a venue's registration
+# The edge's table, where each venue reports its part of Meta's data deletion requests (only those items).
+EDGE_TABLE_PARAMETER = "/tagback/edge/table-arn"
 
 
 def link_prefix(edge_url: str, client_id: str) -> str:

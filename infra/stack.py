@@ -2,10 +2,10 @@
 
 The table and the bucket (what outlives the stack); the venue's side of the edge (the edge's webhook may write the
 table; the venue registers itself in the edge's registry); the layers every function runs on; the conversation (the
-prize function on the table's stream, review_followup on the follow-up schedules); the token's upkeep; the owner's
-integrations (the prize function's second mapping); the monthly report. Each construct grants its functions what
-their code does; every queue holds what failed and is alarmed. The edge (`Tagback-Edge`, infra/edge_stack.py) serves
-the venue's public routes: the venue stack has no API of its own.
+prize function on the table's stream, review_followup on the follow-up schedules); the token's upkeep; a guest's
+erasure; the owner's integrations (the prize function's second mapping); the monthly report. Each construct grants its
+functions what their code does; every queue holds what failed and is alarmed. The edge (`Tagback-Edge`,
+infra/edge_stack.py) serves the venue's public routes: the venue stack has no API of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.components.conversation import Conversation
+from infra.components.erasure import GuestErasure
 from infra.components.function import VenueLayers
 from infra.components.owner_integrations import OwnerIntegrations
 from infra.components.registration import Registration
@@ -40,6 +41,7 @@ class TagbackStack(Stack):
             self, "Conversation", config=config, layers=layers, storage=storage, link_prefix=registration.link_prefix
         )
         TokenUpkeep(self, "TokenUpkeep", config=config, storage=storage, conversation=conversation)
+        GuestErasure(self, "GuestErasure", storage=storage, conversation=conversation)
         integrations = OwnerIntegrations(
             self, "OwnerIntegrations", config=config, storage=storage, conversation=conversation
         )

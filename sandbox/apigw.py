@@ -91,11 +91,17 @@ class HttpApi:
         if matched is None:
             return Response(json.dumps({"message": "Not Found"}), status=404, mimetype="application/json")
         route, parameters = matched
+        # API Gateway tells the function how the client reached it (X-Forwarded-*): here, plain HTTP on loopback.
+        forwarded = {
+            "X-Forwarded-Proto": request.scheme,
+            "X-Forwarded-Port": str(request.server[1] if request.server and request.server[1] else ""),
+            "X-Forwarded-For": request.remote_addr or "127.0.0.1",
+        }
         event = http_api_event(
             request.method,
             request.path,
             body=request.get_data(),
-            headers=dict(request.headers),
+            headers=dict(request.headers) | forwarded,
             query=request.query_string.decode("latin-1"),
             source_ip=request.remote_addr or "127.0.0.1",
             route=route.path,

@@ -3,7 +3,8 @@
 Google's side answers as its docs say: the token endpoint takes a service account's signed JWT
 (`grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`) and verifies it with the account's public key;
 `values.get` (an A1 range: a sheet, whole columns or a block), `values.append` (`valueInputOption`,
-`insertDataOption`), `spreadsheets.get` (each sheet's properties, whatever `fields` asks) and `spreadsheets.batchUpdate`
+`insertDataOption`; after the last row that holds values, as Google finds the table), `values.batchClear` (cleared
+rows stay, empty), `spreadsheets.get` (each sheet's properties, whatever `fields` asks) and `spreadsheets.batchUpdate`
 (`deleteDimension` of rows only: validated all first, then applied in order, all or none) need the issued Bearer
 token; errors come as `{"error": {"code", "message", "status"}}`. Faults are queued by name, or an outage is set for
 some seconds. RAW values are stored as the text they are; USER_ENTERED ones as the Sheets UI reads them, in part: a
@@ -30,6 +31,8 @@ from tagback.adapters.crm import webhook_signature
 _VALUES = re.compile(r"^/v4/spreadsheets/([^/]+)/values/(.+?)(:append)?$")
 _SPREADSHEET = re.compile(r"^/v4/spreadsheets/([^/:]+)(:batchUpdate)?$")
 _A1_WINDOW = re.compile(r"^(?P<first_column>[A-Z]+)(?P<first_row>\d*)(?::(?P<last_column>[A-Z]+)(?P<last_row>\d*))?$")
+_BATCH_CLEAR = re.compile(r"^/v4/spreadsheets/([^/]+)/values:batchClear$")
+_ROW_RANGE = re.compile(r"^(.+)!A(\d+):[A-Z]+(\d+)$")  # whole rows, as the sink clears them
 GOOGLE_ERRORS = {
     "403": (403, "The caller does not have permission", "PERMISSION_DENIED"),
     "404": (404, "Requested entity was not found.", "NOT_FOUND"),
@@ -144,11 +147,14 @@ class FakeGoogle:
         if request.path.startswith("/v1/places/") and request.method == "GET":
             return self._place(request)
         values, spreadsheet = _VALUES.match(request.path), _SPREADSHEET.match(request.path)
-        if values is None and spreadsheet is None:
+        clear = _BATCH_CLEAR.match(request.path)
+        if values is None and spreadsheet is None and clear is None:
             return _google_error("404")
         refused = self._refusal(request)
         if refused is not None:
             return refused
+        if clear is not None:
+            return self._batch_clear(request, clear.group(1)) if request.method == "POST" else _google_error("404")
         if spreadsheet is not None:
             if spreadsheet.group(1) != self.spreadsheet_id:
                 return _google_error("404")
@@ -291,8 +297,8 @@ class FakeGoogle:
         with self._lock:
             rows = self.rows.setdefault(sheet, [])
             self.sheet_ids.setdefault(sheet, zlib.crc32(sheet.encode()) & 0x7FFFFFFF)  # stable, never the first's 0
-            start = len(rows) + 1
-            rows.extend([[_entered(cell, option) for cell in row] for row in values])
+            start = next((n for n in range(len(rows), 0, -1) if rows[n - 1]), 0) + 1  # after the table's last row
+            rows[start - 1 : start - 1] = [[_entered(cell, option) for cell in row] for row in values]
         updated = f"{sheet}!A{start}:I{start + len(values) - 1}"
         body = {
             "spreadsheetId": spreadsheet,
@@ -306,6 +312,32 @@ class FakeGoogle:
             },
         }
         return Response(json.dumps(body), mimetype="application/json")
+
+    def _batch_clear(self, request: Request, spreadsheet: str) -> Response:
+        """`values.batchClear`: each range's values cleared; the rows stay, empty (`[]`, as `values.get` shows them)."""
+        if spreadsheet != self.spreadsheet_id:
+            return _google_error("404")
+        ranges = (request.get_json(silent=True) or {}).get("ranges") or []
+        parsed = [_ROW_RANGE.match(r) for r in ranges if isinstance(r, str)]
+        if not ranges or len(parsed) != len(ranges) or None in parsed:
+            body = {
+                "error": {
+                    "code": 400,
+                    "message": "ranges: whole rows A<n>:<last column><n>",
+                    "status": "INVALID_ARGUMENT",
+                }
+            }
+            return Response(json.dumps(body), status=400, mimetype="application/json")
+        with self._lock:
+            for found in parsed:
+                assert found is not None
+                rows = self.rows.get(found.group(1), [])
+                for number in range(int(found.group(2)), int(found.group(3)) + 1):
+                    if number <= len(rows):
+                        rows[number - 1] = []
+        return Response(
+            json.dumps({"spreadsheetId": spreadsheet, "clearedRanges": ranges}), mimetype="application/json"
+        )
 
 
 class FakeCrm:

@@ -23,6 +23,7 @@ import boto3
 from infra.event_sources import RECURRING_RETRY, RECURRING_SCHEDULES
 from infra.names import (
     EDGE_REGISTRAR_PARAMETER,
+    EDGE_TABLE_PARAMETER,
     EDGE_URL_PARAMETER,
     EDGE_WEBHOOK_ROLE_PARAMETER,
     edge_resource_name,
@@ -194,7 +195,7 @@ def create_edge_resources(
     parameters through which the venue stacks find the edge."""
     table_name = edge_resource_name("registry")
     dynamodb = boto3.client("dynamodb")
-    dynamodb.create_table(**edge_table_definition(table_name))
+    table = dynamodb.create_table(**edge_table_definition(table_name))["TableDescription"]
     dynamodb.update_time_to_live(
         TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE}
     )
@@ -205,6 +206,7 @@ def create_edge_resources(
         (EDGE_URL_PARAMETER, url),
         (EDGE_WEBHOOK_ROLE_PARAMETER, webhook_role_arn),
         (EDGE_REGISTRAR_PARAMETER, arn("lambda", f"function:{edge_resource_name('registry')}")),
+        (EDGE_TABLE_PARAMETER, table["TableArn"]),
     ):
         ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
     return EdgeResources(table_name)

@@ -67,6 +67,7 @@ from tagback.wiring import (
     ScheduledSteps,
     edge_from_environment,
     engine_from_environment,
+    erasure_from_environment,
     owner_delivery_from_environment,
     registry_from_environment,
     reporting_from_environment,
@@ -359,6 +360,7 @@ class Sandbox:
         with self.acting_as("prize", client_id):
             engine = dataclasses.replace(engine_from_environment(environ), clock=self.clock)
             owner = dataclasses.replace(owner_delivery_from_environment(environ), clock=self.clock)
+            erasure = dataclasses.replace(erasure_from_environment(environ), clock=self.clock)
             # Lambda's event-source mapping reads the stream and dead-letters with the function's role.
             stream_reader, mapping_sqs = boto3.client("dynamodbstreams"), boto3.client("sqs")
         with self.acting_as("review_followup", client_id):
@@ -370,7 +372,11 @@ class Sandbox:
             reporting = dataclasses.replace(reporting_from_environment(environ), clock=self.clock)
         # Each function's container holds its own dependencies: the handler modules are shared by every venue here.
         dependencies: dict[str, Callable[[], list[AbstractContextManager[None]]]] = {
-            "prize": lambda: [prize_handler.engine.bound(engine), prize_handler.owner_delivery.bound(owner)],
+            "prize": lambda: [
+                prize_handler.engine.bound(engine),
+                prize_handler.owner_delivery.bound(owner),
+                prize_handler.erasure.bound(erasure),
+            ],
             "review_followup": lambda: [followup_handler.steps.bound(steps)],
             "monthly_report": lambda: [report_handler.reporting.bound(reporting)],
         }

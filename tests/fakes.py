@@ -19,6 +19,7 @@ from tagback.config.model import ClientConfig
 from tagback.conversation.ports import SecretReader
 from tagback.domain.awards import Awaiting, Award, AwardKey, Coupon, CouponFace, Guest, WaitingForToken
 from tagback.domain.clock import Clock
+from tagback.domain.erasure import DataDeletion, DeletionStatus, ErasureReport, ErasureRequest
 from tagback.domain.events import InboundEvent, OutboxEvent
 from tagback.domain.messaging import ErrorKind, GraphError, Profile, QuickReply, UrlButton
 from tagback.domain.registrations import AccountTaken, Registration
@@ -253,6 +254,12 @@ class InMemoryOutbox:
         item = self._items.get(event_id)
         return dict(item) if item else None
 
+    def forget_guest(self, event_id: str) -> None:
+        with self._lock:
+            item = self._items.get(event_id)
+            if item is not None:
+                _set(item, dict.fromkeys(("guest_id", "display_name", "email", "phone")))
+
 
 class InMemoryTokens:
     """What is known of the venue's token (one item), never the token."""
@@ -289,8 +296,35 @@ class InMemorySuppressions:
             self.entries.pop(hashed_guest, None)
 
 
+class InMemoryErasureRequests:
+    """Erasure requests by code (`tagback.store.erasures.ErasureRequests`): added once, fulfilled without the guest."""
+
+    def __init__(self) -> None:
+        self.by_code: dict[str, ErasureRequest] = {}
+        self._lock = threading.RLock()
+
+    def add(self, request: ErasureRequest) -> bool:
+        with self._lock:
+            if request.code in self.by_code:
+                return False
+            self.by_code[request.code] = request
+            return True
+
+    def get(self, code: str) -> ErasureRequest | None:
+        return self.by_code.get(code)
+
+    def mark_held(self, code: str) -> None:
+        with self._lock:
+            self.by_code[code] = dataclasses.replace(self.by_code[code], held=True)
+
+    def finish(self, code: str, report: ErasureReport, at: datetime) -> None:
+        with self._lock:
+            self.by_code[code] = dataclasses.replace(self.by_code[code], guest_id=None, report=report)
+
+
 class InMemoryStore:
-    """The table's repositories in memory, composed as `tagback.store.repositories.Repositories` composes them."""
+    """The table's repositories in memory, composed as `tagback.store.repositories.Repositories` composes them
+    (but `guest_data`, whose scans the moto tests cover)."""
 
     def __init__(self) -> None:
         self.inbound = InMemoryInbound()
@@ -302,6 +336,7 @@ class InMemoryStore:
         self.outbox = InMemoryOutbox()
         self.tokens = InMemoryTokens()
         self.suppressions = InMemorySuppressions()
+        self.erasures = InMemoryErasureRequests()
 
 
 class InMemoryRegistry:
@@ -311,7 +346,7 @@ class InMemoryRegistry:
 
     def __init__(self, *registrations: Registration) -> None:
         self.accounts: dict[str, Registration] = {}
-        self.clients: dict[str, Registration] = {}
+        self.registered: dict[str, Registration] = {}  # by client id
         self.failure: Exception | None = None
         self.lookups = 0
         self._lock = threading.RLock()
@@ -328,7 +363,12 @@ class InMemoryRegistry:
         with self._lock:
             self._fail()
             self.lookups += 1
-            return self.clients.get(client_id)
+            return self.registered.get(client_id)
+
+    def clients(self) -> list[Registration]:
+        with self._lock:
+            self._fail()
+            return [self.registered[c] for c in sorted(self.registered)]
 
     def register(self, registration: Registration) -> None:
         with self._lock:
@@ -337,15 +377,15 @@ class InMemoryRegistry:
             owner = self.accounts.get(registration.account_id)
             if owner is not None and owner.client_id != me:
                 raise AccountTaken(registration.account_id, owner, me)
-            previous = self.clients.get(me)
+            previous = self.registered.get(me)
             if previous is not None and previous.account_id != registration.account_id:
                 self._release(previous.account_id, me)
-            self.accounts[registration.account_id] = self.clients[me] = registration
+            self.accounts[registration.account_id] = self.registered[me] = registration
 
     def unregister(self, client_id: str) -> Registration | None:
         with self._lock:
             self._fail()
-            previous = self.clients.pop(client_id, None)
+            previous = self.registered.pop(client_id, None)
             if previous is not None:
                 self._release(previous.account_id, client_id)
             return previous
@@ -378,6 +418,42 @@ class InMemoryQuarantine:
             self._keys.add(key)
             self.items.append((raw, reason))
             self.expiries.append(expires_at)
+
+    def erase(self, user_id: str) -> int:
+        """Drop the items whose raw JSON names the user (as a string), as the table's `contains` finds them."""
+        quoted = json.dumps(user_id)
+        with self._lock:
+            kept = [
+                (item, expiry)
+                for item, expiry in zip(self.items, self.expiries, strict=True)
+                if quoted not in json.dumps(item[0], ensure_ascii=False, sort_keys=True, default=str)
+            ]
+            erased = len(self.items) - len(kept)
+            self.items, self.expiries = [i for i, _ in kept], [e for _, e in kept]
+            return erased
+
+
+class InMemoryDataDeletions:
+    """Meta's data deletion requests at the edge (`tagback.store.registry.DataDeletions`), each venue's outcome."""
+
+    def __init__(self) -> None:
+        self.by_code: dict[str, DataDeletion] = {}
+        self.expiries: dict[str, datetime] = {}
+        self._lock = threading.RLock()
+
+    def add(self, deletion: DataDeletion, expires_at: datetime) -> None:
+        with self._lock:
+            self.by_code.setdefault(deletion.code, deletion)
+            self.expiries.setdefault(deletion.code, expires_at)
+
+    def get(self, code: str) -> DataDeletion | None:
+        return self.by_code.get(code)
+
+    def report(self, code: str, client_id: str, status: DeletionStatus) -> None:
+        with self._lock:
+            found = self.by_code.get(code)
+            if found is not None:
+                self.by_code[code] = dataclasses.replace(found, venues=found.venues | {client_id: status})
 
 
 class InMemoryVenues:
@@ -416,15 +492,16 @@ def token_refused() -> GraphError:
 
 
 class InMemoryEdge:
-    """The edge's stores in memory: the registry, each venue's table, the quarantine."""
+    """The edge's stores in memory: the registry, each venue's table, the quarantine, the data deletion requests."""
 
     def __init__(self, *registrations: Registration) -> None:
         self.registry = InMemoryRegistry(*registrations)
         self.venues = InMemoryVenues()
         self.quarantine = InMemoryQuarantine()
+        self.deletions = InMemoryDataDeletions()
 
     def store_of(self, client_id: str) -> InMemoryStore:
-        return self.venues.of(self.registry.clients[client_id])
+        return self.venues.of(self.registry.registered[client_id])
 
     def edge(self, settings: EdgeSettings, secret: SecretReader, clock: Clock) -> Edge:
         """The webhook function's dependencies (`tagback.wiring.Edge`) on these stores."""
@@ -433,6 +510,7 @@ class InMemoryEdge:
             self.registry,  # type: ignore[arg-type]  # the fakes keep Registry's, VenueTables' and Quarantine's guarantees
             self.venues,  # type: ignore[arg-type]
             self.quarantine,  # type: ignore[arg-type]
+            self.deletions,  # type: ignore[arg-type]
             secret,
             clock,
         )

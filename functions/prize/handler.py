@@ -1,6 +1,7 @@
 """prize Lambda, on the table's stream through two event-source mappings: INSERTs of inbound events go to the
-conversation engine; INSERTs of outbox items go to the owner's integrations (sheet, CRM), so a slow sink never
-holds up a guest's DM. Records fail one by one (partial batch response); what keeps failing goes to the DLQs."""
+conversation engine (and erasure requests to the guest's erasure); INSERTs of outbox items go to the owner's
+integrations (sheet, CRM), so a slow sink never holds up a guest's DM. Records fail one by one (partial batch
+response); what keeps failing goes to the DLQs."""
 
 from __future__ import annotations
 
@@ -14,16 +15,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from tagback.app.stream import handle_stream_record
 from tagback.domain.runtime import Lazy, time_limited
 from tagback.observability import logger, metrics
-from tagback.wiring import engine_from_environment, owner_delivery_from_environment
+from tagback.wiring import engine_from_environment, erasure_from_environment, owner_delivery_from_environment
 
 engine = Lazy(engine_from_environment)
 owner_delivery = Lazy(owner_delivery_from_environment)
+erasure = Lazy(erasure_from_environment)
 # Report every failed record, even when all fail: Lambda then retries from the first of them, the same way.
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 
 def handle_record(record: DynamoDBRecord) -> None:
-    handle_stream_record(record, engine.get, owner_delivery.get)
+    handle_stream_record(record, engine.get, owner_delivery.get, erasure.get)
 
 
 @metrics.log_metrics

@@ -1,5 +1,6 @@
-"""webhook Lambda, the edge's: Meta's handshake and deliveries for every venue of the agency's app, and the venues'
-tracked review links, behind the edge's HTTP API (payload format 2.0).
+"""webhook Lambda, the edge's: Meta's handshake and deliveries for every venue of the agency's app, the venues'
+tracked review links, and Meta's data deletion callback with its status page, behind the edge's HTTP API (payload
+format 2.0).
 
 It verifies, routes each event to its venue's table, and persists; it never calls Meta, so it answers well inside
 Meta's 5 seconds.
@@ -15,6 +16,8 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from tagback.app.deletion import PATH as DATA_DELETION
+from tagback.app.deletion import DeletionRefused, public_url, request_deletion, status_page
 from tagback.app.ingest import WebhookRejected, answer_handshake, ingest
 from tagback.app.links import follow_venue_link
 from tagback.domain.runtime import Lazy
@@ -93,6 +96,43 @@ def follow(client: str, token: str) -> Response:
     if target is None:
         return Response(status_code=404, content_type=content_types.TEXT_HTML, body=NOT_FOUND_PAGE)
     return Response(status_code=302, headers={"Location": target, "Cache-Control": "no-store"})
+
+
+@app.post(DATA_DELETION)
+def data_deletion() -> Response:
+    deps = edge.get()
+    event = app.current_event
+    accepted = request_deletion(
+        _raw_body(),
+        app_secret=deps.secret(deps.settings.app_secret_param),
+        edge_url=public_url(event.headers, event.request_context.domain_name),
+        edge_table=deps.settings.registry_table,
+        registry=deps.registry,
+        requests_of=lambda venue: deps.venues.of(venue).erasures,
+        deletions=deps.deletions,
+        quarantine=deps.quarantine,
+        clock=deps.clock,
+    )
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body={"url": accepted.url, "confirmation_code": accepted.confirmation_code},
+    )
+
+
+@app.exception_handler(DeletionRefused)
+def deletion_refused(error: DeletionRefused) -> Response:
+    logger.warning("data deletion request refused", extra={"status": error.status, "reason": error.reason})
+    count("data_deletion_refused")
+    return Response(status_code=error.status, content_type=content_types.APPLICATION_JSON, body={"error": error.reason})
+
+
+@app.get(f"{DATA_DELETION}/<code>")
+def deletion_status(code: str) -> Response:
+    status, page = status_page(code, edge.get().deletions)
+    return Response(
+        status_code=status, content_type=content_types.TEXT_HTML, body=page, headers={"Cache-Control": "no-store"}
+    )
 
 
 @metrics.log_metrics

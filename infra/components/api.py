@@ -1,5 +1,5 @@
-"""The agency's one public HTTP API (Meta's webhook for every venue, the venues' tracked links) and the webhook function
-behind its routes (infra/api_routes.py)."""
+"""The agency's one public HTTP API (Meta's webhook for every venue, the venues' tracked links, Meta's data deletion
+callback) and the webhook function behind its routes (infra/api_routes.py)."""
 
 from __future__ import annotations
 
@@ -49,9 +49,13 @@ class Api(Construct):
                 "META_VERIFY_TOKEN_PARAM": app_secrets.meta_verify_token,
             },
         )
-        # GetItem: the registration of each recipient account (and of each tracked link's client); PutItem: the
-        # deliveries for an unknown account, quarantined. The venues' tables grant it their writes themselves.
-        registry.grant(self.webhook.function, "dynamodb:GetItem", "dynamodb:PutItem")
+        # GetItem: the registration of each recipient account (and of each tracked link's client), a data deletion
+        # request's status; PutItem: the deliveries for an unknown account, quarantined, and Meta's data deletion
+        # requests; Scan: every venue to ask, and the quarantined items naming the person, which DeleteItem erases.
+        # The venues' tables grant it their writes themselves.
+        registry.grant(
+            self.webhook.function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:DeleteItem"
+        )
         self.webhook.read_secrets([app_secrets.meta_app_secret, app_secrets.meta_verify_token])
 
         # HTTP API rather than REST API: the webhook verifies Meta's signature itself, so REST's request
@@ -92,7 +96,8 @@ class Api(Construct):
                 id="AwsSolutions-APIG4",
                 reason="Meta calls the webhook unauthenticated by design; every POST is verified by its "
                 "X-Hub-Signature-256 HMAC in the function, and the GET handshake by the verify token. Tracked links "
-                "are opened by guests from a DM: an unguessable token, a click counted, a redirect.",
+                "are opened by guests from a DM: an unguessable token, a click counted, a redirect. Meta's data "
+                "deletion callback is verified by its signed_request's HMAC; its status page shows a status only.",
             )
         )
 

@@ -18,7 +18,6 @@ from infra.components.storage import Storage
 from infra.event_sources import PRIZE_STREAM
 from infra.names import function_name, schedule_group_name
 from tagback.config.model import ClientConfig
-from tagback.store.schema import SUPPRESSION_PREFIX
 
 
 class Conversation(Construct):
@@ -89,14 +88,6 @@ class Conversation(Construct):
         # prize function does, so both are granted what the engine does.
         for function in (self.prize, self.review_followup):
             self._grant_engine(function, config, storage)
-        # START (an inbound message, so the prize function's) deletes the guest's suppression entry: no other item.
-        self.prize.function.add_to_role_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:DeleteItem"],
-                resources=[storage.table.table_arn],
-                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{SUPPRESSION_PREFIX}*"]}},
-            )
-        )
         keep_logical_id(
             storage.stream_to(self, "InboundEvents", self.prize, PRIZE_STREAM, self.prize_dead_letters),
             "PrizeFunctionInboundEventsFA9F5B64",

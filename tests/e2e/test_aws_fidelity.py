@@ -35,11 +35,16 @@ def test_each_function_acts_as_its_own_role_and_is_refused_what_the_stack_does_n
         identity = boto3.client("sts").get_caller_identity()["Arn"]
         table = boto3.client("dynamodb")
     assert identity.endswith("assumed-role/tagback-edge-webhook/webhook")  # the edge's, for every venue
-    # The webhook writes a venue's events, never reads its table whole. (moto answers this JSON API's refusal in XML.)
+    # The webhook writes a venue's events, never reads a guest's items. (moto answers this JSON API's refusal in XML;
+    # it checks actions only: the webhook's Scan, granted on the edge's own table, is left to the template's test.)
     with pytest.raises(
-        ClientError, match=r"AccessDenied.*tagback-edge-webhook/webhook is not authorized to perform: dynamodb:Scan"
+        ClientError, match=r"AccessDenied.*tagback-edge-webhook/webhook is not authorized to perform: dynamodb:Query"
     ):
-        table.scan(TableName=sandbox.resources.table_name)
+        table.query(
+            TableName=sandbox.resources.table_name,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": "GUEST#6170000000000042"}},
+        )
     unknown = boto3.client("dynamodb", aws_access_key_id="AKIANOTAKEY", aws_secret_access_key="nope")
     with pytest.raises(ClientError, match="InvalidClientTokenId"):
         unknown.describe_table(TableName=sandbox.resources.table_name)

@@ -23,10 +23,10 @@ README_SANDBOX = "http://127.0.0.1:8787"
 
 
 def readme_commands() -> dict[str, str]:
-    """The README's `python -m tagback.cli … --sandbox` lines, by subcommand."""
+    """The README's `python -m tagback.cli … --sandbox` lines, by subcommand (`guest`'s by its action too)."""
     lines = (line.strip() for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines())
     return {
-        line.split()[3]: line
+        " ".join(line.split()[3:5] if line.split()[3] == "guest" else line.split()[3:4]): line
         for line in lines
         if line.startswith("python -m tagback.cli ") and line.endswith(f"--sandbox {README_SANDBOX}")
     }
@@ -58,6 +58,8 @@ def shell(sandbox: Sandbox, home: Path, line: str, **variables: str) -> subproce
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",  # as `source .venv/bin/activate`
         "HOME": str(home),
         "TZ": sandbox.config.timezone,  # `date +%Y-%m` gives the venue's month
+        # A checkout run with PYTHONPATH (a worktree beside the venv's own) runs its own package, as its user would.
+        **{name: os.environ[name] for name in ("PYTHONPATH",) if name in os.environ},
         **variables,
     }
     command = line.replace(README_SANDBOX, sandbox.url)
@@ -67,7 +69,15 @@ def shell(sandbox: Sandbox, home: Path, line: str, **variables: str) -> subproce
 
 
 def test_the_readme_shows_each_command_against_the_sandbox() -> None:
-    assert set(readme_commands()) == {"export", "coupon", "redeem", "report", "retention"}
+    assert set(readme_commands()) == {
+        "export",
+        "coupon",
+        "redeem",
+        "report",
+        "retention",
+        "guest export",
+        "guest erase",
+    }
 
 
 def test_export_writes_the_months_awards(sandbox: Sandbox, code: str, home: Path, tmp_path: Path) -> None:
@@ -120,3 +130,15 @@ def test_without_a_sandbox_or_aws_setup_the_command_says_so_in_one_line(sandbox:
     done = shell(sandbox, home, line)
     assert done.returncode == 1
     assert done.stderr.startswith("error: no AWS region configured") and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_guest_export_then_erase_the_readmes_guest(sandbox: Sandbox, home: Path) -> None:
+    guest = Guest(sandbox, "43")  # the README's guest by hand: a story mention, then the language pick
+    guest.mention()
+    guest.tap("English")
+    exported = shell(sandbox, home, readme_commands()["guest export"])
+    assert exported.returncode == 0 and '"guest_id": "43"' in exported.stdout, exported.stderr
+    erased = shell(sandbox, home, readme_commands()["guest erase"])
+    assert erased.returncode == 0 and "guest 43 erased from demo:" in erased.stdout, erased.stderr
+    again = shell(sandbox, home, readme_commands()["guest erase"])
+    assert (again.returncode, again.stdout) == (0, "nothing held about guest 43 in demo\n"), again.stderr

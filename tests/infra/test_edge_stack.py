@@ -9,7 +9,12 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra.api_routes import API_ROUTES
-from infra.names import EDGE_REGISTRAR_PARAMETER, EDGE_URL_PARAMETER, EDGE_WEBHOOK_ROLE_PARAMETER
+from infra.names import (
+    EDGE_REGISTRAR_PARAMETER,
+    EDGE_TABLE_PARAMETER,
+    EDGE_URL_PARAMETER,
+    EDGE_WEBHOOK_ROLE_PARAMETER,
+)
 from tagback.config.agency import AgencyConfig
 from tagback.store.schema import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 from tests.infra.conftest import actions_of, function, listed, only, role_statements, statements_with
@@ -61,6 +66,7 @@ EDGE_LOGICAL_IDS = {
     "UrlParameter351E52E9": "AWS::SSM::Parameter",
     "WebhookRoleParameter35EA2942": "AWS::SSM::Parameter",
     "RegistrarParameterD2F17A4D": "AWS::SSM::Parameter",
+    "TableParameterC56E81CA": "AWS::SSM::Parameter",
 }
 
 
@@ -78,7 +84,8 @@ def test_every_route_reaches_the_webhook_function(edge_template: Template) -> No
     assert sorted(r["Properties"]["RouteKey"] for r in routes.values()) == sorted(
         f"{r.method} {r.path}" for r in API_ROUTES
     )
-    assert "GET /l/{client}/{token}" in {r["Properties"]["RouteKey"] for r in routes.values()}
+    keys = {r["Properties"]["RouteKey"] for r in routes.values()}
+    assert {"GET /l/{client}/{token}", "POST /meta/data-deletion", "GET /meta/data-deletion/{code}"} <= keys
     for route in routes.values():
         integration_id = route["Properties"]["Target"]["Fn::Join"][1][1]["Ref"]
         integration = integrations[integration_id]["Properties"]
@@ -155,13 +162,15 @@ def test_webhook_may_read_and_quarantine_in_the_registry_and_read_the_agency_app
     table_id, _ = only(edge_template, "AWS::DynamoDB::Table")
     statements = role_statements(edge_template, function(edge_template, "webhook")[0])
     assert actions_of(statements) == [
-        "dynamodb:GetItem",  # registrations
-        "dynamodb:PutItem",  # deliveries for an unknown account, quarantined
+        "dynamodb:DeleteItem",  # a deleted person's quarantined deliveries
+        "dynamodb:GetItem",  # registrations, a data deletion request's status
+        "dynamodb:PutItem",  # deliveries for an unknown account, quarantined; Meta's data deletion requests
+        "dynamodb:Scan",  # every venue to ask to erase, and the quarantined deliveries naming the person
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "ssm:GetParameter",
     ]
-    for action in ("dynamodb:GetItem", "dynamodb:PutItem"):
+    for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:DeleteItem"):
         (statement,) = statements_with(statements, action)
         assert listed(statement["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]
     (ssm,) = statements_with(statements, "ssm:GetParameter")
@@ -196,7 +205,7 @@ def test_no_edge_identity_policy_grants_anything_on_a_venues_table(edge_template
     assert ":table/" not in rendered and "tagback-demo" not in rendered
 
 
-def test_the_edge_publishes_its_url_webhook_role_and_registrar_in_ssm(edge_template: Template) -> None:
+def test_the_edge_publishes_its_url_webhook_role_registrar_and_table_in_ssm(edge_template: Template) -> None:
     api_id, _ = only(edge_template, "AWS::ApiGatewayV2::Api")
     webhook = function(edge_template, "webhook")[1]
     registry_id, _ = function(edge_template, "registry")
@@ -207,11 +216,14 @@ def test_the_edge_publishes_its_url_webhook_role_and_registrar_in_ssm(edge_templ
         EDGE_URL_PARAMETER: "String",  # discovery, not secrets
         EDGE_WEBHOOK_ROLE_PARAMETER: "String",
         EDGE_REGISTRAR_PARAMETER: "String",
+        EDGE_TABLE_PARAMETER: "String",
     }
     # The API's endpoint: https://<id>.execute-api.<region>.amazonaws.com, no trailing slash.
     assert published[EDGE_URL_PARAMETER]["Value"] == {"Fn::GetAtt": [api_id, "ApiEndpoint"]}
     assert published[EDGE_WEBHOOK_ROLE_PARAMETER]["Value"] == webhook["Properties"]["Role"]
     assert published[EDGE_REGISTRAR_PARAMETER]["Value"] == {"Fn::GetAtt": [registry_id, "Arn"]}
+    table_id, _ = only(edge_template, "AWS::DynamoDB::Table")
+    assert published[EDGE_TABLE_PARAMETER]["Value"] == {"Fn::GetAtt": [table_id, "Arn"]}
 
 
 def test_outputs_give_the_callback_url_and_the_names_the_operator_reads(edge_template: Template) -> None:
@@ -220,6 +232,10 @@ def test_outputs_give_the_callback_url_and_the_names_the_operator_reads(edge_tem
     outputs = edge_template.to_json()["Outputs"]
     assert outputs["WebhookUrl"]["Value"] == {"Fn::Join": ["", [{"Fn::GetAtt": [api_id, "ApiEndpoint"]}, "/webhook"]]}
     assert outputs["WebhookUrl"]["Description"].startswith("Callback URL for Meta's app dashboard")
+    assert outputs["DataDeletionUrl"]["Value"] == {
+        "Fn::Join": ["", [{"Fn::GetAtt": [api_id, "ApiEndpoint"]}, "/meta/data-deletion"]]
+    }
+    assert "Data deletion request URL" in outputs["DataDeletionUrl"]["Description"]
     assert outputs["RegistryTableName"]["Value"] == {"Ref": table_id}
     assert outputs["WebhookFunctionName"]["Value"] == {"Ref": function(edge_template, "webhook")[0]}
     assert outputs["RegistryFunctionName"]["Value"] == {"Ref": function(edge_template, "registry")[0]}

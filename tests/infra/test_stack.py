@@ -15,7 +15,13 @@ from aws_cdk.assertions import Match, Template
 from infra.app import build_app
 from infra.assets import CLIENT_CONFIG_IN_LAYER, ROOT
 from infra.event_sources import TOKEN_REFRESH
-from infra.names import EDGE_REGISTRAR_PARAMETER, EDGE_STACK, EDGE_URL_PARAMETER, EDGE_WEBHOOK_ROLE_PARAMETER
+from infra.names import (
+    EDGE_REGISTRAR_PARAMETER,
+    EDGE_STACK,
+    EDGE_TABLE_PARAMETER,
+    EDGE_URL_PARAMETER,
+    EDGE_WEBHOOK_ROLE_PARAMETER,
+)
 from sandbox.resources import lifecycle_configuration
 from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
@@ -169,7 +175,12 @@ def test_the_venue_registers_with_the_edges_registrar(template: Template, demo_c
 def test_the_venue_reads_what_the_edge_publishes_from_ssm(template: Template) -> None:
     parameters = template.to_json()["Parameters"]
     published = {p["Default"] for p in parameters.values() if p["Type"] == "AWS::SSM::Parameter::Value<String>"}
-    assert published >= {EDGE_URL_PARAMETER, EDGE_WEBHOOK_ROLE_PARAMETER, EDGE_REGISTRAR_PARAMETER}
+    assert published >= {
+        EDGE_URL_PARAMETER,
+        EDGE_WEBHOOK_ROLE_PARAMETER,
+        EDGE_REGISTRAR_PARAMETER,
+        EDGE_TABLE_PARAMETER,
+    }
     assert "Fn::ImportValue" not in json.dumps(template.to_json())  # no export ties the venue to the edge
 
 
@@ -273,9 +284,9 @@ def test_every_client_is_a_stack_beside_the_one_edge(
     assert [s.stack_name for s in only_edge.synth().stacks] == [EDGE_STACK]  # deployable before any venue
 
 
-@pytest.mark.parametrize(("item_type", "retries"), [("inbound_event", 3), ("outbox", 30)])
+@pytest.mark.parametrize(("item_types", "retries"), [(["inbound_event", "erasure_request"], 3), (["outbox"], 30)])
 def test_prize_function_has_a_filtered_mapping_per_item_kind_with_partial_failures_and_a_dlq(
-    template: Template, item_type: str, retries: int
+    template: Template, item_types: list[str], retries: int
 ) -> None:
     prize_id, _ = function(template, "prize")
     table_id, _ = only(template, "AWS::DynamoDB::Table")
@@ -284,7 +295,7 @@ def test_prize_function_has_a_filtered_mapping_per_item_kind_with_partial_failur
         m["Properties"]
         for m in mappings.values()
         if json.loads(m["Properties"]["FilterCriteria"]["Filters"][0]["Pattern"])["dynamodb"]["NewImage"]["item_type"]
-        == {"S": [item_type]}
+        == {"S": item_types}
     ]
     assert json.loads(properties["FilterCriteria"]["Filters"][0]["Pattern"])["eventName"] == ["INSERT"]
     assert properties["FunctionName"] == {"Ref": prize_id}
@@ -313,11 +324,23 @@ CONVERSATION_ACTIONS = [
 SEND_TO_QUEUE = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
 
 
+# What erasing a guest takes beyond the conversation (the prize function fulfils erasure requests).
+ERASURE_ACTIONS = [
+    "dynamodb:Query",  # the guest's partition
+    "dynamodb:Scan",  # the items elsewhere that name the guest
+    "dynamodb:DeleteItem",
+    "s3:DeleteObject",  # coupon images
+    "scheduler:DeleteSchedule",  # pending follow-ups and language timeouts
+    "dynamodb:UpdateItem",  # the outcome of Meta's data deletion request, in the edge's table
+]
+
+
 def test_prize_function_permissions_are_exactly_what_it_does(template: Template, demo_config: ClientConfig) -> None:
     statements = role_statements(template, function(template, "prize")[0])
     assert actions_of(statements) == sorted(
         [
             *CONVERSATION_ACTIONS,
+            *ERASURE_ACTIONS,
             *SEND_TO_QUEUE * 2,  # the two dead-letter queues
             "dynamodb:ListStreams",
             "dynamodb:DescribeStream",
@@ -382,18 +405,30 @@ def test_review_followup_writes_back_only_the_venues_token_and_queries_only_its_
     for action in ("dynamodb:Query", "dynamodb:DeleteItem"):
         (statement,) = statements_with(statements, action)
         assert listed(statement["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]  # the table, no index
-    prize = role_statements(template, function(template, "prize")[0])
-    # The prize only writes the markers; what it may delete is a suppression entry (below).
-    assert [a for a in actions_of(prize) if a in TOKEN_UPKEEP_ACTIONS] == ["dynamodb:DeleteItem"]
+    # Erasing is the prize function's alone.
+    assert not {"dynamodb:Scan", "s3:DeleteObject", "scheduler:DeleteSchedule"} & set(actions_of(statements))
+    assert not [s for s in statements if "Condition" in s]  # nothing on the edge's table
 
 
-def test_the_prize_function_may_delete_suppression_entries_of_its_table_and_nothing_else(template: Template) -> None:
+def test_the_prize_function_erases_in_its_own_table_bucket_schedules_and_reports_to_the_edge(
+    template: Template,
+) -> None:
     statements = role_statements(template, function(template, "prize")[0])
-    (delete,) = statements_with(statements, "dynamodb:DeleteItem")
     table_id, _ = only(template, "AWS::DynamoDB::Table")
-    assert delete["Action"] == "dynamodb:DeleteItem"
-    assert listed(delete["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]  # the table, no index
-    assert delete["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SUPPRESSED#*"]}}
+    for action in ("dynamodb:Query", "dynamodb:Scan", "dynamodb:DeleteItem"):
+        (statement,) = statements_with(statements, action)
+        assert listed(statement["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]  # the table, no index
+    (images,) = statements_with(statements, "s3:DeleteObject")
+    bucket_id, _ = only(template, "AWS::S3::Bucket")
+    assert listed(images["Resource"]) == [{"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/coupons/*"]]}]
+    (schedules,) = statements_with(statements, "scheduler:DeleteSchedule")
+    assert json.dumps(schedules["Resource"]).endswith(':schedule/tagback-demo/*"]]}')
+    # The edge's table, read from SSM at deploy: only Meta's data deletion requests' items.
+    (edge,) = [s for s in statements_with(statements, "dynamodb:UpdateItem") if "Condition" in s]
+    assert listed(edge["Resource"]) == [{"Ref": ssm_parameter(template, EDGE_TABLE_PARAMETER)}]
+    assert edge["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["DELETION#*"]}}
+    (own,) = [s for s in statements_with(statements, "dynamodb:UpdateItem") if "Condition" not in s]
+    assert listed(own["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]
 
 
 def test_the_token_is_refreshed_daily_in_the_venues_timezone(template: Template, demo_config: ClientConfig) -> None:

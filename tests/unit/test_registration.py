@@ -93,7 +93,7 @@ def test_an_account_another_client_holds_is_refused_naming_both(registry: InMemo
 def test_bad_properties_are_refused_naming_each(registry: InMemoryRegistry, change: dict[str, str], named: str) -> None:
     answer = answer_registration("Create", properties(registration()) | change, None, registry)
     assert not answer.ok and named in answer.reason
-    assert registry.clients == {} and registry.accounts == {}
+    assert registry.registered == {} and registry.accounts == {}
 
 
 def test_every_bad_property_is_named_at_once(registry: InMemoryRegistry) -> None:
@@ -190,7 +190,7 @@ def test_the_registry_function_answers_through_its_entry_point(response_url: str
     finally:
         handler.registry.override(None)
     assert [answer["Status"] for _, _, answer in CloudFormation.received] == ["SUCCESS", "SUCCESS"]
-    assert registry.clients == {} and registry.accounts == {}
+    assert registry.registered == {} and registry.accounts == {}
 
 
 def test_an_unreachable_response_url_is_retried_then_raised(registry: InMemoryRegistry) -> None:

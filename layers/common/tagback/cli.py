@@ -7,9 +7,13 @@ python -m tagback.cli coupon --signing-key-param /tagback/<id>/coupon-signing-ke
 python -m tagback.cli connect --client <id> [--code CODE] < token
                                                     connect the venue's Instagram account to the agency's app
 python -m tagback.cli retention --client <id>        delete the owner's sheet rows older than retention_days
-export, report, redeem, coupon, connect and retention use the AWS credential chain and region, as the AWS CLI does;
-with --sandbox http://127.0.0.1:8787 they use that running sandbox's AWS (and connect its fake Graph API, retention
-its fake Google and clock) instead.
+python -m tagback.cli guest erase --client <id> (--igsid ID | --email E | --phone +E164)
+                                                    erase a guest everywhere the venue keeps them (GDPR Art. 17)
+python -m tagback.cli guest export --client <id> (--igsid ID | --email E | --phone +E164)
+                                                    everything held about a guest, as JSON (GDPR Art. 15)
+export, report, redeem, coupon, connect, retention and guest use the AWS credential chain and region, as the AWS CLI
+does; with --sandbox http://127.0.0.1:8787 they use that running sandbox's AWS (and connect its fake Graph API,
+retention its fake Google and clock) instead.
 """
 
 from __future__ import annotations
@@ -256,6 +260,66 @@ def purge_retention(client: str, *, sandbox: str | None) -> int:
         f"the sheet {sheets.sheet!r}: {purged.deleted} row(s) dated before {cutoff.isoformat()} (over "
         f"{config.retention_days} days old) deleted, {purged.kept} kept"
     )
+
+
+WRONG_CLIENT = 2  # `guest`'s exit status for a client that is not one of the agency's
+
+
+def _clients(sandbox: str | None) -> list[str]:
+    """The agency's clients: a sandbox's venues, or the client files here."""
+    if sandbox is None:
+        return [path.stem for path in client_files(Path("clients"))]
+    try:
+        return [venue["client_id"] for venue in sandbox_status(sandbox).get("clients") or []]
+    except SandboxUnavailable as error:
+        raise CommandError(str(error)) from None
+
+
+def _guest_ids(store: Repositories, arguments: argparse.Namespace) -> tuple[list[str], str]:
+    """The guests the command is about, and how they were named. An email or a phone is looked up by a scan of the
+    table (an operator's occasional command)."""
+    if arguments.igsid:
+        return [arguments.igsid], f"guest {arguments.igsid}"
+    named = f"email {arguments.email}" if arguments.email else f"phone {arguments.phone}"
+    return store.guest_data.guests_with_contact(email=arguments.email, phone=arguments.phone), f"the guest with {named}"
+
+
+def guest_command(arguments: argparse.Namespace) -> int:
+    """`guest erase` / `guest export` for one client's guest, by IGSID, email or phone."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from tagback.app.erasure import ErasurePending, describe, request_erasure  # noqa: PLC0415
+    from tagback.app.guest_export import guest_export  # noqa: PLC0415
+    from tagback.domain.clock import SystemClock  # noqa: PLC0415
+
+    client, sandbox = arguments.client, arguments.sandbox
+    known = _clients(sandbox)
+    if client not in known:
+        print(f"error: no client {client!r}; the clients are: {', '.join(known) or 'none'}", file=sys.stderr)
+        return WRONG_CLIENT
+    store = _table(client, _aws(sandbox, client), arguments.table)
+    guest_ids, named = _guest_ids(store, arguments)
+    if not guest_ids:
+        print(f"nothing held about {named} in {client}")
+        return 0
+    if arguments.action == "export":
+        held = [guest_export(g, store.guest_data, client_id=client, now=datetime.now(UTC)) for g in guest_ids]
+        found = [h for h in held if h is not None]
+        if not found:
+            print(f"nothing held about {named} in {client}")
+            return 0
+        print(json.dumps(found[0] if arguments.igsid else found, indent=2, ensure_ascii=False, default=str))
+        return 0
+    for guest_id in guest_ids:
+        try:
+            report = request_erasure(guest_id, store.erasures, SystemClock(), wait_seconds=arguments.wait)
+        except ErasurePending as pending:
+            raise CommandError(str(pending)) from None
+        if not report.held:
+            print(f"nothing held about guest {guest_id} in {client}")
+            continue
+        print(f"guest {guest_id} erased from {client}:")
+        print("\n".join(f"  {line}" for line in describe(report)))
     return 0
 
 
@@ -299,6 +363,13 @@ def _period(arguments: argparse.Namespace, parser: argparse.ArgumentParser) -> t
     raise AssertionError("unreachable")  # parser.error exits
 
 
+def _add_coupon(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    coupon = commands.add_parser("coupon", help="check a coupon code offline with the client's signing key")
+    coupon.add_argument("code")
+    coupon.add_argument("--signing-key-param", required=True, help="the SSM parameter named in the client config")
+    coupon.add_argument("--sandbox", help=SANDBOX_HELP)
+
+
 def _add_connect(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     connecting = commands.add_parser(
         "connect", help="connect a venue's Instagram account to the agency's app (the token is read from stdin)"
@@ -315,6 +386,25 @@ def _add_retention(commands: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     retention.add_argument("--client", required=True)
     retention.add_argument("--sandbox", help=SANDBOX_HELP)
+
+
+def _add_guest(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    guest = commands.add_parser("guest", help="a guest's rights: erase them everywhere, or export what is held")
+    actions = guest.add_subparsers(dest="action", required=True)
+    for action, help_text in (
+        ("erase", "erase the guest from the table, S3, schedules, the owner's sheet and CRM (idempotent)"),
+        ("export", "print everything held about the guest as JSON (by --email or --phone: a list, one per guest)"),
+    ):
+        parser = actions.add_parser(action, help=help_text)
+        parser.add_argument("--client", required=True)
+        who = parser.add_mutually_exclusive_group(required=True)
+        who.add_argument("--igsid", help="the guest's Instagram-scoped id (what Meta's webhook calls sender.id)")
+        who.add_argument("--email", help="a captured email (found by a scan of the table)")
+        who.add_argument("--phone", help="a captured phone, E.164 as stored: +351912345678")
+        parser.add_argument("--sandbox", help=SANDBOX_HELP)
+        parser.add_argument("--table", help="the table's name (default: the stack's output, or the sandbox's)")
+        if action == "erase":
+            parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for the venue (default 60)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -353,12 +443,10 @@ def main(argv: list[str] | None = None) -> int:
     redeeming.add_argument("--client", required=True)
     redeeming.add_argument("--sandbox", help=SANDBOX_HELP)
     redeeming.add_argument("--table", help="the table's name (default: the stack's output, or the sandbox's)")
-    coupon = commands.add_parser("coupon", help="check a coupon code offline with the client's signing key")
-    coupon.add_argument("code")
-    coupon.add_argument("--signing-key-param", required=True, help="the SSM parameter named in the client config")
-    coupon.add_argument("--sandbox", help=SANDBOX_HELP)
+    _add_coupon(commands)
     _add_connect(commands)
     _add_retention(commands)
+    _add_guest(commands)
     arguments = parser.parse_args(argv)
 
     if arguments.command == "check":
@@ -379,6 +467,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if arguments.command == "retention":
         return purge_retention(arguments.client, sandbox=arguments.sandbox)
+    if arguments.command == "guest":
+        return guest_command(arguments)
     if arguments.command == "connect":
         return connect_venue(arguments.client, arguments.code, sandbox=arguments.sandbox, agency_file=arguments.agency)
     if arguments.command == "export":

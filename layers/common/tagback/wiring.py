@@ -25,12 +25,13 @@ from tagback.config.environment import (
 from tagback.config.loading import load_client_config
 from tagback.domain.clock import Clock, SystemClock
 from tagback.domain.registrations import Registration
-from tagback.store.registry import Quarantine, Registry, VenueTables
+from tagback.store.registry import DataDeletions, Quarantine, Registry, VenueTables
 from tagback.store.repositories import Repositories
 from tagback.store.table import Table
 
 if TYPE_CHECKING:
     from tagback.adapters.meta.graph import GraphClient
+    from tagback.app.erasure import VenueErasure
     from tagback.app.ingest import InboundEventStore
     from tagback.app.monthly_report import Reporting
     from tagback.app.owner import OwnerDelivery
@@ -43,12 +44,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Edge:
-    """The edge's webhook: the registry of venues, their tables, the quarantine, the agency app's secrets."""
+    """The edge's webhook: the registry of venues, their tables, the quarantine, Meta's data deletion requests, the
+    agency app's secrets."""
 
     settings: EdgeSettings
     registry: Registry
     venues: VenueTables
     quarantine: Quarantine
+    deletions: DataDeletions
     secret: SecretReader
     clock: Clock
 
@@ -59,7 +62,9 @@ class Edge:
 def edge_from_environment(environ: Mapping[str, str] = os.environ) -> Edge:
     settings = EdgeSettings.from_environ(environ)
     table = Table(settings.registry_table)
-    return Edge(settings, Registry(table), VenueTables(), Quarantine(table), SsmSecrets(), SystemClock())
+    return Edge(
+        settings, Registry(table), VenueTables(), Quarantine(table), DataDeletions(table), SsmSecrets(), SystemClock()
+    )
 
 
 def registry_from_environment(environ: Mapping[str, str] = os.environ) -> Registry:
@@ -94,6 +99,39 @@ def engine_from_environment(environ: Mapping[str, str] = os.environ, secret: Ssm
         secret=secret,
         link_prefix=settings.link_prefix,
         valid_phone=valid_phone,
+    )
+
+
+def erasure_from_environment(environ: Mapping[str, str] = os.environ) -> VenueErasure:
+    """The prize function's erasure of a guest: the venue's table, coupon images and schedules (the engine's
+    environment names them), and the edge's table to tell Meta's request's outcome."""
+    from tagback.adapters.s3_coupons import S3CouponImages
+    from tagback.adapters.scheduler import EventBridgeSteps
+    from tagback.app.erasure import VenueErasure
+    from tagback.domain.erasure import DeletionStatus
+
+    settings = EngineSettings.from_environ(environ)
+    config = load_client_config(settings.client_config)
+    store = Repositories.on(settings.table_name)
+
+    def tell_edge(edge_table: str, code: str, status: DeletionStatus) -> None:
+        DataDeletions(Table(edge_table)).report(code, config.client_id, status)
+
+    return VenueErasure(
+        client_id=config.client_id,
+        guest_data=store.guest_data,
+        images=S3CouponImages(settings.coupon_bucket, config),
+        steps=EventBridgeSteps(
+            group=settings.schedule_group,
+            target_arn=settings.followup_function_arn,
+            role_arn=settings.scheduler_role_arn,
+            dead_letter_arn=settings.followup_dead_letter_arn,
+        ),
+        outbox=store.outbox,
+        requests=store.erasures,
+        tell_edge=tell_edge,
+        clock=SystemClock(),
+        retention_days=config.retention_days,
     )
 
 

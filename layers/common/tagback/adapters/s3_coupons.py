@@ -42,3 +42,19 @@ class S3CouponImages:
                 "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=self.url_seconds
             )
         )
+
+    def erase(self, code: str) -> bool:
+        """Delete the coupon's image (its guest was erased); False when there was none. Its key names its validity
+        (domain/retention.py): every validity the client's prizes have is tried, and the key used before that."""
+        validities = sorted({prize.valid_days for prize in self.config.prizes})
+        erased = False
+        for key in (f"coupons/{code}.png", *(coupon_image_key(code, days) for days in validities)):
+            try:
+                self.client.head_object(Bucket=self.bucket, Key=key)
+            except self.client.exceptions.ClientError as error:
+                if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                    continue
+                raise
+            self.client.delete_object(Bucket=self.bucket, Key=key)
+            erased = True
+        return erased

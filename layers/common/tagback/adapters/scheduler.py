@@ -1,6 +1,6 @@
 """Scheduled conversation steps on EventBridge Scheduler: one one-shot schedule per award and step (the review
-follow-up; the language question's timeout), deleted after it fires. All target the review_followup function,
-which runs the step named in the schedule's input."""
+follow-up; the language question's timeout), deleted after it fires, or by name when its guest is erased. All target
+the review_followup function, which runs the step named in the schedule's input."""
 
 from __future__ import annotations
 
@@ -62,3 +62,12 @@ class EventBridgeSteps:
                     "RetryPolicy": {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600},
                 },
             )
+
+    def cancel(self, step: Step, key: AwardKey) -> bool:
+        """Delete the step's schedule for the award (its guest was erased); False when there was none (fired, or
+        never made)."""
+        try:
+            self.client.delete_schedule(Name=schedule_name(step, key), GroupName=self.group)
+        except self.client.exceptions.ResourceNotFoundException:
+            return False
+        return True

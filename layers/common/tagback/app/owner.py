@@ -4,7 +4,8 @@ The engine writes an *outbox* item; the table's stream brings it to `deliver`, w
 and records each success on the item, so a redelivered record skips the sinks already done. A sink's transient
 failure (429, 5xx, timeouts) raises `SinkUnavailable` and the stream retries the record with backoff; a permanent
 one (403, 404, other 4xx) is returned, so the caller can log what to fix and dead-letter the record at once.
-The guest's DM never waits for any of this.
+The guest's DM never waits for any of this. An event whose guest was erased meanwhile goes nowhere; the erasure's own
+`guest.erased` event keeps the guest's id and contacts only until every sink has it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from tagback.domain.clock import Clock
+from tagback.domain.erasure import GUEST_ERASED
 from tagback.domain.events import OutboxEvent, Sink, SinkRefused, SinkUnavailable
 from tagback.observability import count, logger
 
@@ -21,6 +23,11 @@ from tagback.observability import count, logger
 class OutboxStore(Protocol):
     def delivered(self, event_id: str) -> set[str]: ...
     def mark_delivered(self, event_id: str, sink: str, at: datetime) -> None: ...
+
+
+class OwnerOutbox(OutboxStore, Protocol):
+    def get(self, event_id: str) -> dict[str, Any] | None: ...
+    def forget_guest(self, event_id: str) -> None: ...
 
 
 class DeadLetters(Protocol):
@@ -33,7 +40,7 @@ class OwnerDelivery:
 
     client_id: str
     sinks: list[Sink]
-    store: OutboxStore
+    store: OwnerOutbox
     clock: Clock
     dead_letters: DeadLetters
 
@@ -56,6 +63,9 @@ def deliver(event: OutboxEvent, sinks: list[Sink], store: OutboxStore, now: date
 
 def deliver_to_owner(event: OutboxEvent, delivery: OwnerDelivery) -> None:
     """Deliver one outbox event; what a sink refused for good goes to the dead-letter queue at once, with the fix."""
+    if delivery.store.get(event.event_id) is None:  # its guest was erased since it was queued
+        count("owner_event_erased")
+        return
     try:
         refused = deliver(event, delivery.sinks, delivery.store, delivery.clock.now())
     except SinkUnavailable:
@@ -69,5 +79,7 @@ def deliver_to_owner(event: OutboxEvent, delivery: OwnerDelivery) -> None:
         )
     if refused:  # retrying cannot help: straight to the dead-letter queue, replayable once fixed
         delivery.dead_letters.send({"outbox_event_id": event.event_id, "errors": [str(e) for e in refused]})
-    else:
-        count("owner_event_delivered")
+        return
+    count("owner_event_delivered")
+    if event.event_type == GUEST_ERASED:  # every sink has it: nothing needs the guest's id or contacts any more
+        delivery.store.forget_guest(event.event_id)

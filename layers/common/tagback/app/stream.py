@@ -1,6 +1,6 @@
 """The prize function's work on one record of the table's stream: an inbound event goes to the conversation
-engine; an outbox item to the owner's integrations. Both come as getters, so the owner's sinks are built only once
-an outbox item arrives."""
+engine; an outbox item to the owner's integrations; an erasure request to the guest's erasure. Each comes as a
+getter, so the owner's sinks (or what an erasure needs) are built only once such an item arrives."""
 
 from __future__ import annotations
 
@@ -9,19 +9,24 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from tagback.app.erasure import VenueErasure, fulfil
 from tagback.app.owner import OwnerDelivery, deliver_to_owner
 from tagback.conversation.outcome import DeliveryPending
 from tagback.observability import count, logger
+from tagback.store.erasures import erasure_request_from_item
 from tagback.store.inbound import inbound_event_from_item
 from tagback.store.outbox import outbox_from_item
-from tagback.store.schema import ITEM_TYPE, OUTBOX
+from tagback.store.schema import ERASURE_REQUEST, ITEM_TYPE, OUTBOX
 
 if TYPE_CHECKING:
     from tagback.conversation.engine import Engine
 
 
 def handle_stream_record(
-    record: DynamoDBRecord, engine: Callable[[], Engine], owner_delivery: Callable[[], OwnerDelivery]
+    record: DynamoDBRecord,
+    engine: Callable[[], Engine],
+    owner_delivery: Callable[[], OwnerDelivery],
+    erasure: Callable[[], VenueErasure],
 ) -> None:
     """Raises to fail the record alone: the stream retries it, then sends it to the mapping's on-failure queue."""
     new_image = record.dynamodb.new_image if record.dynamodb else None
@@ -29,6 +34,9 @@ def handle_stream_record(
         raise ValueError("stream record without a NewImage")
     if new_image.get(ITEM_TYPE) == OUTBOX:
         deliver_to_owner(outbox_from_item(new_image), owner_delivery())
+        return
+    if new_image.get(ITEM_TYPE) == ERASURE_REQUEST:
+        fulfil(erasure_request_from_item(new_image), erasure())
         return
     event = inbound_event_from_item(new_image)
     try:

@@ -42,6 +42,14 @@ class Outbox:
     def mark_delivered(self, event_id: str, sink: str, at: datetime) -> None:
         self.table.update(_outbox_key(event_id), {f"delivered_{sink}": at})
 
+    def forget_guest(self, event_id: str) -> None:
+        """A guest.erased event every sink has: the guest's id and contacts removed from its item."""
+        self.table.update(
+            _outbox_key(event_id),
+            dict.fromkeys(("guest_id", "display_name", "email", "phone")),
+            condition="attribute_exists(event_type)",
+        )
+
     def get(self, event_id: str) -> dict[str, Any] | None:
         """The event's item as stored (replay hands it to the function again)."""
         return self.table.get(_outbox_key(event_id))

@@ -1,5 +1,5 @@
-"""The edge's table: the venue registry (which client each Instagram account belongs to, and where its table is)
-and the quarantine of deliveries no venue can take.
+"""The edge's table: the venue registry (which client each Instagram account belongs to, and where its table is),
+the quarantine of deliveries no venue can take, and Meta's data deletion requests with each venue's outcome.
 
 A registration is two items written together: by account (the webhook routes deliveries by `entry[].id`) and by
 client (tracked links name their client). The account item is the lock that makes one account one venue.
@@ -17,10 +17,20 @@ from datetime import datetime
 from typing import Any
 
 from tagback.adapters.aws import boto3_client
+from tagback.domain.erasure import DataDeletion, DeletionStatus
 from tagback.domain.registrations import AccountTaken, Registration
 from tagback.store.codec import epoch, to_dynamo
 from tagback.store.repositories import Repositories
-from tagback.store.schema import ITEM_TYPE, PARTITION_KEY, QUARANTINED, REGISTRATION, SORT_KEY, TTL_ATTRIBUTE, key
+from tagback.store.schema import (
+    DATA_DELETION,
+    ITEM_TYPE,
+    PARTITION_KEY,
+    QUARANTINED,
+    REGISTRATION,
+    SORT_KEY,
+    TTL_ATTRIBUTE,
+    key,
+)
 from tagback.store.table import Table
 
 REGISTRATION_CACHE_SECONDS = 60  # a venue deleted or moved is routed anew within a minute
@@ -75,6 +85,15 @@ class Registry:
         with self._lock:
             self._cache[partition] = (registration, self._now())
         return registration
+
+    def clients(self) -> list[Registration]:
+        """Every registered venue, by client id (a scan, uncached: Meta's data deletion callback is rare)."""
+        items = self.table.scan(
+            FilterExpression="#t = :type AND begins_with(#pk, :client)",
+            ExpressionAttributeNames={"#t": ITEM_TYPE, "#pk": PARTITION_KEY},
+            ExpressionAttributeValues=to_dynamo({":type": REGISTRATION, ":client": "CLIENT#"}),
+        )
+        return sorted((_registration(item) for item in items), key=lambda venue: venue.client_id)
 
     def register(self, registration: Registration) -> None:
         """Register (or update) a client under its account. Raises AccountTaken when another client holds it."""
@@ -149,6 +168,56 @@ class Quarantine:
                 "received_at": received_at.isoformat(),
                 TTL_ATTRIBUTE: epoch(expires_at),
             }
+        )
+
+    def erase(self, user_id: str) -> int:
+        """Delete every quarantined item that names the user (as a JSON string: a sender or recipient id); how many."""
+        items = self.table.scan(
+            FilterExpression="#t = :type AND contains(#raw, :id)",
+            ExpressionAttributeNames={"#t": ITEM_TYPE, "#raw": "raw"},
+            ExpressionAttributeValues=to_dynamo({":type": QUARANTINED, ":id": json.dumps(user_id)}),
+        )
+        for item in items:
+            self.table.delete(key(item[PARTITION_KEY], item[SORT_KEY]))
+        return len(items)
+
+
+def _deletion_key(code: str) -> dict[str, str]:
+    return key(f"DELETION#{code}", "STATUS")
+
+
+_VENUE = "venue_"  # the attribute of each venue's outcome: venue_<client-id>
+
+
+class DataDeletions:
+    """Meta's data deletion requests, by confirmation code: each venue's outcome, which the venue reports itself (its
+    role may update these items only). They name no user."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def add(self, deletion: DataDeletion, expires_at: datetime) -> None:
+        self.table.put_new(
+            {
+                **_deletion_key(deletion.code),
+                ITEM_TYPE: DATA_DELETION,
+                "requested_at": deletion.requested_at.isoformat(),
+                **{f"{_VENUE}{client}": status.value for client, status in deletion.venues.items()},
+                TTL_ATTRIBUTE: epoch(expires_at),
+            }
+        )
+
+    def get(self, code: str) -> DataDeletion | None:
+        item = self.table.get(_deletion_key(code))
+        if item is None:
+            return None
+        venues = {name.removeprefix(_VENUE): DeletionStatus(v) for name, v in item.items() if name.startswith(_VENUE)}
+        return DataDeletion(code, datetime.fromisoformat(item["requested_at"]), venues)
+
+    def report(self, code: str, client_id: str, status: DeletionStatus) -> None:
+        """A venue's outcome (only on a request that exists: an operator's erasure has none)."""
+        self.table.update(
+            _deletion_key(code), {f"{_VENUE}{client_id}": status}, condition="attribute_exists(requested_at)"
         )
 
 

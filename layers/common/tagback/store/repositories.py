@@ -6,6 +6,8 @@ from typing import Any
 
 from tagback.store.awards import Awards
 from tagback.store.coupons import Coupons
+from tagback.store.erasures import ErasureRequests
+from tagback.store.guest_data import GuestData
 from tagback.store.guests import Guests
 from tagback.store.inbound import InboundEvents
 from tagback.store.links import Links
@@ -28,6 +30,8 @@ class Repositories:
         self.outbox = Outbox(table)
         self.tokens = Tokens(table)
         self.suppressions = Suppressions(table)
+        self.erasures = ErasureRequests(table)
+        self.guest_data = GuestData(table)
 
     @classmethod
     def on(cls, table_name: str, client: Any = None) -> Repositories:

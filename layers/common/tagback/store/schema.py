@@ -29,6 +29,8 @@ REGISTRATION: Final = "registration"  # the edge's table
 SUPPRESSION: Final = "suppression"  # a guest's STOP, under a keyed hash of their id; never expires
 # The partition of each suppression entry starts with this: the only items the prize function may delete (START).
 SUPPRESSION_PREFIX: Final = "SUPPRESSED#"
+ERASURE_REQUEST: Final = "erasure_request"  # a guest to erase (the prize function's stream filter admits it)
+DATA_DELETION: Final = "data_deletion"  # the edge's table: Meta's data deletion request, each venue's outcome
 
 
 def table_definition(table_name: str) -> dict[str, Any]:

@@ -116,6 +116,52 @@ class Table:
             ExpressionAttributeValues={":pk": {"S": partition}},
         )
 
+    def scan(self, **request: Any) -> list[dict[str, Any]]:
+        """Every item a scan with these expressions returns (the edge's rare lookups across its table)."""
+        return self._all("scan", **request)
+
+    def items_where(self, attribute: str, value: Any) -> list[dict[str, Any]]:
+        """Every item whose `attribute` is `value` (a strongly consistent scan: for a guest's erasure or export, which
+        must see what was just written, never the hot path)."""
+        return self._all(
+            "scan",
+            FilterExpression="#a = :v",
+            ExpressionAttributeNames={"#a": attribute},
+            ExpressionAttributeValues=to_dynamo({":v": value}),
+            ConsistentRead=True,
+        )
+
+    def items_having(self, *attributes: str) -> list[dict[str, Any]]:
+        """Every item that has any of `attributes` (a scan: an operator's lookup)."""
+        names = {f"#a{i}": name for i, name in enumerate(attributes)}
+        return self._all(
+            "scan",
+            FilterExpression=" OR ".join(f"attribute_exists({name})" for name in names),
+            ExpressionAttributeNames=names,
+        )
+
+    def move(self, old: dict[str, str], item: dict[str, Any]) -> bool:
+        """Put `item` under its new key and delete the item at `old`, in one transaction; False when the new key was
+        taken or the old item had gone (a concurrent move)."""
+        client = self.client
+        try:
+            client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self.name, "Item": to_dynamo(item), **NEW_ITEM}},
+                    {
+                        "Delete": {
+                            "TableName": self.name,
+                            "Key": to_dynamo(old),
+                            "ConditionExpression": "attribute_exists(#pk)",
+                            "ExpressionAttributeNames": {"#pk": PARTITION_KEY},
+                        }
+                    },
+                ]
+            )
+        except client.exceptions.TransactionCanceledException:
+            return False
+        return True
+
     def items_of_type(self, item_type: str) -> list[dict[str, Any]]:
         """Every item of one kind (a scan: for exports and reports, not for the hot path)."""
         return self._all(

@@ -1,6 +1,6 @@
 """The owner's live Google Sheet: a row per award, captured contact and redeemed coupon, appended by a service
-account (OAuth through google-auth); the rows older than the client's retention deleted on the operator's command.
-A 429 or 5xx is worth a retry; a 403 or 404 is for the operator to fix.
+account (OAuth through google-auth); the rows older than the client's retention deleted on the operator's command;
+an erased guest's rows blanked. A 429 or 5xx is worth a retry; a 403 or 404 is for the operator to fix.
 
 Values are appended RAW: Google stores each as the text it is, never parsing it into a formula, number or date (so
 a display name like "0042" or "1/2" stays as typed). Each cell is still `safe_cell`: the owner downloads the sheet as
@@ -8,6 +8,7 @@ CSV and opens it in Excel, which would read a leading "=" there."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import cached_property
 from typing import Any
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 import requests
 
 from tagback.adapters.sinks import TIMEOUT, status_error
+from tagback.domain.erasure import GUEST_ERASED
 from tagback.domain.events import OutboxEvent, SinkRefused, SinkUnavailable
 from tagback.domain.retention import Purged
 from tagback.domain.spreadsheets import safe_cell
@@ -38,6 +40,7 @@ HEADER = [
     "Consent time",
 ]
 DATE_COLUMN = "ABCDEFGHIJKL"[HEADER.index("Date and time")]
+LAST_COLUMN = "ABCDEFGHIJKL"[len(HEADER) - 1]
 LOCAL_TIME = "%Y-%m-%d %H:%M"  # how the "Date and time" column is written, in the client's timezone
 
 
@@ -50,6 +53,26 @@ def _runs(indexes: list[int]) -> list[tuple[int, int]]:
         else:
             runs.append((index, index + 1))
     return runs
+
+
+def guest_rows(rows: list[list[str]], erased: OutboxEvent) -> list[int]:
+    """The numbers (from 1) of the rows that are the erased guest's, found as the sink wrote them: a Row ID (the
+    outbox event's id) that names the guest (`award-<guest>_<period>`, `contact-<guest>-…`), their email or phone,
+    and the redemptions of their coupons (by code). Not by display name: names are not unique."""
+    names_guest = re.compile(rf"(?:^|[-_]){re.escape(erased.guest_id)}(?:[-_]|$)")
+    contacts = {value.casefold() for value in (erased.email, erased.phone) if value}
+
+    def cell(row: list[str], column: int) -> str:
+        return str(row[column]).removeprefix("'") if len(row) > column else ""  # `'`: how safe_cell kept it text
+
+    theirs = {
+        number
+        for number, row in enumerate(rows, start=1)
+        if names_guest.search(cell(row, 0)) or {cell(row, 7).casefold(), cell(row, 8).casefold()} & contacts
+    }
+    codes = {cell(rows[number - 1], 5) for number in theirs} - {""}
+    theirs |= {number for number, row in enumerate(rows, start=1) if cell(row, 5) in codes}
+    return sorted(theirs)
 
 
 class GoogleSheetsSink:
@@ -126,6 +149,9 @@ class GoogleSheetsSink:
         ]
 
     def deliver(self, event: OutboxEvent) -> None:
+        if event.event_type == GUEST_ERASED:
+            self._blank_rows_of(event)
+            return
         first_row = self._call("GET", f"{self._values}/{self.sheet}!A1:I1")
         rows = [self.row(event)]
         if not first_row.get("values"):
@@ -171,3 +197,13 @@ class GoogleSheetsSink:
             if sheet["properties"]["title"] == self.sheet:
                 return int(sheet["properties"]["sheetId"])
         raise SinkRefused(self.name, f"the spreadsheet has no sheet named {self.sheet!r}", self._fix())
+
+    def _blank_rows_of(self, erased: OutboxEvent) -> None:
+        """Blank the erased guest's rows (`values.batchClear`): blanked rather than deleted, so no other row moves
+        between the read and the write, and a repeat finds nothing left to clear."""
+        last = LAST_COLUMN
+        rows = self._call("GET", f"{self._values}/{self.sheet}!A:{last}").get("values", [])
+        numbers = guest_rows(rows, erased)
+        if numbers:
+            ranges = [f"{self.sheet}!A{number}:{last}{number}" for number in numbers]
+            self._call("POST", f"{self._values}:batchClear", json={"ranges": ranges})
