@@ -346,7 +346,6 @@ def test_prize_function_permissions_are_exactly_what_it_does(template: Template,
             "dynamodb:DescribeStream",
             "dynamodb:GetRecords",
             "dynamodb:GetShardIterator",
-            "dynamodb:DeleteItem",  # START: the guest's suppression entry
         ]
     )
     (schedules,) = [s for s in statements if s["Action"] == "scheduler:CreateSchedule"]
