@@ -296,11 +296,12 @@ def test_retention_deletes_the_sheets_rows_past_retention_by_the_sandboxs_clock(
 ) -> None:
     assert run(RETENTION) == 0
     assert capsys.readouterr().out == (
-        "the sheet 'Entries': 1 row(s) dated before 2026-04-03 (over 90 days old) deleted, 1 kept\n"
+        "the sheet 'Entries': 1 row(s) dated before 2026-04-03 (over 90 days old) deleted, "
+        "1 newer row(s) of ours kept (the header and rows not dated by Tagback are left alone)\n"
     )
     assert [row[0] for row in owners_sheet.rows["Entries"]] == ["Row ID", "award-june"]
     assert run(RETENTION) == 0  # again: nothing more to delete
-    assert "0 row(s) dated before 2026-04-03 (over 90 days old) deleted, 1 kept" in capsys.readouterr().out
+    assert "0 row(s) dated before 2026-04-03 (over 90 days old) deleted, 1 newer row(s)" in capsys.readouterr().out
 
 
 def test_retention_says_what_to_fix_when_google_refuses(

@@ -258,7 +258,8 @@ def purge_retention(client: str, *, sandbox: str | None) -> int:
         raise CommandError(f"{unavailable}: Google did not answer, nothing was deleted; run it again later") from None
     print(
         f"the sheet {sheets.sheet!r}: {purged.deleted} row(s) dated before {cutoff.isoformat()} (over "
-        f"{config.retention_days} days old) deleted, {purged.kept} kept"
+        f"{config.retention_days} days old) deleted, {purged.kept} newer row(s) of ours kept (the header and rows not "
+        "dated by Tagback are left alone)"
     )
     return 0
 

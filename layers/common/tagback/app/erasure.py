@@ -185,5 +185,8 @@ def describe(report: ErasureReport) -> list[str]:
         f"schedules: {report.schedules} deleted",
     ]
     if report.owner_event:
-        lines.append(f"owner's sheet and CRM: {GUEST_ERASED} queued ({report.owner_event}), delivered with retries")
+        lines.append(
+            f"owner's sheet and CRM: {GUEST_ERASED} queued ({report.owner_event}); sent, and retried until "
+            "delivered, within seconds"
+        )
     return lines
