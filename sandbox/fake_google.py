@@ -320,14 +320,7 @@ class FakeGoogle:
         ranges = (request.get_json(silent=True) or {}).get("ranges") or []
         parsed = [_ROW_RANGE.match(r) for r in ranges if isinstance(r, str)]
         if not ranges or len(parsed) != len(ranges) or None in parsed:
-            body = {
-                "error": {
-                    "code": 400,
-                    "message": "ranges: whole rows A<n>:<last column><n>",
-                    "status": "INVALID_ARGUMENT",
-                }
-            }
-            return Response(json.dumps(body), status=400, mimetype="application/json")
+            return _invalid("ranges: whole rows A<n>:<last column><n>")
         with self._lock:
             for found in parsed:
                 assert found is not None

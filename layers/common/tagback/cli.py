@@ -35,10 +35,11 @@ from tagback.adapters.aws import (
     sandbox_status,
     stack_outputs,
 )
-from tagback.config.loading import ConfigError, client_files, load_client_configs
+from tagback.config.loading import ConfigError, client_files, load_client_config, load_client_configs
 from tagback.domain.stats import days_of
 
 if TYPE_CHECKING:
+    from tagback.config.model import ClientConfig
     from tagback.store.repositories import Repositories
 
 SANDBOX_HELP = "a running sandbox's URL, e.g. http://127.0.0.1:8787: its AWS, region, table and credentials"
@@ -169,15 +170,8 @@ def redeem_coupon(client: str, code: str, *, aws: Aws, table: str | None) -> int
     return 0 if answer == "redeemed" else 1
 
 
-def connect_venue(client: str, code: str | None, *, sandbox: str | None, agency_file: Path) -> int:
-    """Connect the venue's Instagram account (app/connect.py) with a token read from stdin, or a login code."""
-    from tagback.adapters.meta.account import InstagramAccountApi  # noqa: PLC0415
-    from tagback.adapters.ssm import SsmSecrets  # noqa: PLC0415
-    from tagback.app.connect import WHERE_TO_GENERATE, ConnectRefused, connect  # noqa: PLC0415
-    from tagback.config.agency import AgencyConfigError, load_agency_config  # noqa: PLC0415
-    from tagback.config.loading import load_client_config  # noqa: PLC0415
-    from tagback.domain.clock import SystemClock  # noqa: PLC0415
-
+def _client_config(client: str) -> tuple[Path, ClientConfig]:
+    """The client's file and config; a missing file names the clients there are."""
     client_file = Path("clients") / f"{client}.yaml"
     if not client_file.is_file():
         known = ", ".join(path.stem for path in client_files(Path("clients"))) or "none"
@@ -185,7 +179,18 @@ def connect_venue(client: str, code: str | None, *, sandbox: str | None, agency_
             f"no client file {client_file} (clients here: {known}); run from the repository's folder, or add the "
             "venue first (copy clients/demo.yaml)"
         )
-    config = load_client_config(client_file)
+    return client_file, load_client_config(client_file)
+
+
+def connect_venue(client: str, code: str | None, *, sandbox: str | None, agency_file: Path) -> int:
+    """Connect the venue's Instagram account (app/connect.py) with a token read from stdin, or a login code."""
+    from tagback.adapters.meta.account import InstagramAccountApi  # noqa: PLC0415
+    from tagback.adapters.ssm import SsmSecrets  # noqa: PLC0415
+    from tagback.app.connect import WHERE_TO_GENERATE, ConnectRefused, connect  # noqa: PLC0415
+    from tagback.config.agency import AgencyConfigError, load_agency_config  # noqa: PLC0415
+    from tagback.domain.clock import SystemClock  # noqa: PLC0415
+
+    client_file, config = _client_config(client)
     try:
         agency = load_agency_config(agency_file)
     except AgencyConfigError as error:
@@ -224,14 +229,9 @@ def purge_retention(client: str, *, sandbox: str | None) -> int:
 
     from tagback.adapters.google.sheets import SHEETS_API, GoogleSheetsSink  # noqa: PLC0415
     from tagback.app.retention import purge_owner_sheet  # noqa: PLC0415
-    from tagback.config.loading import load_client_config  # noqa: PLC0415
     from tagback.domain.events import SinkRefused, SinkUnavailable  # noqa: PLC0415
 
-    client_file = Path("clients") / f"{client}.yaml"
-    if not client_file.is_file():
-        known = ", ".join(path.stem for path in client_files(Path("clients"))) or "none"
-        raise CommandError(f"no client file {client_file} (clients here: {known}); run from the repository's folder")
-    config = load_client_config(client_file)
+    _, config = _client_config(client)
     sheets = config.integrations.google_sheets
     if sheets is None:
         print(f"{client} has no Google Sheet (integrations.google_sheets): nothing to purge")
