@@ -23,7 +23,7 @@ from sandbox.chat import Guest
 from sandbox.runtime import Sandbox, SandboxOptions
 from tagback.adapters.coupon_image import HEIGHT, WIDTH, render_coupon
 from tagback.domain.awards import CouponFace
-from tagback.domain.languages import LANGUAGE_NAMES
+from tagback.domain.languages import language_name
 
 MENTIONS = 20
 
@@ -52,7 +52,7 @@ def mention_to_dm() -> None:
         for i in range(MENTIONS):
             guest = Guest(sandbox, f"bench{i}")
             guest.mention()
-            guest.tap(LANGUAGE_NAMES[sandbox.config.default_language])
+            guest.tap(language_name(sandbox.config.default_language))
             assert any(line.image for line in guest.transcript), "every guest should get the prize and its image"
     per_guest = [a + b for a, b in zip(prize_times[::2], prize_times[1::2], strict=True)]
     webhook_per_guest = [a + b for a, b in zip(webhook_times[::2], webhook_times[1::2], strict=True)]

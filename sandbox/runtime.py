@@ -306,7 +306,7 @@ class Sandbox:
     def _deploy_venue(self, config: ClientConfig, path: Path) -> Venue:
         """What `cdk deploy Tagback-<client-id>` creates, and the venue's account connected (`tagback connect`)."""
         roles = self.roles[f"Tagback-{config.client_id}"]
-        token = self.graph.add_account(config.instagram_account_id, config.client_id.replace("-", "."))
+        token = self.graph.add_account(config.instagram_account_id, config.instagram_username)
         resources = create_resources(
             config,
             secret_parameters(config, token, self.google),

@@ -55,7 +55,7 @@ def test_ana_chats_in_english_leaves_her_email_and_opens_the_review_link(chat: t
             (
                 "venue",
                 rf"Thanks for sharing Café Aurora in your story! 🎉 Your prize: {PRIZE_EN}\. Show this code to our "
-                rf"staff: {CODE} \(valid until \d{{1,2}} \w{{3}} 2026\)\.",
+                rf"staff: {CODE} \(valid until \d{{1,2}} \w{{3,4}} 2026\)\.",
                 (),
             ),
             ("venue", "[image]", ()),
@@ -146,3 +146,94 @@ def test_the_tracked_link_counts_and_an_unknown_token_is_a_404(chat: tuple[Sandb
     assert sandbox.store.stats.month_totals(month)["review_link_clicks_google"] == 1
     answer = ana.follow(f"{sandbox.url}/l/demo/{'z' * 22}")
     assert answer.status_code == 404 and "Link not found" in answer.text
+
+
+def test_rui_types_portugues_and_his_question_gets_how_to_take_part_in_portuguese(
+    chat: tuple[Sandbox, Guest, Guest],
+) -> None:
+    sandbox, _, _ = chat
+    rui = Guest(sandbox, "6170000000000751")
+    rui.mention()
+    rui.say("portugues")
+    rui.say("Como consigo outro prémio?")
+    expect(
+        rui.transcript,
+        [
+            ("guest", re.escape("(posts a story that @mentions the venue)"), ()),
+            ("venue", re.escape("Hi from Café Aurora! Which language would you like?" + FOOTER), LANGUAGES),
+            ("guest", "portugues", ()),
+            (
+                "venue",
+                r"Obrigado por partilhar o Café Aurora na sua story! 🎉 O seu prémio: (Café expresso grátis|Pastel de "
+                rf"nata grátis|Brunch para dois)\. Mostre este código à nossa equipa: {CODE} \(válido até \d{{1,2}} de "
+                r"\w{3}\. de 2026\)\.",
+                (),
+            ),
+            ("venue", "[image]", ()),
+            ("venue", re.escape("Quer receber as ofertas do Café Aurora por Email? ") + ".*", ("Sim", "Não")),
+            ("guest", re.escape("Como consigo outro prémio?"), ()),
+            (
+                "venue",
+                re.escape(
+                    "Obrigado pela sua mensagem! Para receber um prémio, publique uma story que mencione @cafe.aurora: "
+                    "o prémio chega aqui. Este chat só trata dos prémios das stories; para qualquer outro assunto, "
+                    "fale com a nossa equipa no Café Aurora."
+                ),
+                (),
+            ),
+        ],
+    )
+
+
+def test_sofia_at_taqueria_luna_is_asked_again_types_espanol_and_is_told_how_to_take_part_in_spanish(
+    chat: tuple[Sandbox, Guest, Guest],
+) -> None:
+    sandbox, _, _ = chat
+    sofia = Guest(sandbox, "6170000000000752", client_id="luna")
+    sofia.mention()
+    sofia.say("hola?")
+    sofia.say("Español")
+    sofia.say("¿Cómo consigo el premio?")
+    sofia.say("¿Hola?")
+    buttons = ("Español", "English")
+    expect(
+        sofia.transcript,
+        [
+            ("guest", re.escape("(posts a story that @mentions the venue)"), ()),
+            (
+                "venue",
+                re.escape(
+                    "¡Hola desde Taquería Luna! ¿En qué idioma prefieres?\n\n"
+                    "(Este es el asistente automático de Taquería Luna.)"
+                ),
+                buttons,
+            ),
+            ("guest", "hola\\?", ()),
+            (
+                "venue",
+                re.escape("Perdona, ¿en qué idioma prefieres? Toca uno abajo.\n")
+                + re.escape("Sorry, which language would you like? Tap one below."),
+                buttons,
+            ),
+            ("guest", "Español", ()),
+            (
+                "venue",
+                r"¡Gracias por compartir Taquería Luna en tu historia! 🎉 Tu premio: (Churros gratis|Agua fresca "
+                rf"gratis|Orden de tacos para dos)\. Muestra este código a nuestro equipo: {CODE} \(válido hasta el "
+                r"\d{1,2} \w{3,4} \d{4}\)\.",
+                (),
+            ),
+            ("venue", "[image]", ()),
+            ("guest", re.escape("¿Cómo consigo el premio?"), ()),
+            (
+                "venue",
+                re.escape(
+                    "¡Gracias por tu mensaje! Para conseguir un premio, publica una historia que mencione a "
+                    "@taquerialuna: tu premio llegará aquí. Este chat solo gestiona los premios por historias; para "
+                    "cualquier otra cosa, pregunta a nuestro equipo en Taquería Luna."
+                ),
+                (),
+            ),
+            ("guest", re.escape("¿Hola?"), ()),  # one a day in each language: no loop
+        ],
+    )

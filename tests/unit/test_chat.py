@@ -344,3 +344,66 @@ def test_the_months_figures_are_counted_as_events_happen(chat: Chat) -> None:
     }
     assert prizes == 2
     assert totals["mentions_day_20"] == 3 and totals["mentions_hour_12"] == 3  # 12:00 UTC is 12:00 in Lisbon
+
+
+@pytest.mark.parametrize(
+    ("typed", "language"),
+    [("portugues", "pt"), ("PORTUGUÊS", "pt"), ("Portuguese", "pt"), ("deutsch", "de"), ("German", "de"), ("EN", "en")],
+)
+def test_a_typed_language_answer_is_read_however_it_is_written(chat: Chat, typed: str, language: str) -> None:
+    chat.mention("ana")
+    assert chat.say("ana", typed) is Outcome.DM_SENT
+    assert chat.store.guests.by_id["ana"].language == language
+    assert len(chat.inbox("ana")) == 4  # the question, the prize, its image, the contact question: no fallback
+
+
+def test_an_unreadable_answer_asks_again_once_in_every_language_then_the_timeout_goes_on(chat: Chat) -> None:
+    chat.mention("bo")
+    assert chat.say("bo", "¿Cómo consigo el premio?") is Outcome.LANGUAGE_ASKED
+    again = chat.last("bo")
+    assert again["body"] == (
+        "Sorry, which language would you like? Tap one below.\n"
+        "Entschuldigung, welche Sprache möchtest du? Tippe unten auf eine.\n"
+        "Desculpe, em que língua prefere? Toque numa das opções abaixo."
+    )
+    assert again["quick_replies"] == "LANG:en,LANG:de,LANG:pt"
+    assert chat.say("bo", "Español") is Outcome.IGNORED  # not offered here; asked twice already: no loop
+    assert chat.say("bo", "hello??") is Outcome.IGNORED
+    assert len(chat.inbox("bo")) == 2
+    chat.clock.advance(timedelta(minutes=10))
+    assert chat.engine.language_timeout(AwardKey("bo", TODAY)) is Outcome.DM_SENT
+    assert chat.inbox("bo")[2]["body"].startswith("Thanks for sharing Café Aurora in your story!")
+
+
+def test_the_fallback_says_how_to_take_part_in_the_default_language_and_offers_the_languages(chat: Chat) -> None:
+    assert chat.say("cy", "how do I get the prize?") is Outcome.FALLBACK_SENT
+    reply = chat.last("cy")
+    assert "To get a prize, post a story that mentions @cafe.aurora" in reply["body"]
+    assert reply["quick_replies"] == "LANG:en,LANG:de,LANG:pt"
+    assert chat.tap("cy", "LANG:pt", "Português") is Outcome.FALLBACK_SENT  # the same, now in their language
+    assert "publique uma story que mencione @cafe.aurora" in chat.last("cy")["body"]
+    assert chat.last("cy")["quick_replies"] == ""  # chosen: no buttons any more
+    assert chat.say("cy", "olá?") is Outcome.IGNORED  # once a day in each language
+    assert chat.say("cy", "Deutsch") is Outcome.FALLBACK_SENT  # a language typed is chosen too
+    assert "poste eine Story, in der du @cafe.aurora" in chat.last("cy")["body"]
+    assert chat.say("cy", "hallo?") is Outcome.IGNORED
+    assert chat.tap("cy", "LANG:de", "Deutsch") is Outcome.IGNORED
+    assert len(chat.inbox("cy")) == 3
+
+
+def test_a_guest_who_wrote_before_choosing_is_answered_in_their_language_the_same_day(chat: Chat) -> None:
+    assert chat.say("dee", "hello?") is Outcome.FALLBACK_SENT
+    chat.mention("dee")
+    assert chat.say("dee", "portugues") is Outcome.DM_SENT
+    assert chat.say("dee", "Como ganho outro prémio?") is Outcome.FALLBACK_SENT
+    assert chat.last("dee")["body"].startswith("Obrigado pela sua mensagem! Para receber um prémio")
+    assert chat.say("dee", "?") is Outcome.IGNORED  # no loop with a bot answering our reply
+
+
+def test_a_stopped_guest_is_asked_the_language_of_their_storys_prize_again_once(chat: Chat) -> None:
+    chat.say("eve", "STOP")
+    chat.mention("eve")
+    assert chat.say("eve", "hmm") is Outcome.LANGUAGE_ASKED
+    assert chat.say("eve", "hmm?") is Outcome.IGNORED
+    assert chat.say("eve", "deutsch") is Outcome.DM_SENT
+    assert chat.last("eve")["kind"] == "image"  # the prize, no contact question: they said STOP

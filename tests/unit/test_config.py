@@ -59,7 +59,7 @@ def test_fractional_weights_are_summed_exactly() -> None:
     ("change", "expected"),
     [
         ({"timezone": "Mars/Olympus"}, "timezone: unknown IANA timezone 'Mars/Olympus'"),
-        ({"languages": ["en", "xx"]}, "languages[1]: Input should be 'en', 'de', 'es', 'fr', 'it' or 'pt'"),
+        ({"languages": ["en", "xx"]}, "languages[1]: unknown language code 'xx': use one CLDR knows"),
         ({"languages": ["en", "en"]}, "languages: each language may appear only once"),
         ({"instagram_account_id": "@cafe"}, "instagram_account_id: String should match pattern"),
         ({"client_id": "Demo Venue"}, "client_id: String should match pattern"),
@@ -153,7 +153,7 @@ def test_an_over_long_quick_reply_title_is_refused() -> None:
 
 
 def test_texts_over_metas_byte_limit_are_refused() -> None:
-    (problem,) = problems_of({"messages": {"en": {"fallback": "Hello! " + "🎉" * 300}}})
+    (problem,) = problems_of({"messages": {"en": {"fallback": "Mention @{instagram_username}! " + "🎉" * 300}}})
     assert problem.startswith("messages.en.fallback: up to ") and problem.endswith("Meta takes at most 1000")
 
 
@@ -202,6 +202,97 @@ def test_two_clients_with_one_instagram_account_are_refused_naming_both_files(tm
 def test_clients_with_their_own_accounts_load_together(tmp_path: Path) -> None:
     paths = [write_client(tmp_path, "aurora", "17841400000000001"), write_client(tmp_path, "bar", "17841400000000002")]
     assert [c.instagram_account_id for c in load_client_configs(paths)] == ["17841400000000001", "17841400000000002"]
+
+
+@pytest.mark.parametrize(
+    ("username", "reason"),
+    [
+        ("@cafe.aurora", "instagram_username: '@cafe.aurora': write it without the '@'"),
+        ("cafe aurora", "instagram_username: 'cafe aurora' is not an Instagram username: at most 30 letters, digits"),
+        ("c" * 31, f"instagram_username: '{'c' * 31}' is not an Instagram username"),
+        ("café", "instagram_username: 'café' is not an Instagram username"),
+    ],
+)
+def test_the_instagram_username_is_one_instagram_allows(username: str, reason: str) -> None:
+    (problem,) = problems_of({"instagram_username": username})
+    assert problem.startswith(reason)
+
+
+def test_the_instagram_username_is_required() -> None:
+    assert problems_of(drop="instagram_username") == ["instagram_username: Field required"]
+
+
+DUTCH_CONFIG = ROOT / "tests" / "fixtures" / "clients" / "tulp.yaml"
+DUTCH: dict[str, Any] = yaml.safe_load(DUTCH_CONFIG.read_text(encoding="utf-8"))
+
+
+def dutch_problems(**changes: Any) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        parse_client_config(deepcopy(DUTCH) | changes, "tulp.yaml", DUTCH_CONFIG.parent)
+    return raised.value.problems
+
+
+def test_a_client_file_adds_a_language_with_every_text() -> None:
+    config = load_client_config(DUTCH_CONFIG)
+    assert config.languages == ["nl", "en"] and config.default_language == "nl"
+
+
+def test_a_language_without_built_in_texts_needs_every_one_listed_by_path() -> None:
+    texts = {key: text for key, text in DUTCH["messages"]["nl"].items() if key not in ("review_question", "ask_phone")}
+    assert dutch_problems(messages={"nl": texts}) == [
+        "messages.nl.ask_phone: missing: nl has no built-in texts, so the client file gives every one",
+        "messages.nl.review_question: missing: nl has no built-in texts, so the client file gives every one",
+    ]
+    (problem,) = dutch_problems(messages={})
+    assert problem.startswith("messages.nl: missing: nl has no built-in texts (built in: en, de, es, fr, it, pt)")
+
+
+def test_an_added_languages_texts_are_checked_like_overrides() -> None:
+    texts = DUTCH["messages"]["nl"] | {"prize_awarded": "Je prijs: {prijs}", "answer_no": "Nee, liever niet, dank je"}
+    assert dutch_problems(messages={"nl": texts}) == [
+        "messages.nl.answer_no: 'Nee, liever niet, dank je' is 25 characters; quick reply titles take at most 20",
+        "messages.nl.prize_awarded: unknown placeholder {prijs}; missing placeholder {code} "
+        "(allowed: {code}, {prize}, {valid_until}, {venue})",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("languages", "expected"),
+    [
+        (["nl", "xx"], "languages[1]: unknown language code 'xx': use one CLDR knows, e.g. nl, ja, pt-BR"),
+        (["nl", "pt_BR"], "languages[1]: unknown language code 'pt_BR'"),
+        (["nl", "EN"], "languages[1]: 'EN': write it 'en'"),
+        (
+            ["nl", "en-US"],
+            "languages[1]: en-US: its button would read 'English (United States)', 23 characters; quick reply titles "
+            "take at most 20",
+        ),
+        (["nl", "en", "de", "es", "fr", "it", "pt", "ja", "pl", "sv", "da", "fi", "cs", "tr"], "languages: List"),
+    ],
+)
+def test_languages_are_codes_cldr_knows_with_a_name_that_fits_a_button(languages: list[str], expected: str) -> None:
+    (problem,) = dutch_problems(languages=languages)
+    assert problem.startswith(expected)
+
+
+def test_an_unknown_code_is_refused_wherever_texts_are_given_per_language() -> None:
+    prizes = [DUTCH["prizes"][0] | {"names": {"xx": "Gratis"}}, DUTCH["prizes"][1]]
+    (problem,) = dutch_problems(prizes=prizes)
+    assert problem.startswith("prizes[0].names.xx: unknown language code 'xx'")
+
+
+def test_the_report_is_in_a_language_it_has_labels_in() -> None:
+    (problem,) = dutch_problems(report=DUTCH["report"] | {"language": "nl"})
+    assert problem == "report.language: the monthly report has no labels in nl; choose one of de, en, es, fr, it, pt"
+    assert load_client_config(DUTCH_CONFIG).report_language == "en"  # Dutch has none: English
+    assert load_client_config(ROOT / "clients" / "luna.yaml").report_language == "es"  # the default language's
+
+
+def test_the_language_question_asked_again_in_every_language_must_fit_one_message() -> None:
+    long = {lang: {"language_unclear": "Which language? " + "·" * 200} for lang in ("en", "de", "pt")}
+    (problem,) = problems_of({"messages": long})
+    assert problem.startswith("languages: the language question asked again says messages.<language>.language_unclear")
+    assert problem.endswith("Meta takes at most 1000")
 
 
 AGENCY: dict[str, Any] = yaml.safe_load((ROOT / "agency.yaml").read_text(encoding="utf-8"))

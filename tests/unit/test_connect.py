@@ -150,6 +150,17 @@ def test_a_token_of_another_account_is_refused_naming_both(venue: Venue) -> None
     )
 
 
+def test_a_token_of_an_account_whose_username_is_not_the_files_is_refused(venue: Venue) -> None:
+    renamed = venue.config.model_copy(update={"instagram_username": "aurora.cafe"})
+    assert venue.refused(token=venue.token, config=renamed) == (
+        f"the token is for @cafe.aurora (account {ACCOUNT}), but clients/demo.yaml has instagram_username "
+        "aurora.cafe, which guests are told to mention: correct the client file (the username may have changed on "
+        "Instagram)"
+    )
+    same = venue.config.model_copy(update={"instagram_username": "Cafe.Aurora"})  # Instagram's are case-insensitive
+    assert venue.connect(token=venue.token, config=same).username == "cafe.aurora"
+
+
 @pytest.mark.parametrize("how", ["expired", "revoked", "made up"])
 def test_a_token_meta_refuses_asks_for_a_new_one(venue: Venue, how: str) -> None:
     token = venue.token if how != "made up" else "not-a-token"

@@ -36,6 +36,7 @@ def test_every_text_renders_for_the_demo_client_in_every_language(language: Lang
     config = parse_client_config(ALL_LANGUAGES, "all languages", DEMO_CONFIG.parent)
     values = {
         "venue": config.venue_name,
+        "instagram_username": config.instagram_username,
         "prize": "Free espresso",
         "code": "7KQ4-M2XZ-9HJT",
         "channels": "Email",
@@ -81,7 +82,7 @@ def test_dates_are_written_the_languages_way() -> None:
     assert [format_date(day, lang) for lang in LANGUAGES] == [
         "4 Dec 2026",
         "4. Dez. 2026",
-        "4 de dic de 2026",
+        "4 dic 2026",
         "4 déc. 2026",
         "4 dic 2026",
         "4 de dez. de 2026",

@@ -15,7 +15,7 @@ from tagback.config.model import ClientConfig
 from tagback.conversation.outcome import Outcome
 from tagback.conversation.stop import is_start, is_stop
 from tagback.domain.awards import AwardKey, FollowUpState
-from tagback.domain.languages import LANGUAGE_NAMES, LANGUAGES, Language
+from tagback.domain.languages import LANGUAGES, Language, language_name
 from tagback.domain.steps import Step
 from tagback.domain.suppression import suppression_key
 from tagback.messages.catalog import BUTTON_TITLES, DEFAULT_TEXTS, START_PHRASES, STOP_PHRASES
@@ -88,7 +88,8 @@ def test_every_phrase_of_the_catalog_is_read_as_written_and_none_is_both() -> No
 
 
 def test_no_quick_reply_title_or_language_name_stops_or_starts() -> None:
-    titles = [DEFAULT_TEXTS[lang][key] for lang in LANGUAGES for key in BUTTON_TITLES] + list(LANGUAGE_NAMES.values())
+    titles = [DEFAULT_TEXTS[lang][key] for lang in LANGUAGES for key in BUTTON_TITLES]
+    titles += [language_name(lang) for lang in LANGUAGES]
     assert [t for t in titles if is_stop(t) or is_start(t)] == []
 
 

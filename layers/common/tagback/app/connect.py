@@ -97,6 +97,12 @@ def connect(
             f"instagram_account_id {config.instagram_account_id}: generate the token logged in as the venue's "
             "account, or correct the client file"
         )
+    if identity.username.casefold() != config.instagram_username.casefold():
+        raise ConnectRefused(
+            f"the token is for @{identity.username} (account {identity.user_id}), but {client_file} has "
+            f"instagram_username {config.instagram_username}, which guests are told to mention: correct the client "
+            "file (the username may have changed on Instagram)"
+        )
     done.append(f"checked the token: it is @{identity.username}'s ({identity.user_id}), as {client_file} says")
     fields = list(agency.meta.subscribed_fields)
     steps.call(

@@ -96,7 +96,7 @@ def _figures(stats: dict[str, Any], previous: dict[str, Any], month: str) -> tup
 
 def build_report(config: ClientConfig, month: str, stats: dict[str, Any], previous: dict[str, Any]) -> Report:
     direct, indirect = _figures(stats, previous, month)
-    language = config.report.language or config.default_language
+    language = config.report_language
     prizes = []
     for prize in config.prizes:
         handed = int(stats.get(f"awards_prize_{prize.id}", 0))

@@ -1,6 +1,6 @@
-"""The checks a client's texts pass before a deploy: every text of every language the client offers has known
-placeholders only, the required ones present, and stays within Meta's limits when filled with the longest values
-the client can produce."""
+"""The checks a client's texts pass before a deploy: every language the client offers has every text (built in, or
+given in the client's file), each with known placeholders only, the required ones present, and within Meta's limits
+when filled with the longest values the client can produce."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 from typing import Final
 
 from tagback.config.model import ClientConfig
-from tagback.domain.languages import Language
+from tagback.domain.languages import LANGUAGES, Language
 from tagback.domain.messaging import BUTTON_TEXT_LIMIT, QUICK_REPLY_TITLE_LIMIT, TEXT_LIMIT_BYTES
 from tagback.messages.catalog import BUTTON_TITLES, MESSAGE_KEYS, PLACEHOLDERS, REQUIRED_PLACEHOLDERS
 from tagback.messages.render import channels_text, first_dm_footer, format_date, placeholders_in, render, template
@@ -20,6 +20,7 @@ _LONGEST_LINK: Final = "https://abcdefghij.execute-api.ap-southeast-2.amazonaws.
 def _longest_values(config: ClientConfig, language: Language) -> dict[str, str]:
     return {
         "venue": config.venue_name,
+        "instagram_username": config.instagram_username,
         "prize": max((prize.name_in(language) for prize in config.prizes), key=len),
         "code": "XXXX-XXXX-XXXX",
         "valid_until": max((format_date(date(2026, month, 28), language) for month in range(1, 13)), key=len),
@@ -30,10 +31,30 @@ def _longest_values(config: ClientConfig, language: Language) -> dict[str, str]:
     }
 
 
+def _missing_texts(config: ClientConfig) -> list[str]:
+    """A language without a built-in catalog needs every text in the client's file."""
+    problems = []
+    for language in (lang for lang in config.languages if lang not in LANGUAGES):
+        given = config.messages.get(language)
+        if given is None:
+            problems.append(
+                f"messages.{language}: missing: {language} has no built-in texts (built in: {', '.join(LANGUAGES)}), "
+                f"so the client file gives all {len(MESSAGE_KEYS)} of them under messages.{language}"
+            )
+            continue
+        problems += [
+            f"messages.{language}.{key}: missing: {language} has no built-in texts, so the client file gives every one"
+            for key in sorted(MESSAGE_KEYS - set(given))
+        ]
+    return problems
+
+
 def text_problems(config: ClientConfig) -> list[str]:
-    """Every text of every language the client offers: known placeholders only, the required ones present, and
-    within Meta's limits when filled with the longest values the client can produce."""
-    problems: list[str] = []
+    """Every text of every language the client offers: present, known placeholders only, the required ones present,
+    and within Meta's limits when filled with the longest values the client can produce."""
+    problems = _missing_texts(config)
+    if problems:
+        return problems
     for language in config.languages:
         values = _longest_values(config, language)
         footer = first_dm_footer(config, language)
@@ -59,4 +80,19 @@ def text_problems(config: ClientConfig) -> list[str]:
                 problems.append(
                     f"{where}: up to {size} bytes with the longest prize, date and link; Meta takes at most {limit}"
                 )
-    return problems
+    return problems or _reask_problems(config)
+
+
+def _reask_problems(config: ClientConfig) -> list[str]:
+    """The language question asked again carries `language_unclear` in every offered language, in one message."""
+    if len(config.languages) < 2:
+        return []
+    texts = [render(config, "language_unclear", language) for language in config.languages]
+    footer = first_dm_footer(config, config.default_language)
+    size = len("\n".join(texts).encode()) + (len(footer.encode()) + 2 if footer else 0)
+    if size <= TEXT_LIMIT_BYTES:
+        return []
+    return [
+        f"languages: the language question asked again says messages.<language>.language_unclear in all "
+        f"{len(config.languages)} languages in one message, {size} bytes; Meta takes at most {TEXT_LIMIT_BYTES}"
+    ]

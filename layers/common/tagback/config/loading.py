@@ -27,6 +27,8 @@ class ConfigError(ValueError):
 def _describe(error: Any) -> str:
     location = ""
     for part in error["loc"]:
+        if part == "[key]":  # pydantic's mark of a mapping's key: the key itself is the path's last part
+            continue
         location += f"[{part}]" if isinstance(part, int) else (f".{part}" if location else str(part))
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":

@@ -25,12 +25,17 @@ from pydantic import (
     model_validator,
 )
 
-from tagback.domain.languages import Language
+from tagback.domain.languages import Language, checked_language, language_name
+from tagback.domain.messaging import QUICK_REPLY_LIMIT, QUICK_REPLY_TITLE_LIMIT
 from tagback.messages.catalog import MESSAGE_KEYS
+from tagback.messages.report_labels import LABELS
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # SSM parameter names: a path of letters, digits and _.-/ (AWS's own rule), never the secret itself.
 _SSM_NAME = re.compile(r"^/[A-Za-z0-9_.\-/]{1,1010}$")
+_INSTAGRAM_USERNAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
+# The languages the monthly report has labels in (every label, in each).
+_REPORT_LANGUAGES = frozenset.intersection(*(frozenset(texts) for texts in LABELS.values()))
 
 
 def _email(value: str) -> str:
@@ -48,7 +53,27 @@ def _ssm_name(value: str) -> str:
     return value
 
 
+def _instagram_username(value: str) -> str:
+    if value.startswith("@"):
+        raise ValueError(f"{value!r}: write it without the '@'")
+    if not _INSTAGRAM_USERNAME.match(value):
+        raise ValueError(f"{value!r} is not an Instagram username: at most 30 letters, digits, '.' and '_'")
+    return value
+
+
+def _fits_a_button(language: str) -> str:
+    name = language_name(language)
+    if len(name) > QUICK_REPLY_TITLE_LIMIT:
+        raise ValueError(
+            f"{language}: its button would read {name!r}, {len(name)} characters; quick reply titles take at most "
+            f"{QUICK_REPLY_TITLE_LIMIT} (the language without its region or script may fit)"
+        )
+    return language
+
+
 Email = Annotated[str, AfterValidator(_email)]
+LanguageCode = Annotated[str, AfterValidator(checked_language)]
+OfferedLanguage = Annotated[LanguageCode, AfterValidator(_fits_a_button)]  # it has a button: its own name
 SsmName = Annotated[str, AfterValidator(_ssm_name)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")]
 
@@ -62,7 +87,9 @@ class Prize(_Strict):
     id: Slug
     name: Annotated[str, StringConstraints(min_length=1, max_length=80, strip_whitespace=True)]
     # The name in other languages; the guest sees theirs, else `name`.
-    names: dict[Language, Annotated[str, StringConstraints(min_length=1, max_length=80)]] = Field(default_factory=dict)
+    names: dict[LanguageCode, Annotated[str, StringConstraints(min_length=1, max_length=80)]] = Field(
+        default_factory=dict
+    )
     weight: Annotated[Decimal, Field(gt=0, le=100, decimal_places=2)] = Field(
         description="share of draws in percent; the weights of all prizes sum to 100"
     )
@@ -100,7 +127,9 @@ class ReviewLinks(_Strict):
 class ReportConfig(_Strict):
     recipients: Annotated[list[Email], Field(min_length=1)]
     sender: Email
-    language: Language | None = None
+    language: LanguageCode | None = Field(
+        default=None, description="one the report has labels in; default: the default language if it has, else en"
+    )
     # With a Places API key the daily snapshot records the venue's Google rating and review count.
     places_api_key_param: SsmName | None = None
 
@@ -148,7 +177,7 @@ class ContactCapture(_Strict):
     """After the prize, offer the venue's news by email and/or phone, with explicit, versioned consent."""
 
     channels: Literal["off", "email", "phone", "both"] = "off"
-    consent_text: dict[Language, Annotated[str, StringConstraints(min_length=10, max_length=400)]] = Field(
+    consent_text: dict[LanguageCode, Annotated[str, StringConstraints(min_length=10, max_length=400)]] = Field(
         default_factory=dict, description="what the guest agrees to, per language (shown with the question)"
     )
     consent_version: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
@@ -203,12 +232,15 @@ class ClientConfig(_Strict):
     client_id: Slug
     venue_name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
     instagram_account_id: Annotated[str, StringConstraints(pattern=r"^\d{5,25}$")]
+    # The fallback reply tells guests how to take part: post a story that mentions @<this>.
+    instagram_username: Annotated[str, AfterValidator(_instagram_username)]
     timezone: str
-    languages: Annotated[list[Language], Field(min_length=1)] = Field(
-        description="languages offered to guests; the first is the default"
+    languages: Annotated[list[OfferedLanguage], Field(min_length=1, max_length=QUICK_REPLY_LIMIT)] = Field(
+        description="languages offered to guests (one quick reply each); the first is the default"
     )
-    messages: dict[Language, dict[str, Annotated[str, StringConstraints(min_length=1)]]] = Field(
-        default_factory=dict, description="per-language overrides of the default texts"
+    messages: dict[LanguageCode, dict[str, Annotated[str, StringConstraints(min_length=1)]]] = Field(
+        default_factory=dict,
+        description="per-language overrides of the built-in texts; every text of a language without a built-in one",
     )
     prizes: Annotated[list[Prize], Field(min_length=1)]
     coupon: CouponTemplate = CouponTemplate()
@@ -265,7 +297,9 @@ class ClientConfig(_Strict):
     def _messages_match_catalog(
         cls, messages: dict[Language, dict[str, str]], info: ValidationInfo
     ) -> dict[Language, dict[str, str]]:
-        languages = info.data.get("languages") or []
+        if "languages" not in info.data:
+            return messages  # refused already: a text's language cannot be checked against them
+        languages = info.data["languages"]
         for language, texts in messages.items():
             if language not in languages:
                 raise ValueError(f"{language}: language is not listed in languages")
@@ -287,6 +321,15 @@ class ClientConfig(_Strict):
     def _table_claims_are_per_day(self) -> ClientConfig:
         if self.per_table and self.claim_policy.kind != "per_local_day":
             raise ValueError("per_table: one prize per table per local day needs claim_policy.kind per_local_day")
+        return self
+
+    @model_validator(mode="after")
+    def _report_in_a_language_it_has(self) -> ClientConfig:
+        if self.report.language is not None and self.report.language not in _REPORT_LANGUAGES:
+            raise ValueError(
+                f"report.language: the monthly report has no labels in {self.report.language}; choose one of "
+                f"{', '.join(sorted(_REPORT_LANGUAGES))}"
+            )
         return self
 
     @model_validator(mode="after")
@@ -312,3 +355,11 @@ class ClientConfig(_Strict):
     @property
     def default_language(self) -> Language:
         return self.languages[0]
+
+    @property
+    def report_language(self) -> Language:
+        """The monthly report's: the one configured, else the default language if the report has labels in it, else
+        English."""
+        if self.report.language is not None:
+            return self.report.language
+        return self.default_language if self.default_language in _REPORT_LANGUAGES else "en"

@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tagback.config.model import ClientConfig
+from tagback.conversation import payloads
 from tagback.conversation.outcome import Outcome, pending_while_throttled
 from tagback.conversation.ports import ConversationStore, Messenger
 from tagback.domain.awards import Award, Guest
 from tagback.domain.clock import Clock
 from tagback.domain.events import InboundEvent, OutboxEvent
-from tagback.domain.languages import Language
+from tagback.domain.languages import Language, language_name
 from tagback.domain.messaging import GraphError, QuickReply
 from tagback.domain.stats import count_event
 from tagback.messages.render import first_dm_footer, render
@@ -36,7 +37,17 @@ class Context:
         return next((lang for lang in self.config.languages if lang == chosen), self.config.default_language)
 
     def text(self, guest: Guest, key: str, **values: str) -> str:
-        return render(self.config, key, self.language(guest), venue=self.config.venue_name, **values)
+        return self.text_in(self.language(guest), key, **values)
+
+    def text_in(self, language: Language, key: str, **values: str) -> str:
+        return render(self.config, key, language, venue=self.config.venue_name, **values)
+
+    def language_choices(self) -> list[QuickReply]:
+        """The language buttons: one per offered language, titled with its own name."""
+        return [
+            QuickReply(language_name(language), payloads.encode(payloads.LanguageChoice(language)))
+            for language in self.config.languages
+        ]
 
     def expiry(self) -> datetime:
         return self.clock.now() + timedelta(days=self.config.retention_days)

@@ -5,8 +5,8 @@ A story mention claims the guest's award for the claim period (`mention`), asks 
 the table (`table`) when needed, then delivers the prize (`delivery`) and offers contact capture (`contact`).
 Replies (quick replies, postbacks, text) move the guest's conversation on: language choice, table number, review
 yes/no (`review`), contact choice and values, STOP and START (`stop`). Anything the engine did not ask for gets one
-helpful reply a day (`fallback`). A guest who said STOP is answered only what they ask for themselves: a story's
-prize (with the language or table question it needs) and START.
+helpful reply a day in each language (`fallback`). A guest who said STOP is answered only what they ask for
+themselves: a story's prize (with the language or table question it needs) and START.
 """
 
 from __future__ import annotations
@@ -116,8 +116,10 @@ class Engine:
             return self._tables.answer(guest, answer)
         if guest.awaiting in (Awaiting.EMAIL, Awaiting.PHONE) and event.kind is not EventKind.STORY_REPLY:
             return self._contacts.value(guest, answer)
-        if guest.awaiting is Awaiting.LANGUAGE and (chosen := named(answer)) is not None:
-            return self._languages.chosen(guest, chosen)
+        if guest.awaiting is Awaiting.LANGUAGE:
+            return self._languages.answer(guest, answer)
+        if len(self.config.languages) > 1 and (typed := named(answer, self.config.languages)) is not None:
+            return self._languages.chosen(guest, typed, typed=True)
         return fallback(self._ctx, guest)
 
     def _asked_while_stopped(self, event: InboundEvent, guest: Guest) -> bool:
@@ -134,8 +136,9 @@ class Engine:
         answer = event.text or event.payload or ""
         if guest.awaiting is Awaiting.LANGUAGE:
             chosen = payloads.decode(event.payload or "")
-            code = chosen.code if isinstance(chosen, payloads.LanguageChoice) else named(answer)
-            return self._languages.chosen(guest, code) if code is not None else Outcome.SILENCED
+            if isinstance(chosen, payloads.LanguageChoice):
+                return self._languages.chosen(guest, chosen.code)
+            return self._languages.answer(guest, answer)
         if guest.awaiting is Awaiting.TABLE and event.kind is not EventKind.STORY_REPLY:
             return self._tables.answer(guest, answer)
         return Outcome.SILENCED

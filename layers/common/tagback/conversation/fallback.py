@@ -1,6 +1,14 @@
-"""Anything the engine did not ask for: one helpful reply per local day, then silence (no loops)."""
+"""Anything the engine did not ask for: one reply that says how to take part (a story that mentions the venue's
+Instagram account), in the guest's language — before they chose one, in the default language with the language
+buttons, so they can have it in theirs.
+
+One a local day in each language, then silence: a guest who had it in the default language and then chose theirs
+gets it again in theirs, and is not ignored for the rest of the day for having written before choosing. Our reply
+never changes the guest's language, so an auto-responder answering each of our messages gets one a day: no loop."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from tagback.conversation.context import Context
 from tagback.conversation.outcome import Outcome
@@ -8,9 +16,19 @@ from tagback.domain.awards import Guest
 
 
 def fallback(ctx: Context, guest: Guest) -> Outcome:
-    today = ctx.clock.now().astimezone(ctx.config.tz).date()
-    if guest.fallback_on == today:
+    language = ctx.language(guest)
+    if fallback_sent_today(ctx, guest) and guest.fallback_language == language:
         return Outcome.IGNORED
-    ctx.save(guest, fallback_on=today)
-    ctx.send(guest, ctx.text(guest, "fallback"))
+    undecided = len(ctx.config.languages) > 1 and guest.language not in ctx.config.languages
+    text = ctx.text(guest, "fallback", instagram_username=ctx.config.instagram_username)
+    ctx.send(guest, text, ctx.language_choices() if undecided else ())
+    ctx.save(guest, fallback_on=_today(ctx), fallback_language=language)
     return Outcome.FALLBACK_SENT
+
+
+def fallback_sent_today(ctx: Context, guest: Guest) -> bool:
+    return guest.fallback_on == _today(ctx)
+
+
+def _today(ctx: Context) -> date:
+    return ctx.clock.now().astimezone(ctx.config.tz).date()

@@ -119,7 +119,8 @@ class Guest:
     channels_left: str | None = None  # contact channels still to ask for ("phone" after the email)
     greeted_at: datetime | None = None  # when the first DM (with disclosure and terms) went out
     opted_out_at: datetime | None = None  # STOP: nothing more is ever sent
-    fallback_on: date | None = None  # the local day the one fallback reply was sent
+    fallback_on: date | None = None  # the local day the last fallback reply was sent
+    fallback_language: str | None = None  # the language it was sent in
     contact_asked_at: datetime | None = None
     email: str | None = None
     email_consent_version: str | None = None

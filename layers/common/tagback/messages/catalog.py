@@ -1,7 +1,7 @@
-"""The message catalog: every text a guest can receive, in English, German, Spanish, French, Italian and
-Portuguese. A client may override any text per language in its config (tone, formality, emoji); `tagback.config`
-checks the overrides' keys and placeholders against this catalog, and every text against Meta's limits, so a typo
-fails validation instead of a guest's DM.
+"""The message catalog: every text a guest can receive, built in for English, German, Spanish, French, Italian and
+Portuguese. A client may override any text per language in its config (tone, formality, emoji), and add any other
+language by giving every text for it; `tagback.config` checks the texts' keys and placeholders against this catalog,
+and every text against Meta's limits, so a typo or a missing text fails validation instead of a guest's DM.
 
 Review texts never mention the prize or any reward, and every guest is asked the same way (Google's review
 policy, the FTC rule on reviews, the UK DMCC Act).
@@ -16,6 +16,7 @@ from tagback.domain.languages import Language
 # The placeholders each text may use; the ones it must use are listed in REQUIRED_PLACEHOLDERS.
 PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
     "language_question": frozenset({"venue"}),
+    "language_unclear": frozenset(),
     "table_question": frozenset({"venue"}),
     "table_invalid": frozenset(),
     "table_claimed": frozenset({"venue"}),
@@ -44,13 +45,14 @@ PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
     "contact_thanks": frozenset({"venue"}),
     "opted_out": frozenset({"venue"}),
     "opted_in": frozenset({"venue"}),
-    "fallback": frozenset({"venue"}),
+    "fallback": frozenset({"venue", "instagram_username"}),
 }
 REQUIRED_PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
     "prize_awarded": frozenset({"code"}),
     "review_link": frozenset({"link"}),
     "promotion_terms": frozenset({"terms_url"}),
     "contact_question": frozenset({"consent"}),
+    "fallback": frozenset({"instagram_username"}),  # it says how to take part: a story that mentions the venue
 }
 # Texts shown as quick-reply titles: Meta cuts them at 20 characters.
 BUTTON_TITLES: Final[frozenset[str]] = frozenset(
@@ -60,6 +62,7 @@ BUTTON_TITLES: Final[frozenset[str]] = frozenset(
 DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
     "en": {
         "language_question": "Hi from {venue}! Which language would you like?",
+        "language_unclear": "Sorry, which language would you like? Tap one below.",
         "table_question": "Which table are you at? Please reply with the number on the table sign.",
         "table_invalid": "Please reply with just the table number from the sign, e.g. 12.",
         "table_claimed": "Thanks for sharing {venue}! Your table already has today's prize. Enjoy your visit!",
@@ -90,11 +93,13 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "opted_out": "Done: {venue} won't message you any more, except to answer a story you tag us in. "
         "Reply START to undo this.",
         "opted_in": "Done: {venue} can message you here again. Reply STOP at any time to stop.",
-        "fallback": "Thanks for your message! This chat only handles story prizes. "
-        "For anything else, please ask our team at {venue}.",
+        "fallback": "Thanks for your message! To get a prize, post a story that mentions @{instagram_username}: "
+        "your prize arrives here. This chat only handles story prizes; for anything else, please ask our team at "
+        "{venue}.",
     },
     "de": {
         "language_question": "Hallo von {venue}! Welche Sprache möchtest du?",
+        "language_unclear": "Entschuldigung, welche Sprache möchtest du? Tippe unten auf eine.",
         "table_question": "An welchem Tisch sitzt du? Antworte bitte mit der Nummer auf dem Tischschild.",
         "table_invalid": "Bitte antworte nur mit der Tischnummer vom Schild, z. B. 12.",
         "table_claimed": "Danke fürs Teilen von {venue}! Dein Tisch hat seinen Preis heute schon. Viel Spaß!",
@@ -126,11 +131,13 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "opted_out": "Erledigt: {venue} schreibt dir nicht mehr, außer als Antwort auf eine Story, in der du uns "
         "markierst. Antworte START, um das rückgängig zu machen.",
         "opted_in": "Erledigt: {venue} darf dir hier wieder schreiben. Antworte jederzeit STOPP, um das zu beenden.",
-        "fallback": "Danke für deine Nachricht! Dieser Chat ist nur für Story-Preise da. "
-        "Für alles andere frag bitte unser Team bei {venue}.",
+        "fallback": "Danke für deine Nachricht! Für einen Preis poste eine Story, in der du @{instagram_username} "
+        "erwähnst: Dein Preis kommt dann hier an. Dieser Chat ist nur für Story-Preise da; für alles andere frag "
+        "bitte unser Team bei {venue}.",
     },
     "es": {
         "language_question": "¡Hola desde {venue}! ¿En qué idioma prefieres?",
+        "language_unclear": "Perdona, ¿en qué idioma prefieres? Toca uno abajo.",
         "table_question": "¿En qué mesa estás? Responde con el número que aparece en el cartel de la mesa.",
         "table_invalid": "Responde solo con el número de mesa del cartel, por ejemplo 12.",
         "table_claimed": "¡Gracias por compartir {venue}! Tu mesa ya tiene el premio de hoy. ¡Disfruta!",
@@ -163,11 +170,13 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "menciones. Responde EMPEZAR para deshacerlo.",
         "opted_in": "Hecho: {venue} puede volver a escribirte aquí. Responde BAJA cuando quieras para dejar de "
         "recibir mensajes.",
-        "fallback": "¡Gracias por tu mensaje! Este chat solo gestiona los premios por historias. "
-        "Para cualquier otra cosa, pregunta a nuestro equipo en {venue}.",
+        "fallback": "¡Gracias por tu mensaje! Para conseguir un premio, publica una historia que mencione a "
+        "@{instagram_username}: tu premio llegará aquí. Este chat solo gestiona los premios por historias; para "
+        "cualquier otra cosa, pregunta a nuestro equipo en {venue}.",
     },
     "fr": {
         "language_question": "Bonjour de la part de {venue} ! Quelle langue préférez-vous ?",
+        "language_unclear": "Pardon, quelle langue préférez-vous ? Touchez-en une ci-dessous.",
         "table_question": "À quelle table êtes-vous ? Répondez avec le numéro inscrit sur le chevalet.",
         "table_invalid": "Répondez uniquement avec le numéro de table du chevalet, par exemple 12.",
         "table_claimed": "Merci d'avoir partagé {venue} ! Votre table a déjà son cadeau du jour. Bonne visite !",
@@ -201,11 +210,13 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "opted_out": "C'est fait : {venue} ne vous écrira plus, sauf pour répondre à une story où vous nous "
         "mentionnez. Répondez COMMENCER pour annuler.",
         "opted_in": "C'est fait : {venue} peut de nouveau vous écrire ici. Répondez STOP à tout moment pour arrêter.",
-        "fallback": "Merci pour votre message ! Ce chat ne gère que les cadeaux des stories. "
-        "Pour toute autre demande, adressez-vous à notre équipe chez {venue}.",
+        "fallback": "Merci pour votre message ! Pour recevoir un cadeau, publiez une story qui mentionne "
+        "@{instagram_username} : votre cadeau arrivera ici. Ce chat ne gère que les cadeaux des stories ; pour "
+        "toute autre demande, adressez-vous à notre équipe chez {venue}.",
     },
     "it": {
         "language_question": "Ciao da {venue}! In che lingua preferisci?",
+        "language_unclear": "Scusa, in che lingua preferisci? Toccane una qui sotto.",
         "table_question": "A che tavolo sei? Rispondi con il numero indicato sul cartellino del tavolo.",
         "table_invalid": "Rispondi solo con il numero del tavolo indicato sul cartellino, ad esempio 12.",
         "table_claimed": "Grazie per aver condiviso {venue}! Il tuo tavolo ha già il premio di oggi. Buona visita!",
@@ -236,11 +247,13 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "opted_out": "Fatto: {venue} non ti scriverà più, tranne per rispondere a una storia in cui ci tagghi. "
         "Rispondi INIZIA per annullare.",
         "opted_in": "Fatto: {venue} può di nuovo scriverti qui. Rispondi STOP in qualsiasi momento per smettere.",
-        "fallback": "Grazie per il messaggio! Questa chat gestisce solo i premi delle storie. "
-        "Per qualsiasi altra cosa, chiedi al nostro staff da {venue}.",
+        "fallback": "Grazie per il messaggio! Per ricevere un premio, pubblica una storia che menzioni "
+        "@{instagram_username}: il premio arriverà qui. Questa chat gestisce solo i premi delle storie; per "
+        "qualsiasi altra cosa, chiedi al nostro staff da {venue}.",
     },
     "pt": {
         "language_question": "Olá da parte do {venue}! Em que língua prefere?",
+        "language_unclear": "Desculpe, em que língua prefere? Toque numa das opções abaixo.",
         "table_question": "Em que mesa está? Responda com o número que está no cartão da mesa.",
         "table_invalid": "Responda só com o número da mesa que está no cartão, por exemplo 12.",
         "table_claimed": "Obrigado por partilhar o {venue}! A sua mesa já tem o prémio de hoje. Boa visita!",
@@ -273,8 +286,9 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "mencione. Responda COMEÇAR para anular.",
         "opted_in": "Feito: o {venue} pode voltar a escrever-lhe aqui. Responda PARAR a qualquer momento para "
         "deixar de receber mensagens.",
-        "fallback": "Obrigado pela sua mensagem! Este chat só trata dos prémios das stories. "
-        "Para qualquer outro assunto, fale com a nossa equipa no {venue}.",
+        "fallback": "Obrigado pela sua mensagem! Para receber um prémio, publique uma story que mencione "
+        "@{instagram_username}: o prémio chega aqui. Este chat só trata dos prémios das stories; para qualquer "
+        "outro assunto, fale com a nossa equipa no {venue}.",
     },
 }
 

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Final, Protocol
 
+from babel.dates import format_skeleton
+
 from tagback.domain.languages import Language
 from tagback.messages.catalog import DEFAULT_TEXTS
 
@@ -38,14 +40,9 @@ class ClientTexts(Protocol):
 
 
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
-_MONTHS: Final[dict[str, tuple[str, ...]]] = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    "de": ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez."),
-    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"),
-    "fr": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."),
-    "it": ("gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic"),
-    "pt": ("jan.", "fev.", "mar.", "abr.", "mai.", "jun.", "jul.", "ago.", "set.", "out.", "nov.", "dez."),
-}
+# The built-in English catalog speaks to guests from anywhere: CLDR's world English ("4 Dec 2026"), not the US
+# English a bare "en" means to CLDR ("Dec 4, 2026"). A client that adds en-US gets that.
+_FORMATS: Final[dict[Language, str]] = {"en": "en_001"}
 
 
 def placeholders_in(text: str) -> set[str]:
@@ -53,7 +50,8 @@ def placeholders_in(text: str) -> set[str]:
 
 
 def template(config: ClientTexts, key: str, language: Language) -> str:
-    """The client's text for `key` in `language`: its override, else the catalog's."""
+    """The client's text for `key` in `language`: its own (an override, or the text of a language it adds), else
+    the built-in catalog's."""
     return config.messages.get(language, {}).get(key) or DEFAULT_TEXTS[language][key]
 
 
@@ -64,13 +62,9 @@ def render(config: ClientTexts, key: str, language: Language, **values: str) -> 
 
 
 def format_date(day: date, language: Language) -> str:
-    """A date as people of that language write it: "7 Dec 2026", "7. Dez. 2026", "7 de dez. de 2026"…"""
-    month = _MONTHS[language][day.month - 1]
-    if language == "de":
-        return f"{day.day}. {month} {day.year}"
-    if language in ("es", "pt"):
-        return f"{day.day} de {month} de {day.year}"
-    return f"{day.day} {month} {day.year}"
+    """A date as people of that language write it, with the month's name so no guest misreads it (CLDR's yMMMd
+    through Babel): "4 Dec 2026", "4. Dez. 2026", "4 de dez. de 2026", "4 dec 2026", "2026年12月4日"…"""
+    return format_skeleton("yMMMd", day, locale=_FORMATS.get(language, language).replace("-", "_"))
 
 
 def channels_text(config: ClientTexts, language: Language) -> str:
