@@ -90,7 +90,7 @@ class Languages:
         if guest.tries + 1 >= ANSWER_TRIES:
             return Outcome.IGNORED  # asked twice: the timeout goes on in the default language
         ctx.save(guest, tries=guest.tries + 1)
-        again = "\n".join(ctx.text_in(language, "language_unclear") for language in ctx.config.languages)
+        again = "\n".join(ctx.text_in(offered, "language_unclear") for offered in ctx.config.languages)
         ctx.send(guest, again, ctx.language_choices())
         return Outcome.LANGUAGE_ASKED
 
