@@ -1,7 +1,7 @@
-"""Coupons to look at: `python -m tests.coupon_gallery` writes to out/coupons/ every prize of clients/*.yaml in
-every language the client offers (as `check-config` lays them out, with the longest date, but with a real code),
-and samples: emoji, a long prize and venue, a prize too long even at the smallest size (cut with "…"), and
-Japanese with the CJK test font.
+"""Coupons to look at: `make coupons` (`python -m tests.coupon_gallery`) writes to out/coupons/ every prize of
+clients/*.yaml in every language the client offers (as `check-config` lays them out, with the longest date, but
+with a real code), and samples: emoji, a long prize and venue, a prize too long even at the smallest size (cut
+with "…"), and Japanese with the CJK test font.
 
 The CJK test font is a subset of Noto Sans CJK JP Regular (Debian's fonts-noto-cjk, NotoSansCJK-Regular.ttc, font
 0; SIL OFL 1.1, LICENSE-NotoSansCJK.txt beside it) to the characters of JAPANESE only, made with fontTools' subset
