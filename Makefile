@@ -14,7 +14,7 @@ LAYER_EXPORT := --no-dev --no-emit-project --no-emit-package boto3 --no-emit-pac
 export UV_PYTHON_DOWNLOADS := never
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: demo test sandbox synth lint bench check-config replay install lock clean
+.PHONY: demo test sandbox synth lint bench check-config coupons replay install lock clean
 
 demo: $(INSTALLED)  ## the whole product end to end on this machine (no AWS account)
 	$(PY) -m sandbox.demo
@@ -39,8 +39,11 @@ bench: $(INSTALLED)
 	$(PY) -m bench.bench_prize
 	$(PY) -m bench.bench_cold_import
 
-check-config: $(INSTALLED)  ## validate agency.yaml and clients/*.yaml
+check-config: $(INSTALLED)  ## validate agency.yaml and clients/*.yaml, and draw every prize's coupon
 	$(PY) -m tagback.cli check
+
+coupons: $(INSTALLED)  ## every prize of clients/*.yaml in each language, and samples, as PNGs in out/coupons/
+	$(PY) -m tests.coupon_gallery
 
 replay: $(INSTALLED)  ## replay a deployed client's dead-letter and on-failure queues: make replay CLIENT=<client-id>
 	@test -n "$(CLIENT)" || { echo "usage: make replay CLIENT=<client-id>  (uses your AWS credentials)"; exit 2; }

@@ -68,7 +68,13 @@ def coupon_render() -> None:
     from tagback.config.loading import load_client_config  # noqa: PLC0415
 
     config = load_client_config(SandboxOptions().config_path)
-    face = CouponFace("Café Aurora", "Free pastel de nata", "7KQ4-M2XZ-9HJT", "Valid until 7 Dec 2026")
+    face = CouponFace(
+        "Café Aurora",
+        "Free pastel de nata",
+        "7KQ4-M2XZ-9HJT",
+        "Valid until 7 Dec 2026",
+        "Show this coupon to our staff",
+    )
     render_coupon(face, config)  # warm the font and cmap caches, as a warm Lambda has them
 
     def blank() -> None:

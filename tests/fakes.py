@@ -576,10 +576,12 @@ class FakeImages:
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
         self.published: dict[str, bytes] = {}
+        self.faces: dict[str, CouponFace] = {}
         self.valid_days: dict[str, int] = {}
 
     def publish(self, face: CouponFace, valid_days: int) -> str:
         self.published[face.code] = render_coupon(face, self.config).png
+        self.faces[face.code] = face
         self.valid_days[face.code] = valid_days
         return f"https://images.example/{face.code}.png"
 

@@ -147,7 +147,9 @@ def test_the_follow_up_schedule_is_created_once_at_plus_sixty_minutes(
 def test_the_coupon_image_url_is_presigned_and_short_lived(
     resources: dict[str, Any], aws: str, english_only: ClientConfig
 ) -> None:
-    face = CouponFace("Café Aurora", "Free espresso", "ABCD-EFGH-JKLM", "Valid until 4 Dec 2026")
+    face = CouponFace(
+        "Café Aurora", "Free espresso", "ABCD-EFGH-JKLM", "Valid until 4 Dec 2026", "Show this coupon to our staff"
+    )
     url = S3CouponImages(resources["bucket"], english_only).publish(face, valid_days=14)  # its own (SigV4) client
     assert "X-Amz-Expires=900" in url and "X-Amz-Signature=" in url
     assert urlsplit(url).path.endswith("/coupons/14d/ABCD-EFGH-JKLM.png")  # under the rule that expires it

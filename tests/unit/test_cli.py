@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import sys
 import threading
 from collections.abc import Iterator
@@ -41,6 +42,21 @@ def test_check_names_file_field_and_reason(tmp_path: Path, capsys: pytest.Captur
     bad.write_text(DEMO_CONFIG.read_text(encoding="utf-8").replace("Europe/Lisbon", "Lisbon"), encoding="utf-8")
     assert main(["check", str(bad)]) == 1
     assert f"{bad}: timezone: unknown IANA timezone 'Lisbon'" in capsys.readouterr().err
+
+
+def test_check_draws_every_coupon_and_names_the_characters_it_cannot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(ROOT / "clients" / "assets", tmp_path / "assets")
+    japanese = tmp_path / "demo.yaml"
+    japanese.write_text(
+        DEMO_CONFIG.read_text(encoding="utf-8").replace("de: Gratis-Espresso", "de: Espresso und 抹茶"),
+        encoding="utf-8",
+    )
+    assert main(["check", str(japanese)]) == 1
+    assert f"{japanese}: prizes[0].names.de: '抹' (U+62B9), '茶' (U+8336) cannot be drawn on the de coupon" in (
+        capsys.readouterr().err
+    )
 
 
 def test_check_refuses_a_bad_agency_file_naming_the_field(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

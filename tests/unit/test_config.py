@@ -51,7 +51,7 @@ def test_fractional_weights_are_summed_exactly() -> None:
         {"id": "b", "name": "B", "weight": 33.33},
         {"id": "c", "name": "C", "weight": 33.34},
     ]
-    data = deepcopy(DEMO) | {"prizes": prizes}
+    data = deepcopy(DEMO) | {"prizes": prizes, "languages": ["en"]}  # one language: `name` is every prize's name
     assert sum(p.weight for p in parse_client_config(data, "t", DEMO_CONFIG.parent).prizes) == 100
 
 
@@ -94,6 +94,17 @@ def test_a_secret_value_in_place_of_its_name_is_refused() -> None:
 
 def test_missing_required_field_is_named() -> None:
     assert problems_of(drop="review_links") == ["review_links: Field required"]
+
+
+def test_every_prize_is_named_in_every_language_offered_besides_the_default() -> None:
+    prizes = deepcopy(DEMO["prizes"])
+    del prizes[0]["names"]["pt"]
+    del prizes[2]["names"]
+    assert problems_of({"prizes": prizes}) == [
+        "prizes[0].names.pt: missing: guests choosing pt would see the default name 'Free espresso'",
+        "prizes[2].names.de: missing: guests choosing de would see the default name 'Brunch for two'",
+        "prizes[2].names.pt: missing: guests choosing pt would see the default name 'Brunch for two'",
+    ]
 
 
 def test_duplicate_prize_ids_are_refused() -> None:

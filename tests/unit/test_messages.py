@@ -14,8 +14,10 @@ from tagback.messages.catalog import DEFAULT_TEXTS, PLACEHOLDERS
 from tagback.messages.render import format_date, placeholders_in, render
 from tests.conftest import DEMO_CONFIG
 
-ALL_LANGUAGES = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8")) | {
+DEMO = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
+ALL_LANGUAGES = DEMO | {
     "languages": list(LANGUAGES),
+    "prizes": [prize | {"names": dict.fromkeys(LANGUAGES, prize["name"])} for prize in DEMO["prizes"]],
     "contact_capture": {
         "channels": "both",
         "consent_version": "1",

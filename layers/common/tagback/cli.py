@@ -1,6 +1,7 @@
 """Operator commands.
 
-python -m tagback.cli check [clients/*.yaml]        validate agency.yaml and the client configs before a deploy
+python -m tagback.cli check [clients/*.yaml]        validate agency.yaml and the client configs before a deploy, and
+                                                    draw every prize's coupon in every language
 python -m tagback.cli replay --stack Tagback-<id>    replay the dead-letter and on-failure queues
 python -m tagback.cli coupon --signing-key-param /tagback/<id>/coupon-signing-key CODE
                                                     check a coupon code offline (typos, made-up codes)
@@ -67,11 +68,18 @@ def _secret(aws: Aws, name: str) -> str:
 
 
 def check(paths: list[Path], agency_file: Path) -> int:
+    from tagback.adapters.coupon_image import layout_coupon  # noqa: PLC0415
     from tagback.config.agency import AgencyConfigError, load_agency_config  # noqa: PLC0415
+    from tagback.config.checks import coupon_problems  # noqa: PLC0415
 
     try:
         agency = load_agency_config(agency_file)
         configs = load_client_configs(paths)
+        # Every prize's coupon in every language, laid out with the fonts the functions will have.
+        files = {path.stem: path for path in paths}
+        drawn = [f"{files[c.client_id]}: {problem}" for c in configs for problem in coupon_problems(c, layout_coupon)]
+        if drawn:
+            raise ConfigError("files", drawn)
     except (AgencyConfigError, ConfigError) as error:
         print(error, file=sys.stderr)
         return 1
@@ -415,7 +423,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     checking = commands.add_parser(
-        "check", help="validate agency.yaml and the client configs (default: every clients/*.yaml)"
+        "check",
+        help="validate agency.yaml and the client configs (default: every clients/*.yaml); draw every coupon",
     )
     checking.add_argument("paths", nargs="*", type=Path)
     checking.add_argument("--agency", type=Path, default=Path("agency.yaml"), help="the agency's config")

@@ -1,13 +1,16 @@
 """The checks a client's texts pass before a deploy: every language the client offers has every text (built in, or
 given in the client's file), each with known placeholders only, the required ones present, and within Meta's limits
-when filled with the longest values the client can produce."""
+when filled with the longest values the client can produce; every prize has its name in every language offered; and
+(`check-config`, which passes the image adapter's layout in) every coupon can be drawn whole."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
 from datetime import date
-from typing import Final
+from typing import Final, Protocol
 
 from tagback.config.model import ClientConfig
+from tagback.domain.awards import CouponFace
 from tagback.domain.languages import LANGUAGES, Language
 from tagback.domain.messaging import BUTTON_TEXT_LIMIT, QUICK_REPLY_TITLE_LIMIT, TEXT_LIMIT_BYTES
 from tagback.messages.catalog import BUTTON_TITLES, MESSAGE_KEYS, PLACEHOLDERS, REQUIRED_PLACEHOLDERS
@@ -96,3 +99,79 @@ def _reask_problems(config: ClientConfig) -> list[str]:
         f"languages: the language question asked again says messages.<language>.language_unclear in all "
         f"{len(config.languages)} languages in one message, {size} bytes; Meta takes at most {TEXT_LIMIT_BYTES}"
     ]
+
+
+def prize_name_problems(config: ClientConfig) -> list[str]:
+    """Every prize named in every language offered besides the default (whose name may be `name`): the coupon and
+    the DM show the guest's language's name, and would fall back to `name`, perhaps another language's."""
+    return [
+        f"prizes[{index}].names.{language}: missing: guests choosing {language} would see the default name "
+        f"{prize.name!r}"
+        for index, prize in enumerate(config.prizes)
+        for language in config.languages[1:]
+        if language not in prize.names
+    ]
+
+
+WIDEST_CODE: Final = "WWWW-WWWW-WWWW"  # W is the code alphabet's widest letter
+
+
+class LaidOutCoupon(Protocol):
+    """What the check needs of a coupon's layout (adapters/coupon_image.py makes it)."""
+
+    @property
+    def missing_glyphs(self) -> Mapping[str, str]: ...  # face field → the characters no font covers
+
+    @property
+    def cut(self) -> Collection[str]: ...  # the face fields shortened with "…"
+
+
+def coupon_faces(config: ClientConfig) -> list[tuple[Language, int, CouponFace]]:
+    """Every prize's coupon in every language offered (with the prize's index), with the longest date and code."""
+    faces = []
+    for language in config.languages:
+        valid_until = render(
+            config, "coupon_valid_until", language, valid_until=_longest_values(config, language)["valid_until"]
+        )
+        staff_line = render(config, "coupon_show_staff", language)
+        for index, prize in enumerate(config.prizes):
+            face = CouponFace(config.venue_name, prize.name_in(language), WIDEST_CODE, valid_until, staff_line)
+            faces.append((language, index, face))
+    return faces
+
+
+# Where each field of the coupon's face comes from in the client file (the prize's is per prize and language).
+_FACE_FIELDS: Final = {
+    "venue": "venue_name",
+    "staff_line": "messages.{language}.coupon_show_staff",
+    "valid_until": "messages.{language}.coupon_valid_until",
+    "code": "coupon",
+}
+
+
+def _where(config: ClientConfig, field: str, language: Language, index: int) -> str:
+    if field == "prize":
+        names = config.prizes[index].names
+        return f"prizes[{index}].names.{language}" if language in names else f"prizes[{index}].name"
+    return _FACE_FIELDS[field].format(language=language)
+
+
+def coupon_problems(config: ClientConfig, lay_out: Callable[[CouponFace, ClientConfig], LaidOutCoupon]) -> list[str]:
+    """Lays out every prize's coupon in every language offered: a character no font covers, or a text too long even
+    at its smallest size, is named with its field."""
+    problems: list[str] = []
+    for language, index, face in coupon_faces(config):
+        layout = lay_out(face, config)
+        for field, characters in layout.missing_glyphs.items():
+            listed = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in characters)
+            problems.append(
+                f"{_where(config, field, language, index)}: {listed} cannot be drawn on the {language} coupon: no "
+                "font has them (coupon.fonts, then the bundled DejaVu Sans and Noto Color Emoji 2.042, emoji of "
+                "Unicode 15.0): add a font that covers them to coupon.fonts, or change the text"
+            )
+        problems += [
+            f"{_where(config, field, language, index)}: too long for the {language} coupon: even at its smallest "
+            "size it is cut short with '…'; shorten it"
+            for field in layout.cut
+        ]
+    return list(dict.fromkeys(problems))  # the venue and the language's texts are on every prize's coupon

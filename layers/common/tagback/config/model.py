@@ -86,7 +86,7 @@ class _Strict(BaseModel):
 class Prize(_Strict):
     id: Slug
     name: Annotated[str, StringConstraints(min_length=1, max_length=80, strip_whitespace=True)]
-    # The name in other languages; the guest sees theirs, else `name`.
+    # The name in each language offered besides the default (config/checks.py); the guest sees theirs, else `name`.
     names: dict[LanguageCode, Annotated[str, StringConstraints(min_length=1, max_length=80)]] = Field(
         default_factory=dict
     )
@@ -160,7 +160,8 @@ class CouponTemplate(_Strict):
     foreground: HexColour = "#FFFFFF"
     accent: HexColour = "#F59E0B"
     logo: Path | None = None
-    # Tried in order for each character, before the bundled DejaVu Sans: add a CJK font for CJK prize names.
+    # Tried in order for each character, before the bundled DejaVu Sans (emoji come from the bundled Noto Color
+    # Emoji): add a CJK font for CJK names.
     fonts: list[Path] = Field(default_factory=list)
 
     @field_validator("logo", "fonts")

@@ -157,6 +157,7 @@ class Delivery:
             prize=texts["prize"],
             code=texts["code"],
             valid_until=ctx.text(guest, "coupon_valid_until", valid_until=texts["valid_until"]),
+            staff_line=ctx.text(guest, "coupon_show_staff"),
         )
         try:
             url = self.images.publish(face, valid_days=(award.valid_until - award.local_date).days)

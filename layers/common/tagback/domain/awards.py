@@ -94,6 +94,7 @@ class CouponFace:
     prize: str
     code: str
     valid_until: str  # the whole line, already in the guest's language
+    staff_line: str  # "Show this coupon to our staff", in the guest's language
 
 
 class Awaiting(StrEnum):

@@ -24,6 +24,7 @@ PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
     "repeat_mention": frozenset({"venue"}),
     "all_prizes_given": frozenset({"venue"}),
     "coupon_valid_until": frozenset({"valid_until"}),
+    "coupon_show_staff": frozenset(),
     "bot_disclosure": frozenset({"venue"}),
     "promotion_terms": frozenset({"terms_url"}),
     "review_question": frozenset({"venue"}),
@@ -71,6 +72,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "repeat_mention": "Thanks for sharing {venue} again! It's one prize per day, see you tomorrow.",
         "all_prizes_given": "Thanks for sharing {venue}! All of today's prizes have been given, come back tomorrow.",
         "coupon_valid_until": "Valid until {valid_until}",
+        "coupon_show_staff": "Show this coupon to our staff",
         "bot_disclosure": "(This is {venue}'s automated assistant.)",
         "promotion_terms": "Promotion terms: {terms_url}",
         "review_question": "How was your visit to {venue}? Would you like to leave us a review on Google?",
@@ -109,6 +111,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "all_prizes_given": "Danke fürs Teilen von {venue}! Die Preise für heute sind alle vergeben, "
         "komm morgen wieder.",
         "coupon_valid_until": "Gültig bis {valid_until}",
+        "coupon_show_staff": "Zeig diesen Gutschein unserem Team",
         "bot_disclosure": "(Dies ist der automatische Assistent von {venue}.)",
         "promotion_terms": "Teilnahmebedingungen: {terms_url}",
         "review_question": "Wie war dein Besuch bei {venue}? Möchtest du uns eine Bewertung auf Google schreiben?",
@@ -147,6 +150,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "all_prizes_given": "¡Gracias por compartir {venue}! Ya se han entregado todos los premios de hoy, "
         "vuelve mañana.",
         "coupon_valid_until": "Válido hasta el {valid_until}",
+        "coupon_show_staff": "Muestra este cupón a nuestro equipo",
         "bot_disclosure": "(Este es el asistente automático de {venue}.)",
         "promotion_terms": "Bases de la promoción: {terms_url}",
         "review_question": "¿Qué tal tu visita a {venue}? ¿Te gustaría dejarnos una reseña en Google?",
@@ -186,6 +190,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "all_prizes_given": "Merci d'avoir partagé {venue} ! Tous les cadeaux du jour ont été distribués, "
         "revenez demain.",
         "coupon_valid_until": "Valable jusqu'au {valid_until}",
+        "coupon_show_staff": "Montrez ce coupon à notre équipe",
         "bot_disclosure": "(Ceci est l'assistant automatique de {venue}.)",
         "promotion_terms": "Conditions de l'offre : {terms_url}",
         "review_question": "Comment s'est passée votre visite chez {venue} ? "
@@ -225,6 +230,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "repeat_mention": "Grazie per aver condiviso di nuovo {venue}! C'è un premio al giorno, a domani!",
         "all_prizes_given": "Grazie per aver condiviso {venue}! I premi di oggi sono finiti, torna domani.",
         "coupon_valid_until": "Valido fino al {valid_until}",
+        "coupon_show_staff": "Mostra questo coupon al nostro staff",
         "bot_disclosure": "(Questo è l'assistente automatico di {venue}.)",
         "promotion_terms": "Regolamento della promozione: {terms_url}",
         "review_question": "Com'è andata la tua visita da {venue}? Ti va di lasciarci una recensione su Google?",
@@ -262,6 +268,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "repeat_mention": "Obrigado por partilhar o {venue} outra vez! É um prémio por dia, até amanhã!",
         "all_prizes_given": "Obrigado por partilhar o {venue}! Os prémios de hoje já acabaram, volte amanhã.",
         "coupon_valid_until": "Válido até {valid_until}",
+        "coupon_show_staff": "Mostre este cupão à nossa equipa",
         "bot_disclosure": "(Este é o assistente automático do {venue}.)",
         "promotion_terms": "Regulamento da promoção: {terms_url}",
         "review_question": "Como correu a sua visita ao {venue}? Gostaria de nos deixar uma avaliação no Google?",
