@@ -112,7 +112,7 @@ def test_report_writes_the_months_html_and_email(sandbox: Sandbox, code: str, ho
     assert done.returncode == 0, done.stderr
     month = month_of(sandbox.clock.now(), sandbox.config.tz)
     assert "Story mentions" in (tmp_path / f"report-{month}.html").read_text(encoding="utf-8")
-    assert (tmp_path / f"report-{month}.eml").read_bytes().startswith(b"Subject: Your Tagback month")
+    assert (tmp_path / f"report-{month}.eml").read_bytes().startswith(b"Subject: Monthly report")
 
 
 def test_retention_deletes_the_sheets_rows_older_than_retention(sandbox: Sandbox, code: str, home: Path) -> None:

@@ -133,13 +133,20 @@ def _table(client: str, aws: Aws, table: str | None) -> Repositories:
     return Repositories.on(name, client=aws.client("dynamodb"))
 
 
-def monthly_report(client: str, month: str, *, send: bool, aws: Aws, table: str | None, out: Path) -> int:
+def monthly_report(
+    client: str, month: str, *, send: bool, aws: Aws, table: str | None, out: Path, agency_file: Path
+) -> int:
     from tagback.adapters.report_delivery import ReportDelivery  # noqa: PLC0415
     from tagback.app.monthly_report import compose_report  # noqa: PLC0415
+    from tagback.config.agency import AgencyConfigError, load_agency_config  # noqa: PLC0415
     from tagback.config.loading import load_client_config  # noqa: PLC0415
 
     config = load_client_config(Path("clients") / f"{client}.yaml")
-    _, message = compose_report(config, _table(client, aws, table), month)
+    try:  # the report names the agency as the deployed one does; without agency.yaml, no agency
+        agency = load_agency_config(agency_file).agency_name if agency_file.is_file() else None
+    except AgencyConfigError as error:
+        raise CommandError(str(error)) from None
+    _, message = compose_report(config, _table(client, aws, table), month, agency)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"report-{month}.eml").write_bytes(message.as_bytes())
     (out / f"report-{month}.html").write_text(message.get_body(("html",)).get_content(), encoding="utf-8")  # type: ignore[union-attr]
@@ -461,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     reporting.add_argument("--sandbox", help=SANDBOX_HELP)
     reporting.add_argument("--table", help="the table's name (default: the stack's output, or the sandbox's)")
     reporting.add_argument("--out", type=Path, default=Path("out"))
+    reporting.add_argument("--agency", type=Path, default=Path("agency.yaml"), help="whose name heads the report")
     redeeming = commands.add_parser("redeem", help="redeem a coupon at the counter")
     redeeming.add_argument("code")
     redeeming.add_argument("--check", action="store_true", help="only say what the coupon is; do not redeem it")
@@ -490,6 +498,7 @@ def main(argv: list[str] | None = None) -> int:
             aws=_aws(arguments.sandbox, arguments.client),
             table=arguments.table,
             out=arguments.out,
+            agency_file=arguments.agency,
         )
     if arguments.command == "retention":
         return purge_retention(arguments.client, sandbox=arguments.sandbox)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.numbers import list_currencies
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -45,6 +46,12 @@ def _ssm_name(value: str) -> str:
             "must be the name of an SSM SecureString parameter, like /tagback/demo/meta-app-secret "
             "(the config names secrets, it never holds them)"
         )
+    return value
+
+
+def _currency(value: str) -> str:
+    if not re.fullmatch(r"[A-Z]{3}", value) or value not in list_currencies():
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. EUR, GBP, MXN)")
     return value
 
 
@@ -211,6 +218,9 @@ class ClientConfig(_Strict):
         default_factory=dict, description="per-language overrides of the default texts"
     )
     prizes: Annotated[list[Prize], Field(min_length=1)]
+    currency: Annotated[str, AfterValidator(_currency)] = Field(
+        default="EUR", description="ISO 4217 code of the prizes' costs, as the report shows them"
+    )
     coupon: CouponTemplate = CouponTemplate()
     claim_policy: ClaimPolicy = ClaimPolicy()
     # One prize per table (number on the sign) per local day, instead of per guest.
