@@ -198,8 +198,10 @@ def test_a_coupon_is_redeemed_once_counted_and_the_sheet_hears(sandbox: Sandbox)
     award = next(i for i in sandbox.store.table.items_under(f"GUEST#{guest.guest_id}") if i["item_type"] == "award")
     code = award["coupon_code"]
     arguments = ["redeem", code.lower(), "--client", "demo", "--sandbox", sandbox.url]
+    assert cli([*arguments, "--check"]) == 0  # VALID: a look redeems nothing
     assert cli(arguments) == 0
     assert cli(arguments) == 1  # a second time: already redeemed
+    assert cli([*arguments, "--check"]) == 1  # ALREADY USED
     assert cli(["redeem", "2222-2222-2222", *arguments[2:]]) == 1  # not a code of this venue
     sandbox.settle()
     month = month_of(sandbox.clock.now(), sandbox.config.tz)

@@ -122,7 +122,7 @@ def test_clicks_counted_before_unique_clicks_are_not_shown_as_unique(demo_config
     older = build_report(demo_config, "2026-09", before, {})
     assert (figure(older, "review_clicks").value, figure(older, "google_clicks").value) == (None, None)
     assert figure(older, "review_clicks").note == "clicks_in_all"
-    assert "Review links opened: not available [1] — 4 clicks in all" in render_text(older)
+    assert "Review links opened: not available [1] — clicks in all: 4" in render_text(older)
     after = build_report(demo_config, "2026-10", {"review_link_unique_clicks_google": 2}, before)
     assert isinstance(found := figure(after, "review_clicks"), Figure) and found.delta is None
 

@@ -72,7 +72,7 @@ def clicks_text(report: Report, figure: Figure) -> str:
     return " · ".join(
         [
             *(per_platform if figure.value is not None else []),
-            f"{number(report, every)} {report.label('clicks_in_all')}",
+            f"{report.label('clicks_in_all')}: {number(report, every)}",  # no plural to agree with the number
         ]
     )
 
