@@ -29,7 +29,9 @@ def build_app(
     app = app or App()
     edge = EdgeStack(app, EDGE_STACK, agency=agency)
     for config in configs:
-        venue = TagbackStack(app, f"Tagback-{config.client_id}", config=config, build_dir=build_dir)
+        venue = TagbackStack(
+            app, f"Tagback-{config.client_id}", config=config, agency_name=agency.agency_name, build_dir=build_dir
+        )
         # `cdk deploy Tagback-<client-id>` deploys the edge first when it is not up to date: the venue reads what
         # the edge publishes and registers with it.
         venue.add_stack_dependency(edge, "reads the edge's parameters and registers with its registry")

@@ -31,7 +31,14 @@ _REPLAY = "python -m tagback.cli replay --stack <this stack>"
 
 class TagbackStack(Stack):
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: ClientConfig, build_dir: Path, **kwargs: Any
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: ClientConfig,
+        agency_name: str,
+        build_dir: Path,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, description=f"Tagback for {config.venue_name}", **kwargs)
         storage = Storage(self, "Storage", config=config)
@@ -49,6 +56,7 @@ class TagbackStack(Stack):
             self,
             "Reporting",
             config=config,
+            agency_name=agency_name,
             layers=layers,
             storage=storage,
             schedule_group=conversation.schedule_group_resource,

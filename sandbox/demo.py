@@ -211,7 +211,7 @@ def monthly_report(sandbox: Sandbox) -> None:
                     "--disable-component-update",
                     "--hide-scrollbars",
                     f"--user-data-dir={profile}",
-                    "--window-size=700,1250",
+                    "--window-size=700,2600",  # the whole report, as long as it is
                     f"--screenshot={picture}",
                     (out / f"report-{month}.html").as_uri(),
                 ],

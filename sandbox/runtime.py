@@ -325,6 +325,7 @@ class Sandbox:
                 "TAGBACK_CRM_URL": self.crm_url,
                 "TAGBACK_PLACES_URL": self.google.url,
                 "TAGBACK_LINK_PREFIX": link_prefix(self.url, config.client_id),
+                "AGENCY_NAME": self.agency.agency_name,
             }
         )
         return Venue(config, path, roles, resources, environ, Repositories.on(resources.table_name))

@@ -23,6 +23,7 @@ class Reporting(Construct):
         construct_id: str,
         *,
         config: ClientConfig,
+        agency_name: str,
         layers: VenueLayers,
         storage: Storage,
         schedule_group: scheduler.CfnScheduleGroup,
@@ -36,7 +37,8 @@ class Reporting(Construct):
             table=storage.table,
             timeout=Duration.minutes(2),
             memory_mb=512,
-            environment={"REPORT_BUCKET": storage.bucket.bucket_name},
+            # The agency's name heads the venue's report: from agency.yaml at synth (a rename redeploys the venues).
+            environment={"REPORT_BUCKET": storage.bucket.bucket_name, "AGENCY_NAME": agency_name},
         )
         # The month's item; the awards CSV (a scan); the daily snapshot's values on the month's item.
         storage.table.grant(report.function, "dynamodb:GetItem", "dynamodb:Scan", "dynamodb:UpdateItem")

@@ -145,15 +145,21 @@ def test_the_daily_snapshot_runs_on_clock_advance_and_missing_insights_stay_miss
 
 def test_the_report_from_two_seeded_months_through_the_function_and_ses(sandbox: Sandbox) -> None:
     stats = sandbox.store.stats
-    stats.add_to_month("2026-09", {"mentions": 10, "unique_guests": 8, "review_link_clicks_google": 2})
+    stats.add_to_month(
+        "2026-09",
+        {"mentions": 10, "unique_guests": 8, "review_link_clicks_google": 3, "review_link_unique_clicks_google": 2},
+    )
     stats.set_day_values("2026-09", 30, {"followers": 1000, "rating_count": 150, "rating": "4.4"})
     stats.add_to_month(
         "2026-10",
         {
             "mentions": 25,
             "unique_guests": 19,
+            "awards": 15,
             "review_link_clicks_google": 7,
+            "review_link_unique_clicks_google": 5,
             "review_link_clicks_tripadvisor": 1,
+            "review_link_unique_clicks_tripadvisor": 1,
             "awards_prize_espresso": 15,
             "mentions_day_12": 25,
             "mentions_hour_19": 25,
@@ -170,15 +176,16 @@ def test_the_report_from_two_seeded_months_through_the_function_and_ses(sandbox:
         "+15 vs.",
         ">19<",
         "+11 vs.",
-        ">8<",
-        "+6 vs.",
+        ">6<",  # review links opened, each once
+        "+4 vs.",
         ">13<",
         ">90<",
         "4.5",
         "+0.1 vs.",
         ">900<",
-        "2026-10-12",
+        "Mon, Oct 12",
         "€5.25",
+        "Prepared by Demo Agency",  # the function's AGENCY_NAME, as the stack sets it
     ):
         assert shown in html, shown
     assert html.count("not available") == 2  # views and accounts engaged: no data, not zero
@@ -191,8 +198,10 @@ def test_a_coupon_is_redeemed_once_counted_and_the_sheet_hears(sandbox: Sandbox)
     award = next(i for i in sandbox.store.table.items_under(f"GUEST#{guest.guest_id}") if i["item_type"] == "award")
     code = award["coupon_code"]
     arguments = ["redeem", code.lower(), "--client", "demo", "--sandbox", sandbox.url]
+    assert cli([*arguments, "--check"]) == 0  # VALID: a look redeems nothing
     assert cli(arguments) == 0
     assert cli(arguments) == 1  # a second time: already redeemed
+    assert cli([*arguments, "--check"]) == 1  # ALREADY USED
     assert cli(["redeem", "2222-2222-2222", *arguments[2:]]) == 1  # not a code of this venue
     sandbox.settle()
     month = month_of(sandbox.clock.now(), sandbox.config.tz)

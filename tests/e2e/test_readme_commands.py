@@ -98,9 +98,10 @@ def test_coupon_tells_the_code_from_a_typo_with_the_sandboxs_key(sandbox: Sandbo
 
 def test_redeem_redeems_once(sandbox: Sandbox, code: str, home: Path) -> None:
     first = shell(sandbox, home, readme_commands()["redeem"], code=code)
-    assert (first.returncode, first.stdout) == (0, f"{code}: redeemed\n"), first.stderr
+    assert first.returncode == 0 and first.stdout.startswith(f"{code}: REDEEMED — "), first.stderr
+    assert " for Guest 0801 (until " in first.stdout  # the guest's display name, from their profile (the fake's)
     again = shell(sandbox, home, readme_commands()["redeem"], code=code)
-    assert again.returncode == 1 and f"{code}: already redeemed at" in again.stdout, again.stderr
+    assert again.returncode == 1 and f"{code}: ALREADY USED on " in again.stdout, again.stderr
     sandbox.settle()
     month = month_of(sandbox.clock.now(), sandbox.config.tz)
     assert sandbox.store.stats.month_totals(month)["coupons_redeemed"] == 1
@@ -111,7 +112,7 @@ def test_report_writes_the_months_html_and_email(sandbox: Sandbox, code: str, ho
     assert done.returncode == 0, done.stderr
     month = month_of(sandbox.clock.now(), sandbox.config.tz)
     assert "Story mentions" in (tmp_path / f"report-{month}.html").read_text(encoding="utf-8")
-    assert (tmp_path / f"report-{month}.eml").read_bytes().startswith(b"Subject: Your Tagback month")
+    assert (tmp_path / f"report-{month}.eml").read_bytes().startswith(b"Subject: Monthly report")
 
 
 def test_retention_deletes_the_sheets_rows_older_than_retention(sandbox: Sandbox, code: str, home: Path) -> None:

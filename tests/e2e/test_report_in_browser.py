@@ -1,12 +1,21 @@
-"""The report as the owner sees it: rendered by a real browser (headless Chromium), screenshot and page text."""
+"""The report as the owner sees it: rendered by a real browser (headless Chromium) at a phone's width (375 px) and a
+desktop's (1024 px), measured for anything cut off, screenshot to out/report-375.png and out/report-1024.png.
+
+Headless Chromium lays a page out at 500 px at the least, whatever the window, so the report is shown in an iframe
+of the width under test: its viewport is exactly that wide.
+"""
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -14,8 +23,9 @@ from PIL import Image
 from tagback.app.report import build_report
 from tagback.app.report_email import render_html
 from tagback.config.model import ClientConfig
+from tagback.domain.languages import LANGUAGES
 from tests.conftest import ROOT
-from tests.unit.test_reporting import OCTOBER, SEPTEMBER
+from tests.unit.test_reporting import OCTOBER, SEPTEMBER, client
 
 pytestmark = pytest.mark.e2e
 FLAGS = [
@@ -29,6 +39,29 @@ FLAGS = [
     "--disable-sync",
     "--hide-scrollbars",
 ]
+WINDOW = 1100  # wider than any width under test, and than headless Chromium's least
+# Per-table prizes too, so their section is measured and pictured.
+STATS = OCTOBER | {
+    f"awards_table_{table}": count
+    for table, count in zip(range(1, 15), [6, 2, 9, 4, 1, 3, 2, 5, 1, 1, 7, 2, 1, 3], strict=True)
+}
+# Run inside the report: its viewport, how wide the document is, and every element that sticks out of the viewport or
+# whose content overflows its box (a number cut off or spilling over its neighbour).
+MEASURE = """<script>
+(function () {
+  var width = window.innerWidth, outside = [], overflowing = [];
+  var all = document.body.getElementsByTagName("*");
+  for (var i = 0; i < all.length; i++) {
+    var element = all[i], box = element.getBoundingClientRect();
+    var what = element.tagName + " " + (element.textContent || "").trim().slice(0, 40);
+    if (box.width && (box.right > width + 0.5 || box.left < -0.5)) outside.push(what);
+    if (element.clientWidth && element.scrollWidth > element.clientWidth + 1) overflowing.push(what);
+  }
+  parent.document.getElementById("measured").textContent = JSON.stringify({
+    viewport: width, scrollWidth: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight,
+    outside: outside, overflowing: overflowing});
+})();
+</script>"""
 
 
 @pytest.fixture(scope="module")
@@ -57,27 +90,84 @@ def run(chromium: str, *arguments: str) -> subprocess.CompletedProcess[str]:
         )
 
 
-def test_the_report_renders_with_its_headline_numbers(chromium: str, demo_config: ClientConfig) -> None:
-    page = ROOT / "out" / "report-seeded-2026-10.html"
-    page.parent.mkdir(exist_ok=True)
-    page.write_text(render_html(build_report(demo_config, "2026-10", OCTOBER, SEPTEMBER)), encoding="utf-8")
-    screenshot = page.with_suffix(".png")
-    run(chromium, "--window-size=700,1500", f"--screenshot={screenshot}", page.as_uri())
+def framed(page: str, width: int, height: int, *, measured: bool = False) -> str:
+    """A page showing the report in an iframe `width` px wide (and, `measured`, the report's measurements)."""
+    report = page.replace("</body>", f"{MEASURE}</body>") if measured else page
+    return (
+        '<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:0">'
+        f'<iframe srcdoc="{html.escape(report, quote=True)}" '
+        f'style="border:0;display:block;width:{width}px;height:{height}px"></iframe>'
+        '<pre id="measured"></pre></body></html>'
+    )
+
+
+def measure(chromium: str, page: str, width: int, where: Path) -> dict[str, Any]:
+    where.write_text(framed(page, width, 600, measured=True), encoding="utf-8")
+    dom = run(chromium, f"--window-size={WINDOW},800", "--dump-dom", where.as_uri()).stdout
+    found = re.search(r'<pre id="measured">(.*?)</pre>', dom, re.DOTALL)
+    assert found and found.group(1), "the measuring script did not run"
+    return json.loads(html.unescape(found.group(1)))  # type: ignore[no-any-return]
+
+
+def assert_nothing_cut_off(measured: dict[str, Any], width: int) -> None:
+    assert measured["viewport"] == width
+    assert measured["scrollWidth"] <= width, measured  # no sideways scrolling: nothing past the right edge
+    assert measured["outside"] == [] and measured["overflowing"] == [], measured
+
+
+@pytest.fixture(scope="module")
+def report_page(demo_config: ClientConfig) -> str:
+    page = render_html(build_report(demo_config, "2026-10", STATS, SEPTEMBER, agency="Demo Agency"))
+    (ROOT / "out").mkdir(exist_ok=True)
+    (ROOT / "out" / "report-seeded-2026-10.html").write_text(page, encoding="utf-8")
+    return page
+
+
+@pytest.mark.parametrize("width", [375, 1024])
+def test_the_report_reads_at_a_phones_and_a_desktops_width(
+    chromium: str, report_page: str, width: int, tmp_path: Path
+) -> None:
+    measured = measure(chromium, report_page, width, tmp_path / "measure.html")
+    assert_nothing_cut_off(measured, width)
+    height = measured["height"]
+    shown = tmp_path / "shown.html"
+    shown.write_text(framed(report_page, width, height), encoding="utf-8")
+    full = tmp_path / "full.png"
+    run(chromium, f"--window-size={WINDOW},{height}", f"--screenshot={full}", shown.as_uri())
+    screenshot = ROOT / "out" / f"report-{width}.png"
+    Image.open(full).crop((0, 0, width, height)).save(screenshot)
     picture = Image.open(screenshot).convert("RGB")
+    assert picture.size == (width, height)
     colours = picture.getcolors(maxcolors=1 << 20) or []
     assert len(colours) > 50, "the screenshot is (nearly) blank"
     assert max(count for count, _ in colours) < 0.9 * picture.width * picture.height
-    text = run(chromium, "--dump-dom", page.as_uri()).stdout
+    if width == 375:  # the card fills the phone: the venue's colour reaches its right edge, inside the screen
+        assert picture.getpixel((width - 12, 30)) == (0x3B, 0x24, 0x16)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_language_cuts_anything_off_on_a_phone(
+    chromium: str, demo_config: ClientConfig, language: str, tmp_path: Path
+) -> None:
+    settings = {"recipients": ["owner@cafe.example"], "sender": "reports@tagback.example", "language": language}
+    page = render_html(build_report(client(demo_config, report=settings), "2026-10", STATS, SEPTEMBER, "Demo Agency"))
+    assert_nothing_cut_off(measure(chromium, page, 375, tmp_path / "measure.html"), 375)
+
+
+def test_the_report_renders_with_its_headline_numbers(chromium: str, report_page: str) -> None:
+    text = run(chromium, "--dump-dom", (ROOT / "out" / "report-seeded-2026-10.html").as_uri()).stdout
     for shown in (
-        "Your Tagback month",
+        "Café Aurora",
+        "Prepared by Demo Agency",
+        "From story to review",
         "Story mentions",
         "40",
         "+15",
-        "Guests reached",
-        "31",
+        "Guests who got a prize",
+        "Accounts reached on Instagram",
         "€32.20",
-        "2026-10-25",
+        "Table 3",
+        "Sun, Oct 25",
         "not available",
     ):
         assert shown in text, shown
-    assert Path(screenshot).stat().st_size > 10_000

@@ -587,7 +587,9 @@ def test_the_report_goes_out_on_the_first_at_eight_local_time(template: Template
     (ses,) = [s for s in statements if s["Action"] == "ses:SendRawEmail"]
     assert "identity/reports@tagback.example" in json.dumps(ses["Resource"])
     bucket_id, _ = only(template, "AWS::S3::Bucket")
-    assert report["Properties"]["Environment"]["Variables"]["REPORT_BUCKET"] == {"Ref": bucket_id}
+    environment = report["Properties"]["Environment"]["Variables"]
+    assert environment["REPORT_BUCKET"] == {"Ref": bucket_id}
+    assert environment["AGENCY_NAME"] == "Demo Agency"  # agency.yaml's, in the report's header
 
 
 def test_coupon_bucket_is_private_encrypted_and_tls_only(template: Template) -> None:

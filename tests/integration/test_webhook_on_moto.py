@@ -108,14 +108,16 @@ def test_a_link_click_is_counted_in_the_venues_table(deployed: Repositories) -> 
     token = "L" * 22
     target = "https://search.google.com/local/writereview?placeid=X"
     deployed.links.create(token, target, "google", AwardKey("g1", "2026-11-20"), datetime.now(UTC) + timedelta(days=1))
-    answer = call(
-        "GET", f"/l/demo/{token}", route="/l/{client}/{token}", path_parameters={"client": "demo", "token": token}
-    )
-    assert answer["statusCode"] == 302 and answer["headers"] == {"Location": target, "Cache-Control": "no-store"}
-    clicked = deployed.links.click(token, datetime.now(UTC))  # a second click, to read the count
-    assert clicked is not None and clicked["clicks"] == 2
+    for _ in range(3):  # the same guest, three times
+        answer = call(
+            "GET", f"/l/demo/{token}", route="/l/{client}/{token}", path_parameters={"client": "demo", "token": token}
+        )
+        assert answer["statusCode"] == 302 and answer["headers"] == {"Location": target, "Cache-Control": "no-store"}
+    clicked = deployed.links.click(token, datetime.now(UTC))  # one more, to read the count
+    assert clicked is not None and clicked["clicks"] == 4
     month = datetime.now(UTC).astimezone(registration().tz).strftime("%Y-%m")
-    assert deployed.stats.month_totals(month)["review_link_clicks_google"] == 1
+    totals = deployed.stats.month_totals(month)
+    assert (totals["review_link_clicks_google"], totals["review_link_unique_clicks_google"]) == (3, 1)
 
 
 def test_a_missing_environment_fails_loudly_at_cold_start(aws: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,4 +178,5 @@ def test_the_report_command_builds_the_month_from_the_table(
     )
     page = (out / "report-2026-10.html").read_text(encoding="utf-8")
     assert "Story mentions" in page and ">12<" in page and "+8" in page
-    assert (out / "report-2026-10.eml").read_bytes().startswith(b"Subject: Your Tagback month")
+    assert (out / "report-2026-10.eml").read_bytes().startswith(b"Subject: Monthly report")
+    assert "Prepared by Demo Agency" in page  # agency.yaml's name, as the deployed function has it

@@ -195,9 +195,14 @@ def test_yes_to_the_review_gets_tracked_links_that_redirect_and_count(chat: Chat
     google_url = answer["buttons"].split(" | ")[0].split(" ")[1]
     token = google_url.rsplit("/", 1)[1]
     assert google_url.startswith("https://edge.example/l/demo/") and len(token) == 22
-    target = follow_link(chat.store, token, chat.clock.now(), chat.config.tz)
-    assert target == "https://search.google.com/local/writereview?placeid=ChIJdemoCafeAurora0001"
-    assert chat.store.stats.months["2026-11"]["review_link_clicks_google"] == 1
+    for _ in range(3):  # one guest opening their link three times: three clicks, one guest
+        target = follow_link(chat.store, token, chat.clock.now(), chat.config.tz)
+        assert target == "https://search.google.com/local/writereview?placeid=ChIJdemoCafeAurora0001"
+    tripadvisor = answer["buttons"].split(" | ")[1].split(" ")[1].rsplit("/", 1)[1]
+    assert follow_link(chat.store, tripadvisor, chat.clock.now(), chat.config.tz) is not None
+    month = chat.store.stats.months["2026-11"]
+    assert (month["review_link_clicks_google"], month["review_link_unique_clicks_google"]) == (3, 1)
+    assert (month["review_link_clicks_tripadvisor"], month["review_link_unique_clicks_tripadvisor"]) == (1, 1)
     assert follow_link(chat.store, "x" * 22, chat.clock.now(), chat.config.tz) is None  # unknown token
     assert follow_link(chat.store, "../../etc", chat.clock.now(), chat.config.tz) is None
     assert chat.tap("hal", f"REVIEW_YES:{TODAY}", "Yes") is Outcome.IGNORED  # one answer counts

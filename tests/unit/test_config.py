@@ -113,6 +113,16 @@ def test_duplicate_prize_ids_are_refused() -> None:
     assert problems_of({"prizes": prizes}) == ["prizes: prize ids must be unique, repeated: espresso"]
 
 
+def test_the_currency_is_an_iso_code_babel_knows_and_eur_by_default() -> None:
+    without = {key: value for key, value in DEMO.items() if key != "currency"}  # a file from before the field
+    assert parse_client_config(without, "old.yaml", DEMO_CONFIG.parent).currency == "EUR"
+    assert parse_client_config(DEMO | {"currency": "MXN"}, "t", DEMO_CONFIG.parent).currency == "MXN"
+    for typed in ("eur", "EURO", "ABC", "€"):
+        assert problems_of({"currency": typed}) == [
+            f"currency: {typed!r} is not an ISO 4217 currency code (e.g. EUR, GBP, MXN)"
+        ]
+
+
 def test_file_must_be_named_after_its_client(tmp_path: Path) -> None:
     (tmp_path / "other.yaml").write_text(DEMO_TEXT_NO_ASSETS, encoding="utf-8")
     with pytest.raises(ConfigError) as raised:

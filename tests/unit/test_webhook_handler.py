@@ -186,7 +186,7 @@ def test_a_tracked_link_redirects_and_counts_in_its_venues_table(edge: InMemoryE
     assert response["headers"]["Location"] == "https://search.google.com/local/writereview?placeid=X"
     assert response["headers"]["Cache-Control"] == "no-store"
     assert store.links.by_token[TOKEN]["clicks"] == 1
-    assert store.stats.months["2026-11"] == {"review_link_clicks_google": 1}
+    assert store.stats.months["2026-11"] == {"review_link_clicks_google": 1, "review_link_unique_clicks_google": 1}
     assert edge.store_of("bar").stats.months == {}
 
 
@@ -196,8 +196,12 @@ def test_links_are_routed_by_client_and_count_in_the_clients_month(edge: InMemor
     clock.advance(datetime(2026, 11, 30, 12, 0, tzinfo=UTC) - clock.now())  # 1 December, 01:00 in Auckland
     assert follow("bar", TOKEN)["headers"]["Location"] == "https://bar.example/review"
     assert follow("demo", TOKEN)["headers"]["Location"] == "https://demo.example/review"
-    assert edge.store_of("bar").stats.months == {"2026-12": {"review_link_clicks_google": 1}}
-    assert edge.store_of("demo").stats.months == {"2026-11": {"review_link_clicks_google": 1}}
+    assert edge.store_of("bar").stats.months == {
+        "2026-12": {"review_link_clicks_google": 1, "review_link_unique_clicks_google": 1}
+    }
+    assert edge.store_of("demo").stats.months == {
+        "2026-11": {"review_link_clicks_google": 1, "review_link_unique_clicks_google": 1}
+    }
 
 
 def test_a_link_in_another_venues_table_is_not_found_under_this_client(edge: InMemoryEdge) -> None:

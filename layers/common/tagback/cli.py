@@ -40,6 +40,7 @@ from tagback.config.loading import ConfigError, client_files, load_client_config
 from tagback.domain.stats import days_of
 
 if TYPE_CHECKING:
+    from tagback.app.redeem import CouponStatus
     from tagback.config.model import ClientConfig
     from tagback.store.repositories import Repositories
 
@@ -140,13 +141,20 @@ def _table(client: str, aws: Aws, table: str | None) -> Repositories:
     return Repositories.on(name, client=aws.client("dynamodb"))
 
 
-def monthly_report(client: str, month: str, *, send: bool, aws: Aws, table: str | None, out: Path) -> int:
+def monthly_report(
+    client: str, month: str, *, send: bool, aws: Aws, table: str | None, out: Path, agency_file: Path
+) -> int:
     from tagback.adapters.report_delivery import ReportDelivery  # noqa: PLC0415
     from tagback.app.monthly_report import compose_report  # noqa: PLC0415
+    from tagback.config.agency import AgencyConfigError, load_agency_config  # noqa: PLC0415
     from tagback.config.loading import load_client_config  # noqa: PLC0415
 
     config = load_client_config(Path("clients") / f"{client}.yaml")
-    _, message = compose_report(config, _table(client, aws, table), month)
+    try:  # the report names the agency as the deployed one does; without agency.yaml, no agency
+        agency = load_agency_config(agency_file).agency_name if agency_file.is_file() else None
+    except AgencyConfigError as error:
+        raise CommandError(str(error)) from None
+    _, message = compose_report(config, _table(client, aws, table), month, agency)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"report-{month}.eml").write_bytes(message.as_bytes())
     (out / f"report-{month}.html").write_text(message.get_body(("html",)).get_content(), encoding="utf-8")  # type: ignore[union-attr]
@@ -159,23 +167,43 @@ def monthly_report(client: str, month: str, *, send: bool, aws: Aws, table: str 
     return 0
 
 
-def redeem_coupon(client: str, code: str, *, aws: Aws, table: str | None) -> int:
+def redeem_coupon(client: str, code: str, *, check_only: bool, aws: Aws, table: str | None) -> int:
     from datetime import UTC, datetime  # noqa: PLC0415
 
-    from tagback.app.redeem import redeem  # noqa: PLC0415
+    from tagback.app.redeem import CouponDesk, Verdict  # noqa: PLC0415
     from tagback.config.loading import load_client_config  # noqa: PLC0415
 
     config = load_client_config(Path("clients") / f"{client}.yaml")
-    answer = redeem(
-        _table(client, aws, table),
-        code,
-        _secret(aws, config.secrets.coupon_signing_key),
-        now=datetime.now(UTC),
-        tz=config.tz,
-        retention_days=config.retention_days,
+    desk = CouponDesk.of(config, _table(client, aws, table), _secret(aws, config.secrets.coupon_signing_key))
+    now = datetime.now(UTC)
+    status = desk.check(code, now) if check_only else desk.redeem(code, now)
+    print(f"{status.code}: {redemption_answer(status, now.astimezone(config.tz).date())}")
+    return 0 if status.verdict in (Verdict.VALID, Verdict.REDEEMED) else 1
+
+
+def redemption_answer(status: CouponStatus, today: date) -> str:
+    """What staff read: the verdict first, then the prize, whose it is and the dates, in the venue's local time."""
+    from babel.dates import format_date  # noqa: PLC0415
+
+    from tagback.app.redeem import Verdict  # noqa: PLC0415
+
+    def day(value: date) -> str:
+        return format_date(value, "d MMM" if value.year == today.year else "d MMM y", locale="en")
+
+    if status.verdict is Verdict.UNKNOWN:
+        return "UNKNOWN — " + (
+            "no coupon of this venue has this code" if status.genuine else "not a code of this venue, or a typo"
+        )
+    whose = (
+        f" for {status.guest}" if status.guest else " for a guest whose data was erased" if status.guest_erased else ""
     )
-    print(f"{code}: {answer}")
-    return 0 if answer == "redeemed" else 1
+    what = f"{status.prize}{whose}"
+    until = f"until {day(status.valid_until)}" if status.valid_until else ""
+    if status.verdict is Verdict.ALREADY_USED and status.used_at is not None:
+        return f"ALREADY USED on {day(status.used_at.date())} at {status.used_at:%H:%M} — {what}"
+    if status.verdict is Verdict.EXPIRED:
+        return f"EXPIRED — {what} (valid {until})"
+    return f"{status.verdict.upper()} — {what} ({until})"
 
 
 def _client_config(client: str) -> tuple[Path, ClientConfig]:
@@ -449,8 +477,10 @@ def main(argv: list[str] | None = None) -> int:
     reporting.add_argument("--sandbox", help=SANDBOX_HELP)
     reporting.add_argument("--table", help="the table's name (default: the stack's output, or the sandbox's)")
     reporting.add_argument("--out", type=Path, default=Path("out"))
+    reporting.add_argument("--agency", type=Path, default=Path("agency.yaml"), help="whose name heads the report")
     redeeming = commands.add_parser("redeem", help="redeem a coupon at the counter")
     redeeming.add_argument("code")
+    redeeming.add_argument("--check", action="store_true", help="only say what the coupon is; do not redeem it")
     redeeming.add_argument("--client", required=True)
     redeeming.add_argument("--sandbox", help=SANDBOX_HELP)
     redeeming.add_argument("--table", help="the table's name (default: the stack's output, or the sandbox's)")
@@ -466,7 +496,9 @@ def main(argv: list[str] | None = None) -> int:
         return verify_coupon(arguments.code, arguments.signing_key_param, aws=_aws(arguments.sandbox))
     if arguments.command == "redeem":
         aws = _aws(arguments.sandbox, arguments.client)
-        return redeem_coupon(arguments.client, arguments.code, aws=aws, table=arguments.table)
+        return redeem_coupon(
+            arguments.client, arguments.code, check_only=arguments.check, aws=aws, table=arguments.table
+        )
     if arguments.command == "report":
         return monthly_report(
             arguments.client,
@@ -475,6 +507,7 @@ def main(argv: list[str] | None = None) -> int:
             aws=_aws(arguments.sandbox, arguments.client),
             table=arguments.table,
             out=arguments.out,
+            agency_file=arguments.agency,
         )
     if arguments.command == "retention":
         return purge_retention(arguments.client, sandbox=arguments.sandbox)

@@ -226,4 +226,5 @@ def reporting_from_environment(environ: Mapping[str, str] = os.environ) -> Repor
         clock=SystemClock(),
         insights=insights,
         rating=rating,
+        agency=settings.agency_name,
     )

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from tagback.domain.awards import AwardKey
 from tagback.domain.clock import Clock
-from tagback.domain.erasure import GUEST_ERASED, DeletionStatus, ErasureReport, ErasureRequest
+from tagback.domain.erasure import ERASED_GUEST_PREFIX, GUEST_ERASED, DeletionStatus, ErasureReport, ErasureRequest
 from tagback.domain.events import OutboxEvent
 from tagback.domain.steps import Step
 from tagback.observability import count, logger
@@ -116,7 +116,7 @@ def _erase(guest_id: str, items: list[dict[str, Any]], venue: VenueErasure) -> E
         phone=profile.get("phone"),
     )
     venue.outbox.add(event, now + timedelta(days=venue.retention_days))
-    deleted, anonymized = venue.guest_data.erase(items, f"erased-{venue.token()}", now)
+    deleted, anonymized = venue.guest_data.erase(items, f"{ERASED_GUEST_PREFIX}{venue.token()}", now)
     return ErasureReport(deleted, anonymized, images, schedules, event.event_id)
 
 

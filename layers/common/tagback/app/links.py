@@ -29,13 +29,19 @@ class LinkStore(Protocol):
 
 
 def follow_link(store: LinkStore, token: str, now: datetime, tz: ZoneInfo) -> str | None:
-    """The target of a known token, after counting the click on the link and in the month's totals."""
+    """The target of a known token, after counting the click on the link and in the month's totals: every click,
+    and the token's first as a unique one (a token is one award's link to one platform, so a guest opening it three
+    times is one guest)."""
     link = store.links.click(token, now) if _TOKEN.match(token) else None  # not one of ours: no table read for junk
     if link is None:
         count("link_not_found")
         return None
     count("link_followed")
-    store.stats.add_to_month(month_of(now, tz), {f"review_link_clicks_{link['platform']}": 1})
+    platform = link["platform"]
+    counters = {f"review_link_clicks_{platform}": 1}
+    if link["clicks"] == 1:  # the click's own atomic ADD says it was the first: no read, no race
+        counters[f"review_link_unique_clicks_{platform}"] = 1
+    store.stats.add_to_month(month_of(now, tz), counters)
     return str(link["target"])
 
 

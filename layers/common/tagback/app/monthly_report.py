@@ -40,12 +40,15 @@ class Reporting:
     clock: Clock
     insights: Callable[[], InsightsSource]  # built for each snapshot: the access token is read then (cached 5 min)
     rating: RatingSource | None  # None without a Places API key
+    agency: str | None  # the agency's name, in the report's header
 
 
-def compose_report(config: ClientConfig, store: ReportStore, month: str) -> tuple[Report, EmailMessage]:
+def compose_report(
+    config: ClientConfig, store: ReportStore, month: str, agency: str | None = None
+) -> tuple[Report, EmailMessage]:
     """The month's report and its email (HTML, text and the month's awards as CSV)."""
     stats = store.stats
-    report = build_report(config, month, stats.month_totals(month), stats.month_totals(previous_month(month)))
+    report = build_report(config, month, stats.month_totals(month), stats.month_totals(previous_month(month)), agency)
     awards = awards_csv(store, config, report.daily[0][0], report.daily[-1][0])
     return report, compose_email(report, config.report.sender, config.report.recipients, awards)
 
@@ -54,7 +57,7 @@ def monthly_report(reporting: Reporting, month: str | None, *, send: bool) -> di
     """The report of `month` (default: last month, in the client's timezone): a copy in S3, then the email."""
     config = reporting.config
     month = month or previous_month(month_of(reporting.clock.now(), config.tz))
-    _, message = compose_report(config, reporting.store, month)
+    _, message = compose_report(config, reporting.store, month, reporting.agency)
     copy = reporting.delivery.store_copy(month, message)
     message_id = reporting.delivery.send(message, config.report.sender, config.report.recipients) if send else None
     count("report_sent" if message_id else "report_stored_only")

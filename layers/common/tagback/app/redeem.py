@@ -1,11 +1,19 @@
-"""Redeeming a coupon at the counter: checked offline first (typos, made-up codes), then marked once."""
+"""Coupons at the counter: a look-up (is it good, for what, for whom) and the redemption, checked offline first
+(typos, made-up codes cost no table read), then marked once. Each answer is a `CouponStatus` — a small value that the
+CLI (and a staff page) formats — with the prize in the venue's language, the guest's display name and local times."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from tagback.config.model import ClientConfig
+from tagback.domain.awards import Guest
+from tagback.domain.erasure import ERASED_GUEST_PREFIX
 from tagback.domain.events import OutboxEvent
 from tagback.domain.prizes import code_is_genuine, normalise_code
 from tagback.domain.stats import StatsStore, count_event
@@ -16,6 +24,10 @@ class CouponCounter(Protocol):
     def redeem(self, code: str, at: datetime) -> dict[str, Any] | None: ...
 
 
+class GuestProfiles(Protocol):
+    def get(self, guest_id: str) -> Guest | None: ...
+
+
 class OutboxWriter(Protocol):
     def add(self, event: OutboxEvent, expires_at: datetime) -> bool: ...
 
@@ -24,37 +36,102 @@ class RedemptionStore(Protocol):
     @property
     def coupons(self) -> CouponCounter: ...
     @property
+    def guests(self) -> GuestProfiles: ...
+    @property
     def outbox(self) -> OutboxWriter: ...
     @property
     def stats(self) -> StatsStore: ...
 
 
-def redeem(
-    store: RedemptionStore, typed: str, signing_key: str, *, now: datetime, tz: ZoneInfo, retention_days: int
-) -> str:
-    """What to tell the staff member: "redeemed", or why not. Validity is judged on the venue's local date."""
-    today = now.astimezone(tz).date()
-    code = normalise_code(typed)
-    if not code_is_genuine(code, signing_key):
-        return "not a code of this venue (or a typo)"
-    known = store.coupons.get(code)
-    if known is None:
-        return "unknown code"
-    if known["valid_until"] < today.isoformat():
-        return f"expired on {known['valid_until']}"
-    coupon = store.coupons.redeem(code, now)  # conditional: two tills at once redeem it once
-    if coupon is None:
-        return f"already redeemed at {(store.coupons.get(code) or {}).get('redeemed_at')}"
-    store.outbox.add(
-        OutboxEvent(
-            event_id=f"redemption-{code}",
-            event_type="redemption",
-            occurred_at=now,
-            guest_id=coupon["guest_id"],
-            prize=coupon["prize_name"],
-            coupon_code=code,
-        ),
-        now + timedelta(days=retention_days),
-    )
-    count_event(store.stats, tz, now, "coupons_redeemed")
-    return "redeemed"
+class Verdict(StrEnum):
+    VALID = "valid"  # may be redeemed now
+    REDEEMED = "redeemed"  # just now, by this call
+    ALREADY_USED = "already_used"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class CouponStatus:
+    verdict: Verdict
+    code: str  # as normalised: XXXX-XXXX-XXXX
+    genuine: bool = True  # False: not a code of this venue at all (a typo, or made up)
+    prize: str | None = None  # in the venue's language
+    guest: str | None = None  # the guest's display name; None when Meta gave none, their profile expired or was erased
+    guest_erased: bool = False  # the guest had their data erased: the coupon still counts, for no one by name
+    issued_at: datetime | None = None  # local times, in the venue's timezone
+    valid_until: date | None = None  # the last day it is good for
+    used_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CouponDesk:
+    """A venue's coupons as staff meet them."""
+
+    store: RedemptionStore
+    signing_key: str
+    tz: ZoneInfo
+    retention_days: int
+    prize_names: Mapping[str, str]  # prize id → its name in the venue's language
+
+    @classmethod
+    def of(cls, config: ClientConfig, store: RedemptionStore, signing_key: str) -> CouponDesk:
+        names = {prize.id: prize.name_in(config.default_language) for prize in config.prizes}
+        return cls(store, signing_key, config.tz, config.retention_days, names)
+
+    def check(self, typed: str, now: datetime) -> CouponStatus:
+        """What the coupon is, without redeeming it. Validity is judged on the venue's local date."""
+        code = normalise_code(typed)
+        if not code_is_genuine(code, self.signing_key):
+            return CouponStatus(Verdict.UNKNOWN, code, genuine=False)
+        coupon = self.store.coupons.get(code)
+        if coupon is None:
+            return CouponStatus(Verdict.UNKNOWN, code)
+        status = self._described(code, coupon)
+        if status.used_at is not None:
+            return replace(status, verdict=Verdict.ALREADY_USED)
+        assert status.valid_until is not None  # every coupon is stored with its validity
+        if status.valid_until < now.astimezone(self.tz).date():
+            return replace(status, verdict=Verdict.EXPIRED)
+        return status
+
+    def redeem(self, typed: str, now: datetime) -> CouponStatus:
+        """Redeem a valid coupon once (two tills at once: one wins, the other hears it was used), count it for the
+        report and tell the owner's sheet and CRM; anything else is answered as `check` finds it."""
+        status = self.check(typed, now)
+        if status.verdict is not Verdict.VALID:
+            return status
+        coupon = self.store.coupons.redeem(status.code, now)  # conditional: not redeemed before
+        if coupon is None:
+            return self.check(typed, now)
+        self.store.outbox.add(
+            OutboxEvent(
+                event_id=f"redemption-{status.code}",
+                event_type="redemption",
+                occurred_at=now,
+                guest_id=coupon["guest_id"],
+                prize=coupon["prize_name"],
+                coupon_code=status.code,
+            ),
+            now + timedelta(days=self.retention_days),
+        )
+        count_event(self.store.stats, self.tz, now, "coupons_redeemed")
+        return replace(status, verdict=Verdict.REDEEMED, used_at=now.astimezone(self.tz))
+
+    def _described(self, code: str, coupon: dict[str, Any]) -> CouponStatus:
+        guest_id = str(coupon["guest_id"])
+        erased = guest_id.startswith(ERASED_GUEST_PREFIX)
+        profile = None if erased else self.store.guests.get(guest_id)
+        return CouponStatus(
+            Verdict.VALID,
+            code,
+            prize=self.prize_names.get(coupon["prize_id"], coupon["prize_name"]),  # a prize since removed: as issued
+            guest=profile.display_name if profile else None,
+            guest_erased=erased,
+            issued_at=self._local(coupon.get("issued_at")),
+            valid_until=date.fromisoformat(coupon["valid_until"]),
+            used_at=self._local(coupon.get("redeemed_at")),
+        )
+
+    def _local(self, stamp: str | None) -> datetime | None:
+        return datetime.fromisoformat(stamp).astimezone(self.tz) if stamp else None

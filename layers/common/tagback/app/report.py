@@ -1,8 +1,10 @@
 """The monthly report: last month against the month before, from the two months' stats items (O(1) reads).
 
-Two sections, as the venue was promised: what Tagback contributes to directly (mentions, guests reached, review
-link clicks, Google reviews gained, followers gained) and what it influences (reach, views, accounts engaged).
-Figures Meta or Google did not provide are "not available", never 0.
+The funnel from the story to the review (each step with its share of the step above); what Tagback contributes to
+directly, month over month (mentions, guests who got a prize, review links opened, rating, followers, coupons
+redeemed, contacts, opt-outs); what it influences on Instagram as Meta reports it (reach, views, accounts engaged);
+the prizes with their cost in the client's currency, the prizes per table, mentions per day and hour. Figures Meta
+or Google did not provide are "not available", never 0, with the reason in a footnote.
 """
 
 from __future__ import annotations
@@ -10,19 +12,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from tagback.config.model import ClientConfig
 from tagback.domain.languages import Language
 from tagback.domain.stats import days_of, previous_month
 from tagback.messages.report_labels import LABELS
 
+# A footnote, `note_<name>` in the labels: why a figure is not available, or what exactly it counts.
+Note = Literal[
+    "meta", "google_key", "google", "one_snapshot", "reviews_all", "unique_clicks", "clicks_in_all", "redemption"
+]
+
 
 @dataclass(frozen=True)
 class Figure:
     key: str
     value: float | None  # None: not available
-    previous: float | None
+    previous: float | None = None
+    note: Note | None = None
+    unit: Literal["count", "rating", "percent"] = "count"
 
     @property
     def delta(self) -> float | None:
@@ -30,14 +39,37 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class FunnelStep:
+    key: str
+    value: float | None
+    rate: float | None  # the share of the step above; None for the first, or when either is unknown or 0
+    note: Note | None = None
+
+
+@dataclass(frozen=True)
+class Colours:
+    """The venue's brand, as its coupon shows it."""
+
+    background: str
+    foreground: str
+    accent: str
+
+
+@dataclass(frozen=True)
 class Report:
     client_id: str
     venue: str
+    agency: str | None  # who prepared it, when the agency is known
     month: str
     language: Language
+    currency: str  # ISO 4217
+    colours: Colours
+    funnel: list[FunnelStep]
     direct: list[Figure]
     indirect: list[Figure]
+    clicks: list[tuple[str, int, int]]  # review platform, unique clicks, all clicks
     prizes: list[tuple[str, int, Decimal | None]]  # name, count, estimated cost
+    tables: list[tuple[str, int]]  # prizes per table, most first (per-table venues)
     daily: list[tuple[date, int]]
     hourly: list[tuple[int, int]]
 
@@ -50,6 +82,12 @@ class Report:
     def estimated_cost(self) -> Decimal | None:
         costs = [cost for _, _, cost in self.prizes if cost is not None]
         return sum(costs, Decimal(0)) if costs else None
+
+    @property
+    def notes(self) -> list[Note]:
+        """The footnotes, numbered in the order the page first refers to them."""
+        figures: list[Figure | FunnelStep] = [*self.funnel, *self.direct, *self.indirect]
+        return list(dict.fromkeys(f.note for f in figures if f.note))
 
     def label(self, key: str) -> str:
         return LABELS[key][self.language]
@@ -76,39 +114,131 @@ def _gain(stats: dict[str, Any], previous: dict[str, Any], name: str, month: str
     return now[-1] - start if now and start is not None else None
 
 
-def _figures(stats: dict[str, Any], previous: dict[str, Any], month: str) -> tuple[list[Figure], list[Figure]]:
+def _counted(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    """The counters named `<prefix><what>`, by what."""
+    return {name.removeprefix(prefix): int(value) for name, value in stats.items() if name.startswith(prefix)}
+
+
+def _unique_clicks(stats: dict[str, Any], platform: str | None = None) -> float | None:
+    """Review links opened, each link once (of one platform, or all); None for a month whose clicks were counted
+    before unique clicks were."""
+    unique = _counted(stats, "review_link_unique_clicks_")
+    every = _counted(stats, "review_link_clicks_")
+    if platform is not None:
+        unique, every = {platform: unique.get(platform, 0)}, {platform: every.get(platform, 0)}
+    return None if sum(every.values()) and not sum(unique.values()) else float(sum(unique.values()))
+
+
+def _rate(part: float | None, whole: float | None) -> float | None:
+    return part / whole if part is not None and whole else None
+
+
+def _funnel(stats: dict[str, Any], reviews_gained: float | None, google_note: Note) -> list[FunnelStep]:
+    mentions, prizes = float(stats.get("mentions", 0)), float(stats.get("awards", 0))
+    asked, yes = float(stats.get("review_questions", 0)), float(stats.get("review_yes", 0))
+    clicks = _unique_clicks(stats, "google")
+    return [
+        FunnelStep("mentions", mentions, None),
+        FunnelStep("prizes", prizes, _rate(prizes, mentions)),
+        FunnelStep("review_questions", asked, _rate(asked, prizes)),
+        FunnelStep("review_yes", yes, _rate(yes, asked)),
+        FunnelStep("google_clicks", clicks, _rate(clicks, yes), _clicks_note(clicks)),
+        # Every new review on Google, whoever wrote it: no share of the clicks above, which may be fewer.
+        FunnelStep(
+            "reviews_gained", reviews_gained, None, "reviews_all" if reviews_gained is not None else google_note
+        ),
+    ]
+
+
+def _clicks_note(unique: float | None) -> Note:
+    return "unique_clicks" if unique is not None else "clicks_in_all"
+
+
+def _google_note(config: ClientConfig, stats: dict[str, Any], month: str) -> Note:
+    """Why a Google figure is not available."""
+    if config.report.places_api_key_param is None:
+        return "google_key"
+    return "one_snapshot" if len(_daily(stats, "rating_count", month)) == 1 else "google"
+
+
+def _meta_note(stats: dict[str, Any], name: str, month: str) -> Note:
+    """Why a figure from Meta's daily values is not available: none came, or one (a gain needs two)."""
+    return "one_snapshot" if _daily(stats, name, month) else "meta"
+
+
+def _figures(
+    config: ClientConfig, stats: dict[str, Any], previous: dict[str, Any], month: str
+) -> tuple[list[FunnelStep], list[Figure], list[Figure]]:
     before = previous_month(month)
-    clicks = lambda s: float(sum(v for k, v in s.items() if k.startswith("review_link_clicks_")))  # noqa: E731
+    google_note = _google_note(config, stats, month)
+    followers_gained = _gain(stats, previous, "followers", month)
+    followers_note = None if followers_gained is not None else _meta_note(stats, "followers", month)
+    rating = _last(_daily(stats, "rating", month))
+    rating_note = None if rating is not None else google_note
+    unique_clicks = _unique_clicks(stats)
+    awards, redeemed = float(stats.get("awards", 0)), float(stats.get("coupons_redeemed", 0))
+
+    def counter(key: str) -> Figure:
+        return Figure(key, float(stats.get(key, 0)), float(previous.get(key, 0)))
+
+    def contacts(month_stats: dict[str, Any]) -> float:
+        return float(sum(_counted(month_stats, "contacts_").values()))
+
     direct = [
-        Figure("mentions", float(stats.get("mentions", 0)), float(previous.get("mentions", 0))),
-        Figure("unique_guests", float(stats.get("unique_guests", 0)), float(previous.get("unique_guests", 0))),
-        Figure("review_clicks", clicks(stats), clicks(previous)),
-        Figure("reviews_gained", _gain(stats, previous, "rating_count", month), None),
-        Figure("rating", _last(_daily(stats, "rating", month)), _last(_daily(previous, "rating", before))),
-        Figure("followers_gained", _gain(stats, previous, "followers", month), None),
+        counter("mentions"),
+        counter("unique_guests"),
+        Figure("review_clicks", unique_clicks, _unique_clicks(previous), _clicks_note(unique_clicks)),
+        Figure("rating", rating, _last(_daily(previous, "rating", before)), rating_note, "rating"),
+        Figure("followers_gained", followers_gained, None, followers_note),
+        counter("coupons_redeemed"),
+        Figure("redemption_rate", _rate(redeemed, awards), note="redemption", unit="percent"),
+        Figure("contacts", contacts(stats), contacts(previous)),
+        counter("opt_outs"),
     ]
-    indirect = [
-        Figure(name, _sum_or_none(_daily(stats, name, month)), _sum_or_none(_daily(previous, name, before)))
-        for name in ("reach", "views", "engaged")
-    ]
-    return direct, indirect
+    indirect = []
+    for name in ("reach", "views", "engaged"):
+        value = _sum_or_none(_daily(stats, name, month))
+        note: Note | None = None if value is not None else "meta"
+        indirect.append(Figure(name, value, _sum_or_none(_daily(previous, name, before)), note))
+    reviews_gained = _gain(stats, previous, "rating_count", month)
+    return _funnel(stats, reviews_gained, google_note), direct, indirect
 
 
-def build_report(config: ClientConfig, month: str, stats: dict[str, Any], previous: dict[str, Any]) -> Report:
-    direct, indirect = _figures(stats, previous, month)
+def _clicks(stats: dict[str, Any]) -> list[tuple[str, int, int]]:
+    unique, every = _counted(stats, "review_link_unique_clicks_"), _counted(stats, "review_link_clicks_")
+    return [(platform, unique.get(platform, 0), every[platform]) for platform in sorted(every, key=lambda p: -every[p])]
+
+
+def _tables(stats: dict[str, Any]) -> list[tuple[str, int]]:
+    """Prizes per table, most first; tables of as many in their number's order."""
+    tables = _counted(stats, "awards_table_")
+    return sorted(tables.items(), key=lambda t: (-t[1], len(t[0]), t[0]))
+
+
+def build_report(
+    config: ClientConfig, month: str, stats: dict[str, Any], previous: dict[str, Any], agency: str | None = None
+) -> Report:
+    funnel, direct, indirect = _figures(config, stats, previous, month)
     language = config.report_language
     prizes = []
     for prize in config.prizes:
         handed = int(stats.get(f"awards_prize_{prize.id}", 0))
         prizes.append((prize.name_in(language), handed, prize.cost * handed if prize.cost is not None else None))
+    coupon = config.coupon
     return Report(
         client_id=config.client_id,
         venue=config.venue_name,
+        agency=agency,
         month=month,
         language=language,
+        currency=config.currency,
+        colours=Colours(coupon.background, coupon.foreground, coupon.accent),
+        funnel=funnel,
         direct=direct,
         indirect=indirect,
+        clicks=_clicks(stats),
         prizes=prizes,
+        tables=_tables(stats),
         daily=[(day, int(stats.get(f"mentions_day_{day.day:02d}", 0))) for day in days_of(month)],
         hourly=[(hour, int(stats.get(f"mentions_hour_{hour:02d}", 0))) for hour in range(24)],
     )

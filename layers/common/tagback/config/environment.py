@@ -70,4 +70,5 @@ class OwnerDeliverySettings(FunctionSettings):
 
 class ReportSettings(MessagingSettings):
     report_bucket: str = Field(validation_alias="REPORT_BUCKET", min_length=3)
+    agency_name: str | None = Field(default=None, validation_alias="AGENCY_NAME", min_length=1)  # agency.yaml's
     places_url: str | None = Field(default=None, validation_alias="TAGBACK_PLACES_URL")  # the sandbox's fake

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.numbers import list_currencies
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -69,6 +70,12 @@ def _fits_a_button(language: str) -> str:
             f"{QUICK_REPLY_TITLE_LIMIT} (the language without its region or script may fit)"
         )
     return language
+
+
+def _currency(value: str) -> str:
+    if not re.fullmatch(r"[A-Z]{3}", value) or value not in list_currencies():
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code (e.g. EUR, GBP, MXN)")
+    return value
 
 
 Email = Annotated[str, AfterValidator(_email)]
@@ -244,6 +251,9 @@ class ClientConfig(_Strict):
         description="per-language overrides of the built-in texts; every text of a language without a built-in one",
     )
     prizes: Annotated[list[Prize], Field(min_length=1)]
+    currency: Annotated[str, AfterValidator(_currency)] = Field(
+        default="EUR", description="ISO 4217 code of the prizes' costs, as the report shows them"
+    )
     coupon: CouponTemplate = CouponTemplate()
     claim_policy: ClaimPolicy = ClaimPolicy()
     # One prize per table (number on the sign) per local day, instead of per guest.

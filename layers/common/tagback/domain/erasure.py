@@ -11,6 +11,8 @@ from typing import Final
 
 # The owner event that tells the sinks to erase the guest too: the sheet blanks their rows, the CRM gets it signed.
 GUEST_ERASED: Final = "guest.erased"
+# What an erased guest's awards and coupons are kept under (with a random suffix): an id that leads back to no one.
+ERASED_GUEST_PREFIX: Final = "erased-"
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ class Links:
         self.table.put_new(link_item(token, target, platform, award, expires_at))
 
     def click(self, token: str, at: datetime) -> dict[str, Any] | None:
-        """Count a click on an existing link; the link (target, platform) or None for an unknown token."""
+        """Count a click on an existing link; the link after it (target, platform, `clicks` counting this one) or None
+        for an unknown token."""
         return self.table.update_returning(
             _link_key(token),
             UpdateExpression="ADD clicks :one SET last_clicked_at = :at",
