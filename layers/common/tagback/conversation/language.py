@@ -26,6 +26,11 @@ def named(answer: str) -> str | None:
     return next((code for code, name in LANGUAGE_NAMES.items() if typed in (code, name.casefold())), None)
 
 
+def _settling(guest: Guest) -> bool:
+    """The language is asked for a mention, or answered while that mention's delivery has not finished yet."""
+    return guest.pending_period is not None and guest.awaiting in (Awaiting.LANGUAGE, None)
+
+
 @dataclass(frozen=True)
 class Languages:
     ctx: Context
@@ -63,15 +68,17 @@ class Languages:
     def chosen(self, guest: Guest, code: str) -> Outcome:
         if code not in self.ctx.config.languages:
             return Outcome.IGNORED
+        settling = _settling(guest)
         waiting = guest.awaiting is Awaiting.LANGUAGE
         self.ctx.save(guest, language=code, awaiting=None if waiting else guest.awaiting)
-        return self._settled(guest) if waiting else Outcome.REPLIED
+        return self._settled(guest) if settling else Outcome.REPLIED
 
     def timeout(self, key: AwardKey) -> Outcome:
-        """No language chosen in time: go on in the client's default language."""
+        """No language chosen in time: go on in the client's default language (or, answered, with a delivery that
+        has not finished)."""
         guest = self.ctx.store.guests.get(key.guest_id)
-        if guest is None or guest.awaiting is not Awaiting.LANGUAGE or guest.pending_period != key.period:
-            return Outcome.IGNORED  # answered meanwhile, or STOP dropped the question
+        if guest is None or not _settling(guest) or guest.pending_period != key.period:
+            return Outcome.IGNORED  # answered and delivered meanwhile, or STOP dropped the question
         self.ctx.save(guest, awaiting=None)
         return self._settled(guest)
 
@@ -85,7 +92,7 @@ class Languages:
             self.tables.ask(guest)
             return Outcome.TABLE_ASKED
         award = ctx.store.awards.get(AwardKey(guest.guest_id, guest.pending_period))
+        outcome = self.delivery.resume(award, guest) if award is not None else Outcome.IGNORED
+        # Only once delivered (or failed for good): the retry of an answer whose delivery Meta throttled finds it here.
         ctx.save(guest, pending_mid=None, pending_at=None, pending_period=None)
-        if award is None:
-            return Outcome.IGNORED
-        return self.delivery.resume(award, guest)
+        return outcome

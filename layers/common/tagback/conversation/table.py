@@ -44,7 +44,8 @@ class Tables:
         if how == "table_taken":
             ctx.send(guest, ctx.text(guest, "table_claimed"))
             return Outcome.TABLE_TAKEN
-        if how == "guest_repeat" or claimed is None:
-            ctx.send(guest, ctx.text(guest, "repeat_mention"))
-            return Outcome.REPEAT_REPLIED
+        if claimed is None:  # the guest's earlier award expired meanwhile
+            return Outcome.IGNORED
+        if how == "guest_repeat":
+            return self.delivery.repeat(claimed, guest)[0]
         return self.delivery.resume(claimed, guest)
