@@ -17,7 +17,7 @@ from tagback.conversation.outcome import DeliveryPending, Outcome
 from tagback.domain.awards import AwardKey, AwardState
 from tagback.domain.events import EventKind, InboundEvent
 from tagback.domain.messaging import ErrorKind, QuickReply
-from tests.unit.test_chat import TODAY, Chat
+from tests.unit.test_chat import TODAY, Chat, config_with
 from tests.unit.test_conversation import World, mention
 
 AGAIN = "again! It's one prize per day"
@@ -147,3 +147,18 @@ def test_the_retry_of_the_language_timeout_sends_the_prize_meta_throttled(chat: 
     assert chat.engine.language_timeout(AwardKey("cy", TODAY)) is Outcome.IGNORED  # and then it is done
     award = chat.store.awards.get(AwardKey("cy", TODAY))
     assert award is not None and award.state is AwardState.DM_SENT
+
+
+def test_at_a_table_a_story_after_a_throttled_prize_dm_resumes_it_and_no_again() -> None:
+    chat = Chat(
+        config_with(languages=["en"], messages={}, per_table=True, tables=["1-20"], contact_capture={"channels": "off"})
+    )
+    assert chat.mention("nia") is Outcome.TABLE_ASKED
+    assert chat.mention("nia") is Outcome.MENTION_PENDING  # a second story while the table is asked: nothing
+    chat.messenger.failures = [ErrorKind.THROTTLED]
+    with pytest.raises(DeliveryPending):
+        chat.say("nia", "12")
+    assert chat.mention("nia") is Outcome.DM_SENT  # the table's stuck prize, sent for the new story
+    bodies = [m["body"] for m in chat.inbox("nia")]
+    assert len(prize_texts(bodies)) == 1 and not any(AGAIN in b for b in bodies)
+    assert chat.mention("nia") is Outcome.REPEAT_REPLIED

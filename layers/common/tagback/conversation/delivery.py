@@ -173,7 +173,8 @@ class Delivery:
             return self._failed(award, error)
         if success is AwardState.DM_SENT:
             first = ctx.store.guests.first_award_of_month(guest.guest_id, month_of(award.claimed_at, ctx.config.tz))
-            ctx.count("awards", f"awards_prize_{award.prize_id}", *(["unique_guests"] if first else []))
+            by_table = [f"awards_table_{award.table}"] if award.table else []
+            ctx.count("awards", f"awards_prize_{award.prize_id}", *by_table, *(["unique_guests"] if first else []))
         return ctx.update(award, state=success, text_mid=mid, dm_error=None)
 
     def _failed(self, award: Award, error: GraphError) -> Award:
