@@ -18,7 +18,6 @@ from sandbox.chat import Guest
 from sandbox.runtime import Sandbox, SandboxOptions
 from tagback.cli import main as cli
 from tagback.domain.stats import month_of
-from tests.e2e.test_claim_conflicts import running
 from tests.e2e.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -199,21 +198,3 @@ def test_a_coupon_is_redeemed_once_counted_and_the_sheet_hears(sandbox: Sandbox)
     month = month_of(sandbox.clock.now(), sandbox.config.tz)
     assert sandbox.store.stats.month_totals(month)["coupons_redeemed"] == 1
     assert [row for row in sandbox.google.rows["Entries"] if row[0] == f"redemption-{code}"]
-
-
-def test_a_per_table_venues_table_reaches_the_sheet_the_crm_and_the_months_figures(tmp_path: Path) -> None:
-    with running(tmp_path, per_table=True, tables=["1-20", 30]) as venue:
-        nia = Guest(venue, "6170000000000801")
-        nia.mention()
-        nia.say("99")  # no such table here: asked again, with the tables there are
-        nia.say("30")
-        venue.settle()
-        assert nia.transcript[3].text == "Please reply with just the table number from the sign (our tables: 1–20, 30)."
-        assert "Your prize" in nia.transcript[5].text
-        header, *rows = venue.google.rows["Entries"]
-        (row,) = [dict(zip(header, row, strict=False)) for row in rows if row[1] == "award"]
-        assert header[-1] == "Table" and row["Table"] == "30"
-        (event,) = [r["json"] for r in venue.crm.requests if r["status"] == 200 and r["event"] == "award"]
-        assert event["table"] == "30" and event["guest_id"] == nia.guest_id
-        totals = venue.store.stats.month_totals(month_of(venue.clock.now(), venue.config.tz))
-        assert totals["awards_table_30"] == 1
