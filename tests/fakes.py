@@ -65,6 +65,7 @@ class InMemoryAwards:
         self.caps: dict[tuple[str, date], int] = {}
         self.tables: dict[tuple[str, date], str] = {}
         self.waiting: dict[str, WaitingForToken] = {}  # by the marker's sort key, as store/awards.py writes it
+        self.held_until: dict[AwardKey, datetime] = {}  # each award's delivery hold
         self._lock = threading.RLock()
 
     def get(self, award: AwardKey) -> Award | None:
@@ -100,6 +101,18 @@ class InMemoryAwards:
                 return False
             self.by_key[award] = dataclasses.replace(self.by_key[award], **changes)
             return True
+
+    def hold_delivery(self, award: AwardKey, *, now: datetime, until: datetime) -> Award | None:
+        with self._lock:
+            held = self.held_until.get(award)
+            if award not in self.by_key or (held is not None and int(held.timestamp()) > int(now.timestamp())):
+                return None
+            self.held_until[award] = until
+            return dataclasses.replace(self.by_key[award])
+
+    def release_delivery(self, award: AwardKey) -> None:
+        with self._lock:
+            self.held_until.pop(award, None)
 
     def reserve_prize(self, prize_id: str, local_date: date, cap: int, expires_at: datetime) -> bool:
         with self._lock:

@@ -148,6 +148,24 @@ def test_the_tracked_link_counts_and_an_unknown_token_is_a_404(chat: tuple[Sandb
     assert answer.status_code == 404 and "Link not found" in answer.text
 
 
+STORY = ("guest", re.escape("(posts a story that @mentions the venue)"), ())
+PRIZE_LINE = (
+    "venue",
+    rf"Thanks for sharing Café Aurora in your story! 🎉 Your prize: {PRIZE_EN}\. Show this code to our "
+    rf"staff: {CODE} \(valid until \d{{1,2}} \w{{3}} 2026\)\.",
+    (),
+)
+CONTACT_QUESTION = (
+    "venue",
+    re.escape(
+        "Would you like to hear about Café Aurora's offers by Email? We'll email you our news "
+        "and offers, at most twice a month; unsubscribe any time."
+    ),
+    ("Yes", "No"),
+)
+AGAIN = ("venue", re.escape("Thanks for sharing Café Aurora again! It's one prize per day — see you tomorrow ☀️"), ())
+
+
 def test_rui_types_portugues_and_his_question_gets_how_to_take_part_in_portuguese(
     chat: tuple[Sandbox, Guest, Guest],
 ) -> None:
@@ -235,5 +253,56 @@ def test_sofia_at_taqueria_luna_is_asked_again_types_espanol_and_is_told_how_to_
                 (),
             ),
             ("guest", re.escape("¿Hola?"), ()),  # one a day in each language: no loop
+        ],
+    )
+
+
+def test_two_stories_before_the_language_answer_get_one_question_and_one_prize_without_again(
+    chat: tuple[Sandbox, Guest, Guest],
+) -> None:
+    sandbox, _, _ = chat
+    cleo = Guest(sandbox, "6170000000000131")
+    cleo.mention()
+    cleo.mention()  # a second story before she answers: nothing, the prize on its way is hers
+    cleo.tap("English")
+    cleo.mention()  # the prize arrived: now the polite reply
+    expect(
+        cleo.transcript,
+        [
+            STORY,
+            ("venue", re.escape("Hi from Café Aurora! Which language would you like?" + FOOTER), LANGUAGES),
+            STORY,
+            ("guest", re.escape("(taps “English”)"), ()),
+            PRIZE_LINE,
+            ("venue", "[image]", ()),
+            CONTACT_QUESTION,
+            STORY,
+            AGAIN,
+        ],
+    )
+
+
+def test_a_story_after_a_failed_first_send_gets_the_prize_without_again(chat: tuple[Sandbox, Guest, Guest]) -> None:
+    sandbox, _, _ = chat
+    dan = Guest(sandbox, "6170000000000132")
+    dan.mention()
+    failed_before = len([r for r in sandbox.graph.requests if r["kind"] == "send" and r["status"] != 200])
+    # Meta answers 5xx to every try of the prize DM: the Graph client's 4 tries, in each of the stream's 4 attempts;
+    # then the answer's record goes to the dead-letter queue and the prize is stuck.
+    sandbox.graph.fail_next("send", *["5xx"] * 16)
+    dan.tap("English")
+    failed = len([r for r in sandbox.graph.requests if r["kind"] == "send" and r["status"] != 200]) - failed_before
+    assert failed == 16 and dan.transcript[-1].speaker == "guest"  # nothing reached Dan
+    dan.mention()  # he posts again: the stuck prize is what he gets, no "again"
+    expect(
+        dan.transcript,
+        [
+            STORY,
+            ("venue", re.escape("Hi from Café Aurora! Which language would you like?" + FOOTER), LANGUAGES),
+            ("guest", re.escape("(taps “English”)"), ()),
+            STORY,
+            PRIZE_LINE,
+            ("venue", "[image]", ()),
+            CONTACT_QUESTION,
         ],
     )

@@ -1,5 +1,6 @@
 """Claims refused by the table's transaction, played through an in-process sandbox: the refused guest gets the right
-reply and the guests after them are still served (moto puts back a copy of the table when a transaction fails)."""
+reply and the guests after them are still served (moto puts back a copy of the table when a transaction fails); and a
+per-table venue's tables, from the answer to the owner's sheet and CRM."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import yaml
 
 from sandbox.chat import Guest
 from sandbox.runtime import Sandbox, SandboxOptions
+from tagback.domain.stats import month_of
 from tests.conftest import DEMO_CONFIG, ENGLISH_ONLY, ROOT
 from tests.e2e.test_chat_transcript import CODE, FOOTER, PRIZE_EN, expect
 
@@ -55,7 +57,7 @@ def test_a_repeat_within_the_cooldown_is_answered_and_the_next_guest_gets_a_priz
 
 
 def test_a_table_taken_for_the_day_is_answered_and_the_next_table_gets_a_prize(tmp_path: Path) -> None:
-    with running(tmp_path, per_table=True) as sandbox:
+    with running(tmp_path, per_table=True, tables=["1-20"]) as sandbox:
         ana, ben, cleo = (Guest(sandbox, f"617000000000070{i}") for i in (1, 2, 3))
         for guest, table in ((ana, "12"), (ben, "12"), (cleo, "7")):  # ben's claim of table 12 is refused
             guest.mention()
@@ -64,3 +66,21 @@ def test_a_table_taken_for_the_day_is_answered_and_the_next_table_gets_a_prize(t
     taken = re.escape("Thanks for sharing Café Aurora! Your table already has today's prize. Enjoy your visit!")
     expect(ben.transcript, [MENTION, TABLE_QUESTION, ("guest", "12", ()), ("venue", taken, ())])
     expect(cleo.transcript, [MENTION, TABLE_QUESTION, ("guest", "7", ()), ("venue", PRIZE, ()), IMAGE])
+
+
+def test_a_per_table_venues_table_reaches_the_sheet_the_crm_and_the_months_figures(tmp_path: Path) -> None:
+    with running(tmp_path, per_table=True, tables=["1-20", 30]) as venue:
+        nia = Guest(venue, "6170000000000801")
+        nia.mention()
+        nia.say("99")  # no such table here: asked again, with the tables there are
+        nia.say("30")
+        venue.settle()
+        assert nia.transcript[3].text == "Please reply with just the table number from the sign (our tables: 1–20, 30)."
+        assert "Your prize" in nia.transcript[5].text
+        header, *rows = venue.google.rows["Entries"]
+        (row,) = [dict(zip(header, row, strict=False)) for row in rows if row[1] == "award"]
+        assert header[-1] == "Table" and row["Table"] == "30"
+        (event,) = [r["json"] for r in venue.crm.requests if r["status"] == 200 and r["event"] == "award"]
+        assert event["table"] == "30" and event["guest_id"] == nia.guest_id
+        totals = venue.store.stats.month_totals(month_of(venue.clock.now(), venue.config.tz))
+        assert totals["awards_table_30"] == 1

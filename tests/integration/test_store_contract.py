@@ -94,6 +94,22 @@ def test_award_updates_set_and_remove_and_the_draw_is_recorded_once(store: Any) 
     assert stored.image_error is None and stored.coupon_code == "AAAA-BBBB-CCCC"
 
 
+def test_one_delivery_holds_an_award_until_it_releases_it_or_its_hold_lapses(store: Any) -> None:
+    key, until = AwardKey("g1", "2026-11-20"), NOW + timedelta(minutes=15)
+    assert store.awards.hold_delivery(key, now=NOW, until=until) is None  # no award: nothing to hold (nor created)
+    assert store.awards.get(key) is None
+    store.awards.claim(award(), LATER)
+    store.awards.update(key, state=AwardState.DM_SENT)
+    held = store.awards.hold_delivery(key, now=NOW, until=until)
+    assert held is not None and held.state is AwardState.DM_SENT  # the award as it stands once held
+    assert store.awards.hold_delivery(key, now=NOW + timedelta(minutes=14), until=until) is None
+    store.awards.release_delivery(key)
+    assert store.awards.hold_delivery(key, now=NOW, until=until) is not None
+    assert store.awards.hold_delivery(key, now=until, until=until + timedelta(minutes=15)) is not None  # lapsed
+    store.awards.release_delivery(AwardKey("g9", "2026-11-20"))  # nothing held: no error, no item made
+    assert store.awards.get(AwardKey("g9", "2026-11-20")) is None
+
+
 def test_a_prize_cap_gives_out_its_units_per_day(store: Any) -> None:
     assert [store.awards.reserve_prize("brunch", DAY, 2, LATER) for _ in range(3)] == [True, True, False]
     assert store.awards.reserve_prize("brunch", DAY + timedelta(days=1), 2, LATER)

@@ -259,11 +259,13 @@ def test_a_redelivered_answer_is_answered_once(chat: Chat) -> None:
 
 
 def test_per_table_one_prize_per_table_per_day() -> None:
-    chat = Chat(config_with(languages=["en"], messages={}, per_table=True, contact_capture={"channels": "off"}))
+    chat = Chat(
+        config_with(languages=["en"], messages={}, per_table=True, tables=["1-20"], contact_capture={"channels": "off"})
+    )
     assert chat.mention("nia") is Outcome.TABLE_ASKED
     assert "Which table are you at?" in chat.last("nia")["body"]
     assert chat.say("nia", "the big one") is Outcome.REPLIED
-    assert chat.last("nia")["body"] == "Please reply with just the table number from the sign, e.g. 12."
+    assert chat.last("nia")["body"] == "Please reply with just the table number from the sign (our tables: 1–20)."
     assert chat.say("nia", "Table 12") is Outcome.DM_SENT
     award = chat.store.awards.get(AwardKey("nia", TODAY))
     assert award is not None and award.table == "12"

@@ -93,18 +93,20 @@ def test_redelivered_records_never_send_a_second_dm(world: World) -> None:
     assert world.messenger.profile_calls == 1  # the display name is fetched once
 
 
-def test_thirty_concurrent_mentions_win_one_prize_and_get_polite_replies(world: World) -> None:
+def test_thirty_concurrent_mentions_win_one_prize_and_no_again_before_it(world: World) -> None:
     with ThreadPoolExecutor(max_workers=30) as pool:
         outcomes = list(pool.map(world.engine.handle, [mention(f"m{i}") for i in range(30)]))
     assert outcomes.count(Outcome.DM_SENT) == 1
-    assert outcomes.count(Outcome.REPEAT_REPLIED) == 29
+    # A repeat read before the prize was sent gets nothing; after, the polite reply.
+    assert outcomes.count(Outcome.REPEAT_REPLIED) + outcomes.count(Outcome.REPEAT_BEFORE_PRIZE) == 29
     assert len(world.store.awards.by_key) == 1 and len(world.store.coupons.by_code) == 1
     texts = world.texts()
     assert sum("Your prize" in t for t in texts) == 1
-    assert sum("one prize per day" in t for t in texts) == 29
+    assert sum("one prize per day" in t for t in texts) == outcomes.count(Outcome.REPEAT_REPLIED)
+    assert not any("one prize per day" in t for t in texts[: texts.index(next(t for t in texts if "Your prize" in t))])
     # a repeat's redelivery does not reply twice
     assert world.engine.handle(mention("m7")) in {Outcome.ALREADY_HANDLED, Outcome.DM_SENT}
-    assert len(world.texts()) == 30
+    assert len(world.texts()) == 1 + outcomes.count(Outcome.REPEAT_REPLIED)
 
 
 def test_the_day_is_the_clients_local_day() -> None:

@@ -91,6 +91,7 @@ def test_the_first_row_brings_the_header_and_times_are_local(google: FakeGoogle)
         "",
         "",
         "",
+        "",
     ]
     assert [r[3] for r in rows[1:]] == ["Ana Sousa", "Ben Krüger"]  # names, never @handles
     assert len(google.tokens) == 1  # one OAuth token (service-account JWT, verified by the fake) for both
@@ -268,9 +269,23 @@ def test_the_crm_gets_signed_json_with_a_delivery_id(crm: tuple[FakeCrm, str]) -
         "channel": "email",
         "consent_version": "2026-11",
         "consent_at": "2026-07-01T11:30:00+00:00",
+        "table": None,
     }
     body = json.dumps(received["json"], ensure_ascii=False, separators=(",", ":")).encode()
     assert webhook_signature(body, "crm-secret") != webhook_signature(body, "another-secret")
+
+
+def test_a_per_table_award_brings_its_table_to_the_sheet_and_the_crm(
+    google: FakeGoogle, crm: tuple[FakeCrm, str]
+) -> None:
+    fake, url = crm
+    at_table = replace(award("award-7"), table="12")
+    sheet(google).deliver(at_table)
+    CrmWebhookSink(url=url, secret="crm-secret", client_id="demo").deliver(at_table)
+    header, row = google.rows["Entries"]
+    assert header[-1] == "Table" and dict(zip(header, row, strict=True))["Table"] == "12"
+    (received,) = fake.requests
+    assert received["json"]["table"] == "12"
 
 
 @pytest.mark.parametrize(

@@ -46,6 +46,7 @@ def test_every_text_renders_for_the_demo_client_in_every_language(language: Lang
         "link": "https://x.example/l/t",
         "terms_url": "https://x.example/terms",
         "consent": "ok",
+        "tables": "1–20, 30",
     }
     for key in PLACEHOLDERS:
         text = render(config, key, language, **values)

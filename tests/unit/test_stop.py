@@ -201,7 +201,9 @@ def test_a_stop_drops_the_question_of_a_story_posted_while_stopped(chat: Chat) -
 
 
 def test_a_stopped_guest_at_a_table_is_answered_the_table_question() -> None:
-    chat = Chat(config_with(languages=["en"], messages={}, per_table=True, contact_capture={"channels": "off"}))
+    chat = Chat(
+        config_with(languages=["en"], messages={}, per_table=True, tables=["1-20"], contact_capture={"channels": "off"})
+    )
     chat.say("hal", "stop")
     assert chat.mention("hal") is Outcome.TABLE_ASKED
     assert chat.say("hal", "7") is Outcome.DM_SENT

@@ -31,6 +31,7 @@ def _longest_values(config: ClientConfig, language: Language) -> dict[str, str]:
         "terms_url": str(config.terms_url or ""),
         "channels": channels_text(config, language),
         "consent": config.contact_capture.consent_text.get(language, ""),
+        "tables": config.table_list,
     }
 
 

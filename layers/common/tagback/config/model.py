@@ -16,6 +16,7 @@ from babel.numbers import list_currencies
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
@@ -78,11 +79,37 @@ def _currency(value: str) -> str:
     return value
 
 
+# Tables are the numbers on their signs: what a guest can type (the answer reads up to 4 digits).
+TABLE_NUMBERS = range(1, 10_000)
+MAX_TABLES = 1000
+_TABLE_SPAN = re.compile(r"^\s*(\d+)\s*(?:[-–]\s*(\d+)\s*)?$")
+
+
+def _table_span(value: object) -> str:
+    """One entry of `tables`: a table number (12) or a range of them ("1-20"), kept as "12" or "1-20"."""
+    match = _TABLE_SPAN.match(str(value)) if isinstance(value, int | str) and not isinstance(value, bool) else None
+    if match is None:
+        raise ValueError(f"{value!r} is not a table number (12) or a range of them (1-20)")
+    first, last = int(match[1]), int(match[2] or match[1])
+    if first not in TABLE_NUMBERS or last not in TABLE_NUMBERS:
+        raise ValueError(f"{value}: table numbers run from {TABLE_NUMBERS.start} to {TABLE_NUMBERS.stop - 1}")
+    if last < first:
+        raise ValueError(f"{value}: the range ends before it starts (write {last}-{first})")
+    return str(first) if first == last else f"{first}-{last}"
+
+
+def span_bounds(span: str) -> tuple[int, int]:
+    """The first and last table of a `tables` entry ("1-20" → 1, 20; "12" → 12, 12)."""
+    first, _, last = span.partition("-")
+    return int(first), int(last or first)
+
+
 Email = Annotated[str, AfterValidator(_email)]
 LanguageCode = Annotated[str, AfterValidator(checked_language)]
 OfferedLanguage = Annotated[LanguageCode, AfterValidator(_fits_a_button)]  # it has a button: its own name
 SsmName = Annotated[str, AfterValidator(_ssm_name)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")]
+TableSpan = Annotated[str, BeforeValidator(_table_span)]
 
 
 class _Strict(BaseModel):
@@ -258,6 +285,9 @@ class ClientConfig(_Strict):
     claim_policy: ClaimPolicy = ClaimPolicy()
     # One prize per table (number on the sign) per local day, instead of per guest.
     per_table: bool = False
+    tables: list[TableSpan] | None = Field(
+        default=None, description="with per_table: the tables there are, numbers and ranges, e.g. [1-20, 30, 31]"
+    )
     # With several languages the first DM asks for one; without an answer the prize follows in the default.
     language_timeout_minutes: Annotated[int, Field(ge=1, le=120)] = 10
     contact_capture: ContactCapture = ContactCapture()
@@ -303,6 +333,24 @@ class ClientConfig(_Strict):
             raise ValueError(f"prize ids must be unique, repeated: {', '.join(duplicates)}")
         return prizes
 
+    @field_validator("tables")
+    @classmethod
+    def _tables_once_each(cls, spans: list[str] | None) -> list[str] | None:
+        if spans is None:
+            return None
+        if not spans:
+            raise ValueError("list at least one table, e.g. [1-20, 30, 31]")
+        for index, span in enumerate(spans):
+            first, last = span_bounds(span)
+            for other in spans[:index]:
+                other_first, other_last = span_bounds(other)
+                if first <= other_last and other_first <= last:
+                    raise ValueError(f"{span} overlaps {other}: list each table once")
+        count = sum(last - first + 1 for first, last in map(span_bounds, spans))
+        if count > MAX_TABLES:
+            raise ValueError(f"{count} tables; a venue has at most {MAX_TABLES} (check the ranges)")
+        return spans
+
     @field_validator("messages")
     @classmethod
     def _messages_match_catalog(
@@ -332,6 +380,12 @@ class ClientConfig(_Strict):
     def _table_claims_are_per_day(self) -> ClientConfig:
         if self.per_table and self.claim_policy.kind != "per_local_day":
             raise ValueError("per_table: one prize per table per local day needs claim_policy.kind per_local_day")
+        if self.per_table and self.tables is None:
+            raise ValueError(
+                "tables: required when per_table is true: the numbers on the table signs, e.g. tables: [1-20, 30, 31]"
+            )
+        if not self.per_table and self.tables is not None:
+            raise ValueError("tables: only applies when per_table is true")
         return self
 
     @model_validator(mode="after")
@@ -358,6 +412,16 @@ class ClientConfig(_Strict):
     def asset_paths(self) -> list[Path]:
         named = [self.coupon.logo, *self.coupon.fonts]
         return [self.asset(path) for path in named if path is not None]
+
+    @cached_property
+    def table_numbers(self) -> frozenset[int]:
+        """Every table there is (per_table); empty without the option."""
+        return frozenset(n for first, last in map(span_bounds, self.tables or []) for n in range(first, last + 1))
+
+    @property
+    def table_list(self) -> str:
+        """The tables as a guest reads them: "1–20, 30, 31"."""
+        return ", ".join(span.replace("-", "–") for span in self.tables or [])
 
     @cached_property
     def tz(self) -> ZoneInfo:

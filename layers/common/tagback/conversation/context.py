@@ -111,4 +111,5 @@ class Context:
             language=self.language(guest),
             email=guest.email if guest.email_consent_at else None,
             phone=guest.phone if guest.phone_consent_at else None,
+            table=award.table if award else None,
         )

@@ -1,7 +1,10 @@
 """Everything after the claim, each step once: the prize draw and coupon, the prize DM, the owner's event, the
 follow-up's schedule, the coupon image and the contact question. Every step records its result on the award
-before the next, so a redelivered record resumes where the last attempt stopped. A guest who said STOP gets the
-prize and its image only: no follow-up, no contact question."""
+before the next, so a redelivered record resumes where the last attempt stopped; one delivery of an award runs at a
+time (a hold on the award), so two paths that resume it together (a retry, a repeat mention, the token step, the
+language timeout) never send a message twice. A guest who said STOP gets the prize and its image only: no
+follow-up, no contact question. Another mention of the period (a repeat) gets the polite reply only once the award
+reached the guest."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from tagback.conversation.ports import CouponImages, SecretReader, StepScheduler
 from tagback.conversation.stop import Stops
 from tagback.domain.awards import (
     GUEST_WAS_MESSAGED,
+    Awaiting,
     Award,
     AwardState,
     Coupon,
@@ -35,6 +39,9 @@ from tagback.observability import logger
 
 _CODE_ATTEMPTS = 5
 FOLLOWUP_LEAD = timedelta(minutes=1)  # the earliest a follow-up is scheduled from now
+# How long a delivery holds its award: longer than any function may run (Lambda's 15 minutes), so a live holder is
+# never overtaken, and the hold of one that crashed lapses.
+DELIVERY_HOLD = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,39 @@ class Delivery:
     stops: Stops
 
     def resume(self, award: Award, guest: Guest) -> Outcome:
-        """Everything after the claim, each step once: prize DM, follow-up, coupon image, contact question."""
+        """Everything after the claim, each step once: prize DM, follow-up, coupon image, contact question. Raises
+        DeliveryPending while another delivery of the award is under way: the retry finds its work done."""
+        outcome = self._resume_if_free(award, guest)
+        if outcome is None:
+            raise DeliveryPending(f"award {award.key.award_id}: another delivery of it is under way")
+        return outcome
+
+    def repeat(self, award: Award, guest: Guest) -> tuple[Outcome, str | None]:
+        """What another mention of the award's period gets, and its reply's id. Once the award reached the guest,
+        the polite "again" reply. Before that, no "again": the award on its way is the guest's prize — its delivery
+        resumed when a retryable failure left it stuck (no question open, no token awaited), else nothing is sent."""
+        ctx = self.ctx
+        if award.state in GUEST_WAS_MESSAGED:
+            return Outcome.REPEAT_REPLIED, ctx.send(guest, ctx.text(guest, "repeat_mention"))
+        asked = guest.awaiting in (Awaiting.LANGUAGE, Awaiting.TABLE) and guest.pending_period == award.key.period
+        if award.state is AwardState.CLAIMED and award.dm_error is not None and not asked:
+            return self._resume_if_free(award, guest) or Outcome.REPEAT_BEFORE_PRIZE, None
+        return Outcome.REPEAT_BEFORE_PRIZE, None
+
+    def _resume_if_free(self, award: Award, guest: Guest) -> Outcome | None:
+        """The delivery, under the award's hold; None when another delivery holds it. The award and the guest are
+        read again once held: another delivery may have moved them on since they were read."""
+        ctx = self.ctx
+        now = ctx.clock.now()
+        held = ctx.store.awards.hold_delivery(award.key, now=now, until=now + DELIVERY_HOLD)
+        if held is None:
+            return None
+        try:
+            return self._deliver(held, ctx.store.guests.get(guest.guest_id) or guest)
+        finally:
+            ctx.store.awards.release_delivery(award.key)
+
+    def _deliver(self, award: Award, guest: Guest) -> Outcome:
         ctx = self.ctx
         if award.state is AwardState.CLAIMED:
             award = self._prize_dm(award, guest)
@@ -134,7 +173,8 @@ class Delivery:
             return self._failed(award, error)
         if success is AwardState.DM_SENT:
             first = ctx.store.guests.first_award_of_month(guest.guest_id, month_of(award.claimed_at, ctx.config.tz))
-            ctx.count("awards", f"awards_prize_{award.prize_id}", *(["unique_guests"] if first else []))
+            by_table = [f"awards_table_{award.table}"] if award.table else []
+            ctx.count("awards", f"awards_prize_{award.prize_id}", *by_table, *(["unique_guests"] if first else []))
         return ctx.update(award, state=success, text_mid=mid, dm_error=None)
 
     def _failed(self, award: Award, error: GraphError) -> Award:

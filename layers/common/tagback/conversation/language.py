@@ -51,6 +51,11 @@ def _names(offered: tuple[Language, ...]) -> tuple[dict[str, Language], dict[str
     return exact, loose
 
 
+def _settling(guest: Guest) -> bool:
+    """The language is asked for a mention, or answered while that mention's delivery has not finished yet."""
+    return guest.pending_period is not None and guest.awaiting in (Awaiting.LANGUAGE, None)
+
+
 @dataclass(frozen=True)
 class Languages:
     ctx: Context
@@ -101,19 +106,21 @@ class Languages:
         ctx = self.ctx
         if code not in ctx.config.languages:
             return Outcome.IGNORED
+        settling = _settling(guest)
         waiting = guest.awaiting is Awaiting.LANGUAGE
         ctx.save(guest, language=code, awaiting=None if waiting else guest.awaiting)
-        if waiting:
+        if settling:
             return self._settled(guest)
         if guest.awaiting is None and (typed or fallback_sent_today(ctx, guest)):
             return fallback(ctx, guest)
         return Outcome.REPLIED
 
     def timeout(self, key: AwardKey) -> Outcome:
-        """No language chosen in time: go on in the client's default language."""
+        """No language chosen in time: go on in the client's default language (or, answered, with a delivery that
+        has not finished)."""
         guest = self.ctx.store.guests.get(key.guest_id)
-        if guest is None or guest.awaiting is not Awaiting.LANGUAGE or guest.pending_period != key.period:
-            return Outcome.IGNORED  # answered meanwhile, or STOP dropped the question
+        if guest is None or not _settling(guest) or guest.pending_period != key.period:
+            return Outcome.IGNORED  # answered and delivered meanwhile, or STOP dropped the question
         self.ctx.save(guest, awaiting=None)
         return self._settled(guest)
 
@@ -127,7 +134,7 @@ class Languages:
             self.tables.ask(guest)
             return Outcome.TABLE_ASKED
         award = ctx.store.awards.get(AwardKey(guest.guest_id, guest.pending_period))
+        outcome = self.delivery.resume(award, guest) if award is not None else Outcome.IGNORED
+        # Only once delivered (or failed for good): the retry of an answer whose delivery Meta throttled finds it here.
         ctx.save(guest, pending_mid=None, pending_at=None, pending_period=None)
-        if award is None:
-            return Outcome.IGNORED
-        return self.delivery.resume(award, guest)
+        return outcome

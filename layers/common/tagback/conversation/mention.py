@@ -1,6 +1,6 @@
 """A story mention: the guest's display name, the claim of the period's award (a conditional write: exactly one
 winner under any concurrency or redelivery) — or, with the per-table option, the mention held until the table
-answer — then the language question if one is needed, the repeat reply, or the delivery."""
+answer — then the language question if one is needed, the delivery, or for a repeat what `Delivery.repeat` says."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ class Mentions:
         if claimed:
             self.ctx.count("mentions", at=event.sent_at)
         if award.mention_mid != event.mid:
-            return self._reply_to_repeat(event, guest)
+            return self._repeat(event, guest, award)
         if award.state is AwardState.CLAIMED and needs_language and guest.pending_period != award.key.period:
             return self.languages.ask(event, guest, award.key)
         if award.state is AwardState.CLAIMED and guest.awaiting is Awaiting.LANGUAGE:
@@ -55,7 +55,7 @@ class Mentions:
         if existing is not None:
             if existing.mention_mid == event.mid:
                 return self.delivery.resume(existing, guest)
-            return self._reply_to_repeat(event, guest)
+            return self._repeat(event, guest, existing)
         awaiting = Awaiting.LANGUAGE if needs_language else Awaiting.TABLE
         held = ctx.store.guests.hold_mention(
             event.guest_id, event.mid, at=event.sent_at, period=period, awaiting=awaiting, expires_at=ctx.expiry()
@@ -76,13 +76,14 @@ class Mentions:
         ctx.count("mentions", at=event.sent_at)  # once: a redelivery stops at the handled marker above
         return outcome
 
-    def _reply_to_repeat(self, event: InboundEvent, guest: Guest) -> Outcome:
+    def _repeat(self, event: InboundEvent, guest: Guest, award: Award) -> Outcome:
+        """Another mention of the period: answered once (the polite reply, the award's delivery resumed, or nothing),
+        and counted once."""
         ctx = self.ctx
-        outcome = ctx.answer_once(
-            event, lambda: (Outcome.REPEAT_REPLIED, ctx.send(guest, ctx.text(guest, "repeat_mention")))
-        )
-        if outcome is Outcome.REPEAT_REPLIED:
-            ctx.count("mentions", "repeat_replies", at=event.sent_at)
+        outcome = ctx.answer_once(event, lambda: self.delivery.repeat(award, guest))
+        if outcome not in (Outcome.ALREADY_HANDLED, Outcome.REPLY_FAILED):
+            replied = ["repeat_replies"] if outcome is Outcome.REPEAT_REPLIED else []
+            ctx.count("mentions", *replied, at=event.sent_at)
         return outcome
 
     def _remember_name(self, guest: Guest) -> None:

@@ -20,6 +20,8 @@ class Outcome(StrEnum):
     TABLE_TAKEN = "table_taken"
     MENTION_PENDING = "mention_pending"  # another mention of the guest is waiting for its language or table
     REPEAT_REPLIED = "repeat_replied"
+    # Another mention of the period before its award reached the guest: nothing sent (that award is their prize).
+    REPEAT_BEFORE_PRIZE = "repeat_before_prize"
     REPLIED = "replied"
     REPLY_FAILED = "reply_failed"
     ALREADY_HANDLED = "already_handled"

@@ -1,5 +1,6 @@
 """The per-table option: the table question, and the answer that claims the table and the guest's award for the day
-(first table wins; two unreadable answers end the question)."""
+(first table wins; an answer naming no table of the client file's `tables` is asked again; two such answers end the
+question)."""
 
 from __future__ import annotations
 
@@ -27,14 +28,20 @@ class Tables:
     def answer(self, guest: Guest, answer: str) -> Outcome:
         ctx = self.ctx
         match = _TABLE.match(answer.strip())
-        if match is None or guest.pending_mid is None or guest.pending_at is None or guest.pending_period is None:
+        number = int(match.group(1)) if match else None
+        if (
+            number not in ctx.config.table_numbers  # unreadable, or no such table at this venue
+            or guest.pending_mid is None
+            or guest.pending_at is None
+            or guest.pending_period is None
+        ):
             if guest.tries + 1 >= ANSWER_TRIES:
                 ctx.save(guest, awaiting=None, tries=0, pending_mid=None, pending_at=None, pending_period=None)
                 return Outcome.IGNORED
             ctx.save(guest, tries=guest.tries + 1)
-            ctx.send(guest, ctx.text(guest, "table_invalid"))
+            ctx.send(guest, ctx.text(guest, "table_invalid", tables=ctx.config.table_list))
             return Outcome.REPLIED
-        table = str(int(match.group(1)))
+        table = str(number)
         local_date = guest.pending_at.astimezone(ctx.config.tz).date()
         mention = new_award(
             guest.guest_id, guest.pending_mid, guest.pending_at, guest.pending_period, local_date, now=ctx.clock.now()
@@ -44,7 +51,8 @@ class Tables:
         if how == "table_taken":
             ctx.send(guest, ctx.text(guest, "table_claimed"))
             return Outcome.TABLE_TAKEN
-        if how == "guest_repeat" or claimed is None:
-            ctx.send(guest, ctx.text(guest, "repeat_mention"))
-            return Outcome.REPEAT_REPLIED
+        if claimed is None:  # the guest's earlier award expired meanwhile
+            return Outcome.IGNORED
+        if how == "guest_repeat":
+            return self.delivery.repeat(claimed, guest)[0]
         return self.delivery.resume(claimed, guest)

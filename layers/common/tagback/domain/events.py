@@ -69,6 +69,7 @@ class OutboxEvent:
     channel: str | None = None
     consent_version: str | None = None
     consent_at: datetime | None = None
+    table: str | None = None  # an award of the per-table option: the table that won
 
 
 class SinkUnavailable(Exception):

@@ -1,10 +1,10 @@
 """The month's figures, kept as events happen (atomic ADDs on `STATS#<yyyy-mm>`), so the report reads one item.
 
-Names: a total per event (`mentions`, `awards`, `review_yes`, …), per prize (`awards_prize_<id>`), per platform
-(`review_link_clicks_<platform>`, and `review_link_unique_clicks_<platform>` for each link's first click), per
-channel (`contacts_<channel>`), and the mentions per local day of the month
-(`mentions_day_<DD>`) and hour of day (`mentions_hour_<HH>`) for the report's charts. The daily snapshot adds the
-day's values as `<name>_d<DD>`.
+Names: a total per event (`mentions`, `awards`, `review_yes`, …), per prize (`awards_prize_<id>`), per table with
+the per-table option (`awards_table_<table>`), per platform (`review_link_clicks_<platform>`, and
+`review_link_unique_clicks_<platform>` for each link's first click), per channel (`contacts_<channel>`), and the
+mentions per local day of the month (`mentions_day_<DD>`) and hour of day (`mentions_hour_<HH>`) for the report's
+charts. The daily snapshot adds the day's values as `<name>_d<DD>`.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
     "language_question": frozenset({"venue"}),
     "language_unclear": frozenset(),
     "table_question": frozenset({"venue"}),
-    "table_invalid": frozenset(),
+    "table_invalid": frozenset({"tables"}),
     "table_claimed": frozenset({"venue"}),
     "prize_awarded": frozenset({"venue", "prize", "code", "valid_until"}),
     "repeat_mention": frozenset({"venue"}),
@@ -65,7 +65,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "language_question": "Hi from {venue}! Which language would you like?",
         "language_unclear": "Sorry, which language would you like? Tap one below.",
         "table_question": "Which table are you at? Please reply with the number on the table sign.",
-        "table_invalid": "Please reply with just the table number from the sign, e.g. 12.",
+        "table_invalid": "Please reply with just the table number from the sign (our tables: {tables}).",
         "table_claimed": "Thanks for sharing {venue}! Your table already has today's prize. Enjoy your visit!",
         "prize_awarded": "Thanks for sharing {venue} in your story! 🎉 Your prize: {prize}. "
         "Show this code to our staff: {code} (valid until {valid_until}).",
@@ -103,7 +103,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "language_question": "Hallo von {venue}! Welche Sprache möchtest du?",
         "language_unclear": "Entschuldigung, welche Sprache möchtest du? Tippe unten auf eine.",
         "table_question": "An welchem Tisch sitzt du? Antworte bitte mit der Nummer auf dem Tischschild.",
-        "table_invalid": "Bitte antworte nur mit der Tischnummer vom Schild, z. B. 12.",
+        "table_invalid": "Bitte antworte nur mit der Tischnummer vom Schild (unsere Tische: {tables}).",
         "table_claimed": "Danke fürs Teilen von {venue}! Dein Tisch hat seinen Preis heute schon. Viel Spaß!",
         "prize_awarded": "Danke, dass du {venue} in deiner Story geteilt hast! 🎉 Dein Preis: {prize}. "
         "Zeig diesen Code unserem Team: {code} (gültig bis {valid_until}).",
@@ -142,7 +142,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "language_question": "¡Hola desde {venue}! ¿En qué idioma prefieres?",
         "language_unclear": "Perdona, ¿en qué idioma prefieres? Toca uno abajo.",
         "table_question": "¿En qué mesa estás? Responde con el número que aparece en el cartel de la mesa.",
-        "table_invalid": "Responde solo con el número de mesa del cartel, por ejemplo 12.",
+        "table_invalid": "Responde solo con el número de mesa del cartel (nuestras mesas: {tables}).",
         "table_claimed": "¡Gracias por compartir {venue}! Tu mesa ya tiene el premio de hoy. ¡Disfruta!",
         "prize_awarded": "¡Gracias por compartir {venue} en tu historia! 🎉 Tu premio: {prize}. "
         "Muestra este código a nuestro equipo: {code} (válido hasta el {valid_until}).",
@@ -182,7 +182,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "language_question": "Bonjour de la part de {venue} ! Quelle langue préférez-vous ?",
         "language_unclear": "Pardon, quelle langue préférez-vous ? Touchez-en une ci-dessous.",
         "table_question": "À quelle table êtes-vous ? Répondez avec le numéro inscrit sur le chevalet.",
-        "table_invalid": "Répondez uniquement avec le numéro de table du chevalet, par exemple 12.",
+        "table_invalid": "Répondez uniquement avec le numéro de table du chevalet (nos tables : {tables}).",
         "table_claimed": "Merci d'avoir partagé {venue} ! Votre table a déjà son cadeau du jour. Bonne visite !",
         "prize_awarded": "Merci d'avoir partagé {venue} dans votre story ! 🎉 Votre cadeau : {prize}. "
         "Montrez ce code à notre équipe : {code} (valable jusqu'au {valid_until}).",
@@ -223,7 +223,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "language_question": "Ciao da {venue}! In che lingua preferisci?",
         "language_unclear": "Scusa, in che lingua preferisci? Toccane una qui sotto.",
         "table_question": "A che tavolo sei? Rispondi con il numero indicato sul cartellino del tavolo.",
-        "table_invalid": "Rispondi solo con il numero del tavolo indicato sul cartellino, ad esempio 12.",
+        "table_invalid": "Rispondi solo con il numero del tavolo indicato sul cartellino (i nostri tavoli: {tables}).",
         "table_claimed": "Grazie per aver condiviso {venue}! Il tuo tavolo ha già il premio di oggi. Buona visita!",
         "prize_awarded": "Grazie per aver condiviso {venue} nella tua storia! 🎉 Il tuo premio: {prize}. "
         "Mostra questo codice al nostro staff: {code} (valido fino al {valid_until}).",
@@ -261,7 +261,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "language_question": "Olá da parte do {venue}! Em que língua prefere?",
         "language_unclear": "Desculpe, em que língua prefere? Toque numa das opções abaixo.",
         "table_question": "Em que mesa está? Responda com o número que está no cartão da mesa.",
-        "table_invalid": "Responda só com o número da mesa que está no cartão, por exemplo 12.",
+        "table_invalid": "Responda só com o número da mesa que está no cartão (as nossas mesas: {tables}).",
         "table_claimed": "Obrigado por partilhar o {venue}! A sua mesa já tem o prémio de hoje. Boa visita!",
         "prize_awarded": "Obrigado por partilhar o {venue} na sua story! 🎉 O seu prémio: {prize}. "
         "Mostre este código à nossa equipa: {code} (válido até {valid_until}).",

@@ -12,6 +12,7 @@ from tagback.store.schema import (
     AWARD,
     CLAIM,
     ITEM_TYPE,
+    PARTITION_KEY,
     PRIZE_CAP,
     TABLE_CLAIM,
     TTL_ATTRIBUTE,
@@ -135,6 +136,26 @@ class Awards:
         """Set (or, for None, remove) award attributes; False when `only_if_no_prize` and a prize is recorded."""
         return self.table.update(
             award_key(award), changes, condition="attribute_not_exists(prize_id)" if only_if_no_prize else None
+        )
+
+    def hold_delivery(self, award: AwardKey, *, now: datetime, until: datetime) -> Award | None:
+        """Hold the award's delivery until `until`, unless another holds it (a hold past its time has lapsed): the
+        award as it stands now, or None when held by another (or gone)."""
+        item = self.table.update_returning(
+            award_key(award),
+            UpdateExpression="SET delivery_held_until = :until",
+            ConditionExpression=(
+                "attribute_exists(#pk) AND (attribute_not_exists(delivery_held_until) OR delivery_held_until <= :now)"
+            ),
+            ExpressionAttributeNames={"#pk": PARTITION_KEY},
+            ExpressionAttributeValues=to_dynamo({":until": epoch(until), ":now": epoch(now)}),
+        )
+        return award_from_item(item) if item else None
+
+    def release_delivery(self, award: AwardKey) -> None:
+        # Conditional: an award erased meanwhile is not brought back as a bare key.
+        self.table.update(
+            award_key(award), {"delivery_held_until": None}, condition="attribute_exists(delivery_held_until)"
         )
 
     def reserve_prize(self, prize_id: str, local_date: date, cap: int, expires_at: datetime) -> bool:

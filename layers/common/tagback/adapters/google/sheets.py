@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from functools import cached_property
+from string import ascii_uppercase
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,9 +39,10 @@ HEADER = [
     "Consent channel",
     "Consent version",
     "Consent time",
+    "Table",
 ]
-DATE_COLUMN = "ABCDEFGHIJKL"[HEADER.index("Date and time")]
-LAST_COLUMN = "ABCDEFGHIJKL"[len(HEADER) - 1]
+DATE_COLUMN = ascii_uppercase[HEADER.index("Date and time")]
+LAST_COLUMN = ascii_uppercase[len(HEADER) - 1]
 LOCAL_TIME = "%Y-%m-%d %H:%M"  # how the "Date and time" column is written, in the client's timezone
 
 
@@ -145,6 +147,7 @@ class GoogleSheetsSink:
                 event.channel,
                 event.consent_version,
                 consent_at,
+                event.table,
             )
         ]
 
