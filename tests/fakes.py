@@ -73,6 +73,11 @@ class InMemoryAwards:
             found = self.by_key.get(award)
             return dataclasses.replace(found) if found else None
 
+    def latest(self, guest_id: str) -> Award | None:
+        with self._lock:
+            periods = [key for key in self.by_key if key.guest_id == guest_id]
+            return self.get(max(periods, key=lambda key: key.period)) if periods else None
+
     def claim(self, award: Award, expires_at: datetime, cooldown_since: datetime | None = None) -> tuple[Award, bool]:
         with self._lock:
             if award.key in self.by_key:
@@ -160,7 +165,7 @@ class InMemoryGuests:
     ) -> bool:
         with self._lock:
             guest = self.by_id.get(guest_id) or Guest(guest_id)
-            if guest.pending_mid not in (None, mid):
+            if guest.pending_mid not in (None, mid) and (guest.pending_period or "") >= period:
                 return False
             self.update(
                 guest_id, expires_at, pending_mid=mid, pending_at=at, pending_period=period, awaiting=awaiting, tries=0

@@ -111,9 +111,12 @@ class Conversation(Construct):
         )
 
     def _grant_engine(self, function: TagbackFunction, config: ClientConfig, storage: Storage) -> None:
-        """What the conversation engine does: the guest's items, claims (transactions of Put and Update), coupons,
-        stats and outbox in the table; the token and the coupon signing key; coupon images; follow-up schedules."""
-        storage.table.grant(function.function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+        """What the conversation engine does: the guest's items (their latest award found by a Query), claims
+        (transactions of Put and Update), coupons, stats and outbox in the table; the token and the coupon signing
+        key; coupon images; follow-up schedules."""
+        storage.table.grant(
+            function.function, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"
+        )
         function.read_secrets([config.secrets.meta_access_token, config.secrets.coupon_signing_key])
         # GetObject too: a presigned URL acts with the rights of whoever signed it.
         storage.grant_objects(

@@ -65,10 +65,9 @@ def test_a_guest_of_a_dutch_venue_types_nederlands_and_gets_the_prize_in_dutch_w
             ("guest", re.escape("Hoe werkt dit?"), ()),
             (
                 "venue",
-                re.escape(
-                    "Bedankt voor je bericht! Voor een prijs plaats je een story waarin je @cafedetulp noemt: je prijs "
-                    "komt dan hier. Deze chat gaat alleen over story-prijzen; voor al het andere kun je het ons team "
-                    "bij Café De Tulp vragen."
+                re.escape(  # she has today's prize: the client file's fallback_after_prize
+                    "Bedankt voor je bericht! Deze chat gaat alleen over story-prijzen; voor al het andere kun je het "
+                    "ons team bij Café De Tulp vragen."
                 ),
                 (),
             ),

@@ -166,7 +166,7 @@ CONTACT_QUESTION = (
 AGAIN = ("venue", re.escape("Thanks for sharing Café Aurora again! It's one prize per day — see you tomorrow ☀️"), ())
 
 
-def test_rui_types_portugues_and_his_question_gets_how_to_take_part_in_portuguese(
+def test_rui_types_portugues_and_his_question_after_the_prize_is_answered_in_portuguese(
     chat: tuple[Sandbox, Guest, Guest],
 ) -> None:
     sandbox, _, _ = chat
@@ -192,10 +192,9 @@ def test_rui_types_portugues_and_his_question_gets_how_to_take_part_in_portugues
             ("guest", re.escape("Como consigo outro prémio?"), ()),
             (
                 "venue",
-                re.escape(
-                    "Obrigado pela sua mensagem! Para receber um prémio, publique uma story que mencione @cafe.aurora: "
-                    "o prémio chega aqui. Este chat só trata dos prémios das stories; para qualquer outro assunto, "
-                    "fale com a nossa equipa no Café Aurora."
+                re.escape(  # he has today's prize: no "post a story"
+                    "Obrigado pela sua mensagem! Este chat só trata dos prémios das stories; para qualquer outro "
+                    "assunto, fale com a nossa equipa no Café Aurora."
                 ),
                 (),
             ),
@@ -203,7 +202,7 @@ def test_rui_types_portugues_and_his_question_gets_how_to_take_part_in_portugues
     )
 
 
-def test_sofia_at_taqueria_luna_is_asked_again_types_espanol_and_is_told_how_to_take_part_in_spanish(
+def test_sofia_at_taqueria_luna_is_asked_again_types_espanol_and_her_question_is_answered_in_spanish(
     chat: tuple[Sandbox, Guest, Guest],
 ) -> None:
     sandbox, _, _ = chat
@@ -245,10 +244,9 @@ def test_sofia_at_taqueria_luna_is_asked_again_types_espanol_and_is_told_how_to_
             ("guest", re.escape("¿Cómo consigo el premio?"), ()),
             (
                 "venue",
-                re.escape(
-                    "¡Gracias por tu mensaje! Para conseguir un premio, publica una historia que mencione a "
-                    "@taquerialuna: tu premio llegará aquí. Este chat solo gestiona los premios por historias; para "
-                    "cualquier otra cosa, pregunta a nuestro equipo en Taquería Luna."
+                re.escape(  # she has today's prize: no "post a story"
+                    "¡Gracias por tu mensaje! Este chat solo gestiona los premios por historias; para cualquier otra "
+                    "cosa, pregunta a nuestro equipo en Taquería Luna."
                 ),
                 (),
             ),
@@ -304,5 +302,54 @@ def test_a_story_after_a_failed_first_send_gets_the_prize_without_again(chat: tu
             PRIZE_LINE,
             ("venue", "[image]", ()),
             CONTACT_QUESTION,
+        ],
+    )
+
+
+def test_pia_types_her_answers_and_after_her_prize_is_not_told_to_post_a_story(
+    chat: tuple[Sandbox, Guest, Guest],
+) -> None:
+    sandbox, _, _ = chat
+    pia = Guest(sandbox, "6170000000000753")
+    pia.mention()
+    pia.tap("Português")
+    pia.say("Não, obrigada")  # typed, not tapped: the contact question's No
+    pia.say("Onde ficam?")
+    sandbox.advance(sandbox.config.followup_delay_minutes)
+    pia.collect()
+    pia.say("sim")  # typed: the review question's Yes
+    expect(
+        pia.transcript,
+        [
+            STORY,
+            ("venue", re.escape("Hi from Café Aurora! Which language would you like?" + FOOTER), LANGUAGES),
+            ("guest", re.escape("(taps “Português”)"), ()),
+            (
+                "venue",
+                r"Obrigado por partilhar o Café Aurora na sua story! 🎉 O seu prémio: (Café expresso grátis|Pastel de "
+                rf"nata grátis|Brunch para dois)\. Mostre este código à nossa equipa: {CODE} \(válido até \d{{1,2}} de "
+                r"\w{3}\. de 2026\)\.",
+                (),
+            ),
+            ("venue", "[image]", ()),
+            ("venue", re.escape("Quer receber as ofertas do Café Aurora por Email? ") + ".*", ("Sim", "Não")),
+            ("guest", "Não, obrigada", ()),
+            ("venue", re.escape("Sem problema, vamos saltar esse passo."), ()),
+            ("guest", re.escape("Onde ficam?"), ()),
+            (
+                "venue",
+                re.escape(
+                    "Obrigado pela sua mensagem! Este chat só trata dos prémios das stories; para qualquer outro "
+                    "assunto, fale com a nossa equipa no Café Aurora."
+                ),
+                (),
+            ),
+            (
+                "venue",
+                re.escape("Como correu a sua visita ao Café Aurora? Gostaria de nos deixar uma avaliação no Google?"),
+                ("Sim", "Não"),
+            ),
+            ("guest", "sim", ()),
+            ("venue", re.escape("Obrigado! Escolha onde quer avaliar o Café Aurora:"), ("Google", "Tripadvisor")),
         ],
     )

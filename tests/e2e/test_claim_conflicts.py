@@ -84,3 +84,18 @@ def test_a_per_table_venues_table_reaches_the_sheet_the_crm_and_the_months_figur
         assert event["table"] == "30" and event["guest_id"] == nia.guest_id
         totals = venue.store.stats.month_totals(month_of(venue.clock.now(), venue.config.tz))
         assert totals["awards_table_30"] == 1
+
+
+def test_a_guest_at_a_table_is_heard_until_they_name_one_of_the_venues_tables(tmp_path: Path) -> None:
+    with running(tmp_path, per_table=True, tables=["1-20", 30, 31]) as venue:
+        ola = Guest(venue, "6170000000000802")
+        ola.mention()
+        for typed in ("99999", "25", "hm?", "Table 7"):  # asked again twice, then silence, still listening
+            ola.say(typed)
+    tables = "1–20, 30, 31"
+    again = ("venue", re.escape(f"Please reply with just the table number from the sign (our tables: {tables})."), ())
+    said = [("guest", re.escape(typed), ()) for typed in ("99999", "25", "hm?", "Table 7")]
+    expect(
+        ola.transcript,
+        [MENTION, TABLE_QUESTION, said[0], again, said[1], again, said[2], said[3], ("venue", PRIZE, ()), IMAGE],
+    )

@@ -65,6 +65,19 @@ def test_one_award_per_period_and_the_holder_is_returned(store: Any) -> None:
     assert store.awards.get(first.key) == first
 
 
+def test_a_guests_latest_award_is_the_one_of_the_latest_period(store: Any) -> None:
+    assert store.awards.latest("g1") is None
+    for period in ("2026-11-19", "2026-11-20T09:15", "2026-11-20", "2026-10-31"):
+        store.awards.claim(award(period=period, mid=f"m-{period}"), LATER)
+    store.awards.claim(award("g2", period="2026-11-21"), LATER)  # another guest's
+    store.awards.claim_table(award("g1", period="2026-11-18"), "12", LATER)
+    latest = store.awards.latest("g1")
+    assert latest is not None and (latest.key, latest.mention_mid) == (
+        AwardKey("g1", "2026-11-20T09:15"),
+        "m-2026-11-20T09:15",
+    )
+
+
 def test_a_cooldown_claim_holds_until_the_cooldown_has_passed(store: Any) -> None:
     first = award(period="2026-11-20T21:30", mid="m1")
     assert store.awards.claim(first, LATER, cooldown_since=NOW - timedelta(hours=24))[1]
@@ -183,6 +196,15 @@ def test_one_mention_is_held_per_guest(store: Any) -> None:
     assert (guest.pending_mid, guest.pending_at, guest.awaiting, guest.tries) == ("m1", NOW, Awaiting.TABLE, 0)
     store.guests.update("g1", LATER, pending_mid=None)
     assert store.guests.hold_mention("g1", "m2", **hold)
+
+
+def test_a_mention_of_a_later_day_takes_over_one_still_held_from_an_earlier_day(store: Any) -> None:
+    hold = {"at": NOW, "awaiting": Awaiting.TABLE, "expires_at": LATER}
+    assert store.guests.hold_mention("g1", "m1", period="2026-11-20", **hold)
+    assert not store.guests.hold_mention("g1", "m0", period="2026-11-19", **hold)  # a late redelivery of an older one
+    assert store.guests.hold_mention("g1", "m2", period="2026-11-21", **hold)
+    guest = store.guests.get("g1")
+    assert (guest.pending_mid, guest.pending_period) == ("m2", "2026-11-21")
 
 
 def test_a_guest_counts_once_a_month(store: Any) -> None:

@@ -402,9 +402,47 @@ def test_a_guest_who_wrote_before_choosing_is_answered_in_their_language_the_sam
     assert chat.say("dee", "hello?") is Outcome.FALLBACK_SENT
     chat.mention("dee")
     assert chat.say("dee", "portugues") is Outcome.DM_SENT
-    assert chat.say("dee", "Como ganho outro prémio?") is Outcome.FALLBACK_SENT
-    assert chat.last("dee")["body"].startswith("Obrigado pela sua mensagem! Para receber um prémio")
+    assert chat.say("dee", "Como ganho outro prémio?") is Outcome.FALLBACK_SENT  # she has today's: no "post a story"
+    assert chat.last("dee")["body"].startswith("Obrigado pela sua mensagem! Este chat só trata dos prémios")
     assert chat.say("dee", "?") is Outcome.IGNORED  # no loop with a bot answering our reply
+
+
+AFTER_PRIZE = (
+    "Thanks for your message! This chat only handles story prizes; for anything else, please ask our team at "
+    "Café Aurora."
+)
+
+
+def test_a_guest_who_has_todays_prize_is_not_told_to_post_a_story(chat: Chat) -> None:
+    chat.mention("fen")
+    chat.tap("fen", "LANG:en", "English")
+    chat.tap("fen", "CONTACT:none", "No")
+    assert chat.say("fen", "¿Cómo funciona esto?") is Outcome.FALLBACK_SENT
+    assert chat.last("fen")["body"] == AFTER_PRIZE
+    assert chat.say("fen", "where are you located?") is Outcome.IGNORED  # once a day in each language
+    assert chat.say("fen", "Deutsch") is Outcome.FALLBACK_SENT
+    assert chat.last("fen")["body"].startswith("Danke für deine Nachricht! Dieser Chat ist nur für Story-Preise da")
+    chat.clock.advance(timedelta(days=1))
+    assert chat.say("fen", "hallo?") is Outcome.FALLBACK_SENT  # a new day: a new story brings a new prize
+    assert "poste eine Story, in der du @cafe.aurora" in chat.last("fen")["body"]
+
+
+def test_under_a_cooldown_the_prize_is_in_hand_until_the_cooldown_ends() -> None:
+    chat = Chat(
+        config_with(
+            languages=["en"],
+            messages={},
+            contact_capture={"channels": "off"},
+            claim_policy={"kind": "cooldown", "cooldown_hours": 48},
+        )
+    )
+    chat.mention("gus")
+    chat.clock.advance(timedelta(days=1))
+    assert chat.say("gus", "where are you?") is Outcome.FALLBACK_SENT
+    assert chat.last("gus")["body"] == AFTER_PRIZE  # a story now would be a repeat
+    chat.clock.advance(timedelta(days=1, hours=1))
+    assert chat.say("gus", "hello?") is Outcome.FALLBACK_SENT
+    assert "To get a prize, post a story that mentions @cafe.aurora" in chat.last("gus")["body"]
 
 
 def test_a_stopped_guest_is_asked_the_language_of_their_storys_prize_again_once(chat: Chat) -> None:

@@ -1,17 +1,21 @@
 """The per-table option (issue 13): the client file lists the tables there are (numbers and ranges), checked at load
-with the field and the reason; an answer naming another table is asked again; the winning table goes to the owner's
-event (sheet, CRM) and to the month's figures."""
+with the field and the reason; an answer naming another table is asked again (twice at most), and a table of the venue
+is taken whenever it comes while the question is open (the story's day); the winning table goes to the owner's event
+(sheet, CRM) and to the month's figures."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import yaml
 
 from tagback.config.loading import ConfigError
-from tagback.conversation.outcome import Outcome
+from tagback.conversation.outcome import DeliveryPending, Outcome
 from tagback.domain.awards import AwardKey
+from tagback.domain.events import EventKind, InboundEvent
+from tagback.domain.messaging import ErrorKind
 from tests.unit.test_chat import TODAY, Chat, config_with
 
 AT_TABLES = {"languages": ["en"], "messages": {}, "contact_capture": {"channels": "off"}, "per_table": True}
@@ -64,10 +68,6 @@ def test_an_answer_naming_no_table_of_the_venue_is_asked_again() -> None:
     assert chat.say("nia", "table 30") is Outcome.DM_SENT
     award = chat.store.awards.get(AwardKey("nia", TODAY))
     assert award is not None and award.table == "30"
-    assert chat.mention("oli") is Outcome.TABLE_ASKED
-    assert chat.say("oli", "9999") is Outcome.REPLIED
-    assert chat.say("oli", "21") is Outcome.IGNORED  # a second table that is not there ends the question
-    assert chat.store.awards.get(AwardKey("oli", TODAY)) is None
 
 
 def test_the_winning_table_goes_to_the_owners_event_and_the_months_figures() -> None:
@@ -92,3 +92,53 @@ def test_a_table_override_may_name_the_tables_and_only_known_placeholders() -> N
     assert problems(**AT_TABLES | {"messages": wrong}, tables=[1]) == [
         "messages.en.table_invalid: unknown placeholder {table} (allowed: {tables})"
     ]
+
+
+FALLBACK = "To get a prize, post a story"
+
+
+def test_a_table_is_taken_whenever_it_comes_while_the_question_is_open_after_two_reasks_at_most() -> None:
+    chat = Chat(config_with(**AT_TABLES, tables=["1-20", 30, 31]))
+    chat.mention("nia")
+    assert chat.say("nia", "99999") is Outcome.REPLIED
+    assert chat.say("nia", "25") is Outcome.REPLIED  # asked again: the guest is still answering, no "post a story"
+    reasked = "Please reply with just the table number from the sign (our tables: 1–20, 30, 31)."
+    assert [m["body"] for m in chat.inbox("nia")[1:]] == [reasked, reasked]
+    for bot in ("Sorry, I did not get that.", "Sorry, I did not get that.", "42"):  # a bot answering each message
+        assert chat.say("nia", bot) is Outcome.IGNORED  # asked twice: silent, and still listening
+    assert len(chat.inbox("nia")) == 3
+    reply = InboundEvent(EventKind.STORY_REPLY, "story-reply", "nia", "1", chat.clock.now(), text="Love this place!")
+    assert chat.engine.handle(reply) is Outcome.FALLBACK_SENT  # a reply to the venue's story is no answer…
+    assert chat.last("nia")["body"].startswith("Thanks for your message! This chat only handles story prizes")
+    assert chat.say("nia", "Table 7") is Outcome.DM_SENT  # …and the question is still open
+    award = chat.store.awards.get(AwardKey("nia", TODAY))
+    assert award is not None and award.table == "7"
+    assert not any(FALLBACK in m["body"] for m in chat.inbox("nia"))
+    assert chat.store.guests.by_id["nia"].awaiting is None
+
+
+def test_the_table_question_closes_with_the_storys_day_and_a_later_story_asks_it_again() -> None:
+    chat = Chat(config_with(**AT_TABLES, tables=["1-20"]))
+    chat.mention("oli")  # and no answer that day
+    chat.clock.advance(timedelta(days=1))
+    assert chat.say("oli", "7") is Outcome.FALLBACK_SENT  # yesterday's question is closed: how to take part today
+    assert chat.store.awards.get(AwardKey("oli", TODAY)) is None
+    chat.mention("pia")
+    chat.clock.advance(timedelta(days=1))
+    assert chat.mention("pia") is Outcome.TABLE_ASKED  # a new day's story, though yesterday's was never answered
+    assert chat.say("pia", "7") is Outcome.DM_SENT
+
+
+def test_the_retry_of_a_table_answer_whose_prize_meta_throttled_sends_the_prize_not_the_fallback() -> None:
+    chat = Chat(config_with(**AT_TABLES, tables=["1-20"]))
+    chat.mention("rui")
+    answer = InboundEvent(EventKind.TEXT, "table-answer", "rui", "1", chat.clock.now(), text="12")
+    chat.messenger.failures = [ErrorKind.THROTTLED]
+    with pytest.raises(DeliveryPending):
+        chat.engine.handle(answer)
+    assert chat.engine.handle(answer) is Outcome.DM_SENT  # the event source's retry of the same answer
+    assert chat.engine.handle(answer) is Outcome.ALREADY_HANDLED
+    bodies = [m["body"] for m in chat.inbox("rui")]
+    assert len([b for b in bodies if "Your prize" in b]) == 1 and not any(FALLBACK in b for b in bodies)
+    guest = chat.store.guests.by_id["rui"]
+    assert guest.awaiting is None and guest.pending_mid is None

@@ -19,6 +19,15 @@ def claim_period(config: ClientConfig, event: InboundEvent) -> tuple[str, date, 
     return local.strftime("%Y-%m-%dT%H:%M"), local.date(), event.sent_at - timedelta(hours=hours)
 
 
+def same_period(config: ClientConfig, mentioned_at: datetime, now: datetime) -> bool:
+    """Whether a story posted `now` falls in the claim period of one posted at `mentioned_at` (the same local day,
+    or within the cooldown): it would claim nothing new."""
+    hours = config.claim_policy.cooldown_hours
+    if hours is None:
+        return mentioned_at.astimezone(config.tz).date() == now.astimezone(config.tz).date()
+    return mentioned_at > now - timedelta(hours=hours)
+
+
 def new_award(guest_id: str, mid: str, mentioned_at: datetime, period: str, day: date, *, now: datetime) -> Award:
     return Award(
         key=AwardKey(guest_id, period),

@@ -1,5 +1,6 @@
-"""Contact capture: after the prize, one question with the client's consent text; only an explicit choice leads to
-asking the value (email, phone or both), two wrong tries each, then the conversation moves on."""
+"""Contact capture: after the prize, one question with the client's consent text; only an explicit choice (tapped, or a
+typed yes or no: `yes_no`) leads to asking the value (email, phone or both), two wrong tries each, then the
+conversation moves on."""
 
 from __future__ import annotations
 
@@ -69,6 +70,14 @@ class Contacts:
         ctx.save(guest, awaiting=first, channels_left="phone" if choice == "both" else None, tries=0)
         self._ask_value(guest, first)
         return Outcome.REPLIED
+
+    def typed_choice(self, *, yes: bool) -> str | None:
+        """What a typed yes or no chooses: yes the one channel asked about, no none. With both channels offered, the
+        buttons name the channels: a yes names none of them (None)."""
+        channels = self.ctx.config.contact_capture.channels
+        if not yes:
+            return "none"
+        return None if channels == "both" else channels
 
     def value(self, guest: Guest, answer: str) -> Outcome:
         ctx = self.ctx

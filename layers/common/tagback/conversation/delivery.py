@@ -65,11 +65,13 @@ class Delivery:
     def repeat(self, award: Award, guest: Guest) -> tuple[Outcome, str | None]:
         """What another mention of the award's period gets, and its reply's id. Once the award reached the guest,
         the polite "again" reply. Before that, no "again": the award on its way is the guest's prize — its delivery
-        resumed when a retryable failure left it stuck (no question open, no token awaited), else nothing is sent."""
+        resumed when a retryable failure left it stuck (no language question open, no token awaited), else nothing is
+        sent."""
         ctx = self.ctx
         if award.state in GUEST_WAS_MESSAGED:
             return Outcome.REPEAT_REPLIED, ctx.send(guest, ctx.text(guest, "repeat_mention"))
-        asked = guest.awaiting in (Awaiting.LANGUAGE, Awaiting.TABLE) and guest.pending_period == award.key.period
+        # The table question comes before its award: once the award exists, the table was answered.
+        asked = guest.awaiting is Awaiting.LANGUAGE and guest.pending_period == award.key.period
         if award.state is AwardState.CLAIMED and award.dm_error is not None and not asked:
             return self._resume_if_free(award, guest) or Outcome.REPEAT_BEFORE_PRIZE, None
         return Outcome.REPEAT_BEFORE_PRIZE, None

@@ -4,7 +4,8 @@ decides which flow goes on; the flows live beside it, one module each.
 A story mention claims the guest's award for the claim period (`mention`), asks for the language (`language`) or
 the table (`table`) when needed, then delivers the prize (`delivery`) and offers contact capture (`contact`).
 Replies (quick replies, postbacks, text) move the guest's conversation on: language choice, table number, review
-yes/no (`review`), contact choice and values, STOP and START (`stop`). Anything the engine did not ask for gets one
+yes/no (`review`), contact choice and values, STOP and START (`stop`); a yes or no typed instead of tapped (`yes_no`)
+answers the open review or contact question as its button would. Anything the engine did not ask for gets one
 helpful reply a day in each language (`fallback`). A guest who said STOP is answered only what they ask for
 themselves: a story's prize (with the language or table question it needs) and START.
 """
@@ -35,6 +36,7 @@ from tagback.conversation.review import Reviews
 from tagback.conversation.stop import Stops, is_start, is_stop
 from tagback.conversation.table import Tables
 from tagback.conversation.waiting import Waiting
+from tagback.conversation.yes_no import yes_or_no
 from tagback.domain.awards import Awaiting, AwardKey, FollowUpState, Guest
 from tagback.domain.clock import Clock
 from tagback.domain.events import EventKind, InboundEvent
@@ -112,15 +114,35 @@ class Engine:
                 case payloads.ContactChoice(choice):
                     return self._contacts.choice(guest, choice)
         answer = event.text or payload  # Meta's email / phone quick replies carry the value itself
+        self._close_past_table_question(guest)
         if guest.awaiting is Awaiting.TABLE and event.kind is not EventKind.STORY_REPLY:
             return self._tables.answer(guest, answer)
-        if guest.awaiting in (Awaiting.EMAIL, Awaiting.PHONE) and event.kind is not EventKind.STORY_REPLY:
-            return self._contacts.value(guest, answer)
         if guest.awaiting is Awaiting.LANGUAGE:
             return self._languages.answer(guest, answer)
+        if event.kind is EventKind.TEXT and (outcome := self._typed_yes_or_no(guest, answer)) is not None:
+            return outcome
+        if guest.awaiting in (Awaiting.EMAIL, Awaiting.PHONE) and event.kind is not EventKind.STORY_REPLY:
+            return self._contacts.value(guest, answer)
         if len(self.config.languages) > 1 and (typed := named(answer, self.config.languages)) is not None:
             return self._languages.chosen(guest, typed, typed=True)
         return fallback(self._ctx, guest)
+
+    def _typed_yes_or_no(self, guest: Guest, answer: str) -> Outcome | None:
+        """A typed yes or no answers the guest's open question, as its button would: the review question of their
+        latest award (asked after any contact question), else the contact question. None for anything else, or
+        when neither is open."""
+        if (yes := yes_or_no(self._ctx, answer)) is None:
+            return None
+        if (review := self._reviews.open_question(guest)) is not None:
+            return self._reviews.answer(guest, review, yes=yes)
+        if guest.awaiting is Awaiting.CONTACT_CHOICE and (choice := self._contacts.typed_choice(yes=yes)) is not None:
+            return self._contacts.choice(guest, choice)
+        return None
+
+    def _close_past_table_question(self, guest: Guest) -> None:
+        """A table question asked for a story of an earlier day is over: that day's prize is gone."""
+        if guest.awaiting is Awaiting.TABLE and not self._tables.asking(guest):
+            self._tables.close(guest)
 
     def _asked_while_stopped(self, event: InboundEvent, guest: Guest) -> bool:
         """What a stopped guest may still be answered: START, STOP, and the answer to the language or table
@@ -134,6 +156,7 @@ class Engine:
         if _typed(event) and is_stop(event.text):
             return self._stops.stop_again(guest)
         answer = event.text or event.payload or ""
+        self._close_past_table_question(guest)
         if guest.awaiting is Awaiting.LANGUAGE:
             chosen = payloads.decode(event.payload or "")
             if isinstance(chosen, payloads.LanguageChoice):

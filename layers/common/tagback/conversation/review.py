@@ -1,5 +1,6 @@
 """The review: the follow-up question once per award, the same for every guest who got a DM (no gating, no reward),
-and the answer — Yes gets tracked links to the review platforms, No gets thanks; only the first answer counts."""
+and the answer, tapped or typed (`yes_no`) — Yes gets tracked links to the review platforms, No gets thanks; only the
+first answer counts."""
 
 from __future__ import annotations
 
@@ -58,6 +59,13 @@ class Reviews:
             return self._done(award, FollowUpState.FAILED_PERMANENT)
         ctx.count("review_questions")
         return self._done(award, FollowUpState.SENT, mid)
+
+    def open_question(self, guest: Guest) -> AwardKey | None:
+        """The award whose review question the guest was asked and has not answered yet: their latest award's."""
+        award = self.ctx.store.awards.latest(guest.guest_id)
+        if award is None or award.followup_state is not FollowUpState.SENT or award.review_answer is not None:
+            return None
+        return award.key
 
     def answer(self, guest: Guest, key: AwardKey, *, yes: bool) -> Outcome:
         ctx = self.ctx

@@ -47,6 +47,7 @@ PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
     "opted_out": frozenset({"venue"}),
     "opted_in": frozenset({"venue"}),
     "fallback": frozenset({"venue", "instagram_username"}),
+    "fallback_after_prize": frozenset({"venue"}),
 }
 REQUIRED_PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
     "prize_awarded": frozenset({"code"}),
@@ -98,6 +99,8 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "fallback": "Thanks for your message! To get a prize, post a story that mentions @{instagram_username}: "
         "your prize arrives here. This chat only handles story prizes; for anything else, please ask our team at "
         "{venue}.",
+        "fallback_after_prize": "Thanks for your message! This chat only handles story prizes; for anything else, "
+        "please ask our team at {venue}.",
     },
     "de": {
         "language_question": "Hallo von {venue}! Welche Sprache möchtest du?",
@@ -137,6 +140,8 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "fallback": "Danke für deine Nachricht! Für einen Preis poste eine Story, in der du @{instagram_username} "
         "erwähnst: Dein Preis kommt dann hier an. Dieser Chat ist nur für Story-Preise da; für alles andere frag "
         "bitte unser Team bei {venue}.",
+        "fallback_after_prize": "Danke für deine Nachricht! Dieser Chat ist nur für Story-Preise da; für alles "
+        "andere frag bitte unser Team bei {venue}.",
     },
     "es": {
         "language_question": "¡Hola desde {venue}! ¿En qué idioma prefieres?",
@@ -176,6 +181,8 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "recibir mensajes.",
         "fallback": "¡Gracias por tu mensaje! Para conseguir un premio, publica una historia que mencione a "
         "@{instagram_username}: tu premio llegará aquí. Este chat solo gestiona los premios por historias; para "
+        "cualquier otra cosa, pregunta a nuestro equipo en {venue}.",
+        "fallback_after_prize": "¡Gracias por tu mensaje! Este chat solo gestiona los premios por historias; para "
         "cualquier otra cosa, pregunta a nuestro equipo en {venue}.",
     },
     "fr": {
@@ -218,6 +225,8 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "fallback": "Merci pour votre message ! Pour recevoir un cadeau, publiez une story qui mentionne "
         "@{instagram_username} : votre cadeau arrivera ici. Ce chat ne gère que les cadeaux des stories ; pour "
         "toute autre demande, adressez-vous à notre équipe chez {venue}.",
+        "fallback_after_prize": "Merci pour votre message ! Ce chat ne gère que les cadeaux des stories ; pour toute "
+        "autre demande, adressez-vous à notre équipe chez {venue}.",
     },
     "it": {
         "language_question": "Ciao da {venue}! In che lingua preferisci?",
@@ -255,6 +264,8 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "opted_in": "Fatto: {venue} può di nuovo scriverti qui. Rispondi STOP in qualsiasi momento per smettere.",
         "fallback": "Grazie per il messaggio! Per ricevere un premio, pubblica una storia che menzioni "
         "@{instagram_username}: il premio arriverà qui. Questa chat gestisce solo i premi delle storie; per "
+        "qualsiasi altra cosa, chiedi al nostro staff da {venue}.",
+        "fallback_after_prize": "Grazie per il messaggio! Questa chat gestisce solo i premi delle storie; per "
         "qualsiasi altra cosa, chiedi al nostro staff da {venue}.",
     },
     "pt": {
@@ -296,6 +307,8 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "fallback": "Obrigado pela sua mensagem! Para receber um prémio, publique uma story que mencione "
         "@{instagram_username}: o prémio chega aqui. Este chat só trata dos prémios das stories; para qualquer "
         "outro assunto, fale com a nossa equipa no {venue}.",
+        "fallback_after_prize": "Obrigado pela sua mensagem! Este chat só trata dos prémios das stories; para "
+        "qualquer outro assunto, fale com a nossa equipa no {venue}.",
     },
 }
 

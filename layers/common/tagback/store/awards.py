@@ -22,9 +22,11 @@ from tagback.store.schema import (
 )
 from tagback.store.table import NEW_ITEM, Table
 
+_AWARD = "AWARD#"  # then the period: a guest's awards sort by time (dates, or dates and times)
+
 
 def award_key(award: AwardKey) -> dict[str, str]:
-    return key(guest_key(award.guest_id), f"AWARD#{award.period}")
+    return key(guest_key(award.guest_id), f"{_AWARD}{award.period}")
 
 
 def award_item(award: Award, expires_at: datetime) -> dict[str, Any]:
@@ -61,6 +63,11 @@ class Awards:
 
     def get(self, award: AwardKey) -> Award | None:
         item = self.table.get(award_key(award))
+        return award_from_item(item) if item else None
+
+    def latest(self, guest_id: str) -> Award | None:
+        """The guest's most recent award, if any is still kept."""
+        item = self.table.last_under(guest_key(guest_id), _AWARD)
         return award_from_item(item) if item else None
 
     def claim(self, award: Award, expires_at: datetime, cooldown_since: datetime | None = None) -> tuple[Award, bool]:

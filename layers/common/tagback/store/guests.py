@@ -45,14 +45,15 @@ class Guests:
     def hold_mention(
         self, guest_id: str, mid: str, *, at: datetime, period: str, awaiting: Awaiting, expires_at: datetime
     ) -> bool:
-        """Park a mention while its language or table is asked; False if another mention is parked already."""
+        """Park a mention while its language or table is asked; False if another mention of its claim period (or a
+        later one) is parked already. A mention of an earlier period no longer holds: its question closed with it."""
         changes = {"pending_mid": mid, "pending_at": at, "pending_period": period, "awaiting": awaiting, "tries": 0}
         return self._update(
             guest_id,
             expires_at,
             changes,
-            condition="attribute_not_exists(pending_mid) OR pending_mid = :mid",
-            values={":mid": mid},
+            condition="attribute_not_exists(pending_mid) OR pending_mid = :mid OR pending_period < :period",
+            values={":mid": mid, ":period": period},
         )
 
     def all_items(self) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from tagback.adapters.aws import boto3_client
 from tagback.store.codec import from_dynamo, plain, to_dynamo
-from tagback.store.schema import ITEM_TYPE, PARTITION_KEY
+from tagback.store.schema import ITEM_TYPE, PARTITION_KEY, SORT_KEY
 
 # The condition of a put that creates an item (a transaction's or a plain one): the key must be new.
 NEW_ITEM: dict[str, Any] = {
@@ -115,6 +115,21 @@ class Table:
             ExpressionAttributeNames={"#pk": PARTITION_KEY},
             ExpressionAttributeValues={":pk": {"S": partition}},
         )
+
+    def last_under(self, partition: str, prefix: str) -> dict[str, Any] | None:
+        """The item of `partition` with the greatest sort key of those starting with `prefix` (strongly consistent:
+        it may have been written a moment ago)."""
+        page = self.client.query(
+            TableName=self.name,
+            KeyConditionExpression="#pk = :pk AND begins_with(#sk, :prefix)",
+            ExpressionAttributeNames={"#pk": PARTITION_KEY, "#sk": SORT_KEY},
+            ExpressionAttributeValues=to_dynamo({":pk": partition, ":prefix": prefix}),
+            ScanIndexForward=False,
+            Limit=1,
+            ConsistentRead=True,
+        )
+        items = page.get("Items", [])
+        return from_dynamo(items[0]) if items else None
 
     def scan(self, **request: Any) -> list[dict[str, Any]]:
         """Every item a scan with these expressions returns (the edge's rare lookups across its table)."""
