@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tagback.app.snapshot import SNAPSHOT_TIME
 from tagback.store.schema import ERASURE_REQUEST, INBOUND_EVENT, ITEM_TYPE, OUTBOX
 
 
@@ -75,8 +76,13 @@ RECURRING_RETRY = ScheduleRetry(retry_attempts=3, max_event_age_seconds=6 * 3600
 REPORT_SCHEDULES = (
     # the 1st, 08:00: last month's report
     Recurring("MonthlyReport", "cron(0 8 1 * ? *)", '{"send": true}', "monthly_report"),
-    # 23:30: the day's insights
-    Recurring("DailySnapshot", "cron(30 23 * * ? *)", '{"action": "snapshot"}', "monthly_report"),
+    # daily at SNAPSHOT_TIME (23:30): the day's insights; the report's footnotes say when
+    Recurring(
+        "DailySnapshot",
+        f"cron({SNAPSHOT_TIME.minute} {SNAPSHOT_TIME.hour} * * ? *)",
+        '{"action": "snapshot"}',
+        "monthly_report",
+    ),
 )
 
 # review_followup's token step: refresh the venue's Instagram token when it is due, then deliver what waits for it.

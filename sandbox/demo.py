@@ -191,14 +191,14 @@ def monthly_report(sandbox: Sandbox) -> None:
         f"emailed through SES to {', '.join(sandbox.config.report.recipients)}",
     )
     s3 = boto3.client("s3")
-    out = ROOT / "out"
+    out, named = ROOT / "out", f"{sandbox.config.client_id}-report-{month}"  # as `tagback.cli report` names it
     for suffix in ("html", "eml"):
         body = s3.get_object(Bucket=sandbox.resources.bucket, Key=f"reports/{month}.{suffix}")["Body"].read()
-        (out / f"report-{month}.{suffix}").write_bytes(body)
-        say(f"     {answer['copy'].rsplit('.', 1)[0]}.{suffix} → out/report-{month}.{suffix}")
+        (out / f"{named}.{suffix}").write_bytes(body)
+        say(f"     {answer['copy'].rsplit('.', 1)[0]}.{suffix} → out/{named}.{suffix}")
     browser = shutil.which("chromium")
     if browser:  # what the owner sees, as a picture (Debian's chromium; `make demo` does not install it)
-        picture = out / f"report-{month}.png"
+        picture = out / f"{named}.png"
         with tempfile.TemporaryDirectory() as profile:
             subprocess.run(
                 [
@@ -213,7 +213,7 @@ def monthly_report(sandbox: Sandbox) -> None:
                     f"--user-data-dir={profile}",
                     "--window-size=700,2600",  # the whole report, as long as it is
                     f"--screenshot={picture}",
-                    (out / f"report-{month}.html").as_uri(),
+                    (out / f"{named}.html").as_uri(),
                 ],
                 capture_output=True,
                 timeout=120,

@@ -180,15 +180,15 @@ def test_the_report_from_two_seeded_months_through_the_function_and_ses(sandbox:
         "+4 vs.",
         ">13<",
         ">90<",
-        "4.5",
-        "+0.1 vs.",
+        "4,5",  # English as Portugal writes numbers: the venue is in Lisbon
+        "+0,1 vs.",
         ">900<",
-        "Mon, Oct 12",
-        "€5.25",
+        "Mon, 12 Oct",
+        "5,25\xa0€",
         "Prepared by Demo Agency",  # the function's AGENCY_NAME, as the stack sets it
     ):
         assert shown in html, shown
-    assert html.count("not available") == 2  # views and accounts engaged: no data, not zero
+    assert html.count("not&nbsp;available") == 2  # views and accounts engaged: no data, not zero
 
 
 def test_a_coupon_is_redeemed_once_counted_and_the_sheet_hears(sandbox: Sandbox) -> None:
@@ -202,6 +202,8 @@ def test_a_coupon_is_redeemed_once_counted_and_the_sheet_hears(sandbox: Sandbox)
     assert cli(arguments) == 0
     assert cli(arguments) == 1  # a second time: already redeemed
     assert cli([*arguments, "--check"]) == 1  # ALREADY USED
+    redeemed = sandbox.store.coupons.get(code) or {}
+    assert redeemed["redeemed_at"] == sandbox.clock.now().isoformat()  # the sandbox's time, not the machine's
     assert cli(["redeem", "2222-2222-2222", *arguments[2:]]) == 1  # not a code of this venue
     sandbox.settle()
     month = month_of(sandbox.clock.now(), sandbox.config.tz)

@@ -111,8 +111,8 @@ def test_report_writes_the_months_html_and_email(sandbox: Sandbox, code: str, ho
     done = shell(sandbox, home, f"{readme_commands()['report']} --out {tmp_path}")
     assert done.returncode == 0, done.stderr
     month = month_of(sandbox.clock.now(), sandbox.config.tz)
-    assert "Story mentions" in (tmp_path / f"report-{month}.html").read_text(encoding="utf-8")
-    assert (tmp_path / f"report-{month}.eml").read_bytes().startswith(b"Subject: Monthly report")
+    assert "Story mentions" in (tmp_path / f"demo-report-{month}.html").read_text(encoding="utf-8")
+    assert (tmp_path / f"demo-report-{month}.eml").read_bytes().startswith(b"Subject: Monthly report")
 
 
 def test_retention_deletes_the_sheets_rows_older_than_retention(sandbox: Sandbox, code: str, home: Path) -> None:

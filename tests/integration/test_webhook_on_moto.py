@@ -176,7 +176,7 @@ def test_the_report_command_builds_the_month_from_the_table(
         )
         == 0
     )
-    page = (out / "report-2026-10.html").read_text(encoding="utf-8")
+    page = (out / "demo-report-2026-10.html").read_text(encoding="utf-8")
     assert "Story mentions" in page and ">12<" in page and "+8" in page
-    assert (out / "report-2026-10.eml").read_bytes().startswith(b"Subject: Monthly report")
+    assert (out / "demo-report-2026-10.eml").read_bytes().startswith(b"Subject: Monthly report")
     assert "Prepared by Demo Agency" in page  # agency.yaml's name, as the deployed function has it

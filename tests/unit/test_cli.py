@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import shutil
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,8 +26,10 @@ from tagback import cli
 from tagback.adapters.aws import Aws
 from tagback.adapters.google.sheets import GoogleSheetsSink
 from tagback.cli import _aws, main, run
+from tagback.domain.awards import AwardKey, Coupon
 from tagback.domain.clock import ManualClock
 from tagback.domain.events import OutboxEvent
+from tagback.domain.prizes import new_coupon_code
 from tagback.store.repositories import Repositories
 from tagback.store.schema import table_definition
 from tests.conftest import DEMO_CONFIG, ROOT
@@ -190,6 +193,7 @@ def sandbox(monkeypatch: pytest.MonkeyPatch, clock: ManualClock, tmp_path: Path)
         "aws_endpoint": None,  # moto in this process
         "graph_url": f"http://127.0.0.1:{server.port}",
         "edge_url": "http://127.0.0.1:8787",
+        "now": clock.now().isoformat(),
     }
     monkeypatch.setattr(requests, "get", lambda url, timeout: FakeStatus(status))
     monkeypatch.chdir(ROOT)  # clients/<id>.yaml
@@ -205,7 +209,7 @@ def sandbox(monkeypatch: pytest.MonkeyPatch, clock: ManualClock, tmp_path: Path)
 
 
 def test_connect_reads_the_token_from_stdin_stores_it_and_says_what_is_left(
-    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    sandbox: Sandbox, clock: ManualClock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(f"{sandbox.cafe}\n"))
     assert run(sandbox.argv) == 0
@@ -217,7 +221,7 @@ def test_connect_reads_the_token_from_stdin_stores_it_and_says_what_is_left(
     assert sandbox.stored() == sandbox.cafe
     record = sandbox.table.get()
     assert record is not None and (record.account_id, record.username, record.expires_at) == (CAFE, "cafe.aurora", None)
-    assert abs(record.stored_at - datetime.now(UTC)) < timedelta(minutes=1)  # the command runs on the real clock
+    assert record.stored_at == clock.now()  # the sandbox's clock, which its fake Graph API expires tokens by
     assert sandbox.graph.subscriptions == {CAFE: ["messages", "messaging_postbacks"]}
 
 
@@ -339,3 +343,58 @@ def test_retention_of_a_client_without_a_sheet_or_an_unknown_one(
     assert capsys.readouterr().out == "luna has no Google Sheet (integrations.google_sheets): nothing to purge\n"
     assert run(["retention", "--client", "sol"]) == 1
     assert "error: no client file clients/sol.yaml (clients here: demo, luna)" in capsys.readouterr().err
+
+
+# -- the sandbox's clock ------------------------------------------------------------------------------------------
+SIGNING_KEY_PARAM = "/tagback/demo/coupon-signing-key"  # the demo client file's
+SANDBOX = "http://127.0.0.1:8787"
+SANDBOX_NOW = "2026-12-11T10:00:00+00:00"  # 11 Dec, 10:00 in Lisbon: the sandbox clock, moved on from the machine's
+
+
+@pytest.fixture
+def counter(monkeypatch: pytest.MonkeyPatch) -> Iterator[Repositories]:
+    """The demo venue's table and signing key in moto, and a sandbox whose clock says 11 Dec."""
+    monkeypatch.setattr(
+        requests, "get", lambda url, timeout: FakeStatus(TWO_VENUES | {"aws_endpoint": None, "now": SANDBOX_NOW})
+    )
+    monkeypatch.chdir(ROOT)  # clients/<id>.yaml
+    with mock_aws():
+        ssm, dynamodb = boto3.client("ssm", region_name="eu-west-1"), boto3.client("dynamodb", region_name="eu-west-1")
+        ssm.put_parameter(Name=SIGNING_KEY_PARAM, Value="sandbox-signing-key", Type="SecureString")
+        dynamodb.create_table(**table_definition("tagback-demo"))
+        yield Repositories.on("tagback-demo", client=dynamodb)
+
+
+def coupon_until(store: Repositories, last_day: date, seed: int) -> str:
+    code = new_coupon_code(random.Random(seed), "sandbox-signing-key")
+    issued = datetime(2026, 11, 25, 18, tzinfo=UTC)
+    store.coupons.add(
+        Coupon(code, AwardKey("6170001", "2026-11-25"), "espresso", "Free espresso", issued, last_day),
+        issued + timedelta(days=90),
+    )
+    return code
+
+
+def test_redeem_against_a_sandbox_goes_by_the_sandboxs_clock(
+    counter: Repositories, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expired = coupon_until(counter, date(2026, 12, 10), 1)
+    assert run(["redeem", expired, "--client", "demo", "--sandbox", SANDBOX]) == 1
+    assert capsys.readouterr().out == f"{expired}: EXPIRED — Free espresso (valid until 10 Dec)\n"
+    good = coupon_until(counter, date(2026, 12, 20), 2)
+    assert run(["redeem", good, "--client", "demo", "--sandbox", SANDBOX]) == 0
+    assert run(["redeem", good, "--client", "demo", "--sandbox", SANDBOX]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == f"{good}: ALREADY USED on 11 Dec at 10:00 — Free espresso"
+    assert (counter.coupons.get(good) or {})["redeemed_at"] == SANDBOX_NOW
+
+
+def test_guest_export_and_erase_against_a_sandbox_are_dated_by_its_clock(
+    counter: Repositories, capsys: pytest.CaptureFixture[str]
+) -> None:
+    counter.guests.update("6170001", datetime(2027, 1, 1, tzinfo=UTC), display_name="Ana Sousa")
+    guest = ["--client", "demo", "--igsid", "6170001", "--sandbox", SANDBOX]
+    assert run(["guest", "export", *guest]) == 0
+    assert json.loads(capsys.readouterr().out)["exported_at"] == SANDBOX_NOW
+    assert run(["guest", "erase", *guest, "--wait", "0"]) == 1  # no venue function here to fulfil it
+    (request,) = [i for i in counter.table.scan() if i["item_type"] == "erasure_request"]
+    assert request["requested_at"] == SANDBOX_NOW

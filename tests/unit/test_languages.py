@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from tagback.conversation.language import named
-from tagback.domain.languages import checked_language, language_name
+from tagback.domain.languages import checked_language, language_name, regional_locale
 from tagback.messages.render import format_date
 
 
@@ -94,3 +94,20 @@ def test_dates_of_any_language_come_from_cldr() -> None:
         "9 de mar. de 2026",
         "Mar 9, 2026",
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "timezone", "locale"),
+    [
+        ("es", "America/Mexico_City", "es_MX"),  # "$18.00", as Mexico writes pesos
+        ("en", "Europe/Lisbon", "en_PT"),
+        ("en", "US/Eastern", "en_US"),  # an alias, by the zone it stands for
+        ("de", "Europe/Lisbon", "de"),  # CLDR has no German of Portugal: German as such
+        ("en", "UTC", "en"),  # no country
+        ("pt-BR", "Europe/Lisbon", "pt_BR"),  # a language with its region keeps it
+    ],
+)
+def test_numbers_are_written_in_the_language_as_the_venues_country_does(
+    language: str, timezone: str, locale: str
+) -> None:
+    assert regional_locale(language, timezone) == locale

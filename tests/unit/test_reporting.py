@@ -17,7 +17,7 @@ from moto import mock_aws
 from tagback.adapters.report_delivery import ReportDelivery
 from tagback.app.report import Colours, Figure, FunnelStep, Report, build_report
 from tagback.app.report_email import compose_email, render_html, render_text
-from tagback.config.loading import parse_client_config
+from tagback.config.loading import load_client_config, parse_client_config
 from tagback.config.model import ClientConfig
 from tagback.domain.languages import LANGUAGES
 from tagback.messages.report_labels import LABELS
@@ -77,7 +77,7 @@ def report(demo_config: ClientConfig) -> Report:
 
 
 def figure(report: Report, key: str) -> Figure | FunnelStep:
-    return next(f for f in report.direct + report.indirect + report.funnel if f.key == key)
+    return next(f for f in report.counted + report.platforms + report.funnel if f.key == key)
 
 
 def client(demo_config: ClientConfig, **changes: Any) -> ClientConfig:
@@ -127,21 +127,37 @@ def test_clicks_counted_before_unique_clicks_are_not_shown_as_unique(demo_config
     assert isinstance(found := figure(after, "review_clicks"), Figure) and found.delta is None
 
 
-def test_indirect_figures_sum_the_days_and_missing_data_is_not_zero(report: Report, demo_config: ClientConfig) -> None:
+def test_instagrams_figures_sum_the_days_and_missing_data_is_not_zero(
+    report: Report, demo_config: ClientConfig
+) -> None:
     assert figure(report, "reach").value == 720 and figure(report, "reach").delta == 220  # type: ignore[union-attr]
     assert figure(report, "views").value == 900 and figure(report, "views").delta is None  # type: ignore[union-attr]
-    assert figure(report, "engaged").value is None
+    assert figure(report, "engaged").value is None and figure(report, "engaged").note == "meta"
     empty = build_report(demo_config, "2026-10", {"mentions": 2}, {})
-    assert all(f.value is None and f.note == "meta" for f in empty.indirect)
+    assert all(f.value is None for f in empty.platforms)
     assert figure(empty, "followers_gained").value is None and figure(empty, "reviews_gained").value is None
     assert "Accounts reached on Instagram: not available [" in render_text(empty)
+
+
+def test_a_month_without_a_snapshot_yet_says_so_not_that_meta_gave_nothing(demo_config: ClientConfig) -> None:
+    early = build_report(demo_config, "2026-10", {"mentions": 2}, {})  # the 1st, before its snapshot at 23:30
+    assert {f.note for f in early.platforms} | {figure(early, "reviews_gained").note} == {"no_snapshot"}
+    text = render_text(early)
+    assert (
+        "] Tagback had not yet read this month's daily figures from Instagram and Google: it reads them every day "
+        "at 23:30, the venue's local time.\n"
+    ) in text
+    assert "100 followers" not in text
+    snapshot_without_reach = build_report(demo_config, "2026-10", {"mentions": 2, "followers_d03": 1188}, {})
+    assert figure(snapshot_without_reach, "reach").note == "meta"  # Meta gave no reach: too few followers, or late
+    assert "Meta gives these figures for accounts with 100 followers or more" in render_text(snapshot_without_reach)
 
 
 def test_not_available_is_muted_with_its_reason_in_a_footnote(demo_config: ClientConfig) -> None:
     keyless = client(demo_config, report={"recipients": ["o@cafe.example"], "sender": "r@tagback.example"})
     one_day = {"mentions": 2, "followers_d03": 1180}
     report = build_report(keyless, "2026-10", one_day, {})
-    notes = {f.key: f.note for f in report.funnel + report.direct + report.indirect if f.value is None}
+    notes = {f.key: f.note for f in report.funnel + report.counted + report.platforms if f.value is None}
     assert notes == {
         "reviews_gained": "google_key",  # no Places API key: say what would give it
         "rating": "google_key",
@@ -153,8 +169,9 @@ def test_not_available_is_muted_with_its_reason_in_a_footnote(demo_config: Clien
     }
     page = render_html(report)
     number = report.notes.index("meta") + 1
-    unavailable = re.findall(r'<span style="([^"]*)">not available<sup[^>]*>(\d)</sup></span>', page)
+    unavailable = re.findall(r'<span style="([^"]*)">not&nbsp;available<sup[^>]*>(\d)</sup></span>', page)
     assert len(unavailable) == 7 and all("font-weight:normal" in style for style, _ in unavailable)
+    assert all("white-space:nowrap" in style for style, _ in unavailable)  # and a no-break space: on one line
     assert (
         f"{number}</sup> Instagram did not report this: Meta gives these figures for accounts with 100 "
         "followers or more"
@@ -162,7 +179,7 @@ def test_not_available_is_muted_with_its_reason_in_a_footnote(demo_config: Clien
     assert "Needs a Google Places API key in the venue&#x27;s settings" in page
     with_key = build_report(demo_config, "2026-10", {"rating_count_d05": 200, "rating_d05": "4.5"}, {})
     assert figure(with_key, "reviews_gained").note == "one_snapshot" and figure(with_key, "rating").note is None
-    assert figure(build_report(demo_config, "2026-10", {}, {}), "rating").note == "google"
+    assert figure(build_report(demo_config, "2026-10", {"followers_d05": 1188}, {}), "rating").note == "google"
 
 
 def test_prizes_cost_charts_and_best_day(report: Report) -> None:
@@ -181,7 +198,7 @@ def test_the_bars_carry_their_values(report: Report) -> None:
     per_day = page.split("Mentions per day", 1)[1].split("Best day", 1)[0]
     values = re.findall(r'<div style="font-size:10px;[^"]*">(\d+)</div><table', per_day)
     assert values == ["9", "14", "17"]  # each day with mentions, its number over its bar
-    funnel = page.split("From story to review", 1)[1].split("What Tagback did directly", 1)[0]
+    funnel = page.split("From story to review", 1)[1].split("Counted by Tagback", 1)[0]
     assert re.findall(r'white-space:nowrap">(\d+)(?:<sup|</td>)', funnel) == ["40", "33", "30", "18", "9", "15"]
 
 
@@ -215,10 +232,47 @@ def test_a_pale_accent_leaves_the_bars_in_the_background_colour(report: Report) 
 
 def test_money_is_in_the_clients_currency_and_the_reports_language(demo_config: ClientConfig) -> None:
     pesos = build_report(client(demo_config, currency="MXN", report=SPANISH), "2026-10", OCTOBER, SEPTEMBER)
-    text = render_text(pesos)
+    text = render_text(pesos)  # Spanish in Lisbon: Babel has no es_PT, so Spanish as such
     assert "Coste estimado: 32,20\xa0MXN" in text and "€" not in text
     euros = render_text(build_report(client(demo_config, report=GERMAN), "2026-10", OCTOBER, SEPTEMBER))
     assert "Geschätzte Kosten: 32,20\xa0€" in euros
+
+
+def test_numbers_money_and_dates_are_written_as_the_venues_country_does() -> None:
+    luna = load_client_config(DEMO_CONFIG.parent / "luna.yaml")  # Spanish, pesos, Mexico City
+    october = {"mentions": 1200, "awards": 1, "awards_prize_churros": 1, "mentions_day_25": 3}
+    report = build_report(luna, "2026-10", october, {})
+    assert report.locale == "es_MX"
+    text = render_text(report)
+    assert "  Churros gratis: 1 (≈ $18.00)\n" in text and "Coste estimado: $18.00\n" in text  # not "18,00 MXN"
+    assert "Menciones en historias: 1,200" in text and "Mejor día: dom 25 de oct (3)" in text
+    demo = build_report(load_client_config(DEMO_CONFIG), "2026-10", OCTOBER, SEPTEMBER)  # English, euros, Lisbon
+    assert demo.locale == "en_PT"
+    assert "Estimated cost: 32,20\xa0€\n" in render_text(demo) and "Best day: Sun, 25 Oct (17)" in render_text(demo)
+
+
+def test_a_prize_not_handed_out_shows_no_cost(demo_config: ClientConfig) -> None:
+    report = build_report(demo_config, "2026-10", OCTOBER | {"awards_prize_brunch-for-two": 0}, SEPTEMBER)
+    assert "  Brunch for two: 0\n" in render_text(report)
+    prizes = render_html(report).split("Brunch for two", 1)[1].split("</tr>", 1)[0]
+    assert "≈" not in prizes and "0,00" not in prizes
+
+
+def test_tagbacks_counts_are_apart_from_what_instagram_and_google_report(report: Report) -> None:
+    assert [f.key for f in report.counted] == [
+        "mentions",
+        "unique_guests",
+        "review_clicks",
+        "coupons_redeemed",
+        "redemption_rate",
+        "contacts",
+        "opt_outs",
+    ]
+    assert [f.key for f in report.platforms] == ["followers_gained", "reach", "views", "engaged", "rating"]
+    page = render_html(report)
+    counted = page.split("Counted by Tagback", 1)[1].split("As Instagram and Google report them", 1)[0]
+    assert "Coupons redeemed" in counted and "Google rating" not in counted and "New followers" not in counted
+    assert "What Tagback did directly" not in page
 
 
 def test_the_layout_is_fluid_and_mail_client_safe(report: Report) -> None:
@@ -237,7 +291,7 @@ def test_the_email_has_both_parts_with_the_same_figures_and_the_csv(report: Repo
     assert parsed.get_content_type() == "multipart/mixed"
     alternative = next(p for p in parsed.iter_parts() if p.get_content_type() == "multipart/alternative")
     text, page = (part.get_content() for part in alternative.iter_parts())
-    for shown in ("40", "+15", "31", "11", "72", "4.6", "42%", "€32.20", "Sun, Oct 25", "Prepared by Demo Agency"):
+    for shown in ("40", "+15", "31", "11", "72", "4,6", "42%", "32,20\xa0€", "Sun, 25 Oct", "Prepared by Demo Agency"):
         assert shown in text and shown in page, shown
     assert "<script" not in page and "http" not in page.split("<body", 1)[1]  # no JavaScript, no external assets
     (attachment,) = [p for p in parsed.iter_attachments()]

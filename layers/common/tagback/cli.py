@@ -13,8 +13,8 @@ python -m tagback.cli guest erase --client <id> (--igsid ID | --email E | --phon
 python -m tagback.cli guest export --client <id> (--igsid ID | --email E | --phone +E164)
                                                     everything held about a guest, as JSON (GDPR Art. 15)
 export, report, redeem, coupon, connect, retention and guest use the AWS credential chain and region, as the AWS CLI
-does; with --sandbox http://127.0.0.1:8787 they use that running sandbox's AWS (and connect its fake Graph API,
-retention its fake Google and clock) instead.
+does; with --sandbox http://127.0.0.1:8787 they use that running sandbox's AWS and clock (and connect its fake Graph
+API, retention its fake Google) instead.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import argparse
 import getpass
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ from tagback.adapters.aws import (
     stack_outputs,
 )
 from tagback.config.loading import ConfigError, client_files, load_client_config, load_client_configs
+from tagback.domain.clock import Clock, ManualClock, SystemClock
 from tagback.domain.stats import days_of
 
 if TYPE_CHECKING:
@@ -62,6 +63,20 @@ def _aws(sandbox: str | None, client: str | None = None) -> Aws:
     if client is not None and client != aws.client_id:
         raise CommandError(f"the sandbox at {sandbox} runs client {aws.client_id!r}, not {client!r}")
     return aws
+
+
+def _clock(sandbox: str | None) -> Clock:
+    """The time a command works by: a sandbox's clock (what its coupons and rows are dated by, moved by its control
+    API), as its status gives it, or (no sandbox) the system's."""
+    if sandbox is None:
+        return SystemClock()
+    try:
+        now = sandbox_status(sandbox).get("now")
+    except SandboxUnavailable as error:
+        raise CommandError(str(error)) from None
+    if not now:
+        raise CommandError(f"the sandbox at {sandbox} publishes no clock (now): restart it with this version")
+    return ManualClock(datetime.fromisoformat(now))
 
 
 def _secret(aws: Aws, name: str) -> str:
@@ -156,9 +171,10 @@ def monthly_report(
         raise CommandError(str(error)) from None
     _, message = compose_report(config, _table(client, aws, table), month, agency)
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"report-{month}.eml").write_bytes(message.as_bytes())
-    (out / f"report-{month}.html").write_text(message.get_body(("html",)).get_content(), encoding="utf-8")  # type: ignore[union-attr]
-    print(f"report for {month} → {out / f'report-{month}.html'} and .eml")
+    named = f"{client}-report-{month}"  # the client's id in it, as the export's: one folder serves every venue
+    (out / f"{named}.eml").write_bytes(message.as_bytes())
+    (out / f"{named}.html").write_text(message.get_body(("html",)).get_content(), encoding="utf-8")  # type: ignore[union-attr]
+    print(f"report for {month} → {out / named}.html and .eml")
     if send:
         mailer = ReportDelivery("", ses=aws.client("ses"))
         sent = mailer.send(message, config.report.sender, config.report.recipients)
@@ -167,15 +183,13 @@ def monthly_report(
     return 0
 
 
-def redeem_coupon(client: str, code: str, *, check_only: bool, aws: Aws, table: str | None) -> int:
-    from datetime import UTC, datetime  # noqa: PLC0415
-
+def redeem_coupon(client: str, code: str, *, check_only: bool, aws: Aws, table: str | None, clock: Clock) -> int:
     from tagback.app.redeem import CouponDesk, Verdict  # noqa: PLC0415
     from tagback.config.loading import load_client_config  # noqa: PLC0415
 
     config = load_client_config(Path("clients") / f"{client}.yaml")
     desk = CouponDesk.of(config, _table(client, aws, table), _secret(aws, config.secrets.coupon_signing_key))
-    now = datetime.now(UTC)
+    now = clock.now()
     status = desk.check(code, now) if check_only else desk.redeem(code, now)
     print(f"{status.code}: {redemption_answer(status, now.astimezone(config.tz).date())}")
     return 0 if status.verdict in (Verdict.VALID, Verdict.REDEEMED) else 1
@@ -190,10 +204,8 @@ def redemption_answer(status: CouponStatus, today: date) -> str:
     def day(value: date) -> str:
         return format_date(value, "d MMM" if value.year == today.year else "d MMM y", locale="en")
 
-    if status.verdict is Verdict.UNKNOWN:
-        return "UNKNOWN — " + (
-            "no coupon of this venue has this code" if status.genuine else "not a code of this venue, or a typo"
-        )
+    if status.verdict is Verdict.UNKNOWN:  # a typo, a made-up code or another venue's: staff do the same for each
+        return "UNKNOWN — not a coupon of this venue, or a typo"
     whose = (
         f" for {status.guest}" if status.guest else " for a guest whose data was erased" if status.guest_erased else ""
     )
@@ -224,7 +236,6 @@ def connect_venue(client: str, code: str | None, *, sandbox: str | None, agency_
     from tagback.adapters.ssm import SsmSecrets  # noqa: PLC0415
     from tagback.app.connect import WHERE_TO_GENERATE, ConnectRefused, connect  # noqa: PLC0415
     from tagback.config.agency import AgencyConfigError, load_agency_config  # noqa: PLC0415
-    from tagback.domain.clock import SystemClock  # noqa: PLC0415
 
     client_file, config = _client_config(client)
     try:
@@ -246,7 +257,7 @@ def connect_venue(client: str, code: str | None, *, sandbox: str | None, agency_
             account=InstagramAccountApi(api_version=agency.meta.api_version, graph_url=graph_url, oauth_url=graph_url),
             vault=SsmSecrets(client=aws.client("ssm")),
             tokens=records,
-            clock=SystemClock(),
+            clock=_clock(sandbox),
             client_file=str(client_file),
             webhook_url=webhook_url,
         )
@@ -261,8 +272,6 @@ def connect_venue(client: str, code: str | None, *, sandbox: str | None, agency_
 
 def purge_retention(client: str, *, sandbox: str | None) -> int:
     """Delete the rows of the owner's Google Sheet dated before the client's retention (app/retention.py)."""
-    from datetime import UTC, datetime  # noqa: PLC0415
-
     from tagback.adapters.google.sheets import SHEETS_API, GoogleSheetsSink  # noqa: PLC0415
     from tagback.app.retention import purge_owner_sheet  # noqa: PLC0415
     from tagback.domain.events import SinkRefused, SinkUnavailable  # noqa: PLC0415
@@ -273,12 +282,12 @@ def purge_retention(client: str, *, sandbox: str | None) -> int:
         print(f"{client} has no Google Sheet (integrations.google_sheets): nothing to purge")
         return 0
     aws = _aws(sandbox, client)
-    sheets_url, now = SHEETS_API, datetime.now(UTC)
-    if sandbox is not None:  # the sandbox's fake Google, and its clock: the one its rows were dated by
+    sheets_url = SHEETS_API
+    if sandbox is not None:  # the sandbox's fake Google
         status = sandbox_status(sandbox)
         if not status.get("sheets_url"):
             raise CommandError(f"the sandbox at {sandbox} publishes no sheets_url: restart it with this version")
-        sheets_url, now = status["sheets_url"], datetime.fromisoformat(status["now"])
+        sheets_url = status["sheets_url"]
     sheet = GoogleSheetsSink(
         spreadsheet_id=sheets.spreadsheet_id,
         sheet=sheets.sheet,
@@ -287,7 +296,7 @@ def purge_retention(client: str, *, sandbox: str | None) -> int:
         base_url=sheets_url,
     )
     try:
-        cutoff, purged = purge_owner_sheet(config, sheet, now)
+        cutoff, purged = purge_owner_sheet(config, sheet, _clock(sandbox).now())
     except SinkRefused as refused:
         raise CommandError(f"{refused}; {refused.fix}") from None
     except SinkUnavailable as unavailable:
@@ -324,24 +333,21 @@ def _guest_ids(store: Repositories, arguments: argparse.Namespace) -> tuple[list
 
 def guest_command(arguments: argparse.Namespace) -> int:
     """`guest erase` / `guest export` for one client's guest, by IGSID, email or phone."""
-    from datetime import UTC, datetime  # noqa: PLC0415
-
     from tagback.app.erasure import ErasurePending, describe, request_erasure  # noqa: PLC0415
     from tagback.app.guest_export import guest_export  # noqa: PLC0415
-    from tagback.domain.clock import SystemClock  # noqa: PLC0415
 
     client, sandbox = arguments.client, arguments.sandbox
     known = _clients(sandbox)
     if client not in known:
         print(f"error: no client {client!r}; the clients are: {', '.join(known) or 'none'}", file=sys.stderr)
         return WRONG_CLIENT
-    store = _table(client, _aws(sandbox, client), arguments.table)
+    store, clock = _table(client, _aws(sandbox, client), arguments.table), _clock(sandbox)
     guest_ids, named = _guest_ids(store, arguments)
     if not guest_ids:
         print(f"nothing held about {named} in {client}")
         return 0
     if arguments.action == "export":
-        held = [guest_export(g, store.guest_data, client_id=client, now=datetime.now(UTC)) for g in guest_ids]
+        held = [guest_export(g, store.guest_data, client_id=client, now=clock.now()) for g in guest_ids]
         found = [h for h in held if h is not None]
         if not found:
             print(f"nothing held about {named} in {client}")
@@ -350,7 +356,7 @@ def guest_command(arguments: argparse.Namespace) -> int:
         return 0
     for guest_id in guest_ids:
         try:
-            report = request_erasure(guest_id, store.erasures, SystemClock(), wait_seconds=arguments.wait)
+            report = request_erasure(guest_id, store.erasures, clock, wait_seconds=arguments.wait)
         except ErasurePending as pending:
             raise CommandError(str(pending)) from None
         if not report.held:
@@ -497,7 +503,12 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "redeem":
         aws = _aws(arguments.sandbox, arguments.client)
         return redeem_coupon(
-            arguments.client, arguments.code, check_only=arguments.check, aws=aws, table=arguments.table
+            arguments.client,
+            arguments.code,
+            check_only=arguments.check,
+            aws=aws,
+            table=arguments.table,
+            clock=_clock(arguments.sandbox),
         )
     if arguments.command == "report":
         return monthly_report(

@@ -55,7 +55,6 @@ class Verdict(StrEnum):
 class CouponStatus:
     verdict: Verdict
     code: str  # as normalised: XXXX-XXXX-XXXX
-    genuine: bool = True  # False: not a code of this venue at all (a typo, or made up)
     prize: str | None = None  # in the venue's language
     guest: str | None = None  # the guest's display name; None when Meta gave none, their profile expired or was erased
     guest_erased: bool = False  # the guest had their data erased: the coupon still counts, for no one by name
@@ -83,7 +82,7 @@ class CouponDesk:
         """What the coupon is, without redeeming it. Validity is judged on the venue's local date."""
         code = normalise_code(typed)
         if not code_is_genuine(code, self.signing_key):
-            return CouponStatus(Verdict.UNKNOWN, code, genuine=False)
+            return CouponStatus(Verdict.UNKNOWN, code)
         coupon = self.store.coupons.get(code)
         if coupon is None:
             return CouponStatus(Verdict.UNKNOWN, code)

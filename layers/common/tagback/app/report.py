@@ -1,28 +1,39 @@
 """The monthly report: last month against the month before, from the two months' stats items (O(1) reads).
 
-The funnel from the story to the review (each step with its share of the step above); what Tagback contributes to
-directly, month over month (mentions, guests who got a prize, review links opened, rating, followers, coupons
-redeemed, contacts, opt-outs); what it influences on Instagram as Meta reports it (reach, views, accounts engaged);
-the prizes with their cost in the client's currency, the prizes per table, mentions per day and hour. Figures Meta
-or Google did not provide are "not available", never 0, with the reason in a footnote.
+The funnel from the story to the review (each step with its share of the step above); what Tagback counted, month
+over month (mentions, guests who got a prize, review links opened, coupons redeemed, contacts, opt-outs); what
+Instagram and Google report (followers gained, reach, views, accounts engaged, the rating); the prizes with their cost
+in the client's currency, the prizes per table, mentions per day and hour. Figures Meta or Google did not provide are
+"not available", never 0, with the reason in a footnote.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
 from tagback.config.model import ClientConfig
-from tagback.domain.languages import Language
+from tagback.domain.languages import Language, regional_locale
 from tagback.domain.stats import days_of, previous_month
 from tagback.messages.report_labels import LABELS
 
 # A footnote, `note_<name>` in the labels: why a figure is not available, or what exactly it counts.
 Note = Literal[
-    "meta", "google_key", "google", "one_snapshot", "reviews_all", "unique_clicks", "clicks_in_all", "redemption"
+    "no_snapshot",
+    "meta",
+    "google_key",
+    "google",
+    "one_snapshot",
+    "reviews_all",
+    "unique_clicks",
+    "clicks_in_all",
+    "redemption",
 ]
+# A daily snapshot's value, `<name>_d<DD>` (the counters per day and hour are `mentions_day_<DD>`, `…_hour_<HH>`).
+_SNAPSHOT_VALUE = re.compile(r"_d\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -61,12 +72,13 @@ class Report:
     venue: str
     agency: str | None  # who prepared it, when the agency is known
     month: str
-    language: Language
+    language: Language  # the labels'
+    locale: str  # Babel's, for numbers, money and dates: the language as written in the venue's country
     currency: str  # ISO 4217
     colours: Colours
     funnel: list[FunnelStep]
-    direct: list[Figure]
-    indirect: list[Figure]
+    counted: list[Figure]  # by Tagback itself
+    platforms: list[Figure]  # as Instagram and Google report them
     clicks: list[tuple[str, int, int]]  # review platform, unique clicks, all clicks
     prizes: list[tuple[str, int, Decimal | None]]  # name, count, estimated cost
     tables: list[tuple[str, int]]  # prizes per table, most first (per-table venues)
@@ -86,7 +98,7 @@ class Report:
     @property
     def notes(self) -> list[Note]:
         """The footnotes, numbered in the order the page first refers to them."""
-        figures: list[Figure | FunnelStep] = [*self.funnel, *self.direct, *self.indirect]
+        figures: list[Figure | FunnelStep] = [*self.funnel, *self.counted, *self.platforms]
         return list(dict.fromkeys(f.note for f in figures if f.note))
 
     def label(self, key: str) -> str:
@@ -154,16 +166,26 @@ def _clicks_note(unique: float | None) -> Note:
     return "unique_clicks" if unique is not None else "clicks_in_all"
 
 
+def _snapshot_taken(stats: dict[str, Any]) -> bool:
+    """Whether a daily snapshot stored anything this month (Meta gives the follower count whatever the account)."""
+    return any(_SNAPSHOT_VALUE.search(name) for name in stats)
+
+
 def _google_note(config: ClientConfig, stats: dict[str, Any], month: str) -> Note:
     """Why a Google figure is not available."""
     if config.report.places_api_key_param is None:
         return "google_key"
+    if not _snapshot_taken(stats):
+        return "no_snapshot"
     return "one_snapshot" if len(_daily(stats, "rating_count", month)) == 1 else "google"
 
 
 def _meta_note(stats: dict[str, Any], name: str, month: str) -> Note:
-    """Why a figure from Meta's daily values is not available: none came, or one (a gain needs two)."""
-    return "one_snapshot" if _daily(stats, name, month) else "meta"
+    """Why a figure from Meta's daily values is not available: no snapshot yet this month, Meta gave none of it (too
+    few followers, lag), or one (a gain needs two)."""
+    if _daily(stats, name, month):
+        return "one_snapshot"
+    return "meta" if _snapshot_taken(stats) else "no_snapshot"
 
 
 def _figures(
@@ -184,24 +206,23 @@ def _figures(
     def contacts(month_stats: dict[str, Any]) -> float:
         return float(sum(_counted(month_stats, "contacts_").values()))
 
-    direct = [
+    counted = [
         counter("mentions"),
         counter("unique_guests"),
         Figure("review_clicks", unique_clicks, _unique_clicks(previous), _clicks_note(unique_clicks)),
-        Figure("rating", rating, _last(_daily(previous, "rating", before)), rating_note, "rating"),
-        Figure("followers_gained", followers_gained, None, followers_note),
         counter("coupons_redeemed"),
         Figure("redemption_rate", _rate(redeemed, awards), note="redemption", unit="percent"),
         Figure("contacts", contacts(stats), contacts(previous)),
         counter("opt_outs"),
     ]
-    indirect = []
+    platforms = [Figure("followers_gained", followers_gained, None, followers_note)]
     for name in ("reach", "views", "engaged"):
         value = _sum_or_none(_daily(stats, name, month))
-        note: Note | None = None if value is not None else "meta"
-        indirect.append(Figure(name, value, _sum_or_none(_daily(previous, name, before)), note))
+        note: Note | None = None if value is not None else _meta_note(stats, name, month)
+        platforms.append(Figure(name, value, _sum_or_none(_daily(previous, name, before)), note))
+    platforms.append(Figure("rating", rating, _last(_daily(previous, "rating", before)), rating_note, "rating"))
     reviews_gained = _gain(stats, previous, "rating_count", month)
-    return _funnel(stats, reviews_gained, google_note), direct, indirect
+    return _funnel(stats, reviews_gained, google_note), counted, platforms
 
 
 def _clicks(stats: dict[str, Any]) -> list[tuple[str, int, int]]:
@@ -218,7 +239,7 @@ def _tables(stats: dict[str, Any]) -> list[tuple[str, int]]:
 def build_report(
     config: ClientConfig, month: str, stats: dict[str, Any], previous: dict[str, Any], agency: str | None = None
 ) -> Report:
-    funnel, direct, indirect = _figures(config, stats, previous, month)
+    funnel, counted, platforms = _figures(config, stats, previous, month)
     language = config.report_language
     prizes = []
     for prize in config.prizes:
@@ -231,11 +252,12 @@ def build_report(
         agency=agency,
         month=month,
         language=language,
+        locale=regional_locale(language, config.timezone),
         currency=config.currency,
         colours=Colours(coupon.background, coupon.foreground, coupon.accent),
         funnel=funnel,
-        direct=direct,
-        indirect=indirect,
+        counted=counted,
+        platforms=platforms,
         clicks=_clicks(stats),
         prizes=prizes,
         tables=_tables(stats),

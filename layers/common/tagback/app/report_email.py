@@ -5,7 +5,8 @@ The HTML is what mail clients keep: tables for layout, inline styles only, no sc
 no media queries. It is fluid up to 600 px (Outlook on Windows, which ignores max-width, gets a 600 px table of its
 own in a conditional comment), so a 375 px phone shows every number: figures put their change under the value, and
 the charts are drawn as table cells in two rows of at most 16 columns, each bar with its value. Numbers, money,
-months and days are formatted by Babel in the report's language; the header wears the venue's colours (its coupon's).
+months and days are formatted by Babel in the report's language as the venue's country writes it (`Report.locale`);
+the header wears the venue's colours (its coupon's).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from datetime import date
 from decimal import Decimal
 from email.message import EmailMessage
 
-from babel.dates import format_skeleton
+from babel.dates import format_skeleton, format_time
 from babel.numbers import format_currency, format_decimal, format_percent
 
-from tagback.app.report import Colours, Figure, FunnelStep, Report
+from tagback.app.report import Colours, Figure, FunnelStep, Note, Report
+from tagback.app.snapshot import SNAPSHOT_TIME
 
 TOP_TABLES = 10  # tables listed by name; the rest are summed in one line
 _INK, _MUTED, _RULE = "#111827", "#4b5563", "#e5e7eb"
@@ -31,16 +33,21 @@ _CHART_HEIGHT = 64  # px, the tallest bar (its value on top takes 12 more)
 # -- words and numbers, in the report's language ------------------------------------------------------------------
 def number(report: Report, value: float, unit: str = "count") -> str:
     if unit == "percent":
-        return format_percent(value, "#,##0%", locale=report.language)
-    return format_decimal(value, "#,##0.0" if unit == "rating" else "#,##0", locale=report.language)
+        return format_percent(value, "#,##0%", locale=report.locale)
+    return format_decimal(value, "#,##0.0" if unit == "rating" else "#,##0", locale=report.locale)
 
 
 def money(report: Report, amount: Decimal) -> str:
-    return format_currency(amount, report.currency, locale=report.language)
+    return format_currency(amount, report.currency, locale=report.locale)
+
+
+def cost_text(report: Report, count: int, cost: Decimal | None) -> str:
+    """A prize's estimated cost: none for a prize not handed out (nor one without a cost in the client file)."""
+    return f"≈ {money(report, cost)}" if cost is not None and count else ""
 
 
 def month_name(report: Report) -> str:
-    return format_skeleton("yMMMM", date.fromisoformat(f"{report.month}-01"), locale=report.language)
+    return format_skeleton("yMMMM", date.fromisoformat(f"{report.month}-01"), locale=report.locale)
 
 
 def value_text(report: Report, figure: Figure | FunnelStep) -> str:
@@ -54,7 +61,7 @@ def delta_text(report: Report, figure: Figure) -> str:
     if delta is None:
         return ""
     pattern = "+#,##0.0;-#,##0.0" if figure.unit == "rating" else "+#,##0;-#,##0"
-    return format_decimal(delta, pattern, locale=report.language)
+    return format_decimal(delta, pattern, locale=report.locale)
 
 
 def rate_text(report: Report, step: FunnelStep) -> str:
@@ -63,6 +70,10 @@ def rate_text(report: Report, step: FunnelStep) -> str:
 
 def note_number(report: Report, figure: Figure | FunnelStep) -> int | None:
     return report.notes.index(figure.note) + 1 if figure.note else None
+
+
+def note_text(report: Report, note: Note) -> str:
+    return report.label(f"note_{note}").format(time=format_time(SNAPSHOT_TIME, "short", locale=report.locale))
 
 
 def clicks_text(report: Report, figure: Figure) -> str:
@@ -103,7 +114,7 @@ def render_text(report: Report) -> str:
     for step in report.funnel:
         rate = rate_text(report, step)
         lines.append(f"  {marked(step)}" + (f" ({rate})" if rate else ""))
-    for section, figures in (("direct", report.direct), ("indirect", report.indirect)):
+    for section, figures in (("counted", report.counted), ("platforms", report.platforms)):
         lines += ["", report.label(section)]
         for figure in figures:
             delta = delta_text(report, figure)
@@ -111,10 +122,9 @@ def render_text(report: Report) -> str:
             detail = f" — {clicks_text(report, figure)}" if figure.key == "review_clicks" and report.clicks else ""
             lines.append(f"  {marked(figure)}{suffix}{detail}")
     lines += ["", report.label("prizes")]
-    lines += [
-        f"  {name}: {number(report, count)}" + (f" (≈ {money(report, cost)})" if cost is not None else "")
-        for name, count, cost in report.prizes
-    ]
+    for name, count, cost in report.prizes:
+        priced = cost_text(report, count, cost)
+        lines.append(f"  {name}: {number(report, count)}" + (f" ({priced})" if priced else ""))
     if report.estimated_cost is not None:
         lines.append(f"  {report.label('estimated_cost')}: {money(report, report.estimated_cost)}")
     if report.tables:
@@ -129,12 +139,12 @@ def render_text(report: Report) -> str:
     lines += ["", report.label("per_day")]
     lines += [f"  {day.day:02d} {'#' * min(count, 60)} {count}" for day, count in report.daily if count]
     if report.notes:
-        lines += ["", *(f"[{i}] {report.label('note_' + note)}" for i, note in enumerate(report.notes, 1))]
+        lines += ["", *(f"[{i}] {note_text(report, note)}" for i, note in enumerate(report.notes, 1))]
     return "\n".join(lines) + "\n"
 
 
 def _day(report: Report, day: date) -> str:
-    return format_skeleton("MMMEd", day, locale=report.language)
+    return format_skeleton("MMMEd", day, locale=report.locale)
 
 
 # -- HTML ---------------------------------------------------------------------------------------------------------
@@ -172,7 +182,9 @@ def _label_sup(report: Report, figure: Figure | FunnelStep) -> str:
 
 
 def _unavailable(report: Report, figure: Figure | FunnelStep) -> str:
-    return f'<span style="font-size:13px;font-weight:normal;color:{_MUTED}">{html.escape(report.label("not_available"))}{_sup(report, figure)}</span>'
+    """Muted, and on one line: no-break spaces, which every mail client keeps, as well as nowrap."""
+    words = html.escape(report.label("not_available")).replace(" ", "&nbsp;")
+    return f'<span style="font-size:13px;font-weight:normal;color:{_MUTED};white-space:nowrap">{words}{_sup(report, figure)}</span>'
 
 
 def _hbar(value_html: str, share: float, colour: str) -> str:
@@ -280,7 +292,7 @@ def render_html(report: Report) -> str:
         rows = "".join(
             f'<tr><td style="padding:5px 10px 5px 0;font-size:14px;line-height:18px;color:#374151">{e(name)}</td>'
             f'<td align="right" style="padding:5px 0;font-size:14px;line-height:18px;font-weight:bold;color:{_INK}">{e(number(report, count))}</td>'
-            f'<td align="right" style="padding:5px 0 5px 10px;font-size:13px;line-height:18px;color:{_MUTED};white-space:nowrap">{e("≈ " + money(report, cost)) if cost is not None else ""}</td></tr>'
+            f'<td align="right" style="padding:5px 0 5px 10px;font-size:13px;line-height:18px;color:{_MUTED};white-space:nowrap">{e(cost_text(report, count, cost))}</td></tr>'
             for name, count, cost in report.prizes
         )
         if report.estimated_cost is not None:
@@ -320,7 +332,7 @@ def render_html(report: Report) -> str:
         else ""
     )
     notes = "".join(
-        f'<p style="margin:4px 0 0;font-size:12px;line-height:16px;color:{_MUTED}"><sup style="font-size:9px;line-height:0">{i}</sup> {e(report.label("note_" + note))}</p>'
+        f'<p style="margin:4px 0 0;font-size:12px;line-height:16px;color:{_MUTED}"><sup style="font-size:9px;line-height:0">{i}</sup> {e(note_text(report, note))}</p>'
         for i, note in enumerate(report.notes, 1)
     )
     return f"""<!doctype html>
@@ -338,10 +350,10 @@ def render_html(report: Report) -> str:
 <tr><td style="padding:0 16px 24px">
 {section("funnel")}
 {funnel()}
-{section("direct")}
-{figure_rows(report.direct)}
-{section("indirect")}
-{figure_rows(report.indirect)}
+{section("counted")}
+{figure_rows(report.counted)}
+{section("platforms")}
+{figure_rows(report.platforms)}
 {section("prizes")}
 {prizes()}
 {tables()}

@@ -14,6 +14,8 @@ from typing import Any, Protocol
 from tagback.config.model import ClientConfig
 from tagback.domain.stats import month_of
 
+SNAPSHOT_TIME = time(23, 30)  # every day, in the client's timezone: the day's figures, before its midnight
+
 
 class InsightsSource(Protocol):
     def account_insights(self, account_id: str, since: int, until: int) -> dict[str, float]: ...

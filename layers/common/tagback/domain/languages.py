@@ -8,6 +8,8 @@ from functools import cache
 from typing import Final
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+from babel.localedata import exists
 
 Language = str  # a code as above, checked by `checked_language` when the client's config is loaded
 LANGUAGES: Final[tuple[Language, ...]] = ("en", "de", "es", "fr", "it", "pt")  # those with a built-in catalog
@@ -49,3 +51,15 @@ def names_of(language: Language, in_languages: tuple[Language, ...]) -> tuple[fr
     full = {own.get_display_name(reader) for reader in readers}
     bare = {own.get_language_name(reader) for reader in readers}
     return frozenset(n for n in full if n), frozenset(n for n in bare if n)
+
+
+def regional_locale(language: Language, timezone: str) -> str:
+    """The Babel locale that writes numbers, money and dates in `language` as the venue's country does, its country
+    being CLDR's for the venue's timezone: es and America/Mexico_City → es_MX ("$18.00", not Spain's "18,00 MXN").
+    The language alone where CLDR has no such locale (de in Portugal) or the zone no country (UTC)."""
+    own = locale_of(language)
+    if own.territory:  # pt-BR already says whose conventions it follows
+        return str(own)
+    territory = get_global("zone_territories").get(get_global("zone_aliases").get(timezone, timezone))
+    regional = f"{own}_{territory}"
+    return regional if territory and exists(regional) else str(own)

@@ -38,21 +38,21 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "it": "Ogni percentuale è la quota del passaggio precedente.",
         "pt": "Cada percentagem é a parte do passo anterior.",
     },
-    "direct": {
-        "en": "What Tagback did directly",
-        "de": "Was Tagback direkt bewirkt hat",
-        "es": "Lo que Tagback logró directamente",
-        "fr": "Ce que Tagback a apporté directement",
-        "it": "Cosa ha fatto Tagback direttamente",
-        "pt": "O que o Tagback fez diretamente",
+    "counted": {
+        "en": "Counted by Tagback",
+        "de": "Von Tagback gezählt",
+        "es": "Contado por Tagback",
+        "fr": "Compté par Tagback",
+        "it": "Conteggiato da Tagback",
+        "pt": "Contado pelo Tagback",
     },
-    "indirect": {
-        "en": "On Instagram, as Meta reports it",
-        "de": "Auf Instagram, laut Meta",
-        "es": "En Instagram, según Meta",
-        "fr": "Sur Instagram, selon Meta",
-        "it": "Su Instagram, secondo Meta",
-        "pt": "No Instagram, segundo a Meta",
+    "platforms": {
+        "en": "As Instagram and Google report them",
+        "de": "Laut Instagram und Google",
+        "es": "Según Instagram y Google",
+        "fr": "Selon Instagram et Google",
+        "it": "Secondo Instagram e Google",
+        "pt": "Segundo o Instagram e a Google",
     },
     "mentions": {
         "en": "Story mentions",
@@ -269,6 +269,20 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "fr": "non disponible",
         "it": "non disponibile",
         "pt": "não disponível",
+    },
+    "note_no_snapshot": {
+        "en": "Tagback had not yet read this month's daily figures from Instagram and Google: it reads them every day "
+        "at {time}, the venue's local time.",
+        "de": "Tagback hatte die täglichen Zahlen von Instagram und Google für diesen Monat noch nicht abgerufen: das "
+        "geschieht jeden Tag um {time} Ortszeit.",
+        "es": "Tagback aún no había leído las cifras diarias de Instagram y Google de este mes: las lee cada día a las "
+        "{time}, hora local.",
+        "fr": "Tagback n'avait pas encore relevé les chiffres quotidiens d'Instagram et de Google ce mois-ci : il les "
+        "relève chaque jour à {time}, heure locale.",
+        "it": "Tagback non aveva ancora letto i dati giornalieri di Instagram e Google di questo mese: li legge ogni "
+        "giorno alle {time}, ora locale.",
+        "pt": "O Tagback ainda não tinha lido os números diários do Instagram e da Google deste mês: lê-os todos os "
+        "dias às {time}, hora local.",
     },
     "note_meta": {
         "en": "Instagram did not report this: Meta gives these figures for accounts with 100 followers or more, a day "
