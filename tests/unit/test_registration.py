@@ -24,8 +24,9 @@ CONTEXT: Any = LambdaContext("registry")  # what Powertools reads of Lambda's co
 
 
 def properties(venue: Registration) -> dict[str, str]:
-    """The custom resource's properties, as CloudFormation passes them: every value a string."""
-    return {name: str(value) for name, value in asdict(venue).items()}
+    """The custom resource's properties, as CloudFormation passes them: every value a string (infra/names.py)."""
+    values = asdict(venue) | {"closed": ",".join(venue.closed)}
+    return {name: str(value) for name, value in values.items() if name != "registered_on"}
 
 
 @pytest.fixture
@@ -201,3 +202,22 @@ def test_an_unreachable_response_url_is_retried_then_raised(registry: InMemoryRe
             request("Create", "http://127.0.0.1:9/unreachable", properties(registration())), registry
         )
     assert registry.by_client("demo") is not None  # registered: a retry of the request finds it so (idempotent)
+
+
+def test_the_watchdogs_settings_are_registered_and_a_venue_from_before_them_has_none(
+    registry: InMemoryRegistry,
+) -> None:
+    venue = registration("demo", DEMO_ACCOUNT, no_mention_days=3, closed=("mon", "2026-12-25"))
+    assert answer_registration("Create", properties(venue), None, registry).ok
+    assert registry.by_client("demo") == venue
+    before = {name: value for name, value in properties(venue).items() if name not in ("no_mention_days", "closed")}
+    assert answer_registration("Update", before, properties(venue), registry).ok
+    assert registry.by_client("demo") == registration("demo", DEMO_ACCOUNT)  # never told: no_mention_days 0
+
+
+def test_a_closed_day_that_is_not_one_is_refused(registry: InMemoryRegistry) -> None:
+    venue = properties(registration("demo", DEMO_ACCOUNT)) | {"closed": "mon,funday", "no_mention_days": "a week"}
+    answer = answer_registration("Create", venue, None, registry)
+    assert not answer.ok
+    assert "no_mention_days 'a week' is not a number of days" in answer.reason
+    assert "closed: 'funday' is neither a weekday" in answer.reason

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tagback.adapters.cloudformation import CustomResourceRequest, respond
 from tagback.domain.registrations import AccountTaken, Registration
+from tagback.domain.watchdog import closed_day
 from tagback.observability import logger
 
 
@@ -31,9 +32,13 @@ _CLIENT_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 _ACCOUNT_ID = re.compile(r"^\d{5,25}$")
 
 
+# Besides these, the watchdog's `no_mention_days` and `closed`: a venue stack deployed before them has neither.
+REQUIRED = ("client_id", "account_id", "venue_name", "table", "region", "timezone", "retention_days", "link_prefix")
+
+
 def registration_of(properties: Mapping[str, object]) -> Registration:
     """The registration the properties describe; ValueError naming each property that is missing or wrong."""
-    names = [f.name for f in fields(Registration)]
+    names = REQUIRED
     missing = [name for name in names if not str(properties.get(name) or "")]
     if missing:
         raise ValueError(f"missing properties: {', '.join(missing)}")
@@ -51,9 +56,22 @@ def registration_of(properties: Mapping[str, object]) -> Registration:
         problems.append(f"retention_days {values['retention_days']!r} is not a number of days")
     if not values["link_prefix"].startswith(("https://", "http://")):
         problems.append(f"link_prefix {values['link_prefix']!r} is not a URL")
+    no_mention_days = str(properties.get("no_mention_days") or "0")
+    if not no_mention_days.isdigit():
+        problems.append(f"no_mention_days {no_mention_days!r} is not a number of days")
+    closed = []
+    for day in filter(None, str(properties.get("closed") or "").split(",")):
+        try:
+            closed.append(closed_day(day))
+        except ValueError as wrong:
+            problems.append(f"closed: {wrong}")
     if problems:
         raise ValueError("; ".join(problems))
-    return Registration(**{**values, "retention_days": int(values["retention_days"])})  # type: ignore[arg-type]
+    return Registration(
+        **{**values, "retention_days": int(values["retention_days"])},  # type: ignore[arg-type]
+        no_mention_days=int(no_mention_days),
+        closed=tuple(closed),
+    )
 
 
 def answer_registration(
