@@ -337,7 +337,12 @@ def test_the_agency_config_loads() -> None:
 
 
 def test_the_agency_configs_defaults() -> None:
-    minimal = {"agency_name": "A", "meta": {"app_id": "12345"}, "secrets": AGENCY["secrets"], "alerts": AGENCY["alerts"]}
+    minimal = {
+        "agency_name": "A",
+        "meta": {"app_id": "12345"},
+        "secrets": AGENCY["secrets"],
+        "alerts": AGENCY["alerts"],
+    }
     agency = type(load_agency_config(ROOT / "agency.yaml")).model_validate(minimal)
     assert agency.meta.api_version == "v25.0" and agency.meta.login_redirect_uri is None
     assert agency.meta.subscribed_fields == ("messages", "messaging_postbacks")

@@ -61,7 +61,7 @@ def _mentions_between(stats: VenueStats, first: date, last: date) -> set[date]:
     while month <= month_of(last):
         months.append(month)
         month = month_of(date.fromisoformat(f"{month}-01") + timedelta(days=31))
-    return {day for m in months for day in mention_days(m, stats.month_totals(m))}
+    return {day for m in months for day in mention_days(m, stats.month_totals(m)) if first <= day <= last}
 
 
 def _last_mention_before(stats: VenueStats, day: date, floor: date) -> date | None:

@@ -12,8 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from tagback.adapters.aws import boto3_client
@@ -80,10 +79,8 @@ class Registry:
         table: Table,
         cache_seconds: float = REGISTRATION_CACHE_SECONDS,
         now: Callable[[], float] = time.monotonic,
-        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
     ) -> None:
         self.table = table
-        self._today = today
         self._cache_seconds = cache_seconds
         self._now = now
         self._cache: dict[str, tuple[Registration, float]] = {}
@@ -122,10 +119,8 @@ class Registry:
         """Register (or update) a client under its account. Raises AccountTaken when another client holds it."""
         client = self.table.client
         me = registration.client_id
+        attributes = _attributes(registration)
         previous = self.table.get(_by_client(me))
-        # The date of the first registration stays: a redeploy does not make the venue new.
-        first = (previous or {}).get("registered_on") or self._today().isoformat()
-        attributes = _attributes(replace(registration, registered_on=date.fromisoformat(first)))
         writes: list[dict[str, Any]] = [
             {
                 "Put": {
