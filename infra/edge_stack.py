@@ -4,7 +4,8 @@ infra/components/.
 The one public HTTP API of the agency's Meta app (a Meta app has one webhook callback URL) in front of the webhook
 function, which verifies each delivery once and writes each venue's inbound events to that venue's table; the
 registry (which venue an Instagram account is, and its table, region and link prefix) and the `registry` function
-that venue stacks register through. What venue stacks need of the edge it publishes as SSM String parameters (names
+that venue stacks register through; the agency's alerts topic with every alarm (infra/components/alerts.py) and the
+watchdog. What venue stacks need of the edge it publishes as SSM String parameters (names
 in infra/names.py), read by each venue stack at deploy: no CloudFormation export ties the two.
 """
 
@@ -16,9 +17,11 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from infra.components.alerts import Alerts
 from infra.components.api import Api
 from infra.components.function import Layers
 from infra.components.registry import Registry
+from infra.components.watchdog import Watchdog
 from infra.names import (
     EDGE_REGISTRAR_PARAMETER,
     EDGE_TABLE_PARAMETER,
@@ -36,6 +39,10 @@ class EdgeStack(Stack):
         api = Api(self, "Api", agency=agency, layers=layers, registry=registry.table)
         self.api = api
         self.registry = registry
+        # Every alarm of the agency (the edge's and all its venues'), each with the alerts topic as its action; the
+        # watchdog, for what only the venues' data shows.
+        self.alerts = Alerts(self, "Alerts", agency=agency, http_api=api.http_api)
+        self.watchdog = Watchdog(self, "Watchdog", layers=layers, registry=registry.table, topic=self.alerts.topic)
 
         # Discovery, not secrets: plain String parameters. A venue stack reads them when it deploys.
         for construct_id_, name, value, description in (
@@ -87,3 +94,5 @@ class EdgeStack(Stack):
         CfnOutput(self, "RegistryTableName", value=registry.table.table_name)
         CfnOutput(self, "WebhookFunctionName", value=api.webhook.function.function_name)
         CfnOutput(self, "RegistryFunctionName", value=registry.registrar.function.function_name)
+        CfnOutput(self, "WatchdogFunctionName", value=self.watchdog.watchdog.function.function_name)
+        CfnOutput(self, "AlertsTopicArn", value=self.alerts.topic.topic_arn, description="Every alarm's action")

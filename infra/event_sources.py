@@ -93,3 +93,7 @@ TOKEN_REFRESH = Recurring("TokenRefresh", "cron(15 4 * * ? *)", TOKEN_STEP_INPUT
 
 # Every recurring schedule of a client's stack (the sandbox creates the same).
 RECURRING_SCHEDULES = (*REPORT_SCHEDULES, TOKEN_REFRESH)
+
+# The edge's watchdog (an EventBridge rule, UTC): hourly, so each venue's noon on the 1st is checked in its own
+# timezone, at five past to leave the hour's schedules their minutes.
+WATCHDOG = Recurring("Watchdog", "cron(5 * * * ? *)", "{}", "watchdog")

@@ -39,6 +39,10 @@ EDGE_REGISTRAR_PARAMETER = "/tagback/edge/registrar-arn"  # the service token of
 EDGE_TABLE_PARAMETER = "/tagback/edge/table-arn"
 
 
+# Every venue stack's table, as CloudFormation names it (`<stack>-<logical id>-<suffix>`): the watchdog reads them all.
+VENUE_TABLES = "Tagback-*"
+
+
 def link_prefix(edge_url: str, client_id: str) -> str:
     """Where a client's tracked links start: the edge's `/l/{client}/{token}` route."""
     return f"{edge_url.rstrip('/')}/l/{client_id}"
@@ -56,4 +60,7 @@ def registration_properties(config: ClientConfig, table_name: str, region: str, 
         "timezone": config.timezone,
         "retention_days": str(config.retention_days),
         "link_prefix": link_prefix(edge_url, config.client_id),
+        # What the edge's watchdog checks: the client file's `alerts`.
+        "no_mention_days": str(config.alerts.no_mention_days),
+        "closed": ",".join(config.alerts.closed),
     }

@@ -1,14 +1,15 @@
 """The sandbox's port: its control API under `/_sandbox/` (README, "The sandbox") beside the edge's HTTP API.
 
-`/_sandbox/...` shows what the fakes received and the schedules waiting, moves the clock, replays the failure queues
-and queues faults on the fakes (Meta's Graph API, Google's Sheets, the owner's CRM); `PUT /_sandbox/cloudformation/…`
-is CloudFormation's response URL for the venues' registrations; every other request goes to the edge's routes
-(sandbox/apigw.py).
+`/_sandbox/...` shows what the fakes received, the agency's alerts and the schedules waiting, moves the clock,
+replays the failure queues and queues faults on the fakes (Meta's Graph API, Google's Sheets, the owner's CRM);
+`PUT /_sandbox/cloudformation/…` is CloudFormation's response URL for the venues' registrations; every other request
+goes to the edge's routes (sandbox/apigw.py).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,20 +42,23 @@ class ControlApi:
 
     def _control(self, request: Request) -> Response | None:
         sandbox = self.sandbox
+        # What the fakes received and the agency was told, as they are.
+        reads: dict[str, Callable[[], object]] = {
+            "/_sandbox/messages": sandbox.graph.sent_messages,
+            "/_sandbox/sheets": lambda: sandbox.google.rows,
+            "/_sandbox/webhooks": lambda: sandbox.crm.requests,
+            "/_sandbox/alerts": sandbox.alerts,
+        }
         match (request.method, request.path):
             case ("GET", "/_sandbox/status"):
                 return _json(sandbox.status())
-            case ("GET", "/_sandbox/messages"):
-                return _json(sandbox.graph.sent_messages())
+            case ("GET", path) if path in reads:
+                return _json(reads[path]())
             case ("GET", "/_sandbox/schedules"):
                 try:
                     return _json(sandbox.schedules(request.args.get("client_id")))
                 except KeyError as error:
                     return _json({"error": error.args[0]}, status=404)
-            case ("GET", "/_sandbox/sheets"):
-                return _json(sandbox.google.rows)
-            case ("GET", "/_sandbox/webhooks"):
-                return _json(sandbox.crm.requests)
             case ("POST", "/_sandbox/clock"):
                 minutes = (request.get_json(silent=True, force=True) or {}).get("advance_minutes")
                 if not isinstance(minutes, int | float) or isinstance(minutes, bool) or minutes < 0:

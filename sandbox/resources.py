@@ -1,6 +1,7 @@
 """What the edge's stack and each client's stack declare, created in moto before the functions start: the edge's table,
-its secrets and the parameters the venue stacks read; per client the table, the bucket, the queues, the schedule group
-and its recurring schedules, the SSM secrets and the SES identities; and the Create request of each client's
+its secrets, the parameters the venue stacks read and the alerts topic (a queue subscribed to it stands for the
+agency's inbox); per client the table, the bucket, the queues, the schedule group and its recurring schedules, the
+SSM secrets and the SES identities; and the Create request of each client's
 registration with the edge, as CloudFormation sends it.
 
 Names and settings are read where the stack reads them: the table from `store.schema.table_definition`, the
@@ -178,6 +179,8 @@ def create_resources(
 @dataclass(frozen=True)
 class EdgeResources:
     table_name: str
+    alerts_topic_arn: str
+    alerts_inbox_url: str  # a queue subscribed to the topic: what the agency's inbox would get
 
     def environment(self, agency: AgencyConfig) -> dict[str, str]:
         """What the edge stack's functions' environment says."""
@@ -185,6 +188,7 @@ class EdgeResources:
             "REGISTRY_TABLE": self.table_name,
             "META_APP_SECRET_PARAM": agency.secrets.meta_app_secret,
             "META_VERIFY_TOKEN_PARAM": agency.secrets.meta_verify_token,
+            "ALERTS_TOPIC_ARN": self.alerts_topic_arn,
         }
 
 
@@ -209,7 +213,15 @@ def create_edge_resources(
         (EDGE_TABLE_PARAMETER, table["TableArn"]),
     ):
         ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=True)
-    return EdgeResources(table_name)
+    # The alerts topic; the stack subscribes the agency's emails, the sandbox a queue it reads them from instead.
+    topic_arn = boto3.client("sns").create_topic(Name=edge_resource_name("alerts"))["TopicArn"]
+    sqs = boto3.client("sqs")
+    inbox = sqs.create_queue(QueueName=edge_resource_name("alerts-inbox"))["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    boto3.client("sns").subscribe(
+        TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "false"}
+    )
+    return EdgeResources(table_name, topic_arn, inbox)
 
 
 def registration_request(config: ClientConfig, table_name: str, edge_url: str, response_url: str) -> dict[str, Any]:

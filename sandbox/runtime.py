@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 import requests
@@ -35,8 +36,9 @@ from functions.monthly_report import handler as report_handler
 from functions.prize import handler as prize_handler
 from functions.registry import handler as registry_handler
 from functions.review_followup import handler as followup_handler
+from functions.watchdog import handler as watchdog_handler
 from functions.webhook import handler as webhook_handler
-from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, SCHEDULED_INVOKE
+from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, SCHEDULED_INVOKE, WATCHDOG
 from infra.names import EDGE_STACK, edge_resource_name, function_name, link_prefix, resource_name
 from sandbox.apigw import HttpApi, LambdaContext
 from sandbox.control import ControlApi
@@ -50,12 +52,13 @@ from sandbox.resources import (
     REGION,
     SANDBOX_CRM_SECRET,
     Resources,
+    arn,
     create_edge_resources,
     create_resources,
     registration_request,
     secret_parameters,
 )
-from sandbox.schedules import AsyncFunction, SchedulePump
+from sandbox.schedules import AsyncFunction, SchedulePump, cron_occurrences
 from sandbox.streams import Consumer, StreamPump, sqs_dead_letter
 from tagback.app.replay import ReplayReport, replay
 from tagback.config.agency import AgencyConfig, load_agency_config
@@ -72,6 +75,7 @@ from tagback.wiring import (
     registry_from_environment,
     reporting_from_environment,
     scheduled_steps_from_environment,
+    watchdog_from_environment,
 )
 
 log = logging.getLogger("sandbox")
@@ -79,8 +83,9 @@ ROOT = Path(__file__).resolve().parent.parent
 STREAM_POLL_SECONDS = 0.25
 TOKEN_CHECK_EVERY = 4  # stream polls: the token-changed rule's latency, about a second
 VENUE_FUNCTIONS = ("prize", "review_followup", "monthly_report")
-EDGE_FUNCTIONS = ("webhook", "registry")
+EDGE_FUNCTIONS = ("webhook", "registry", "watchdog")
 Invoke = Callable[[dict[str, Any]], Any]
+UTC_ZONE = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -202,6 +207,8 @@ class Sandbox:
                 # The operator's: the sandbox's own work, the demo and the tests act as it; functions do not.
                 "AWS_ACCESS_KEY_ID": operator.access_key,
                 "AWS_SECRET_ACCESS_KEY": operator.secret_key,
+                # No X-Ray daemon here: the functions' Tracer does nothing (it also knows it is not in Lambda).
+                "POWERTOOLS_TRACE_DISABLED": "true",
             }
         )
         self.identities.install()
@@ -245,6 +252,7 @@ class Sandbox:
         self._moto.stop()
         webhook_handler.edge.override(None)
         registry_handler.registry.override(None)
+        watchdog_handler.watchdog.override(None)
         self._output.__exit__()
         self.identities.uninstall()
         for name, value in self._saved_environ.items():
@@ -349,9 +357,17 @@ class Sandbox:
             webhook_handler.edge.override(dataclasses.replace(edge_from_environment(environ), clock=self.clock))
         with self.acting_as("registry"):
             registry_handler.registry.override(registry_from_environment(environ))
+        with self.acting_as("watchdog"):
+            watchdog_handler.watchdog.override(
+                dataclasses.replace(watchdog_from_environment(environ), clock=self.clock)
+            )
         self.edge_functions = {
             name: _function(module.lambda_handler, edge_resource_name(name), functools.partial(self.acting_as, name))
-            for name, module in (("webhook", webhook_handler), ("registry", registry_handler))
+            for name, module in (
+                ("webhook", webhook_handler),
+                ("registry", registry_handler),
+                ("watchdog", watchdog_handler),
+            )
         }
         self.api = HttpApi({"webhook": self.edge_functions["webhook"]})
 
@@ -513,15 +529,45 @@ class Sandbox:
         target = self.clock.now() + timedelta(minutes=minutes)
         fired: list[str] = []
         while True:
-            dues = [v.pumps()[1].next_due(self.clock.now(), target) for v in self.venues]
+            before = self.clock.now()
+            dues = [v.pumps()[1].next_due(before, target) for v in self.venues]
+            dues.append(next(iter(cron_occurrences(WATCHDOG.expression, UTC_ZONE, before, target)), None))
             due = min((d for d in dues if d is not None), default=None)
-            now = self.clock.advance((due or target) - self.clock.now())
+            now = self.clock.advance((due or target) - before)
             self.settle()
             for venue in self.venues:
                 fired += venue.pumps()[1].fire_due(now)  # named tagback-<client-id>-…
+            if cron_occurrences(WATCHDOG.expression, UTC_ZONE, before, now):
+                self._watchdog_rule()
+                fired.append(edge_resource_name(WATCHDOG.name.lower()))
             self.settle()
             if due is None or now >= target:
                 return {"now": now.isoformat(), "fired": fired}
+
+    def _watchdog_rule(self) -> None:
+        """The edge's hourly rule: the watchdog, invoked asynchronously (Lambda retries it twice; no on-failure queue:
+        the next hour runs it again)."""
+        AsyncFunction(
+            arn("lambda", f"function:{edge_resource_name('watchdog')}"),
+            self.edge_functions["watchdog"],
+            retry_attempts=SCHEDULED_INVOKE.retry_attempts,
+            on_failure=lambda record: log.error("the watchdog failed: %s", record["responsePayload"]),
+        )(json.loads(WATCHDOG.input))
+
+    def alerts(self) -> list[dict[str, str]]:
+        """What the agency was told through the alerts topic (from the queue subscribed to it), oldest first; each
+        read once."""
+        told: list[dict[str, str]] = []
+        while True:
+            messages = self.sqs.receive_message(QueueUrl=self.edge.alerts_inbox_url, MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
+            if not messages:
+                return told
+            for message in messages:
+                notification = json.loads(message["Body"])
+                told.append({"subject": notification.get("Subject", ""), "message": notification["Message"]})
+                self.sqs.delete_message(QueueUrl=self.edge.alerts_inbox_url, ReceiptHandle=message["ReceiptHandle"])
 
     def replay_dead_letters(self) -> dict[str, ReplayReport]:
         """Every venue's failure queues, each replayed through its function (the first venue's named as before, the

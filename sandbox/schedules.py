@@ -1,5 +1,5 @@
 """EventBridge Scheduler's schedules, fired by the sandbox clock instead of wall time: one-shot `at(...)` ones and
-the recurring `cron(minute hour day-of-month * ? *)` ones the stack uses.
+the recurring `cron(minute hour day-of-month * ? *)` ones the stack uses (and the edge's hourly rule, `hour` `*`).
 
 Scheduler invokes Lambda asynchronously, as AWS does: the invocation itself succeeds once Lambda has queued the
 event; an error inside the function is Lambda's to retry (`AsyncFunction`: its EventInvokeConfig's retries, then
@@ -21,21 +21,22 @@ from zoneinfo import ZoneInfo
 
 log = logging.getLogger("sandbox.scheduler")
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
-_CRON = re.compile(r"^cron\((\d+) (\d+) (\*|\d+) \* \? \*\)$")
+_CRON = re.compile(r"^cron\((\d+) (\*|\d+) (\*|\d+) \* \? \*\)$")
 
 
 def cron_occurrences(expression: str, zone: ZoneInfo, after: datetime, until: datetime) -> list[datetime]:
-    """When a `cron(M H D * ? *)` schedule fires in (after, until]."""
+    """When a `cron(M H D * ? *)` schedule (H may be `*`: hourly) fires in (after, until]."""
     match = _CRON.match(expression)
     if match is None:
         return []
-    minute, hour, day_of_month = int(match.group(1)), int(match.group(2)), match.group(3)
+    minute, hours, day_of_month = int(match.group(1)), match.group(2), match.group(3)
     day, last = after.astimezone(zone).date(), until.astimezone(zone).date()
     found = []
     while day <= last:
-        moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
-        if (day_of_month == "*" or int(day_of_month) == day.day) and after < moment <= until:
-            found.append(moment)
+        for hour in range(24) if hours == "*" else [int(hours)]:
+            moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+            if (day_of_month == "*" or int(day_of_month) == day.day) and after < moment <= until:
+                found.append(moment)
         day += timedelta(days=1)
     return found
 

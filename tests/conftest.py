@@ -4,7 +4,7 @@ import io
 import os
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,12 @@ VERIFY_TOKEN = "test-verify-token"
 APP_SECRET_PARAM = "/tagback/edge/meta-app-secret"
 VERIFY_TOKEN_PARAM = "/tagback/edge/meta-verify-token"
 DEMO_ACCOUNT = "17841400000000001"  # clients/demo.yaml's instagram_account_id
+REGISTERED_ON = date(2026, 11, 1)  # when a test's venue first registered with the edge
 
 # Handlers log to stdout (captured by pytest); keep it to what matters.
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+# X-Ray: the handlers' Tracer sends nothing outside Lambda (it also sees it is not in Lambda).
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 
 
@@ -61,6 +64,7 @@ def registration(
         "timezone": "Europe/Lisbon",
         "retention_days": 90,
         "link_prefix": f"https://edge.example/l/{client_id}",
+        "registered_on": REGISTERED_ON,
     }
     return Registration(client_id=client_id, account_id=account_id, region=region, **(fields | changes))
 

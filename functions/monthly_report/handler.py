@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tagback.app.monthly_report import run_job
 from tagback.domain.runtime import Lazy, time_limited
-from tagback.observability import logger, metrics
+from tagback.observability import errors_counted, logger, metrics, tracer
 from tagback.wiring import reporting_from_environment
 
 reporting = Lazy(reporting_from_environment)
@@ -25,7 +25,9 @@ class ReportRequest(BaseModel):
 
 
 @metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context
+@errors_counted
 @time_limited
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = reporting.get()

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tagback.app.stream import handle_stream_record
 from tagback.domain.runtime import Lazy, time_limited
-from tagback.observability import logger, metrics
+from tagback.observability import errors_counted, logger, metrics, tracer
 from tagback.wiring import engine_from_environment, erasure_from_environment, owner_delivery_from_environment
 
 engine = Lazy(engine_from_environment)
@@ -29,7 +29,9 @@ def handle_record(record: DynamoDBRecord) -> None:
 
 
 @metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context
+@errors_counted
 @time_limited
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     metrics.add_dimension(name="client_id", value=engine.get().config.client_id)

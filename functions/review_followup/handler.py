@@ -13,7 +13,7 @@ from tagback.app.steps import run_step
 from tagback.app.tokens import keep_token_and_resume
 from tagback.domain.runtime import Lazy, time_limited
 from tagback.domain.steps import Step
-from tagback.observability import logger, metrics
+from tagback.observability import errors_counted, logger, metrics, tracer
 from tagback.wiring import scheduled_steps_from_environment
 
 steps = Lazy(scheduled_steps_from_environment)
@@ -39,7 +39,9 @@ REQUEST: TypeAdapter[StepRequest | TokenRequest] = TypeAdapter(StepRequest | Tok
 
 
 @metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context
+@errors_counted
 @time_limited
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = steps.get()

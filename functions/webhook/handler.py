@@ -21,7 +21,7 @@ from tagback.app.deletion import DeletionRefused, public_url, request_deletion, 
 from tagback.app.ingest import WebhookRejected, answer_handshake, ingest
 from tagback.app.links import follow_venue_link
 from tagback.domain.runtime import Lazy
-from tagback.observability import count, logger, metrics
+from tagback.observability import WEBHOOK_REJECTED, count, errors_counted, logger, metrics, tracer
 from tagback.wiring import edge_from_environment
 
 edge = Lazy(edge_from_environment)
@@ -54,7 +54,7 @@ def _raw_body() -> bytes:
 @app.exception_handler(WebhookRejected)
 def rejected(error: WebhookRejected) -> Response:
     logger.warning("webhook delivery rejected", extra={"status": error.status, "reason": error.reason})
-    count("webhook_rejected")
+    count(WEBHOOK_REJECTED)
     return Response(status_code=error.status, content_type=content_types.APPLICATION_JSON, body={"error": error.reason})
 
 
@@ -136,6 +136,8 @@ def deletion_status(code: str) -> Response:
 
 
 @metrics.log_metrics
+@tracer.capture_lambda_handler(capture_response=False)
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@errors_counted
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

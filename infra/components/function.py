@@ -92,6 +92,9 @@ class TagbackFunction(Construct):
             timeout=timeout,
             memory_size=memory_mb,
             log_group=log_group,
+            # X-Ray: CDK grants the role xray:PutTraceSegments and xray:PutTelemetryRecords (on "*": X-Ray has no
+            # resources to scope them to); the handlers' Tracer sends the subsegments.
+            tracing=lambda_.Tracing.ACTIVE,
             environment={
                 "POWERTOOLS_SERVICE_NAME": name,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
@@ -106,6 +109,9 @@ class TagbackFunction(Construct):
                 "have, so the shipped bytecode is built, and every handler imported and invoked in a test, by "
                 "the same version as Lambda runs.",
             )
+        )
+        self.acknowledge_scoped_wildcards(
+            [("Resource::*", "xray:PutTraceSegments and xray:PutTelemetryRecords (tracing) have no resource scope")]
         )
         self._parameters: iam.PolicyStatement | None = None
 

@@ -1,9 +1,9 @@
-"""Where what failed waits for a person: every queue of the stack is one."""
+"""Where what failed waits for a person: every queue of the stack is one, alarmed at the agency's level (the edge's
+FailureQueues alarm watches every queue of the account: infra/components/alerts.py)."""
 
 from __future__ import annotations
 
 from aws_cdk import Acknowledgment, Duration, Validations
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -11,8 +11,9 @@ from infra.components.deployed import keep_logical_id
 
 
 class FailureQueue(sqs.Queue):
-    """A queue of what failed (dead letters, Lambda's on-failure records): encrypted, TLS only, kept 14 days, and
-    alarmed as soon as it holds anything. `logical_ids`: the queue's and its policy's, as deployed (deployed.py)."""
+    """A queue of what failed (dead letters, Lambda's on-failure records): encrypted, TLS only, kept 14 days. The
+    edge's alarm goes off as soon as it holds anything. `logical_ids`: the queue's and its policy's, as deployed
+    (deployed.py)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, purpose: str, logical_ids: tuple[str, str]) -> None:
         super().__init__(
@@ -27,13 +28,4 @@ class FailureQueue(sqs.Queue):
         keep_logical_id(self.node.find_child("Policy"), policy_id)  # the TLS-only policy
         Validations.of(self).acknowledge(
             Acknowledgment(id="AwsSolutions-SQS3", reason=f"this queue is itself a dead-letter queue: {purpose}")
-        )
-        cloudwatch.Alarm(
-            self,
-            "NotEmpty",
-            metric=self.metric_approximate_number_of_messages_visible(period=Duration.minutes(5)),
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            alarm_description=f"{purpose} holds messages: look at them and replay (see README)",
         )

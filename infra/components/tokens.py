@@ -1,14 +1,12 @@
 """The venue's Instagram token, kept valid: review_followup's token step refreshes it when it is due and delivers,
 oldest first, what waited for it. It runs daily (infra/event_sources.TOKEN_REFRESH) and as soon as the token's
-parameter is written (a renewal by hand or by `tagback connect`). When Meta refuses the token, the "venue must
-reconnect" alarm goes off at once."""
+parameter is written (a renewal by hand or by `tagback connect`). When Meta refuses the token, the functions count
+TokenRefused with the venue's client_id, and the edge's "venue must reconnect" alarm goes off within a minute."""
 
 from __future__ import annotations
 
 import json
 
-from aws_cdk import Duration
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -20,7 +18,6 @@ from infra.components.scheduled import recurring_schedule
 from infra.components.storage import Storage
 from infra.event_sources import TOKEN_REFRESH, TOKEN_STEP_INPUT
 from tagback.config.model import ClientConfig
-from tagback.observability import METRICS_NAMESPACE, TOKEN_REFUSED_METRIC
 
 
 class TokenUpkeep(Construct):
@@ -67,25 +64,3 @@ class TokenUpkeep(Construct):
                 )
             ],
         )
-
-        # Meta refused the token (a message now waits for it, or the refresh was refused): only a person can fix it.
-        for function in (conversation.prize, followup):
-            cloudwatch.Alarm(
-                self,
-                f"{function.node.id}{TOKEN_REFUSED_METRIC}",
-                metric=cloudwatch.Metric(
-                    namespace=METRICS_NAMESPACE,
-                    metric_name=TOKEN_REFUSED_METRIC,
-                    dimensions_map={"client_id": config.client_id, "service": function.name},
-                    statistic="Sum",
-                    period=Duration.minutes(1),
-                ),
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                alarm_description=(
-                    f"Meta refused {config.venue_name}'s Instagram token ({function.name}); guests' messages wait for "
-                    f"it. The venue must reconnect: python -m tagback.cli connect --client {config.client_id}"
-                ),
-            )

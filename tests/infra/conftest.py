@@ -25,6 +25,10 @@ def agency_config() -> AgencyConfig:
     return load_agency_config(AGENCY_CONFIG)
 
 
+# What every function's role may do for X-Ray active tracing (CDK's grant; X-Ray has no resources to scope them to).
+TRACING = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+
+
 def unbundled_app(outdir: Path) -> App:
     return App(context={"aws:cdk:bundling-stacks": []}, outdir=str(outdir))
 
@@ -105,3 +109,13 @@ def ssm_parameter(template: Template, name: str) -> str:
 def each_template(request: pytest.FixtureRequest, demo_app: App) -> Template:
     """Each stack of the app in turn: the venue's and the edge's."""
     return Template.from_stack(stack_of(demo_app, request.param))
+
+
+def each_alarm(app: App) -> list[tuple[str, Mapping[str, Any]]]:
+    """Every CloudWatch alarm of every stack of the app, with its stack's name."""
+    return [
+        (stack.stack_name, alarm["Properties"])
+        for stack in app.node.children
+        if isinstance(stack, Stack)
+        for alarm in Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm").values()
+    ]

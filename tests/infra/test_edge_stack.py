@@ -6,21 +6,33 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Template
+from aws_cdk import App
+from aws_cdk.assertions import Match, Template
 
 from infra.api_routes import API_ROUTES
 from infra.names import (
     EDGE_REGISTRAR_PARAMETER,
+    EDGE_STACK,
     EDGE_TABLE_PARAMETER,
     EDGE_URL_PARAMETER,
     EDGE_WEBHOOK_ROLE_PARAMETER,
 )
 from tagback.config.agency import AgencyConfig
 from tagback.store.schema import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
-from tests.infra.conftest import actions_of, function, listed, only, role_statements, statements_with
+from tests.infra.conftest import (
+    TRACING,
+    actions_of,
+    each_alarm,
+    function,
+    listed,
+    only,
+    role_statements,
+    stack_of,
+    statements_with,
+)
 
 pytestmark = pytest.mark.infra
-EDGE_SERVICES = ("webhook", "registry")
+EDGE_SERVICES = ("webhook", "registry", "watchdog")
 
 
 def test_the_registry_table_expires_items_recovers_and_is_retained(edge_template: Template) -> None:
@@ -169,6 +181,7 @@ def test_webhook_may_read_and_quarantine_in_the_registry_and_read_the_agency_app
         "logs:CreateLogStream",
         "logs:PutLogEvents",
         "ssm:GetParameter",
+        *TRACING,
     ]
     for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan", "dynamodb:DeleteItem"):
         (statement,) = statements_with(statements, action)
@@ -189,20 +202,28 @@ def test_registry_may_read_put_and_delete_registrations_only(edge_template: Temp
         "dynamodb:PutItem",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
+        *TRACING,
     ]
     (dynamodb,) = statements_with(statements, "dynamodb:GetItem")
     assert listed(dynamodb["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]
 
 
-def test_no_edge_identity_policy_grants_anything_on_a_venues_table(edge_template: Template) -> None:
-    """The venues' tables grant the webhook their writes in their own resource-based policies, each its own table."""
+def test_no_edge_identity_policy_writes_a_venues_table_and_only_the_watchdog_reads_them(
+    edge_template: Template,
+) -> None:
+    """The venues' tables grant the webhook their writes in their own resource-based policies, each its own table; the
+    watchdog reads every venue's month figures (GetItem) by the name CloudFormation gives a venue's table."""
     table_id, _ = only(edge_template, "AWS::DynamoDB::Table")
+    watchdog_id, _ = function(edge_template, "watchdog")
+    (venue_reads,) = [s for s in role_statements(edge_template, watchdog_id) if s["Action"] == "dynamodb:GetItem"]
+    assert json.dumps(venue_reads["Resource"]).endswith(':table/Tagback-*"]]}')
     for policy in edge_template.find_resources("AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            if any(action.startswith("dynamodb:") for action in listed(statement["Action"])):
+            if any(action.startswith("dynamodb:") for action in listed(statement["Action"])) and (
+                statement is not venue_reads and statement != venue_reads
+            ):
                 assert listed(statement["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]
-    rendered = json.dumps(edge_template.to_json())
-    assert ":table/" not in rendered and "tagback-demo" not in rendered
+    assert "tagback-demo" not in json.dumps(edge_template.to_json())
 
 
 def test_the_edge_publishes_its_url_webhook_role_registrar_and_table_in_ssm(edge_template: Template) -> None:
@@ -249,3 +270,146 @@ def test_the_sandbox_grants_each_edge_function_what_the_template_grants(edge_tem
         function_id, _ = function(edge_template, service)
         expected = sorted(set(actions_of(role_statements(edge_template, function_id))))
         assert stack_roles.actions[stack_roles.functions[service]] == expected
+
+
+def test_the_alerts_topic_emails_the_agency_and_takes_cloudwatchs_and_eventbridges_messages(
+    edge_template: Template, agency_config: AgencyConfig
+) -> None:
+    topic_id, _ = only(edge_template, "AWS::SNS::Topic")
+    emails = [
+        s["Properties"]["Endpoint"]
+        for s in edge_template.find_resources("AWS::SNS::Subscription").values()
+        if s["Properties"]["TopicArn"] == {"Ref": topic_id} and s["Properties"]["Protocol"] == "email"
+    ]
+    assert sorted(emails) == sorted(agency_config.alerts.emails)
+    (policy,) = edge_template.find_resources("AWS::SNS::TopicPolicy").values()
+    publishers = {
+        s["Principal"]["Service"]
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Allow" and s["Action"] == "sns:Publish"
+    }
+    assert publishers == {"cloudwatch.amazonaws.com", "events.amazonaws.com"}
+
+
+def test_every_alarm_of_both_stacks_has_the_alerts_topic_as_its_action(demo_app: App) -> None:
+    edge = Template.from_stack(stack_of(demo_app, EDGE_STACK))
+    topic_id, _ = only(edge, "AWS::SNS::Topic")
+    alarms = each_alarm(demo_app)
+    assert alarms
+    for stack, alarm in alarms:
+        assert stack == EDGE_STACK, "a venue's alarm would cost per venue"
+        assert alarm["AlarmActions"] == [{"Ref": topic_id}], alarm
+
+
+def grouped_alarm(template: Template, query_part: str) -> dict[str, Any]:
+    (alarm,) = [
+        a["Properties"]
+        for a in template.find_resources("AWS::CloudWatch::Alarm").values()
+        if any(query_part in m.get("Expression", "") for m in a["Properties"].get("Metrics", []))
+    ]
+    return alarm
+
+
+@pytest.mark.parametrize(
+    ("query", "period", "threshold"),
+    [
+        # a function failed: counted by the function itself, with the venue's client_id (tagback.observability)
+        ('SELECT SUM(FunctionErrors) FROM "Tagback" GROUP BY client_id, service', 300, 1),
+        # Meta refused a venue's token: the venue must reconnect, within a minute
+        ('SELECT SUM(TokenRefused) FROM "Tagback" GROUP BY client_id', 60, 1),
+        # a dead-letter or on-failure queue holds something
+        ('SELECT MAX(ApproximateNumberOfMessagesVisible) FROM SCHEMA("AWS/SQS", QueueName) GROUP BY QueueName', 300, 1),
+        # a stream read half an hour late
+        ('SELECT MAX(IteratorAge) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName', 300, 1_800_000),
+    ],
+)
+def test_one_alarm_watches_every_venue_by_a_metrics_insights_query_and_a_rule_names_the_venue(
+    edge_template: Template, query: str, period: int, threshold: int
+) -> None:
+    alarm = grouped_alarm(edge_template, query)
+    (metric,) = alarm["Metrics"]
+    assert (metric["Expression"], metric["Period"], metric["ReturnData"]) == (query, period, True)
+    assert alarm["Threshold"] == threshold and alarm["EvaluationPeriods"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    alarm_id = next(
+        k for k, a in edge_template.find_resources("AWS::CloudWatch::Alarm").items() if a["Properties"] == alarm
+    )
+    topic_id, _ = only(edge_template, "AWS::SNS::Topic")
+    (rule,) = [
+        r["Properties"]
+        for r in edge_template.find_resources("AWS::Events::Rule").values()
+        if r["Properties"].get("EventPattern", {}).get("resources") == [{"Fn::GetAtt": [alarm_id, "Arn"]}]
+    ]
+    assert rule["EventPattern"]["detail-type"] == ["CloudWatch Alarm Contributor State Change"]
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Ref": topic_id}
+    grouped_by = query.rsplit("GROUP BY ", 1)[1].split(", ")
+    assert set(target["InputTransformer"]["InputPathsMap"].values()) == {
+        *(f"$.detail.alarmContributor.attributes.{name}" for name in grouped_by),
+        "$.detail.state.reason",
+        "$.detail.configuration.description",
+    }
+
+
+@pytest.mark.parametrize(
+    ("namespace", "metric", "dimensions", "threshold"),
+    [
+        ("AWS/Lambda", "Throttles", None, 1),  # the account's concurrency, which every venue shares
+        ("AWS/ApiGateway", "5xx", ["ApiId"], 1),  # the edge's API
+        ("Tagback", "WebhookRejected", [{"Name": "service", "Value": "webhook"}], 10),  # a spike of refused deliveries
+    ],
+)
+def test_what_concerns_the_whole_agency_is_one_plain_alarm(
+    edge_template: Template, namespace: str, metric: str, dimensions: Any, threshold: int
+) -> None:
+    (alarm,) = [
+        a["Properties"]
+        for a in edge_template.find_resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == metric
+    ]
+    assert alarm["Namespace"] == namespace and alarm["Statistic"] == "Sum" and alarm["Threshold"] == threshold
+    if dimensions is None:
+        assert "Dimensions" not in alarm
+    elif dimensions == ["ApiId"]:
+        api_id, _ = only(edge_template, "AWS::ApiGatewayV2::Api")
+        assert alarm["Dimensions"] == [{"Name": "ApiId", "Value": {"Ref": api_id}}]
+    else:
+        assert alarm["Dimensions"] == dimensions
+
+
+def test_the_watchdog_runs_hourly_and_may_read_figures_claim_alerts_and_publish(edge_template: Template) -> None:
+    table_id, _ = only(edge_template, "AWS::DynamoDB::Table")
+    topic_id, _ = only(edge_template, "AWS::SNS::Topic")
+    watchdog_id, watchdog = function(edge_template, "watchdog")
+    assert watchdog["Properties"]["Environment"]["Variables"]["ALERTS_TOPIC_ARN"] == {"Ref": topic_id}
+    statements = role_statements(edge_template, watchdog_id)
+    assert actions_of(statements) == sorted(
+        [
+            "dynamodb:DeleteItem",  # an alert's mark released when sending failed
+            "dynamodb:GetItem",  # each venue's month figures
+            "dynamodb:PutItem",  # an alert's mark, claimed before it is sent
+            "dynamodb:Scan",  # every registered venue
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "sns:Publish",
+            *TRACING,
+        ]
+    )
+    for action in ("dynamodb:Scan", "dynamodb:PutItem", "dynamodb:DeleteItem"):
+        (statement,) = statements_with(statements, action)
+        assert listed(statement["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]
+    (publish,) = statements_with(statements, "sns:Publish")
+    assert publish["Resource"] == {"Ref": topic_id}
+    edge_template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "ScheduleExpression": "cron(5 * * * ? *)",
+            "Targets": [Match.object_like({"Arn": {"Fn::GetAtt": [watchdog_id, "Arn"]}, "Input": "{}"})],
+        },
+    )
+
+
+@pytest.mark.parametrize("service", EDGE_SERVICES)
+def test_every_edge_function_is_traced(edge_template: Template, service: str) -> None:
+    assert function(edge_template, service)[1]["Properties"]["TracingConfig"] == {"Mode": "Active"}

@@ -69,6 +69,7 @@ def local_environment(template_environment: dict[str, Any], endpoint: str, clien
         "TAGBACK_LINK_PREFIX": "https://edge.example/l/demo",
         "REGISTRY_TABLE": REGISTRY,
         "OUTBOX_DLQ_URL": f"{endpoint}/{ACCOUNT}/outbox-dead-letters",
+        "ALERTS_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:tagback-runtime-test-alerts",
     }
     unresolved = [name for name, value in template_environment.items() if not isinstance(value, str)]
     assert set(unresolved) <= set(resolved), f"give these a local value: {set(unresolved) - set(resolved)}"
@@ -174,6 +175,7 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
             {"month": "2026-10", "send": False},
             lambda response: response["copy"] == f"s3://{BUCKET}/reports/2026-10.html",
         ),
+        "watchdog": ({}, lambda response: response == {"venues": 0, "alerts": []}),  # no venue registered here
     }
     assert sorted(assets.functions) == sorted(cases), "every function gets an event here"
     magics = set()

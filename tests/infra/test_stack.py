@@ -26,9 +26,9 @@ from sandbox.resources import lifecycle_configuration
 from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
 from tagback.domain.retention import coupon_image_key
-from tagback.observability import TOKEN_REFUSED_METRIC
 from tagback.store.schema import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, table_definition
 from tests.infra.conftest import (
+    TRACING,
     actions_of,
     function,
     listed,
@@ -167,6 +167,9 @@ def test_the_venue_registers_with_the_edges_registrar(template: Template, demo_c
         "timezone": demo_config.timezone,
         "retention_days": str(demo_config.retention_days),
         "link_prefix": {"Fn::Join": ["", [{"Ref": ssm_parameter(template, EDGE_URL_PARAMETER)}, "/l/demo"]]},
+        # What the edge's watchdog checks (the client file's alerts: the defaults)
+        "no_mention_days": "7",
+        "closed": "",
     }
     # Deleting the venue's stack deletes the registration: the registry unregisters the venue.
     assert registration["DeletionPolicy"] == "Delete"
@@ -321,6 +324,7 @@ CONVERSATION_ACTIONS = [
     "s3:GetObject",
     "scheduler:CreateSchedule",
     "iam:PassRole",
+    *TRACING,
 ]
 SEND_TO_QUEUE = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
 
@@ -500,8 +504,8 @@ def test_every_grant_names_its_resources(each_template: Template) -> None:
     """moto (the sandbox) checks actions only: here, that no role is granted an action on everything."""
     for policy in each_template.find_resources("AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            if "*" in listed(statement["Resource"]):
-                assert statement["Action"] == "dynamodb:ListStreams"  # it has no resource scope in IAM
+            if "*" in listed(statement["Resource"]):  # these have no resource scope in IAM
+                assert statement["Action"] == "dynamodb:ListStreams" or sorted(statement["Action"]) == TRACING
 
 
 def test_the_sandbox_grants_each_function_what_the_template_grants(template: Template) -> None:
@@ -573,6 +577,7 @@ def test_the_report_goes_out_on_the_first_at_eight_local_time(template: Template
             "ses:SendRawEmail",
             "ssm:GetParameter",
             *SEND_TO_QUEUE,  # its on-failure queue
+            *TRACING,
         ]
     )
     (secrets,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
@@ -676,42 +681,20 @@ def test_the_report_writes_its_copies_under_the_rule_that_expires_them(template:
     assert not granted_object_patterns(template, "monthly_report", "s3:GetObject")
 
 
-@pytest.mark.parametrize("service", ["prize", "review_followup"])
-def test_a_refused_token_raises_the_venue_must_reconnect_alarm_at_once(template: Template, service: str) -> None:
-    (alarm,) = [
-        a["Properties"]
-        for a in template.find_resources(
-            "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "TokenRefused"}}
-        ).values()
-        if {"Name": "service", "Value": service} in a["Properties"]["Dimensions"]
-    ]
-    assert TOKEN_REFUSED_METRIC == "TokenRefused"
-    assert alarm["Namespace"] == "Tagback"
-    assert alarm["Dimensions"] == [{"Name": "client_id", "Value": "demo"}, {"Name": "service", "Value": service}]
-    assert alarm["Statistic"] == "Sum"
-    assert alarm["Period"] == 60  # one minute: the venue hears of it at once
-    assert alarm["EvaluationPeriods"] == 1
-    assert alarm["Threshold"] == 1
-    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert alarm["TreatMissingData"] == "notBreaching"
-    assert "python -m tagback.cli connect --client demo" in alarm["AlarmDescription"]
-    retired = {"DmFailedAuth", "FollowupFailedAuth"}
-    assert not [
-        a
-        for a in template.find_resources("AWS::CloudWatch::Alarm").values()
-        if a["Properties"].get("MetricName") in retired
-    ]
-
-
-def test_dead_letters_raise_alarms(template: Template) -> None:
-    queue_alarms = template.find_resources(
-        "AWS::CloudWatch::Alarm", {"Properties": {"MetricName": "ApproximateNumberOfMessagesVisible"}}
-    )
-    alarmed = {json.dumps(a["Properties"]["Dimensions"][0]["Value"]) for a in queue_alarms.values()}
+def test_the_venue_has_no_alarm_of_its_own_the_edges_watch_it(template: Template) -> None:
+    """Every alarm is the agency's, in the edge (test_edge_stack.py): an alarm per venue would cost per venue."""
+    assert template.find_resources("AWS::CloudWatch::Alarm") == {}
     queues = template.find_resources("AWS::SQS::Queue")
-    # Every queue holds what failed (dead letters, on-failure records) and is alarmed and encrypted.
-    assert alarmed == {json.dumps({"Fn::GetAtt": [queue_id, "QueueName"]}) for queue_id in queues}
-    assert all(q["Properties"]["SqsManagedSseEnabled"] for q in queues.values())
+    assert queues and all(q["Properties"]["SqsManagedSseEnabled"] for q in queues.values())
+
+
+@pytest.mark.parametrize("service", VENUE_SERVICES)
+def test_every_function_is_traced(template: Template, service: str) -> None:
+    function_id, properties = function(template, service)
+    assert properties["Properties"]["TracingConfig"] == {"Mode": "Active"}
+    assert sorted(a for s in role_statements(template, function_id) for a in listed(s["Action"]) if "xray" in a) == (
+        TRACING
+    )
 
 
 def test_every_package_the_layer_imports_is_pinned() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from tagback.domain.events import EventKind, InboundEvent
 from tagback.domain.registrations import AccountTaken, Registration
-from tagback.store.registry import REGISTRATION_CACHE_SECONDS, Quarantine, Registry, VenueTables
+from tagback.store.registry import REGISTRATION_CACHE_SECONDS, AlertMarks, Quarantine, Registry, VenueTables
 from tagback.store.schema import guest_key, key
 from tagback.store.table import Table
 from tests.conftest import DEMO_ACCOUNT, registration
@@ -205,3 +205,16 @@ def test_venue_tables_are_reached_with_one_client_per_region(moto_endpoint: str,
     assert regions == [REGION]
     store = venues.of(demo)
     assert [i["SK"] for i in store.table.items_under(guest_key("g1"))] == ["IN#m1"]
+
+
+def test_an_alert_is_claimed_once_until_released_and_expires(moto_endpoint: str, edge_table: str) -> None:
+    table = Table(edge_table, client("dynamodb", moto_endpoint))
+    marks = AlertMarks(table)
+    expires = NOW + timedelta(days=400)
+    assert marks.claim("demo", "report-2026-10", NOW, expires)
+    assert not marks.claim("demo", "report-2026-10", NOW, expires)  # the next hour's run: told already
+    assert marks.claim("luna", "report-2026-10", NOW, expires)  # each venue's own
+    marks.release("demo", "report-2026-10")
+    assert marks.claim("demo", "report-2026-10", NOW, expires)
+    item = table.get(key("WATCHDOG#demo", "report-2026-10"))
+    assert item is not None and item["item_type"] == "watchdog_alert" and item["expires_at"] == int(expires.timestamp())

@@ -164,6 +164,7 @@ AGENCY_YAML = f"""
 agency_name: Demo Agency
 meta: {{app_id: "990000000000001", login_redirect_uri: "https://agency.example/connected"}}
 secrets: {{meta_app_secret: {APP_SECRET_PARAM}, meta_verify_token: /tagback/edge/meta-verify-token}}
+alerts: {{emails: [alerts@agency.example]}}
 """
 
 

@@ -337,7 +337,12 @@ def test_the_agency_config_loads() -> None:
 
 
 def test_the_agency_configs_defaults() -> None:
-    minimal = {"agency_name": "A", "meta": {"app_id": "12345"}, "secrets": AGENCY["secrets"]}
+    minimal = {
+        "agency_name": "A",
+        "meta": {"app_id": "12345"},
+        "secrets": AGENCY["secrets"],
+        "alerts": AGENCY["alerts"],
+    }
     agency = type(load_agency_config(ROOT / "agency.yaml")).model_validate(minimal)
     assert agency.meta.api_version == "v25.0" and agency.meta.login_redirect_uri is None
     assert agency.meta.subscribed_fields == ("messages", "messaging_postbacks")
@@ -356,6 +361,9 @@ def test_the_agency_configs_defaults() -> None:
         ({"meta": {"app_id": "12345", "login_redirect_uri": "not a url"}}, "meta.login_redirect_uri: Input should be"),
         ({"colour": "red"}, "colour: unknown field (check the spelling)"),
         ({"agency_name": "  "}, "agency_name: String should have at least 1 character"),
+        ({"alerts": {"emails": ["ops@agency.example", "ops.agency.example"]}}, "alerts.emails.1: Value error, "),
+        ({"alerts": {"emails": []}}, "alerts.emails: Tuple should have at least 1 item"),
+        ({"alerts": None}, "alerts: Input should be a valid dictionary"),
     ],
 )
 def test_a_bad_agency_config_names_the_file_field_and_reason(
@@ -380,3 +388,32 @@ def test_a_missing_or_broken_agency_yaml_says_so(tmp_path: Path) -> None:
     assert agency_problem(tmp_path, ["a", "b"]).endswith(
         "  (top level): Input should be a valid dictionary or instance of AgencyConfig"
     )
+
+
+def test_agency_alerts_need_an_email_to_reach() -> None:
+    assert load_agency_config(ROOT / "agency.yaml").alerts.emails == ("alerts@agency.example",)
+
+
+def test_an_agency_config_without_alerts_is_refused(tmp_path: Path) -> None:
+    data = {name: value for name, value in AGENCY.items() if name != "alerts"}
+    assert "  alerts: Field required" in agency_problem(tmp_path, data)
+
+
+def test_a_venues_alerts_default_to_a_week_of_silence_and_name_its_closed_days() -> None:
+    assert parse_client_config(deepcopy(DEMO), "t", DEMO_CONFIG.parent).alerts.no_mention_days == 7
+    data = deepcopy(DEMO) | {"alerts": {"no_mention_days": 3, "closed": ["Mon", "sun", "2026-12-25"]}}
+    alerts = parse_client_config(yaml.safe_load(yaml.safe_dump(data)), "t", DEMO_CONFIG.parent).alerts
+    assert (alerts.no_mention_days, alerts.closed) == (3, ["mon", "sun", "2026-12-25"])
+
+
+@pytest.mark.parametrize(
+    ("alerts", "expected"),
+    [
+        ({"closed": ["mon", "someday"]}, "alerts.closed[1]: 'someday' is neither a weekday (mon … sun) nor a date"),
+        ({"no_mention_days": 61}, "alerts.no_mention_days: "),
+        ({"quiet_days": 3}, "alerts.quiet_days: "),
+    ],
+)
+def test_bad_venue_alerts_are_refused_with_their_field(alerts: dict[str, Any], expected: str) -> None:
+    problems = problems_of({"alerts": alerts})
+    assert any(problem.startswith(expected) for problem in problems), problems

@@ -29,6 +29,7 @@ AGENCY = AgencyConfig.model_validate(
         "agency_name": "Demo Agency",
         "meta": {"app_id": "990000000000001", "login_redirect_uri": REDIRECT},
         "secrets": {"meta_app_secret": APP_SECRET_PARAM, "meta_verify_token": "/tagback/edge/meta-verify-token"},
+        "alerts": {"emails": ["alerts@agency.example"]},
     }
 )
 

@@ -21,11 +21,13 @@ from tagback.config.environment import (
     OwnerDeliverySettings,
     RegistrySettings,
     ReportSettings,
+    WatchdogSettings,
 )
 from tagback.config.loading import load_client_config
 from tagback.domain.clock import Clock, SystemClock
 from tagback.domain.registrations import Registration
-from tagback.store.registry import DataDeletions, Quarantine, Registry, VenueTables
+from tagback.observability import trace_http
+from tagback.store.registry import AlertMarks, DataDeletions, Quarantine, Registry, VenueTables
 from tagback.store.repositories import Repositories
 from tagback.store.table import Table
 
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from tagback.app.owner import OwnerDelivery
     from tagback.app.snapshot import RatingSource
     from tagback.app.tokens import TokenKeeper
+    from tagback.app.watchdog import Watchdog
     from tagback.conversation.engine import Engine
     from tagback.conversation.ports import SecretReader
     from tagback.domain.events import Sink
@@ -71,12 +74,30 @@ def registry_from_environment(environ: Mapping[str, str] = os.environ) -> Regist
     return Registry(Table(RegistrySettings.from_environ(environ).registry_table))
 
 
+def watchdog_from_environment(environ: Mapping[str, str] = os.environ) -> Watchdog:
+    from tagback.adapters.sns import SnsTopic
+    from tagback.app.watchdog import Watchdog
+
+    settings = WatchdogSettings.from_environ(environ)
+    table = Table(settings.registry_table)
+    venues = VenueTables()
+    return Watchdog(
+        Registry(table),
+        lambda venue: venues.of(venue).stats,
+        AlertMarks(table),
+        SnsTopic(settings.alerts_topic_arn),
+        SystemClock(),
+    )
+
+
 def engine_from_environment(environ: Mapping[str, str] = os.environ, secret: SsmSecrets | None = None) -> Engine:
     from tagback.adapters.meta.graph import GraphClient
     from tagback.adapters.phones import valid_phone
     from tagback.adapters.s3_coupons import S3CouponImages
     from tagback.adapters.scheduler import EventBridgeSteps
     from tagback.conversation.engine import Engine
+
+    trace_http()  # Meta's Graph API calls as subsegments
 
     settings = EngineSettings.from_environ(environ)
     config = load_client_config(settings.client_config)
@@ -148,6 +169,8 @@ def scheduled_steps_from_environment(environ: Mapping[str, str] = os.environ) ->
     from tagback.adapters.meta.account import InstagramAccountApi
     from tagback.app.tokens import TokenKeeper
 
+    trace_http()  # Meta's token endpoints as subsegments
+
     settings = EngineSettings.from_environ(environ)
     secret = SsmSecrets()
     engine = engine_from_environment(environ, secret)
@@ -166,6 +189,8 @@ def owner_delivery_from_environment(environ: Mapping[str, str] = os.environ) -> 
     from tagback.adapters.google.sheets import SHEETS_API, GoogleSheetsSink
     from tagback.adapters.sqs import SqsQueue
     from tagback.app.owner import OwnerDelivery
+
+    trace_http()  # Google Sheets' and the CRM's calls as subsegments
 
     settings = OwnerDeliverySettings.from_environ(environ)
     config = load_client_config(settings.client_config)
@@ -201,6 +226,8 @@ def reporting_from_environment(environ: Mapping[str, str] = os.environ) -> Repor
     from tagback.adapters.meta.graph import GraphClient
     from tagback.adapters.report_delivery import ReportDelivery
     from tagback.app.monthly_report import Reporting
+
+    trace_http()  # Meta's insights and Google Places as subsegments
 
     settings = ReportSettings.from_environ(environ)
     config = load_client_config(settings.client_config)

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tagback.adapters.cloudformation import CustomResourceRequest, respond
+from tagback.domain.clock import Clock, SystemClock
 from tagback.domain.registrations import AccountTaken, Registration
+from tagback.domain.watchdog import closed_day
 from tagback.observability import logger
 
 
 class RegistryWriter(Protocol):
+    def by_client(self, client_id: str) -> Registration | None: ...
     def register(self, registration: Registration) -> None: ...
     def unregister(self, client_id: str) -> Registration | None: ...
 
@@ -27,13 +31,18 @@ class RegistrationAnswer:
     physical_id: str
 
 
+_SYSTEM_CLOCK = SystemClock()
 _CLIENT_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 _ACCOUNT_ID = re.compile(r"^\d{5,25}$")
 
 
+# Besides these, the watchdog's `no_mention_days` and `closed`: a venue stack deployed before them has neither.
+REQUIRED = ("client_id", "account_id", "venue_name", "table", "region", "timezone", "retention_days", "link_prefix")
+
+
 def registration_of(properties: Mapping[str, object]) -> Registration:
     """The registration the properties describe; ValueError naming each property that is missing or wrong."""
-    names = [f.name for f in fields(Registration)]
+    names = REQUIRED
     missing = [name for name in names if not str(properties.get(name) or "")]
     if missing:
         raise ValueError(f"missing properties: {', '.join(missing)}")
@@ -51,9 +60,22 @@ def registration_of(properties: Mapping[str, object]) -> Registration:
         problems.append(f"retention_days {values['retention_days']!r} is not a number of days")
     if not values["link_prefix"].startswith(("https://", "http://")):
         problems.append(f"link_prefix {values['link_prefix']!r} is not a URL")
+    no_mention_days = str(properties.get("no_mention_days") or "0")
+    if not no_mention_days.isdigit():
+        problems.append(f"no_mention_days {no_mention_days!r} is not a number of days")
+    closed = []
+    for day in filter(None, str(properties.get("closed") or "").split(",")):
+        try:
+            closed.append(closed_day(day))
+        except ValueError as wrong:
+            problems.append(f"closed: {wrong}")
     if problems:
         raise ValueError("; ".join(problems))
-    return Registration(**{**values, "retention_days": int(values["retention_days"])})  # type: ignore[arg-type]
+    return Registration(
+        **{**values, "retention_days": int(values["retention_days"])},  # type: ignore[arg-type]
+        no_mention_days=int(no_mention_days),
+        closed=tuple(closed),
+    )
 
 
 def answer_registration(
@@ -61,6 +83,7 @@ def answer_registration(
     properties: Mapping[str, object],
     old_properties: Mapping[str, object] | None,
     registry: RegistryWriter,
+    today: date,
 ) -> RegistrationAnswer:
     """Apply one custom-resource request; never raises, since CloudFormation must always get an answer."""
     client_id = str(properties.get("client_id") or "")
@@ -71,6 +94,11 @@ def answer_registration(
             reason = f"unregistered {client_id}" if removed else f"{client_id} was not registered"
         else:
             registration = registration_of(properties)
+            # The date of the first registration stays: a redeploy does not make the venue new (the watchdog expects
+            # nothing of a venue before it).
+            previous = registry.by_client(client_id)
+            first = previous.registered_on if previous is not None and previous.registered_on else today
+            registration = replace(registration, registered_on=first)
             old_client = str((old_properties or {}).get("client_id") or client_id)
             registry.register(registration)
             if old_client != client_id:
@@ -88,10 +116,13 @@ def answer_registration(
     return RegistrationAnswer(True, reason, physical_id)
 
 
-def handle_custom_resource(event: Mapping[str, Any], registry: RegistryWriter) -> dict[str, Any]:
-    """CloudFormation's request in, its answer PUT to the request's URL (and returned)."""
+def handle_custom_resource(
+    event: Mapping[str, Any], registry: RegistryWriter, clock: Clock = _SYSTEM_CLOCK
+) -> dict[str, Any]:
+    """CloudFormation's request in, its answer PUT to the request's URL (and returned); `clock` dates a first
+    registration."""
     request = CustomResourceRequest.model_validate(event)
     answer = answer_registration(
-        request.RequestType, request.ResourceProperties, request.OldResourceProperties, registry
+        request.RequestType, request.ResourceProperties, request.OldResourceProperties, registry, clock.now().date()
     )
     return respond(request, ok=answer.ok, reason=answer.reason, physical_id=answer.physical_id)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from tagback.domain.awards import AwardKey
 from tagback.domain.steps import Step
-from tagback.observability import count, logger
+from tagback.observability import count, logger, traced
 
 if TYPE_CHECKING:
     from tagback.conversation.engine import Engine
@@ -23,11 +23,12 @@ class StepDone:
 def run_step(engine: Engine, step: Step, guest_id: str, period: str) -> StepDone:
     """Run the follow-up question or the language question's timeout for one award; count and log its outcome."""
     key = AwardKey(guest_id, period)
-    if step is Step.LANGUAGE_TIMEOUT:
-        outcome = f"language_timeout_{engine.language_timeout(key).value}"
-    else:
-        state = engine.follow_up(key)
-        outcome = state.value if state is not None else "followup_unknown_award"
+    with traced("scheduled_step", award=key.award_id, step=step.value):
+        if step is Step.LANGUAGE_TIMEOUT:
+            outcome = f"language_timeout_{engine.language_timeout(key).value}"
+        else:
+            state = engine.follow_up(key)
+            outcome = state.value if state is not None else "followup_unknown_award"
     count(outcome)
     logger.info("scheduled step handled", extra={"award": key.award_id, "step": step, "outcome": outcome})
     return StepDone(key.award_id, step, outcome)

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from tagback.app.erasure import VenueErasure, fulfil
 from tagback.app.owner import OwnerDelivery, deliver_to_owner
 from tagback.conversation.outcome import DeliveryPending
-from tagback.observability import count, logger
+from tagback.observability import count, logger, traced
 from tagback.store.erasures import erasure_request_from_item
 from tagback.store.inbound import inbound_event_from_item
 from tagback.store.outbox import outbox_from_item
@@ -33,14 +33,19 @@ def handle_stream_record(
     if not new_image:
         raise ValueError("stream record without a NewImage")
     if new_image.get(ITEM_TYPE) == OUTBOX:
-        deliver_to_owner(outbox_from_item(new_image), owner_delivery())
+        owner_event = outbox_from_item(new_image)
+        with traced("owner_event", outbox_event=owner_event.event_id):  # an award's: award-<award id>
+            deliver_to_owner(owner_event, owner_delivery())
         return
     if new_image.get(ITEM_TYPE) == ERASURE_REQUEST:
-        fulfil(erasure_request_from_item(new_image), erasure())
+        request = erasure_request_from_item(new_image)
+        with traced("erasure", erasure=request.code):
+            fulfil(request, erasure())
         return
     event = inbound_event_from_item(new_image)
     try:
-        outcome = engine().handle(event)
+        with traced("inbound_event", mid=event.mid, kind=event.kind.value):
+            outcome = engine().handle(event)
     except DeliveryPending:
         count("delivery_pending")
         raise

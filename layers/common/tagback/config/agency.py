@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, ValidationError
 
-from tagback.config.model import SsmName
+from tagback.config.model import Email, SsmName
 
 # The webhook fields a venue's account can be subscribed to. By default: messages (story mentions, texts, quick
 # replies) and postbacks (button answers). Fields are per app: every account receives all of the app's fields.
@@ -39,10 +39,17 @@ class MetaApp(_Strict):
     subscribed_fields: Annotated[tuple[WebhookField, ...], Field(min_length=1)] = ("messages", "messaging_postbacks")
 
 
+class Alerts(_Strict):
+    # Who hears of every alarm of the edge and of every venue: the edge's SNS topic emails each (each address
+    # confirms its subscription once, from the email AWS sends it).
+    emails: Annotated[tuple[Email, ...], Field(min_length=1, max_length=10)]
+
+
 class AgencyConfig(_Strict):
     agency_name: Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whitespace=True)]
     meta: MetaApp
     secrets: AppSecrets
+    alerts: Alerts
 
 
 class AgencyConfigError(ValueError):

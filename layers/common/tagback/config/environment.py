@@ -35,6 +35,12 @@ class EdgeSettings(RegistrySettings):
     verify_token_param: str = Field(validation_alias="META_VERIFY_TOKEN_PARAM", pattern=r"^/")
 
 
+class WatchdogSettings(RegistrySettings):
+    """The edge's watchdog: the registry (every venue, and the alerts already sent) and the agency's alerts topic."""
+
+    alerts_topic_arn: str = Field(validation_alias="ALERTS_TOPIC_ARN", pattern=r"^arn:")
+
+
 class FunctionSettings(_Settings):
     """A venue's functions: the client's table and config."""
 

@@ -29,6 +29,7 @@ from pydantic import (
 
 from tagback.domain.languages import Language, checked_language, language_name
 from tagback.domain.messaging import QUICK_REPLY_LIMIT, QUICK_REPLY_TITLE_LIMIT
+from tagback.domain.watchdog import closed_day
 from tagback.messages.catalog import MESSAGE_KEYS
 from tagback.messages.report_labels import LABELS
 
@@ -110,6 +111,7 @@ OfferedLanguage = Annotated[LanguageCode, AfterValidator(_fits_a_button)]  # it 
 SsmName = Annotated[str, AfterValidator(_ssm_name)]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")]
 TableSpan = Annotated[str, BeforeValidator(_table_span)]
+ClosedDay = Annotated[str, BeforeValidator(closed_day)]
 
 
 class _Strict(BaseModel):
@@ -261,6 +263,16 @@ class MetaApi(_Strict):
     api_version: Annotated[str, StringConstraints(pattern=r"^v\d+\.\d+$")] = "v25.0"
 
 
+class VenueAlerts(_Strict):
+    """What the agency is told of without a metric (the edge's watchdog, hourly)."""
+
+    # No story mention on this many of the venue's open days in a row: it may have stopped promoting, or its account
+    # may no longer reach the app. 0: never told.
+    no_mention_days: Annotated[int, Field(ge=0, le=60)] = 7
+    # Weekdays (mon … sun) and dates (2026-12-25) the venue is closed: they are not open days.
+    closed: Annotated[list[ClosedDay], Field(max_length=200)] = Field(default_factory=list)
+
+
 class ClientConfig(_Strict):
     _source_dir: Path = PrivateAttr(default=Path("."))
 
@@ -304,6 +316,7 @@ class ClientConfig(_Strict):
     retention_days: Annotated[int, Field(ge=1, le=730)] = Field(
         default=90, description="how long guests' personal data is kept before it expires"
     )
+    alerts: VenueAlerts = VenueAlerts()
 
     @field_validator("timezone")
     @classmethod

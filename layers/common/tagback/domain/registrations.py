@@ -4,6 +4,7 @@ and tracked links live. Each venue stack registers itself on deploy (app/registr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 
@@ -17,6 +18,12 @@ class Registration:
     timezone: str  # the client's: the month a link click counts in
     retention_days: int  # how long the client keeps inbound events (personal data)
     link_prefix: str  # tracked links are <link_prefix>/<token>
+    # What the edge's watchdog checks (the client file's `alerts`; a venue registered before them has neither): no
+    # story mention on this many open days in a row is reported (0: never); the weekdays (mon … sun) and dates
+    # (2026-12-25) the venue is closed are not open days.
+    no_mention_days: int = 0
+    closed: tuple[str, ...] = ()
+    registered_on: date | None = None  # the edge's date of its first registration: nothing is expected before
 
     @property
     def tz(self) -> ZoneInfo:

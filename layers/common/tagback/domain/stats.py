@@ -4,7 +4,7 @@ Names: a total per event (`mentions`, `awards`, `review_yes`, …), per prize (`
 the per-table option (`awards_table_<table>`), per platform (`review_link_clicks_<platform>`, and
 `review_link_unique_clicks_<platform>` for each link's first click), per channel (`contacts_<channel>`), and the
 mentions per local day of the month (`mentions_day_<DD>`) and hour of day (`mentions_hour_<HH>`) for the report's
-charts. The daily snapshot adds the day's values as `<name>_d<DD>`.
+charts. The daily snapshot adds the day's values as `<name>_d<DD>`; the report, once sent, `report_sent_at`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
+
+# On the month's item once its report went out (an ISO time): not a counter.
+REPORT_SENT_AT = "report_sent_at"
 
 
 class StatsStore(Protocol):

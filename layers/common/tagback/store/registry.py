@@ -12,8 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from tagback.adapters.aws import boto3_client
@@ -29,6 +28,7 @@ from tagback.store.schema import (
     REGISTRATION,
     SORT_KEY,
     TTL_ATTRIBUTE,
+    WATCHDOG_ALERT,
     key,
 )
 from tagback.store.table import Table
@@ -44,11 +44,31 @@ def _by_client(client_id: str) -> dict[str, str]:
     return key(f"CLIENT#{client_id}", "REGISTRATION")
 
 
+_STRINGS = ("client_id", "account_id", "venue_name", "table", "region", "timezone", "link_prefix")
+
+
 def _registration(item: dict[str, Any]) -> Registration:
+    """A registration from its item (one written before the watchdog's fields has none of them)."""
+    registered_on = item.get("registered_on")
     return Registration(
-        **{name: item[name] for name in Registration.__dataclass_fields__ if name != "retention_days"},
+        **{name: str(item[name]) for name in _STRINGS},
         retention_days=int(item["retention_days"]),
+        no_mention_days=int(item.get("no_mention_days", 0)),
+        closed=tuple(filter(None, str(item.get("closed", "")).split(","))),
+        registered_on=date.fromisoformat(registered_on) if registered_on else None,
     )
+
+
+def _attributes(registration: Registration) -> dict[str, Any]:
+    attributes = {name: getattr(registration, name) for name in _STRINGS}
+    return {
+        ITEM_TYPE: REGISTRATION,
+        **attributes,
+        "retention_days": registration.retention_days,
+        "no_mention_days": registration.no_mention_days,
+        "closed": ",".join(registration.closed),
+        **({"registered_on": registration.registered_on.isoformat()} if registration.registered_on else {}),
+    }
 
 
 class Registry:
@@ -99,7 +119,7 @@ class Registry:
         """Register (or update) a client under its account. Raises AccountTaken when another client holds it."""
         client = self.table.client
         me = registration.client_id
-        attributes = {ITEM_TYPE: REGISTRATION, **asdict(registration)}
+        attributes = _attributes(registration)
         previous = self.table.get(_by_client(me))
         writes: list[dict[str, Any]] = [
             {
@@ -232,6 +252,29 @@ def edge_table_definition(table_name: str) -> dict[str, Any]:
         ],
         "BillingMode": "PAY_PER_REQUEST",
     }
+
+
+class AlertMarks:
+    """The watchdog's alerts already sent: one item per venue and alert (`WATCHDOG#<client-id>` / `<alert>`), claimed
+    before the alert goes out, so each is sent once however often the watchdog runs."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def claim(self, client_id: str, alert: str, at: datetime, expires_at: datetime) -> bool:
+        """True for the first claim of this alert: the caller sends it."""
+        return self.table.put_new(
+            {
+                **key(f"WATCHDOG#{client_id}", alert),
+                ITEM_TYPE: WATCHDOG_ALERT,
+                "sent_at": at.isoformat(),
+                TTL_ATTRIBUTE: epoch(expires_at),
+            }
+        )
+
+    def release(self, client_id: str, alert: str) -> None:
+        """The alert could not be sent: the next run claims it again."""
+        self.table.delete(key(f"WATCHDOG#{client_id}", alert))
 
 
 class VenueTables:

@@ -3,8 +3,10 @@ daily snapshot's values, so the monthly report reads the month in one get."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from tagback.domain.stats import REPORT_SENT_AT
 from tagback.store.codec import to_dynamo
 from tagback.store.schema import ITEM_TYPE, PARTITION_KEY, SORT_KEY, STATS, key
 from tagback.store.table import Table
@@ -37,6 +39,10 @@ class Stats:
             self.table.update(
                 _month_key(month), {ITEM_TYPE: STATS, **{f"{name}_d{day:02d}": value for name, value in values.items()}}
             )
+
+    def report_sent(self, month: str, at: datetime) -> None:
+        """The month's report went out (`report_sent_at`): the edge's watchdog and `tagback status` read it."""
+        self.table.update(_month_key(month), {ITEM_TYPE: STATS, REPORT_SENT_AT: at.isoformat()})
 
     def month_totals(self, month: str) -> dict[str, Any]:
         """The month's counters and daily snapshot values, as stored; {} when nothing happened that month."""

@@ -1,0 +1,156 @@
+"""The edge's watchdog (hourly): what no metric shows, read from each registered venue's data, and told to the agency
+once through its alerts topic — a venue gone quiet (no story mention on its last `no_mention_days` open days) and a
+monthly report not sent by noon on the 1st. Each alert is marked in the edge's table before it is sent, so it goes
+out once however often the watchdog runs; a new silence (after a mention) or another month is another alert."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from tagback.domain.clock import Clock
+from tagback.domain.registrations import Registration
+from tagback.domain.stats import REPORT_SENT_AT, month_of, previous_month
+from tagback.domain.watchdog import REPORT_DUE_HOUR, last_open_days, mention_days, report_due
+from tagback.observability import count, logger
+
+MARK_DAYS = 400  # an alert's mark outlives any silence it names and the year of reports
+
+
+class VenueStats(Protocol):
+    def month_totals(self, month: str) -> dict[str, Any]: ...
+
+
+class Venues(Protocol):
+    def clients(self) -> list[Registration]: ...
+
+
+class AlertMarks(Protocol):
+    def claim(self, client_id: str, alert: str, at: datetime, expires_at: datetime) -> bool: ...
+    def release(self, client_id: str, alert: str) -> None: ...
+
+
+class AlertTopic(Protocol):
+    def publish(self, subject: str, message: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Alert:
+    key: str  # sent once per venue and key
+    subject: str  # ASCII (SNS): names the client id
+    message: str
+
+
+class WatchIncomplete(Exception):
+    """Some venues could not be checked (the others were): the function fails, so its failure is counted."""
+
+
+@dataclass(frozen=True)
+class Watchdog:
+    venues: Venues
+    stats_of: Callable[[Registration], VenueStats]
+    marks: AlertMarks
+    topic: AlertTopic
+    clock: Clock
+
+
+def _mentions_between(stats: VenueStats, first: date, last: date) -> set[date]:
+    months, month = [], month_of(first)
+    while month <= month_of(last):
+        months.append(month)
+        month = month_of(date.fromisoformat(f"{month}-01") + timedelta(days=31))
+    return {day for m in months for day in mention_days(m, stats.month_totals(m)) if first <= day <= last}
+
+
+def _last_mention_before(stats: VenueStats, day: date, floor: date) -> date | None:
+    """The last day with a mention before `day`, looking back month by month no further than `floor`."""
+    month = month_of(day)
+    while month >= month_of(floor):
+        earlier = [d for d in mention_days(month, stats.month_totals(month)) if d < day]
+        if earlier:
+            return max(earlier)
+        month = previous_month(month)
+    return None
+
+
+def quiet_alert(venue: Registration, stats: VenueStats, today: date) -> Alert | None:
+    """The venue's last `no_mention_days` open days (and today so far) without a story mention, once per silence."""
+    if venue.no_mention_days == 0:
+        return None
+    window = last_open_days(today, venue.no_mention_days, venue.closed, venue.registered_on)
+    if window is None or _mentions_between(stats, window[-1], today):
+        return None
+    floor = venue.registered_on or window[-1] - timedelta(days=366)
+    last = _last_mention_before(stats, window[-1], floor)
+    since = f"since {last.isoformat()}" if last else "since it was registered"
+    return Alert(
+        key=f"quiet-after-{last.isoformat() if last else 'none'}",
+        subject=f"Tagback: no story mention at {venue.client_id} for {venue.no_mention_days} open days",
+        message=(
+            f"{venue.venue_name} ({venue.client_id}) has had no story mention on its last {venue.no_mention_days} "
+            f"open days ({window[-1].isoformat()} to {window[0].isoformat()}; none {since}).\n\n"
+            "If the venue is open and guests post stories: check that its Instagram account still reaches the app — "
+            f"python -m tagback.cli connect --client {venue.client_id} checks the token and subscribes the account "
+            "again — and look for its deliveries quarantined at the edge. If it was closed, list those days under "
+            f"alerts.closed in clients/{venue.client_id}.yaml and deploy Tagback-{venue.client_id}.\n"
+            "This alert is sent once for this silence."
+        ),
+    )
+
+
+def report_alert(venue: Registration, stats: VenueStats, local_now: datetime) -> Alert | None:
+    """Last month's report not sent by noon on the 1st (the venue's time), for a venue that had that month."""
+    month = report_due(local_now)
+    if month is None:
+        return None
+    totals = stats.month_totals(month)
+    if not totals or REPORT_SENT_AT in totals:  # no figures at all: the venue was not live that month
+        return None
+    return Alert(
+        key=f"report-{month}",
+        subject=f"Tagback: the {month} report of {venue.client_id} was not sent",
+        message=(
+            f"The monthly report of {venue.venue_name} ({venue.client_id}) for {month} had not gone out by "
+            f"{REPORT_DUE_HOUR}:00 on the 1st ({venue.timezone}).\n\n"
+            "Look at the report function's log and at its ReportFailures queue (an SES refusal says which address to "
+            f"verify); then python -m tagback.cli report --client {venue.client_id} --month {month} --send sends it "
+            f"(python -m tagback.cli replay --stack Tagback-{venue.client_id} replays a failed run)."
+        ),
+    )
+
+
+def _alerts_of(venue: Registration, stats: VenueStats, now: datetime) -> list[Alert]:
+    local = now.astimezone(venue.tz)
+    return [a for a in (quiet_alert(venue, stats, local.date()), report_alert(venue, stats, local)) if a is not None]
+
+
+def watch(watchdog: Watchdog) -> dict[str, Any]:
+    """Check every registered venue; tell the agency what is new. A venue that cannot be read is logged and the
+    rest are checked, then the run fails naming it."""
+    now = watchdog.clock.now()
+    venues = watchdog.venues.clients()
+    sent: list[str] = []
+    unreadable: list[str] = []
+    for venue in venues:
+        try:
+            alerts = _alerts_of(venue, watchdog.stats_of(venue), now)
+        except Exception:
+            logger.exception("watchdog could not read a venue", extra={"client_id": venue.client_id})
+            unreadable.append(venue.client_id)
+            continue
+        for alert in alerts:
+            if not watchdog.marks.claim(venue.client_id, alert.key, now, now + timedelta(days=MARK_DAYS)):
+                continue  # told before
+            try:
+                watchdog.topic.publish(alert.subject, alert.message)
+            except Exception:
+                watchdog.marks.release(venue.client_id, alert.key)  # told next hour instead
+                raise
+            count("watchdog_alert")
+            logger.info("watchdog alert sent", extra={"client_id": venue.client_id, "alert": alert.key})
+            sent.append(f"{venue.client_id}:{alert.key}")
+    if unreadable:
+        raise WatchIncomplete(f"could not check {', '.join(unreadable)} (see the log); {len(sent)} alerts sent")
+    return {"venues": len(venues), "alerts": sent}
