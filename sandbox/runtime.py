@@ -570,6 +570,7 @@ class Sandbox:
                     "client_id": v.client_id,
                     "ig_account_id": v.config.instagram_account_id,
                     "table": v.resources.table_name,
+                    "outputs": v.resources.outputs(),  # the venue stack's, as `tagback status` reads them
                 }
                 for v in self.venues
             ],

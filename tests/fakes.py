@@ -23,6 +23,7 @@ from tagback.domain.erasure import DataDeletion, DeletionStatus, ErasureReport, 
 from tagback.domain.events import InboundEvent, OutboxEvent
 from tagback.domain.messaging import ErrorKind, GraphError, Profile, QuickReply, UrlButton
 from tagback.domain.registrations import AccountTaken, Registration
+from tagback.domain.stats import REPORT_SENT_AT
 from tagback.domain.steps import Step
 from tagback.domain.tokens import TokenRecord
 from tagback.store.coupons import coupon_item
@@ -236,6 +237,10 @@ class InMemoryStats:
         with self._lock:
             if values:
                 self.months.setdefault(month, {}).update({f"{name}_d{day:02d}": v for name, v in values.items()})
+
+    def report_sent(self, month: str, sent_at: datetime) -> None:
+        with self._lock:
+            self.months.setdefault(month, {})[REPORT_SENT_AT] = sent_at.isoformat()
 
     def month_totals(self, month: str) -> dict[str, Any]:
         return dict(self.months.get(month, {}))

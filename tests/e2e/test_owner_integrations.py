@@ -168,6 +168,7 @@ def test_the_report_from_two_seeded_months_through_the_function_and_ses(sandbox:
     stats.set_day_values("2026-10", 31, {"followers": 1090, "rating_count": 163, "rating": "4.5", "reach": 900})
     answer = sandbox.functions["monthly_report"]({"month": "2026-10"})
     assert answer["ses_message_id"] is not None
+    assert stats.month_totals("2026-10")["report_sent_at"] == sandbox.clock.now().isoformat()  # `tagback status`
     assert aws(sandbox, "ses").get_send_quota()["SentLast24Hours"] >= 1
     page = aws(sandbox, "s3").get_object(Bucket=sandbox.resources.bucket, Key="reports/2026-10.html")
     html = page["Body"].read().decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from typing import Any, Literal, Protocol
 
@@ -20,6 +21,7 @@ from tagback.observability import count, logger
 
 class MonthStats(SnapshotStore, Protocol):
     def month_totals(self, month: str) -> dict[str, Any]: ...
+    def report_sent(self, month: str, sent_at: datetime) -> None: ...
 
 
 class ReportStore(ExportStore, Protocol):
@@ -60,6 +62,8 @@ def monthly_report(reporting: Reporting, month: str | None, *, send: bool) -> di
     _, message = compose_report(config, reporting.store, month, reporting.agency)
     copy = reporting.delivery.store_copy(month, message)
     message_id = reporting.delivery.send(message, config.report.sender, config.report.recipients) if send else None
+    if message_id:
+        reporting.store.stats.report_sent(month, reporting.clock.now())
     count("report_sent" if message_id else "report_stored_only")
     logger.info("monthly report", extra={"month": month, "copy": copy, "ses_message_id": message_id})
     return {"month": month, "copy": copy, "ses_message_id": message_id}
