@@ -22,6 +22,10 @@ def function_name(client_id: str, service: str) -> str:
     return resource_name(client_id, service)
 
 
+# The prefix of the venue stack's outputs for each function Scheduler invokes (`<prefix>FunctionName`,
+# `<prefix>FailureQueueUrl`), by its service name; the sandbox publishes the same outputs.
+SCHEDULED_OUTPUTS = {"review_followup": "FollowUp", "monthly_report": "Report"}
+
 EDGE_STACK = "Tagback-Edge"
 
 

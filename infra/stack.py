@@ -24,6 +24,7 @@ from infra.components.registration import Registration
 from infra.components.reporting import Reporting
 from infra.components.storage import Storage
 from infra.components.tokens import TokenUpkeep
+from infra.names import SCHEDULED_OUTPUTS
 from tagback.config.model import ClientConfig
 
 _REPLAY = "python -m tagback.cli replay --stack <this stack>"
@@ -63,7 +64,18 @@ class TagbackStack(Stack):
         )
 
         # What the CLI (replay, export, report) and the operator read: names and values as first deployed.
-        CfnOutput(self, "TableName", value=storage.table.table_name)
+        CfnOutput(
+            self,
+            "TableName",
+            value=storage.table.table_name,
+            description="the venue's table: kept (with its data) when the stack is deleted",
+        )
+        CfnOutput(
+            self,
+            "BucketName",
+            value=storage.bucket.bucket_name,
+            description="coupon images and report copies: kept when the stack is deleted",
+        )
         CfnOutput(self, "PrizeFunctionName", value=conversation.prize.function.function_name)
         CfnOutput(
             self,
@@ -78,8 +90,8 @@ class TagbackStack(Stack):
             description=f"{_REPLAY} replays it too",
         )
         for name, function, queue in (
-            ("FollowUp", conversation.review_followup, conversation.followup_failures),
-            ("Report", reporting.monthly_report, reporting.failures),
+            (SCHEDULED_OUTPUTS["review_followup"], conversation.review_followup, conversation.followup_failures),
+            (SCHEDULED_OUTPUTS["monthly_report"], reporting.monthly_report, reporting.failures),
         ):
             CfnOutput(self, f"{name}FunctionName", value=function.function.function_name)
             CfnOutput(

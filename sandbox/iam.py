@@ -41,7 +41,7 @@ CACHE = ROOT / "build" / "sandbox-iam"
 OPERATOR = "tagback-sandbox-operator"
 RoleActions = dict[str, list[str]]  # role → the actions it is allowed
 
-_acting_as: ContextVar[Credentials | None] = ContextVar("sandbox_role_credentials", default=None)
+_acting_as: ContextVar[tuple[str, Credentials] | None] = ContextVar("sandbox_role", default=None)  # name, keys
 
 
 class StackRoles(NamedTuple):
@@ -52,6 +52,12 @@ class StackRoles(NamedTuple):
     functions: dict[str, str]  # function (its service name, POWERTOOLS_SERVICE_NAME) → the role it runs as
     schedulers: dict[str, str]  # function → the role EventBridge Scheduler invokes it with
     edge_grants: list[str]  # what the stack's table's resource-based policy lets the edge's webhook role do
+
+
+def acting_role() -> str | None:
+    """The role the code running now acts as (a function's, by its name in the sandbox), None for the operator."""
+    acting = _acting_as.get()
+    return acting[0] if acting is not None else None
 
 
 def _listed(value: Any) -> list[Any]:
@@ -222,7 +228,7 @@ class Identities:
     @contextmanager
     def acting_as(self, role: str) -> Iterator[None]:
         """botocore clients created in this context (this thread, or a task it starts) sign as `role`."""
-        token = _acting_as.set(self.roles[role])
+        token = _acting_as.set((role, self.roles[role]))
         try:
             yield
         finally:
@@ -239,7 +245,8 @@ class Identities:
 
         def get_credentials(session: botocore.session.Session) -> Any:
             # Not the environment's: boto3's default session keeps the first it read, perhaps an earlier sandbox's.
-            return _acting_as.get() or self.operator
+            acting = _acting_as.get()
+            return acting[1] if acting is not None else self.operator
 
         botocore.session.Session.get_credentials = get_credentials
         self._check_signature = IAMRequestBase.check_signature

@@ -27,6 +27,7 @@ from infra.names import (
     EDGE_TABLE_PARAMETER,
     EDGE_URL_PARAMETER,
     EDGE_WEBHOOK_ROLE_PARAMETER,
+    SCHEDULED_OUTPUTS,
     edge_resource_name,
     function_name,
     registration_properties,
@@ -97,6 +98,24 @@ class Resources:
 
     def function_arn(self, service: str) -> str:
         return arn("lambda", f"function:{function_name(self.client_id, service)}")
+
+    def outputs(self) -> dict[str, str]:
+        """The venue stack's outputs (infra/stack.py), by the same keys, as the CLI reads them in AWS."""
+        return {
+            "TableName": self.table_name,
+            "BucketName": self.bucket,
+            "PrizeFunctionName": function_name(self.client_id, "prize"),
+            "PrizeDeadLetterQueueUrl": self.prize_dlq_url,
+            "IntegrationDeadLetterQueueUrl": self.outbox_dlq_url,
+            **{
+                output: value
+                for service, queue_url in self.failure_queue_urls.items()
+                for output, value in (
+                    (f"{SCHEDULED_OUTPUTS[service]}FunctionName", function_name(self.client_id, service)),
+                    (f"{SCHEDULED_OUTPUTS[service]}FailureQueueUrl", queue_url),
+                )
+            },
+        }
 
     def environment(self) -> dict[str, str]:
         """What the stack's functions' environment says about these resources (the functions share one process)."""

@@ -12,6 +12,7 @@ clock that stands in for time, and replays of the failure queues.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import functools
 import json
@@ -120,12 +121,16 @@ def _function(
     handler: Callable[[Any, Any], Any], name: str, container: Callable[[], AbstractContextManager[None]]
 ) -> Invoke:
     """A function as its event source calls it: in its container (its role's credentials, its own dependencies), with
-    a Lambda context, its output going to the function log."""
+    a Lambda context, its output going to the function log. Each invocation has context variables of its own, as a
+    function has its own process: what a venue's function sets (the venue its metrics name) stays with it."""
     call = invoked(handler)
 
-    def invoke(event: dict[str, Any]) -> Any:
+    def in_container(event: dict[str, Any]) -> Any:
         with container():
             return call(event, LambdaContext(name))
+
+    def invoke(event: dict[str, Any]) -> Any:
+        return contextvars.copy_context().run(in_container, event)
 
     return invoke
 
@@ -616,6 +621,7 @@ class Sandbox:
                     "client_id": v.client_id,
                     "ig_account_id": v.config.instagram_account_id,
                     "table": v.resources.table_name,
+                    "outputs": v.resources.outputs(),  # the venue stack's, as `tagback status` reads them
                 }
                 for v in self.venues
             ],

@@ -4,6 +4,7 @@ import io
 import os
 from collections import Counter
 from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -69,15 +70,21 @@ def registration(
     return Registration(client_id=client_id, account_id=account_id, region=region, **(fields | changes))
 
 
+@pytest.fixture(autouse=True)
+def no_venue_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no venue named for its metrics (a handler's for_venue stays, as in a warm function)."""
+    monkeypatch.setattr(observability, "_venue", ContextVar("tagback_venue", default=None))
+
+
 @pytest.fixture
 def metric_counts(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Every metric counted (by its metric name), instead of the EMF buffer."""
+    """Every metric counted (by its metric name), instead of being published (the agency's or the venue's)."""
     counted: Counter[str] = Counter()
 
-    def add_metric(name: str, unit: object, value: float, **_: object) -> None:
-        counted[name] += int(value)
+    def publish(name: str, value: int) -> None:
+        counted[name] += value
 
-    monkeypatch.setattr(observability.metrics, "add_metric", add_metric)
+    monkeypatch.setattr(observability, "_publish", publish)
     return counted
 
 

@@ -243,9 +243,9 @@ class InMemoryStats:
             if values:
                 self.months.setdefault(month, {}).update({f"{name}_d{day:02d}": v for name, v in values.items()})
 
-    def report_sent(self, month: str, at: datetime) -> None:
+    def report_sent(self, month: str, sent_at: datetime) -> None:
         with self._lock:
-            self.months.setdefault(month, {})[REPORT_SENT_AT] = at.isoformat()
+            self.months.setdefault(month, {})[REPORT_SENT_AT] = sent_at.isoformat()
 
     def month_totals(self, month: str) -> dict[str, Any]:
         return dict(self.months.get(month, {}))

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tagback.app.monthly_report import run_job
 from tagback.domain.runtime import Lazy, time_limited
-from tagback.observability import errors_counted, logger, metrics, tracer
+from tagback.observability import errors_counted, for_venue, logger, metrics, tracer
 from tagback.wiring import reporting_from_environment
 
 reporting = Lazy(reporting_from_environment)
@@ -31,6 +31,6 @@ class ReportRequest(BaseModel):
 @time_limited
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = reporting.get()
-    metrics.add_dimension(name="client_id", value=deps.config.client_id)
+    for_venue(deps.config.client_id)
     request = ReportRequest.model_validate(event)  # a malformed input fails: Lambda retries, then its on-failure queue
     return run_job(deps, request.action, request.month, send=request.send)

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tagback.app.stream import handle_stream_record
 from tagback.domain.runtime import Lazy, time_limited
-from tagback.observability import errors_counted, logger, metrics, tracer
+from tagback.observability import errors_counted, for_venue, logger, metrics, tracer
 from tagback.wiring import engine_from_environment, erasure_from_environment, owner_delivery_from_environment
 
 engine = Lazy(engine_from_environment)
@@ -34,5 +34,5 @@ def handle_record(record: DynamoDBRecord) -> None:
 @errors_counted
 @time_limited
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    metrics.add_dimension(name="client_id", value=engine.get().config.client_id)
+    for_venue(engine.get().config.client_id)
     return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

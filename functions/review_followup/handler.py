@@ -13,7 +13,7 @@ from tagback.app.steps import run_step
 from tagback.app.tokens import keep_token_and_resume
 from tagback.domain.runtime import Lazy, time_limited
 from tagback.domain.steps import Step
-from tagback.observability import errors_counted, logger, metrics, tracer
+from tagback.observability import errors_counted, for_venue, logger, metrics, tracer
 from tagback.wiring import scheduled_steps_from_environment
 
 steps = Lazy(scheduled_steps_from_environment)
@@ -45,7 +45,7 @@ REQUEST: TypeAdapter[StepRequest | TokenRequest] = TypeAdapter(StepRequest | Tok
 @time_limited
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     deps = steps.get()
-    metrics.add_dimension(name="client_id", value=deps.engine.config.client_id)
+    for_venue(deps.engine.config.client_id)
     request = REQUEST.validate_python(event)  # a malformed input fails: Lambda retries, then its on-failure queue
     if isinstance(request, TokenRequest):
         kept = keep_token_and_resume(deps.tokens, deps.engine)

@@ -78,7 +78,9 @@ class Conversation(Construct):
             layers=layers,
             table=storage.table,
             timeout=Duration.minutes(2),
-            memory_mb=1024,  # coupon images are rendered in memory
+            # A delivery peaks near 120 MB (the coupon image, its fonts, the clients); the functions mostly wait for
+            # Meta, which Lambda bills by memory: 512 MB halves that (bench/cost/measured.json, docs/cost.md).
+            memory_mb=512,
             environment=environment,
         )
         self.prize = engine_function("Prize", name="prize")

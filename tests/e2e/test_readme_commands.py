@@ -4,6 +4,7 @@ from the repository's folder, with the project's venv on PATH and no AWS configu
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -77,6 +78,7 @@ def test_the_readme_shows_each_command_against_the_sandbox() -> None:
         "retention",
         "guest export",
         "guest erase",
+        "status",
     }
 
 
@@ -143,3 +145,22 @@ def test_guest_export_then_erase_the_readmes_guest(sandbox: Sandbox, home: Path)
     assert erased.returncode == 0 and "guest 43 erased from demo:" in erased.stdout, erased.stderr
     again = shell(sandbox, home, readme_commands()["guest erase"])
     assert (again.returncode, again.stdout) == (0, "nothing held about guest 43 in demo\n"), again.stderr
+
+
+def test_status_shows_every_venue_in_one_table(sandbox: Sandbox, code: str, home: Path) -> None:
+    luna_reports = sandbox.venue("luna").resources.failure_queue_urls["monthly_report"]
+    sandbox.sqs.send_message(QueueUrl=luna_reports, MessageBody="{}")  # a report that failed inside its function
+    done = shell(sandbox, home, readme_commands()["status"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("2 venues at ") and "ReportFailure 1" in done.stdout, done.stdout
+    as_json = shell(sandbox, home, f"{readme_commands()['status']} --json")
+    assert as_json.returncode == 0, as_json.stderr
+    rows = {row["client_id"]: row for row in json.loads(as_json.stdout)}
+    assert set(rows) == {"demo", "luna"}
+    assert rows["demo"]["mentions_today"] >= 1 and rows["demo"]["awards_this_month"] >= 1  # the coupon's guest
+    assert rows["luna"]["queues"] == {
+        "FollowUpFailure": 0,
+        "IntegrationDeadLetter": 0,
+        "PrizeDeadLetter": 0,
+        "ReportFailure": 1,
+    }

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import pytest
@@ -17,7 +21,20 @@ from infra.names import (
     EDGE_URL_PARAMETER,
     EDGE_WEBHOOK_ROLE_PARAMETER,
 )
+from tagback import observability
 from tagback.config.agency import AgencyConfig
+from tagback.observability import (
+    FUNCTION_ERRORS_METRIC,
+    METRICS_NAMESPACE,
+    PER_VENUE_METRICS,
+    TOKEN_REFRESH_REFUSED,
+    TOKEN_REFUSED_METRIC,
+    WEBHOOK_REJECTED,
+    WEBHOOK_REJECTED_METRIC,
+    count,
+    errors_counted,
+    for_venue,
+)
 from tagback.store.schema import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
 from tests.infra.conftest import (
     TRACING,
@@ -376,6 +393,94 @@ def test_what_concerns_the_whole_agency_is_one_plain_alarm(
         assert alarm["Dimensions"] == [{"Name": "ApiId", "Value": {"Ref": api_id}}]
     else:
         assert alarm["Dimensions"] == dimensions
+
+
+def _function_failed() -> None:
+    @errors_counted
+    def handler(event: dict[str, Any], context: object) -> None:
+        raise RuntimeError("failed")
+
+    with contextlib.suppress(RuntimeError):
+        handler({}, None)
+
+
+# How the code publishes each of its own metrics that an alarm watches.
+PUBLISHED_BY: dict[str, Callable[[], None]] = {
+    TOKEN_REFUSED_METRIC: lambda: count(TOKEN_REFRESH_REFUSED),
+    FUNCTION_ERRORS_METRIC: _function_failed,
+    WEBHOOK_REJECTED_METRIC: lambda: count(WEBHOOK_REJECTED),
+}
+
+
+def published(
+    metric: str,
+    service: str,
+    client_id: str | None,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> list[dict[str, str]]:
+    """Each series (its dimensions and their values) `metric` is published as by the function `service`, working
+    for the venue `client_id` (None: an edge function's)."""
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", service)  # as the stack sets it
+    monkeypatch.setattr(observability.metrics, "service", service)
+    observability.metrics.clear_metrics()
+    monkeypatch.setattr(observability, "_venue", ContextVar("tagback_venue", default=None))  # a fresh invocation
+    capsys.readouterr()
+    if client_id is not None:
+        for_venue(client_id)
+    PUBLISHED_BY[metric]()
+    observability.metrics.flush_metrics()
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    return [
+        {name: record[name] for name in dimensions}
+        for record in records
+        for directive in record["_aws"]["CloudWatchMetrics"]
+        if any(m["Name"] == metric for m in directive["Metrics"])
+        for dimensions in directive["Dimensions"]
+    ]
+
+
+def tagback_queries(template: Template) -> dict[str, list[str]]:
+    """The grouped alarms over Tagback's own metrics: each metric with the dimensions its query groups by."""
+    queries = [
+        m["Expression"]
+        for a in template.find_resources("AWS::CloudWatch::Alarm").values()
+        for m in a["Properties"].get("Metrics", [])
+        if f'FROM "{METRICS_NAMESPACE}"' in m.get("Expression", "")
+    ]
+    found = [re.fullmatch(r"SELECT SUM\((\w+)\) FROM \"\w+\" GROUP BY ([\w, ]+)", q) for q in queries]
+    assert all(found), queries
+    return {m[1]: m[2].split(", ") for m in found if m}
+
+
+def test_what_the_alarms_group_by_venue_is_what_a_venues_functions_publish(
+    edge_template: Template, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grouped = tagback_queries(edge_template)
+    assert set(grouped) == {TOKEN_REFUSED_METRIC, FUNCTION_ERRORS_METRIC}
+    for metric, group_by in grouped.items():
+        assert "client_id" in group_by and metric in PER_VENUE_METRICS
+        # One series per venue and function, and none without the venue: a query over the namespace would see
+        # that series as a venue of its own ("Other") and tell it apart.
+        (series,) = published(metric, "prize", "demo", capsys, monkeypatch)
+        assert series == {"client_id": "demo", "service": "prize"} and set(group_by) <= set(series)
+        # The edge's functions work for no venue: their series is the contributor client_id "Other".
+        (series,) = published(metric, "webhook", None, capsys, monkeypatch)
+        assert series == {"service": "webhook"} and set(group_by) - {"client_id"} <= set(series)
+
+
+def test_a_plain_alarm_on_tagbacks_metrics_watches_the_series_the_edge_publishes(
+    edge_template: Template, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = [
+        a["Properties"]
+        for a in edge_template.find_resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("Namespace") == METRICS_NAMESPACE
+    ]
+    assert plain and {a["MetricName"] for a in plain} | set(tagback_queries(edge_template)) == set(PUBLISHED_BY)
+    for alarm in plain:
+        watched = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+        assert published(alarm["MetricName"], watched["service"], None, capsys, monkeypatch) == [watched]
 
 
 def test_the_watchdog_runs_hourly_and_may_read_figures_claim_alerts_and_publish(edge_template: Template) -> None:

@@ -22,7 +22,7 @@ from infra.names import (
     EDGE_URL_PARAMETER,
     EDGE_WEBHOOK_ROLE_PARAMETER,
 )
-from sandbox.resources import lifecycle_configuration
+from sandbox.resources import Resources, lifecycle_configuration
 from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
 from tagback.domain.retention import coupon_image_key
@@ -123,6 +123,7 @@ def test_the_venue_has_no_api_of_its_own(template: Template) -> None:
         for f in template.find_resources("AWS::Lambda::Function").values()
     }
     assert sorted(template.to_json()["Outputs"]) == [
+        "BucketName",
         "FollowUpFailureQueueUrl",
         "FollowUpFunctionName",
         "IntegrationDeadLetterQueueUrl",
@@ -718,3 +719,22 @@ def test_every_package_the_layer_imports_is_pinned() -> None:
     for module in sorted(third_party - provided_by_lambda):
         owners = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
         assert owners & pinned, f"{module} ({owners}) is imported by tagback but not pinned in the layer"
+
+
+def test_the_sandbox_publishes_the_venues_outputs_by_the_stacks_keys(template: Template) -> None:
+    # `tagback status` reads a venue's queues from its stack's outputs, or the sandbox's (/_sandbox/status).
+    resources = Resources(
+        client_id="demo",
+        table_name="tagback-demo",
+        stream_arn="arn:stream",
+        bucket="tagback-demo-coupons",
+        schedule_group="tagback-demo",
+        scheduler_role_arns={},
+        prize_dlq_url="https://sqs/prize-dlq",
+        outbox_dlq_url="https://sqs/integrations-dlq",
+        followup_dlq_arn="arn:followup-dlq",
+        failure_queue_urls={"review_followup": "https://sqs/f", "monthly_report": "https://sqs/r"},
+    )
+    outputs = set(template.to_json()["Outputs"])
+    assert set(resources.outputs()) <= outputs
+    assert {o for o in outputs if o.endswith("QueueUrl")} <= set(resources.outputs())  # what status reads

@@ -242,6 +242,12 @@ def test_the_months_counters_add_up_and_the_snapshot_sits_beside_them(store: Any
     assert store.stats.month_totals("2026-10") == {}
 
 
+def test_the_months_item_says_when_its_report_was_sent(store: Any) -> None:
+    store.stats.add_to_month("2026-10", {"mentions": 1})
+    store.stats.report_sent("2026-10", NOW)
+    assert store.stats.month_totals("2026-10") == {"mentions": 1, "report_sent_at": NOW.isoformat()}
+
+
 # -- the outbox ------------------------------------------------------------------------------------------------------
 def test_an_outbox_event_is_queued_once_and_its_sinks_are_marked(store: Any) -> None:
     owner_event = OutboxEvent("award-g1_2026-11-20", "award", NOW, "g1", display_name="Ana", prize="Free espresso")

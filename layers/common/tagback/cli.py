@@ -12,9 +12,12 @@ python -m tagback.cli guest erase --client <id> (--igsid ID | --email E | --phon
                                                     erase a guest everywhere the venue keeps them (GDPR Art. 17)
 python -m tagback.cli guest export --client <id> (--igsid ID | --email E | --phone +E164)
                                                     everything held about a guest, as JSON (GDPR Art. 15)
-export, report, redeem, coupon, connect, retention and guest use the AWS credential chain and region, as the AWS CLI
-does; with --sandbox http://127.0.0.1:8787 they use that running sandbox's AWS and clock (and connect its fake Graph
-API, retention its fake Google) instead.
+python -m tagback.cli status [--json]               every venue the edge knows, in one table
+python -m tagback.cli cost --mentions N [--venues V]
+                                                    the monthly AWS cost of a venue and of the edge
+export, report, redeem, coupon, connect, retention, guest and status use the AWS credential chain and region, as the
+AWS CLI does; with --sandbox http://127.0.0.1:8787 they use that running sandbox's AWS and clock (and connect its fake
+Graph API, retention its fake Google, status its registry) instead. cost reads bench/cost/.
 """
 
 from __future__ import annotations
@@ -309,6 +312,68 @@ def purge_retention(client: str, *, sandbox: str | None) -> int:
     return 0
 
 
+def venues_status(sandbox: str | None, *, as_json: bool) -> int:
+    """Every venue in the edge's registry: its table's figures and its stack's failure queues (app/status.py)."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from tagback.adapters.sqs import queue_depth  # noqa: PLC0415
+    from tagback.app.status import status_table, venue_status  # noqa: PLC0415
+    from tagback.store.registry import Registry  # noqa: PLC0415
+    from tagback.store.repositories import Repositories  # noqa: PLC0415
+    from tagback.store.table import Table  # noqa: PLC0415
+
+    aws = _aws(sandbox)
+    if sandbox is not None:  # the sandbox's registry, clock and each venue's outputs, as its status publishes them
+        published = sandbox_status(sandbox)
+        registry_table, now = published["registry_table"], datetime.fromisoformat(published["now"])
+        outputs = {venue["client_id"]: venue.get("outputs") or {} for venue in published.get("clients") or []}
+    else:
+        registry_table, now = stack_outputs("Tagback-Edge")["RegistryTableName"], datetime.now(UTC)
+    rows = []
+    for venue in Registry(Table(registry_table, aws.client("dynamodb"))).clients():
+        venue_aws = aws if sandbox is not None else Aws(region=venue.region)  # a venue may be in another region
+        queues: dict[str, int] = {}
+        problems: list[str] = []
+        try:
+            stack = (
+                dict(outputs.get(venue.client_id, {}))
+                if sandbox is not None
+                else stack_outputs(f"Tagback-{venue.client_id}", venue_aws.client("cloudformation"))
+            )
+            sqs = venue_aws.client("sqs")
+            for output, url in sorted(stack.items()):
+                if output.endswith("QueueUrl"):
+                    queues[output.removesuffix("QueueUrl")] = queue_depth(sqs, url)
+        except Exception as error:
+            if aws_problem(error) is None:
+                raise
+            problems.append(f"its stack's queues could not be read: {aws_problem(error)}")
+        store = Repositories.on(venue.table, client=venue_aws.client("dynamodb"))
+        rows.append(venue_status(venue, store, now, queues, problems))
+    if as_json:
+        print(json.dumps([row.as_json() for row in rows], indent=2, ensure_ascii=False))
+    else:
+        print(status_table(rows, now))
+    return 0
+
+
+def monthly_cost(mentions: float, venues: int, measured_file: Path, prices_file: Path) -> int:
+    """The monthly AWS cost of a venue and of the edge (app/cost.py), from the committed measurements and prices."""
+    from tagback.app.cost import CostModelError, bills_table, monthly_bills  # noqa: PLC0415
+
+    try:
+        measured = json.loads(measured_file.read_text(encoding="utf-8"))
+        listed = json.loads(prices_file.read_text(encoding="utf-8"))
+        prices = {name: float(price["value"]) for name, price in listed["prices"].items()}
+        bills = monthly_bills(measured, prices, mentions, venues)
+        dates = {"measured": measured["measured_on"], "prices": f"{listed['region']}, {listed['retrieved']}"}
+    except (OSError, ValueError, KeyError, TypeError, CostModelError) as error:
+        problem = f"no {error}" if isinstance(error, KeyError) else str(error)
+        raise CommandError(f"{measured_file} / {prices_file}: {problem} (run from the repository's folder)") from None
+    print(bills_table(bills, mentions, venues, dates))
+    return 0
+
+
 WRONG_CLIENT = 2  # `guest`'s exit status for a client that is not one of the agency's
 
 
@@ -451,6 +516,28 @@ def _add_guest(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             parser.add_argument("--wait", type=float, default=60.0, help="seconds to wait for the venue (default 60)")
 
 
+def _add_status(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    statusing = commands.add_parser(
+        "status",
+        help="every venue the edge knows in one table: mentions today and in 7 days, awards and DM failures this "
+        "month, messages waiting for the token, failure queues, the token's days left, the last report sent",
+    )
+    statusing.add_argument("--json", action="store_true", help="a JSON list, one object per venue")
+    statusing.add_argument("--sandbox", help=SANDBOX_HELP)
+
+
+def _add_cost(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    costing = commands.add_parser(
+        "cost", help="the monthly AWS cost of a venue and of the edge, from measured figures at public prices"
+    )
+    costing.add_argument("--mentions", type=float, required=True, help="a venue's story mentions a month")
+    costing.add_argument("--venues", type=int, default=1, help="how many such venues the edge serves (default 1)")
+    costing.add_argument(
+        "--measured", type=Path, default=Path("bench/cost/measured.json"), help="python -m bench.measure_cost's"
+    )
+    costing.add_argument("--prices", type=Path, default=Path("bench/cost/prices.json"), help="with their sources")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tagback.cli", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -494,6 +581,8 @@ def main(argv: list[str] | None = None) -> int:
     _add_connect(commands)
     _add_retention(commands)
     _add_guest(commands)
+    _add_status(commands)
+    _add_cost(commands)
     arguments = parser.parse_args(argv)
 
     if arguments.command == "check":
@@ -524,6 +613,8 @@ def main(argv: list[str] | None = None) -> int:
         return purge_retention(arguments.client, sandbox=arguments.sandbox)
     if arguments.command == "guest":
         return guest_command(arguments)
+    if arguments.command in ("status", "cost"):
+        return _agency_view(arguments)
     if arguments.command == "connect":
         return connect_venue(arguments.client, arguments.code, sandbox=arguments.sandbox, agency_file=arguments.agency)
     if arguments.command == "export":
@@ -531,6 +622,13 @@ def main(argv: list[str] | None = None) -> int:
         aws = _aws(arguments.sandbox, arguments.client)
         return export_csv(arguments.client, start, end, aws=aws, table=arguments.table, out=arguments.out)
     return _replay(arguments, parser)
+
+
+def _agency_view(arguments: argparse.Namespace) -> int:
+    """`status` (every venue now) or `cost` (what a venue and the edge cost a month)."""
+    if arguments.command == "status":
+        return venues_status(arguments.sandbox, as_json=arguments.json)
+    return monthly_cost(arguments.mentions, arguments.venues, arguments.measured, arguments.prices)
 
 
 def _replay(arguments: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Final, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from tagback.domain.awards import AwardState, FollowUpState
 
@@ -36,30 +37,60 @@ _ALARMED: Final = {
     WEBHOOK_REJECTED: WEBHOOK_REJECTED_METRIC,
 }
 
+# The metrics the agency's alarms group by venue (infra/components/alerts.py: GROUPED_ALARMS), published by a venue's
+# functions with the venue (`client_id`) as a dimension beside `service`. Every other metric is the agency's: one
+# series per function (`service`) for all its venues. A series costs $0.30 a month, prorated by the
+# hour it is published, so a series per venue for every outcome would cost more than the rest of a busy venue's bill
+# (docs/cost.md); each venue's own figures are in its table (`tagback status`, the monthly report).
+PER_VENUE_METRICS: Final = frozenset({TOKEN_REFUSED_METRIC, FUNCTION_ERRORS_METRIC})
+
 # The service name comes from POWERTOOLS_SERVICE_NAME, set per function by the stack.
 logger = Logger()
 metrics = Metrics(namespace=METRICS_NAMESPACE)
 tracer = Tracer(patch_modules=("botocore",))
+_venue: ContextVar[str | None] = ContextVar("tagback_venue", default=None)
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def for_venue(client_id: str) -> None:
+    """The venue this invocation works for: a venue's handler says so first."""
+    _venue.set(client_id)
 
 
 def count(label: str, value: int = 1) -> None:
     """Count `value` occurrences (one by default) of an outcome label: an alarmed one under its metric's name, any
     other in CamelCase ("dm_sent" → DmSent)."""
-    name = _ALARMED.get(label) or "".join(word.title() for word in label.split("_"))
-    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    _publish(_ALARMED.get(label) or "".join(word.title() for word in label.split("_")), value)
+
+
+def _publish(name: str, value: int) -> None:
+    """A metric alarmed per venue, in a venue's invocation, is published at once with the venue's id (and the
+    function's `service`): that series alone, which is what the agency's alarms group by. Any other joins the
+    invocation's metrics (`service` only), flushed as the handler ends."""
+    client_id = _venue.get()
+    if name in PER_VENUE_METRICS and client_id is not None:
+        with single_metric(
+            name=name,
+            unit=MetricUnit.Count,
+            value=value,
+            namespace=METRICS_NAMESPACE,
+            default_dimensions={"client_id": client_id},
+        ):
+            pass  # printed (published) as the block ends
+    else:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
 def errors_counted(handler: Handler) -> Handler:
-    """The handler, counting FunctionErrors when it raises (with the dimensions it had added, such as client_id)."""
+    """The handler, counting FunctionErrors when it raises (with the venue's client_id once it said for_venue)."""
 
     @functools.wraps(handler)
     def counted(event: Any, context: Any) -> Any:
         try:
             return handler(event, context)
         except Exception:
-            metrics.add_metric(name=FUNCTION_ERRORS_METRIC, unit=MetricUnit.Count, value=1)
+            _publish(FUNCTION_ERRORS_METRIC, 1)
             raise
 
     return cast(Handler, counted)

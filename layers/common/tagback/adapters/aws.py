@@ -84,8 +84,10 @@ def sandbox_aws(sandbox: str, client_id: str | None = None) -> Aws:
         raise SandboxUnavailable(f"{url} is not a Tagback sandbox's status (no {error})") from None
 
 
-def stack_outputs(stack: str) -> dict[str, str]:
-    (description,) = boto3_client("cloudformation").describe_stacks(StackName=stack)["Stacks"]
+def stack_outputs(stack: str, cloudformation: Any = None) -> dict[str, str]:
+    """A deployed stack's outputs, by key (through the default credential chain and region unless given a client)."""
+    client = cloudformation or boto3_client("cloudformation")
+    (description,) = client.describe_stacks(StackName=stack)["Stacks"]
     return {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
 
 

@@ -4,16 +4,18 @@ Names: a total per event (`mentions`, `awards`, `review_yes`, …), per prize (`
 the per-table option (`awards_table_<table>`), per platform (`review_link_clicks_<platform>`, and
 `review_link_unique_clicks_<platform>` for each link's first click), per channel (`contacts_<channel>`), and the
 mentions per local day of the month (`mentions_day_<DD>`) and hour of day (`mentions_hour_<HH>`) for the report's
-charts. The daily snapshot adds the day's values as `<name>_d<DD>`; the report, once sent, `report_sent_at`.
+charts. The daily snapshot adds the day's values as `<name>_d<DD>` (on an item of their own: store/stats.py). When the
+month's report went out, its item says so (`report_sent_at`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-# On the month's item once its report went out (an ISO time): not a counter.
+# On the month's item once its report went out (SES accepted it): an ISO time, not a counter.
 REPORT_SENT_AT = "report_sent_at"
 
 
@@ -44,3 +46,9 @@ def count_event(store: StatsStore, tz: ZoneInfo, at: datetime, *names: str) -> N
     if "mentions" in names:
         counters |= {f"mentions_day_{local.day:02d}": 1, f"mentions_hour_{local.hour:02d}": 1}
     store.add_to_month(month_of(local), counters)
+
+
+def mentions_on(days: Iterable[date], month_totals: Callable[[str], Mapping[str, Any]]) -> int:
+    """Mentions on these local days, from the `mentions_day_<DD>` counters of each day's month (so a span of days
+    may cross into the month before)."""
+    return sum(int(month_totals(month_of(day)).get(f"mentions_day_{day.day:02d}", 0)) for day in days)

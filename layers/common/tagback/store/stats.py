@@ -1,5 +1,8 @@
-"""The month's figures: one item per month (`STATS#<yyyy-mm>`), counters ADDed atomically as events happen and the
-daily snapshot's values, so the monthly report reads the month in one get."""
+"""The month's figures, in two items of the month's partition (`STATS#<yyyy-mm>`): `TOTALS`, the counters ADDed
+atomically as events happen and when the month's report was sent; `SNAPSHOT`, the daily snapshot's values. A write is
+billed per KB of the item it changes, and by the month's end the snapshot's values (a few per day) are several KB: on
+the counters' item they would make each of a mention's counter ADDs cost several write units (docs/cost.md). A month
+whose snapshot values were written to `TOTALS` (before the split) still reads whole: `month_totals` merges both."""
 
 from __future__ import annotations
 
@@ -14,6 +17,10 @@ from tagback.store.table import Table
 
 def _month_key(month: str) -> dict[str, str]:
     return key(f"STATS#{month}", "TOTALS")
+
+
+def _snapshot_key(month: str) -> dict[str, str]:
+    return key(f"STATS#{month}", "SNAPSHOT")
 
 
 class Stats:
@@ -34,17 +41,24 @@ class Stats:
         )
 
     def set_day_values(self, month: str, day: int, values: dict[str, Any]) -> None:
-        """The daily snapshot's values, as `<name>_d<DD>` on the month's item."""
+        """The daily snapshot's values, as `<name>_d<DD>` on the month's snapshot item."""
         if values:
             self.table.update(
-                _month_key(month), {ITEM_TYPE: STATS, **{f"{name}_d{day:02d}": value for name, value in values.items()}}
+                _snapshot_key(month),
+                {ITEM_TYPE: STATS, **{f"{name}_d{day:02d}": value for name, value in values.items()}},
             )
 
-    def report_sent(self, month: str, at: datetime) -> None:
-        """The month's report went out (`report_sent_at`): the edge's watchdog and `tagback status` read it."""
-        self.table.update(_month_key(month), {ITEM_TYPE: STATS, REPORT_SENT_AT: at.isoformat()})
+    def report_sent(self, month: str, sent_at: datetime) -> None:
+        """The month's report went out at `sent_at` (`report_sent_at`): the edge's watchdog (a report not sent by noon
+        on the 1st) and `tagback status` (the last one sent) read it."""
+        self.table.update(_month_key(month), {ITEM_TYPE: STATS, REPORT_SENT_AT: sent_at.isoformat()})
 
     def month_totals(self, month: str) -> dict[str, Any]:
         """The month's counters and daily snapshot values, as stored; {} when nothing happened that month."""
-        item = self.table.get(_month_key(month)) or {}
-        return {name: value for name, value in item.items() if name not in (PARTITION_KEY, SORT_KEY, ITEM_TYPE)}
+        items = [self.table.get(_month_key(month)) or {}, self.table.get(_snapshot_key(month)) or {}]
+        return {
+            name: value
+            for item in items
+            for name, value in item.items()
+            if name not in (PARTITION_KEY, SORT_KEY, ITEM_TYPE)
+        }
