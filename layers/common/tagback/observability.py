@@ -14,10 +14,15 @@ METRICS_NAMESPACE: Final = "Tagback"
 # Meta refused the venue's token (a message now waits for it, or its refresh failed): the venue must reconnect.
 TOKEN_REFUSED_METRIC: Final = "TokenRefused"  # noqa: S105 - a metric's name
 TOKEN_REFRESH_REFUSED: Final = "token_refresh_refused"  # noqa: S105 - an outcome's label
+# A message that may or may not have reached the guest, for good (Meta's answer lost, the conversation unreadable):
+# counted under this label in the month's figures and as this metric.
+DMS_UNCERTAIN: Final = "dms_uncertain"
+DMS_UNCERTAIN_METRIC: Final = "DmsUncertain"
 _ALARMED: Final = {
     AwardState.WAITING_FOR_TOKEN.value: TOKEN_REFUSED_METRIC,
     FollowUpState.WAITING_FOR_TOKEN.value: TOKEN_REFUSED_METRIC,
     TOKEN_REFRESH_REFUSED: TOKEN_REFUSED_METRIC,
+    DMS_UNCERTAIN: DMS_UNCERTAIN_METRIC,
 }
 
 # The service name comes from POWERTOOLS_SERVICE_NAME, set per function by the stack.
