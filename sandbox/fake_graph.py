@@ -449,7 +449,7 @@ class FakeGraphApi:
             "account_id": grant.account_id,
             "token": token,
             "message_id": mid,
-            "sent_at": self._now(),
+            "sent_at": self._now().isoformat(),  # JSON, as `/_sandbox/messages` shows it
         }
         with self._lock:
             self.delivered.append(delivered)
@@ -495,7 +495,7 @@ class FakeGraphApi:
         guest = request.args.get("user_id")
         with self._lock:
             mine = [m for m in self.delivered if m["account_id"] == grant.account_id]
-        latest: dict[str, datetime] = {}
+        latest: dict[str, str] = {}
         for message in mine:  # oldest first: the last seen is the latest
             latest[message["json"]["recipient"]["id"]] = message["sent_at"]
         if guest is not None:
@@ -503,7 +503,7 @@ class FakeGraphApi:
         else:
             found = [
                 {"id": _conversation_id(grant.account_id, g), "updated_time": _graph_time(at)}
-                for g, at in sorted(latest.items(), key=lambda item: item[1], reverse=True)
+                for g, at in sorted(latest.items(), key=lambda item: datetime.fromisoformat(item[1]), reverse=True)
             ]
         return _json({"data": found}), grant.account_id
 
@@ -574,9 +574,9 @@ def _conversation_id(account_id: str, guest_id: str) -> str:
     return f"c_{account_id}_{guest_id}"
 
 
-def _graph_time(moment: datetime) -> str:
-    """A time as the Graph API writes it by default: ISO 8601 with a +0000 offset."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
+def _graph_time(moment: str) -> str:
+    """A recorded time as the Graph API writes it by default: ISO 8601 with a +0000 offset."""
+    return datetime.fromisoformat(moment).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 def _http_get(url: str) -> bytes | None:

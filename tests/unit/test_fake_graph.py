@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -179,6 +180,7 @@ def test_the_conversations_api_lists_what_a_venue_sent_a_guest_newest_first(meta
     assert detail["to"] == {"data": [{"username": "guest_g1", "id": "g1"}]}
     assert detail["message"] == "hi"
     assert meta.get(f"/v25.0/{second}", fields="message", access_token=meta.bar).status_code == 400  # not its own
+    assert json.loads(json.dumps(meta.api.sent_messages()))[0]["message_id"] == first  # as /_sandbox/messages shows it
 
 
 def test_only_a_conversations_20_most_recent_messages_are_detailed(meta: Meta) -> None:
