@@ -1,7 +1,8 @@
 """Guests chatting with a venue through the running sandbox, as Meta would deliver them, with a transcript.
 
 `Guest.mention/tap/say` post signed webhook deliveries over HTTP; after each, the sandbox settles (stream pumped)
-and what the fake Graph API delivered to the guest since is added to the transcript.
+and what the fake Graph API delivered to the guest since is added to the transcript (unless told not to wait: the
+sandbox's own pump delivers it then, and `collect` adds what arrived).
 """
 
 from __future__ import annotations
@@ -58,14 +59,15 @@ class Guest:
         """The venue's Instagram account: the recipient of what the guest sends, the sender of what they get."""
         return self.sandbox.venue(self.client_id).config.instagram_account_id
 
-    def _post(self, item: dict[str, Any], said: Line) -> None:
+    def _post(self, item: dict[str, Any], said: Line, *, wait: bool = True) -> None:
         body, headers = meta_payloads.signed(
             meta_payloads.envelope(self.account, [item]), self.sandbox.options.app_secret
         )
         requests.post(f"{self.sandbox.url}/webhook", data=body, headers=headers, timeout=10).raise_for_status()
         self.transcript.append(said)
-        self.sandbox.settle()
-        self.collect()
+        if wait:
+            self.sandbox.settle()
+            self.collect()
 
     def collect(self) -> list[Line]:
         """Add what the venue sent since the last look; returns those lines."""
@@ -91,7 +93,7 @@ class Guest:
         )
         return mid
 
-    def tap(self, title: str) -> None:
+    def tap(self, title: str, *, wait: bool = True) -> None:
         """Tap the quick reply with this title in the venue's last message that offered it."""
         offered = next(line for line in reversed(self.transcript) if line.speaker == "venue" and title in line.buttons)
         payload = self._payload_of(title, offered)
@@ -101,6 +103,7 @@ class Guest:
                 self.guest_id, account, f"mid.qr.{next(_mids)}", payload, self._now_ms(), title=title
             ),
             Line("guest", f"(taps “{title}”)"),
+            wait=wait,
         )
 
     def _payload_of(self, title: str, line: Line) -> str:

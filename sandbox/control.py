@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from sandbox.runtime import Sandbox
 
 _FAULTS_USAGE = (
-    'send {"send": ["throttle", ...], "profile": [...], "client_id": "<only this venue\'s calls>", '
-    '"sheets": ["503", ...], "sheets_unavailable_seconds": N, "crm": [500, ...]}'
+    'send {"send": ["throttle", ...], "profile": [...], "conversations": [...], "client_id": "<only this venue\'s '
+    'calls>", "graph_connections": "refused" | "accepted", "sheets": ["503", ...], "sheets_unavailable_seconds": N, '
+    '"crm": [500, ...]}'
 )
 _CLOUDFORMATION = "/_sandbox/cloudformation/"
 
@@ -81,7 +82,8 @@ class ControlApi:
 
     def queue_faults(self, faults: object) -> None:
         """The fakes' next answers are these failures: `sheets`, `sheets_unavailable_seconds` and `crm` Google's and the
-        CRM's; any other key names a Graph API call (`send`, `profile`), of every venue or of `client_id`'s only."""
+        CRM's; `graph_connections` refuses (or accepts again) every connection to the fake Graph API; any other key
+        names a Graph API call (`send`, `profile`, `conversations`), of every venue or of `client_id`'s only."""
         if not isinstance(faults, dict):
             raise ValueError(_FAULTS_USAGE)
         faults = dict(faults)
@@ -97,5 +99,9 @@ class ControlApi:
                 self.sandbox.google.unavailable_for(float(value))
             elif call == "crm":
                 self.sandbox.crm.fail_next(*(int(status) for status in value))
+            elif call == "graph_connections" and value == "refused":
+                self.sandbox.refuse_graph_connections()
+            elif call == "graph_connections" and value == "accepted":
+                self.sandbox.accept_graph_connections()
             else:
                 self.sandbox.graph.fail_next(call, *value, account_id=account)

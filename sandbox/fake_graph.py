@@ -4,7 +4,11 @@ request.
 Send API (`POST /<version>/<ig-id>/messages`, Instagram Login: the token must be that account's;
 `POST /<version>/me/messages`, Facebook Login: sent as the token's account) answers `{"recipient_id", "message_id"}`
 and, like Meta, fetches an image attachment's URL when the message is sent; the User Profile API
-(`GET /<version>/<igsid>?fields=…`) answers the profile; account insights per account (shared numbers).
+(`GET /<version>/<igsid>?fields=…`) answers the profile; account insights per account (shared numbers). The
+Conversations API (Instagram Platform, "Get Conversations") lists what each account sent each guest:
+`GET /<version>/<ig-id>/conversations?platform=instagram&user_id=<igsid>` (or `me/conversations`) answers the
+conversation's id, `GET /<version>/<conversation-id>?fields=messages` its messages (`id`, `created_time`, newest
+first), `GET /<version>/<message-id>?fields=id,created_time,from,to,message` one of its 20 most recent messages.
 
 Instagram Login's account and token endpoints (../shared/reference/meta-messaging.md, "Apps, accounts and tokens"):
 `GET /<version>/me?fields=user_id,username`, `POST /<version>/me/subscribed_apps`, `GET /refresh_access_token`,
@@ -13,8 +17,9 @@ here on the same host). Tokens expire (short-lived: 1 hour, long-lived: 60 days,
 refused with code 190 once expired or revoked.
 
 Faults are queued per call kind, optionally for one account, and answered in Meta's error shape
-(`{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`). Sandbox tokens are not secrets: they are
-recorded with each request.
+(`{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}`); a send's fault may also deliver the message
+and lose its answer (`timeout`: answered late; `gateway_timeout`: a gateway's 504), or drop the connection unanswered
+without delivering it (`disconnect`). Sandbox tokens are not secrets: they are recorded with each request.
 """
 
 from __future__ import annotations
@@ -22,11 +27,12 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -35,6 +41,9 @@ from werkzeug.wrappers import Request, Response
 _VERSION = r"v\d+\.\d+"
 _SEND = re.compile(rf"^/({_VERSION})/([^/]+)/messages$")
 _PROFILE = re.compile(rf"^/({_VERSION})/(\d+)$")
+_CONVERSATIONS = re.compile(rf"^/({_VERSION})/([^/]+)/conversations$")
+_NODE = re.compile(rf"^/({_VERSION})/([cm]_[\w.-]+)$")  # a conversation's or a message's id
+DETAILED_MESSAGES = 20  # the Conversations API details only a conversation's 20 most recent messages
 _INSIGHTS = re.compile(rf"^/({_VERSION})/(\d+)/insights$")
 _ME = re.compile(rf"^/({_VERSION})/me$")
 _SUBSCRIBED_APPS = re.compile(rf"^/({_VERSION})/me/subscribed_apps$")
@@ -59,6 +68,8 @@ class Fault:
     message: str
     error_type: str = "OAuthException"
     delay_seconds: float = 0.0  # answer late (a client with a shorter timeout sees a timeout)
+    delivered: bool = False  # a send's message is delivered all the same: only its answer fails
+    disconnect: bool = False  # the connection is dropped unanswered (a send's message not delivered)
 
 
 PERMISSION_MESSAGE = f"(#200) Requires {MESSAGING} permission to manage the object"
@@ -73,9 +84,17 @@ FAULTS: dict[str, Fault] = {
     "user_unavailable": Fault(400, 551, 1545041, "This person isn't available right now."),
     "token": Fault(400, 190, None, "Invalid OAuth access token - Cannot parse access token"),
     "permission": Fault(403, 200, None, PERMISSION_MESSAGE),
-    "timeout": Fault(200, 0, None, "", delay_seconds=15.0),
+    # Delivered, answered late: past the Graph client's 10-second read timeout.
+    "timeout": Fault(200, 0, None, "", delay_seconds=15.0, delivered=True),
+    # Delivered, but the gateway in front answers 504 without Meta's error body.
+    "gateway_timeout": Fault(504, 0, None, "Gateway Timeout", delivered=True),
+    # Delivered, and answered with the error Meta's Messenger Platform error codes list for messages "all sent
+    # successfully" all the same.
+    "invalid_json_reply": Fault(500, 1, 1357046, "Received invalid JSON reply.", delivered=True),
+    # The connection is closed before anything is read or answered: nothing delivered.
+    "disconnect": Fault(0, 0, None, "", disconnect=True),
 }
-FAULT_CALLS = ("send", "profile")
+FAULT_CALLS = ("send", "profile", "conversations")
 
 
 @dataclass
@@ -107,6 +126,10 @@ class _Refused(Exception):
     def __init__(self, response: Response) -> None:
         super().__init__(response.status_code)
         self.response = response
+
+
+class _Dropped(Exception):
+    """No answer at all: the connection is closed."""
 
 
 def _error(
@@ -149,6 +172,8 @@ class FakeGraphApi:
         }
         self.followers = 1180  # grows by `insights["follows_and_unfollows"]` a day, as each snapshot reads it
         self.requests: list[dict[str, Any]] = []
+        # Each message as delivered (a record like a request's, with its `message_id` and `sent_at`), in order.
+        self.delivered: list[dict[str, Any]] = []
         self.profiles: dict[str, dict[str, Any]] = {}
         self.images: dict[str, bytes] = {}  # message id → the image bytes fetched, as Meta would
         self.download: Callable[[str], bytes | None] = _http_get  # the body, or None when the URL is refused
@@ -190,24 +215,29 @@ class FakeGraphApi:
                     token.revoked = True
 
     def fail_next(self, call: str, *names: str, account_id: str | None = None) -> None:
-        """Queue faults for the next calls of a kind ("send" or "profile"), by name (see FAULTS); with `account_id`,
-        only for requests made as that venue account."""
+        """Queue faults for the next calls of a kind ("send", "profile" or "conversations", the Conversations API's
+        every request), by name (see FAULTS); with `account_id`, only for requests made as that venue account."""
         unknown = [n for n in names if n not in FAULTS]
         if call not in self._faults or unknown:
-            raise ValueError(f"call must be send or profile and faults among {sorted(FAULTS)}; got {call} {unknown}")
+            raise ValueError(f"calls: {FAULT_CALLS}; faults: {sorted(FAULTS)}; got {call} {unknown}")
         with self._lock:
             self._faults[call].extend((account_id, FAULTS[name]) for name in names)
 
     def sent_messages(self) -> list[dict[str, Any]]:
-        """Messages Meta would have delivered (answered 200), in order, each with the venue `account_id` it was sent
-        as and the `token` it was sent with."""
+        """Messages Meta delivered, in order (each once, however its answer went), each with the venue `account_id`
+        it was sent as and the `token` it was sent with."""
         with self._lock:
-            return [r for r in self.requests if r["kind"] == "send" and r["status"] == 200]
+            return list(self.delivered)
 
     # -- WSGI ------------------------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
-        response = self._respond(request)
+        try:
+            response = self._respond(request)
+        except _Dropped:
+            environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)  # the client sees the connection closed, no answer
+            start_response("500 Dropped", [])  # never reaches the client: the server's writing fails quietly
+            return []
         return response(environ, start_response)
 
     def _respond(self, request: Request) -> Response:
@@ -219,6 +249,11 @@ class FakeGraphApi:
             response, account_id = handler(request, body, token)
         except _Refused as refused:
             response, account_id = refused.response, self._owner(token)
+        except _Dropped:
+            record.update(status=None, account_id=self._owner(token), token=token)
+            with self._lock:
+                self.requests.append(record)
+            raise
         record.update(status=response.status_code, account_id=account_id, token=token)
         if kind == "send" and response.status_code == 200:
             record["message_id"] = json.loads(response.get_data())["message_id"]
@@ -237,6 +272,8 @@ class FakeGraphApi:
             (method == "GET" and bool(_INSIGHTS.match(path)), "insights", self._insights),
             (method == "POST" and bool(_SEND.match(path)), "send", self._send),
             (method == "GET" and bool(_PROFILE.match(path)), "profile", self._profile),
+            (method == "GET" and bool(_CONVERSATIONS.match(path)), "conversations", self._conversations),
+            (method == "GET" and bool(_NODE.match(path)), "conversations", self._conversation_node),
         ]
         for matches, kind, handler in routes:
             if matches:
@@ -389,7 +426,9 @@ class FakeGraphApi:
         if sender not in ("me", grant.account_id):
             raise _Refused(_error(400, 190, "Invalid OAuth access token - Cannot parse access token"))
         self._permitted(grant, MESSAGING)
-        self._injected("send", grant.account_id)
+        fault = self._fault("send", grant.account_id)
+        if fault is not None and not fault.delivered:
+            self._answer_fault(fault)
         recipient = (body or {}).get("recipient", {}).get("id")
         message = (body or {}).get("message")
         if not recipient or not message:
@@ -401,6 +440,21 @@ class FakeGraphApi:
             if image is None:
                 raise _Refused(_error(400, 100, "(#100) Upload attachment failure.", subcode=2018047))
             self.images[mid] = image
+        delivered = {
+            "kind": "send",
+            "path": request.path,
+            "query": dict(request.args),
+            "json": body,
+            "status": 200,
+            "account_id": grant.account_id,
+            "token": token,
+            "message_id": mid,
+            "sent_at": self._now().isoformat(),  # JSON, as `/_sandbox/messages` shows it
+        }
+        with self._lock:
+            self.delivered.append(delivered)
+        if fault is not None:  # delivered, and now its answer fails
+            self._answer_fault(fault)
         return _json({"recipient_id": recipient, "message_id": mid}), grant.account_id
 
     def _profile(self, request: Request, _body: Any, token: str | None) -> tuple[Response, str | None]:
@@ -429,6 +483,65 @@ class FakeGraphApi:
             self.followers += self.insights.get("follows_and_unfollows", 0)
         return _json({"data": data}), grant.account_id
 
+    def _conversations(self, request: Request, _body: Any, token: str | None) -> tuple[Response, str | None]:
+        """GET /<ig-id>/conversations (or me/conversations)?platform=instagram[&user_id=<igsid>]."""
+        grant = self._valid(token)
+        owner = _CONVERSATIONS.match(request.path).group(2)  # type: ignore[union-attr]  # routed here: it matched
+        if owner not in ("me", grant.account_id):
+            raise _Refused(_error(400, 100, f"(#100) Unsupported get request. Object with ID '{owner}' does not exist"))
+        self._permitted(grant, BASIC)
+        self._permitted(grant, MESSAGING)
+        self._injected("conversations", grant.account_id)
+        guest = request.args.get("user_id")
+        with self._lock:
+            mine = [m for m in self.delivered if m["account_id"] == grant.account_id]
+        latest: dict[str, str] = {}
+        for message in mine:  # oldest first: the last seen is the latest
+            latest[message["json"]["recipient"]["id"]] = message["sent_at"]
+        if guest is not None:
+            found = [{"id": _conversation_id(grant.account_id, guest)}] if guest in latest else []
+        else:
+            found = [
+                {"id": _conversation_id(grant.account_id, g), "updated_time": _graph_time(at)}
+                for g, at in sorted(latest.items(), key=lambda item: datetime.fromisoformat(item[1]), reverse=True)
+            ]
+        return _json({"data": found}), grant.account_id
+
+    def _conversation_node(self, request: Request, _body: Any, token: str | None) -> tuple[Response, str | None]:
+        """GET /<conversation-id>?fields=messages, or /<message-id>?fields=id,created_time,from,to,message."""
+        grant = self._valid(token)
+        self._permitted(grant, MESSAGING)
+        self._injected("conversations", grant.account_id)
+        node = _NODE.match(request.path).group(2)  # type: ignore[union-attr]  # routed here because it matched
+        with self._lock:
+            mine = [m for m in self.delivered if m["account_id"] == grant.account_id]
+            usernames = {a: account.username for a, account in self._accounts.items()}
+        missing = _error(
+            400, 100, f"Unsupported get request. Object with ID '{node}' does not exist", "GraphMethodException", 33
+        )
+        if node.startswith("c_"):
+            talk = [m for m in mine if _conversation_id(grant.account_id, m["json"]["recipient"]["id"]) == node]
+            if not talk:
+                raise _Refused(missing)
+            listed = [{"id": m["message_id"], "created_time": _graph_time(m["sent_at"])} for m in reversed(talk)]
+            return _json({"messages": {"data": listed}, "id": node}), grant.account_id
+        message = next((m for m in mine if m["message_id"] == node), None)
+        if message is None:
+            raise _Refused(missing)
+        guest = message["json"]["recipient"]["id"]
+        talk = [m for m in mine if m["json"]["recipient"]["id"] == guest]
+        if message not in talk[-DETAILED_MESSAGES:]:
+            raise _Refused(_error(400, 100, "(#100) This message has been deleted"))
+        known = {
+            "id": node,
+            "created_time": _graph_time(message["sent_at"]),
+            "from": {"username": usernames.get(grant.account_id, ""), "id": grant.account_id},
+            "to": {"data": [{"username": f"guest_{guest[-4:]}", "id": guest}]},
+            "message": message["json"]["message"].get("text", ""),
+        }
+        fields = [f for f in request.args.get("fields", "id").split(",") if f in known]
+        return _json({**{f: known[f] for f in fields}, "id": node}), grant.account_id
+
     def _unknown(self, request: Request, _body: Any, token: str | None) -> tuple[Response, str | None]:
         message = f"Unknown path components: {request.path}"
         return _error(400, 100, message, "GraphMethodException"), self._owner(token)
@@ -436,9 +549,18 @@ class FakeGraphApi:
     def _injected(self, call: str, account_id: str) -> None:
         fault = self._fault(call, account_id)
         if fault is not None:
-            time.sleep(fault.delay_seconds)
-            if fault.code:
-                raise _Refused(_error(fault.status, fault.code, fault.message, fault.error_type, fault.subcode))
+            self._answer_fault(fault)
+
+    @staticmethod
+    def _answer_fault(fault: Fault) -> None:
+        """Answer as the fault says: late, with Meta's error, a gateway's bare error, or not at all."""
+        if fault.disconnect:
+            raise _Dropped
+        time.sleep(fault.delay_seconds)
+        if fault.code:
+            raise _Refused(_error(fault.status, fault.code, fault.message, fault.error_type, fault.subcode))
+        if fault.status != 200:
+            raise _Refused(Response(fault.message, status=fault.status, mimetype="text/html"))
 
     def _fetch(self, url: str) -> bytes | None:
         """Meta downloads the attachment when sending: a PNG or JPEG of at most 8 MB."""
@@ -446,6 +568,15 @@ class FakeGraphApi:
         if content is None or len(content) > IMAGE_LIMIT_BYTES or not content.startswith((b"\x89PNG", b"\xff\xd8")):
             return None
         return content
+
+
+def _conversation_id(account_id: str, guest_id: str) -> str:
+    return f"c_{account_id}_{guest_id}"
+
+
+def _graph_time(moment: str) -> str:
+    """A recorded time as the Graph API writes it by default: ISO 8601 with a +0000 offset."""
+    return datetime.fromisoformat(moment).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
 def _http_get(url: str) -> bytes | None:

@@ -197,11 +197,11 @@ class Sandbox:
         self.roles = stack_roles(self.options.agency_path, self.options.config_paths)
         self.identities = Identities(self.aws_endpoint, REGION)
         operator = self.identities.create_operator()
-        graph_server = _serve(make_server("127.0.0.1", 0, self.graph, threaded=True))
+        self._graph_server: BaseWSGIServer | None = _serve(make_server("127.0.0.1", 0, self.graph, threaded=True))
         google_server = _serve(make_server("127.0.0.1", 0, self.google, threaded=True))
         crm_server = _serve(make_server("127.0.0.1", 0, self.crm, threaded=True))
-        self._servers += [graph_server, google_server, crm_server]
-        self.graph_url = f"http://127.0.0.1:{graph_server.port}"
+        self._servers += [google_server, crm_server]
+        self.graph_url = f"http://127.0.0.1:{self._graph_server.port}"
         self.google.url = f"http://127.0.0.1:{google_server.port}"
         self.crm_url = f"http://127.0.0.1:{crm_server.port}/hooks/tagback"
         self._set_environ(
@@ -250,6 +250,7 @@ class Sandbox:
     def stop(self) -> None:
         self._stop.set()
         self._pump.join(timeout=30)  # let a delivery in progress finish before its services go away
+        self.refuse_graph_connections()
         for server in self._servers:
             server.shutdown()
         # moto's enforcement is per process: other moto servers in this process (tests) go back to no checks.
@@ -512,6 +513,20 @@ class Sandbox:
         return {**self.venues[0].functions, "webhook": self.edge_functions["webhook"]}
 
     # -- controls --------------------------------------------------------------------------------------------
+    def refuse_graph_connections(self) -> None:
+        """Meta out of reach: the fake Graph API's port stops listening, so every connection to it is refused (a
+        request that never reaches Meta) until `accept_graph_connections`."""
+        if self._graph_server is not None:
+            self._graph_server.shutdown()
+            self._graph_server.server_close()
+            self._graph_server = None
+
+    def accept_graph_connections(self) -> None:
+        """The fake Graph API listens on its port again."""
+        if self._graph_server is None:
+            port = int(self.graph_url.rsplit(":", 1)[1])
+            self._graph_server = _serve(make_server("127.0.0.1", port, self.graph, threaded=True))
+
     def settle(self, timeout: float = 120.0) -> None:
         """Deliver every stream record written so far (and what their consumers write in turn), in every venue,
         waiting out the pauses between retries of a failing consumer, up to `timeout` seconds."""

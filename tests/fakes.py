@@ -8,6 +8,7 @@ import itertools
 import json
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -17,11 +18,20 @@ from tagback.adapters.ssm import StoredSecret
 from tagback.config.environment import EdgeSettings
 from tagback.config.model import ClientConfig
 from tagback.conversation.ports import SecretReader
-from tagback.domain.awards import Awaiting, Award, AwardKey, Coupon, CouponFace, Guest, WaitingForToken
+from tagback.domain.awards import (
+    Awaiting,
+    Award,
+    AwardKey,
+    AwardMessage,
+    Coupon,
+    CouponFace,
+    Guest,
+    WaitingForToken,
+)
 from tagback.domain.clock import Clock
 from tagback.domain.erasure import DataDeletion, DeletionStatus, ErasureReport, ErasureRequest
 from tagback.domain.events import InboundEvent, OutboxEvent
-from tagback.domain.messaging import ErrorKind, GraphError, Profile, QuickReply, UrlButton
+from tagback.domain.messaging import ErrorKind, GraphError, Profile, QuickReply, SentMessage, UrlButton
 from tagback.domain.registrations import AccountTaken, Registration
 from tagback.domain.stats import REPORT_SENT_AT
 from tagback.domain.steps import Step
@@ -106,6 +116,17 @@ class InMemoryAwards:
             if only_if_no_prize and self.by_key[award].prize_id is not None:
                 return False
             self.by_key[award] = dataclasses.replace(self.by_key[award], **changes)
+            return True
+
+    def begin_send(self, award: AwardKey, message: AwardMessage, *, at: datetime, digest: str | None) -> bool:
+        with self._lock:
+            found = self.by_key.get(award)
+            if found is None or getattr(found, f"{message}_sending_at") is not None:
+                return False
+            changes: dict[str, Any] = {f"{message}_sending_at": at}
+            if digest is not None:
+                changes[f"{message}_digest"] = digest
+            self.by_key[award] = dataclasses.replace(found, **changes)
             return True
 
     def hold_delivery(self, award: AwardKey, *, now: datetime, until: datetime) -> Award | None:
@@ -539,14 +560,24 @@ class InMemoryEdge:
         )
 
 
+@dataclass(frozen=True)
+class AnswerLost:
+    """A send whose answer never comes back (a read timeout): Meta `delivered` it, or not."""
+
+    delivered: bool
+
+
 class FakeMessenger:
-    """Records what would be sent; `failures` queues GraphErrors (or errors of the given kinds) for the next sends.
-    Meta refuses every send as it does a dead token (code 190) while `refusing_token` is set, or while `token` (read
-    per send, as the Graph client reads it) gives one of `dead_tokens`."""
+    """Records what would be sent; `failures` queues GraphErrors (or errors of the given kinds, or lost answers) for
+    the next sends, `lookup_failures` for the next reads of a conversation. Meta refuses every send as it does a dead
+    token (code 190) while `refusing_token` is set, or while `token` (read per send, as the Graph client reads it)
+    gives one of `dead_tokens`. The conversation lists what was sent (time is not kept: every message counts)."""
 
     def __init__(self, token: Callable[[], str] | None = None) -> None:
         self.sent: list[dict[str, str]] = []
-        self.failures: list[ErrorKind | GraphError] = []
+        self.failures: list[ErrorKind | GraphError | AnswerLost] = []
+        self.lookup_failures: list[GraphError] = []
+        self.lookups = 0
         self.token = token
         self.dead_tokens: set[str] = set()
         self.refusing_token = False
@@ -555,35 +586,43 @@ class FakeMessenger:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def _next(self, kind: str, recipient: str, body: str) -> str:
+    def _next(self, kind: str, recipient: str, body: str, **extra: str) -> str:
         with self._lock:
             if self._token_is_refused():
                 self.refused += 1
                 raise token_refused()
-            if self.failures:
-                failure = self.failures.pop(0)
-                if isinstance(failure, GraphError):
-                    raise failure
+            failure = self.failures.pop(0) if self.failures else None
+            if isinstance(failure, GraphError):
+                raise failure
+            if isinstance(failure, ErrorKind):
                 raise GraphError(failure, 400, 0, None, f"fake {failure}")
             mid = f"m_{next(self._ids)}"
-            self.sent.append({"kind": kind, "to": recipient, "body": body, "mid": mid})
+            if failure is None or failure.delivered:
+                self.sent.append({"kind": kind, "to": recipient, "body": body, "mid": mid, **extra})
+            if failure is not None:
+                raise GraphError(ErrorKind.UNCERTAIN, None, None, None, "ReadTimeout")
             return mid
 
     def _token_is_refused(self) -> bool:
         return self.refusing_token or (self.token is not None and self.token() in self.dead_tokens)
 
     def send_text(self, recipient: str, text: str, quick_replies: Sequence[QuickReply] = ()) -> str:
-        mid = self._next("text", recipient, text)
-        self.sent[-1]["quick_replies"] = ",".join(q.payload or q.content_type for q in quick_replies)
-        return mid
+        replies = ",".join(q.payload or q.content_type for q in quick_replies)
+        return self._next("text", recipient, text, quick_replies=replies)
 
     def send_image(self, recipient: str, url: str) -> str:
         return self._next("image", recipient, url)
 
     def send_buttons(self, recipient: str, text: str, buttons: Sequence[UrlButton]) -> str:
-        mid = self._next("buttons", recipient, text)
-        self.sent[-1]["buttons"] = " | ".join(f"{b.title} {b.url}" for b in buttons)
-        return mid
+        return self._next("buttons", recipient, text, buttons=" | ".join(f"{b.title} {b.url}" for b in buttons))
+
+    def sent_since(self, recipient: str, since: datetime) -> list[SentMessage]:
+        with self._lock:
+            self.lookups += 1
+            if self.lookup_failures:
+                raise self.lookup_failures.pop(0)
+            mine = [m for m in self.sent if m["to"] == recipient]
+            return [SentMessage(m["mid"], m["body"] if m["kind"] != "image" else "") for m in mine]
 
     def profile(self, guest_id: str) -> Profile:
         with self._lock:

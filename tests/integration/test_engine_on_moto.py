@@ -20,16 +20,18 @@ from tagback.adapters.s3_coupons import S3CouponImages
 from tagback.adapters.scheduler import EventBridgeSteps, schedule_name
 from tagback.config.loading import parse_client_config
 from tagback.config.model import ClientConfig
+from tagback.conversation.claims import new_award
 from tagback.conversation.engine import Engine
 from tagback.conversation.outcome import Outcome
-from tagback.domain.awards import AwardKey, AwardState, CouponFace
+from tagback.domain.awards import AwardKey, AwardMessage, AwardState, CouponFace
 from tagback.domain.clock import ManualClock
 from tagback.domain.events import EventKind, InboundEvent
+from tagback.domain.messaging import fingerprint
 from tagback.domain.steps import Step
 from tagback.domain.suppression import suppression_key
 from tagback.store.repositories import Repositories
 from tests.conftest import DEMO_CONFIG, ENGLISH_ONLY
-from tests.fakes import FakeMessenger, Secrets
+from tests.fakes import AnswerLost, FakeMessenger, Secrets
 from tests.integration.conftest import REGION, client
 
 pytestmark = pytest.mark.integration
@@ -201,3 +203,33 @@ def test_stop_puts_a_keyed_hash_on_the_suppression_list_that_outlives_the_profil
     assert conversation.handle(InboundEvent(EventKind.TEXT, "m4", guest, "1", later, text="START")) is Outcome.OPTED_IN
     assert "SUPPRESSED#" not in str(dynamodb.scan(TableName=table)["Items"])  # START took the entry off
     assert len(messenger.sent) == sent + 1
+
+
+def test_a_prize_text_whose_answer_was_lost_is_found_and_its_intent_and_outcome_stored(
+    resources: dict[str, Any], english_only: ClientConfig
+) -> None:
+    messenger = FakeMessenger()
+    messenger.failures = [AnswerLost(delivered=True)]
+    conversation = engine(resources, english_only, messenger)
+    assert conversation.handle(mention("m1")) is Outcome.DM_SENT
+    assert conversation.handle(mention("m1")) is Outcome.DM_SENT  # redelivered: nothing more
+    text, image = messenger.sent
+    award = resources["store"].awards.get(AwardKey("g1", "2026-11-20"))
+    assert award.text_mid == text["mid"] and award.image_mid == image["mid"]
+    assert award.text_digest == fingerprint(text["body"]) and award.text_sending_at == NOON + timedelta(seconds=1)
+    assert award.image_sending_at is not None
+
+
+def test_of_many_concurrent_attempts_one_begins_a_send_and_a_gone_award_none(resources: dict[str, Any]) -> None:
+    awards = resources["store"].awards
+    award = new_award("g2", "m2", NOON, "2026-11-20", NOON.date(), now=NOON)
+    awards.claim(award, NOON + timedelta(days=90))
+
+    def begin(_: int) -> bool:
+        return bool(awards.begin_send(award.key, AwardMessage.TEXT, at=NOON, digest="0123456789abcdef"))
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        assert sorted(pool.map(begin, range(20))) == [False] * 19 + [True]
+    gone = AwardKey("nobody", "2026-11-20")
+    assert not awards.begin_send(gone, AwardMessage.IMAGE, at=NOON, digest=None)
+    assert awards.get(gone) is None  # not brought into being as a bare key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -160,3 +161,41 @@ def test_an_unknown_path_is_metas_unknown_path_error(meta: Meta) -> None:
 def test_tokens_are_issued_for_known_accounts_only(meta: Meta) -> None:
     with pytest.raises(ValueError, match="add_account it first"):
         meta.api.issue_token("17841400000000009")
+
+
+def test_the_conversations_api_lists_what_a_venue_sent_a_guest_newest_first(meta: Meta, clock: ManualClock) -> None:
+    first = meta.send(meta.cafe).json()["message_id"]
+    clock.advance(timedelta(minutes=1))
+    second = meta.send(meta.cafe).json()["message_id"]
+    meta.send(meta.bar, BAR)  # another venue's conversation with the same guest
+    auth = {"access_token": meta.cafe}
+    (found,) = meta.get(f"/v25.0/{CAFE}/conversations", platform="instagram", user_id="g1", **auth).json()["data"]
+    assert meta.get("/v25.0/me/conversations", platform="instagram", user_id="g1", **auth).json()["data"] == [found]
+    assert meta.get(f"/v25.0/{CAFE}/conversations", user_id="g2", **auth).json()["data"] == []
+    listed = meta.get(f"/v25.0/{found['id']}", fields="messages", **auth).json()
+    assert [m["id"] for m in listed["messages"]["data"]] == [second, first]
+    assert listed["messages"]["data"][0]["created_time"] == clock.now().strftime("%Y-%m-%dT%H:%M:%S+0000")
+    detail = meta.get(f"/v25.0/{second}", fields="id,created_time,from,to,message", **auth).json()
+    assert detail["from"] == {"username": "cafe.aurora", "id": CAFE}
+    assert detail["to"] == {"data": [{"username": "guest_g1", "id": "g1"}]}
+    assert detail["message"] == "hi"
+    assert meta.get(f"/v25.0/{second}", fields="message", access_token=meta.bar).status_code == 400  # not its own
+    assert json.loads(json.dumps(meta.api.sent_messages()))[0]["message_id"] == first  # as /_sandbox/messages shows it
+
+
+def test_only_a_conversations_20_most_recent_messages_are_detailed(meta: Meta) -> None:
+    oldest = meta.send(meta.cafe).json()["message_id"]
+    for _ in range(20):
+        meta.send(meta.cafe)
+    refused = meta.get(f"/v25.0/{oldest}", fields="message", access_token=meta.cafe)
+    assert refused.status_code == 400 and "deleted" in error_of(refused)["message"]
+
+
+def test_a_send_can_be_delivered_with_its_answer_lost_or_dropped_undelivered(meta: Meta) -> None:
+    meta.api.fail_next("send", "gateway_timeout", "disconnect")
+    gateway = meta.send(meta.cafe)
+    assert gateway.status_code == 504 and "error" not in gateway.text  # a gateway's, not Meta's error body
+    with pytest.raises(requests.ConnectionError):
+        meta.send(meta.cafe)
+    assert len(meta.api.sent_messages()) == 1  # the first delivered, the dropped one not
+    assert [r["status"] for r in meta.api.requests] == [504, None]

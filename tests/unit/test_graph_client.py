@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import requests
+from urllib3 import HTTPConnectionPool
+from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError, ProtocolError
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from sandbox.fake_graph import FakeGraphApi
-from tagback.adapters.meta.graph import GraphClient, classify, refusal
+from tagback.adapters.meta.graph import GraphClient, classify, lost_answer, never_connected, refusal
 from tagback.domain.clock import ManualClock
-from tagback.domain.messaging import ErrorKind, GraphError, QuickReply, UrlButton
+from tagback.domain.messaging import ErrorKind, GraphError, QuickReply, SentMessage, UrlButton
 
 ACCOUNT = "17841400000000001"
 
@@ -139,12 +144,109 @@ def test_permanent_errors_are_not_retried(fake: Meta, fault: str, kind: ErrorKin
     assert fake.token not in str(raised.value)
 
 
-def test_a_timeout_is_temporary(fake: Meta) -> None:
+@pytest.mark.parametrize(
+    ("fault", "delivered"),
+    [
+        ("timeout", True),  # Meta sent it and answered late: past the read timeout
+        ("gateway_timeout", True),  # a 504 without Meta's error body, the message sent behind it
+        ("invalid_json_reply", True),  # 1/1357046: Meta documents it for messages "all sent successfully"
+        ("disconnect", False),  # the connection closed unanswered: to the client, like a reset after sending
+    ],
+)
+def test_a_send_whose_answer_is_lost_is_uncertain_and_not_sent_again(fake: Meta, fault: str, delivered: bool) -> None:
     api = fake.api
-    api.fail_next("send", "timeout")
+    api.fail_next("send", fault)
+    sleeps: list[float] = []
     with pytest.raises(GraphError) as raised:
-        client(fake, timeout=(1.0, 0.2), max_attempts=1).send_text("g1", "hi")
-    assert raised.value.kind is ErrorKind.TEMPORARY and "Timeout" in str(raised.value)
+        client(fake, sleeps, timeout=(1.0, 0.3), max_attempts=4).send_text("g1", "hi")
+    assert raised.value.kind is ErrorKind.UNCERTAIN and not raised.value.retryable
+    assert sleeps == [] and len([r for r in api.requests if r["kind"] == "send"]) <= 1  # one try, no retry
+    assert len(api.sent_messages()) == (1 if delivered else 0)
+
+
+def test_a_read_whose_answer_is_lost_is_tried_again(fake: Meta) -> None:
+    fake.api.fail_next("profile", "disconnect", "gateway_timeout")
+    sleeps: list[float] = []
+    assert client(fake, sleeps).profile("6170001").name == "Guest 0001"
+    assert sleeps == [0.5, 1.0]
+
+
+def test_a_refused_connection_never_reached_meta_so_the_send_is_tried_again(clock: ManualClock) -> None:
+    api = FakeGraphApi(clock.now)
+    token = api.add_account(ACCOUNT, "cafe.aurora")
+    with socket.socket() as probe:  # a port nothing listens on, until the client's first backoff
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    servers: list[BaseWSGIServer] = []
+
+    def meta_comes_back(_seconds: float) -> None:
+        servers.append(make_server("127.0.0.1", port, api, threaded=True))
+        threading.Thread(target=servers[0].serve_forever, daemon=True).start()
+
+    meta = Meta(api, f"http://127.0.0.1:{port}", token)
+    try:
+        mid = client(meta, sleep=meta_comes_back).send_text("g1", "hi")
+    finally:
+        for server in servers:
+            server.shutdown()
+    assert len(servers) == 1  # refused once, then sent
+    assert [m["message_id"] for m in api.sent_messages()] == [mid]
+
+
+def test_only_a_connection_never_made_counts_as_never_reaching_meta() -> None:
+    pool = HTTPConnectionPool("graph.instagram.com")
+    refused = NewConnectionError(pool, "Connection refused")
+    dns = NameResolutionError("graph.instagram.com", pool, socket.gaierror("Name or service not known"))
+    assert never_connected(requests.ConnectionError(MaxRetryError(pool, "/", refused)))
+    assert never_connected(requests.ConnectionError(MaxRetryError(pool, "/", dns)))
+    assert never_connected(requests.ConnectTimeout())
+    assert not never_connected(requests.ReadTimeout())
+    reset = ProtocolError("Connection aborted.", ConnectionResetError(104, "Connection reset by peer"))
+    assert not never_connected(requests.ConnectionError(reset))
+
+
+def test_an_answer_without_a_message_id_is_uncertain() -> None:
+    def accepts_without_an_id(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"recipient_id": "g1"}']
+
+    server = make_server("127.0.0.1", 0, accepts_without_an_id, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(GraphError) as raised:
+            client(Meta(FakeGraphApi(datetime.now), f"http://127.0.0.1:{server.port}", "t")).send_text("g1", "hi")
+    finally:
+        server.shutdown()
+    assert raised.value.kind is ErrorKind.UNCERTAIN
+
+
+def test_what_the_venue_sent_a_guest_is_read_from_the_conversation(fake: Meta, clock: ManualClock) -> None:
+    graph = client(fake)
+    first = graph.send_text("g1", "first")
+    clock.advance(timedelta(minutes=5))
+    since = clock.now()
+    second = graph.send_text("g1", "second")
+    graph.send_text("g2", "another guest's")
+    assert graph.sent_since("g1", since) == [SentMessage(second, "second")]
+    assert graph.sent_since("g1", since - timedelta(minutes=10)) == [
+        SentMessage(second, "second"),
+        SentMessage(first, "first"),
+    ]
+    assert graph.sent_since("g3", since) == []  # no conversation: nothing was sent
+    conversation, listing, detail = [r for r in fake.api.requests if r["kind"] == "conversations"][:3]
+    assert conversation["path"] == f"/v25.0/{ACCOUNT}/conversations"
+    assert conversation["query"] == {"platform": "instagram", "user_id": "g1"}
+    assert listing["query"] == {"fields": "messages"}
+    assert detail["query"] == {"fields": "id,created_time,from,to,message"}
+
+
+def test_a_conversation_meta_will_not_show_is_a_graph_error(fake: Meta) -> None:
+    graph = client(fake)
+    graph.send_text("g1", "hi")
+    fake.api.fail_next("conversations", "permission")
+    with pytest.raises(GraphError) as raised:
+        graph.sent_since("g1", datetime(2026, 1, 1, tzinfo=UTC))
+    assert raised.value.kind is ErrorKind.AUTH
 
 
 def test_a_wrong_token_is_an_auth_error(fake: Meta) -> None:
@@ -187,7 +289,7 @@ def test_limits_are_checked_before_sending(clock: ManualClock) -> None:
         (400, 80002, None, ErrorKind.THROTTLED),
         (500, 2, None, ErrorKind.TEMPORARY),
         (400, 1200, None, ErrorKind.TEMPORARY),
-        (502, None, None, ErrorKind.TEMPORARY),
+        (502, None, None, ErrorKind.TEMPORARY),  # for a send: uncertain (lost_answer)
         (400, 10, 2018278, ErrorKind.OUTSIDE_WINDOW),
         (400, 10, 2534022, ErrorKind.OUTSIDE_WINDOW),
         (400, 10, None, ErrorKind.AUTH),  # "API Permission Denied"
@@ -202,6 +304,23 @@ def test_error_classification_follows_metas_codes(
     status: int, code: int | None, subcode: int | None, kind: ErrorKind
 ) -> None:
     assert classify(status, code, subcode) is kind
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "lost"),
+    [
+        (500, 2, False),  # "An unexpected error has occurred. Please retry your request later."
+        (400, 1200, False),  # "Temporary send message failure. Please try again later."
+        (500, 1, True),  # "An unknown error occurred": 1/1357046 comes with messages that were sent
+        (502, None, True),  # a gateway's, without Meta's error body
+        (504, None, True),
+        (400, 4, False),  # throttled: refused
+        (400, 100, False),
+    ],
+)
+def test_which_answers_to_a_send_may_hide_a_delivered_message(status: int, code: int | None, lost: bool) -> None:
+    body = {"error": {"code": code, "message": "m"}} if code is not None else None
+    assert lost_answer(refusal(status, "Reason", body)) is lost
 
 
 def test_account_insights_read_total_values_and_the_follower_total(fake: Meta) -> None:

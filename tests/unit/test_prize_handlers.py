@@ -107,6 +107,36 @@ def test_a_throttled_dm_fails_its_record_for_the_stream_to_retry(world: tuple[In
     assert sum("Your prize" in m["body"] for m in messenger.sent) == 1
 
 
+class LambdaTimedOut(BaseException):
+    """Lambda ends an invocation at its timeout: nothing after it runs, no failure is reported, the hold stays."""
+
+
+def test_a_batch_redelivered_after_a_timeout_mid_batch_repeats_no_delivered_message(
+    world: tuple[InMemoryStore, FakeMessenger],
+) -> None:
+    store, messenger = world
+    batch = {"Records": [record(f"{i}00", mention_image(f"m{i}", f"g{i}")) for i in (1, 2, 3)]}
+    record_outcome, release = store.awards.update, store.awards.release_delivery
+
+    def times_out(key: AwardKey, **changes: Any) -> bool:
+        if key.guest_id == "g2" and changes.get("state") is AwardState.DM_SENT:  # g2's text sent, not yet recorded
+            raise LambdaTimedOut
+        return record_outcome(key, **changes)
+
+    store.awards.update = times_out  # type: ignore[method-assign]
+    store.awards.release_delivery = lambda _key: None  # type: ignore[method-assign]  # killed: nothing runs after
+    with pytest.raises(LambdaTimedOut):
+        prize.lambda_handler(batch, LambdaContext("prize"))
+    store.awards.update, store.awards.release_delivery = record_outcome, release  # type: ignore[method-assign]
+    prize.engine.get().clock.sleep(16 * 60)  # Lambda retries the whole batch; g2's hold has lapsed by then
+    assert prize.lambda_handler(batch, LambdaContext("prize")) == {"batchItemFailures": []}
+    for guest in ("g1", "g2", "g3"):
+        prizes = [m for m in messenger.sent if m["to"] == guest and "Your prize" in m["body"]]
+        assert len(prizes) == 1, guest
+        award = store.awards.get(AwardKey(guest, "2026-11-20"))
+        assert award is not None and award.state is AwardState.DM_SENT and award.text_mid == prizes[0]["mid"]
+
+
 def test_follow_up_handler_asks_and_refuses_malformed_input(world: tuple[InMemoryStore, FakeMessenger]) -> None:
     prize.lambda_handler({"Records": [record("100", mention_image("m1", "g1"))]}, LambdaContext("prize"))
     answer = review_followup.lambda_handler({"guest_id": "g1", "period": "2026-11-20"}, LambdaContext("followup"))

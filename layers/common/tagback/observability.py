@@ -30,11 +30,16 @@ FUNCTION_ERRORS_METRIC: Final = "FunctionErrors"
 # A delivery the edge's webhook refused (bad signature, not JSON, not Instagram's shape).
 WEBHOOK_REJECTED: Final = "webhook_rejected"
 WEBHOOK_REJECTED_METRIC: Final = "WebhookRejected"
+# A message that may or may not have reached the guest, for good (Meta's answer lost, the conversation unreadable):
+# counted under this label in the month's figures (`tagback status` shows it) and as this metric (no alarm watches it).
+DMS_UNCERTAIN: Final = "dms_uncertain"
+DMS_UNCERTAIN_METRIC: Final = "DmsUncertain"
 _ALARMED: Final = {
     AwardState.WAITING_FOR_TOKEN.value: TOKEN_REFUSED_METRIC,
     FollowUpState.WAITING_FOR_TOKEN.value: TOKEN_REFUSED_METRIC,
     TOKEN_REFRESH_REFUSED: TOKEN_REFUSED_METRIC,
     WEBHOOK_REJECTED: WEBHOOK_REJECTED_METRIC,
+    DMS_UNCERTAIN: DMS_UNCERTAIN_METRIC,
 }
 
 # The metrics the agency's alarms group by venue (infra/components/alerts.py: GROUPED_ALARMS), published by a venue's

@@ -17,10 +17,10 @@ from tagback.domain.awards import Award, Guest
 from tagback.domain.clock import Clock
 from tagback.domain.events import InboundEvent, OutboxEvent
 from tagback.domain.languages import Language, language_name
-from tagback.domain.messaging import GraphError, QuickReply
+from tagback.domain.messaging import ErrorKind, GraphError, QuickReply
 from tagback.domain.stats import count_event
 from tagback.messages.render import first_dm_footer, render
-from tagback.observability import logger
+from tagback.observability import DMS_UNCERTAIN, count, logger
 
 ANSWER_TRIES = 2  # wrong answers to a question before the engine moves on
 
@@ -65,16 +65,35 @@ class Context:
     def count(self, *names: str, at: datetime | None = None) -> None:
         count_event(self.store.stats, self.config.tz, at or self.clock.now(), *names)
 
-    def send(self, guest: Guest, text: str, quick_replies: Sequence[QuickReply] = ()) -> str:
-        """A text to the guest; their first DM carries the bot disclosure and the promotion terms. Raises
-        DeliveryPending when Meta throttles, the GraphError when it refuses for good."""
-        first = guest.greeted_at is None
-        footer = first_dm_footer(self.config, self.language(guest)) if first else ""
-        with pending_while_throttled():
-            mid = self.messenger.send_text(guest.guest_id, f"{text}\n\n{footer}" if footer else text, quick_replies)
-        if first:
+    def compose(self, guest: Guest, text: str) -> str:
+        """The text as sent: the guest's first DM carries the bot disclosure and the promotion terms."""
+        footer = first_dm_footer(self.config, self.language(guest)) if guest.greeted_at is None else ""
+        return f"{text}\n\n{footer}" if footer else text
+
+    def greeted(self, guest: Guest) -> None:
+        """A composed text reached the guest: the next one goes without the first DM's footer."""
+        if guest.greeted_at is None:
             self.save(guest, greeted_at=self.clock.now())
+
+    def send(self, guest: Guest, text: str, quick_replies: Sequence[QuickReply] = ()) -> str:
+        """A text to the guest (composed). Raises DeliveryPending when Meta throttles, the GraphError when it refuses
+        for good or its answer was lost (UNCERTAIN: counted, never sent again)."""
+        try:
+            with pending_while_throttled():
+                mid = self.messenger.send_text(guest.guest_id, self.compose(guest, text), quick_replies)
+        except GraphError as error:
+            if error.kind is ErrorKind.UNCERTAIN:
+                self.uncertain("message", error)
+            raise
+        self.greeted(guest)
         return mid
+
+    def uncertain(self, what: str, error: GraphError | None = None) -> None:
+        """A message that may or may not have reached the guest, for good: logged, and counted in the month's
+        figures (`dms_uncertain`) and as the `DmsUncertain` metric, for the agency to see."""
+        logger.warning("message may not have reached the guest", extra={"what": what, "error": str(error or "")})
+        self.count(DMS_UNCERTAIN)
+        count(DMS_UNCERTAIN)
 
     def ask(self, guest: Guest, text: str, quick_replies: Sequence[QuickReply] = ()) -> str | None:
         """For questions the engine asks on its own: a refusal for good is logged, not answered."""
@@ -94,7 +113,7 @@ class Context:
                 outcome, reply_mid = respond()
         except GraphError as error:
             self.store.inbound.mark_handled(event, self.clock.now(), error=str(error)[:300])
-            return Outcome.REPLY_FAILED
+            return Outcome.REPLY_UNCERTAIN if error.kind is ErrorKind.UNCERTAIN else Outcome.REPLY_FAILED
         self.store.inbound.mark_handled(event, self.clock.now(), reply_mid=reply_mid)
         return outcome
 

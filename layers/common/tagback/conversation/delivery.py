@@ -1,10 +1,11 @@
 """Everything after the claim, each step once: the prize draw and coupon, the prize DM, the owner's event, the
 follow-up's schedule, the coupon image and the contact question. Every step records its result on the award
-before the next, so a redelivered record resumes where the last attempt stopped; one delivery of an award runs at a
-time (a hold on the award), so two paths that resume it together (a retry, a repeat mention, the token step, the
-language timeout) never send a message twice. A guest who said STOP gets the prize and its image only: no
-follow-up, no contact question. Another mention of the period (a repeat) gets the polite reply only once the award
-reached the guest."""
+before the next, and each message its intent before it is sent (`once.Once`), so a redelivered record resumes where
+the last attempt stopped without sending a delivered message again; one delivery of an award runs at a time (a hold
+on the award), so two paths that resume it together (a retry, a repeat mention, the token step, the language
+timeout) never send a message twice. A guest who said STOP gets the prize and its image only: no follow-up, no
+contact question. Another mention of the period (a repeat) gets the polite reply only once the award reached the
+guest."""
 
 from __future__ import annotations
 
@@ -16,13 +17,16 @@ from typing import Any
 from tagback.config.model import Prize
 from tagback.conversation.contact import Contacts
 from tagback.conversation.context import Context
+from tagback.conversation.once import Once
 from tagback.conversation.outcome import DeliveryPending, Outcome
 from tagback.conversation.ports import CouponImages, SecretReader, StepScheduler
 from tagback.conversation.stop import Stops
 from tagback.domain.awards import (
     GUEST_WAS_MESSAGED,
+    PRIZE_GIVEN,
     Awaiting,
     Award,
+    AwardMessage,
     AwardState,
     Coupon,
     CouponFace,
@@ -53,6 +57,7 @@ class Delivery:
     secret: SecretReader  # read when needed, so a function that never issues coupons never reads the key
     contacts: Contacts
     stops: Stops
+    once: Once
 
     def resume(self, award: Award, guest: Guest) -> Outcome:
         """Everything after the claim, each step once: prize DM, follow-up, coupon image, contact question. Raises
@@ -93,7 +98,7 @@ class Delivery:
         ctx = self.ctx
         if award.state is AwardState.CLAIMED:
             award = self._prize_dm(award, guest)
-        if award.state is AwardState.DM_SENT:  # the owner's sheet and CRM hear of it (idempotent: one event id)
+        if award.state in PRIZE_GIVEN:  # the owner's sheet and CRM hear of it (idempotent: one event id)
             ctx.store.outbox.add(
                 ctx.owner_event(guest, "award", f"award-{award.key.award_id}", award=award), ctx.expiry()
             )
@@ -101,9 +106,9 @@ class Delivery:
         if award.state in GUEST_WAS_MESSAGED and award.followup_at is None and award.followup_state is None:
             skipped = FollowUpState.SKIPPED_OPTED_OUT
             award = ctx.update(award, followup_state=skipped) if stopped else self._schedule_follow_up(award)
-        if award.state is AwardState.DM_SENT and award.image_mid is None and award.image_error is None:
+        if award.state in PRIZE_GIVEN and award.image_mid is None and award.image_error is None:
             self._send_coupon_image(award, guest)
-        if award.state is AwardState.DM_SENT and guest.contact_asked_at is None and not stopped:
+        if award.state in PRIZE_GIVEN and guest.contact_asked_at is None and not stopped:
             self.contacts.offer(guest)
         return Outcome(award.state.value)
 
@@ -166,18 +171,22 @@ class Delivery:
 
     def _send_award_text(self, award: Award, guest: Guest, key: str, success: AwardState) -> Award:
         ctx = self.ctx
+        text = ctx.text(guest, key, **self._award_texts(award, guest))
         try:
-            mid = ctx.send(guest, ctx.text(guest, key, **self._award_texts(award, guest)))
+            sent = self.once.send_text(award, AwardMessage.TEXT, guest, text)
         except DeliveryPending as pending:  # the award keeps the error while the event source retries
             ctx.update(award, dm_error=str(pending)[:300])
             raise
         except GraphError as error:
             return self._failed(award, error)
-        if success is AwardState.DM_SENT:
+        if success is AwardState.DM_SENT:  # given, even when uncertain: the coupon stands and its image follows
             first = ctx.store.guests.first_award_of_month(guest.guest_id, month_of(award.claimed_at, ctx.config.tz))
             by_table = [f"awards_table_{award.table}"] if award.table else []
             ctx.count("awards", f"awards_prize_{award.prize_id}", *by_table, *(["unique_guests"] if first else []))
-        return ctx.update(award, state=success, text_mid=mid, dm_error=None)
+        if sent.mid is None:
+            uncertain = AwardState.DM_UNCERTAIN if success is AwardState.DM_SENT else success
+            return ctx.update(award, state=uncertain, dm_error="Meta's answer was lost; the conversation unreadable")
+        return ctx.update(award, state=success, text_mid=sent.mid, dm_error=None)
 
     def _failed(self, award: Award, error: GraphError) -> Award:
         ctx = self.ctx
@@ -203,7 +212,12 @@ class Delivery:
         )
         try:
             url = self.images.publish(face, valid_days=(award.valid_until - award.local_date).days)
-            ctx.update(award, image_mid=ctx.messenger.send_image(award.key.guest_id, url))
+            sent = self.once.send_image(award, url)
         except Exception as error:
             logger.warning("coupon image not delivered", extra={"award": award.key.award_id, "error": repr(error)})
             ctx.update(award, image_error=repr(error)[:300])
+            return
+        if sent.mid is None:
+            ctx.update(award, image_error="uncertain: Meta's answer was lost; not sent again")
+        else:
+            ctx.update(award, image_mid=sent.mid)

@@ -23,6 +23,7 @@ from tagback.conversation.delivery import Delivery
 from tagback.conversation.fallback import fallback
 from tagback.conversation.language import Languages, named
 from tagback.conversation.mention import Mentions
+from tagback.conversation.once import Once
 from tagback.conversation.outcome import Outcome
 from tagback.conversation.ports import (
     ConversationStore,
@@ -68,11 +69,12 @@ class Engine:
         self._ctx = ctx = Context(self.config, self.store, self.messenger, self.clock)
         self._stops = Stops(ctx, self.secret)
         self._contacts = Contacts(ctx, self.valid_phone)
-        delivery = Delivery(ctx, self.images, self.scheduler, self.rng, self.secret, self._contacts, self._stops)
+        once = Once(ctx)
+        delivery = Delivery(ctx, self.images, self.scheduler, self.rng, self.secret, self._contacts, self._stops, once)
         self._tables = Tables(ctx, delivery)
         self._languages = Languages(ctx, self.scheduler, self._tables, delivery)
         self._mentions = Mentions(ctx, self._languages, self._tables, delivery)
-        self._reviews = Reviews(ctx, self.rng, self.link_prefix, self._stops)
+        self._reviews = Reviews(ctx, self.rng, self.link_prefix, self._stops, once)
         self._waiting = Waiting(ctx, delivery, self._reviews)
 
     def handle(self, event: InboundEvent) -> Outcome:

@@ -15,6 +15,7 @@ class Outcome(StrEnum):
     NO_PRIZE_LEFT = AwardState.NO_PRIZE_LEFT.value
     DM_FAILED_PERMANENT = AwardState.DM_FAILED_PERMANENT.value
     WAITING_FOR_TOKEN = AwardState.WAITING_FOR_TOKEN.value
+    DM_UNCERTAIN = AwardState.DM_UNCERTAIN.value
     LANGUAGE_ASKED = "language_asked"
     TABLE_ASKED = "table_asked"
     TABLE_TAKEN = "table_taken"
@@ -24,6 +25,7 @@ class Outcome(StrEnum):
     REPEAT_BEFORE_PRIZE = "repeat_before_prize"
     REPLIED = "replied"
     REPLY_FAILED = "reply_failed"
+    REPLY_UNCERTAIN = "reply_uncertain"  # Meta's answer to the reply was lost: marked handled, never sent again
     ALREADY_HANDLED = "already_handled"
     OPTED_OUT = "opted_out"
     SILENCED = "silenced"  # the guest opted out earlier: nothing is sent
@@ -33,7 +35,8 @@ class Outcome(StrEnum):
 
 
 class DeliveryPending(Exception):
-    """Meta was throttling or unavailable beyond the client's own retries: the event source retries."""
+    """Meta was throttling or unavailable beyond the client's own retries, or a send's fate is still being found
+    out: the event source retries."""
 
 
 @contextmanager

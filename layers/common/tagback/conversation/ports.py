@@ -8,9 +8,18 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from tagback.domain.awards import Awaiting, Award, AwardKey, Coupon, CouponFace, Guest, WaitingForToken
+from tagback.domain.awards import (
+    Awaiting,
+    Award,
+    AwardKey,
+    AwardMessage,
+    Coupon,
+    CouponFace,
+    Guest,
+    WaitingForToken,
+)
 from tagback.domain.events import InboundEvent, OutboxEvent
-from tagback.domain.messaging import Profile, QuickReply, UrlButton
+from tagback.domain.messaging import Profile, QuickReply, SentMessage, UrlButton
 from tagback.domain.stats import StatsStore
 from tagback.domain.steps import Step
 
@@ -23,6 +32,11 @@ class AwardStore(Protocol):
     ) -> tuple[Award, bool]: ...
     def claim_table(self, award: Award, table: str, expires_at: datetime) -> tuple[Award | None, str]: ...
     def update(self, award: AwardKey, *, only_if_no_prize: bool = False, **changes: Any) -> bool: ...
+    def begin_send(self, award: AwardKey, message: AwardMessage, *, at: datetime, digest: str | None) -> bool:
+        """Record that `message` is being sent (since `at`, with the fingerprint of its text) unless a send of it was
+        recorded already (or the award is gone): False then."""
+        ...
+
     def hold_delivery(self, award: AwardKey, *, now: datetime, until: datetime) -> Award | None: ...
     def release_delivery(self, award: AwardKey) -> None: ...
     def reserve_prize(self, prize_id: str, local_date: date, cap: int, expires_at: datetime) -> bool: ...
@@ -91,6 +105,10 @@ class Messenger(Protocol):
     def send_image(self, recipient: str, url: str) -> str: ...
     def send_buttons(self, recipient: str, text: str, buttons: Sequence[UrlButton]) -> str: ...
     def profile(self, guest_id: str) -> Profile: ...
+    def sent_since(self, recipient: str, since: datetime) -> list[SentMessage]:
+        """What the venue sent `recipient` at or after `since`, as the guest's conversation lists it; raises
+        GraphError when it cannot be read."""
+        ...
 
 
 class CouponImages(Protocol):

@@ -9,9 +9,19 @@ from datetime import timedelta
 
 from tagback.conversation import payloads
 from tagback.conversation.context import Context
-from tagback.conversation.outcome import Outcome
+from tagback.conversation.delivery import DELIVERY_HOLD
+from tagback.conversation.once import Once
+from tagback.conversation.outcome import DeliveryPending, Outcome
 from tagback.conversation.stop import Stops
-from tagback.domain.awards import GUEST_WAS_MESSAGED, Award, AwardKey, FollowUpState, Guest, WaitingForToken
+from tagback.domain.awards import (
+    GUEST_WAS_MESSAGED,
+    Award,
+    AwardKey,
+    AwardMessage,
+    FollowUpState,
+    Guest,
+    WaitingForToken,
+)
 from tagback.domain.messaging import ErrorKind, GraphError, QuickReply, UrlButton
 from tagback.domain.prizes import RandomSource
 from tagback.observability import logger
@@ -28,9 +38,12 @@ class Reviews:
     rng: RandomSource
     link_prefix: str  # where the client's tracked links start: the edge's /l/<client-id>
     stops: Stops
+    once: Once
 
     def follow_up(self, key: AwardKey) -> FollowUpState | None:
-        """Ask for a review, once per award. Returns the follow-up's state, or None when there is no such award."""
+        """Ask for a review, once per award, under the award's delivery hold (as every message of an award is sent).
+        Returns the follow-up's state, or None when there is no such award; raises DeliveryPending while another
+        delivery of the award is under way."""
         ctx = self.ctx
         award = ctx.store.awards.get(key)
         if award is None:
@@ -38,6 +51,18 @@ class Reviews:
             return None
         if award.followup_state is not None:
             return award.followup_state  # already asked (or skipped, or waiting): a second trigger is a no-op
+        now = ctx.clock.now()
+        held = ctx.store.awards.hold_delivery(key, now=now, until=now + DELIVERY_HOLD)
+        if held is None:
+            raise DeliveryPending(f"award {key.award_id}: another delivery of it is under way")
+        try:
+            return held.followup_state or self._ask(held)
+        finally:
+            ctx.store.awards.release_delivery(key)
+
+    def _ask(self, award: Award) -> FollowUpState:
+        ctx = self.ctx
+        key = award.key
         guest = ctx.store.guests.get(key.guest_id) or Guest(key.guest_id)
         if self.stops.suppressed(guest):  # said STOP since the prize, or before it and their profile expired
             return self._done(award, FollowUpState.SKIPPED_OPTED_OUT)
@@ -50,7 +75,7 @@ class Reviews:
             QuickReply(ctx.text(guest, "answer_no"), payloads.encode(payloads.ReviewAnswer(key.period, yes=False))),
         ]
         try:
-            mid = ctx.send(guest, ctx.text(guest, "review_question"), answers)
+            sent = self.once.send_text(award, AwardMessage.FOLLOWUP, guest, ctx.text(guest, "review_question"), answers)
         except GraphError as error:
             if error.kind is ErrorKind.AUTH:  # the venue's token: asked once a new one works
                 waiting = WaitingForToken(key, "followup", award.mentioned_at)
@@ -58,7 +83,9 @@ class Reviews:
                 return self._done(award, FollowUpState.WAITING_FOR_TOKEN)
             return self._done(award, FollowUpState.FAILED_PERMANENT)
         ctx.count("review_questions")
-        return self._done(award, FollowUpState.SENT, mid)
+        if sent.mid is None:
+            return self._done(award, FollowUpState.UNCERTAIN)
+        return self._done(award, FollowUpState.SENT, sent.mid)
 
     def open_question(self, guest: Guest) -> AwardKey | None:
         """The award whose review question the guest was asked and has not answered yet: their latest award's."""

@@ -17,6 +17,10 @@ class AwardState(StrEnum):
     DM_FAILED_PERMANENT = "dm_failed_permanent"  # terminal: outside the window, guest unavailable, refused
     WAITING_FOR_TOKEN = "waiting_for_token"  # noqa: S105 - Meta refused the venue's token: sent once it works
     DM_FAILED_AUTH = "dm_failed_auth"  # terminal, written before tokens were renewable: still read, never written
+    # Terminal: Meta's answer to the prize text was lost and its conversation could not be read, so whether it
+    # arrived is unknown; never sent again. The prize stands (the owner's sheet has it) and the rest follows as
+    # after dm_sent: the coupon image carries the code either way.
+    DM_UNCERTAIN = "dm_uncertain"
 
 
 class FollowUpState(StrEnum):
@@ -27,9 +31,22 @@ class FollowUpState(StrEnum):
     FAILED_PERMANENT = "followup_failed_permanent"
     WAITING_FOR_TOKEN = "followup_waiting_for_token"  # noqa: S105 - asked once the venue's token works
     FAILED_AUTH = "followup_failed_auth"  # written before tokens were renewable: still read, never written
+    UNCERTAIN = "followup_uncertain"  # its answer lost, its conversation unreadable: maybe asked; never asked again
 
 
-GUEST_WAS_MESSAGED = frozenset({AwardState.DM_SENT, AwardState.NO_PRIZE_LEFT})
+# The prize reached the guest (or may have: uncertain): the coupon image, the owner's sheet and the contact question
+# follow.
+PRIZE_GIVEN = frozenset({AwardState.DM_SENT, AwardState.DM_UNCERTAIN})
+GUEST_WAS_MESSAGED = PRIZE_GIVEN | {AwardState.NO_PRIZE_LEFT}
+
+
+class AwardMessage(StrEnum):
+    """The messages of an award, each sent at most once: its attributes are named after it (`text_sending_at`,
+    `text_digest`, `text_mid`)."""
+
+    TEXT = "text"  # the prize DM (or the "all prizes given" text)
+    IMAGE = "image"  # the coupon image
+    FOLLOWUP = "followup"  # the review question
 
 
 @dataclass(frozen=True)
@@ -55,11 +72,16 @@ class Award:
     prize_name: str | None = None
     coupon_code: str | None = None
     valid_until: date | None = None
+    text_sending_at: datetime | None = None  # the prize text's send began (its intent): set before the send
+    text_digest: str | None = None  # the fingerprint of exactly what was sent, to find it in the conversation
     text_mid: str | None = None
+    image_sending_at: datetime | None = None
     image_mid: str | None = None
     image_error: str | None = None
     dm_error: str | None = None
     followup_at: datetime | None = None
+    followup_sending_at: datetime | None = None
+    followup_digest: str | None = None
     followup_state: FollowUpState | None = None
     followup_mid: str | None = None
     table: str | None = None  # per-table claims: the table that won

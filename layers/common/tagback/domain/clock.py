@@ -1,8 +1,10 @@
-"""Where time comes from. Domain code takes a `Clock` so tests and the sandbox can move time by hand."""
+"""Where time comes from, and how it is waited out. Domain code takes a `Clock` so tests and the sandbox can move
+time by hand."""
 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -12,10 +14,17 @@ class Clock(Protocol):
         """The current time, timezone-aware (UTC)."""
         ...
 
+    def sleep(self, seconds: float) -> None:
+        """Let `seconds` pass."""
+        ...
+
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 class ManualClock:
@@ -30,6 +39,10 @@ class ManualClock:
     def now(self) -> datetime:
         with self._lock:
             return self._now
+
+    def sleep(self, seconds: float) -> None:
+        """Waiting moves the clock on at once (the sandbox's time passes for everyone)."""
+        self.advance(timedelta(seconds=seconds))
 
     def advance(self, delta: timedelta) -> datetime:
         if delta < timedelta(0):

@@ -3,6 +3,8 @@ limits on them, and the kinds of failure that decide between retrying, recording
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Literal
@@ -21,14 +23,18 @@ class ErrorKind(StrEnum):
     USER_UNAVAILABLE = "user_unavailable"
     AUTH = "auth"
     REJECTED = "rejected"  # any other permanent error (bad request, unsupported)
+    # A send whose answer was lost after the request left (a read timeout, a connection closed before the answer, a
+    # gateway's 5xx, Meta's "unknown error"): the message may have been delivered, so it is never sent again blindly.
+    UNCERTAIN = "uncertain"
 
 
+# Meta said the request failed and may be made again; a request that never reached Meta is TEMPORARY too.
 RETRYABLE = frozenset({ErrorKind.THROTTLED, ErrorKind.TEMPORARY})
 
 
 class GraphError(Exception):
     def __init__(self, kind: ErrorKind, status: int | None, code: int | None, subcode: int | None, message: str):
-        self.kind, self.status, self.code, self.subcode = kind, status, code, subcode
+        self.kind, self.status, self.code, self.subcode, self.message = kind, status, code, subcode, message
         super().__init__(f"{kind}: HTTP {status}, code {code}/{subcode}: {message}")
 
     @property
@@ -53,3 +59,18 @@ class UrlButton:
 class Profile:
     name: str | None
     username: str | None
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A message the venue sent a guest, as the guest's conversation lists it."""
+
+    mid: str
+    text: str  # empty for an attachment
+
+
+def fingerprint(text: str) -> str:
+    """What identifies a text among the messages of a conversation: a digest of its words (NFC, whitespace collapsed,
+    so a conversation that lists it re-spaced still matches), kept instead of the text."""
+    words = " ".join(unicodedata.normalize("NFC", text).split())
+    return hashlib.sha256(words.encode()).hexdigest()[:16]

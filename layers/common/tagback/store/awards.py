@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from tagback.domain.awards import Award, AwardKey, WaitingForToken
+from tagback.domain.awards import Award, AwardKey, AwardMessage, WaitingForToken
 from tagback.store.codec import epoch, plain, record_fields, record_from_item, to_dynamo
 from tagback.store.schema import (
     AWARD,
@@ -144,6 +144,21 @@ class Awards:
         return self.table.update(
             award_key(award), changes, condition="attribute_not_exists(prize_id)" if only_if_no_prize else None
         )
+
+    def begin_send(self, award: AwardKey, message: AwardMessage, *, at: datetime, digest: str | None) -> bool:
+        """Record that `message` is being sent unless a send of it is recorded (or the award is gone): False then."""
+        names = {"#pk": PARTITION_KEY, "#at": f"{message}_sending_at"}
+        values = {":at": plain(at)}
+        if digest is not None:
+            names["#digest"], values[":digest"] = f"{message}_digest", digest
+        sent = self.table.update_returning(
+            award_key(award),
+            UpdateExpression="SET #at = :at" + (", #digest = :digest" if digest is not None else ""),
+            ConditionExpression="attribute_exists(#pk) AND attribute_not_exists(#at)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_dynamo(values),
+        )
+        return sent is not None
 
     def hold_delivery(self, award: AwardKey, *, now: datetime, until: datetime) -> Award | None:
         """Hold the award's delivery until `until`, unless another holds it (a hold past its time has lapsed): the

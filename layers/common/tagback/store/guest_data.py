@@ -35,8 +35,9 @@ from tagback.store.table import Table
 # Kept without the guest: the month's awards (reports, exports), a coupon still redeemable at the counter, the table
 # that won its prize that day.
 ANONYMIZED_KINDS = frozenset({AWARD, COUPON, TABLE_CLAIM})
-# An award's pointers into the guest's chat with the venue (Meta's message ids): not kept.
-_MESSAGE_IDS = ("mention_mid", "text_mid", "image_mid", "followup_mid")
+# An award's pointers into the guest's chat with the venue (Meta's message ids, and the fingerprints that find its
+# texts there): not kept.
+_MESSAGE_IDS = ("mention_mid", "text_mid", "image_mid", "followup_mid", "text_digest", "followup_digest")
 
 
 def _item_key(item: dict[str, Any]) -> dict[str, str]:
