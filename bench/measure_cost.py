@@ -8,10 +8,14 @@ Google link opened, with the venue's month as it stands on its 15th (`mid_month`
 sandbox up. Every function invocation is timed in the process
 (wall time and the invoking thread's CPU time) one at a time, with what it asked of AWS (bench/metering.py: DynamoDB
 request units sized as AWS bills them, calls by service), the HTTP calls it made outside AWS (Meta, Google, the CRM),
-and what it printed (the log bytes and events CloudWatch Logs would ingest, the EMF metric series). Idle is a week
-of the venue's schedules with no guest (the daily snapshot, the daily token step, one refresh), per day, and the
-month's report once. Each function's cold start is its handler's import and its dependencies' first build in a fresh
-interpreter. The stacks' memory sizes, alarms and log retention come from the synthesized templates.
+and what it printed (the log bytes and events CloudWatch Logs would ingest, the EMF metric series) or had AWS publish
+that an alarm's query analyzes (a stream-read invocation's IteratorAge). Idle is a week of the venue's schedules with
+no guest (the daily snapshot, the daily token step, one refresh), per day, and the month's report once. The edge's
+watchdog runs hourly over the sandbox's venues: measured the day after the idle week (the venues registered over a
+week ago and quiet since, so each run reads each venue's window of days and back to its last mention: the most a
+run reads), with how many venues it read. Each function's cold start is its handler's import and its dependencies'
+first build in a fresh interpreter. The stacks' memory sizes, alarms and log retention come from the synthesized
+templates.
 """
 
 from __future__ import annotations
@@ -50,8 +54,9 @@ IDLE_DAYS = 7  # a week: the token is refreshed about weekly (tagback.domain.tok
 COLD_RUNS = 5
 STORAGE_OVERHEAD = 100  # bytes DynamoDB adds to each item it stores (the item-size page)
 LAZY = {"webhook": ["edge"], "prize": ["engine", "owner_delivery"], "review_followup": ["steps"]}
-LAZY["monthly_report"] = ["reporting"]
-FUNCTIONS = ("review_followup", "monthly_report", "prize", "webhook", "registry")
+LAZY |= {"monthly_report": ["reporting"], "watchdog": ["watchdog"]}
+EDGE_FUNCTIONS = ("webhook", "registry", "watchdog")
+FUNCTIONS = ("review_followup", "monthly_report", "prize", *EDGE_FUNCTIONS)
 # What the model needs that the sandbox cannot measure, each with why it is what it is (tagback/app/cost.py).
 ASSUMPTIONS: dict[str, dict[str, Any]] = {
     "external_call_ms": {
@@ -67,8 +72,8 @@ ASSUMPTIONS: dict[str, dict[str, Any]] = {
     "cold_starts_per_mention": {
         "value": {"prize": 1, "review_followup": 1, "webhook": 0},
         "why": "a venue's functions see a guest every few minutes at most, so its first event and its follow-up an "
-        "hour later start cold; the edge's webhook serves every venue and stays warm. Idle and report invocations "
-        "are hours apart: all cold",
+        "hour later start cold; the edge's webhook serves every venue and stays warm. Idle, report and watchdog "
+        "invocations are hours apart: all cold",
     },
     "platform_log_lines": {
         "value": {"events": 3, "bytes": 300},
@@ -101,7 +106,7 @@ ASSUMPTIONS: dict[str, dict[str, Any]] = {
 class Invocation:
     function: str  # its service name
     stack: str  # "edge" or the client id
-    kind: str  # "mention", "idle" or "report"
+    kind: str  # "mention", "idle", "report" or "watchdog"
     wall_ms: float
     cpu_ms: float
     external_calls: int
@@ -173,7 +178,7 @@ class Recorder:
                             self._external[thread] - calls_before,
                             len(printed.encode()),
                             printed.count("\n"),
-                            _series(printed),
+                            _series(printed) | _analyzed_aws_series(function, stack, event),
                             hour,
                             self.meter.usage.since(usage_before),
                             self.guest,
@@ -184,6 +189,8 @@ class Recorder:
 
 
 def _kind(function: str, event: dict[str, Any]) -> str:
+    if function == "watchdog":
+        return "watchdog"
     if function == "monthly_report":
         return "idle" if event.get("action") == "snapshot" else "report"
     if function == "review_followup" and event.get("step") == "token":
@@ -203,6 +210,16 @@ def _series(printed: str) -> set[str]:
                 values = ",".join(f"{d}={'<client>' if d == 'client_id' else record[d]}" for d in sorted(dimensions))
                 found |= {f"{directive['Namespace']}/{m['Name']}[{values}]" for m in directive["Metrics"]}
     return found
+
+
+def _analyzed_aws_series(function: str, stack: str, event: dict[str, Any]) -> set[str]:
+    """What AWS publishes of an invocation that an alarm's Metrics Insights query analyzes: a stream-read invocation's
+    IteratorAge, by function (AWS's own metrics are free; the StreamLag alarm is billed per metric it analyzes)."""
+    records = event.get("Records") or [{}]
+    if records[0].get("eventSource") != "aws:dynamodb":
+        return set()
+    name = f"tagback-{'<client>' if stack != 'edge' else 'edge'}-{function.replace('_', '-')}"
+    return {f"AWS/Lambda/IteratorAge[FunctionName={name}]"}
 
 
 def mid_month(running: Sandbox) -> None:
@@ -289,6 +306,17 @@ def activity(invocations: list[Invocation], per: float, client: str) -> dict[str
     }
 
 
+def watchdog_run(runs: list[Invocation], venues: int, client: str) -> dict[str, Any]:
+    """One hourly run of the edge's watchdog over `venues` venues: its reads of the venues' tables and of the edge's
+    are the edge's (its role's), whichever table they read."""
+    run = activity(runs, len(runs), client)
+    edge: dict[str, float] = defaultdict(float)
+    for units in run["dynamodb"].values():
+        for name, value in units.items():
+            edge[name] += value
+    return run | {"dynamodb": {"venue": {}, "edge": dict(sorted(edge.items()))}, "venues": venues}
+
+
 def cold_starts(running: Sandbox) -> dict[str, float]:
     """Each function's cold start: its handler's import and its dependencies' first build, in a fresh interpreter
     with the function's environment (the least of COLD_RUNS: the others waited for the shared machine)."""
@@ -302,7 +330,7 @@ def cold_starts(running: Sandbox) -> dict[str, float]:
     )
     edge = dict(os.environ) | running.edge.environment(running.agency)
     environments = {name: running.venue().environ for name in ("prize", "review_followup", "monthly_report")}
-    environments["webhook"] = edge
+    environments |= {"webhook": edge, "watchdog": edge}
     pythonpath = os.pathsep.join([str(ROOT), str(ROOT / "layers" / "common")])
     measured = {}
     for function, environ in environments.items():
@@ -375,6 +403,10 @@ def main() -> None:
         report_from = len(recorder.invocations)
         running.venue().functions["monthly_report"](json.loads(report_schedule.input))
         report = recorder.invocations[report_from:]
+        watchdog_from = len(recorder.invocations)
+        running.advance(24 * 60)  # a day of the watchdog over venues registered over a week ago
+        watchdog = [i for i in recorder.invocations[watchdog_from:] if i.kind == "watchdog"]
+        venues = len(running.venues)
         cold = cold_starts(running)
         config = running.config
     figures = templates()
@@ -392,12 +424,13 @@ def main() -> None:
                 "init_ms": cold[name],
             }
             for name in sorted(cold)
-            for stack in ["edge" if name == "webhook" else "venue"]
+            for stack in ["edge" if name in EDGE_FUNCTIONS else "venue"]
         },
         "stacks": {stack: {k: v for k, v in f.items() if k != "memory_mb"} for stack, f in figures.items()},
         "mention": activity(mentions, GUESTS, client) | {"stored": stored},
         "idle_day": activity(idle, IDLE_DAYS, client),
         "report": activity(report, 1, client) | {"ses_recipients": len(config.report.recipients)},
+        "watchdog_run": watchdog_run(watchdog, venues, client),
         "retention_days": config.retention_days,
         "coupon_days": max(p.valid_days for p in config.prizes) + 2,  # an image is deleted 2 days after expiry
         "assumptions": ASSUMPTIONS,

@@ -1,6 +1,6 @@
-"""What the cost model reads from a synthesized stack: each function's memory, the alarms' metrics and the log groups'
-retention. bench/measure_cost.py records them beside its measurements; tests/infra/test_cost_measurements.py checks
-that the record still matches the stacks."""
+"""What the cost model reads from a synthesized stack: each function's memory, the plain alarms' metrics, the Metrics
+Insights alarms' queries and the log groups' retention. bench/measure_cost.py records them beside its measurements;
+tests/infra/test_cost_measurements.py checks that the record still matches the stacks."""
 
 from __future__ import annotations
 
@@ -11,12 +11,18 @@ from aws_cdk.assertions import Template
 
 
 def alarm_metrics(alarm: Mapping[str, Any]) -> int:
-    """The metrics an alarm is billed for: one for a metric alarm, each metric of a metric-math alarm (a Metrics
-    Insights query, `SELECT …`, counts as one here; its price per metric analysed is not modelled)."""
+    """The metrics a plain alarm is billed for: one for a metric alarm, each metric of a metric-math alarm; none for
+    a Metrics Insights alarm (`SELECT …`), billed by the metrics its query analyzes (`insights_queries`)."""
     metrics = alarm["Properties"].get("Metrics")
     if metrics is None:
         return 1
-    return max(1, len([m for m in metrics if "MetricStat" in m or "SELECT" in str(m.get("Expression", ""))]))
+    if any(_is_query(m) for m in metrics):
+        return 0
+    return len([m for m in metrics if "MetricStat" in m])
+
+
+def _is_query(metric: Mapping[str, Any]) -> bool:
+    return str(metric.get("Expression", "")).startswith("SELECT ")
 
 
 def stack_figures(template: Template) -> dict[str, Any]:
@@ -31,5 +37,8 @@ def stack_figures(template: Template) -> dict[str, Any]:
         },
         "alarms": len(alarms),
         "alarm_metrics": sum(alarm_metrics(a) for a in alarms),
+        "insights_queries": sorted(
+            str(m["Expression"]) for a in alarms for m in a["Properties"].get("Metrics", []) if _is_query(m)
+        ),
         "log_retention_days": sorted({int(g["Properties"].get("RetentionInDays", 0)) for g in log_groups}),
     }

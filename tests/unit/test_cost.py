@@ -28,6 +28,7 @@ PRICES = {
     "s3_storage_gb_month": 1.0,
     "kms_request": 0.01,
     "cloudwatch_alarm_metric_month": 0.1,
+    "cloudwatch_insights_alarm_metric_month": 0.2,
     "cloudwatch_metric_month": 0.73,
     "cloudwatch_logs_ingested_gb": 1.0,
     "cloudwatch_logs_stored_gb_month": 1.0,
@@ -59,8 +60,8 @@ def measured(**changes: Any) -> dict[str, Any]:
             "review_followup": {"stack": "venue", "memory_mb": 1024, "init_ms": 0},
         },
         "stacks": {
-            "edge": {"alarm_metrics": 0, "log_retention_days": [0]},
-            "venue": {"alarm_metrics": 1, "log_retention_days": [0]},
+            "edge": {"alarm_metrics": 0, "insights_queries": [], "log_retention_days": [0]},
+            "venue": {"alarm_metrics": 1, "insights_queries": [], "log_retention_days": [0]},
         },
         "mention": activity(
             invocations={"webhook": 1, "prize": 1},
@@ -73,6 +74,7 @@ def measured(**changes: Any) -> dict[str, Any]:
         ),
         "idle_day": activity(invocations={"review_followup": 1}, wall_ms={"review_followup": 1000}),
         "report": activity(),
+        "watchdog_run": activity(venues=1),
         "retention_days": 10,
         "coupon_days": 10,
         "assumptions": {
@@ -126,6 +128,50 @@ def test_the_venues_metric_series_are_its_own_and_the_rest_are_shared_by_the_age
     active = open_hours * (1 - math.exp(-1 / open_hours))
     assert metrics.venue == pytest.approx(active * 0.73 / 730)
     assert metrics.edge == pytest.approx(730 * (1 - math.exp(-1 / 730)) * 0.73 / 730)
+
+
+def test_the_watchdogs_hourly_runs_are_the_edges_and_its_reads_grow_with_the_venues() -> None:
+    watching = measured(
+        functions=measured()["functions"] | {"watchdog": {"stack": "edge", "memory_mb": 1024, "init_ms": 0}},
+        watchdog_run=activity(
+            invocations={"watchdog": 1},
+            wall_ms={"watchdog": 1000},
+            dynamodb={"venue": {}, "edge": {"read_units": 4}},
+            venues=2,  # what the run was measured over
+        ),
+    )
+    bills = {b.service: b for b in monthly_bills(watching, PRICES, mentions=0, venues=3)}
+    runs = 24 * 10  # hourly, 10 days a month
+    # Each run a request; its second and its 4 read units were 2 venues' work: for 3 venues, 1.5 s and 6 units.
+    assert bills["Lambda"].edge_idle == pytest.approx(runs * (0.01 + 1.5 * 1 * 0.001))
+    assert bills["DynamoDB"].edge_idle == pytest.approx(runs * 6 * 0.001)
+    assert bills["Lambda"].venue_idle == pytest.approx(10 * (1 * 0.001 + 0.01))  # the venue's own, as before
+
+
+def test_a_metrics_insights_alarm_is_billed_by_the_hour_for_each_series_its_query_analyzes() -> None:
+    stream_lag = 'SELECT MAX(IteratorAge) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName'
+    errors = 'SELECT SUM(FunctionErrors) FROM "Tagback" GROUP BY client_id, service'
+    alarmed = measured(
+        stacks={
+            "edge": {"alarm_metrics": 2, "insights_queries": [stream_lag, errors], "log_retention_days": [0]},
+            "venue": {"alarm_metrics": 0, "insights_queries": [], "log_retention_days": [0]},
+        },
+        mention=measured()["mention"]
+        | {
+            "metric_series_hours": {
+                "AWS/Lambda/IteratorAge[FunctionName=tagback-<client>-prize]": 1.0,  # a stream read's: analyzed
+                "AWS/Lambda/Invocations[FunctionName=tagback-<client>-prize]": 1.0,  # not the query's metric
+                "AWS/Lambda/IteratorAge[FunctionName=tagback-<client>-prize,Resource=x]": 1.0,  # not its schema
+            }
+        },
+    )
+    bills = {b.service: b for b in monthly_bills(alarmed, PRICES, mentions=1, venues=1)}
+    alarms, metrics = bills["CloudWatch alarms"], bills["CloudWatch metrics"]
+    assert alarms.venue_idle == 0 and alarms.edge_idle == pytest.approx(2 * 0.1)  # no error: nothing analyzed
+    # The venue's IteratorAge is analyzed in the hours it has mentions: 1 mention over 10 open hours.
+    active = 10 * (1 - math.exp(-1 / 10))
+    assert alarms.venue == pytest.approx(active * 0.2 / 730)
+    assert metrics.venue == 0  # AWS's own metrics are not custom metrics
 
 
 def test_a_thousand_mentions_and_the_goals() -> None:

@@ -3,18 +3,22 @@ day and a monthly report to ask of AWS (bench/cost/measured.json, written by ben
 prices (bench/cost/prices.json, each with its source and date). docs/cost.md explains the figures.
 
 A venue's month is its mentions, 30.4 idle days (its schedules) and one report; the edge's is every venue's
-deliveries and link clicks. Lambda is billed per request and per GB-second: a function's time is its measured wall
-time, plus its CPU time again for each share of a vCPU it lacks below 1,769 MB (Lambda gives a function CPU in
-proportion to its memory: the sandbox ran it on a whole core), plus a round trip to Meta, Google or the CRM for each
-call it made outside AWS (the fakes answer on loopback), plus its cold starts. Custom metrics are billed per series
-and hour published: a venue's mention series in the hours it has mentions (spread over its open hours), the edge's
-in the hours any venue has one. Free tiers are left out: they are the account's, not a venue's.
+deliveries and link clicks, and its watchdog's hourly runs (each reads every venue: its time and reads grow with
+them). Lambda is billed per request and per GB-second: a function's time is its measured wall time, plus its CPU time
+again for each share of a vCPU it lacks below 1,769 MB (Lambda gives a function CPU in proportion to its memory: the
+sandbox ran it on a whole core), plus a round trip to Meta, Google or the CRM for each call it made outside AWS (the
+fakes answer on loopback), plus its cold starts. Custom metrics are billed per series and hour published: a venue's
+mention series in the hours it has mentions (spread over its open hours), the edge's in the hours any venue has one.
+A plain alarm is billed per metric; a Metrics Insights alarm per metric its query analyzes, by the hour: the
+measured series its query matches, in the hours they are published (while nothing fails, a venue's stream reads'
+IteratorAge). Free tiers are left out: they are the account's, not a venue's.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +61,12 @@ class _Month:
     idle_days: float
     reports: float
     venues: int
+    watchdog_runs: float  # the edge's hourly runs, each over every venue
+
+
+# What a watchdog run does per venue it reads (its time, its reads, its calls): measured over the sandbox's venues,
+# counted for the venues asked (its per-run work, the registry scan among it, counted so too: an upper bound).
+_PER_VENUE = ("wall_ms", "cpu_ms", "external_calls", "dynamodb", "calls")
 
 
 def monthly_bills(measured: Mapping[str, Any], prices: Mapping[str, float], mentions: float, venues: int) -> list[Bill]:
@@ -65,9 +75,10 @@ def monthly_bills(measured: Mapping[str, Any], prices: Mapping[str, float], ment
         raise CostModelError("mentions must be 0 or more and venues 1 or more")
     try:
         days = float(measured["assumptions"]["days_per_month"]["value"])
-        venue = [_costs(measured, prices, "venue", _Month(m, days, 1, 1)) for m in (0, mentions)]
+        venue = [_costs(measured, prices, "venue", _Month(m, days, 1, 1, 0)) for m in (0, mentions)]
         edge = [
-            _costs(measured, prices, "edge", _Month(m * venues, days * venues, venues, venues)) for m in (0, mentions)
+            _costs(measured, prices, "edge", _Month(m * venues, days * venues, venues, venues, 24 * days))
+            for m in (0, mentions)
         ]
     except KeyError as missing:
         raise CostModelError(f"bench/cost files: no {missing} (run python -m bench.measure_cost)") from None
@@ -86,11 +97,15 @@ def _assumed(measured: Mapping[str, Any], name: str) -> Any:
     return measured["assumptions"][name]["value"]
 
 
-def _activities(measured: Mapping[str, Any], month: _Month) -> list[tuple[float, Mapping[str, Any]]]:
+def _activities(measured: Mapping[str, Any], month: _Month) -> list[tuple[float, float, Mapping[str, Any]]]:
+    """Each activity of the month: how many, how many for what it does per venue (_PER_VENUE), what it measured."""
+    watchdog = measured["watchdog_run"]
+    per_venue_runs = month.watchdog_runs * month.venues / float(watchdog["venues"])
     return [
-        (month.mentions, measured["mention"]),
-        (month.idle_days, measured["idle_day"]),
-        (month.reports, measured["report"]),
+        (month.mentions, month.mentions, measured["mention"]),
+        (month.idle_days, month.idle_days, measured["idle_day"]),
+        (month.reports, month.reports, measured["report"]),
+        (month.watchdog_runs, per_venue_runs, watchdog),
     ]
 
 
@@ -101,11 +116,12 @@ def _costs(measured: Mapping[str, Any], prices: Mapping[str, float], stack: str,
     def total(path: tuple[str, ...]) -> float:
         """Σ over the month's activities of one measured figure (0 where an activity has none)."""
         summed = 0.0
-        for count, activity in activities:
+        for count, per_venue_count, activity in activities:
             value: Any = activity
             for step in path:
                 value = value.get(step, {}) if isinstance(value, Mapping) else 0
-            summed += count * (float(value) if not isinstance(value, Mapping) else 0.0)
+            times = per_venue_count if path[0] in _PER_VENUE else count
+            summed += times * (float(value) if not isinstance(value, Mapping) else 0.0)
         return summed
 
     def calls(operation: str) -> float:
@@ -128,9 +144,12 @@ def _costs(measured: Mapping[str, Any], prices: Mapping[str, float], stack: str,
         "S3": _s3(measured, prices, stack, month, calls),
         "SSM (SecureString reads: KMS)": (calls("ssm:GetParameter") + calls("ssm:PutParameter"))
         * prices["kms_request"],
-        "CloudWatch alarms": measured["stacks"][stack]["alarm_metrics"] * prices["cloudwatch_alarm_metric_month"],
+        "CloudWatch alarms": measured["stacks"][stack]["alarm_metrics"] * prices["cloudwatch_alarm_metric_month"]
+        + _insights_alarms(measured, prices, stack, month),
         "CloudWatch logs": _logs(measured, prices, stack, invocations, total),
-        "CloudWatch metrics": _metrics(measured, prices, stack, month),
+        "CloudWatch metrics": _series_hours(measured, stack, month, _custom)
+        * prices["cloudwatch_metric_month"]
+        / float(_assumed(measured, "hours_per_month")),
         "X-Ray": sum(invocations.values()) * float(_assumed(measured, "xray_sampled_share")) * prices["xray_trace"],
     }
 
@@ -205,15 +224,21 @@ def _logs(
     return ingested * (prices["cloudwatch_logs_ingested_gb"] + retention * prices["cloudwatch_logs_stored_gb_month"])
 
 
-def _metrics(measured: Mapping[str, Any], prices: Mapping[str, float], stack: str, month: _Month) -> float:
-    """Custom metric series, billed by the hour they are published in. A series naming the venue (`client_id`) is
-    the venue's; any other is shared by every venue and the edge (the agency's column): its hours are the hours any
-    venue publishes it (the schedules' series in the same local hours for every venue)."""
+def _custom(series: str) -> bool:
+    """A metric series billed as a custom metric: not AWS's own (`AWS/…`, free)."""
+    return not series.startswith("AWS/")
+
+
+def _series_hours(measured: Mapping[str, Any], stack: str, month: _Month, counted: Callable[[str], bool]) -> float:
+    """The month's hours of the `counted` metric series, summed. A series naming the venue (`<client>`: its
+    `client_id`, its function) is the venue's; any other is shared by every venue and the edge (the agency's
+    column): its hours are the hours any venue publishes it (the schedules' series in the same local hours for every
+    venue)."""
     hours_per_month = float(_assumed(measured, "hours_per_month"))
     days = month.idle_days / month.venues
 
     def own(series: str) -> bool:
-        return ("client_id=" in series) == (stack == "venue")
+        return counted(series) and ("<client>" in series) == (stack == "venue")
 
     if stack == "venue":  # its guests come in its open hours
         open_hours = float(_assumed(measured, "open_hours_per_day")) * float(_assumed(measured, "days_per_month"))
@@ -222,10 +247,42 @@ def _metrics(measured: Mapping[str, Any], prices: Mapping[str, float], stack: st
     active_hours = open_hours * (1 - math.exp(-month.mentions / open_hours)) if month.mentions else 0.0
     mention_series = [s for s in measured["mention"]["metric_series_hours"] if own(s)]
     series_hours = len(mention_series) * active_hours
-    for activity, count in (("idle_day", days), ("report", 1.0)):
+    for activity, count in (("idle_day", days), ("report", 1.0), ("watchdog_run", month.watchdog_runs)):
         hours = measured[activity]["metric_series_hours"]
         series_hours += count * sum(float(h) for s, h in hours.items() if own(s))
-    return series_hours * prices["cloudwatch_metric_month"] / hours_per_month
+    return series_hours
+
+
+_QUERY = re.compile(r'SELECT \w+\((\w+)\) FROM (?:SCHEMA\("([^"]+)"((?:, \w+)*)\)|"([^"]+)")')
+
+
+def analyzed_by(query: str) -> Callable[[str], bool]:
+    """Whether a measured metric series (`<namespace>/<name>[<dimension>=<value>,…]`) is one the Metrics Insights
+    query analyzes: its metric in its namespace, with exactly the schema's dimensions if it names a schema."""
+    matched = _QUERY.match(query)
+    if matched is None:
+        raise CostModelError(f"a Metrics Insights query the model cannot read: {query}")
+    metric, schema, dimensions, namespace = matched.groups()
+
+    def analyzed(series: str) -> bool:
+        path, _, dimension_list = series.partition("[")
+        series_namespace, _, name = path.rpartition("/")
+        names = {d.split("=")[0] for d in dimension_list.rstrip("]").split(",") if d}
+        if schema is not None:
+            return (series_namespace, name) == (schema, metric) and names == {
+                d.strip() for d in dimensions.split(",") if d.strip()
+            }
+        return (series_namespace, name) == (namespace, metric)
+
+    return analyzed
+
+
+def _insights_alarms(measured: Mapping[str, Any], prices: Mapping[str, float], stack: str, month: _Month) -> float:
+    """The Metrics Insights alarms (all the edge's), billed per metric their queries analyze, by the hour: a venue's
+    series (its stream reads' IteratorAge, its FunctionErrors) in the venue's column, the rest in the edge's."""
+    queries = [analyzed_by(q) for figures in measured["stacks"].values() for q in figures["insights_queries"]]
+    hours = sum(_series_hours(measured, stack, month, query) for query in queries)
+    return hours * prices["cloudwatch_insights_alarm_metric_month"] / float(_assumed(measured, "hours_per_month"))
 
 
 def bills_table(bills: list[Bill], mentions: float, venues: int, dates: Mapping[str, str]) -> str:
