@@ -14,12 +14,12 @@ LAYER_EXPORT := --no-dev --no-emit-project --no-emit-package boto3 --no-emit-pac
 export UV_PYTHON_DOWNLOADS := never
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: demo test sandbox synth lint bench check-config coupons replay install lock clean
+.PHONY: system-tools demo test sandbox synth lint bench check-config coupons replay install lock clean
 
 demo: $(INSTALLED)  ## the whole product end to end on this machine (no AWS account)
 	$(PY) -m sandbox.demo
 
-test: $(INSTALLED)  ## unit, integration (moto server), infra (CDK) and e2e (sandbox) tests
+test: $(INSTALLED) system-tools  ## unit, integration (moto server), infra (CDK) and e2e (sandbox) tests
 	$(PY) -m pytest
 
 sandbox: $(INSTALLED)  ## the local sandbox in the foreground on PORT (default 8787)
@@ -50,6 +50,15 @@ replay: $(INSTALLED)  ## replay a deployed client's dead-letter and on-failure q
 	$(PY) -m tagback.cli replay --stack Tagback-$(CLIENT)
 
 install: $(INSTALLED)
+
+# The tests look at the pages and the printable sign they make: headless Chromium and pdftoppm, Debian's packages.
+SYSTEM_TOOLS := chromium:chromium pdftoppm:poppler-utils
+system-tools:
+	@missing=$$(for t in $(SYSTEM_TOOLS); do command -v $${t%%:*} >/dev/null || echo $${t#*:}; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing $$missing (Debian)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
 $(BOOTSTRAPPED):
 	$(PYTHON) -m venv $(VENV)
