@@ -5,17 +5,19 @@ tests/infra/test_cost_measurements.py fails when the stacks' memory, alarms or l
 A mention is a whole engaged guest at the demo venue: the story mention, the language pick, the prize (text and
 coupon image), the contact question answered with an email, the review question an hour later answered yes, and the
 Google link opened, with the venue's month as it stands on its 15th (`mid_month`). The first guest only warms the
-sandbox up. Every function invocation is timed in the process
-(wall time and the invoking thread's CPU time) one at a time, with what it asked of AWS (bench/metering.py: DynamoDB
-request units sized as AWS bills them, calls by service), the HTTP calls it made outside AWS (Meta, Google, the CRM),
-and what it printed (the log bytes and events CloudWatch Logs would ingest, the EMF metric series) or had AWS publish
-that an alarm's query analyzes (a stream-read invocation's IteratorAge). Idle is a week of the venue's schedules with
-no guest (the daily snapshot, the daily token step, one refresh), per day, and the month's report once. The edge's
-watchdog runs hourly over the sandbox's venues: measured the day after the idle week (the venues registered over a
-week ago and quiet since, so each run reads each venue's window of days and back to its last mention: the most a
-run reads), with how many venues it read. Each function's cold start is its handler's import and its dependencies'
-first build in a fresh interpreter. The stacks' memory sizes, alarms and log retention come from the synthesized
-templates.
+sandbox up. A bare mention, measured beside it, is a guest who answers nothing: the story mention, the language
+question timing out into the prize in the venue's language, the contact question and the review question sent. Every
+function invocation is timed in the process (wall time and the invoking thread's CPU time) one at a time, with what
+it asked of AWS (bench/metering.py: DynamoDB request units sized as AWS bills them, calls by service), the HTTP
+calls it made outside AWS (Meta, Google, the CRM), and what it printed (the log bytes and events CloudWatch Logs
+would ingest, the EMF metric series) or had AWS publish that an alarm's query would analyze (a stream-read
+invocation's IteratorAge by function: no query does since StreamLag watches the account's). Idle is a week of the
+venue's schedules with no guest (the daily snapshot, the daily token step, one refresh), per day, and the month's
+report once. The edge's watchdog runs hourly over the sandbox's venues: measured the day after the idle week (the
+venues registered over a week ago and quiet since, so each run reads each venue's window of days and back to its
+last mention: the most a run reads), with how many venues it read. Each function's cold start is its handler's
+import and its dependencies' first build in a fresh interpreter. The stacks' memory sizes, alarms and log retention
+come from the synthesized templates.
 """
 
 from __future__ import annotations
@@ -92,10 +94,13 @@ ASSUMPTIONS: dict[str, dict[str, Any]] = {
         "value": 1,
         "why": "Meta fetches the coupon image once from its presigned URL (the fake does it outside the functions)",
     },
-    "xray_sampled_share": {
-        "value": 1.0,
-        "why": "active tracing on every function (issue 14); X-Ray's default rule records the first request each "
-        "second and 5% of the rest, which at a few requests a second across the agency is nearly all of them",
+    "xray_lambda_sampling": {
+        "value": {"reservoir_per_second": 1, "fixed_rate": 0.05},
+        "why": "active tracing on every function (issue 14): Lambda samples '1 request per second and 5 percent of "
+        "additional requests. You can't configure the X-Ray sampling rate for your functions' (Lambda Developer "
+        "Guide, 'Visualize Lambda function invocations using AWS X-Ray'; X-Ray's sampling rules serve API Gateway, "
+        "AppSync, Step Functions and the SDKs, not Lambda). AWS does not say what shares the second's request: "
+        "taken per function (the most it traces), at each function's average rate in its busy hours",
     },
     "days_per_month": {"value": 30.4, "why": "365 / 12"},
     "hours_per_month": {"value": 730, "why": "AWS's month for prorated prices"},
@@ -116,6 +121,7 @@ class Invocation:
     hour: str  # the sandbox clock's hour it ran in
     usage: Usage
     guest: int  # the journey it was part of (0: none)
+    journey: str  # what the journey was: "mention" (a whole engaged guest) or "bare_mention"
 
 
 @dataclass
@@ -127,6 +133,7 @@ class Recorder:
     log: Path | None = None
     clock: Callable[[], datetime] | None = None
     guest: int = 0  # the journey under way
+    journey: str = "mention"  # and what it is
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _external: Counter[int] = field(default_factory=Counter)
 
@@ -182,6 +189,7 @@ class Recorder:
                             hour,
                             self.meter.usage.since(usage_before),
                             self.guest,
+                            self.journey,
                         )
                     )
 
@@ -213,8 +221,9 @@ def _series(printed: str) -> set[str]:
 
 
 def _analyzed_aws_series(function: str, stack: str, event: dict[str, Any]) -> set[str]:
-    """What AWS publishes of an invocation that an alarm's Metrics Insights query analyzes: a stream-read invocation's
-    IteratorAge, by function (AWS's own metrics are free; the StreamLag alarm is billed per metric it analyzes)."""
+    """What AWS publishes of an invocation that an alarm's Metrics Insights query would analyze: a stream-read
+    invocation's IteratorAge, by function (AWS's own metrics are free; a query is billed per metric it analyzes, and
+    the model bills those the stacks' queries match: none since StreamLag watches the account's IteratorAge)."""
     records = event.get("Records") or [{}]
     if records[0].get("eventSource") != "aws:dynamodb":
         return set()
@@ -247,6 +256,17 @@ def journey(running: Sandbox, guest_id: str) -> None:
     guest.tap("Yes")  # the review question
     answer = guest.follow(guest.transcript[-1].urls[0])
     assert answer.status_code == 302, answer.status_code
+
+
+def bare_journey(running: Sandbox, guest_id: str) -> None:
+    """A guest who answers nothing: the language question times out into the prize in the venue's language, then
+    the contact question; the review question an hour later."""
+    guest = Guest(running, guest_id)
+    guest.mention()
+    running.advance(running.config.language_timeout_minutes)
+    running.advance(running.config.followup_delay_minutes)
+    lines = guest.collect()
+    assert any(line.image for line in lines) and len(lines) >= 4, [line.text for line in lines]
 
 
 def stored_bytes(table: str) -> int:
@@ -390,12 +410,23 @@ def main() -> None:
         for i in range(1, GUESTS + 1):
             recorder.guest = i
             journey(running, f"61700000000{i:05d}")
-        recorder.guest = 0
-        mentions = [i for i in recorder.invocations if i.kind == "mention" and i.stack in ("edge", client)]
         stored = {
             "dynamodb_bytes": round((stored_bytes(table) - table_before) / GUESTS),
             "s3_bytes": round((bucket_bytes(bucket) - bucket_before) / GUESTS),
         }
+        table_before, bucket_before = stored_bytes(table), bucket_bytes(bucket)
+        recorder.journey = "bare_mention"
+        for i in range(1, GUESTS + 1):
+            recorder.guest = i
+            bare_journey(running, f"61700000001{i:05d}")
+        bare_stored = {
+            "dynamodb_bytes": round((stored_bytes(table) - table_before) / GUESTS),
+            "s3_bytes": round((bucket_bytes(bucket) - bucket_before) / GUESTS),
+        }
+        recorder.guest, recorder.journey = 0, "mention"
+        mentions = [i for i in recorder.invocations if i.kind == "mention" and i.stack in ("edge", client)]
+        bare = [i for i in mentions if i.journey == "bare_mention"]
+        mentions = [i for i in mentions if i.journey == "mention"]
         idle_from = len(recorder.invocations)
         running.advance(IDLE_DAYS * 24 * 60)
         idle = [i for i in recorder.invocations[idle_from:] if i.kind == "idle" and i.stack == client]
@@ -428,6 +459,7 @@ def main() -> None:
         },
         "stacks": {stack: {k: v for k, v in f.items() if k != "memory_mb"} for stack, f in figures.items()},
         "mention": activity(mentions, GUESTS, client) | {"stored": stored},
+        "bare_mention": activity(bare, GUESTS, client) | {"stored": bare_stored},
         "idle_day": activity(idle, IDLE_DAYS, client),
         "report": activity(report, 1, client) | {"ses_recipients": len(config.report.recipients)},
         "watchdog_run": watchdog_run(watchdog, venues, client),

@@ -42,7 +42,14 @@ class EdgeStack(Stack):
         # Every alarm of the agency (the edge's and all its venues'), each with the alerts topic as its action; the
         # watchdog, for what only the venues' data shows.
         self.alerts = Alerts(self, "Alerts", agency=agency, http_api=api.http_api)
-        self.watchdog = Watchdog(self, "Watchdog", layers=layers, registry=registry.table, topic=self.alerts.topic)
+        self.watchdog = Watchdog(
+            self,
+            "Watchdog",
+            layers=layers,
+            registry=registry.table,
+            topic=self.alerts.topic,
+            stream_lag=self.alerts.stream_lag,
+        )
 
         # Discovery, not secrets: plain String parameters. A venue stack reads them when it deploys.
         for construct_id_, name, value, description in (

@@ -6,16 +6,17 @@ happens. Instead, one alarm per purpose watches every venue at once:
 
 - Metrics Insights queries with GROUP BY alarm per contributor (each venue, queue or function: a time series of
   its own, in ALARM or OK on its own) and see only the time series that have data in their window. So they are
-  written over what exists only when something is wrong: the functions' own FunctionErrors and TokenRefused (with
-  the venue's `client_id`), a failure queue's visible messages (SQS publishes a queue's metrics while it is active:
-  holding messages, or used in the last six hours; Tagback's queues are all failure queues), a stream's iterator
-  age (published when a stream-read function runs);
+  written over what exists only when something is wrong: the functions' own FunctionErrors, TokenRefused and
+  DmsUncertain (with the venue's `client_id`), a failure queue's visible messages (SQS publishes a queue's metrics
+  while it is active: holding messages, or used in the last six hours; Tagback's queues are all failure queues);
 - plain alarms on one metric each for what concerns the agency as a whole: the account's Lambda throttles (the
-  account's concurrency), the edge API's 5xx, refused webhook deliveries.
+  account's concurrency), the account's stream iterator age (a grouped query would analyze every venue's prize
+  function in every hour it reads its stream, busy or not: docs/cost.md), the edge API's 5xx, refused webhook
+  deliveries.
 
-CloudWatch documents the contributor's attributes (`client_id`, `QueueName`, `FunctionName`) in the event it sends
+CloudWatch documents the contributor's attributes (`client_id`, `QueueName`) in the event it sends
 EventBridge for each contributor's change of state; a rule per grouped alarm turns that event into a line naming the
-venue (or the queue or function, whose name starts with the venue's stack name) and what to do, to the same topic.
+venue (or the queue, whose name starts with the venue's stack name) and what to do, to the same topic.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from tagback.config.agency import AgencyConfig
+from tagback.domain.watchdog import STREAM_LAG_MINUTES
 from tagback.observability import (
+    DMS_UNCERTAIN_METRIC,
     FUNCTION_ERRORS_METRIC,
     METRICS_NAMESPACE,
     TOKEN_REFUSED_METRIC,
@@ -56,7 +59,10 @@ class GroupedAlarm:
     what_to_do: str
 
 
-STREAM_LAG_MINUTES = 30  # a guest's prize this late is already a failure; retries' backoff stays well under it
+_FIND_LAGGING_VENUE = (
+    'Find the venue (its function is tagback-<client-id>-prize): SELECT MAX(IteratorAge) FROM SCHEMA("AWS/Lambda", '
+    "FunctionName) GROUP BY FunctionName in CloudWatch's Metrics Insights; then look at its log."
+)
 
 GROUPED_ALARMS = (
     GroupedAlarm(
@@ -87,14 +93,14 @@ GROUPED_ALARMS = (
         f"retry. Look at the messages and the function's log, fix the cause, then {_REPLAY}.",
     ),
     GroupedAlarm(
-        "StreamLag",
-        'SELECT MAX(IteratorAge) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName',
-        ("FunctionName",),
+        "DmsUncertain",
+        f'SELECT SUM({DMS_UNCERTAIN_METRIC}) FROM "{METRICS_NAMESPACE}" GROUP BY client_id',  # noqa: S608 - a metric query
+        ("client_id",),
         Duration.minutes(5),
-        STREAM_LAG_MINUTES * 60_000,  # milliseconds
-        f"This venue's prize function (its name starts with Tagback-<client-id>) reads its table's stream more than "
-        f"{STREAM_LAG_MINUTES} minutes late: guests wait for their prize, or the owner's sheet or CRM is down and its "
-        "events are being retried. Look at the function's log.",
+        1,
+        "A message to a guest of this venue may or may not have reached them (Meta's answer was lost and the "
+        "conversation could not be read): it is never sent again. The award shows dm_uncertain in the owner's sheet "
+        "and `tagback status`; ask the guest, or send it by hand from the venue's Instagram inbox.",
     ),
 )
 
@@ -133,6 +139,18 @@ class Alerts(Construct):
             "Lambda throttled a function: the account's concurrency is used up (all venues share it). Find the "
             'function: SELECT SUM(Throttles) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName in '
             "CloudWatch's Metrics Insights; ask AWS for a higher concurrency quota.",
+        )
+        self.stream_lag = self._plain(
+            "StreamLag",
+            # Lambda publishes IteratorAge without a dimension too: the account's, over every stream-read function
+            # (one metric at $0.10 a month, where a query grouped by function is billed per function it analyzes).
+            cloudwatch.Metric(
+                namespace="AWS/Lambda", metric_name="IteratorAge", statistic="Maximum", period=Duration.minutes(5)
+            ),
+            STREAM_LAG_MINUTES * 60_000,  # milliseconds
+            f"A venue's prize function reads its table's stream more than {STREAM_LAG_MINUTES} minutes late: guests "
+            "wait for their prize, or the owner's sheet or CRM is down and its events are being retried. The watchdog "
+            "names the venues in a message of its own. " + _FIND_LAGGING_VENUE,
         )
         self._plain(
             "Api5xx",
@@ -197,8 +215,8 @@ class Alerts(Construct):
             ],
         )
 
-    def _plain(self, name: str, metric: cloudwatch.IMetric, threshold: float, what_to_do: str) -> None:
-        cloudwatch.Alarm(
+    def _plain(self, name: str, metric: cloudwatch.IMetric, threshold: float, what_to_do: str) -> cloudwatch.Alarm:
+        alarm = cloudwatch.Alarm(
             self,
             name,
             metric=metric,
@@ -207,4 +225,6 @@ class Alerts(Construct):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_description=what_to_do,
-        ).add_alarm_action(self._action)
+        )
+        alarm.add_alarm_action(self._action)
+        return alarm

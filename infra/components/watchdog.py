@@ -1,12 +1,14 @@
 """The edge's watchdog: a function run hourly (infra/event_sources.WATCHDOG) that reads each registered venue's
 figures for what no metric shows (a venue gone quiet, a report not sent by noon on the 1st) and tells the agency
-through the alerts topic, once per alert (marked in the edge's table)."""
+through the alerts topic, once per alert (marked in the edge's table); and run when the StreamLag alarm goes off, to
+name the venues whose streams are read late (the alarm's metric, the account's, names none)."""
 
 from __future__ import annotations
 
 import json
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -17,11 +19,19 @@ from constructs import Construct
 from infra.components.function import Layers, TagbackFunction
 from infra.event_sources import WATCHDOG
 from infra.names import VENUE_TABLES
+from tagback.app.watchdog import STREAM_LAG_CHECK
 
 
 class Watchdog(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, layers: Layers, registry: dynamodb.ITable, topic: sns.ITopic
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        layers: Layers,
+        registry: dynamodb.ITable,
+        topic: sns.ITopic,
+        stream_lag: cloudwatch.IAlarm,
     ) -> None:
         super().__init__(scope, construct_id)
         self.watchdog = TagbackFunction(
@@ -46,14 +56,30 @@ class Watchdog(Construct):
                 resources=[Stack.of(self).format_arn(service="dynamodb", resource="table", resource_name=VENUE_TABLES)],
             )
         )
+        # Which functions read their streams late, when StreamLag goes off (CloudWatch's GetMetricData has no
+        # resource to scope it to).
+        function.add_to_role_policy(iam.PolicyStatement(actions=["cloudwatch:GetMetricData"], resources=["*"]))
         self.watchdog.acknowledge_scoped_wildcards(
             [
                 (
                     f"Resource::arn:<AWS::Partition>:dynamodb:<AWS::Region>:<AWS::AccountId>:table/{VENUE_TABLES}",
                     "GetItem of the month's figures in every venue's table, named Tagback-<client-id>-… by "
                     "CloudFormation: a new venue is watched without a change to the edge",
-                )
+                ),
+                ("Resource::*", "cloudwatch:GetMetricData (the lagging functions' IteratorAge) has no resource scope"),
             ]
+        )
+        events.Rule(
+            self,
+            "StreamLagNamed",
+            description="Tagback: the watchdog names the venues when StreamLag goes into ALARM",
+            event_pattern=events.EventPattern(
+                source=["aws.cloudwatch"],
+                detail_type=["CloudWatch Alarm State Change"],
+                resources=[stream_lag.alarm_arn],
+                detail={"state": {"value": ["ALARM"]}},
+            ),
+            targets=[targets.LambdaFunction(function, event=events.RuleTargetInput.from_object(STREAM_LAG_CHECK))],
         )
         events.Rule(
             self,

@@ -22,8 +22,11 @@ from infra.names import (
     EDGE_WEBHOOK_ROLE_PARAMETER,
 )
 from tagback import observability
+from tagback.app.watchdog import STREAM_LAG_CHECK
 from tagback.config.agency import AgencyConfig
 from tagback.observability import (
+    DMS_UNCERTAIN,
+    DMS_UNCERTAIN_METRIC,
     FUNCTION_ERRORS_METRIC,
     METRICS_NAMESPACE,
     PER_VENUE_METRICS,
@@ -336,8 +339,8 @@ def grouped_alarm(template: Template, query_part: str) -> dict[str, Any]:
         ('SELECT SUM(TokenRefused) FROM "Tagback" GROUP BY client_id', 60, 1),
         # a dead-letter or on-failure queue holds something
         ('SELECT MAX(ApproximateNumberOfMessagesVisible) FROM SCHEMA("AWS/SQS", QueueName) GROUP BY QueueName', 300, 1),
-        # a stream read half an hour late
-        ('SELECT MAX(IteratorAge) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName', 300, 1_800_000),
+        # a message may or may not have reached a guest of the venue, for good
+        ('SELECT SUM(DmsUncertain) FROM "Tagback" GROUP BY client_id', 300, 1),
     ],
 )
 def test_one_alarm_watches_every_venue_by_a_metrics_insights_query_and_a_rule_names_the_venue(
@@ -373,6 +376,8 @@ def test_one_alarm_watches_every_venue_by_a_metrics_insights_query_and_a_rule_na
     ("namespace", "metric", "dimensions", "threshold"),
     [
         ("AWS/Lambda", "Throttles", None, 1),  # the account's concurrency, which every venue shares
+        # any venue's stream read half an hour late: the account's metric, one at a flat price (docs/cost.md)
+        ("AWS/Lambda", "IteratorAge", None, 1_800_000),
         ("AWS/ApiGateway", "5xx", ["ApiId"], 1),  # the edge's API
         ("Tagback", "WebhookRejected", [{"Name": "service", "Value": "webhook"}], 10),  # a spike of refused deliveries
     ],
@@ -385,7 +390,8 @@ def test_what_concerns_the_whole_agency_is_one_plain_alarm(
         for a in edge_template.find_resources("AWS::CloudWatch::Alarm").values()
         if a["Properties"].get("MetricName") == metric
     ]
-    assert alarm["Namespace"] == namespace and alarm["Statistic"] == "Sum" and alarm["Threshold"] == threshold
+    assert alarm["Namespace"] == namespace and alarm["Threshold"] == threshold
+    assert alarm["Statistic"] == ("Maximum" if metric == "IteratorAge" else "Sum")
     if dimensions is None:
         assert "Dimensions" not in alarm
     elif dimensions == ["ApiId"]:
@@ -409,6 +415,7 @@ PUBLISHED_BY: dict[str, Callable[[], None]] = {
     TOKEN_REFUSED_METRIC: lambda: count(TOKEN_REFRESH_REFUSED),
     FUNCTION_ERRORS_METRIC: _function_failed,
     WEBHOOK_REJECTED_METRIC: lambda: count(WEBHOOK_REJECTED),
+    DMS_UNCERTAIN_METRIC: lambda: count(DMS_UNCERTAIN),
 }
 
 
@@ -457,7 +464,7 @@ def test_what_the_alarms_group_by_venue_is_what_a_venues_functions_publish(
     edge_template: Template, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     grouped = tagback_queries(edge_template)
-    assert set(grouped) == {TOKEN_REFUSED_METRIC, FUNCTION_ERRORS_METRIC}
+    assert set(grouped) == {TOKEN_REFUSED_METRIC, FUNCTION_ERRORS_METRIC, DMS_UNCERTAIN_METRIC}
     for metric, group_by in grouped.items():
         assert "client_id" in group_by and metric in PER_VENUE_METRICS
         # One series per venue and function, and none without the venue: a query over the namespace would see
@@ -491,6 +498,7 @@ def test_the_watchdog_runs_hourly_and_may_read_figures_claim_alerts_and_publish(
     statements = role_statements(edge_template, watchdog_id)
     assert actions_of(statements) == sorted(
         [
+            "cloudwatch:GetMetricData",  # which functions read their streams late, when StreamLag goes off
             "dynamodb:DeleteItem",  # an alert's mark released when sending failed
             "dynamodb:GetItem",  # each venue's month figures
             "dynamodb:PutItem",  # an alert's mark, claimed before it is sent
@@ -513,6 +521,27 @@ def test_the_watchdog_runs_hourly_and_may_read_figures_claim_alerts_and_publish(
             "Targets": [Match.object_like({"Arn": {"Fn::GetAtt": [watchdog_id, "Arn"]}, "Input": "{}"})],
         },
     )
+
+
+def test_the_stream_lag_alarm_runs_the_watchdog_to_name_the_venues(edge_template: Template) -> None:
+    watchdog_id, _ = function(edge_template, "watchdog")
+    (alarm_id,) = [
+        k
+        for k, a in edge_template.find_resources("AWS::CloudWatch::Alarm").items()
+        if a["Properties"].get("MetricName") == "IteratorAge"
+    ]
+    (rule,) = [
+        r["Properties"]
+        for r in edge_template.find_resources("AWS::Events::Rule").values()
+        if r["Properties"].get("EventPattern", {}).get("resources") == [{"Fn::GetAtt": [alarm_id, "Arn"]}]
+    ]
+    assert rule["EventPattern"]["detail-type"] == ["CloudWatch Alarm State Change"]
+    assert rule["EventPattern"]["detail"] == {"state": {"value": ["ALARM"]}}
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [watchdog_id, "Arn"]}
+    assert json.loads(target["Input"]) == STREAM_LAG_CHECK
+    (metrics,) = statements_with(role_statements(edge_template, watchdog_id), "cloudwatch:GetMetricData")
+    assert metrics["Resource"] == "*"  # GetMetricData has no resource to scope it to
 
 
 @pytest.mark.parametrize("service", EDGE_SERVICES)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bench.metering import item_size, read_units, write_units
-from tagback.app.cost import bills_table, monthly_bills, per_thousand_mentions
+from tagback.app.cost import BARE_MENTION, bills_table, monthly_bills, per_thousand_mentions, traced_share
 from tagback.cli import CommandError, main
 from tests.conftest import ROOT
 
@@ -34,6 +34,7 @@ PRICES = {
     "cloudwatch_logs_stored_gb_month": 1.0,
     "xray_trace": 0.0,
 }
+TRACED = PRICES | {"xray_trace": 1.0}
 
 
 def activity(**figures: Any) -> dict[str, Any]:
@@ -87,7 +88,7 @@ def measured(**changes: Any) -> dict[str, Any]:
                 "log_event_overhead_bytes": 0,
                 "open_hours_per_day": 1,
                 "image_downloads_per_mention": 0,
-                "xray_sampled_share": 1.0,
+                "xray_lambda_sampling": {"reservoir_per_second": 1, "fixed_rate": 0.05},
                 "days_per_month": 10,
                 "hours_per_month": 730,
             }.items()
@@ -178,10 +179,43 @@ def test_a_thousand_mentions_and_the_goals() -> None:
     bills = monthly_bills(measured(), PRICES, mentions=1000, venues=2)
     added = sum(b.venue - b.venue_idle + (b.edge - b.edge_idle) / 2 for b in bills)
     assert per_thousand_mentions(bills, 1000, 2) == pytest.approx(added)
-    table = bills_table(bills, 1000, 2, {"measured": "2026-11-26", "prices": "us-east-1, 2026-11-26"})
-    assert "(goal ≤ $0.02: missed)" in table and "an idle venue $" in table
+    bare = monthly_bills(measured(), PRICES | {"api_http_request": 0.0}, mentions=1000, venues=2)
+    table = bills_table(bills, 1000, 2, {"measured": "2026-11-26", "prices": "us-east-1, 2026-11-26"}, bare=bare)
+    assert (
+        "each a whole engaged guest (the goal ≤ $0.02 is judged on it: missed)" in table and "an idle venue $" in table
+    )
+    assert f"1,000 bare mentions ${per_thousand_mentions(bare, 1000, 2):,.4f}" in table
     assert table.splitlines()[3].split() == ["service", "a", "venue", "idle", "a", "venue", "1,000", "edge+shared",
                                              "idle", "edge+shared", "2,000"]  # fmt: skip
+
+
+def test_a_bare_mention_is_its_own_measured_activity() -> None:
+    webhook_only = {"invocations": {"webhook": 1}, "wall_ms": {"webhook": 1000}, "cpu_ms": {}, "external_calls": {}}
+    bare = measured(bare_mention=measured()["mention"] | webhook_only)
+    engaged, bare_bills = monthly_bills(bare, PRICES, 1, 1), monthly_bills(bare, PRICES, 1, 1, BARE_MENTION)
+    lambda_ = {b.service: b for b in bare_bills}["Lambda"]
+    assert lambda_.venue == lambda_.venue_idle  # no prize invocation measured in it
+    assert per_thousand_mentions(bare_bills, 1, 1) < per_thousand_mentions(engaged, 1, 1)
+
+
+def test_lambdas_sampling_records_nearly_every_request_of_a_quiet_function_and_a_share_of_a_busy_ones() -> None:
+    assert traced_share(0.001, 1, 0.05) == pytest.approx(1.0, abs=0.001)
+    # 10 a second: the second's first (almost always there), then 5% of the other 9.
+    assert traced_share(10, 1, 0.05) == pytest.approx((1 - math.exp(-10) + 0.05 * (10 - 1 + math.exp(-10))) / 10)
+    assert traced_share(1000, 1, 0.05) == pytest.approx(0.05, abs=0.001)
+    assert traced_share(2, 2, 0.0) == pytest.approx((2 - 2 * math.exp(-2) - 2 * math.exp(-2)) / 2 + 0)
+
+
+def test_traces_are_recorded_per_invocation_at_each_functions_own_rate() -> None:
+    # 1 mention a month: 1 webhook and 1 prize invocation, next to nothing a second: each traced.
+    quiet = {b.service: b for b in monthly_bills(measured(), TRACED, mentions=1, venues=1)}["X-Ray"]
+    assert quiet.venue - quiet.venue_idle == pytest.approx(1, abs=0.001)
+    assert quiet.edge == pytest.approx(1, abs=0.001)
+    # The edge's webhook for 1,000 venues of 20 million mentions a month each (about 10,000 a second): 5% traced.
+    busy = {b.service: b for b in monthly_bills(measured(), TRACED, mentions=20e6, venues=1000)}["X-Ray"]
+    assert busy.edge / (20e6 * 1000) == pytest.approx(0.05, abs=0.001)
+    # A venue's prize function, busy in its 10 open hours a month: 20 million in 36,000 s, about 556 a second.
+    assert (busy.venue - busy.venue_idle) / 20e6 == pytest.approx(traced_share(20e6 / 36000, 1, 0.05))
 
 
 def test_dynamodbs_item_sizes_and_units_as_aws_documents_them() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tagback.app.watchdog import Watchdog, WatchIncomplete, watch
+from tagback.app.watchdog import LAG_WINDOW, Watchdog, WatchIncomplete, name_lagging_streams, watch
 from tagback.domain.clock import ManualClock
 from tagback.domain.registrations import Registration
 from tagback.domain.stats import REPORT_SENT_AT
@@ -56,9 +56,28 @@ class Inbox:
         self.told.append((subject, message))
 
 
-def watchdog(figures: dict[str, Figures], now: datetime, *venues: Registration) -> tuple[Watchdog, Inbox, ManualClock]:
+@dataclass
+class Lags:
+    """CloudWatch's answer to the watchdog's query: each function's greatest IteratorAge (ms), by its name."""
+
+    ages: dict[str, float] = field(default_factory=dict)
+    asked: list[tuple[datetime, datetime]] = field(default_factory=list)
+
+    def lagging(self, since: datetime, until: datetime) -> dict[str, float]:
+        self.asked.append((since, until))
+        return dict(self.ages)
+
+
+def watchdog(
+    figures: dict[str, Figures], now: datetime, *venues: Registration, lags: Lags | None = None
+) -> tuple[Watchdog, Inbox, ManualClock]:
     inbox, clock = Inbox(), ManualClock(now)
-    return Watchdog(InMemoryRegistry(*venues), lambda v: figures[v.client_id], Marks(), inbox, clock), inbox, clock
+    marks, streams = Marks(), lags or Lags()
+    return (
+        Watchdog(InMemoryRegistry(*venues), lambda v: figures[v.client_id], marks, inbox, clock, streams),
+        inbox,
+        clock,
+    )
 
 
 # Lisbon: UTC+0 in winter. Monday 2026-11-30, 10:00.
@@ -148,3 +167,20 @@ def test_a_venue_that_cannot_be_read_fails_the_run_after_the_others_are_checked(
     with pytest.raises(WatchIncomplete, match="could not check demo"):
         watch(dog)
     assert [subject for subject, _ in inbox.told] == ["Tagback: no story mention at luna for 3 open days"]
+
+
+def test_the_stream_lag_alarm_gets_the_lagging_venues_named() -> None:
+    luna = registration("luna", "1785")
+    lags = Lags({"tagback-demo-prize": 45 * 60_000, "tagback-luna-prize": 60_000, "other-app": 2 * 3_600_000})
+    dog, inbox, _ = watchdog({}, MONDAY, registration(), luna, lags=lags)
+    assert name_lagging_streams(dog) == {"lagging": ["other-app", "tagback-demo-prize"]}
+    assert lags.asked == [(MONDAY - LAG_WINDOW, MONDAY)]
+    ((subject, message),) = inbox.told
+    assert subject == "Tagback: stream read late at demo"
+    assert "tagback-demo-prize: 45 minutes late — Venue demo (demo)" in message
+    assert "other-app: 120 minutes late — no registered venue" in message and "luna" not in message
+
+
+def test_a_stream_lag_over_by_the_time_it_is_read_tells_nothing() -> None:
+    dog, inbox, _ = watchdog({}, MONDAY, registration(), lags=Lags({"tagback-demo-prize": 60_000}))
+    assert name_lagging_streams(dog) == {"lagging": []} and inbox.told == []

@@ -313,10 +313,11 @@ def purge_retention(client: str, *, sandbox: str | None) -> int:
 
 
 def venues_status(sandbox: str | None, *, as_json: bool) -> int:
-    """Every venue in the edge's registry: its table's figures and its stack's failure queues (app/status.py)."""
+    """Every venue in the edge's registry: its table's figures and its stack's failure queues (app/status.py), their
+    depths from CloudWatch (adapters/queue_metrics.py: asking the queues would wake their metrics)."""
     from datetime import UTC, datetime  # noqa: PLC0415
 
-    from tagback.adapters.sqs import queue_depth  # noqa: PLC0415
+    from tagback.adapters.queue_metrics import queue_depths  # noqa: PLC0415
     from tagback.app.status import status_table, venue_status  # noqa: PLC0415
     from tagback.store.registry import Registry  # noqa: PLC0415
     from tagback.store.repositories import Repositories  # noqa: PLC0415
@@ -340,10 +341,8 @@ def venues_status(sandbox: str | None, *, as_json: bool) -> int:
                 if sandbox is not None
                 else stack_outputs(f"Tagback-{venue.client_id}", venue_aws.client("cloudformation"))
             )
-            sqs = venue_aws.client("sqs")
-            for output, url in sorted(stack.items()):
-                if output.endswith("QueueUrl"):
-                    queues[output.removesuffix("QueueUrl")] = queue_depth(sqs, url)
+            urls = {o.removesuffix("QueueUrl"): url for o, url in sorted(stack.items()) if o.endswith("QueueUrl")}
+            queues = queue_depths(venue_aws.client("cloudwatch"), urls, now)
         except Exception as error:
             if aws_problem(error) is None:
                 raise
@@ -359,18 +358,19 @@ def venues_status(sandbox: str | None, *, as_json: bool) -> int:
 
 def monthly_cost(mentions: float, venues: int, measured_file: Path, prices_file: Path) -> int:
     """The monthly AWS cost of a venue and of the edge (app/cost.py), from the committed measurements and prices."""
-    from tagback.app.cost import CostModelError, bills_table, monthly_bills  # noqa: PLC0415
+    from tagback.app.cost import BARE_MENTION, CostModelError, bills_table, monthly_bills  # noqa: PLC0415
 
     try:
         measured = json.loads(measured_file.read_text(encoding="utf-8"))
         listed = json.loads(prices_file.read_text(encoding="utf-8"))
         prices = {name: float(price["value"]) for name, price in listed["prices"].items()}
         bills = monthly_bills(measured, prices, mentions, venues)
+        bare = monthly_bills(measured, prices, mentions, venues, BARE_MENTION)
         dates = {"measured": measured["measured_on"], "prices": f"{listed['region']}, {listed['retrieved']}"}
     except (OSError, ValueError, KeyError, TypeError, CostModelError) as error:
         problem = f"no {error}" if isinstance(error, KeyError) else str(error)
         raise CommandError(f"{measured_file} / {prices_file}: {problem} (run from the repository's folder)") from None
-    print(bills_table(bills, mentions, venues, dates))
+    print(bills_table(bills, mentions, venues, dates, bare=bare))
     return 0
 
 

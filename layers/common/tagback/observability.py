@@ -31,7 +31,7 @@ FUNCTION_ERRORS_METRIC: Final = "FunctionErrors"
 WEBHOOK_REJECTED: Final = "webhook_rejected"
 WEBHOOK_REJECTED_METRIC: Final = "WebhookRejected"
 # A message that may or may not have reached the guest, for good (Meta's answer lost, the conversation unreadable):
-# counted under this label in the month's figures (`tagback status` shows it) and as this metric (no alarm watches it).
+# counted under this label in the month's figures (`tagback status` shows it) and as this metric, per venue.
 DMS_UNCERTAIN: Final = "dms_uncertain"
 DMS_UNCERTAIN_METRIC: Final = "DmsUncertain"
 _ALARMED: Final = {
@@ -47,7 +47,7 @@ _ALARMED: Final = {
 # series per function (`service`) for all its venues. A series costs $0.30 a month, prorated by the
 # hour it is published, so a series per venue for every outcome would cost more than the rest of a busy venue's bill
 # (docs/cost.md); each venue's own figures are in its table (`tagback status`, the monthly report).
-PER_VENUE_METRICS: Final = frozenset({TOKEN_REFUSED_METRIC, FUNCTION_ERRORS_METRIC})
+PER_VENUE_METRICS: Final = frozenset({TOKEN_REFUSED_METRIC, FUNCTION_ERRORS_METRIC, DMS_UNCERTAIN_METRIC})
 
 # The service name comes from POWERTOOLS_SERVICE_NAME, set per function by the stack.
 logger = Logger()

@@ -76,6 +76,7 @@ def registry_from_environment(environ: Mapping[str, str] = os.environ) -> Regist
 
 def watchdog_from_environment(environ: Mapping[str, str] = os.environ) -> Watchdog:
     from tagback.adapters.sns import SnsTopic
+    from tagback.adapters.stream_lag import CloudWatchStreamLags
     from tagback.app.watchdog import Watchdog
 
     settings = WatchdogSettings.from_environ(environ)
@@ -87,6 +88,7 @@ def watchdog_from_environment(environ: Mapping[str, str] = os.environ) -> Watchd
         AlertMarks(table),
         SnsTopic(settings.alerts_topic_arn),
         SystemClock(),
+        CloudWatchStreamLags(),
     )
 
 

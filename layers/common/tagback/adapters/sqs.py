@@ -1,5 +1,4 @@
-"""A dead-letter queue the code itself sends to (what a sink refused for good waits there for a replay), and how many
-messages a queue holds."""
+"""A dead-letter queue the code itself sends to (what a sink refused for good waits there for a replay)."""
 
 from __future__ import annotations
 
@@ -21,11 +20,3 @@ class SqsQueue:
 
     def send(self, message: dict[str, Any]) -> None:
         self.client.send_message(QueueUrl=self.url, MessageBody=json.dumps(message))
-
-
-def queue_depth(client: Any, url: str) -> int:
-    """The messages in the queue: those waiting and those received but not yet deleted (SQS's approximate counts)."""
-    attributes = client.get_queue_attributes(
-        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-    )["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])

@@ -53,10 +53,17 @@ class Bill:
     edge: float  # the edge behind every venue with those mentions
 
 
+# What a mention is, as measured: a whole engaged guest (the goal is judged on it: the most a mention asks for), or a
+# bare one (the story mention, the prize with its coupon, the questions sent and none answered).
+MENTION = "mention"
+BARE_MENTION = "bare_mention"
+
+
 @dataclass(frozen=True)
 class _Month:
     """How many of each measured activity a stack's month holds, and for how many venues."""
 
+    mention: str  # which measured activity a mention is (MENTION, BARE_MENTION)
     mentions: float
     idle_days: float
     reports: float
@@ -69,15 +76,22 @@ class _Month:
 _PER_VENUE = ("wall_ms", "cpu_ms", "external_calls", "dynamodb", "calls")
 
 
-def monthly_bills(measured: Mapping[str, Any], prices: Mapping[str, float], mentions: float, venues: int) -> list[Bill]:
-    """Each service's monthly cost for one venue with `mentions` a month and the edge behind `venues` of them."""
+def monthly_bills(
+    measured: Mapping[str, Any],
+    prices: Mapping[str, float],
+    mentions: float,
+    venues: int,
+    mention: str = MENTION,
+) -> list[Bill]:
+    """Each service's monthly cost for one venue with `mentions` a month and the edge behind `venues` of them; a
+    mention is the measured activity named `mention`."""
     if mentions < 0 or venues < 1:
         raise CostModelError("mentions must be 0 or more and venues 1 or more")
     try:
         days = float(measured["assumptions"]["days_per_month"]["value"])
-        venue = [_costs(measured, prices, "venue", _Month(m, days, 1, 1, 0)) for m in (0, mentions)]
+        venue = [_costs(measured, prices, "venue", _Month(mention, m, days, 1, 1, 0)) for m in (0, mentions)]
         edge = [
-            _costs(measured, prices, "edge", _Month(m * venues, days * venues, venues, venues, 24 * days))
+            _costs(measured, prices, "edge", _Month(mention, m * venues, days * venues, venues, venues, 24 * days))
             for m in (0, mentions)
         ]
     except KeyError as missing:
@@ -102,7 +116,7 @@ def _activities(measured: Mapping[str, Any], month: _Month) -> list[tuple[float,
     watchdog = measured["watchdog_run"]
     per_venue_runs = month.watchdog_runs * month.venues / float(watchdog["venues"])
     return [
-        (month.mentions, month.mentions, measured["mention"]),
+        (month.mentions, month.mentions, measured[month.mention]),
         (month.idle_days, month.idle_days, measured["idle_day"]),
         (month.reports, month.reports, measured["report"]),
         (month.watchdog_runs, per_venue_runs, watchdog),
@@ -131,7 +145,7 @@ def _costs(measured: Mapping[str, Any], prices: Mapping[str, float], stack: str,
     return {
         "Lambda": _lambda(measured, prices, functions, month, total),
         "API Gateway (HTTP API)": (
-            month.mentions * measured["mention"]["invocations"].get("webhook", 0) * prices["api_http_request"]
+            month.mentions * measured[month.mention]["invocations"].get("webhook", 0) * prices["api_http_request"]
             if stack == "edge"
             else 0.0
         ),
@@ -150,8 +164,43 @@ def _costs(measured: Mapping[str, Any], prices: Mapping[str, float], stack: str,
         "CloudWatch metrics": _series_hours(measured, stack, month, _custom)
         * prices["cloudwatch_metric_month"]
         / float(_assumed(measured, "hours_per_month")),
-        "X-Ray": sum(invocations.values()) * float(_assumed(measured, "xray_sampled_share")) * prices["xray_trace"],
+        "X-Ray": _xray(measured, prices, stack, month, invocations),
     }
+
+
+def _xray(
+    measured: Mapping[str, Any],
+    prices: Mapping[str, float],
+    stack: str,
+    month: _Month,
+    invocations: Mapping[str, float],
+) -> float:
+    """Traces recorded: Lambda's active tracing samples each function's invocations by its own fixed rule (a
+    reservoir a second, then a share of the rest; not configurable), at the rate the function is invoked in the
+    hours it is busy — a venue's in its open hours, the edge's in every hour."""
+    sampling = _assumed(measured, "xray_lambda_sampling")
+    hours = float(_assumed(measured, "hours_per_month"))
+    if stack == "venue":
+        hours = float(_assumed(measured, "open_hours_per_day")) * float(_assumed(measured, "days_per_month"))
+    traced = sum(
+        count * traced_share(count / (hours * 3600), int(sampling["reservoir_per_second"]), sampling["fixed_rate"])
+        for count in invocations.values()
+    )
+    return traced * prices["xray_trace"]
+
+
+def traced_share(per_second: float, reservoir: int, fixed_rate: float) -> float:
+    """The share of requests X-Ray's sampling records when they come at random at `per_second`: each second the first
+    `reservoir` of them, then `fixed_rate` of the rest."""
+    if per_second <= 0:
+        return 1.0
+    # E[min(N, reservoir)] for N ~ Poisson(per_second): Σ over k < reservoir of P(N > k).
+    below, term, reserved = 0.0, math.exp(-per_second), 0.0
+    for k in range(reservoir):
+        below += term
+        reserved += 1 - below
+        term *= per_second / (k + 1)
+    return (reserved + fixed_rate * (per_second - reserved)) / per_second
 
 
 def _lambda(
@@ -175,7 +224,7 @@ def _lambda(
         )
         # Cold: the mention's assumed ones; every idle and report invocation (hours apart).
         invocations = total(("invocations", name))
-        mention_invocations = month.mentions * float(measured["mention"]["invocations"].get(name, 0))
+        mention_invocations = month.mentions * float(measured[month.mention]["invocations"].get(name, 0))
         cold = month.mentions * float(cold_per_mention.get(name, 0)) + invocations - mention_invocations
         ms += cold * float(function["init_ms"])
         dollars += invocations * prices["lambda_request"] + ms / 1000 * memory / 1024 * prices["lambda_gb_second"]
@@ -190,7 +239,7 @@ def _dynamodb(measured: Mapping[str, Any], prices: Mapping[str, float], stack: s
     if stack != "venue":
         return requests
     # What a month's mentions leave in the table stays up to the client's retention (each item's TTL).
-    stored = month.mentions * float(measured["mention"]["stored"]["dynamodb_bytes"])
+    stored = month.mentions * float(measured[month.mention]["stored"]["dynamodb_bytes"])
     held = stored * float(measured["retention_days"]) / float(_assumed(measured, "days_per_month"))
     return requests + held / GIB * (prices["dynamodb_storage_gb_month"] + prices["dynamodb_pitr_gb_month"])
 
@@ -199,7 +248,7 @@ def _s3(measured: Mapping[str, Any], prices: Mapping[str, float], stack: str, mo
     if stack != "venue":
         return 0.0
     downloads = month.mentions * float(_assumed(measured, "image_downloads_per_mention"))
-    stored = month.mentions * float(measured["mention"]["stored"]["s3_bytes"])
+    stored = month.mentions * float(measured[month.mention]["stored"]["s3_bytes"])
     held = stored * float(measured["coupon_days"]) / float(_assumed(measured, "days_per_month"))
     return (
         calls("s3:PutObject") * prices["s3_put_request"]
@@ -245,7 +294,7 @@ def _series_hours(measured: Mapping[str, Any], stack: str, month: _Month, counte
     else:  # some venue is open at any hour
         open_hours = hours_per_month
     active_hours = open_hours * (1 - math.exp(-month.mentions / open_hours)) if month.mentions else 0.0
-    mention_series = [s for s in measured["mention"]["metric_series_hours"] if own(s)]
+    mention_series = [s for s in measured[month.mention]["metric_series_hours"] if own(s)]
     series_hours = len(mention_series) * active_hours
     for activity, count in (("idle_day", days), ("report", 1.0), ("watchdog_run", month.watchdog_runs)):
         hours = measured[activity]["metric_series_hours"]
@@ -285,8 +334,9 @@ def _insights_alarms(measured: Mapping[str, Any], prices: Mapping[str, float], s
     return hours * prices["cloudwatch_insights_alarm_metric_month"] / float(_assumed(measured, "hours_per_month"))
 
 
-def bills_table(bills: list[Bill], mentions: float, venues: int, dates: Mapping[str, str]) -> str:
-    """The bills as the operator reads them: a column per case, the totals and the goals."""
+def bills_table(bills: list[Bill], mentions: float, venues: int, dates: Mapping[str, str], *, bare: list[Bill]) -> str:
+    """The bills (a mention a whole engaged guest) as the operator reads them: a column per case, the totals and the
+    goals; beside the goal's figure, what 1,000 `bare` mentions cost."""
     header = (
         "service",
         "a venue idle",
@@ -318,7 +368,10 @@ def bills_table(bills: list[Bill], mentions: float, venues: int, dates: Mapping[
             *text,
             "",
             f"{venues:,} venues and the edge: {_dollars(everything)} a month, {_dollars(everything / venues)} a venue",
-            f"1,000 mentions cost {_dollars(thousand)} (goal ≤ $0.02: {'met' if thousand <= 0.02 else 'missed'}); "
+            f"1,000 mentions cost {_dollars(thousand)}, each a whole engaged guest (the goal ≤ $0.02 is judged on "
+            f"it: {'met' if thousand <= 0.02 else 'missed'}); 1,000 bare mentions "
+            f"{_dollars(per_thousand_mentions(bare, mentions, venues))} (the prize and the questions sent, none "
+            "answered)",
             f"an idle venue {_dollars(idle)} a month with its share of the edge (goal ≤ $0.10: "
             f"{'met' if idle <= 0.10 else 'missed'})",
         ]

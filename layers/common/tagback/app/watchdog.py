@@ -1,7 +1,10 @@
 """The edge's watchdog (hourly): what no metric shows, read from each registered venue's data, and told to the agency
 once through its alerts topic — a venue gone quiet (no story mention on its last `no_mention_days` open days) and a
 monthly report not sent by noon on the 1st. Each alert is marked in the edge's table before it is sent, so it goes
-out once however often the watchdog runs; a new silence (after a mention) or another month is another alert."""
+out once however often the watchdog runs; a new silence (after a mention) or another month is another alert.
+
+And when the StreamLag alarm (the account's IteratorAge, which names no function) goes off: which venues' prize
+functions read their streams late, told to the agency by name."""
 
 from __future__ import annotations
 
@@ -13,10 +16,18 @@ from typing import Any, Protocol
 from tagback.domain.clock import Clock
 from tagback.domain.registrations import Registration
 from tagback.domain.stats import REPORT_SENT_AT, month_of, previous_month
-from tagback.domain.watchdog import REPORT_DUE_HOUR, last_open_days, mention_days, report_due
+from tagback.domain.watchdog import (
+    REPORT_DUE_HOUR,
+    STREAM_LAG_MINUTES,
+    last_open_days,
+    mention_days,
+    report_due,
+)
 from tagback.observability import count, logger
 
 MARK_DAYS = 400  # an alert's mark outlives any silence it names and the year of reports
+STREAM_LAG_CHECK = {"check": "stream_lag"}  # the watchdog's input when the StreamLag alarm goes off
+LAG_WINDOW = timedelta(minutes=15)  # the alarm's period (5 minutes) and EventBridge's delivery, with room
 
 
 class VenueStats(Protocol):
@@ -34,6 +45,12 @@ class AlertMarks(Protocol):
 
 class AlertTopic(Protocol):
     def publish(self, subject: str, message: str) -> None: ...
+
+
+class StreamLags(Protocol):
+    def lagging(self, since: datetime, until: datetime) -> dict[str, float]:
+        """Each stream-read function's greatest IteratorAge (ms) in the window, by the function's name."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -54,6 +71,7 @@ class Watchdog:
     marks: AlertMarks
     topic: AlertTopic
     clock: Clock
+    streams: StreamLags
 
 
 def _mentions_between(stats: VenueStats, first: date, last: date) -> set[date]:
@@ -154,3 +172,32 @@ def watch(watchdog: Watchdog) -> dict[str, Any]:
     if unreadable:
         raise WatchIncomplete(f"could not check {', '.join(unreadable)} (see the log); {len(sent)} alerts sent")
     return {"venues": len(venues), "alerts": sent}
+
+
+def name_lagging_streams(watchdog: Watchdog) -> dict[str, Any]:
+    """The StreamLag alarm went off: tell the agency which functions read their streams late, each with its venue
+    (a venue's functions are named tagback-<client-id>-…). Sent once per time the alarm goes off (no mark)."""
+    now = watchdog.clock.now()
+    late = {
+        name: age
+        for name, age in sorted(watchdog.streams.lagging(now - LAG_WINDOW, now).items())
+        if age >= STREAM_LAG_MINUTES * 60_000
+    }
+    if not late:
+        logger.info("stream lag: no function late any more")
+        return {"lagging": []}
+    venues = {f"tagback-{v.client_id}-": v for v in watchdog.venues.clients()}
+    lines = []
+    for name, age in late.items():
+        prefix = max((p for p in venues if name.startswith(p)), key=len, default=None)
+        venue = f"{venues[prefix].venue_name} ({venues[prefix].client_id})" if prefix else "no registered venue"
+        lines.append(f"{name}: {age / 60_000:.0f} minutes late — {venue}")
+    clients = sorted(venues[p].client_id for p in venues if any(name.startswith(p) for name in late))
+    watchdog.topic.publish(
+        f"Tagback: stream read late at {', '.join(clients) or 'a function'}",
+        "\n".join(lines)
+        + f"\n\nEach reads its table's stream more than {STREAM_LAG_MINUTES} minutes late: guests wait for their "
+        "prize, or the owner's sheet or CRM is down and its events are being retried. Look at the function's log.",
+    )
+    count("watchdog_alert")
+    return {"lagging": sorted(late)}

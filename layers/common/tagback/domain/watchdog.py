@@ -11,6 +11,7 @@ from tagback.domain.stats import month_of, previous_month
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REPORT_DUE_HOUR = 12  # the report goes out at 08:00 local on the 1st (Lambda retries within the hour): by noon, late
+STREAM_LAG_MINUTES = 30  # a guest's prize this late is already a failure; retries' backoff stays well under it
 _LOOK_BACK_DAYS = 366  # a venue closed more than this is never quiet
 
 
