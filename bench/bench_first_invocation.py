@@ -33,7 +33,7 @@ import threading
 from dataclasses import replace
 from typing import IO, Any
 
-from bench.bench_webhook import ROOT
+from infra.assets import ROOT
 from infra.event_sources import REPORT_SCHEDULES, WATCHDOG
 from sandbox.chat import Guest
 from sandbox.resources import registration_request
