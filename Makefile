@@ -36,6 +36,7 @@ lint: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(PY) -m bench.bench_webhook
+	$(PY) -m bench.bench_first_invocation
 	$(PY) -m bench.bench_prize
 	$(PY) -m bench.bench_cold_import
 

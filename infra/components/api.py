@@ -42,6 +42,7 @@ class Api(Construct):
             name="webhook",
             layers=layers,
             timeout=Duration.seconds(10),
+            # Its peak needs 192 MB; 512 buys the CPU a cold start needs to answer inside Meta's 5 s (docs/cost.md).
             memory_mb=512,
             environment={
                 "REGISTRY_TABLE": registry.table_name,

@@ -24,7 +24,7 @@ class Registry(Construct):
             name="registry",
             layers=layers,
             timeout=Duration.seconds(30),
-            memory_mb=256,
+            memory_mb=192,  # its peak with headroom (docs/cost.md, Memory)
             environment={"REGISTRY_TABLE": self.table.table_name},
             # Its ARN is the ServiceToken of every venue's registration, which CloudFormation never lets change
             # ("Modifying service token is not allowed"): a fixed name keeps it whatever becomes of the construct.

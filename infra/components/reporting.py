@@ -36,7 +36,7 @@ class Reporting(Construct):
             layers=layers,
             table=storage.table,
             timeout=Duration.minutes(2),
-            memory_mb=512,
+            memory_mb=192,  # its peak with headroom; nobody waits for a report (docs/cost.md, Memory)
             # The agency's name heads the venue's report: from agency.yaml at synth (a rename redeploys the venues).
             environment={"REPORT_BUCKET": storage.bucket.bucket_name, "AGENCY_NAME": agency_name},
         )

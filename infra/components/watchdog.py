@@ -40,7 +40,7 @@ class Watchdog(Construct):
             name=WATCHDOG.function,
             layers=layers,
             timeout=Duration.minutes(5),  # two reads or so per venue: a few hundred venues in seconds
-            memory_mb=256,
+            memory_mb=192,  # its peak with headroom (docs/cost.md, Memory)
             environment={"REGISTRY_TABLE": registry.table_name, "ALERTS_TOPIC_ARN": topic.topic_arn},
         )
         function = self.watchdog.function

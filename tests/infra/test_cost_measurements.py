@@ -8,7 +8,6 @@ import json
 from aws_cdk.assertions import Template
 
 from infra.assets import ROOT
-from tests.infra.conftest import function
 from tests.infra.cost_templates import stack_figures
 
 MEASURED = json.loads((ROOT / "bench" / "cost" / "measured.json").read_text(encoding="utf-8"))
@@ -23,10 +22,3 @@ def test_the_measured_functions_memory_alarms_and_log_retention_are_the_stacks(
     assert memory == {name: stacks[f["stack"]]["memory_mb"][name] for name, f in MEASURED["functions"].items()}, RERUN
     for stack, figures in stacks.items():
         assert MEASURED["stacks"][stack] == {k: v for k, v in figures.items() if k != "memory_mb"}, RERUN
-
-
-def test_the_conversations_functions_have_the_memory_their_waiting_is_billed_by(template: Template) -> None:
-    # They wait for Meta most of their time, billed by memory; a delivery peaks near 120 MB (docs/cost.md).
-    for service in ("prize", "review_followup"):
-        _, resource = function(template, service)
-        assert resource["Properties"]["MemorySize"] == 512

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -150,6 +151,46 @@ def test_a_malformed_item_is_quarantined_at_the_edge_and_its_neighbours_stored(
     assert [e.mid for e in report.stored] == ["m1"]
     assert report.quarantined == ["timestamp: int_type"]
     assert edge.quarantine.items == [(bad, "timestamp: int_type")]
+
+
+@pytest.mark.parametrize("stamp", [10**20, -(10**20), 253_402_300_800_000, -62_135_596_800_001])
+def test_an_item_stamped_outside_the_calendar_is_quarantined_and_its_neighbours_stored(
+    edge: InMemoryEdge, clock: ManualClock, stamp: int
+) -> None:
+    bad = {**p.text(GUEST, DEMO_ACCOUNT, "m9", "x"), "timestamp": stamp}
+    latest = p.text(GUEST, DEMO_ACCOUNT, "m2", "last", time_ms=253_402_300_799_999)  # 9999-12-31: still a date
+    body = p.meta_json(p.envelope(DEMO_ACCOUNT, [bad, p.text(GUEST, DEMO_ACCOUNT, "m1", "hi"), latest]))
+    report = run(body, edge, clock)
+    assert [e.mid for e in report.stored] == ["m1", "m2"]
+    (reason,) = report.quarantined
+    assert reason.startswith("timestamp: ")
+    assert edge.quarantine.items == [(bad, reason)]
+
+
+def test_the_body_is_read_in_one_pass_without_json_loads(
+    edge: InMemoryEdge, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*_: object, **__: object) -> None:
+        raise AssertionError("the body was parsed twice")
+
+    monkeypatch.setattr(json, "loads", refused)
+    report = run(batch(DEMO_ACCOUNT), edge, clock)
+    assert sorted(e.mid for e in report.stored) == ["m1", "m3", "m4", "m5"]
+
+
+def test_an_unknown_accounts_item_is_quarantined_as_it_came_with_the_fields_we_do_not_read(
+    edge: InMemoryEdge, clock: ManualClock
+) -> None:
+    unknown = p.story_mention("g4", UNKNOWN_ACCOUNT, "u1")
+    unknown["message"]["brand_new_field"] = {"x": [1, "é"]}
+    run(delivery((UNKNOWN_ACCOUNT, [unknown])), edge, clock)
+    assert edge.quarantine.items == [(unknown, f"no venue registered for account {UNKNOWN_ACCOUNT}")]
+
+
+def test_a_text_with_a_lone_surrogate_escape_is_stored_as_before(edge: InMemoryEdge, clock: ManualClock) -> None:
+    body = p.meta_json(p.envelope(DEMO_ACCOUNT, [p.text(GUEST, DEMO_ACCOUNT, "m1", "x")])).replace(b'"x"', b'"\\ud800"')
+    (event,) = run(body, edge, clock).stored
+    assert event.text == "\ud800"
 
 
 def test_a_failing_registry_is_a_503_and_nothing_is_written_anywhere(edge: InMemoryEdge, clock: ManualClock) -> None:

@@ -144,7 +144,10 @@ _FULL = p.meta_json(
 
 bodies = st.one_of(
     st.binary(max_size=300),
-    st.builds(_wrong_typed, st.one_of(st.text(), st.none(), st.floats(), st.lists(st.integers()), st.booleans())),
+    st.builds(
+        _wrong_typed,
+        st.one_of(st.text(), st.none(), st.floats(), st.lists(st.integers()), st.booleans(), st.integers()),
+    ),
     st.integers(min_value=0, max_value=len(_FULL) - 1).map(lambda n: _FULL[:n]),
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=5),

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from sandbox import meta_payloads as p
-from tagback.adapters.meta.webhook import MalformedItem, classify, iter_items, parse_envelope
+from tagback.adapters.meta.webhook import MalformedItem, classify, iter_items, parse_envelope, read_item
 from tagback.domain.events import EventKind, InboundEvent
 
 GUEST, US = "9001", "17841400000000001"
@@ -39,12 +39,12 @@ GUEST, US = "9001", "17841400000000001"
     ],
 )
 def test_each_documented_kind_is_recognised(item: dict, kind: EventKind) -> None:
-    outcome = classify(item)
+    outcome = classify(read_item(item))
     assert (outcome.kind if isinstance(outcome, InboundEvent) else outcome) is kind
 
 
 def test_story_mention_keeps_only_the_url_and_the_ids() -> None:
-    event = classify(p.story_mention(GUEST, US, "mid.abc", time_ms=1_764_000_123_456))
+    event = classify(read_item(p.story_mention(GUEST, US, "mid.abc", time_ms=1_764_000_123_456)))
     assert isinstance(event, InboundEvent)
     assert (event.mid, event.guest_id, event.account_id) == ("mid.abc", GUEST, US)
     assert event.sent_at == datetime(2025, 11, 24, 16, 2, 3, 456000, tzinfo=UTC)
@@ -53,7 +53,7 @@ def test_story_mention_keeps_only_the_url_and_the_ids() -> None:
 
 def test_payloads_of_quick_replies_and_postbacks_are_kept() -> None:
     for item in (p.quick_reply(GUEST, US, "a", "LANG:pt"), p.postback(GUEST, US, "b", "LANG:pt")):
-        event = classify(item)
+        event = classify(read_item(item))
         assert isinstance(event, InboundEvent) and event.payload == "LANG:pt"
 
 
@@ -61,13 +61,13 @@ def test_unknown_fields_are_tolerated_wrong_types_are_not() -> None:
     item = p.text(GUEST, US, "m1", "hi")
     item["message"]["brand_new_field"] = {"x": 1}
     item["something_meta_added"] = True
-    assert isinstance(classify(item), InboundEvent)
+    assert isinstance(classify(read_item(item)), InboundEvent)
     with pytest.raises(MalformedItem, match="timestamp"):
-        classify({**item, "timestamp": "soon"})
+        read_item({**item, "timestamp": "soon"})
     with pytest.raises(MalformedItem, match=r"sender\.id"):
-        classify({**item, "sender": {"id": 9001}})
+        read_item({**item, "sender": {"id": 9001}})
     with pytest.raises(MalformedItem):
-        classify("not an item")
+        read_item("not an item")
 
 
 def test_dashboard_test_form_is_read_like_messaging() -> None:

@@ -19,6 +19,7 @@ from tagback.adapters.meta.webhook import (
     handshake_challenge,
     iter_items,
     parse_envelope,
+    raw_items,
     signature_is_valid,
 )
 from tagback.domain.clock import Clock
@@ -114,14 +115,17 @@ def ingest(
         raise WebhookRejected(503, "the venue registry is unavailable: redeliver later") from error
 
     quarantine_until = received_at + QUARANTINE_RETENTION
+    as_they_came: list[object] | None = None  # the items were read straight from the bytes: read again only here
     for item in malformed:
         quarantine.add(item.raw, item.reason, received_at, quarantine_until)
         report.quarantined.append(item.reason)
     for account, items in by_account.items():
         venue = venues[account]
         if venue is None:  # answered 200 all the same: Meta would retry it for ever
-            for raw, _ in items:
-                quarantine.add(raw, f"no venue registered for account {account}", received_at, quarantine_until)
+            as_they_came = as_they_came or raw_items(body)
+            for position, _ in items:
+                reason = f"no venue registered for account {account}"
+                quarantine.add(as_they_came[position], reason, received_at, quarantine_until)
             report.unknown_account += len(items)
             continue
         events = [event for _, event in items]
@@ -138,20 +142,20 @@ def ingest(
 
 def _sort(
     envelope: Envelope, report: IngestReport
-) -> tuple[list[MalformedItem], dict[str, list[tuple[object, InboundEvent]]]]:
-    """The delivery's items: malformed ones, the kinds only counted (into `report`), and storable events by account."""
+) -> tuple[list[MalformedItem], dict[str, list[tuple[int, InboundEvent]]]]:
+    """The delivery's items: malformed ones, the kinds only counted (into `report`), and storable events by account
+    (each with its position among the delivery's items)."""
     malformed: list[MalformedItem] = []
-    by_account: defaultdict[str, list[tuple[object, InboundEvent]]] = defaultdict(list)
-    for raw in iter_items(envelope):
-        try:
-            outcome = classify(raw)
-        except MalformedItem as item:
+    by_account: defaultdict[str, list[tuple[int, InboundEvent]]] = defaultdict(list)
+    for position, item in enumerate(iter_items(envelope)):
+        if isinstance(item, MalformedItem):
             malformed.append(item)
             continue
+        outcome = classify(item)
         if isinstance(outcome, EventKind):
             report.acknowledged[outcome.value] += 1
         else:
-            by_account[outcome.account_id].append((raw, outcome))
+            by_account[outcome.account_id].append((position, outcome))
     return malformed, by_account
 
 

@@ -11,10 +11,12 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
-from typing import Any, Literal
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError, with_config
+from typing_extensions import TypedDict  # pydantic reads only this module's TypedDicts before Python 3.12
 
 from tagback.domain.events import STORED_KINDS, EventKind, InboundEvent
 
@@ -44,77 +46,108 @@ def handshake_challenge(params: Mapping[str, str], verify_token: str) -> str | N
     return challenge
 
 
-class _Model(BaseModel):
-    # Meta adds fields over time: unknown ones are ignored; the ones we read must have the right type.
-    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+# The payload's shapes as typed dicts (no model instances to build: pydantic validates the raw bytes straight into
+# dicts, in one pass). Meta adds fields over time: unknown ones are ignored; the ones we read must have the right type.
+_SHAPE = ConfigDict(extra="ignore", strict=True)
 
 
-class Party(_Model):
+@with_config(_SHAPE)
+class Party(TypedDict):
     id: str
 
 
-class QuickReply(_Model):
+@with_config(_SHAPE)
+class QuickReply(TypedDict):
     payload: str
 
 
-class AttachmentPayload(_Model):
-    url: str | None = None
+@with_config(_SHAPE)
+class AttachmentPayload(TypedDict):
+    url: NotRequired[str | None]
 
 
-class Attachment(_Model):
+@with_config(_SHAPE)
+class Attachment(TypedDict):
     type: str
-    payload: AttachmentPayload | None = None
+    payload: NotRequired[AttachmentPayload | None]
 
 
-class StoryRef(_Model):
-    id: str | None = None
-    url: str | None = None
+@with_config(_SHAPE)
+class StoryRef(TypedDict):
+    id: NotRequired[str | None]
+    url: NotRequired[str | None]
 
 
-class ReplyTo(_Model):
-    mid: str | None = None
-    story: StoryRef | None = None
+@with_config(_SHAPE)
+class ReplyTo(TypedDict):
+    mid: NotRequired[str | None]
+    story: NotRequired[StoryRef | None]
 
 
-class Message(_Model):
+@with_config(_SHAPE)
+class Message(TypedDict):
     mid: str
-    text: str | None = None
-    attachments: list[Attachment] = []
-    quick_reply: QuickReply | None = None
-    reply_to: ReplyTo | None = None
-    is_echo: bool = False
-    is_deleted: bool = False
-    is_unsupported: bool = False
+    text: NotRequired[str | None]
+    attachments: NotRequired[list[Attachment]]
+    quick_reply: NotRequired[QuickReply | None]
+    reply_to: NotRequired[ReplyTo | None]
+    is_echo: NotRequired[bool]
+    is_deleted: NotRequired[bool]
+    is_unsupported: NotRequired[bool]
 
 
-class Postback(_Model):
+@with_config(_SHAPE)
+class Postback(TypedDict):
     mid: str
-    title: str | None = None
+    title: NotRequired[str | None]
     payload: str
 
 
-class Messaging(_Model):
+# The milliseconds a datetime can hold (years 1 to 9999): a signed item stamped outside them is malformed, not a crash.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EARLIEST_MS = (datetime.min.replace(tzinfo=UTC) - _EPOCH) // timedelta(milliseconds=1)
+LATEST_MS = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // timedelta(milliseconds=1)
+
+
+@with_config(_SHAPE)
+class Messaging(TypedDict):
     sender: Party
     recipient: Party
-    timestamp: int
-    message: Message | None = None
-    postback: Postback | None = None
-    read: dict[str, Any] | None = None
-    reaction: dict[str, Any] | None = None
-    message_edit: dict[str, Any] | None = None
+    timestamp: Annotated[int, Field(ge=EARLIEST_MS, le=LATEST_MS)]
+    message: NotRequired[Message | None]
+    postback: NotRequired[Postback | None]
+    # The kinds only counted: their contents are never read.
+    read: NotRequired[dict[str, Any] | None]
+    reaction: NotRequired[dict[str, Any] | None]
+    message_edit: NotRequired[dict[str, Any] | None]
 
 
-class Entry(_Model):
+@dataclass(frozen=True)
+class Unread:
+    """An item of `messaging[]` that is not a messaging item, as it came: read alone later, to say why."""
+
+    raw: object
+
+
+@with_config(_SHAPE)
+class Entry(TypedDict):
     id: str
-    time: int | None = None
-    # Kept raw here and validated one by one, so one malformed item does not sink its whole batch.
-    messaging: list[Any] = []
-    changes: list[Any] = []
+    time: NotRequired[int | None]
+    # An item that is not a messaging item is kept as it came, so it does not sink its whole batch.
+    messaging: NotRequired[
+        list[Annotated[Messaging | Annotated[Any, AfterValidator(Unread)], Field(union_mode="left_to_right")]]
+    ]
+    changes: NotRequired[list[Any]]
 
 
-class Envelope(_Model):
+@with_config(_SHAPE)
+class Envelope(TypedDict):
     object: Literal["instagram"]
     entry: list[Entry]
+
+
+_ENVELOPE: TypeAdapter[Envelope] = TypeAdapter(Envelope)
+_MESSAGING: TypeAdapter[Messaging] = TypeAdapter(Messaging)
 
 
 class MalformedItem(ValueError):
@@ -127,15 +160,25 @@ class MalformedItem(ValueError):
 
 
 def parse_envelope(body: bytes) -> Envelope:
-    """Raises ValueError (with a short reason) when the body is not Instagram's webhook envelope."""
+    """The envelope and its messaging items, validated in one pass over the raw bytes. Raises ValueError (with a
+    short reason) when the body is not Instagram's webhook envelope."""
     try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"body is not JSON: {error}") from None
+        return _ENVELOPE.validate_json(body)
+    except ValidationError as error:
+        if not any(e["type"] == "json_invalid" for e in error.errors()):
+            raise ValueError(f"not an Instagram webhook envelope: {_summary(error)}") from None
+    # What pydantic's parser refuses and Python's accepts (a lone surrogate escape) is read as before.
     try:
-        return Envelope.model_validate(data)
+        return _ENVELOPE.validate_python(_json(body))
     except ValidationError as error:
         raise ValueError(f"not an Instagram webhook envelope: {_summary(error)}") from None
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"body is not JSON: {error}") from None
 
 
 def _summary(error: ValidationError) -> str:
@@ -143,7 +186,15 @@ def _summary(error: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['type']}" for e in error.errors()[:5])
 
 
-def _from_change(change: object) -> object:
+def read_item(raw: object) -> Messaging:
+    """A messaging item from its JSON value. Raises MalformedItem."""
+    try:
+        return _MESSAGING.validate_python(raw)
+    except ValidationError as error:
+        raise MalformedItem(raw, _summary(error)) from None
+
+
+def _change_item(change: object) -> object:
     """The dashboard "Test" form → the messaging item shape (its timestamp is seconds, as a string).
     Changes of other fields (comments, mentions in posts, …) are not messaging: they become UNKNOWN."""
     if not isinstance(change, dict):
@@ -159,80 +210,102 @@ def _from_change(change: object) -> object:
     return item
 
 
-def iter_items(envelope: Envelope) -> Iterator[object]:
-    """Every messaging item of every entry, in both delivery forms."""
-    for entry in envelope.entry:
-        yield from entry.messaging
-        for change in entry.changes:
-            yield _from_change(change)
+def iter_items(envelope: Envelope) -> Iterator[Messaging | EventKind | MalformedItem]:
+    """Every messaging item of every entry, in both delivery forms: read, or why it cannot be."""
+    for entry in envelope["entry"]:
+        for item in entry.get("messaging", ()):
+            if isinstance(item, Unread):
+                try:
+                    item = read_item(item.raw)  # noqa: PLW2901 - the same item, now read (or found malformed)
+                except MalformedItem as malformed:
+                    yield malformed
+                    continue
+            yield item
+        for change in entry.get("changes", ()):
+            item = _change_item(change)
+            if isinstance(item, EventKind):
+                yield item
+                continue
+            try:
+                yield read_item(item)
+            except MalformedItem as malformed:
+                yield malformed
+
+
+def raw_items(body: bytes) -> list[object]:
+    """The items of `iter_items`, in its order, as the JSON of a body `parse_envelope` accepted has them (read
+    again only for the rare item quarantined whole)."""
+    items: list[object] = []
+    for entry in _json(body)["entry"]:
+        items += entry.get("messaging", [])
+        items += [_change_item(change) for change in entry.get("changes", [])]
+    return items
 
 
 def _kind(item: Messaging) -> EventKind:  # noqa: PLR0912 - one branch per documented kind reads best
-    message = item.message
-    if message is not None and message.is_echo:
+    message = item.get("message")
+    if message is not None and message.get("is_echo", False):
         return EventKind.ECHO
-    if item.read is not None:
+    if item.get("read") is not None:
         return EventKind.READ
-    if item.reaction is not None:
+    if item.get("reaction") is not None:
         return EventKind.REACTION
-    if item.message_edit is not None:
+    if item.get("message_edit") is not None:
         return EventKind.EDIT
-    if item.postback is not None:
+    if item.get("postback") is not None:
         return EventKind.POSTBACK
     if message is None:
         return EventKind.UNKNOWN
-    if message.is_deleted:
+    if message.get("is_deleted", False):
         return EventKind.DELETED
-    if message.is_unsupported:
+    if message.get("is_unsupported", False):
         return EventKind.UNSUPPORTED
-    if any(a.type == "story_mention" for a in message.attachments):
+    attachments = message.get("attachments", [])
+    if any(a["type"] == "story_mention" for a in attachments):
         return EventKind.STORY_MENTION
-    if message.reply_to is not None and message.reply_to.story is not None:
+    reply_to = message.get("reply_to")
+    if reply_to is not None and reply_to.get("story") is not None:
         return EventKind.STORY_REPLY
-    if message.quick_reply is not None:
+    if message.get("quick_reply") is not None:
         return EventKind.QUICK_REPLY
-    if message.text is not None:
+    if message.get("text") is not None:
         return EventKind.TEXT
-    if message.attachments:
+    if attachments:
         return EventKind.ATTACHMENT
     return EventKind.UNKNOWN
 
 
-def classify(raw: object) -> InboundEvent | EventKind:
-    """A storable `InboundEvent`, or the kind of an item we only acknowledge. Raises MalformedItem."""
-    if isinstance(raw, EventKind):
-        return raw
-    try:
-        item = Messaging.model_validate(raw)
-    except ValidationError as error:
-        raise MalformedItem(raw, _summary(error)) from None
+def classify(item: Messaging | EventKind) -> InboundEvent | EventKind:
+    """A storable `InboundEvent`, or the kind of an item we only acknowledge."""
+    if isinstance(item, EventKind):
+        return item
     kind = _kind(item)
     if kind not in STORED_KINDS:
         return kind
-    message, postback = item.message, item.postback
-    mid = postback.mid if postback is not None else message.mid if message is not None else None
+    message, postback = item.get("message"), item.get("postback")
+    mid = postback["mid"] if postback is not None else message["mid"] if message is not None else None
     if mid is None:  # every stored kind carries a mid; kept explicit for the type checker
         return EventKind.UNKNOWN
     story_url = None
+    quick_reply = None
     if message is not None:
-        mention = next((a for a in message.attachments if a.type == "story_mention"), None)
-        if mention is not None and mention.payload is not None:
-            story_url = mention.payload.url
-        elif message.reply_to is not None and message.reply_to.story is not None:
-            story_url = message.reply_to.story.url
+        mention = next((a for a in message.get("attachments", ()) if a["type"] == "story_mention"), None)
+        mentioned = mention.get("payload") if mention is not None else None
+        reply_to = message.get("reply_to")
+        if mentioned is not None:
+            story_url = mentioned.get("url")
+        elif reply_to is not None and (story := reply_to.get("story")) is not None:
+            story_url = story.get("url")
+        quick_reply = message.get("quick_reply")
     return InboundEvent(
         kind=kind,
         mid=mid,
-        guest_id=item.sender.id,
-        account_id=item.recipient.id,
-        sent_at=datetime.fromtimestamp(item.timestamp / 1000, UTC),
-        text=message.text if message is not None else None,
+        guest_id=item["sender"]["id"],
+        account_id=item["recipient"]["id"],
+        sent_at=datetime.fromtimestamp(item["timestamp"] / 1000, UTC),
+        text=message.get("text") if message is not None else None,
         payload=(
-            postback.payload
-            if postback is not None
-            else message.quick_reply.payload
-            if message is not None and message.quick_reply is not None
-            else None
+            postback["payload"] if postback is not None else quick_reply["payload"] if quick_reply is not None else None
         ),
         story_url=story_url,
     )
