@@ -121,7 +121,7 @@ def test_valid_then_redeemed_with_a_pin_then_already_used(sandbox: Sandbox, chro
     assert re.search(r"Free (espresso|pastel de nata)|Brunch for two", text)  # the demo's prizes, in English
     redeemed = redeem(sandbox, code, RUI, form_token(shown.text))
     assert redeemed.status_code == 200
-    text = look(chromium, "redeemed", redeemed.text, tmp_path)
+    text = look(chromium, "redeemed", redeemed.content.decode(), tmp_path)
     assert "✓ Redeemed" in text and "Give the prize now." in text and "Rui" in text
     text = look(chromium, "already-used", page_url(sandbox, code), tmp_path)
     assert "✗ Already used" in text and "Rui" in text and "Do not give the prize again." in text
@@ -191,7 +191,7 @@ def test_five_wrong_pins_lock_the_code_until_ten_minutes_pass_on_the_sandbox_clo
         answer = redeem(sandbox, code, wrong, token)
         assert answer.status_code == 403, attempt
         if attempt == 0:
-            text = look(chromium, "wrong-pin", answer.text, tmp_path)
+            text = look(chromium, "wrong-pin", answer.content.decode(), tmp_path)
             assert "Wrong PIN." in text and "✓ Valid" in text
     locked = redeem(sandbox, code, wrong, token)
     assert locked.status_code == 429
@@ -247,6 +247,8 @@ def test_a_huge_or_foreign_post_is_refused_with_a_4xx_page(sandbox: Sandbox, chr
         timeout=10,
     )
     assert (huge.status_code, foreign.status_code) == (413, 403)
+    text = look(chromium, "bad-form", foreign.content.decode(), tmp_path)
+    assert "Not sent from this page" in text and "Scan the coupon's QR code again" in text
     text = look(chromium, "bad-link", f"{sandbox.url}/c/demo/NOT-A-CODE", tmp_path)
     assert "Not a coupon link" in text
     coupon = sandbox.venue().store.coupons.get(code)

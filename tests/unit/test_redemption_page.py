@@ -5,17 +5,25 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import random
 import re
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+import qrcode
+from PIL import Image
 
+from tagback.adapters.coupon_image import QR_SIZE, layout_coupon
+from tagback.adapters.s3_coupons import S3CouponImages
 from tagback.app.redemption import PostedForm, RedemptionPage
 from tagback.app.redemption_page import CONTENT_SECURITY_POLICY, STYLE
-from tagback.domain.awards import AwardKey, Coupon
+from tagback.config.model import ClientConfig
+from tagback.domain.awards import AwardKey, Coupon, CouponFace
 from tagback.domain.clock import ManualClock
 from tagback.domain.prizes import new_coupon_code
 from tagback.domain.redemption import (
@@ -28,7 +36,7 @@ from tagback.domain.redemption import (
     staff_pins_parameter,
 )
 from tagback.domain.registrations import Registration
-from tests.conftest import registration
+from tests.conftest import ROOT, registration
 from tests.fakes import InMemoryRegistry, InMemoryStore
 
 KEY = "page-signing-key"
@@ -141,7 +149,8 @@ def test_wrong_pins_spread_over_more_than_ten_minutes_do_not_lock() -> None:
 def test_the_form_must_come_from_this_page_recently() -> None:
     venue = Venue()
     code, other = venue.issue(), venue.issue()
-    assert venue.post(code, "4821", origin="https://evil.example").status == 403
+    foreign = venue.post(code, "4821", origin="https://evil.example")
+    assert foreign.status == 403 and "Not sent from this page" in text(foreign.html)
     assert venue.post(code, "4821", origin="null").status == 403
     stale = form_token(KEY, "demo", code, NOW - timedelta(minutes=16))
     assert venue.post(code, "4821", token=stale).status == 403
@@ -215,3 +224,56 @@ def test_pin_attempts_count_only_within_the_window() -> None:
     assert locked.locked(NOW + timedelta(minutes=19, seconds=58)) and not locked.failed_at
     assert not locked.locked(NOW + timedelta(minutes=19, seconds=59))
     assert not attempts.after_wrong_pin(NOW + timedelta(minutes=10)).locked(NOW + timedelta(minutes=10))
+
+
+class RecordingS3:
+    """What S3CouponImages asks of S3: the object it puts, a URL for it."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+
+    def put_object(self, **request: Any) -> None:
+        self.bodies.append(request["Body"])
+
+    def generate_presigned_url(self, *_: Any, **__: Any) -> str:
+        return "https://bucket.example/coupon.png"
+
+
+def qr_region(png: bytes, box: Any) -> bytes:
+    with Image.open(io.BytesIO(png)) as image:
+        corners = (round(box.left), round(box.top), round(box.right), round(box.bottom))
+        return image.convert("RGB").crop(corners).tobytes()
+
+
+def qr_of(data: str, size: int, colour: str) -> bytes:
+    """A QR code of `data` as the coupon draws it (qrcode, error correction M), scaled to its box."""
+    made = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=2)
+    made.add_data(data)
+    made.make(fit=True)
+    image = made.make_image(fill_color=colour, back_color="white").get_image().convert("RGB")
+    return image.resize((size, size), Image.Resampling.NEAREST).tobytes()
+
+
+def test_the_coupons_qr_code_opens_the_staff_page_for_its_code(demo_config: ClientConfig) -> None:
+    face = CouponFace("Café Aurora", "Free espresso", "7KQ4-M2XZ-9HJT", "Valid until 9 Dec 2026", "Show this coupon")
+    s3 = RecordingS3()
+    S3CouponImages("coupons", demo_config, client=s3, link_prefix="https://edge.example/c/demo").publish(face, 14)
+    (png,) = s3.bodies
+    box = layout_coupon(face, demo_config).qr
+    colour = demo_config.coupon.background
+    assert qr_region(png, box) == qr_of("https://edge.example/c/demo/7KQ4-M2XZ-9HJT", QR_SIZE, colour)
+    assert qr_region(png, box) != qr_of("7KQ4-M2XZ-9HJT", QR_SIZE, colour)
+
+
+def test_the_redemption_function_imports_nothing_heavy() -> None:
+    """It runs on the edge's small layer: no Pillow, fontTools, phonenumbers, google-auth or requests."""
+    probe = (
+        "import sys; import functions.redemption.handler; "
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split()
+    heavy = {"PIL", "fontTools", "phonenumbers", "phonenumberslite", "google", "requests", "qrcode", "fpdf"}
+    assert not heavy & set(loaded), sorted(heavy & set(loaded))
+    assert "babel" in loaded and "boto3" not in loaded  # dates in the venue's language; boto3 on first use only

@@ -100,12 +100,14 @@ class RedemptionPage:
             return venue
         language, canonical = venue.registration.language, normalise_code(code)
         if form.body is not None and len(form.body) > MAX_FORM_BYTES:
-            return _refused(413, "form too large", language, venue.registration.venue_name)
+            return _refused(413, "form too large", "bad_form", language, venue.registration.venue_name)
         fields = _form_fields(form.body) if form.body is not None else None
         if fields is None:
-            return _refused(400, "form without exactly one pin and one token", language, venue.registration.venue_name)
+            return _refused(
+                400, "form without exactly one pin and one token", "bad_form", language, venue.registration.venue_name
+            )
         if form.origin is not None and form.origin != form.own_origin:  # a page elsewhere posting here
-            return _refused(403, "form posted from another origin", language, venue.registration.venue_name)
+            return _refused(403, "form posted from another origin", "bad_form", language, venue.registration.venue_name)
         pin, token = fields
         if not form_token_valid(venue.signing_key, client_id, canonical, token, now):
             logger.info("redemption form token stale or forged", extra={"client_id": client_id})
@@ -132,10 +134,10 @@ class RedemptionPage:
 
     def _venue(self, client_id: str, code: str) -> _Venue | Page:
         if not _CLIENT_ID.match(client_id) or not _CODE.match(code):
-            return _refused(400, "not a coupon link", "en", None)
+            return _refused(400, "not a coupon link", "bad_link", "en", None)
         registration = self.registry.by_client(client_id)
         if registration is None:
-            return _refused(404, "no such client", "en", None)
+            return _refused(404, "no such client", "unknown", "en", None)
         for_venue(client_id)
         signing_key = self.secret(coupon_signing_key_parameter(client_id))
         if not code_is_genuine(code, signing_key):  # guessing codes costs no read of the venue's table
@@ -203,8 +205,7 @@ def _form_fields(body: bytes) -> tuple[str, str] | None:
     return pins[0].strip(), tokens[0]
 
 
-def _refused(status: int, reason: str, language: str, venue_name: str | None) -> Page:
+def _refused(status: int, reason: str, state: str, language: str, venue_name: str | None) -> Page:
     logger.warning("redemption request refused", extra={"status": status, "reason": reason})
     count("redemption_refused")
-    state = "unknown" if status == 404 else "bad_link"
     return Page(status, render_page(PageView(state, language, venue_name)))

@@ -29,6 +29,7 @@ _BANNERS: Final[dict[str, tuple[str, str, str]]] = {  # state → colour, title 
     "unknown": ("#3f4652", "unknown", "hint_unknown"),
     "locked": ("#5b21b6", "locked", "hint_locked"),
     "bad_link": ("#3f4652", "bad_link", "hint_bad_link"),
+    "bad_form": ("#3f4652", "bad_form", "hint_bad_form"),
 }
 _MARKS: Final = {"valid": "✓", "redeemed": "✓", "already_used": "✗", "expired": "✗", "unknown": "?", "locked": "✗"}
 

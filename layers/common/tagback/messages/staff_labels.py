@@ -30,6 +30,22 @@ _TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {
         "Non è un link di coupon",
         "Não é um link de cupão",
     ),
+    "bad_form": (
+        "Not sent from this page",
+        "Nicht von dieser Seite gesendet",
+        "No enviado desde esta página",
+        "Non envoyé depuis cette page",
+        "Non inviato da questa pagina",
+        "Não enviado desta página",
+    ),
+    "hint_bad_form": (
+        "Scan the coupon's QR code again and press Redeem there.",
+        "Den QR-Code des Gutscheins erneut scannen und dort Einlösen drücken.",
+        "Vuelve a escanear el código QR del cupón y pulsa Canjear allí.",
+        "Scannez à nouveau le code QR du coupon et appuyez sur Utiliser.",
+        "Scansiona di nuovo il codice QR del coupon e premi Riscatta.",
+        "Leia de novo o código QR do cupão e carregue em Resgatar.",
+    ),
     "hint_valid": (
         "Enter your PIN and press Redeem, then give the prize.",
         "PIN eingeben, Einlösen drücken, dann den Preis geben.",
