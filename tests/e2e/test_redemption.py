@@ -253,3 +253,20 @@ def test_a_huge_or_foreign_post_is_refused_with_a_4xx_page(sandbox: Sandbox, chr
     assert "Not a coupon link" in text
     coupon = sandbox.venue().store.coupons.get(code)
     assert coupon is not None and "redeemed_at" not in coupon
+
+
+def test_the_page_speaks_the_venues_language(sandbox: Sandbox, chromium: str, tmp_path: Path) -> None:
+    # Taquería Luna's default language is Spanish: its staff read Spanish, the prize named as its file names it.
+    now = sandbox.clock.now()
+    code = new_coupon_code(random.Random(806), SANDBOX_SIGNING_KEY)
+    coupon = Coupon(
+        code,
+        AwardKey("6170000000000807", now.date().isoformat()),
+        "churros",
+        "Free churros",
+        now,
+        (now + timedelta(days=7)).date(),
+    )
+    assert sandbox.venue("luna").store.coupons.add(coupon, now + timedelta(days=90))
+    text = look(chromium, "valid-es", page_url(sandbox, code, "luna"), tmp_path)
+    assert "✓ Válido" in text and "Churros gratis" in text and "Válido hasta" in text and "Canjear" in text
