@@ -14,7 +14,7 @@ LAYER_EXPORT := --no-dev --no-emit-project --no-emit-package boto3 --no-emit-pac
 export UV_PYTHON_DOWNLOADS := never
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: system-tools demo test sandbox synth lint bench check-config coupons replay install lock clean
+.PHONY: system-tools demo test sandbox synth lint bench check-config coupons redemption-pages replay install lock clean
 
 demo: $(INSTALLED)  ## the whole product end to end on this machine (no AWS account)
 	$(PY) -m sandbox.demo
@@ -45,6 +45,9 @@ check-config: $(INSTALLED)  ## validate agency.yaml and clients/*.yaml, and draw
 
 coupons: $(INSTALLED)  ## every prize of clients/*.yaml in each language, and samples, as PNGs in out/coupons/
 	$(PY) -m tests.coupon_gallery
+
+redemption-pages: $(INSTALLED) system-tools  ## the staff redemption page in each state, through the sandbox's edge, as Chromium shows it at 375 px: out/redemption/*.png
+	$(PY) -m pytest tests/e2e/test_redemption.py -q
 
 replay: $(INSTALLED)  ## replay a deployed client's dead-letter and on-failure queues: make replay CLIENT=<client-id>
 	@test -n "$(CLIENT)" || { echo "usage: make replay CLIENT=<client-id>  (uses your AWS credentials)"; exit 2; }

@@ -24,4 +24,6 @@ API_ROUTES: Final = (
     Route("GET", "/l/{client}/{token}", "webhook"),  # a venue's tracked review links: count the click, 302 on
     Route("POST", "/meta/data-deletion", "webhook"),  # Meta's data deletion callback: erase the person everywhere
     Route("GET", "/meta/data-deletion/{code}", "webhook"),  # its status page, which Meta links the person to
+    Route("GET", "/c/{client}/{code}", "redemption"),  # the coupon's QR code: staff see what the coupon is
+    Route("POST", "/c/{client}/{code}", "redemption"),  # staff redeem it with their PIN
 )

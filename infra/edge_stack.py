@@ -20,9 +20,11 @@ from constructs import Construct
 from infra.components.alerts import Alerts
 from infra.components.api import Api
 from infra.components.function import Layers
+from infra.components.redemption import Redemption
 from infra.components.registry import Registry
 from infra.components.watchdog import Watchdog
 from infra.names import (
+    EDGE_REDEMPTION_ROLE_PARAMETER,
     EDGE_REGISTRAR_PARAMETER,
     EDGE_TABLE_PARAMETER,
     EDGE_URL_PARAMETER,
@@ -36,7 +38,8 @@ class EdgeStack(Stack):
         super().__init__(scope, construct_id, description=f"Tagback edge of {agency.agency_name}", **kwargs)
         layers = Layers(self, "Layers")  # the common layer only: no venue's config
         registry = Registry(self, "Registry", layers=layers)
-        api = Api(self, "Api", agency=agency, layers=layers, registry=registry.table)
+        self.redemption = Redemption(self, "Redemption", layers=layers, registry=registry.table)
+        api = Api(self, "Api", agency=agency, layers=layers, registry=registry.table, redemption=self.redemption)
         self.api = api
         self.registry = registry
         # Every alarm of the agency (the edge's and all its venues'), each with the alerts topic as its action; the
@@ -64,6 +67,12 @@ class EdgeStack(Stack):
                 EDGE_WEBHOOK_ROLE_PARAMETER,
                 api.webhook.role.role_arn,
                 "the edge webhook's role: each venue's table policy lets it write inbound events and link clicks",
+            ),
+            (
+                "RedemptionRoleParameter",
+                EDGE_REDEMPTION_ROLE_PARAMETER,
+                self.redemption.page.role.role_arn,
+                "the staff redemption page's role: each venue's table lets it read and redeem its coupons",
             ),
             (
                 "RegistrarParameter",
@@ -102,4 +111,5 @@ class EdgeStack(Stack):
         CfnOutput(self, "WebhookFunctionName", value=api.webhook.function.function_name)
         CfnOutput(self, "RegistryFunctionName", value=registry.registrar.function.function_name)
         CfnOutput(self, "WatchdogFunctionName", value=self.watchdog.watchdog.function.function_name)
+        CfnOutput(self, "RedemptionFunctionName", value=self.redemption.page.function.function_name)
         CfnOutput(self, "AlertsTopicArn", value=self.alerts.topic.topic_arn, description="Every alarm's action")

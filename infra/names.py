@@ -4,6 +4,8 @@ in moto. The stack fixes few names (CloudFormation chooses the rest); the sandbo
 
 from __future__ import annotations
 
+import json
+
 from tagback.config.model import ClientConfig
 
 
@@ -39,6 +41,8 @@ def edge_resource_name(*parts: str) -> str:
 EDGE_URL_PARAMETER = "/tagback/edge/url"  # the edge's HTTP API: tracked links start with it
 EDGE_WEBHOOK_ROLE_PARAMETER = "/tagback/edge/webhook-role-arn"  # the role a venue's table lets write its inbound events
 EDGE_REGISTRAR_PARAMETER = "/tagback/edge/registrar-arn"  # the service token of a venue's registration
+# The role of the edge's staff redemption page, which each venue's table lets redeem its coupons.
+EDGE_REDEMPTION_ROLE_PARAMETER = "/tagback/edge/redemption-role-arn"
 # The edge's table, where each venue reports its part of Meta's data deletion requests (only those items).
 EDGE_TABLE_PARAMETER = "/tagback/edge/table-arn"
 
@@ -50,6 +54,11 @@ VENUE_TABLES = "Tagback-*"
 def link_prefix(edge_url: str, client_id: str) -> str:
     """Where a client's tracked links start: the edge's `/l/{client}/{token}` route."""
     return f"{edge_url.rstrip('/')}/l/{client_id}"
+
+
+def coupon_prefix(edge_url: str, client_id: str) -> str:
+    """What a client's coupon QR codes open, `<prefix>/<code>`: the edge's staff redemption page."""
+    return f"{edge_url.rstrip('/')}/c/{client_id}"
 
 
 def registration_properties(config: ClientConfig, table_name: str, region: str, edge_url: str) -> dict[str, str]:
@@ -67,4 +76,9 @@ def registration_properties(config: ClientConfig, table_name: str, region: str, 
         # What the edge's watchdog checks: the client file's `alerts`.
         "no_mention_days": str(config.alerts.no_mention_days),
         "closed": ",".join(config.alerts.closed),
+        # What the edge's staff redemption page shows: the venue's language and its prizes' names in it.
+        "language": config.default_language,
+        "prize_names": json.dumps(
+            {prize.id: prize.name_in(config.default_language) for prize in config.prizes}, ensure_ascii=False
+        ),
     }

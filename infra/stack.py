@@ -46,7 +46,13 @@ class TagbackStack(Stack):
         registration = Registration(self, "Registration", config=config, storage=storage)
         layers = VenueLayers(self, "Layers", config=config, build_dir=build_dir)
         conversation = Conversation(
-            self, "Conversation", config=config, layers=layers, storage=storage, link_prefix=registration.link_prefix
+            self,
+            "Conversation",
+            config=config,
+            layers=layers,
+            storage=storage,
+            link_prefix=registration.link_prefix,
+            coupon_prefix=registration.coupon_prefix,
         )
         TokenUpkeep(self, "TokenUpkeep", config=config, storage=storage, conversation=conversation)
         GuestErasure(self, "GuestErasure", storage=storage, conversation=conversation)

@@ -4,7 +4,8 @@ The roles and their allowed actions come from the synthesized templates of the e
 (`roles_from_template`), so a grant missing from a stack is missing here too. moto enforces actions but matches every
 resource as `*` (../shared/reference/aws-facts.md), so each role is granted its template's actions on `*`; tests/infra
 checks the resources. What a venue's table lets the edge's webhook do (its resource-based policy, which moto does not
-read) is added to the edge webhook role's actions, as AWS would allow it.
+read) is added to the actions of the edge's role it names (the webhook's, the redemption page's), as AWS would allow
+it.
 
 In AWS each function runs in its own process with its role's credentials in the environment. Here the functions
 share one process, so `Identities.acting_as(role)` marks the current invocation (a context variable) and every
@@ -34,7 +35,7 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from moto.iam.access_control import IAMRequestBase
 
-from infra.names import EDGE_WEBHOOK_ROLE_PARAMETER as EDGE_WEBHOOK_ROLE
+from infra.names import EDGE_REDEMPTION_ROLE_PARAMETER, EDGE_WEBHOOK_ROLE_PARAMETER
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "build" / "sandbox-iam"
@@ -51,7 +52,7 @@ class StackRoles(NamedTuple):
     actions: RoleActions
     functions: dict[str, str]  # function (its service name, POWERTOOLS_SERVICE_NAME) → the role it runs as
     schedulers: dict[str, str]  # function → the role EventBridge Scheduler invokes it with
-    edge_grants: list[str]  # what the stack's table's resource-based policy lets the edge's webhook role do
+    edge_grants: dict[str, list[str]]  # edge function → what the stack's table's resource-based policy lets its role do
 
 
 def acting_role() -> str | None:
@@ -92,18 +93,25 @@ def roles_from_template(template: dict[str, Any]) -> StackRoles:
                 for target in _listed(statement["Resource"]):  # {"Fn::GetAtt": [function, "Arn"]}
                     scheduler_roles[services[target["Fn::GetAtt"][0]]] = role
     names = {role: re.sub(r"[0-9A-F]{8}$", "", role) for role in statements}  # else its construct id: no hash
-    edge_role = [name for name, p in template.get("Parameters", {}).items() if p.get("Default") == EDGE_WEBHOOK_ROLE]
-    edge_grants = sorted(
-        {
-            action
-            for resource in resources.values()
-            if resource["Type"] == "AWS::DynamoDB::Table"
-            for s in resource["Properties"].get("ResourcePolicy", {}).get("PolicyDocument", {}).get("Statement", [])
-            if s.get("Effect") == "Allow"
-            and any(parameter in json.dumps(s.get("Principal")) for parameter in edge_role)
-            for action in _listed(s["Action"])
-        }
-    )
+    edge_grants = {}
+    for function, published in (
+        ("webhook", EDGE_WEBHOOK_ROLE_PARAMETER),
+        ("redemption", EDGE_REDEMPTION_ROLE_PARAMETER),
+    ):
+        edge_role = [name for name, p in template.get("Parameters", {}).items() if p.get("Default") == published]
+        granted = sorted(
+            {
+                action
+                for resource in resources.values()
+                if resource["Type"] == "AWS::DynamoDB::Table"
+                for s in resource["Properties"].get("ResourcePolicy", {}).get("PolicyDocument", {}).get("Statement", [])
+                if s.get("Effect") == "Allow"
+                and any(parameter in json.dumps(s.get("Principal")) for parameter in edge_role)
+                for action in _listed(s["Action"])
+            }
+        )
+        if granted:
+            edge_grants[function] = granted
     names |= {role: service for service, role in function_roles.items()}
     names |= {role: f"{service}-scheduler" for service, role in scheduler_roles.items()}
     return StackRoles(

@@ -23,6 +23,7 @@ import boto3
 
 from infra.event_sources import RECURRING_RETRY, RECURRING_SCHEDULES
 from infra.names import (
+    EDGE_REDEMPTION_ROLE_PARAMETER,
     EDGE_REGISTRAR_PARAMETER,
     EDGE_TABLE_PARAMETER,
     EDGE_URL_PARAMETER,
@@ -37,6 +38,7 @@ from infra.names import (
 from sandbox.fake_google import FakeGoogle
 from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
+from tagback.domain.redemption import staff_pins_parameter
 from tagback.domain.retention import bucket_expiries
 from tagback.store.registry import edge_table_definition
 from tagback.store.schema import TTL_ATTRIBUTE, table_definition
@@ -46,6 +48,7 @@ REGION, ACCOUNT = "eu-west-1", "123456789012"
 DEFAULT_APP_SECRET = "sandbox-app-secret"
 DEFAULT_VERIFY_TOKEN = "sandbox-verify-token"
 SANDBOX_SIGNING_KEY = "sandbox-coupon-signing-key"
+SANDBOX_STAFF_PINS = {"Ana": "4821", "Rui": "0937"}  # every sandbox venue's staff PINs (README: the sandbox)
 SANDBOX_CRM_SECRET = "sandbox-crm-webhook-secret"
 
 
@@ -71,6 +74,7 @@ def secret_parameters(config: ClientConfig, access_token: str, google: FakeGoogl
     parameters = {
         secrets.meta_access_token: access_token,
         secrets.coupon_signing_key: SANDBOX_SIGNING_KEY,
+        staff_pins_parameter(config.client_id): json.dumps(SANDBOX_STAFF_PINS),
     }
     if sinks.google_sheets is not None:
         parameters[sinks.google_sheets.service_account_param] = json.dumps(google.service_account())
@@ -212,7 +216,13 @@ class EdgeResources:
 
 
 def create_edge_resources(
-    agency: AgencyConfig, app_secret: str, verify_token: str, *, url: str, webhook_role_arn: str
+    agency: AgencyConfig,
+    app_secret: str,
+    verify_token: str,
+    *,
+    url: str,
+    webhook_role_arn: str,
+    redemption_role_arn: str,
 ) -> EdgeResources:
     """What the edge stack declares: its table, the agency app's secrets (put there by the operator) and the
     parameters through which the venue stacks find the edge."""
@@ -228,6 +238,7 @@ def create_edge_resources(
     for name, value in (
         (EDGE_URL_PARAMETER, url),
         (EDGE_WEBHOOK_ROLE_PARAMETER, webhook_role_arn),
+        (EDGE_REDEMPTION_ROLE_PARAMETER, redemption_role_arn),
         (EDGE_REGISTRAR_PARAMETER, arn("lambda", f"function:{edge_resource_name('registry')}")),
         (EDGE_TABLE_PARAMETER, table["TableArn"]),
     ):

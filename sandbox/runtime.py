@@ -35,12 +35,13 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from functions.monthly_report import handler as report_handler
 from functions.prize import handler as prize_handler
+from functions.redemption import handler as redemption_handler
 from functions.registry import handler as registry_handler
 from functions.review_followup import handler as followup_handler
 from functions.watchdog import handler as watchdog_handler
 from functions.webhook import handler as webhook_handler
 from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, SCHEDULED_INVOKE, WATCHDOG
-from infra.names import EDGE_STACK, edge_resource_name, function_name, link_prefix, resource_name
+from infra.names import EDGE_STACK, coupon_prefix, edge_resource_name, function_name, link_prefix, resource_name
 from sandbox.apigw import HttpApi, LambdaContext
 from sandbox.control import ControlApi
 from sandbox.fake_google import FakeCrm, FakeGoogle
@@ -73,6 +74,7 @@ from tagback.wiring import (
     engine_from_environment,
     erasure_from_environment,
     owner_delivery_from_environment,
+    redemption_from_environment,
     registry_from_environment,
     reporting_from_environment,
     scheduled_steps_from_environment,
@@ -84,7 +86,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STREAM_POLL_SECONDS = 0.25
 TOKEN_CHECK_EVERY = 4  # stream polls: the token-changed rule's latency, about a second
 VENUE_FUNCTIONS = ("prize", "review_followup", "monthly_report")
-EDGE_FUNCTIONS = ("webhook", "registry", "watchdog")
+EDGE_FUNCTIONS = ("webhook", "registry", "watchdog", "redemption")
 Invoke = Callable[[dict[str, Any]], Any]
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -228,6 +230,7 @@ class Sandbox:
             self.options.verify_token,
             url=self.url,
             webhook_role_arn=self.identities.arns[self._edge_role("webhook")],
+            redemption_role_arn=self.identities.arns[self._edge_role("redemption")],
         )
         self.venues = [
             self._deploy_venue(config, path)
@@ -257,6 +260,7 @@ class Sandbox:
         requests.post(f"{self.aws_endpoint}/moto-api/reset-auth", data=self._auth_before, timeout=10)
         self._moto.stop()
         webhook_handler.edge.override(None)
+        redemption_handler.page.override(None)
         registry_handler.registry.override(None)
         watchdog_handler.watchdog.override(None)
         self._output.__exit__()
@@ -286,12 +290,14 @@ class Sandbox:
         self._auth_before = answer.json()["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"]
 
     def _create_roles(self) -> None:
-        """Every stack's roles; the edge's webhook role may also do what each venue's table lets it (its resource-based
-        policy, which moto does not read)."""
+        """Every stack's roles; the edge's webhook and redemption roles may also do what each venue's table lets them
+        (its resource-based policy, which moto does not read)."""
         edge = self.roles[EDGE_STACK]
-        webhook_role = edge.functions["webhook"]
-        granted = sorted({a for roles in self.roles.values() for a in roles.edge_grants})
-        edge_actions = edge.actions | {webhook_role: sorted({*edge.actions[webhook_role], *granted})}
+        edge_actions = dict(edge.actions)
+        for function in ("webhook", "redemption"):
+            role = edge.functions[function]
+            granted = {a for roles in self.roles.values() for a in roles.edge_grants.get(function, [])}
+            edge_actions[role] = sorted({*edge.actions[role], *granted})
         self.identities.create_roles(edge_actions, prefix=edge_resource_name())
         for config in self.configs:
             self.identities.create_roles(
@@ -339,6 +345,7 @@ class Sandbox:
                 "TAGBACK_CRM_URL": self.crm_url,
                 "TAGBACK_PLACES_URL": self.google.url,
                 "TAGBACK_LINK_PREFIX": link_prefix(self.url, config.client_id),
+                "TAGBACK_COUPON_PREFIX": coupon_prefix(self.url, config.client_id),
                 "AGENCY_NAME": self.agency.agency_name,
             }
         )
@@ -367,15 +374,20 @@ class Sandbox:
             watchdog_handler.watchdog.override(
                 dataclasses.replace(watchdog_from_environment(environ), clock=self.clock)
             )
+        with self.acting_as("redemption"):
+            redemption_handler.page.override(
+                dataclasses.replace(redemption_from_environment(environ), clock=self.clock)
+            )
         self.edge_functions = {
             name: _function(module.lambda_handler, edge_resource_name(name), functools.partial(self.acting_as, name))
             for name, module in (
                 ("webhook", webhook_handler),
                 ("registry", registry_handler),
                 ("watchdog", watchdog_handler),
+                ("redemption", redemption_handler),
             )
         }
-        self.api = HttpApi({"webhook": self.edge_functions["webhook"]})
+        self.api = HttpApi({name: self.edge_functions[name] for name in ("webhook", "redemption")})
 
     def _wire_venue(self, venue: Venue) -> None:
         # The production wiring, on the sandbox clock; each function's own, built with its role's credentials.

@@ -32,6 +32,7 @@ from tagback.domain.clock import Clock
 from tagback.domain.erasure import DataDeletion, DeletionStatus, ErasureReport, ErasureRequest
 from tagback.domain.events import InboundEvent, OutboxEvent
 from tagback.domain.messaging import ErrorKind, GraphError, Profile, QuickReply, SentMessage, UrlButton
+from tagback.domain.redemption import PinAttempts
 from tagback.domain.registrations import AccountTaken, Registration
 from tagback.domain.stats import REPORT_SENT_AT
 from tagback.domain.steps import Step
@@ -220,13 +221,33 @@ class InMemoryCoupons:
         item = self._items.get(code)
         return dict(item) if item else None
 
-    def redeem(self, code: str, at: datetime) -> dict[str, Any] | None:
+    def redeem(self, code: str, at: datetime, by: str | None = None) -> dict[str, Any] | None:
         with self._lock:
             item = self._items.get(code)
             if item is None or "redeemed_at" in item:
                 return None
             item["redeemed_at"] = at.isoformat()
+            if by is not None:
+                item["redeemed_by"] = by
             return dict(item)
+
+
+class InMemoryPinAttempts:
+    """A coupon's wrong staff PINs, as `tagback.store.pin_attempts.PinAttemptsStore` keeps them (by version)."""
+
+    def __init__(self) -> None:
+        self.by_code: dict[str, PinAttempts] = {}
+        self._lock = threading.Lock()
+
+    def get(self, code: str) -> PinAttempts:
+        return self.by_code.get(code, PinAttempts())
+
+    def replace(self, code: str, attempts: PinAttempts, now: datetime) -> bool:
+        with self._lock:
+            if self.get(code).version != attempts.version - 1:
+                return False
+            self.by_code[code] = attempts
+            return True
 
 
 class InMemoryLinks:
@@ -375,6 +396,7 @@ class InMemoryStore:
         self.awards = InMemoryAwards()
         self.guests = InMemoryGuests()
         self.coupons = InMemoryCoupons()
+        self.pin_attempts = InMemoryPinAttempts()
         self.links = InMemoryLinks()
         self.stats = InMemoryStats()
         self.outbox = InMemoryOutbox()

@@ -1,5 +1,6 @@
 """The agency's one public HTTP API (Meta's webhook for every venue, the venues' tracked links, Meta's data deletion
-callback) and the webhook function behind its routes (infra/api_routes.py)."""
+callback, the venues' staff redemption page) and the webhook function behind most of its routes (infra/api_routes.py);
+the redemption page's function is its own (infra/components/redemption.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from constructs import Construct
 
 from infra.api_routes import API_ROUTES
 from infra.components.function import Layers, TagbackFunction
+from infra.components.redemption import ROUTE_BURST_LIMIT, ROUTE_RATE_LIMIT, Redemption
 from infra.names import edge_resource_name
 from tagback.config.agency import AgencyConfig
 
@@ -33,6 +35,7 @@ class Api(Construct):
         agency: AgencyConfig,
         layers: Layers,
         registry: dynamodb.ITable,
+        redemption: Redemption,
     ) -> None:
         super().__init__(scope, construct_id)
         app_secrets = agency.secrets
@@ -84,21 +87,35 @@ class Api(Construct):
             access_log_settings=_AccessLogs(access_logs),
         )
         integrations_by_function = {
-            "webhook": integrations.HttpLambdaIntegration("WebhookIntegration", self.webhook.function)
+            "webhook": integrations.HttpLambdaIntegration("WebhookIntegration", self.webhook.function),
+            "redemption": integrations.HttpLambdaIntegration("RedemptionIntegration", redemption.page.function),
         }
+        stage_resource = self.stage.node.default_child
+        assert isinstance(stage_resource, apigw.CfnStage)
+        route_settings = {}
         for route in API_ROUTES:
-            self.http_api.add_routes(
+            (added,) = self.http_api.add_routes(
                 path=route.path,
                 methods=[apigw.HttpMethod(route.method)],
                 integration=integrations_by_function[route.function],
             )
+            if route.function == "redemption":
+                # Its own limit, below the stage's: a flood of the counter's page cannot take Meta's deliveries' share.
+                route_settings[f"{route.method} {route.path}"] = {
+                    "ThrottlingRateLimit": ROUTE_RATE_LIMIT,
+                    "ThrottlingBurstLimit": ROUTE_BURST_LIMIT,
+                }
+                stage_resource.node.add_dependency(added)  # a route's settings need the route
+        stage_resource.route_settings = route_settings
         Validations.of(self.http_api).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-APIG4",
                 reason="Meta calls the webhook unauthenticated by design; every POST is verified by its "
                 "X-Hub-Signature-256 HMAC in the function, and the GET handshake by the verify token. Tracked links "
                 "are opened by guests from a DM: an unguessable token, a click counted, a redirect. Meta's data "
-                "deletion callback is verified by its signed_request's HMAC; its status page shows a status only.",
+                "deletion callback is verified by its signed_request's HMAC; its status page shows a status only. The "
+                "staff redemption page answers an unknown code without a read, and redeems only with a staff "
+                "member's PIN (five wrong ones lock the code), from a signed form; the route has its own throttle.",
             )
         )
 

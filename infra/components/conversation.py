@@ -30,6 +30,7 @@ class Conversation(Construct):
         layers: VenueLayers,
         storage: Storage,
         link_prefix: str,
+        coupon_prefix: str,
     ) -> None:
         super().__init__(scope, construct_id)
         self.schedule_group = schedule_group_name(config.client_id)
@@ -71,6 +72,7 @@ class Conversation(Construct):
             "SCHEDULER_ROLE_ARN": self.scheduler_role.role_arn,
             "FOLLOWUP_DLQ_ARN": followup_dead_letters.queue_arn,
             "TAGBACK_LINK_PREFIX": link_prefix,  # tracked links: the edge's /l/<client-id>/<token>
+            "TAGBACK_COUPON_PREFIX": coupon_prefix,  # the coupon's QR code: the edge's /c/<client-id>/<code>
         }
         engine_function = functools.partial(
             VenueFunction,

@@ -53,7 +53,7 @@ class Storage(Construct):
             )
         )
 
-    def let_write(self, principal_arn: str, actions: list[str]) -> None:
+    def let_edge(self, principal_arn: str, actions: list[str]) -> None:
         """`actions` on the table for `principal_arn` (a role of another stack), in the table's resource-based policy.
         Its resource is `*`, which in a table's own policy means that table (and its indexes): the table's ARN would
         make the table depend on itself (CDK's and DynamoDB's examples do the same)."""

@@ -15,6 +15,7 @@ from aws_cdk.assertions import Match, Template
 
 from infra.api_routes import API_ROUTES
 from infra.names import (
+    EDGE_REDEMPTION_ROLE_PARAMETER,
     EDGE_REGISTRAR_PARAMETER,
     EDGE_STACK,
     EDGE_TABLE_PARAMETER,
@@ -52,7 +53,7 @@ from tests.infra.conftest import (
 )
 
 pytestmark = pytest.mark.infra
-EDGE_SERVICES = ("webhook", "registry", "watchdog")
+EDGE_SERVICES = ("webhook", "registry", "watchdog", "redemption")
 
 
 def test_the_registry_table_expires_items_recovers_and_is_retained(edge_template: Template) -> None:
@@ -109,8 +110,8 @@ def test_edge_resources_keep_their_logical_ids(edge_template: Template) -> None:
     )
 
 
-def test_every_route_reaches_the_webhook_function(edge_template: Template) -> None:
-    function_id, _ = function(edge_template, "webhook")
+def test_every_route_reaches_its_function(edge_template: Template) -> None:
+    function_ids = {name: function(edge_template, name)[0] for name in ("webhook", "redemption")}
     integrations = edge_template.find_resources("AWS::ApiGatewayV2::Integration")
     routes = edge_template.find_resources("AWS::ApiGatewayV2::Route")
     assert sorted(r["Properties"]["RouteKey"] for r in routes.values()) == sorted(
@@ -118,20 +119,24 @@ def test_every_route_reaches_the_webhook_function(edge_template: Template) -> No
     )
     keys = {r["Properties"]["RouteKey"] for r in routes.values()}
     assert {"GET /l/{client}/{token}", "POST /meta/data-deletion", "GET /meta/data-deletion/{code}"} <= keys
+    assert {"GET /c/{client}/{code}", "POST /c/{client}/{code}"} <= keys
+    by_key = {r.method + " " + r.path: r.function for r in API_ROUTES}
     for route in routes.values():
         integration_id = route["Properties"]["Target"]["Fn::Join"][1][1]["Ref"]
         integration = integrations[integration_id]["Properties"]
         assert integration["IntegrationType"] == "AWS_PROXY"
         assert integration["PayloadFormatVersion"] == "2.0"
+        function_id = function_ids[by_key[route["Properties"]["RouteKey"]]]
         assert integration["IntegrationUri"] == {"Fn::GetAtt": [function_id, "Arn"]}
-    edge_template.has_resource_properties(
-        "AWS::Lambda::Permission",
-        {
-            "Action": "lambda:InvokeFunction",
-            "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
-            "Principal": "apigateway.amazonaws.com",
-        },
-    )
+    for function_id in function_ids.values():
+        edge_template.has_resource_properties(
+            "AWS::Lambda::Permission",
+            {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
+                "Principal": "apigateway.amazonaws.com",
+            },
+        )
 
 
 def test_stage_is_throttled_for_the_agency_and_logged(edge_template: Template) -> None:
@@ -228,6 +233,52 @@ def test_registry_may_read_put_and_delete_registrations_only(edge_template: Temp
     assert listed(dynamodb["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]
 
 
+def test_redemption_may_read_registrations_and_each_venues_signing_key_and_staff_pins_only(
+    edge_template: Template,
+) -> None:
+    table_id, _ = only(edge_template, "AWS::DynamoDB::Table")
+    statements = role_statements(edge_template, function(edge_template, "redemption")[0])
+    # Nothing on any venue's table here: each venue's table policy grants it GetItem, PutItem and UpdateItem.
+    assert actions_of(statements) == [
+        "dynamodb:GetItem",  # the venue's registration
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "ssm:GetParameter",
+        *TRACING,
+    ]
+    (registry,) = statements_with(statements, "dynamodb:GetItem")
+    assert listed(registry["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]
+    (ssm,) = statements_with(statements, "ssm:GetParameter")
+    # Each venue's two, under its /tagback/<client-id>/: never a venue's Instagram token or sink secrets.
+    assert sorted(parameter_arn_suffix(arn) for arn in listed(ssm["Resource"])) == [
+        ":parameter/tagback/*/coupon-signing-key",
+        ":parameter/tagback/*/staff-pins",
+    ]
+
+
+def test_the_redemption_routes_have_their_own_throttle_below_the_stages(edge_template: Template) -> None:
+    _, stage = only(edge_template, "AWS::ApiGatewayV2::Stage")
+    limits = {"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}
+    assert stage["Properties"]["RouteSettings"] == {
+        "GET /c/{client}/{code}": limits,
+        "POST /c/{client}/{code}": limits,
+    }
+    routes = edge_template.find_resources("AWS::ApiGatewayV2::Route")
+    redemption_routes = {i for i, r in routes.items() if r["Properties"]["RouteKey"].endswith("/c/{client}/{code}")}
+    assert redemption_routes <= set(stage["DependsOn"])  # the settings name routes that must exist first
+
+
+def test_redemption_environment_names_the_registry_only(edge_template: Template) -> None:
+    table_id, _ = only(edge_template, "AWS::DynamoDB::Table")
+    properties = function(edge_template, "redemption")[1]["Properties"]
+    assert properties["Environment"]["Variables"] == {
+        "REGISTRY_TABLE": {"Ref": table_id},
+        "POWERTOOLS_SERVICE_NAME": "redemption",
+        "POWERTOOLS_METRICS_NAMESPACE": "Tagback",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+
+
 def test_no_edge_identity_policy_writes_a_venues_table_and_only_the_watchdog_reads_them(
     edge_template: Template,
 ) -> None:
@@ -249,6 +300,7 @@ def test_no_edge_identity_policy_writes_a_venues_table_and_only_the_watchdog_rea
 def test_the_edge_publishes_its_url_webhook_role_registrar_and_table_in_ssm(edge_template: Template) -> None:
     api_id, _ = only(edge_template, "AWS::ApiGatewayV2::Api")
     webhook = function(edge_template, "webhook")[1]
+    redemption = function(edge_template, "redemption")[1]
     registry_id, _ = function(edge_template, "registry")
     published = {
         p["Properties"]["Name"]: p["Properties"] for p in edge_template.find_resources("AWS::SSM::Parameter").values()
@@ -256,12 +308,14 @@ def test_the_edge_publishes_its_url_webhook_role_registrar_and_table_in_ssm(edge
     assert {name: p["Type"] for name, p in published.items()} == {
         EDGE_URL_PARAMETER: "String",  # discovery, not secrets
         EDGE_WEBHOOK_ROLE_PARAMETER: "String",
+        EDGE_REDEMPTION_ROLE_PARAMETER: "String",
         EDGE_REGISTRAR_PARAMETER: "String",
         EDGE_TABLE_PARAMETER: "String",
     }
     # The API's endpoint: https://<id>.execute-api.<region>.amazonaws.com, no trailing slash.
     assert published[EDGE_URL_PARAMETER]["Value"] == {"Fn::GetAtt": [api_id, "ApiEndpoint"]}
     assert published[EDGE_WEBHOOK_ROLE_PARAMETER]["Value"] == webhook["Properties"]["Role"]
+    assert published[EDGE_REDEMPTION_ROLE_PARAMETER]["Value"] == redemption["Properties"]["Role"]
     assert published[EDGE_REGISTRAR_PARAMETER]["Value"] == {"Fn::GetAtt": [registry_id, "Arn"]}
     table_id, _ = only(edge_template, "AWS::DynamoDB::Table")
     assert published[EDGE_TABLE_PARAMETER]["Value"] == {"Fn::GetAtt": [table_id, "Arn"]}

@@ -67,6 +67,7 @@ def local_environment(template_environment: dict[str, Any], endpoint: str, clien
         "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/scheduler",
         "FOLLOWUP_DLQ_ARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:followup-dead-letters",
         "TAGBACK_LINK_PREFIX": "https://edge.example/l/demo",
+        "TAGBACK_COUPON_PREFIX": "https://edge.example/c/demo",
         "REGISTRY_TABLE": REGISTRY,
         "OUTBOX_DLQ_URL": f"{endpoint}/{ACCOUNT}/outbox-dead-letters",
         "ALERTS_TOPIC_ARN": f"arn:aws:sns:{REGION}:{ACCOUNT}:tagback-runtime-test-alerts",
@@ -176,6 +177,10 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
             lambda response: response["copy"] == f"s3://{BUCKET}/reports/2026-10.html",
         ),
         "watchdog": ({}, lambda response: response == {"venues": 0, "alerts": []}),  # no venue registered here
+        "redemption": (  # a coupon link of a client the registry does not know: its page, 404
+            http_api_event("GET", "/c/gone/AAAA-BBBB-CCCC", route="/c/{client}/{code}"),
+            lambda response: response["statusCode"] == 404 and "Unknown code" in response["body"],
+        ),
     }
     assert sorted(assets.functions) == sorted(cases), "every function gets an event here"
     magics = set()

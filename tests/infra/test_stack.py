@@ -16,6 +16,7 @@ from infra.app import build_app
 from infra.assets import CLIENT_CONFIG_IN_LAYER, ROOT
 from infra.event_sources import TOKEN_REFRESH
 from infra.names import (
+    EDGE_REDEMPTION_ROLE_PARAMETER,
     EDGE_REGISTRAR_PARAMETER,
     EDGE_STACK,
     EDGE_TABLE_PARAMETER,
@@ -140,8 +141,10 @@ def test_the_venue_deploys_after_the_edge(demo_app: App) -> None:
     assert stack_of(demo_app, EDGE_STACK) in stack_of(demo_app, "Tagback-demo").dependencies
 
 
-def test_the_edge_webhook_role_may_put_and_update_items_of_the_table_and_nothing_else(template: Template) -> None:
-    """The table's resource-based policy: its principal is the role the edge publishes, read from SSM at deploy."""
+def test_the_edges_webhook_and_redemption_roles_may_do_what_they_need_in_the_table_and_nothing_else(
+    template: Template,
+) -> None:
+    """The table's resource-based policy: its principals are the roles the edge publishes, read from SSM at deploy."""
     _, table = only(template, "AWS::DynamoDB::Table")
     policy = table["Properties"]["ResourcePolicy"]["PolicyDocument"]
     assert policy["Statement"] == [
@@ -151,7 +154,15 @@ def test_the_edge_webhook_role_may_put_and_update_items_of_the_table_and_nothing
             "Action": ["dynamodb:PutItem", "dynamodb:UpdateItem"],
             # In a table's own policy `*` is that table (and its indexes); its ARN would be a circular reference.
             "Resource": "*",
-        }
+        },
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": {"Ref": ssm_parameter(template, EDGE_REDEMPTION_ROLE_PARAMETER)}},
+            # The coupon, its guest's name, its wrong PINs; the redemption and the month's counter; the outbox event
+            # and the wrong PINs. No Query, Scan or DeleteItem: it never lists or removes anything.
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            "Resource": "*",
+        },
     ]
 
 
@@ -171,6 +182,11 @@ def test_the_venue_registers_with_the_edges_registrar(template: Template, demo_c
         # What the edge's watchdog checks (the client file's alerts: the defaults)
         "no_mention_days": "7",
         "closed": "",
+        # What the edge's staff redemption page shows: the venue's language and the prizes' names in it
+        "language": "en",
+        "prize_names": json.dumps(
+            {"espresso": "Free espresso", "pastel-de-nata": "Free pastel de nata", "brunch-for-two": "Brunch for two"}
+        ),
     }
     # Deleting the venue's stack deletes the registration: the registry unregisters the venue.
     assert registration["DeletionPolicy"] == "Delete"
@@ -182,6 +198,7 @@ def test_the_venue_reads_what_the_edge_publishes_from_ssm(template: Template) ->
     assert published >= {
         EDGE_URL_PARAMETER,
         EDGE_WEBHOOK_ROLE_PARAMETER,
+        EDGE_REDEMPTION_ROLE_PARAMETER,
         EDGE_REGISTRAR_PARAMETER,
         EDGE_TABLE_PARAMETER,
     }
@@ -371,6 +388,10 @@ def test_engine_environment_names_the_follow_up_target_and_the_venues_link_prefi
     # Tracked links start at the edge's /l/<client-id>: the edge's URL, read from SSM at deploy.
     assert environment["TAGBACK_LINK_PREFIX"] == {
         "Fn::Join": ["", [{"Ref": ssm_parameter(template, EDGE_URL_PARAMETER)}, "/l/demo"]]
+    }
+    # The coupon's QR code opens the edge's staff redemption page, /c/<client-id>/<code>.
+    assert environment["TAGBACK_COUPON_PREFIX"] == {
+        "Fn::Join": ["", [{"Ref": ssm_parameter(template, EDGE_URL_PARAMETER)}, "/c/demo"]]
     }
     assert "TAGBACK_PUBLIC_URL" not in environment
     _, followup = function(template, "review_followup")

@@ -41,6 +41,13 @@ def test_a_venue_is_found_by_its_account_and_by_its_client(registry: Any) -> Non
     assert registry.by_account(OTHER_ACCOUNT) is None and registry.by_client("bar") is None
 
 
+def test_the_redemption_pages_language_and_prize_names_are_kept(registry: Any) -> None:
+    names = (("brunch-for-two", "Brunch für zwei"), ("espresso", "Gratis-Espresso"))
+    venue = registration("demo", DEMO_ACCOUNT, language="de", prize_names=names)
+    registry.register(venue)
+    assert registry.by_client("demo") == venue == registry.by_account(DEMO_ACCOUNT)
+
+
 def test_registering_the_same_client_again_is_idempotent_and_updates_it(registry: Any) -> None:
     registry.register(registration("demo", DEMO_ACCOUNT))
     registry.register(registration("demo", DEMO_ACCOUNT))

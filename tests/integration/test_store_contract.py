@@ -10,6 +10,7 @@ import pytest
 
 from tagback.domain.awards import Awaiting, Award, AwardKey, AwardState, Coupon, WaitingForToken
 from tagback.domain.events import EventKind, InboundEvent, OutboxEvent
+from tagback.domain.redemption import PinAttempts
 from tagback.domain.tokens import TokenRecord
 from tagback.store.outbox import outbox_from_item
 from tagback.store.repositories import Repositories
@@ -164,6 +165,20 @@ def test_the_token_record_is_one_item_overwritten(store: Any) -> None:
 
 
 # -- coupons ---------------------------------------------------------------------------------------------------------
+def test_a_codes_wrong_pins_are_written_in_order_of_their_versions(store: Any) -> None:
+    assert store.pin_attempts.get("AAAA-BBBB-CCCC") == PinAttempts()
+    first = PinAttempts().after_wrong_pin(NOW)
+    second = first.after_wrong_pin(NOW + timedelta(minutes=1))
+    assert store.pin_attempts.replace("AAAA-BBBB-CCCC", first, NOW)
+    assert not store.pin_attempts.replace("AAAA-BBBB-CCCC", first, NOW)  # another post wrote this version first
+    assert store.pin_attempts.replace("AAAA-BBBB-CCCC", second, NOW)
+    assert store.pin_attempts.get("AAAA-BBBB-CCCC") == second and len(second.failed_at) == 2
+    locked = PinAttempts((), NOW + timedelta(minutes=10), second.version + 1)
+    assert store.pin_attempts.replace("AAAA-BBBB-CCCC", locked, NOW)
+    assert store.pin_attempts.get("AAAA-BBBB-CCCC") == locked
+    assert store.pin_attempts.get("AAAA-BBBB-DDDD") == PinAttempts()  # each code its own
+
+
 def test_a_coupon_code_is_taken_once_and_redeemed_once(store: Any) -> None:
     coupon = Coupon("7KQ4-M2XZ-9HJT", AwardKey("g1", "2026-11-20"), "espresso", "Free espresso", NOW, date(2026, 12, 4))
     assert store.coupons.add(coupon, LATER)
@@ -174,6 +189,11 @@ def test_a_coupon_code_is_taken_once_and_redeemed_once(store: Any) -> None:
     redeemed = store.coupons.redeem(coupon.code, NOW)
     assert redeemed is not None and redeemed["redeemed_at"] == NOW.isoformat() and redeemed["prize_id"] == "espresso"
     assert store.coupons.redeem(coupon.code, NOW) is None
+    assert "redeemed_by" not in redeemed  # the CLI names no one
+    by_staff = Coupon("ZZZZ-YYYY-XXXX", coupon.award, "espresso", "Free espresso", NOW, coupon.valid_until)
+    assert store.coupons.add(by_staff, NOW + timedelta(days=90))
+    assert store.coupons.redeem(by_staff.code, NOW, "Rui")["redeemed_by"] == "Rui"
+    assert store.coupons.get(by_staff.code)["redeemed_by"] == "Rui"
     assert store.coupons.redeem("NOPE-NOPE-NOPE", NOW) is None and store.coupons.get("NOPE-NOPE-NOPE") is None
 
 

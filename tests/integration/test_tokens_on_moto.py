@@ -51,6 +51,7 @@ def review_followup_function(aws: str, table: str, monkeypatch: pytest.MonkeyPat
         "TABLE_NAME": table,
         "TAGBACK_CLIENT_CONFIG": str(DEMO_CONFIG),
         "TAGBACK_LINK_PREFIX": "https://edge.example/l/demo",
+        "TAGBACK_COUPON_PREFIX": "https://edge.example/c/demo",
         "COUPON_BUCKET": f"coupons-{table}",
         "SCHEDULE_GROUP": table,
         "FOLLOWUP_FUNCTION_ARN": "arn:aws:lambda:eu-west-1:123456789012:function:tagback-demo-review-followup",

@@ -399,3 +399,21 @@ def test_guest_export_and_erase_against_a_sandbox_are_dated_by_its_clock(
     assert run(["guest", "erase", *guest, "--wait", "0"]) == 1  # no venue function here to fulfil it
     (request,) = [i for i in counter.table.scan() if i["item_type"] == "erasure_request"]
     assert request["requested_at"] == SANDBOX_NOW
+
+
+def test_staff_pins_are_checked_read_from_stdin_and_stored_as_a_secure_string(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    with mock_aws():
+        monkeypatch.setattr(sys, "stdin", io.StringIO('{"Ana": "4821", "Rui": "0937"}\n'))
+        assert run(["staff-pins", "--client", "demo"]) == 0
+        stored = boto3.client("ssm").get_parameter(Name="/tagback/demo/staff-pins", WithDecryption=True)["Parameter"]
+        assert stored["Type"] == "SecureString" and json.loads(stored["Value"]) == {"Ana": "4821", "Rui": "0937"}
+        out = capsys.readouterr().out
+        assert "stored 2 staff PINs for demo in /tagback/demo/staff-pins: Ana, Rui" in out and "4821" not in out
+        monkeypatch.setattr(sys, "stdin", io.StringIO('{"Ana": "4821", "Rui": "4821"}'))
+        assert run(["staff-pins", "--client", "demo"]) == 1
+        assert "staff PINs refused: two members of staff have the same PIN" in capsys.readouterr().err
+        kept = boto3.client("ssm").get_parameter(Name="/tagback/demo/staff-pins", WithDecryption=True)["Parameter"]
+        assert json.loads(kept["Value"]) == {"Ana": "4821", "Rui": "0937"}  # the refused ones never stored

@@ -82,9 +82,9 @@ def test_two_tills_at_once_redeem_it_once(desk: CouponDesk, store: InMemoryStore
     code = issue(store)
 
     class OtherTillFirst(InMemoryCoupons):
-        def redeem(self, code: str, at: datetime) -> dict[str, Any] | None:
+        def redeem(self, code: str, at: datetime, by: str | None = None) -> dict[str, Any] | None:
             super().redeem(code, at - timedelta(seconds=1))  # the other till, a moment before ours
-            return super().redeem(code, at)
+            return super().redeem(code, at, by)
 
     faster = OtherTillFirst()
     faster.by_code, faster._items = store.coupons.by_code, store.coupons._items

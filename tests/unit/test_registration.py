@@ -28,7 +28,10 @@ CONTEXT: Any = LambdaContext("registry")  # what Powertools reads of Lambda's co
 
 def properties(venue: Registration) -> dict[str, str]:
     """The custom resource's properties, as CloudFormation passes them: every value a string (infra/names.py)."""
-    values = asdict(venue) | {"closed": ",".join(venue.closed)}
+    values = asdict(venue) | {
+        "closed": ",".join(venue.closed),
+        "prize_names": json.dumps(dict(venue.prize_names), ensure_ascii=False),
+    }
     return {name: str(value) for name, value in values.items() if name != "registered_on"}
 
 
@@ -230,6 +233,26 @@ def test_the_watchdogs_settings_are_registered_and_a_venue_from_before_them_has_
     before = {name: value for name, value in properties(venue).items() if name not in ("no_mention_days", "closed")}
     assert answer_registration("Update", before, properties(venue), registry, REGISTERED_ON).ok
     assert registry.by_client("demo") == registration("demo", DEMO_ACCOUNT)  # never told: no_mention_days 0
+
+
+def test_the_redemption_pages_settings_are_registered_and_a_venue_from_before_them_has_english_and_none(
+    registry: InMemoryRegistry,
+) -> None:
+    names = (("brunch-for-two", "Brunch für zwei"), ("espresso", "Gratis-Espresso"))
+    venue = registration("demo", DEMO_ACCOUNT, language="de", prize_names=names)
+    assert answer_registration("Create", properties(venue), None, registry, REGISTERED_ON).ok
+    assert registry.by_client("demo") == venue
+    before = {name: value for name, value in properties(venue).items() if name not in ("language", "prize_names")}
+    assert answer_registration("Update", before, properties(venue), registry, REGISTERED_ON).ok
+    assert registry.by_client("demo") == registration("demo", DEMO_ACCOUNT)  # English words, prizes as issued
+
+
+def test_a_language_or_prize_names_that_are_not_are_refused(registry: InMemoryRegistry) -> None:
+    venue = properties(registration("demo", DEMO_ACCOUNT)) | {"language": "German", "prize_names": "espresso"}
+    answer = answer_registration("Create", venue, None, registry, REGISTERED_ON)
+    assert not answer.ok
+    assert "language 'German' is not a language code" in answer.reason
+    assert "prize_names is not a JSON object of prize ids and names" in answer.reason
 
 
 def test_a_closed_day_that_is_not_one_is_refused(registry: InMemoryRegistry) -> None:

@@ -7,6 +7,9 @@ python -m tagback.cli coupon --signing-key-param /tagback/<id>/coupon-signing-ke
                                                     check a coupon code offline (typos, made-up codes)
 python -m tagback.cli connect --client <id> [--code CODE] < token
                                                     connect the venue's Instagram account to the agency's app
+python -m tagback.cli staff-pins --client <id> < pins.json
+                                                    store the staff PINs of the venue's redemption page ({"Ana":
+                                                    "4821", …}), checked first
 python -m tagback.cli retention --client <id>        delete the owner's sheet rows older than retention_days
 python -m tagback.cli guest erase --client <id> (--igsid ID | --email E | --phone +E164)
                                                     erase a guest everywhere the venue keeps them (GDPR Art. 17)
@@ -15,9 +18,9 @@ python -m tagback.cli guest export --client <id> (--igsid ID | --email E | --pho
 python -m tagback.cli status [--json]               every venue the edge knows, in one table
 python -m tagback.cli cost --mentions N [--venues V]
                                                     the monthly AWS cost of a venue and of the edge
-export, report, redeem, coupon, connect, retention, guest and status use the AWS credential chain and region, as the
-AWS CLI does; with --sandbox http://127.0.0.1:8787 they use that running sandbox's AWS and clock (and connect its fake
-Graph API, retention its fake Google, status its registry) instead. cost reads bench/cost/.
+export, report, redeem, coupon, connect, staff-pins, retention, guest and status use the AWS credential chain and
+region, as the AWS CLI does; with --sandbox http://127.0.0.1:8787 they use that running sandbox's AWS and clock (and
+connect its fake Graph API, retention its fake Google, status its registry) instead. cost reads bench/cost/.
 """
 
 from __future__ import annotations
@@ -139,6 +142,22 @@ def verify_coupon(code: str, signing_key_param: str, *, aws: Aws) -> int:
     genuine = code_is_genuine(code, _secret(aws, signing_key_param))
     print(f"{normalise_code(code)}: {'genuine' if genuine else 'NOT a code this client issued (or a typo)'}")
     return 0 if genuine else 1
+
+
+def store_staff_pins(client: str, pins_json: str, *, aws: Aws) -> int:
+    """The staff PINs of the venue's redemption page, checked (names, 4–8 digits, no PIN twice), into the SecureString
+    the edge reads them from. From stdin, never the command line (shell history); the PINs are never printed."""
+    from tagback.domain.redemption import parse_staff_pins, staff_pins_parameter  # noqa: PLC0415
+
+    try:
+        pins = parse_staff_pins(pins_json)
+    except ValueError as wrong:
+        raise CommandError(f"staff PINs refused: {wrong}") from None
+    name = staff_pins_parameter(client)
+    aws.client("ssm").put_parameter(Name=name, Value=json.dumps(pins), Type="SecureString", Overwrite=True)
+    print(f"stored {len(pins)} staff PINs for {client} in {name}: {', '.join(sorted(pins))}")
+    print("the redemption page reads them within 5 minutes (its cache); a PIN names who redeemed each coupon")
+    return 0
 
 
 def export_csv(client: str, start: date, end: date, *, aws: Aws, table: str | None, out: Path) -> int:
@@ -489,6 +508,20 @@ def _add_connect(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     connecting.add_argument("--agency", type=Path, default=Path("agency.yaml"), help="default: agency.yaml")
 
 
+def _add_venue_setup(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """What a venue needs set up besides its stack: its Instagram account connected, its staff PINs."""
+    _add_connect(commands)
+    _add_staff_pins(commands)
+
+
+def _add_staff_pins(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    pins = commands.add_parser(
+        "staff-pins", help='store the staff PINs of a venue\'s redemption page: {"Ana": "4821", …} on stdin'
+    )
+    pins.add_argument("--client", required=True)
+    pins.add_argument("--sandbox", help=SANDBOX_HELP)
+
+
 def _add_retention(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     retention = commands.add_parser(
         "retention", help="delete the owner's Google Sheet rows older than the client's retention_days"
@@ -578,7 +611,7 @@ def main(argv: list[str] | None = None) -> int:
     redeeming.add_argument("--sandbox", help=SANDBOX_HELP)
     redeeming.add_argument("--table", help="the table's name (default: the stack's output, or the sandbox's)")
     _add_coupon(commands)
-    _add_connect(commands)
+    _add_venue_setup(commands)
     _add_retention(commands)
     _add_guest(commands)
     _add_status(commands)
@@ -615,13 +648,20 @@ def main(argv: list[str] | None = None) -> int:
         return guest_command(arguments)
     if arguments.command in ("status", "cost"):
         return _agency_view(arguments)
-    if arguments.command == "connect":
-        return connect_venue(arguments.client, arguments.code, sandbox=arguments.sandbox, agency_file=arguments.agency)
+    if arguments.command in ("connect", "staff-pins"):
+        return _venue_setup(arguments)
     if arguments.command == "export":
         start, end = _period(arguments, parser)
         aws = _aws(arguments.sandbox, arguments.client)
         return export_csv(arguments.client, start, end, aws=aws, table=arguments.table, out=arguments.out)
     return _replay(arguments, parser)
+
+
+def _venue_setup(arguments: argparse.Namespace) -> int:
+    """`connect` (the venue's Instagram account) or `staff-pins` (its redemption page's PINs, from stdin)."""
+    if arguments.command == "connect":
+        return connect_venue(arguments.client, arguments.code, sandbox=arguments.sandbox, agency_file=arguments.agency)
+    return store_staff_pins(arguments.client, sys.stdin.read(), aws=_aws(arguments.sandbox, arguments.client))
 
 
 def _agency_view(arguments: argparse.Namespace) -> int:

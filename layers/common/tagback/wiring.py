@@ -19,6 +19,7 @@ from tagback.config.environment import (
     EdgeSettings,
     EngineSettings,
     OwnerDeliverySettings,
+    RedemptionSettings,
     RegistrySettings,
     ReportSettings,
     WatchdogSettings,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from tagback.app.ingest import InboundEventStore
     from tagback.app.monthly_report import Reporting
     from tagback.app.owner import OwnerDelivery
+    from tagback.app.redemption import RedemptionPage
     from tagback.app.snapshot import RatingSource
     from tagback.app.tokens import TokenKeeper
     from tagback.app.watchdog import Watchdog
@@ -68,6 +70,14 @@ def edge_from_environment(environ: Mapping[str, str] = os.environ) -> Edge:
     return Edge(
         settings, Registry(table), VenueTables(), Quarantine(table), DataDeletions(table), SsmSecrets(), SystemClock()
     )
+
+
+def redemption_from_environment(environ: Mapping[str, str] = os.environ) -> RedemptionPage:
+    from tagback.app.redemption import RedemptionPage
+
+    settings = RedemptionSettings.from_environ(environ)
+    venues = VenueTables()
+    return RedemptionPage(Registry(Table(settings.registry_table)), venues.of, SsmSecrets(), SystemClock())
 
 
 def registry_from_environment(environ: Mapping[str, str] = os.environ) -> Registry:
@@ -110,7 +120,7 @@ def engine_from_environment(environ: Mapping[str, str] = os.environ, secret: Ssm
         store=Repositories.on(settings.table_name),
         # The token is read per message (through the secrets' cache): a renewed one is used without a redeploy.
         messenger=GraphClient.for_client(config, token, settings.graph_url, token_renewed=token.renewed),
-        images=S3CouponImages(settings.coupon_bucket, config),
+        images=S3CouponImages(settings.coupon_bucket, config, link_prefix=settings.coupon_prefix),
         scheduler=EventBridgeSteps(
             group=settings.schedule_group,
             target_arn=settings.followup_function_arn,

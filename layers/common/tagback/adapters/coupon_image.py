@@ -426,9 +426,9 @@ def layout_coupon(face: CouponFace, config: ClientConfig) -> CouponLayout:
     )
 
 
-def _qr(code: str, size: int, foreground: str) -> Image.Image:
+def _qr(data: str, size: int, foreground: str) -> Image.Image:
     qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=2)
-    qr.add_data(code)
+    qr.add_data(data)
     qr.make(fit=True)
     image = qr.make_image(fill_color=foreground, back_color="white").get_image().convert("RGB")
     return image.resize((size, size), Image.Resampling.NEAREST)
@@ -458,7 +458,8 @@ def _draw_line(image: Image.Image, block: TextBlock, line: int, chain: tuple[Pat
             x += glyph.advance * scale
 
 
-def render_coupon(face: CouponFace, config: ClientConfig) -> CouponImage:
+def render_coupon(face: CouponFace, config: ClientConfig, *, qr: str | None = None) -> CouponImage:
+    """The coupon as a PNG; its QR code holds `qr` (the staff redemption page's URL for this code), else the code."""
     template = config.coupon
     layout = layout_coupon(face, config)
     fonts = [config.asset(path) for path in template.fonts]
@@ -478,8 +479,7 @@ def render_coupon(face: CouponFace, config: ClientConfig) -> CouponImage:
         fill = template.accent if STYLES[block.field].accent else template.foreground
         for line in range(len(block.lines)):
             _draw_line(image, block, line, _chain(block.field, fonts), fill)
-    qr = layout.qr
-    image.paste(_qr(face.code, QR_SIZE, template.background), (round(qr.left), round(qr.top)))
+    image.paste(_qr(qr or face.code, QR_SIZE, template.background), (round(layout.qr.left), round(layout.qr.top)))
 
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)

@@ -16,9 +16,17 @@ from tagback.observability import logger
 
 
 class S3CouponImages:
-    def __init__(self, bucket: str, config: ClientConfig, client: Any = None, url_seconds: int = 900) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        config: ClientConfig,
+        client: Any = None,
+        url_seconds: int = 900,
+        link_prefix: str | None = None,
+    ) -> None:
         self.bucket = bucket
         self.config = config
+        self.link_prefix = link_prefix  # the QR code opens <link_prefix>/<code> (the staff page); else the bare code
         self._given_client = client
         self.url_seconds = url_seconds
 
@@ -29,7 +37,8 @@ class S3CouponImages:
         return self._given_client or boto3_client("s3", config=Config(signature_version="s3v4"))
 
     def publish(self, face: CouponFace, valid_days: int) -> str:
-        image = render_coupon(face, self.config)
+        qr = f"{self.link_prefix.rstrip('/')}/{face.code}" if self.link_prefix else None
+        image = render_coupon(face, self.config, qr=qr)
         if image.missing_glyphs:
             logger.warning(
                 "coupon text has characters no font covers: add a font to coupon.fonts",

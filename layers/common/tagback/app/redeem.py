@@ -21,7 +21,7 @@ from tagback.domain.stats import StatsStore, count_event
 
 class CouponCounter(Protocol):
     def get(self, code: str) -> dict[str, Any] | None: ...
-    def redeem(self, code: str, at: datetime) -> dict[str, Any] | None: ...
+    def redeem(self, code: str, at: datetime, by: str | None = None) -> dict[str, Any] | None: ...
 
 
 class GuestProfiles(Protocol):
@@ -61,6 +61,7 @@ class CouponStatus:
     issued_at: datetime | None = None  # local times, in the venue's timezone
     valid_until: date | None = None  # the last day it is good for
     used_at: datetime | None = None
+    used_by: str | None = None  # the member of staff whose PIN redeemed it on the staff page (the CLI names no one)
 
 
 @dataclass(frozen=True)
@@ -94,13 +95,14 @@ class CouponDesk:
             return replace(status, verdict=Verdict.EXPIRED)
         return status
 
-    def redeem(self, typed: str, now: datetime) -> CouponStatus:
+    def redeem(self, typed: str, now: datetime, by: str | None = None) -> CouponStatus:
         """Redeem a valid coupon once (two tills at once: one wins, the other hears it was used), count it for the
-        report and tell the owner's sheet and CRM; anything else is answered as `check` finds it."""
+        report and tell the owner's sheet and CRM; anything else is answered as `check` finds it. `by`: the member
+        of staff, when the staff page knows who."""
         status = self.check(typed, now)
         if status.verdict is not Verdict.VALID:
             return status
-        coupon = self.store.coupons.redeem(status.code, now)  # conditional: not redeemed before
+        coupon = self.store.coupons.redeem(status.code, now, by)  # conditional: not redeemed before
         if coupon is None:
             return self.check(typed, now)
         self.store.outbox.add(
@@ -115,7 +117,7 @@ class CouponDesk:
             now + timedelta(days=self.retention_days),
         )
         count_event(self.store.stats, self.tz, now, "coupons_redeemed")
-        return replace(status, verdict=Verdict.REDEEMED, used_at=now.astimezone(self.tz))
+        return replace(status, verdict=Verdict.REDEEMED, used_at=now.astimezone(self.tz), used_by=by)
 
     def _described(self, code: str, coupon: dict[str, Any]) -> CouponStatus:
         guest_id = str(coupon["guest_id"])
@@ -130,6 +132,7 @@ class CouponDesk:
             issued_at=self._local(coupon.get("issued_at")),
             valid_until=date.fromisoformat(coupon["valid_until"]),
             used_at=self._local(coupon.get("redeemed_at")),
+            used_by=coupon.get("redeemed_by"),
         )
 
     def _local(self, stamp: str | None) -> datetime | None:

@@ -4,6 +4,7 @@ registration's fields (infra/stack.py sets them; CloudFormation passes every val
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -34,9 +35,11 @@ class RegistrationAnswer:
 _SYSTEM_CLOCK = SystemClock()
 _CLIENT_ID = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$")
 _ACCOUNT_ID = re.compile(r"^\d{5,25}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 
 
-# Besides these, the watchdog's `no_mention_days` and `closed`: a venue stack deployed before them has neither.
+# Besides these, the watchdog's `no_mention_days` and `closed`, and the redemption page's `language` and
+# `prize_names`: a venue stack deployed before them has none of them.
 REQUIRED = ("client_id", "account_id", "venue_name", "table", "region", "timezone", "retention_days", "link_prefix")
 
 
@@ -69,13 +72,31 @@ def registration_of(properties: Mapping[str, object]) -> Registration:
             closed.append(closed_day(day))
         except ValueError as wrong:
             problems.append(f"closed: {wrong}")
+    language = str(properties.get("language") or "en")
+    if not _LANGUAGE.match(language):
+        problems.append(f"language {language!r} is not a language code")
+    prize_names = _prize_names(str(properties.get("prize_names") or "{}"), problems)
     if problems:
         raise ValueError("; ".join(problems))
     return Registration(
         **{**values, "retention_days": int(values["retention_days"])},  # type: ignore[arg-type]
         no_mention_days=int(no_mention_days),
         closed=tuple(closed),
+        language=language,
+        prize_names=prize_names,
     )
+
+
+def _prize_names(text: str, problems: list[str]) -> tuple[tuple[str, str], ...]:
+    """`{"espresso": "Free espresso", …}` (JSON: CloudFormation passes strings) as sorted pairs."""
+    try:
+        names = json.loads(text)
+    except json.JSONDecodeError:
+        names = None
+    if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+        problems.append("prize_names is not a JSON object of prize ids and names")
+        return ()
+    return tuple(sorted(names.items()))
 
 
 def answer_registration(

@@ -35,6 +35,11 @@ class EdgeSettings(RegistrySettings):
     verify_token_param: str = Field(validation_alias="META_VERIFY_TOKEN_PARAM", pattern=r"^/")
 
 
+class RedemptionSettings(RegistrySettings):
+    """The edge's staff redemption page: the registry (each venue's table, timezone, language); the venues' signing
+    keys and staff PINs are read by their conventional names (tagback.domain.redemption)."""
+
+
 class WatchdogSettings(RegistrySettings):
     """The edge's watchdog: the registry (every venue, and the alerts already sent) and the agency's alerts topic."""
 
@@ -58,6 +63,8 @@ class EngineSettings(MessagingSettings):
     """The conversation engine's, in both functions that build it (prize, review_followup)."""
 
     link_prefix: str = Field(validation_alias="TAGBACK_LINK_PREFIX", pattern=r"^https?://")  # the edge's /l/<client>
+    # What the coupon's QR code opens, <prefix>/<code>: the edge's staff redemption page, /c/<client>.
+    coupon_prefix: str = Field(validation_alias="TAGBACK_COUPON_PREFIX", pattern=r"^https?://")
     coupon_bucket: str = Field(validation_alias="COUPON_BUCKET", min_length=3)
     schedule_group: str = Field(validation_alias="SCHEDULE_GROUP", min_length=1)
     followup_function_arn: str = Field(validation_alias="FOLLOWUP_FUNCTION_ARN", pattern=r"^arn:")

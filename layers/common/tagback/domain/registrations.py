@@ -24,6 +24,9 @@ class Registration:
     no_mention_days: int = 0
     closed: tuple[str, ...] = ()
     registered_on: date | None = None  # the edge's date of its first registration: nothing is expected before
+    # What the staff redemption page shows (a venue registered before it has neither: English, prizes as issued):
+    language: str = "en"  # the venue's default language
+    prize_names: tuple[tuple[str, str], ...] = ()  # (prize id, its name in that language)
 
     @property
     def tz(self) -> ZoneInfo:

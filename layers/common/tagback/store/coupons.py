@@ -41,14 +41,16 @@ class Coupons:
     def get(self, code: str) -> dict[str, Any] | None:
         return self.table.get(coupon_key(code))
 
-    def redeem(self, code: str, at: datetime) -> dict[str, Any] | None:
-        """Mark a coupon redeemed, once; the coupon, or None when it is unknown or was redeemed already."""
+    def redeem(self, code: str, at: datetime, by: str | None = None) -> dict[str, Any] | None:
+        """Mark a coupon redeemed, once (by the named member of staff, when the staff page did it); the coupon, or
+        None when it is unknown or was redeemed already."""
+        values = {":at": plain(at)} | ({":by": by} if by is not None else {})
         return self.table.update_returning(
             coupon_key(code),
-            UpdateExpression="SET redeemed_at = :at",
+            UpdateExpression="SET redeemed_at = :at" + (", redeemed_by = :by" if by is not None else ""),
             ConditionExpression="attribute_exists(#pk) AND attribute_not_exists(redeemed_at)",
             ExpressionAttributeNames={"#pk": PARTITION_KEY},
-            ExpressionAttributeValues=to_dynamo({":at": plain(at)}),
+            ExpressionAttributeValues=to_dynamo(values),
         )
 
     def all_items(self) -> list[dict[str, Any]]:

@@ -48,7 +48,8 @@ _STRINGS = ("client_id", "account_id", "venue_name", "table", "region", "timezon
 
 
 def _registration(item: dict[str, Any]) -> Registration:
-    """A registration from its item (one written before the watchdog's fields has none of them)."""
+    """A registration from its item (one written before the watchdog's or the redemption page's fields has none of
+    them)."""
     registered_on = item.get("registered_on")
     return Registration(
         **{name: str(item[name]) for name in _STRINGS},
@@ -56,6 +57,8 @@ def _registration(item: dict[str, Any]) -> Registration:
         no_mention_days=int(item.get("no_mention_days", 0)),
         closed=tuple(filter(None, str(item.get("closed", "")).split(","))),
         registered_on=date.fromisoformat(registered_on) if registered_on else None,
+        language=str(item.get("language", "en")),
+        prize_names=tuple(sorted(json.loads(item.get("prize_names", "{}")).items())),
     )
 
 
@@ -67,6 +70,8 @@ def _attributes(registration: Registration) -> dict[str, Any]:
         "retention_days": registration.retention_days,
         "no_mention_days": registration.no_mention_days,
         "closed": ",".join(registration.closed),
+        "language": registration.language,
+        "prize_names": json.dumps(dict(registration.prize_names), ensure_ascii=False),
         **({"registered_on": registration.registered_on.isoformat()} if registration.registered_on else {}),
     }
 

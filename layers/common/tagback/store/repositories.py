@@ -12,6 +12,7 @@ from tagback.store.guests import Guests
 from tagback.store.inbound import InboundEvents
 from tagback.store.links import Links
 from tagback.store.outbox import Outbox
+from tagback.store.pin_attempts import PinAttemptsStore
 from tagback.store.stats import Stats
 from tagback.store.suppressions import Suppressions
 from tagback.store.table import Table
@@ -25,6 +26,7 @@ class Repositories:
         self.awards = Awards(table)
         self.guests = Guests(table)
         self.coupons = Coupons(table)
+        self.pin_attempts = PinAttemptsStore(table)
         self.links = Links(table)
         self.stats = Stats(table)
         self.outbox = Outbox(table)

@@ -19,6 +19,7 @@ CLAIM: Final = "claim"
 TABLE_CLAIM: Final = "table_claim"
 PRIZE_CAP: Final = "prize_cap"
 COUPON: Final = "coupon"
+PIN_ATTEMPTS: Final = "pin_attempts"  # a coupon's recent wrong staff PINs and their lock (the redemption page)
 GUEST: Final = "guest"
 LINK: Final = "link"
 OUTBOX: Final = "outbox"

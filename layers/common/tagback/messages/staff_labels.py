@@ -1,0 +1,150 @@
+"""The staff redemption page's words, in every built-in language. Staff read the page in the venue's default
+language; a venue whose default language has no built-in texts gets English here, as its owner gets the monthly
+report (the guests' catalog is the only one a client file must translate). `{…}` are filled in by the page."""
+
+from __future__ import annotations
+
+from typing import Final
+
+_ORDER: Final = ("en", "de", "es", "fr", "it", "pt")
+
+_TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {
+    "valid": ("Valid", "Gültig", "Válido", "Valable", "Valido", "Válido"),
+    "redeemed": ("Redeemed", "Eingelöst", "Canjeado", "Utilisé", "Riscattato", "Resgatado"),
+    "already_used": ("Already used", "Schon eingelöst", "Ya usado", "Déjà utilisé", "Già usato", "Já usado"),
+    "expired": ("Expired", "Abgelaufen", "Caducado", "Expiré", "Scaduto", "Expirado"),
+    "unknown": (
+        "Unknown code",
+        "Unbekannter Code",
+        "Código desconocido",
+        "Code inconnu",
+        "Codice sconosciuto",
+        "Código desconhecido",
+    ),
+    "locked": ("Locked", "Gesperrt", "Bloqueado", "Bloqué", "Bloccato", "Bloqueado"),
+    "bad_link": (
+        "Not a coupon link",
+        "Kein Gutschein-Link",
+        "No es un enlace de cupón",
+        "Pas un lien de coupon",
+        "Non è un link di coupon",
+        "Não é um link de cupão",
+    ),
+    "bad_form": (
+        "Not sent from this page",
+        "Nicht von dieser Seite gesendet",
+        "No enviado desde esta página",
+        "Non envoyé depuis cette page",
+        "Non inviato da questa pagina",
+        "Não enviado desta página",
+    ),
+    "hint_bad_form": (
+        "Scan the coupon's QR code again and press Redeem there.",
+        "Den QR-Code des Gutscheins erneut scannen und dort Einlösen drücken.",
+        "Vuelve a escanear el código QR del cupón y pulsa Canjear allí.",
+        "Scannez à nouveau le code QR du coupon et appuyez sur Utiliser.",
+        "Scansiona di nuovo il codice QR del coupon e premi Riscatta.",
+        "Leia de novo o código QR do cupão e carregue em Resgatar.",
+    ),
+    "hint_valid": (
+        "Enter your PIN and press Redeem, then give the prize.",
+        "PIN eingeben, Einlösen drücken, dann den Preis geben.",
+        "Introduce tu PIN y pulsa Canjear; luego entrega el premio.",
+        "Saisissez votre PIN, appuyez sur Utiliser, puis remettez le prix.",
+        "Inserisci il PIN, premi Riscatta, poi consegna il premio.",
+        "Introduza o seu PIN, carregue em Resgatar e entregue o prémio.",
+    ),
+    "hint_redeemed": (
+        "Give the prize now.",
+        "Jetzt den Preis geben.",
+        "Entrega el premio ahora.",
+        "Remettez le prix maintenant.",
+        "Consegna ora il premio.",
+        "Entregue o prémio agora.",
+    ),
+    "hint_used": (
+        "Do not give the prize again.",
+        "Den Preis nicht noch einmal geben.",
+        "No entregues el premio otra vez.",
+        "Ne remettez pas le prix une seconde fois.",
+        "Non consegnare di nuovo il premio.",
+        "Não entregue o prémio outra vez.",
+    ),
+    "hint_expired": (
+        "Its last day has passed: no prize.",
+        "Der letzte Tag ist vorbei: kein Preis.",
+        "Su último día ya pasó: sin premio.",
+        "Son dernier jour est passé : pas de prix.",
+        "L'ultimo giorno è passato: niente premio.",
+        "O último dia já passou: sem prémio.",
+    ),
+    "hint_unknown": (
+        "Not a coupon of this venue, or a typo: no prize.",
+        "Kein Gutschein dieses Lokals oder ein Tippfehler: kein Preis.",
+        "No es un cupón de este local, o hay un error: sin premio.",
+        "Pas un coupon de cet établissement, ou une faute de frappe : pas de prix.",
+        "Non è un coupon di questo locale, o c'è un errore: niente premio.",
+        "Não é um cupão deste espaço, ou há um erro: sem prémio.",
+    ),
+    "hint_locked": (
+        "Too many wrong PINs: this code is locked until {time}.",
+        "Zu viele falsche PINs: Dieser Code ist bis {time} gesperrt.",
+        "Demasiados PIN incorrectos: este código está bloqueado hasta las {time}.",
+        "Trop de PIN erronés : ce code est bloqué jusqu'à {time}.",
+        "Troppi PIN errati: questo codice è bloccato fino alle {time}.",
+        "Demasiados PIN errados: este código está bloqueado até às {time}.",
+    ),
+    "hint_bad_link": (
+        "Scan the coupon's QR code again.",
+        "Den QR-Code des Gutscheins erneut scannen.",
+        "Vuelve a escanear el código QR del cupón.",
+        "Scannez à nouveau le code QR du coupon.",
+        "Scansiona di nuovo il codice QR del coupon.",
+        "Leia de novo o código QR do cupão.",
+    ),
+    "wrong_pin": ("Wrong PIN.", "Falsche PIN.", "PIN incorrecto.", "PIN erroné.", "PIN errato.", "PIN errado."),
+    "stale_page": (
+        "This page was too old: check the coupon and press Redeem again.",
+        "Diese Seite war zu alt: Gutschein prüfen und erneut Einlösen drücken.",
+        "Esta página era demasiado antigua: revisa el cupón y pulsa Canjear otra vez.",
+        "Cette page était trop ancienne : vérifiez le coupon et appuyez à nouveau sur Utiliser.",
+        "Questa pagina era troppo vecchia: controlla il coupon e premi di nuovo Riscatta.",
+        "Esta página era antiga demais: verifique o cupão e carregue de novo em Resgatar.",
+    ),
+    "prize": ("Prize", "Preis", "Premio", "Prix", "Premio", "Prémio"),
+    "guest": ("Guest", "Gast", "Cliente", "Client", "Cliente", "Cliente"),
+    "issued": ("Issued", "Ausgestellt", "Emitido", "Émis", "Emesso", "Emitido"),
+    "valid_until": ("Valid until", "Gültig bis", "Válido hasta", "Valable jusqu'au", "Valido fino al", "Válido até"),
+    "used_at": ("Used", "Eingelöst", "Usado", "Utilisé", "Usato", "Usado"),
+    "used_by": ("By", "Von", "Por", "Par", "Da", "Por"),
+    "code": ("Code", "Code", "Código", "Code", "Codice", "Código"),
+    "no_name": ("(no name)", "(kein Name)", "(sin nombre)", "(sans nom)", "(senza nome)", "(sem nome)"),
+    "erased": (
+        "(data erased)",
+        "(Daten gelöscht)",
+        "(datos borrados)",
+        "(données effacées)",
+        "(dati cancellati)",
+        "(dados apagados)",
+    ),
+    "someone": (
+        "(not recorded)",
+        "(nicht erfasst)",
+        "(sin registrar)",
+        "(non enregistré)",
+        "(non registrato)",
+        "(não registado)",
+    ),
+    "pin": ("Staff PIN", "Personal-PIN", "PIN del personal", "PIN du personnel", "PIN del personale", "PIN do pessoal"),
+    "redeem": ("Redeem", "Einlösen", "Canjear", "Utiliser", "Riscatta", "Resgatar"),
+}
+
+STAFF_LABELS: Final[dict[str, dict[str, str]]] = {
+    key: dict(zip(_ORDER, texts, strict=True)) for key, texts in _TEXTS.items()
+}
+
+
+def staff_label(key: str, language: str, **values: str) -> str:
+    texts = STAFF_LABELS[key]
+    text = texts.get(language, texts["en"])
+    return text.format(**values) if values else text
