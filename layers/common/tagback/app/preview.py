@@ -1,0 +1,363 @@
+"""`tagback preview`: the whole conversation a guest has with the venue, in every language it offers, as one page the
+agency sends the owner for approval before going live.
+
+Nothing here writes a guest's text: the page is what the real engine sends, played against a fresh table for each
+conversation (the CLI gives tables in memory) with a messenger that records instead of calling Meta, on a clock that
+jumps to the follow-up. So the page cannot drift from what guests get: the same catalog, overrides, composition
+(the first DM's disclosure and terms), buttons and coupon images.
+
+Per language: a guest who picks it, wins, leaves an email and/or phone (each mistyped first), mentions the venue again,
+is asked for a review when the follow-up is due and says yes; a guest who declines both, then says STOP; and a guest per other
+prize, each with its coupon.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Final, Literal
+
+from tagback.config.model import ClientConfig, Prize, span_bounds
+from tagback.conversation import payloads
+from tagback.conversation.engine import Engine
+from tagback.conversation.ports import ConversationStore, PhoneReader
+from tagback.domain.awards import AwardKey, CouponFace
+from tagback.domain.clock import ManualClock
+from tagback.domain.events import EventKind, InboundEvent
+from tagback.domain.languages import Language, language_name
+from tagback.domain.messaging import Profile, QuickReply, SentMessage, UrlButton
+from tagback.domain.steps import Step
+
+# Not the venue's key: the page's codes are samples that no counter accepts.
+_SAMPLE_SIGNING_KEY: Final = "preview-sample-codes-only"
+_LINK_PREFIX: Final = "https://your-edge.example/l/"
+_GUEST_EMAIL: Final = "ana.sousa@example.com"
+_MISTYPED_EMAIL: Final = "ana.sousa@example"
+_GUEST_PHONE: Final = "+351 912 345 678"
+_MISTYPED_PHONE: Final = "91234"
+_STOP: Final = "STOP"
+
+
+@dataclass(frozen=True)
+class Bubble:
+    """One line of the chat: the venue's message (text, quick replies, URL buttons or an image), the guest's, or a
+    note between them ("an hour later")."""
+
+    sender: Literal["venue", "guest", "note"]
+    text: str = ""
+    image: str | None = None  # the file beside the page
+    quick_replies: tuple[str, ...] = ()
+    buttons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Scene:
+    title: str
+    bubbles: tuple[Bubble, ...]
+
+
+@dataclass(frozen=True)
+class LanguagePreview:
+    language: Language
+    scenes: tuple[Scene, ...]
+
+
+@dataclass(frozen=True)
+class Coupon:
+    prize: str
+    language: Language
+    image: str
+
+
+@dataclass(frozen=True)
+class Preview:
+    config: ClientConfig
+    languages: tuple[LanguagePreview, ...]
+    coupons: tuple[Coupon, ...]
+
+
+class _Recorder:
+    """The messenger: what the engine sends becomes the chat's bubbles, with the guest's taps and words beside."""
+
+    def __init__(self) -> None:
+        self.bubbles: list[Bubble] = []
+        self._mids = itertools.count(1)
+
+    def _sent(self, bubble: Bubble) -> str:
+        self.bubbles.append(bubble)
+        return f"preview-{next(self._mids)}"
+
+    def send_text(self, recipient: str, text: str, quick_replies: Sequence[QuickReply] = ()) -> str:
+        return self._sent(Bubble("venue", text, quick_replies=tuple(_title(reply) for reply in quick_replies)))
+
+    def send_image(self, recipient: str, url: str) -> str:
+        return self._sent(Bubble("venue", image=url))
+
+    def send_buttons(self, recipient: str, text: str, buttons: Sequence[UrlButton]) -> str:
+        return self._sent(Bubble("venue", text, buttons=tuple(button.title for button in buttons)))
+
+    def profile(self, guest_id: str) -> Profile:
+        return Profile(name=guest_id, username=guest_id.lower())
+
+    def sent_since(self, recipient: str, since: datetime) -> list[SentMessage]:
+        return []  # nothing is ever lost in the preview, so the engine never looks
+
+
+def _title(reply: QuickReply) -> str:
+    """What the button shows: its title, or what Instagram fills in for the guest's own email and phone."""
+    return reply.title or {"user_email": _GUEST_EMAIL, "user_phone_number": _GUEST_PHONE}[reply.content_type]
+
+
+class _Images:
+    """The coupon images, drawn as the venue's function draws them, saved beside the page."""
+
+    def __init__(self, draw: Callable[[CouponFace], bytes], folder: Path) -> None:
+        self._draw, self._folder = draw, folder
+        self.named: str = "coupon.png"  # set before each prize's conversation
+
+    def publish(self, face: CouponFace, valid_days: int) -> str:
+        (self._folder / self.named).write_bytes(self._draw(face))
+        return self.named
+
+
+class _Scheduler:
+    def __init__(self) -> None:
+        self.due: dict[tuple[Step, AwardKey], datetime] = {}
+
+    def schedule(self, step: Step, key: AwardKey, due: datetime) -> None:
+        self.due.setdefault((step, key), due)
+
+
+class _Secrets:
+    def __call__(self, name: str) -> str:
+        return _SAMPLE_SIGNING_KEY
+
+
+@dataclass
+class _Conversation:
+    """One guest's chat with the engine, on its own table and clock."""
+
+    config: ClientConfig
+    store: ConversationStore
+    images: _Images
+    valid_phone: PhoneReader
+    now: datetime
+    guest: str = "Ana"  # as the notes between the messages name the guest
+    recorder: _Recorder = field(default_factory=_Recorder)
+    scheduler: _Scheduler = field(default_factory=_Scheduler)
+    clock: ManualClock = field(init=False)
+    engine: Engine = field(init=False)
+    _mids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def __post_init__(self) -> None:
+        self.clock = ManualClock(self.now)
+        self.engine = Engine(
+            config=self.config,
+            store=self.store,
+            messenger=self.recorder,
+            images=self.images,
+            scheduler=self.scheduler,
+            clock=self.clock,
+            rng=random.Random(0),  # noqa: S311 - sample codes and links: the same page on every run
+            secret=_Secrets(),
+            link_prefix=_LINK_PREFIX + self.config.client_id,
+            valid_phone=self.valid_phone,
+        )
+
+    def note(self, text: str) -> None:
+        self.recorder.bubbles.append(Bubble("note", text))
+
+    def _event(self, kind: EventKind, text: str | None = None, payload: str | None = None) -> None:
+        self.clock.advance(timedelta(seconds=20))
+        mid = f"guest-{next(self._mids)}"
+        self.engine.handle(InboundEvent(kind, mid, self.guest, "venue", self.clock.now(), text=text, payload=payload))
+
+    def mention(self) -> None:
+        self.note(f"{self.guest} posts a story that mentions @{self.config.instagram_username}")
+        self._event(EventKind.STORY_MENTION)
+
+    def says(self, text: str) -> None:
+        self.recorder.bubbles.append(Bubble("guest", text))
+        self._event(EventKind.TEXT, text=text)
+
+    def taps(self, title: str, payload: str) -> None:
+        self.recorder.bubbles.append(Bubble("guest", title))
+        self._event(EventKind.QUICK_REPLY, text=title, payload=payload)
+
+    def picks(self, language: Language) -> None:
+        if len(self.config.languages) > 1:
+            self.taps(language_name(language), payloads.encode(payloads.LanguageChoice(language)))
+        if self.config.per_table:
+            self.says(str(span_bounds((self.config.tables or ["1"])[0])[0]))
+
+    def follow_up(self) -> AwardKey:
+        (_, key), due = next((k, due) for k, due in self.scheduler.due.items() if k[0] is Step.FOLLOW_UP)
+        self.note(f"{self.config.followup_delay_minutes} minutes later")
+        self.clock.advance(due - self.clock.now())
+        self.engine.follow_up(key)
+        return key
+
+    def answer_contact(self) -> None:
+        """Take up the offer (all channels, when both are offered), then give each value asked for (mistyped first)."""
+        channels = self.config.contact_capture.channels
+        if channels == "off":
+            return
+        offered = self.recorder.bubbles[-1].quick_replies  # yes / no; with both: each choice, in the payloads' order
+        choice = offered[payloads.CONTACT_CHOICES.index(channels)] if channels == "both" else offered[0]
+        self.taps(choice, payloads.encode(payloads.ContactChoice(channels)))
+        wanted = [channels] if channels != "both" else ["email", "phone"]
+        for channel in wanted:
+            good, bad = (_GUEST_EMAIL, _MISTYPED_EMAIL) if channel == "email" else (_GUEST_PHONE, _MISTYPED_PHONE)
+            self.says(bad)
+            self.says(good)
+
+    def scene(self, title: str) -> Scene:
+        return Scene(title, tuple(self.recorder.bubbles))
+
+
+def _one_prize(config: ClientConfig, prize: Prize) -> ClientConfig:
+    """The client with only this prize in the draw, so each prize's message and coupon can be shown."""
+    only = prize.model_copy(update={"weight": Decimal(100), "daily_cap": None})
+    return config.model_copy(update={"prizes": [only]})
+
+
+def _language_preview(
+    config: ClientConfig,
+    *,
+    language: Language,
+    new_table: Callable[[], ConversationStore],
+    images: _Images,
+    valid_phone: PhoneReader,
+    now: datetime,
+) -> tuple[LanguagePreview, list[Coupon]]:
+    name = language_name(language)
+    coupons, scenes = [], []
+    for index, prize in enumerate(config.prizes):
+        images.named = f"coupon-{prize.id}-{language}.png"
+        coupons.append(Coupon(prize.name_in(language), language, images.named))
+        chat = _Conversation(_one_prize(config, prize), new_table(), images, valid_phone, now)
+        chat.mention()
+        chat.picks(language)
+        if index > 0:
+            scenes.append(chat.scene(f"{name}: the prize “{prize.name_in(language)}”"))
+            continue
+        chat.answer_contact()
+        chat.mention()
+        key = chat.follow_up()
+        chat.taps(chat.recorder.bubbles[-1].quick_replies[0], payloads.encode(payloads.ReviewAnswer(key.period, True)))
+        scenes.insert(0, chat.scene(f"{name}: prize, contact, a second story, review: yes"))
+        declining = _Conversation(_one_prize(config, prize), new_table(), images, valid_phone, now, guest="Ben")
+        declining.mention()
+        declining.picks(language)
+        if config.contact_capture.channels != "off":
+            no = declining.recorder.bubbles[-1].quick_replies[-1]
+            declining.taps(no, payloads.encode(payloads.ContactChoice("none")))
+        key = declining.follow_up()
+        no = declining.recorder.bubbles[-1].quick_replies[-1]
+        declining.taps(no, payloads.encode(payloads.ReviewAnswer(key.period, False)))
+        declining.says(_STOP)
+        scenes.insert(1, declining.scene(f"{name}: no contact, review: no, then STOP"))
+    return LanguagePreview(language, tuple(scenes)), coupons
+
+
+def preview(
+    config: ClientConfig,
+    folder: Path,
+    *,
+    new_table: Callable[[], ConversationStore],
+    draw_coupon: Callable[[CouponFace, ClientConfig], bytes],
+    valid_phone: PhoneReader,
+    now: datetime,
+) -> Path:
+    """Writes `folder/index.html` and the coupon images beside it; returns the page's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    images = _Images(lambda face: draw_coupon(face, config), folder)
+    languages, coupons = [], []
+    for language in config.languages:
+        shown, drawn = _language_preview(
+            config, language=language, new_table=new_table, images=images, valid_phone=valid_phone, now=now
+        )
+        languages.append(shown)
+        coupons += drawn
+    page = folder / "index.html"
+    page.write_text(page_html(Preview(config, tuple(languages), tuple(coupons))), encoding="utf-8")
+    return page
+
+
+_STYLE: Final = """
+body{margin:0;background:#e9ecef;font:15px/1.4 -apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#111}
+header,section>h2,.coupons{max-width:420px;margin:0 auto;padding:16px 12px}
+header h1{font-size:20px;margin:0 0 4px} header p{margin:4px 0;color:#555}
+section>h2{font-size:18px;padding-bottom:0}
+.phone{max-width:400px;margin:12px auto 28px;background:#fff;border-radius:28px;border:1px solid #ccd;
+overflow:hidden;box-shadow:0 2px 10px rgba(0,0,0,.12)}
+.bar{padding:12px 16px;border-bottom:1px solid #eee;font-weight:600}
+.bar small{display:block;font-weight:400;color:#777}
+.scene{padding:6px 16px;background:#fafafa;border-bottom:1px solid #eee;color:#444;font-size:13px}
+.chat{padding:10px 12px 16px;display:flex;flex-direction:column;gap:6px}
+.msg{max-width:78%;padding:8px 12px;border-radius:18px;white-space:pre-wrap;overflow-wrap:anywhere}
+.venue{align-self:flex-start;background:#efefef}
+.guest{align-self:flex-end;background:#3797f0;color:#fff}
+.note{align-self:center;color:#888;font-size:12px;text-align:center;padding:2px 8px}
+.image{align-self:flex-start;max-width:62%}
+.image img{width:100%;border-radius:14px;display:block}
+.replies{display:flex;flex-wrap:wrap;gap:6px;justify-content:flex-end}
+.replies span{border:1px solid #3797f0;color:#3797f0;border-radius:16px;padding:4px 12px;font-size:14px}
+.buttons{align-self:flex-start;max-width:78%;display:flex;flex-direction:column;gap:1px;margin-top:-4px}
+.buttons span{background:#efefef;text-align:center;padding:8px 12px;color:#3797f0;font-weight:600}
+.buttons span:last-child{border-radius:0 0 18px 18px}
+.coupons h2{font-size:18px} .coupons figure{margin:0 0 18px} .coupons img{width:100%;border-radius:8px}
+.coupons figcaption{color:#555;font-size:13px}
+"""
+
+
+def _bubble_html(bubble: Bubble) -> str:
+    if bubble.sender == "note":
+        return f'<div class="note">{html.escape(bubble.text)}</div>'
+    if bubble.image is not None:
+        return f'<div class="image"><img src="{html.escape(bubble.image)}" alt="the coupon"></div>'
+    parts = [f'<div class="msg {bubble.sender}">{html.escape(bubble.text)}</div>']
+    if bubble.buttons:
+        parts.append(
+            '<div class="buttons">' + "".join(f"<span>{html.escape(b)}</span>" for b in bubble.buttons) + "</div>"
+        )
+    if bubble.quick_replies:
+        replies = "".join(f"<span>{html.escape(reply)}</span>" for reply in bubble.quick_replies)
+        parts.append(f'<div class="replies">{replies}</div>')
+    return "".join(parts)
+
+
+def page_html(shown: Preview) -> str:
+    """The page: self-contained (its own CSS, no script, no font or image from elsewhere; the coupons beside it)."""
+    config = shown.config
+    venue, handle = html.escape(config.venue_name), html.escape(config.instagram_username)
+    sections = []
+    for language in shown.languages:
+        phones = "".join(
+            f'<div class="phone"><div class="bar">{venue}<small>@{handle}</small></div>'
+            f'<div class="scene">{html.escape(scene.title)}</div>'
+            f'<div class="chat">{"".join(_bubble_html(b) for b in scene.bubbles)}</div></div>'
+            for scene in language.scenes
+        )
+        name = html.escape(language_name(language.language))
+        sections.append(f'<section lang="{language.language}"><h2>{name} ({language.language})</h2>{phones}</section>')
+    figures = "".join(
+        f'<figure><img src="{html.escape(c.image)}" alt="{html.escape(c.prize)}">'
+        f"<figcaption>{html.escape(c.prize)} ({c.language})</figcaption></figure>"
+        for c in shown.coupons
+    )
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{venue}: what guests receive</title><style>{_STYLE}</style></head><body>"
+        f"<header><h1>{venue}: what guests receive</h1>"
+        f"<p>Every message as the chatbot sends it on Instagram, in each language guests can choose. "
+        f"Coupon codes and links here are samples.</p></header>"
+        f'{"".join(sections)}<div class="coupons"><h2>The coupons</h2>{figures}</div></body></html>'
+    )
