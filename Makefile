@@ -14,7 +14,7 @@ LAYER_EXPORT := --no-dev --no-emit-project --no-emit-package boto3 --no-emit-pac
 export UV_PYTHON_DOWNLOADS := never
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: system-tools demo test sandbox synth lint bench check-config coupons replay install lock clean
+.PHONY: system-tools demo test sandbox synth lint bench check-config coupons preview sign replay install lock clean
 
 demo: $(INSTALLED)  ## the whole product end to end on this machine (no AWS account)
 	$(PY) -m sandbox.demo
@@ -44,6 +44,15 @@ check-config: $(INSTALLED)  ## validate agency.yaml and clients/*.yaml, and draw
 
 coupons: $(INSTALLED)  ## every prize of clients/*.yaml in each language, and samples, as PNGs in out/coupons/
 	$(PY) -m tests.coupon_gallery
+
+preview: $(INSTALLED)  ## every message a venue's guests get, in each language, as a page: make preview CLIENT=<client-id>
+	@test -n "$(CLIENT)" || { echo "usage: make preview CLIENT=<client-id>  (writes out/preview/<client-id>/index.html)"; exit 2; }
+	$(PY) -m tagback.cli preview clients/$(CLIENT).yaml
+
+SIZE ?= A5
+sign: $(INSTALLED)  ## a venue's printable table sign, PDF and PNG per language: make sign CLIENT=<client-id> [SIZE=A4]
+	@test -n "$(CLIENT)" || { echo "usage: make sign CLIENT=<client-id> [SIZE=A5|A4|A6]  (writes out/sign/<client-id>/)"; exit 2; }
+	$(PY) -m tagback.cli sign clients/$(CLIENT).yaml --size $(SIZE)
 
 replay: $(INSTALLED)  ## replay a deployed client's dead-letter and on-failure queues: make replay CLIENT=<client-id>
 	@test -n "$(CLIENT)" || { echo "usage: make replay CLIENT=<client-id>  (uses your AWS credentials)"; exit 2; }

@@ -6,9 +6,9 @@ conversation (the CLI gives tables in memory) with a messenger that records inst
 jumps to the follow-up. So the page cannot drift from what guests get: the same catalog, overrides, composition
 (the first DM's disclosure and terms), buttons and coupon images.
 
-Per language: a guest who picks it, wins, leaves an email and/or phone (each mistyped first), mentions the venue again,
-is asked for a review when the follow-up is due and says yes; a guest who declines both, then says STOP; and a guest per other
-prize, each with its coupon.
+Per language: a guest who picks it, wins, leaves an email and/or phone (each mistyped first), mentions the venue
+again, is asked for a review when the follow-up is due and says yes; a guest who declines both, then says STOP; and
+a guest per other prize, each with its coupon.
 """
 
 from __future__ import annotations
