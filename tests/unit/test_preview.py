@@ -3,7 +3,9 @@ catalog's texts with the client's overrides) and every prize's coupon, and needs
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,9 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
+from fontTools.ttLib import TTFont
 from PIL import Image
 
 from tagback.adapters.coupon_image import render_coupon
+from tagback.adapters.emoji_webfont import emoji_subset
 from tagback.adapters.memory_table import MemoryTables, memory_tables
 from tagback.adapters.phones import valid_phone
 from tagback.app.preview import preview
@@ -41,6 +45,7 @@ def page_of(config: ClientConfig, folder: Path, tables: MemoryTables) -> str:
         folder,
         new_table=tables.new,
         draw_coupon=lambda face, config: render_coupon(face, config).png,
+        emoji_font=emoji_subset,
         valid_phone=valid_phone,
         now=NOW,
     )
@@ -155,3 +160,12 @@ def test_the_command_writes_taqueria_lunas_page_under_out(tmp_path: Path, capsys
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert placeholders_in(html.unescape(page)) == set()  # every text filled in
     assert_every_step_and_coupon(load_client_config(ROOT / "clients" / "luna.yaml"), page, folder)
+
+
+def test_the_pages_emoji_come_with_it_for_a_machine_without_an_emoji_font(demo_page: tuple[str, Path]) -> None:
+    page, _ = demo_page
+    embedded = re.search(r'font-family:"Tagback Emoji";src:url\(data:font/ttf;base64,([A-Za-z0-9+/=]+)\)', page)
+    assert embedded
+    with TTFont(io.BytesIO(base64.b64decode(embedded[1]))) as font:
+        assert {0x1F389, 0x2600} <= set(font.getBestCmap())  # 🎉 in every prize message, ☀ in demo.yaml's own text
+    assert len(embedded[1]) < 100_000  # what the page shows, not the whole 11 MB font

@@ -630,6 +630,7 @@ def main(argv: list[str] | None = None) -> int:
 def preview_conversation(client_file: Path, out: Path) -> int:
     """The conversation's page, played by the real engine against tables in memory (app/preview.py)."""
     from tagback.adapters.coupon_image import render_coupon  # noqa: PLC0415
+    from tagback.adapters.emoji_webfont import emoji_subset  # noqa: PLC0415
     from tagback.adapters.memory_table import memory_tables  # noqa: PLC0415
     from tagback.adapters.phones import valid_phone  # noqa: PLC0415
     from tagback.app.preview import preview  # noqa: PLC0415
@@ -641,6 +642,7 @@ def preview_conversation(client_file: Path, out: Path) -> int:
             out / "preview" / config.client_id,
             new_table=tables.new,
             draw_coupon=lambda face, config: render_coupon(face, config).png,
+            emoji_font=emoji_subset,
             valid_phone=valid_phone,
             now=SystemClock().now(),
         )

@@ -13,6 +13,7 @@ a guest per other prize, each with its coupon.
 
 from __future__ import annotations
 
+import base64
 import html
 import itertools
 import random
@@ -272,26 +273,39 @@ def preview(
     *,
     new_table: Callable[[], ConversationStore],
     draw_coupon: Callable[[CouponFace, ClientConfig], bytes],
+    emoji_font: Callable[[str], bytes | None],
     valid_phone: PhoneReader,
     now: datetime,
 ) -> Path:
-    """Writes `folder/index.html` and the coupon images beside it; returns the page's path."""
+    """Writes `folder/index.html` and the coupon images beside it; returns the page's path. `emoji_font` gives a font
+    with the emoji of a text, embedded in the page for a machine without its own (last in the fallback chain)."""
     folder.mkdir(parents=True, exist_ok=True)
     images = _Images(lambda face: draw_coupon(face, config), folder)
     languages, coupons = [], []
     for language in config.languages:
-        shown, drawn = _language_preview(
+        played, drawn = _language_preview(
             config, language=language, new_table=new_table, images=images, valid_phone=valid_phone, now=now
         )
-        languages.append(shown)
+        languages.append(played)
         coupons += drawn
+    shown = Preview(config, tuple(languages), tuple(coupons))
     page = folder / "index.html"
-    page.write_text(page_html(Preview(config, tuple(languages), tuple(coupons))), encoding="utf-8")
+    page.write_text(page_html(shown, emoji_font(_all_text(shown))), encoding="utf-8")
     return page
 
 
+def _all_text(shown: Preview) -> str:
+    return "".join(
+        "".join((bubble.text, *bubble.quick_replies, *bubble.buttons))
+        for language in shown.languages
+        for scene in language.scenes
+        for bubble in scene.bubbles
+    )
+
+
 _STYLE: Final = """
-body{margin:0;background:#e9ecef;font:15px/1.4 -apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#111}
+body{margin:0;background:#e9ecef;color:#111;font:15px/1.4 -apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif,
+"Apple Color Emoji","Segoe UI Emoji","Noto Color Emoji","Tagback Emoji"}
 header,section>h2,.coupons{max-width:420px;margin:0 auto;padding:16px 12px}
 header h1{font-size:20px;margin:0 0 4px} header p{margin:4px 0;color:#555}
 section>h2{font-size:18px;padding-bottom:0}
@@ -333,8 +347,9 @@ def _bubble_html(bubble: Bubble) -> str:
     return "".join(parts)
 
 
-def page_html(shown: Preview) -> str:
-    """The page: self-contained (its own CSS, no script, no font or image from elsewhere; the coupons beside it)."""
+def page_html(shown: Preview, emoji_font: bytes | None = None) -> str:
+    """The page: self-contained (its own CSS, no script, no font or image from elsewhere; the coupons beside it, the
+    emoji font in it)."""
     config = shown.config
     venue, handle = html.escape(config.venue_name), html.escape(config.instagram_username)
     sections = []
@@ -352,10 +367,14 @@ def page_html(shown: Preview) -> str:
         f"<figcaption>{html.escape(c.prize)} ({c.language})</figcaption></figure>"
         for c in shown.coupons
     )
+    font_face = ""
+    if emoji_font is not None:
+        embedded = base64.b64encode(emoji_font).decode()
+        font_face = f'@font-face{{font-family:"Tagback Emoji";src:url(data:font/ttf;base64,{embedded})}}'
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{venue}: what guests receive</title><style>{_STYLE}</style></head><body>"
+        f"<title>{venue}: what guests receive</title><style>{font_face}{_STYLE}</style></head><body>"
         f"<header><h1>{venue}: what guests receive</h1>"
         f"<p>Every message as the chatbot sends it on Instagram, in each language guests can choose. "
         f"Coupon codes and links here are samples.</p></header>"
