@@ -70,7 +70,7 @@ class LanguagePreview:
 
 
 @dataclass(frozen=True)
-class Coupon:
+class CouponShown:
     prize: str
     language: Language
     image: str
@@ -80,7 +80,7 @@ class Coupon:
 class Preview:
     config: ClientConfig
     languages: tuple[LanguagePreview, ...]
-    coupons: tuple[Coupon, ...]
+    coupons: tuple[CouponShown, ...]
 
 
 class _Recorder:
@@ -116,11 +116,12 @@ def _title(reply: QuickReply) -> str:
 
 
 class _Images:
-    """The coupon images, drawn as the venue's function draws them, saved beside the page."""
+    """The coupon images, drawn as the venue's function draws them, saved beside the page under the prize's id and
+    the language (the face has neither)."""
 
-    def __init__(self, draw: Callable[[CouponFace], bytes], folder: Path) -> None:
+    def __init__(self, draw: Callable[[CouponFace], bytes], folder: Path, prize: Prize, language: Language) -> None:
         self._draw, self._folder = draw, folder
-        self.named: str = "coupon.png"  # set before each prize's conversation
+        self.named = f"coupon-{prize.id}-{language}.png"
 
     def publish(self, face: CouponFace, valid_days: int) -> str:
         (self._folder / self.named).write_bytes(self._draw(face))
@@ -149,7 +150,7 @@ class _Conversation:
     images: _Images
     valid_phone: PhoneReader
     now: datetime
-    guest: str = "Ana"  # as the notes between the messages name the guest
+    guest: str  # as the notes between the messages name the guest
     recorder: _Recorder = field(default_factory=_Recorder)
     scheduler: _Scheduler = field(default_factory=_Scheduler)
     clock: ManualClock = field(init=False)
@@ -228,43 +229,58 @@ def _one_prize(config: ClientConfig, prize: Prize) -> ClientConfig:
     return config.model_copy(update={"prizes": [only]})
 
 
-def _language_preview(
-    config: ClientConfig,
-    *,
-    language: Language,
-    new_table: Callable[[], ConversationStore],
-    images: _Images,
-    valid_phone: PhoneReader,
-    now: datetime,
-) -> tuple[LanguagePreview, list[Coupon]]:
-    name = language_name(language)
-    coupons, scenes = [], []
-    for index, prize in enumerate(config.prizes):
-        images.named = f"coupon-{prize.id}-{language}.png"
-        coupons.append(Coupon(prize.name_in(language), language, images.named))
-        chat = _Conversation(_one_prize(config, prize), new_table(), images, valid_phone, now)
+@dataclass(frozen=True)
+class _Player:
+    """Plays one language's conversations, each on a fresh table."""
+
+    config: ClientConfig
+    language: Language
+    new_table: Callable[[], ConversationStore]
+    draw: Callable[[CouponFace], bytes]
+    folder: Path
+    valid_phone: PhoneReader
+    now: datetime
+
+    def won(self, prize: Prize, guest: str = "Ana") -> _Conversation:
+        """A guest's story, language and table answers: the prize, its coupon and the contact offer."""
+        images = _Images(self.draw, self.folder, prize, self.language)
+        chat = _Conversation(
+            _one_prize(self.config, prize), self.new_table(), images, self.valid_phone, self.now, guest
+        )
         chat.mention()
-        chat.picks(language)
-        if index > 0:
-            scenes.append(chat.scene(f"{name}: the prize “{prize.name_in(language)}”"))
-            continue
+        chat.picks(self.language)
+        return chat
+
+    def accepting(self, prize: Prize) -> Scene:
+        chat = self.won(prize)
         chat.answer_contact()
         chat.mention()
         key = chat.follow_up()
         chat.taps(chat.recorder.bubbles[-1].quick_replies[0], payloads.encode(payloads.ReviewAnswer(key.period, True)))
-        scenes.insert(0, chat.scene(f"{name}: prize, contact, a second story, review: yes"))
-        declining = _Conversation(_one_prize(config, prize), new_table(), images, valid_phone, now, guest="Ben")
-        declining.mention()
-        declining.picks(language)
-        if config.contact_capture.channels != "off":
-            no = declining.recorder.bubbles[-1].quick_replies[-1]
-            declining.taps(no, payloads.encode(payloads.ContactChoice("none")))
-        key = declining.follow_up()
-        no = declining.recorder.bubbles[-1].quick_replies[-1]
-        declining.taps(no, payloads.encode(payloads.ReviewAnswer(key.period, False)))
-        declining.says(_STOP)
-        scenes.insert(1, declining.scene(f"{name}: no contact, review: no, then STOP"))
-    return LanguagePreview(language, tuple(scenes)), coupons
+        return chat.scene(f"{language_name(self.language)}: prize, contact, a second story, review: yes")
+
+    def declining(self, prize: Prize) -> Scene:
+        chat = self.won(prize, guest="Ben")
+        if self.config.contact_capture.channels != "off":
+            chat.taps(chat.recorder.bubbles[-1].quick_replies[-1], payloads.encode(payloads.ContactChoice("none")))
+        key = chat.follow_up()
+        chat.taps(
+            chat.recorder.bubbles[-1].quick_replies[-1], payloads.encode(payloads.ReviewAnswer(key.period, False))
+        )
+        chat.says(_STOP)
+        return chat.scene(f"{language_name(self.language)}: no contact, review: no, then STOP")
+
+    def prize_only(self, prize: Prize) -> Scene:
+        return self.won(prize).scene(f"{language_name(self.language)}: the prize “{prize.name_in(self.language)}”")
+
+    def played(self) -> tuple[LanguagePreview, list[CouponShown]]:
+        first, *others = self.config.prizes
+        scenes = [self.accepting(first), self.declining(first), *map(self.prize_only, others)]
+        coupons = [
+            CouponShown(prize.name_in(self.language), self.language, f"coupon-{prize.id}-{self.language}.png")
+            for prize in self.config.prizes
+        ]
+        return LanguagePreview(self.language, tuple(scenes)), coupons
 
 
 def preview(
@@ -280,12 +296,10 @@ def preview(
     """Writes `folder/index.html` and the coupon images beside it; returns the page's path. `emoji_font` gives a font
     with the emoji of a text, embedded in the page for a machine without its own (last in the fallback chain)."""
     folder.mkdir(parents=True, exist_ok=True)
-    images = _Images(lambda face: draw_coupon(face, config), folder)
     languages, coupons = [], []
     for language in config.languages:
-        played, drawn = _language_preview(
-            config, language=language, new_table=new_table, images=images, valid_phone=valid_phone, now=now
-        )
+        player = _Player(config, language, new_table, lambda face: draw_coupon(face, config), folder, valid_phone, now)
+        played, drawn = player.played()
         languages.append(played)
         coupons += drawn
     shown = Preview(config, tuple(languages), tuple(coupons))
