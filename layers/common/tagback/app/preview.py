@@ -337,9 +337,10 @@ overflow:hidden;box-shadow:0 2px 10px rgba(0,0,0,.12)}
 .image img{width:100%;border-radius:14px;display:block}
 .replies{display:flex;flex-wrap:wrap;gap:6px;justify-content:flex-end}
 .replies span{border:1px solid #3797f0;color:#3797f0;border-radius:16px;padding:4px 12px;font-size:14px}
-.buttons{align-self:flex-start;max-width:78%;display:flex;flex-direction:column;gap:1px;margin-top:-4px}
-.buttons span{background:#efefef;text-align:center;padding:8px 12px;color:#3797f0;font-weight:600}
-.buttons span:last-child{border-radius:0 0 18px 18px}
+.card{align-self:flex-start;max-width:78%;display:flex;flex-direction:column;gap:1px}
+.card .msg{max-width:none;border-radius:18px 18px 0 0}
+.card span{background:#efefef;text-align:center;padding:8px 12px;color:#3797f0;font-weight:600}
+.card span:last-child{border-radius:0 0 18px 18px}
 .coupons h2{font-size:18px} .coupons figure{margin:0 0 18px} .coupons img{width:100%;border-radius:8px}
 .coupons figcaption{color:#555;font-size:13px}
 """
@@ -350,11 +351,11 @@ def _bubble_html(bubble: Bubble) -> str:
         return f'<div class="note">{html.escape(bubble.text)}</div>'
     if bubble.image is not None:
         return f'<div class="image"><img src="{html.escape(bubble.image)}" alt="the coupon"></div>'
-    parts = [f'<div class="msg {bubble.sender}">{html.escape(bubble.text)}</div>']
-    if bubble.buttons:
-        parts.append(
-            '<div class="buttons">' + "".join(f"<span>{html.escape(b)}</span>" for b in bubble.buttons) + "</div>"
-        )
+    text = f'<div class="msg {bubble.sender}">{html.escape(bubble.text)}</div>'
+    if bubble.buttons:  # a button template: the text and its buttons in one card
+        buttons = "".join(f"<span>{html.escape(button)}</span>" for button in bubble.buttons)
+        return f'<div class="card">{text}{buttons}</div>'
+    parts = [text]
     if bubble.quick_replies:
         replies = "".join(f"<span>{html.escape(reply)}</span>" for reply in bubble.quick_replies)
         parts.append(f'<div class="replies">{replies}</div>')
