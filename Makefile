@@ -47,12 +47,12 @@ coupons: $(INSTALLED)  ## every prize of clients/*.yaml in each language, and sa
 
 preview: $(INSTALLED)  ## every message a venue's guests get, in each language, as a page: make preview CLIENT=<client-id>
 	@test -n "$(CLIENT)" || { echo "usage: make preview CLIENT=<client-id>  (writes out/preview/<client-id>/index.html)"; exit 2; }
-	$(PY) -m tagback.cli preview clients/$(CLIENT).yaml
+	$(PY) -m tools.preview clients/$(CLIENT).yaml
 
 SIZE ?= A5
 sign: $(INSTALLED)  ## a venue's printable table sign, PDF and PNG per language: make sign CLIENT=<client-id> [SIZE=A4]
 	@test -n "$(CLIENT)" || { echo "usage: make sign CLIENT=<client-id> [SIZE=A5|A4|A6]  (writes out/sign/<client-id>/)"; exit 2; }
-	$(PY) -m tagback.cli sign clients/$(CLIENT).yaml --size $(SIZE)
+	$(PY) -m tools.sign clients/$(CLIENT).yaml --size $(SIZE)
 
 replay: $(INSTALLED)  ## replay a deployed client's dead-letter and on-failure queues: make replay CLIENT=<client-id>
 	@test -n "$(CLIENT)" || { echo "usage: make replay CLIENT=<client-id>  (uses your AWS credentials)"; exit 2; }

@@ -9,10 +9,10 @@ import re
 import pytest
 from PIL import Image
 
-from tagback.cli import main
 from tagback.config.loading import load_client_config
 from tests.conftest import ROOT
 from tests.e2e.test_report_in_browser import WINDOW, chromium, framed, measure, run
+from tools.preview import main
 
 pytestmark = pytest.mark.e2e
 __all__ = ["chromium"]  # the fixture, shared with the report's test
@@ -28,7 +28,7 @@ addEventListener("load", function () {
 
 @pytest.mark.parametrize("client", ["demo", "luna"])
 def test_the_preview_reads_on_a_phone(chromium: str, client: str) -> None:
-    assert main(["preview", str(ROOT / "clients" / f"{client}.yaml"), "--out", str(ROOT / "out")]) == 0
+    assert main([str(ROOT / "clients" / f"{client}.yaml"), "--out", str(ROOT / "out")]) == 0
     folder = ROOT / "out" / "preview" / client
     page = (folder / "index.html").read_text(encoding="utf-8")
     measured = measure(chromium, page, WIDTH, folder / "measure.html")  # beside the page: its coupons resolve

@@ -4,6 +4,7 @@ it names and the commands' flags."""
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import re
 
@@ -65,7 +66,7 @@ def test_each_make_target_the_readme_shows_is_the_makefiles() -> None:
 def test_make_preview_and_sign_run_the_commands_the_readme_says_they_are() -> None:
     for target in ("preview", "sign"):
         recipe = MAKEFILE.split(f"\n{target}:", 1)[1].split("\n\n", 1)[0]
-        command = re.search(r"\$\(PY\) (-m tagback\.cli [^\n]+)", recipe)
+        command = re.search(r"\$\(PY\) (-m tools\.\w+ [^\n]+)", recipe)
         assert command, target
         shown = command[1].replace("$(CLIENT)", "<client-id>").replace(" --size $(SIZE)", "")
         assert f"python {shown}" in README, f"make {target} runs `python {shown}`, which the README does not show"
@@ -84,3 +85,15 @@ def test_adding_a_venue_runs_every_step_in_order() -> None:
         ["python", "-m"],
     ]
     assert steps[-1] == "python -m tagback.cli connect --client <client-id>"
+
+
+@pytest.mark.parametrize("tool", ["preview", "sign"])
+def test_the_tools_flags_the_readme_shows_exist(tool: str) -> None:
+    module = importlib.import_module(f"tools.{tool}")
+    shown = re.search(rf"python -m tools\.{tool} ([^`]+)`", README)
+    assert shown, f"the README does not show python -m tools.{tool}"
+    usage = io.StringIO()
+    with contextlib.redirect_stdout(usage), pytest.raises(SystemExit):
+        module.main(["--help"])
+    for flag in re.findall(r"--[\w-]+", shown[1]):
+        assert flag in usage.getvalue(), f"{flag} is not a flag of tools.{tool}"

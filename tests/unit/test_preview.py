@@ -19,15 +19,15 @@ from PIL import Image
 
 from tagback.adapters.coupon_image import render_coupon
 from tagback.adapters.emoji_webfont import emoji_subset
-from tagback.adapters.memory_table import MemoryTables, memory_tables
 from tagback.adapters.phones import valid_phone
 from tagback.app.preview import preview
-from tagback.cli import main
 from tagback.config.loading import load_client_config, parse_client_config
 from tagback.config.model import ClientConfig
 from tagback.domain.languages import Language, language_name
 from tagback.messages.render import placeholders_in, template
 from tests.conftest import ROOT
+from tools.memory_table import MemoryTables, memory_tables
+from tools.preview import main
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 TULP = ROOT / "tests" / "fixtures" / "clients" / "tulp.yaml"
@@ -154,7 +154,7 @@ def test_the_page_is_self_contained(demo_page: tuple[str, Path]) -> None:
 
 
 def test_the_command_writes_taqueria_lunas_page_under_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["preview", str(ROOT / "clients" / "luna.yaml"), "--out", str(tmp_path)]) == 0
+    assert main([str(ROOT / "clients" / "luna.yaml"), "--out", str(tmp_path)]) == 0
     folder = tmp_path / "preview" / "luna"
     assert str(folder / "index.html") in capsys.readouterr().out
     page = (folder / "index.html").read_text(encoding="utf-8")

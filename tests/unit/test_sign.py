@@ -14,13 +14,13 @@ import pytest
 import yaml
 from PIL import Image
 
-from tagback.adapters.sign_pdf import PAGE_MM, SignProblem, draw_sign
 from tagback.app.sign import sign_face, sign_faces
-from tagback.cli import main
 from tagback.config.loading import ConfigError, load_client_config, parse_client_config
 from tagback.config.model import ClientConfig
 from tests.conftest import ROOT
 from tests.coupon_gallery import CJK_FONT
+from tools.sign import main
+from tools.sign_pdf import PAGE_MM, SignProblem, draw_sign
 
 LUNA = ROOT / "clients" / "luna.yaml"
 TULP = ROOT / "tests" / "fixtures" / "clients" / "tulp.yaml"
@@ -138,7 +138,7 @@ def test_a_language_without_built_in_texts_must_give_the_signs(tmp_path: Path) -
 
 
 def test_the_command_writes_a_pdf_and_a_png_per_language(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["sign", str(LUNA), "--size", "A6", "--out", str(tmp_path)]) == 0
+    assert main([str(LUNA), "--size", "A6", "--out", str(tmp_path)]) == 0
     said = capsys.readouterr().out
     for language in ("es", "en"):
         pdf = tmp_path / "sign" / "luna" / f"sign-{language}-A6.pdf"

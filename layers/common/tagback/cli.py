@@ -15,13 +15,9 @@ python -m tagback.cli guest export --client <id> (--igsid ID | --email E | --pho
 python -m tagback.cli status [--json]               every venue the edge knows, in one table
 python -m tagback.cli cost --mentions N [--venues V]
                                                     the monthly AWS cost of a venue and of the edge
-python -m tagback.cli preview clients/<id>.yaml      the whole conversation in every language, as a page to approve
-python -m tagback.cli sign clients/<id>.yaml [--size A5|A4|A6]
-                                                    the printable table sign, PDF and PNG, per language
 export, report, redeem, coupon, connect, retention, guest and status use the AWS credential chain and region, as the
 AWS CLI does; with --sandbox http://127.0.0.1:8787 they use that running sandbox's AWS and clock (and connect its fake
-Graph API, retention its fake Google, status its registry) instead. cost reads bench/cost/. preview and sign need no
-AWS and no network (they run from a `make install`ed checkout: their libraries are dev dependencies).
+Graph API, retention its fake Google, status its registry) instead. cost reads bench/cost/.
 """
 
 from __future__ import annotations
@@ -43,7 +39,6 @@ from tagback.adapters.aws import (
     sandbox_status,
     stack_outputs,
 )
-from tagback.app.sign import SIGN_SIZES, SignSize
 from tagback.config.loading import ConfigError, client_files, load_client_config, load_client_configs
 from tagback.domain.clock import Clock, ManualClock, SystemClock
 from tagback.domain.stats import days_of
@@ -582,8 +577,12 @@ def main(argv: list[str] | None = None) -> int:
     redeeming.add_argument("--client", required=True)
     redeeming.add_argument("--sandbox", help=SANDBOX_HELP)
     redeeming.add_argument("--table", help="the table's name (default: the stack's output, or the sandbox's)")
-    for add in (_add_coupon, _add_connect, _add_retention, _add_guest, _add_status, _add_cost, _add_preview):
-        add(commands)
+    _add_coupon(commands)
+    _add_connect(commands)
+    _add_retention(commands)
+    _add_guest(commands)
+    _add_status(commands)
+    _add_cost(commands)
     arguments = parser.parse_args(argv)
 
     if arguments.command == "check":
@@ -610,8 +609,6 @@ def main(argv: list[str] | None = None) -> int:
             out=arguments.out,
             agency_file=arguments.agency,
         )
-    if arguments.command in ("preview", "sign"):
-        return _before_going_live(arguments)
     if arguments.command == "retention":
         return purge_retention(arguments.client, sandbox=arguments.sandbox)
     if arguments.command == "guest":
@@ -625,69 +622,6 @@ def main(argv: list[str] | None = None) -> int:
         aws = _aws(arguments.sandbox, arguments.client)
         return export_csv(arguments.client, start, end, aws=aws, table=arguments.table, out=arguments.out)
     return _replay(arguments, parser)
-
-
-def preview_conversation(client_file: Path, out: Path) -> int:
-    """The conversation's page, played by the real engine against tables in memory (app/preview.py)."""
-    from tagback.adapters.coupon_image import render_coupon  # noqa: PLC0415
-    from tagback.adapters.emoji_webfont import emoji_subset  # noqa: PLC0415
-    from tagback.adapters.memory_table import memory_tables  # noqa: PLC0415
-    from tagback.adapters.phones import valid_phone  # noqa: PLC0415
-    from tagback.app.preview import preview  # noqa: PLC0415
-
-    config = load_client_config(client_file)
-    with memory_tables() as tables:
-        page = preview(
-            config,
-            out / "preview" / config.client_id,
-            new_table=tables.new,
-            draw_coupon=lambda face, config: render_coupon(face, config).png,
-            emoji_font=emoji_subset,
-            valid_phone=valid_phone,
-            now=SystemClock().now(),
-        )
-    print(f"{config.venue_name}: {page}")
-    return 0
-
-
-def table_sign(client_file: Path, size: SignSize, out: Path) -> int:
-    """The printable table sign, a PDF and a PNG per language the venue offers (app/sign.py, adapters/sign_pdf.py)."""
-    from tagback.adapters.sign_pdf import SignProblem, draw_sign, pdf_to_png  # noqa: PLC0415
-    from tagback.app.sign import sign_faces  # noqa: PLC0415
-
-    config = load_client_config(client_file)
-    folder = out / "sign" / config.client_id
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        for face in sign_faces(config):
-            pdf = folder / f"sign-{face.language}-{size}.pdf"
-            pdf.write_bytes(draw_sign(face, config, size).pdf)
-            pdf_to_png(pdf, pdf.with_suffix(".png"))
-            print(f"{config.venue_name} ({face.language}, {size}): {pdf} and {pdf.with_suffix('.png').name}")
-    except SignProblem as problem:
-        raise CommandError(f"{client_file}: {problem}") from None
-    return 0
-
-
-def _add_preview(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    previewing = commands.add_parser(
-        "preview", help="write out/preview/<id>/index.html: every message a guest gets, in every language, to approve"
-    )
-    previewing.add_argument("client_file", type=Path, help="clients/<client-id>.yaml")
-    previewing.add_argument("--out", type=Path, default=Path("out"))
-    signing = commands.add_parser(
-        "sign", help="write out/sign/<id>/sign-<language>-<size>.pdf and .png: the printable table sign"
-    )
-    signing.add_argument("client_file", type=Path, help="clients/<client-id>.yaml")
-    signing.add_argument("--size", choices=SIGN_SIZES, default=SIGN_SIZES[0], help="the page (default A5, portrait)")
-    signing.add_argument("--out", type=Path, default=Path("out"))
-
-
-def _before_going_live(arguments: argparse.Namespace) -> int:
-    """`preview` (the conversation, to approve) or `sign` (the table sign, to print)."""
-    if arguments.command == "preview":
-        return preview_conversation(arguments.client_file, arguments.out)
-    return table_sign(arguments.client_file, arguments.size, arguments.out)
 
 
 def _agency_view(arguments: argparse.Namespace) -> int:

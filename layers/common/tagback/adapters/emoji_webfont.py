@@ -1,5 +1,5 @@
 """The bundled Noto Color Emoji cut down to the characters of a text, for a page that must show its emoji on any
-machine (`tagback preview`): a few kilobytes instead of the whole font's 11 MB."""
+machine (`make preview`): a few kilobytes instead of the whole font's 11 MB."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""`tagback preview`: the whole conversation a guest has with the venue, in every language it offers, as one page the
-agency sends the owner for approval before going live.
+"""`make preview` (tools/preview.py): the whole conversation a guest has with the venue, in every language it
+offers, as one page the agency sends the owner for approval before going live.
 
 Nothing here writes a guest's text: the page is what the real engine sends, played against a fresh table for each
 conversation (the CLI gives tables in memory) with a messenger that records instead of calling Meta, on a clock that

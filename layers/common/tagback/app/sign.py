@@ -1,7 +1,7 @@
-"""`tagback sign`: what the printable table sign says, per language the venue offers — how to take part, the prize
-teaser, the promotion terms and a QR code of the venue's Instagram profile. Its texts are the catalog's `sign_*` (a
-client may override them, and gives them for a language without built-in texts, like every other text); the
-drawing is adapters/sign_pdf.py's."""
+"""`make sign` (tools/sign.py): what the printable table sign says, per language the venue offers — how to take
+part, the prize teaser, the promotion terms and a QR code of the venue's Instagram profile. Its texts are the
+catalog's `sign_*` (a client may override them, and gives them for a language without built-in texts, like every
+other text); the drawing is tools/sign_pdf.py's."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The message catalog: every text a guest can receive, and the table sign's (`tagback sign`: how to take part), built
+"""The message catalog: every text a guest can receive, and the table sign's (`make sign`: how to take part), built
 in for English, German, Spanish, French, Italian and Portuguese. A client may override any text per language in its
 config (tone, formality, emoji), and add any other language by giving every text for it; `tagback.config` checks the
 texts' keys and placeholders against this catalog, and every text against Meta's limits, so a typo or a missing text

@@ -1,4 +1,4 @@
-"""The table sign as a PDF (fpdf2, a dev dependency: an operator tool's, never a function's) and its PNG (poppler's
+"""The table sign as a PDF (fpdf2, a dev dependency: an operator tool's, in no layer) and its PNG (poppler's
 pdftoppm): a band in the coupon's colours with the venue and the title, the four numbered steps, the prize teaser,
 and at the foot the QR code of the venue's profile (drawn as vector squares: sharp at any print size), the line
 beside it and the promotion terms.

@@ -1,6 +1,6 @@
 """The client's table in this process's memory: moto's DynamoDB, with the table the stack declares. `tagback
 preview` plays the real conversation against the real repositories with it, without AWS (moto is a dev dependency:
-an operator tool's, never a function's)."""
+an operator tool's, in no layer)."""
 
 from __future__ import annotations
 
