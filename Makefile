@@ -14,7 +14,7 @@ LAYER_EXPORT := --no-dev --no-emit-project --no-emit-package boto3 --no-emit-pac
 export UV_PYTHON_DOWNLOADS := never
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: system-tools demo test sandbox synth lint bench check-config coupons redemption-pages replay install lock clean
+.PHONY: system-tools demo test sandbox synth lint bench check-config coupons redemption-pages preview sign replay install lock clean
 
 demo: $(INSTALLED)  ## the whole product end to end on this machine (no AWS account)
 	$(PY) -m sandbox.demo
@@ -48,6 +48,15 @@ coupons: $(INSTALLED)  ## every prize of clients/*.yaml in each language, and sa
 
 redemption-pages: $(INSTALLED) system-tools  ## the staff redemption page in each state, through the sandbox's edge, as Chromium shows it at 375 px: out/redemption/*.png
 	$(PY) -m pytest tests/e2e/test_redemption.py -q
+
+preview: $(INSTALLED)  ## every message a venue's guests get, in each language, as a page: make preview CLIENT=<client-id>
+	@test -n "$(CLIENT)" || { echo "usage: make preview CLIENT=<client-id>  (writes out/preview/<client-id>/index.html)"; exit 2; }
+	$(PY) -m tools.preview clients/$(CLIENT).yaml
+
+SIZE ?= A5
+sign: $(INSTALLED)  ## a venue's printable table sign, PDF and PNG per language: make sign CLIENT=<client-id> [SIZE=A4]
+	@test -n "$(CLIENT)" || { echo "usage: make sign CLIENT=<client-id> [SIZE=A5|A4|A6]  (writes out/sign/<client-id>/)"; exit 2; }
+	$(PY) -m tools.sign clients/$(CLIENT).yaml --size $(SIZE)
 
 replay: $(INSTALLED)  ## replay a deployed client's dead-letter and on-failure queues: make replay CLIENT=<client-id>
 	@test -n "$(CLIENT)" || { echo "usage: make replay CLIENT=<client-id>  (uses your AWS credentials)"; exit 2; }

@@ -4,6 +4,7 @@ it names and the commands' flags."""
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import re
 
@@ -51,3 +52,48 @@ def test_each_readme_command_has_the_flags_it_shows(line: str) -> None:
         main([*command, "--help"])
     for flag in (w.rstrip(".,;:)") for w in words if w.startswith("--")):
         assert flag in usage.getvalue(), f"{flag} is not a flag of {' '.join(command)}"
+
+
+MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+def test_each_make_target_the_readme_shows_is_the_makefiles() -> None:
+    targets = set(re.findall(r"^([\w-]+):", MAKEFILE, re.M))
+    shown = set(re.findall(r"(?:`|^)make ([a-z][\w-]*)", README, re.M))  # as a command, not "make sure"
+    assert shown and shown <= targets, f"not in the Makefile: {sorted(shown - targets)}"
+
+
+def test_make_preview_and_sign_run_the_commands_the_readme_says_they_are() -> None:
+    for target in ("preview", "sign"):
+        recipe = MAKEFILE.split(f"\n{target}:", 1)[1].split("\n\n", 1)[0]
+        command = re.search(r"\$\(PY\) (-m tools\.\w+ [^\n]+)", recipe)
+        assert command, target
+        shown = command[1].replace("$(CLIENT)", "<client-id>").replace(" --size $(SIZE)", "")
+        assert f"python {shown}" in README, f"make {target} runs `python {shown}`, which the README does not show"
+
+
+def test_adding_a_venue_runs_every_step_in_order() -> None:
+    block = README.split("**Add a venue**", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    steps = [line.split("  #")[0].strip() for line in block.splitlines()]
+    assert [step.split()[0:2] for step in steps] == [
+        ["cp", "clients/demo.yaml"],
+        ["make", "check-config"],
+        ["make", "preview"],
+        ["make", "sign"],
+        ["aws", "ssm"],
+        ["npx", "aws-cdk@2"],
+        ["python", "-m"],
+    ]
+    assert steps[-1] == "python -m tagback.cli connect --client <client-id>"
+
+
+@pytest.mark.parametrize("tool", ["preview", "sign"])
+def test_the_tools_flags_the_readme_shows_exist(tool: str) -> None:
+    module = importlib.import_module(f"tools.{tool}")
+    shown = re.search(rf"python -m tools\.{tool} ([^`]+)`", README)
+    assert shown, f"the README does not show python -m tools.{tool}"
+    usage = io.StringIO()
+    with contextlib.redirect_stdout(usage), pytest.raises(SystemExit):
+        module.main(["--help"])
+    for flag in re.findall(r"--[\w-]+", shown[1]):
+        assert flag in usage.getvalue(), f"{flag} is not a flag of tools.{tool}"

@@ -1,7 +1,8 @@
-"""The message catalog: every text a guest can receive, built in for English, German, Spanish, French, Italian and
-Portuguese. A client may override any text per language in its config (tone, formality, emoji), and add any other
-language by giving every text for it; `tagback.config` checks the texts' keys and placeholders against this catalog,
-and every text against Meta's limits, so a typo or a missing text fails validation instead of a guest's DM.
+"""The message catalog: every text a guest can receive, and the table sign's (`make sign`: how to take part), built
+in for English, German, Spanish, French, Italian and Portuguese. A client may override any text per language in its
+config (tone, formality, emoji), and add any other language by giving every text for it; `tagback.config` checks the
+texts' keys and placeholders against this catalog, and every text against Meta's limits, so a typo or a missing text
+fails validation instead of a guest's DM.
 
 Review texts never mention the prize or any reward, and every guest is asked the same way (Google's review
 policy, the FTC rule on reviews, the UK DMCC Act).
@@ -48,6 +49,16 @@ PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
     "opted_in": frozenset({"venue"}),
     "fallback": frozenset({"venue", "instagram_username"}),
     "fallback_after_prize": frozenset({"venue"}),
+    # The table sign: a title, the four steps, the prize teaser (one prize, or a list of them below the line) and a
+    # line beside the QR code of the venue's profile; the promotion terms are `promotion_terms`'.
+    "sign_title": frozenset({"venue"}),
+    "sign_public": frozenset({"venue"}),
+    "sign_story": frozenset({"venue"}),
+    "sign_tag": frozenset({"venue", "instagram_username"}),
+    "sign_dm": frozenset({"venue"}),
+    "sign_prize": frozenset({"venue", "prize"}),
+    "sign_prizes": frozenset({"venue"}),
+    "sign_scan": frozenset({"venue", "instagram_username"}),
 }
 REQUIRED_PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
     "prize_awarded": frozenset({"code"}),
@@ -55,6 +66,8 @@ REQUIRED_PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
     "promotion_terms": frozenset({"terms_url"}),
     "contact_question": frozenset({"consent"}),
     "fallback": frozenset({"instagram_username"}),  # it says how to take part: a story that mentions the venue
+    "sign_tag": frozenset({"instagram_username"}),  # whom to tag
+    "sign_prize": frozenset({"prize"}),
 }
 # Texts shown as quick-reply titles: Meta cuts them at 20 characters.
 BUTTON_TITLES: Final[frozenset[str]] = frozenset(
@@ -101,6 +114,14 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "{venue}.",
         "fallback_after_prize": "Thanks for your message! This chat only handles story prizes; for anything else, "
         "please ask our team at {venue}.",
+        "sign_title": "Post a story, get a prize!",
+        "sign_public": "Make sure your account is public (or follow us first)",
+        "sign_story": "Post a photo or video of your visit to your Story",
+        "sign_tag": "Tag @{instagram_username} with the mention sticker",
+        "sign_dm": "Get your prize in your DMs within seconds",
+        "sign_prize": "Your prize: {prize}",
+        "sign_prizes": "Win one of these prizes:",
+        "sign_scan": "Scan to find @{instagram_username} on Instagram",
     },
     "de": {
         "language_question": "Hallo von {venue}! Welche Sprache möchtest du?",
@@ -142,6 +163,14 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "bitte unser Team bei {venue}.",
         "fallback_after_prize": "Danke für deine Nachricht! Dieser Chat ist nur für Story-Preise da; für alles "
         "andere frag bitte unser Team bei {venue}.",
+        "sign_title": "Story posten, Preis bekommen!",
+        "sign_public": "Stell sicher, dass dein Konto öffentlich ist (oder folge uns vorher)",
+        "sign_story": "Poste ein Foto oder Video von deinem Besuch in deiner Story",
+        "sign_tag": "Markiere @{instagram_username} mit dem Erwähnungs-Sticker",
+        "sign_dm": "Dein Preis kommt in Sekunden per DM",
+        "sign_prize": "Dein Preis: {prize}",
+        "sign_prizes": "Gewinne einen dieser Preise:",
+        "sign_scan": "Scannen und @{instagram_username} auf Instagram finden",
     },
     "es": {
         "language_question": "¡Hola desde {venue}! ¿En qué idioma prefieres?",
@@ -184,6 +213,14 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "cualquier otra cosa, pregunta a nuestro equipo en {venue}.",
         "fallback_after_prize": "¡Gracias por tu mensaje! Este chat solo gestiona los premios por historias; para "
         "cualquier otra cosa, pregunta a nuestro equipo en {venue}.",
+        "sign_title": "¡Publica una historia y llévate un premio!",
+        "sign_public": "Asegúrate de que tu cuenta sea pública (o síguenos antes)",
+        "sign_story": "Publica una foto o un video de tu visita en tu historia",
+        "sign_tag": "Etiqueta a @{instagram_username} con el sticker de mención",
+        "sign_dm": "Recibe tu premio por mensaje directo en segundos",
+        "sign_prize": "Tu premio: {prize}",
+        "sign_prizes": "Gana uno de estos premios:",
+        "sign_scan": "Escanea para encontrar a @{instagram_username} en Instagram",
     },
     "fr": {
         "language_question": "Bonjour de la part de {venue} ! Quelle langue préférez-vous ?",
@@ -227,6 +264,14 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "toute autre demande, adressez-vous à notre équipe chez {venue}.",
         "fallback_after_prize": "Merci pour votre message ! Ce chat ne gère que les cadeaux des stories ; pour toute "
         "autre demande, adressez-vous à notre équipe chez {venue}.",
+        "sign_title": "Publiez une story, recevez un cadeau !",
+        "sign_public": "Vérifiez que votre compte est public (ou suivez-nous d'abord)",
+        "sign_story": "Publiez une photo ou une vidéo de votre visite dans votre story",
+        "sign_tag": "Identifiez @{instagram_username} avec le sticker Mention",
+        "sign_dm": "Recevez votre cadeau en message privé en quelques secondes",
+        "sign_prize": "Votre cadeau : {prize}",
+        "sign_prizes": "Gagnez l'un de ces cadeaux :",
+        "sign_scan": "Scannez pour retrouver @{instagram_username} sur Instagram",
     },
     "it": {
         "language_question": "Ciao da {venue}! In che lingua preferisci?",
@@ -267,6 +312,14 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "qualsiasi altra cosa, chiedi al nostro staff da {venue}.",
         "fallback_after_prize": "Grazie per il messaggio! Questa chat gestisce solo i premi delle storie; per "
         "qualsiasi altra cosa, chiedi al nostro staff da {venue}.",
+        "sign_title": "Pubblica una storia, ricevi un premio!",
+        "sign_public": "Assicurati che il tuo profilo sia pubblico (o seguici prima)",
+        "sign_story": "Pubblica una foto o un video della tua visita nella tua storia",
+        "sign_tag": "Tagga @{instagram_username} con lo sticker menzione",
+        "sign_dm": "Ricevi il tuo premio in DM in pochi secondi",
+        "sign_prize": "Il tuo premio: {prize}",
+        "sign_prizes": "Vinci uno di questi premi:",
+        "sign_scan": "Scansiona per trovare @{instagram_username} su Instagram",
     },
     "pt": {
         "language_question": "Olá da parte do {venue}! Em que língua prefere?",
@@ -309,6 +362,14 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "outro assunto, fale com a nossa equipa no {venue}.",
         "fallback_after_prize": "Obrigado pela sua mensagem! Este chat só trata dos prémios das stories; para "
         "qualquer outro assunto, fale com a nossa equipa no {venue}.",
+        "sign_title": "Publique uma story e receba um prémio!",
+        "sign_public": "Confirme que a sua conta é pública (ou siga-nos primeiro)",
+        "sign_story": "Publique uma foto ou vídeo da sua visita na sua story",
+        "sign_tag": "Identifique @{instagram_username} com o autocolante de menção",
+        "sign_dm": "Receba o seu prémio por mensagem direta em segundos",
+        "sign_prize": "O seu prémio: {prize}",
+        "sign_prizes": "Ganhe um destes prémios:",
+        "sign_scan": "Leia o código para encontrar @{instagram_username} no Instagram",
     },
 }
 
