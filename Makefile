@@ -54,7 +54,7 @@ preview: $(INSTALLED)  ## every message a venue's guests get, in each language, 
 	$(PY) -m tools.preview clients/$(CLIENT).yaml
 
 SIZE ?= A5
-sign: $(INSTALLED)  ## a venue's printable table sign, PDF and PNG per language: make sign CLIENT=<client-id> [SIZE=A4]
+sign: $(INSTALLED) system-tools  ## a venue's printable table sign, PDF and PNG per language: make sign CLIENT=<client-id> [SIZE=A4]
 	@test -n "$(CLIENT)" || { echo "usage: make sign CLIENT=<client-id> [SIZE=A5|A4|A6]  (writes out/sign/<client-id>/)"; exit 2; }
 	$(PY) -m tools.sign clients/$(CLIENT).yaml --size $(SIZE)
 
