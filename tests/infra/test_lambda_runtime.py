@@ -1,5 +1,6 @@
 """Every function on Lambda's Python as `cdk synth` builds it: imported and invoked in a fresh CPython 3.13 that sees
-only the function's asset, the common layer and a boto3 like the runtime's, against the moto server."""
+only the function's asset, its layer and a boto3 like the runtime's, against the moto server; so every layer is
+shown to serve the functions on it."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from infra.assets import CLIENT_CONFIG_IN_LAYER
+from infra.assets import CLIENT_CONFIG_IN_LAYER, LAYERS
 from sandbox.apigw import http_api_event
 from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
@@ -178,11 +179,13 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
         "watchdog": ({}, lambda response: response == {"venues": 0, "alerts": []}),  # no venue registered here
     }
     assert sorted(assets.functions) == sorted(cases), "every function gets an event here"
+    assert {path.name for path in assets.layers.values()} == {"python"}
+    assert len(assets.layer_folders) == len(LAYERS), "every layer serves a function here"
     magics = set()
     for name, (event, succeeded) in cases.items():
         outcome = run_in_lambda_python(
             "handler",
-            [assets.functions[name], assets.layer / "python", runtime],  # Lambda's order: function, layer, runtime
+            [assets.functions[name], assets.layers[name], runtime],  # Lambda's order: function, layer, runtime
             local_environment(assets.environments[name], moto_endpoint, assets.client_config),
             tmp_path / f"{name}.json",
             event,
@@ -191,7 +194,8 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
         magics.add(bytes.fromhex(outcome["magic"]))
 
     # The layer and every function ship bytecode the runtime uses as is: 3.13's, never checked against the source.
-    sources = [path for folder in (assets.layer, *assets.functions.values()) for path in folder.rglob("*.py")]
+    shipped = (*assets.layer_folders, *assets.functions.values())
+    sources = [path for folder in shipped for path in folder.rglob("*.py")]
     compiled = [source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc" for source in sources]
     missing = [source for source, pyc in zip(sources, compiled, strict=True) if not pyc.is_file()]
     assert not missing, f"{len(missing)} modules ship without 3.13 bytecode, e.g. {missing[:3]}"
