@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+BUNDLED_FONTS: Final = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 # The PNG of a glyph in CBDT format 17 follows its small metrics (5 bytes) and its length (4 bytes).
 _FORMAT_17_HEADER = 9
 
@@ -106,13 +107,14 @@ def emoji_index(font: Path) -> dict[str, Any]:
 
 
 def main() -> None:
-    """Rewrites the bundled fonts' tables (after a font is added or updated)."""
-    from tagback.adapters.colour_emoji import EMOJI_FONT  # noqa: PLC0415
-    from tagback.adapters.coupon_image import BOLD, REGULAR  # noqa: PLC0415
+    """Rewrites the bundled fonts' tables (after a font is added or updated): a colour (CBDT) font's index, every
+    other font's coverage."""
+    from fontTools.ttLib import TTFont  # noqa: PLC0415 - a dev dependency: the tables are written at build
 
-    for font in (REGULAR, BOLD):
-        print(write_coverage(font))
-    print(write_emoji_index(EMOJI_FONT))
+    for font in sorted(BUNDLED_FONTS.glob("*.ttf")):
+        with TTFont(str(font), lazy=True) as opened:
+            colour = "CBDT" in opened
+        print(write_emoji_index(font) if colour else write_coverage(font))
 
 
 if __name__ == "__main__":
