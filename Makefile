@@ -9,8 +9,11 @@ UV := $(VENV)/bin/uv
 PIP_VERSION := 26.3
 UV_VERSION := 0.13.9
 BOOTSTRAPPED := $(VENV)/.pip-$(PIP_VERSION)-uv-$(UV_VERSION)
-# The layer's requirements: the lock's runtime dependencies less what the Lambda runtime provides.
-LAYER_EXPORT := --no-dev --no-emit-project --no-emit-package boto3 --no-emit-package botocore --no-emit-package s3transfer
+# Each layer's requirements: its group's locked closure (pyproject.toml: layer-<name>) less what the Lambda runtime
+# provides, boto3 and its dependencies (docs/cost.md: Layers and cold starts).
+LAYERS := edge conversation report
+RUNTIME_PACKAGES := boto3 botocore s3transfer jmespath python-dateutil six urllib3
+LAYER_EXPORT := --no-emit-project $(foreach package,$(RUNTIME_PACKAGES),--no-emit-package $(package))
 export UV_PYTHON_DOWNLOADS := never
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
@@ -85,9 +88,11 @@ $(INSTALLED): pyproject.toml uv.lock $(BOOTSTRAPPED)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
-lock: $(BOOTSTRAPPED)  ## re-resolve uv.lock to the newest releases pyproject.toml allows; regenerate the layer's pins
+lock: $(BOOTSTRAPPED)  ## re-resolve uv.lock to the newest releases pyproject.toml allows; regenerate the layers' pins
 	$(UV) lock --upgrade --python $(PY)
-	$(UV) export --quiet --locked $(LAYER_EXPORT) > layers/common/requirements.txt
+	for layer in $(LAYERS); do \
+		$(UV) export --quiet --locked --only-group layer-$$layer $(LAYER_EXPORT) > layers/$$layer/requirements.txt; \
+	done
 
 clean:
 	rm -rf $(VENV) cdk.out build out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,6 +1,6 @@
-"""What the stack ships to Lambda, built on this machine without Docker: the common layer (the tagback package and
-its locked dependencies), each function's folder, and the client's validated config; all with the bytecode of
-Lambda's Python."""
+"""What the stack ships to Lambda, built on this machine without Docker: a layer per need (the tagback package and
+the locked dependencies its functions import), each function's folder, and the client's validated config; all with
+the bytecode of Lambda's Python."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ import functools
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import jsii
-from aws_cdk import BundlingOptions, DockerImage, ILocalBundling
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 from uv import find_uv_bin
 
+from tagback.adapters.font_tables import write_coverage
 from tagback.config.model import ClientConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,6 +25,41 @@ LAMBDA_PYTHON = "3.13"
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 CLIENT_CONFIG_IN_LAYER = "/opt/client.json"  # layers are unpacked under /opt
 _NO_BYTECODE = shutil.ignore_patterns("__pycache__", "*.pyc")
+PACKAGE = ROOT / "layers" / "common" / "tagback"
+
+
+@dataclass(frozen=True)
+class LayerNeed:
+    """A layer: what its functions import, from the lock (pyproject.toml's group `layer-<name>`, exported by `make
+    lock` to layers/<name>/requirements.txt), and the tagback package, with the bundled fonts if they draw coupons."""
+
+    name: str
+    description: str
+    fonts: bool = False
+
+    @property
+    def requirements(self) -> Path:
+        return ROOT / "layers" / self.name / "requirements.txt"
+
+
+LAYERS: Final = {
+    need.name: need
+    for need in (
+        LayerNeed("edge", "the edge's functions: pydantic, Powertools and the tagback package, nothing heavy"),
+        LayerNeed("conversation", "the conversation: imaging, QR codes, phone numbers, Google auth", fonts=True),
+        LayerNeed("report", "the monthly report: its email's locale data and the HTTP clients"),
+    )
+}
+# The layer each function runs on (by its folder under functions/): a function loads only what its layer has.
+FUNCTION_LAYERS: Final = {
+    "webhook": "edge",
+    "registry": "edge",
+    "watchdog": "edge",
+    "redemption": "edge",
+    "prize": "conversation",
+    "review_followup": "conversation",
+    "monthly_report": "report",
+}
 
 
 @functools.cache
@@ -102,18 +139,33 @@ def install_for_lambda(requirements: Path, target: Path) -> None:
     (target / ".lock").unlink(missing_ok=True)  # uv's lock of the --target folder, not something to ship
 
 
+def layer_of(function: str) -> LayerNeed:
+    if function not in FUNCTION_LAYERS:
+        raise KeyError(f"functions/{function} runs on no layer: add it to infra/assets.py FUNCTION_LAYERS")
+    return LAYERS[FUNCTION_LAYERS[function]]
+
+
+def build_layer(name: str, folder: Path) -> Path:
+    """The layer `name` as Lambda unpacks it under /opt, into `folder` (empty or absent), for Lambda's platform and
+    with 3.13 bytecode; returns its python/ (what Lambda puts on sys.path)."""
+    need = LAYERS[name]
+    target = folder / "python"
+    install_for_lambda(need.requirements, target)  # boto3 and its dependencies are the runtime's
+    skipped = () if need.fonts else ("fonts",)  # the bundled fonts draw coupons, in the conversation only
+    shutil.copytree(PACKAGE, target / "tagback", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *skipped))
+    compile_bytecode(target)
+    return target
+
+
 @jsii.implements(ILocalBundling)
 class LayerBundler:
-    """Builds the common layer for Lambda's platform from the lock's export, on this machine (no Docker)."""
+    """Builds a layer for Lambda's platform from the lock's export, on this machine (no Docker)."""
 
-    def __init__(self, source: Path) -> None:
-        self.source = source
+    def __init__(self, name: str) -> None:
+        self.name = name
 
     def try_bundle(self, output_dir: str, *_options: Any, **_bundling: Any) -> bool:  # jsii passes the options
-        target = Path(output_dir) / "python"
-        install_for_lambda(self.source / "requirements.txt", target)  # boto3 and its kin are the runtime's
-        shutil.copytree(self.source / "tagback", target / "tagback", ignore=_NO_BYTECODE)
-        compile_bytecode(target)
+        build_layer(self.name, Path(output_dir))
         return True
 
 
@@ -130,9 +182,10 @@ class FunctionBundler:
         return True
 
 
-def _bundled(source: Path, bundler: ILocalBundling) -> lambda_.Code:
+def _bundled(source: Path, bundler: ILocalBundling, hash_type: AssetHashType = AssetHashType.SOURCE) -> lambda_.Code:
     return lambda_.Code.from_asset(
         str(source),
+        asset_hash_type=hash_type,
         exclude=["__pycache__", "*.pyc", "*.egg-info"],
         bundling=BundlingOptions(
             image=DockerImage.from_registry(f"public.ecr.aws/sam/build-python{LAMBDA_PYTHON}"),
@@ -142,8 +195,9 @@ def _bundled(source: Path, bundler: ILocalBundling) -> lambda_.Code:
     )
 
 
-def common_layer_code(source: Path = ROOT / "layers" / "common") -> lambda_.Code:
-    return _bundled(source, LayerBundler(source))
+def layer_code(name: str) -> lambda_.Code:
+    """Hashed by what it ships: its folder holds only the requirements, the tagback package is beside it."""
+    return _bundled(LAYERS[name].requirements.parent, LayerBundler(name), AssetHashType.OUTPUT)
 
 
 def function_code(name: str) -> lambda_.Code:
@@ -152,7 +206,8 @@ def function_code(name: str) -> lambda_.Code:
 
 
 def client_config_code(config: ClientConfig, build_dir: Path) -> lambda_.Code:
-    """The validated config as JSON, so the functions read exactly what was checked before deploy."""
+    """The validated config as JSON, so the functions read exactly what was checked before deploy; its assets beside
+    it, each font with its coverage table (the layers ship no fontTools to read the font)."""
     folder = build_dir / "client-config" / config.client_id
     if folder.exists():
         shutil.rmtree(folder)  # nothing stale from an earlier synth may ship
@@ -162,4 +217,6 @@ def client_config_code(config: ClientConfig, build_dir: Path) -> lambda_.Code:
     for relative in (path for path in named if path is not None):  # beside client.json, as beside the YAML
         (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(config.asset(relative), folder / relative)
+    for font in config.coupon.fonts:
+        write_coverage(folder / font)
     return lambda_.Code.from_asset(str(folder))

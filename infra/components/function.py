@@ -1,5 +1,6 @@
-"""A function of a stack, and the layers it runs on: every function on the common layer; a venue's functions on the
-client's validated config too, with their table and that config in their environment."""
+"""A function of a stack, and the layers it runs on: each function on the layer of its need (infra/assets.py:
+FUNCTION_LAYERS); a venue's functions on the client's validated config too, with their table and that config in
+their environment."""
 
 from __future__ import annotations
 
@@ -18,41 +19,51 @@ from infra.assets import (
     LAMBDA_PYTHON,
     RUNTIME,
     client_config_code,
-    common_layer_code,
     function_code,
+    layer_code,
+    layer_of,
 )
 from tagback.config.model import ClientConfig
 from tagback.observability import METRICS_NAMESPACE
 
 
 class Layers(Construct):
-    """The common layer: the tagback package and its locked dependencies. The edge's functions run on it alone."""
+    """The stack's layers, each made once, when a function first needs it. The edge's functions run on theirs alone."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        common = lambda_.LayerVersion(
-            self,
-            "Common",
-            code=common_layer_code(),
-            compatible_runtimes=[RUNTIME],
-            description="tagback domain package and its locked dependencies",
-        )
-        self.all: list[lambda_.ILayerVersion] = [common]
+        self._needs: dict[str, lambda_.ILayerVersion] = {}
+
+    def of(self, function: str) -> list[lambda_.ILayerVersion]:
+        """The layers of functions/<function>."""
+        need = layer_of(function)
+        if need.name not in self._needs:
+            self._needs[need.name] = lambda_.LayerVersion(
+                self,
+                need.name.title(),
+                code=layer_code(need.name),
+                compatible_runtimes=[RUNTIME],
+                description=f"tagback {need.name} layer: {need.description}",
+            )
+        return [self._needs[need.name]]
 
 
 class VenueLayers(Layers):
-    """A venue's: the common layer and the client's validated config (`/opt/client.json`, its assets beside it)."""
+    """A venue's: the layer of each function's need and the client's validated config (`/opt/client.json`, its
+    assets beside it)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: ClientConfig, build_dir: Path) -> None:
         super().__init__(scope, construct_id)
-        client_config = lambda_.LayerVersion(
+        self.client_config = lambda_.LayerVersion(
             self,
             "ClientConfig",
             code=client_config_code(config, build_dir),
             compatible_runtimes=[RUNTIME],
             description=f"validated client config of {config.client_id}",
         )
-        self.all.append(client_config)
+
+    def of(self, function: str) -> list[lambda_.ILayerVersion]:
+        return [*super().of(function), self.client_config]
 
 
 class TagbackFunction(Construct):
@@ -88,7 +99,7 @@ class TagbackFunction(Construct):
             architecture=lambda_.Architecture.X86_64,  # the layer's wheels are manylinux x86_64
             handler="handler.lambda_handler",
             code=function_code(name),
-            layers=layers.all,
+            layers=layers.of(name),
             timeout=timeout,
             memory_size=memory_mb,
             log_group=log_group,

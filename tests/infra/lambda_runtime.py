@@ -1,5 +1,5 @@
-"""The functions as `cdk synth` builds them, run by Lambda's CPython with only what Lambda gives them: the 3.13
-import-and-invoke test (tests/infra) and the cold-import benchmark (bench/) share it."""
+"""The functions and their layers as `cdk synth` builds them, run by Lambda's CPython with only what Lambda gives
+them: the 3.13 import-and-invoke test (tests/infra) and the cold-import benchmark (bench/) share it."""
 
 from __future__ import annotations
 
@@ -21,13 +21,10 @@ from tagback.config.model import ClientConfig
 
 # What Lambda's python3.13 runtime has besides the standard library: boto3 and its dependencies.
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
-# How `make lock` exports the layer's requirements (the Makefile's LAYER_EXPORT).
+# How `make lock` exports a layer's requirements (the Makefile's LAYER_EXPORT, after `--only-group layer-<name>`).
 LAYER_EXPORT = (
-    "--no-dev",
     "--no-emit-project",
-    *("--no-emit-package", "boto3"),
-    *("--no-emit-package", "botocore"),
-    *("--no-emit-package", "s3transfer"),
+    *(option for package in RUNTIME_PACKAGES for option in ("--no-emit-package", package)),
 )
 # A module imported in a fresh interpreter, as Lambda's bootstrap imports a handler (for it, the paths are the
 # function's folder, its layer's python/ and the runtime's packages, in Lambda's order). Writes the import's
@@ -57,10 +54,15 @@ with open(result, "w") as out:
 
 @dataclass(frozen=True)
 class Assets:
-    layer: Path  # the common layer's folder: its python/ is what Lambda puts on sys.path
     client_config: Path  # the client config layer's client.json
     functions: dict[str, Path]  # by function (POWERTOOLS_SERVICE_NAME)
+    layers: dict[str, Path]  # each function's layer's python/, what Lambda puts on sys.path
     environments: dict[str, dict[str, Any]]  # each function's environment in the template
+
+    @property
+    def layer_folders(self) -> set[Path]:
+        """Each layer's folder, as Lambda unpacks it under /opt."""
+        return {python.parent for python in self.layers.values()}
 
 
 def synthesized_assets(agency: AgencyConfig, config: ClientConfig, outdir: Path, build_dir: Path) -> Assets:
@@ -69,9 +71,10 @@ def synthesized_assets(agency: AgencyConfig, config: ClientConfig, outdir: Path,
     app = App(outdir=str(outdir))
     build_app(agency, [config], app=app, build_dir=build_dir)
     assembly = app.synth()
-    layers: list[Path] = []
+    client_configs: set[Path] = set()
     functions: dict[str, dict[str, Any]] = {}
     folders: dict[str, Path] = {}
+    layers: dict[str, Path] = {}
     for stack_name in (EDGE_STACK, f"Tagback-{config.client_id}"):
         stack = assembly.get_stack_artifact(stack_name)
         sources = json.loads((outdir / f"{stack.stack_name}.assets.json").read_text(encoding="utf-8"))["files"]
@@ -80,22 +83,24 @@ def synthesized_assets(agency: AgencyConfig, config: ClientConfig, outdir: Path,
             return outdir / sources[s3_key.removesuffix(".zip")]["source"]["path"]
 
         resources: dict[str, dict[str, Any]] = stack.template["Resources"]
-        layers += [
-            folder(resource["Properties"]["Content"]["S3Key"])
-            for resource in resources.values()
+        layer_folders = {
+            logical_id: folder(resource["Properties"]["Content"]["S3Key"])
+            for logical_id, resource in resources.items()
             if resource["Type"] == "AWS::Lambda::LayerVersion"
-        ]
+        }
         for resource in resources.values():
             if resource["Type"] == "AWS::Lambda::Function":
                 name = resource["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
                 functions[name] = resource["Properties"]
                 folders[name] = folder(resource["Properties"]["Code"]["S3Key"])
-    (common,) = {path for path in layers if (path / "python" / "tagback").is_dir()}  # the same asset in both stacks
-    (client_config,) = [path for path in layers if (path / "client.json").is_file()]
+                own = [layer_folders[reference["Ref"]] for reference in resource["Properties"]["Layers"]]
+                client_configs.update(path for path in own if (path / "client.json").is_file())
+                (layers[name],) = [path / "python" for path in own if (path / "python" / "tagback").is_dir()]
+    (client_config,) = client_configs
     return Assets(
-        common,
         client_config / "client.json",
         folders,
+        layers,
         {name: function["Environment"]["Variables"] for name, function in functions.items()},
     )
 

@@ -14,6 +14,7 @@ from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
 from infra.api_routes import API_ROUTES
+from infra.assets import LAYERS
 from infra.names import (
     EDGE_REDEMPTION_ROLE_PARAMETER,
     EDGE_REGISTRAR_PARAMETER,
@@ -150,13 +151,14 @@ def test_stage_is_throttled_for_the_agency_and_logged(edge_template: Template) -
     assert destination["Fn::GetAtt"][0].startswith("ApiAccessLogs")
 
 
-def test_edge_functions_run_on_the_common_layer_only(edge_template: Template) -> None:
-    (layer_id,) = edge_template.find_resources("AWS::Lambda::LayerVersion")
-    for service in EDGE_SERVICES:
-        properties = function(edge_template, service)[1]["Properties"]
-        assert properties["Runtime"] == "python3.13"
-        assert properties["Handler"] == "handler.lambda_handler"
-        assert properties["Layers"] == [{"Ref": layer_id}]  # no client's config
+@pytest.mark.parametrize("service", EDGE_SERVICES)
+def test_edge_functions_run_on_the_edge_layer_only(edge_template: Template, service: str) -> None:
+    layers = edge_template.find_resources("AWS::Lambda::LayerVersion")
+    properties = function(edge_template, service)[1]["Properties"]
+    assert properties["Runtime"] == "python3.13"
+    assert properties["Handler"] == "handler.lambda_handler"
+    described = [layers[reference["Ref"]]["Properties"]["Description"] for reference in properties["Layers"]]
+    assert described == [f"tagback edge layer: {LAYERS['edge'].description}"]  # no client's config, no imaging
 
 
 def test_webhook_environment_names_the_registry_and_the_agency_apps_secrets(

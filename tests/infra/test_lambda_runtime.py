@@ -1,5 +1,6 @@
 """Every function on Lambda's Python as `cdk synth` builds it: imported and invoked in a fresh CPython 3.13 that sees
-only the function's asset, the common layer and a boto3 like the runtime's, against the moto server."""
+only the function's asset, its layer and a boto3 like the runtime's, against the moto server; so every layer is
+shown to serve the functions on it."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from infra.assets import CLIENT_CONFIG_IN_LAYER
+from infra.assets import CLIENT_CONFIG_IN_LAYER, LAYERS
 from sandbox.apigw import http_api_event
 from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
@@ -38,6 +39,25 @@ REGISTRY = "tagback-runtime-test-registry"
 BUCKET = "tagback-runtime-test-coupons"
 VERIFY_TOKEN = "runtime-test-verify-token"
 UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
+# What the events below never reach, run on the conversation's layer: a coupon drawn (Pillow, qrcode, the fonts'
+# tables, the emoji font's bitmaps) and a phone number read, all loaded on first use.
+CONVERSATION_LIBRARIES = """
+import sys
+from pathlib import Path
+from tagback.adapters.coupon_image import render_coupon
+from tagback.adapters.phones import valid_phone
+from tagback.config.loading import load_client_config
+from tagback.domain.awards import CouponFace
+
+def lambda_handler(event, context):
+    image = render_coupon(CouponFace(*event["face"]), load_client_config(Path(event["config"])))
+    return {
+        "png": image.png[:8].hex(),
+        "missing": image.missing_glyphs,
+        "phone": valid_phone(event["phone"], "PT"),
+        "fontTools": "fontTools" in sys.modules,
+    }
+"""
 
 
 @pytest.fixture(scope="module")
@@ -183,11 +203,13 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
         ),
     }
     assert sorted(assets.functions) == sorted(cases), "every function gets an event here"
+    assert {path.name for path in assets.layers.values()} == {"python"}
+    assert len(assets.layer_folders) == len(LAYERS), "every layer serves a function here"
     magics = set()
     for name, (event, succeeded) in cases.items():
         outcome = run_in_lambda_python(
             "handler",
-            [assets.functions[name], assets.layer / "python", runtime],  # Lambda's order: function, layer, runtime
+            [assets.functions[name], assets.layers[name], runtime],  # Lambda's order: function, layer, runtime
             local_environment(assets.environments[name], moto_endpoint, assets.client_config),
             tmp_path / f"{name}.json",
             event,
@@ -195,8 +217,22 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
         assert succeeded(outcome["response"]), f"{name}: {outcome['response']}"
         magics.add(bytes.fromhex(outcome["magic"]))
 
-    # The layer and every function ship bytecode the runtime uses as is: 3.13's, never checked against the source.
-    sources = [path for folder in (assets.layer, *assets.functions.values()) for path in folder.rglob("*.py")]
+    driver = tmp_path / "conversation-libraries"
+    driver.mkdir()
+    (driver / "libraries.py").write_text(CONVERSATION_LIBRARIES, encoding="utf-8")
+    face = ["Café Aurora", "Free cake 🍰 + coffee ☕ 🇵🇹", "7KQ4-M2XZ-9HJT", "Valid until 28 Sep", "Show this"]
+    drawn = run_in_lambda_python(
+        "libraries",
+        [driver, assets.layers["prize"], runtime],
+        {},
+        tmp_path / "libraries.json",
+        {"face": face, "config": str(assets.client_config), "phone": "912 345 678"},
+    )["response"]
+    assert drawn == {"png": "89504e470d0a1a0a", "missing": "", "phone": "+351912345678", "fontTools": False}
+
+    # The layers and every function ship bytecode the runtime uses as is: 3.13's, never checked against the source.
+    shipped = (*assets.layer_folders, *assets.functions.values())
+    sources = [path for folder in shipped for path in folder.rglob("*.py")]
     compiled = [source.parent / "__pycache__" / f"{source.stem}.cpython-313.pyc" for source in sources]
     missing = [source for source, pyc in zip(sources, compiled, strict=True) if not pyc.is_file()]
     assert not missing, f"{len(missing)} modules ship without 3.13 bytecode, e.g. {missing[:3]}"

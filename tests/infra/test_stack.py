@@ -13,7 +13,7 @@ from aws_cdk import App
 from aws_cdk.assertions import Match, Template
 
 from infra.app import build_app
-from infra.assets import CLIENT_CONFIG_IN_LAYER, ROOT
+from infra.assets import CLIENT_CONFIG_IN_LAYER, LAYERS, ROOT
 from infra.event_sources import TOKEN_REFRESH
 from infra.names import (
     EDGE_REDEMPTION_ROLE_PARAMETER,
@@ -24,10 +24,12 @@ from infra.names import (
     EDGE_WEBHOOK_ROLE_PARAMETER,
 )
 from sandbox.resources import Resources, lifecycle_configuration
+from tagback.adapters.font_tables import coverage, coverage_table, measured_coverage
 from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
 from tagback.domain.retention import coupon_image_key
 from tagback.store.schema import PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE, table_definition
+from tests.coupon_gallery import CJK_FONT, config_with_fonts
 from tests.infra.conftest import (
     TRACING,
     actions_of,
@@ -40,10 +42,9 @@ from tests.infra.conftest import (
     statements_with,
     unbundled_app,
 )
-from tests.infra.lambda_runtime import LAYER_EXPORT, lock_export, requirements
+from tests.infra.lambda_runtime import LAYER_EXPORT, RUNTIME_PACKAGES, lock_export, requirements
 
 pytestmark = pytest.mark.infra
-LAYER_REQUIREMENTS = ROOT / "layers" / "common" / "requirements.txt"
 VENUE_SERVICES = ("prize", "review_followup", "monthly_report")
 
 
@@ -205,10 +206,28 @@ def test_the_venue_reads_what_the_edge_publishes_from_ssm(template: Template) ->
     assert "Fn::ImportValue" not in json.dumps(template.to_json())  # no export ties the venue to the edge
 
 
-def test_venue_functions_run_on_both_layers_with_their_table_and_config(template: Template) -> None:
+def layer_descriptions(template: Template, service: str) -> set[str]:
+    """What the layers of the function `service` say they are."""
+    layers = template.find_resources("AWS::Lambda::LayerVersion")
+    references = function(template, service)[1]["Properties"]["Layers"]
+    return {layers[reference["Ref"]]["Properties"]["Description"] for reference in references}
+
+
+@pytest.mark.parametrize(
+    ("service", "need"),
+    [("prize", "conversation"), ("review_followup", "conversation"), ("monthly_report", "report")],
+)
+def test_venue_functions_run_on_the_layer_of_their_need_and_the_clients_config(
+    template: Template, service: str, need: str
+) -> None:
+    assert layer_descriptions(template, service) == {
+        f"tagback {need} layer: {LAYERS[need].description}",
+        "validated client config of demo",
+    }
+
+
+def test_venue_functions_run_with_their_table_and_config(template: Template) -> None:
     table_id, _ = only(template, "AWS::DynamoDB::Table")
-    layer_ids = set(template.find_resources("AWS::Lambda::LayerVersion"))
-    assert len(layer_ids) == 2  # the common layer and the client's config
     for service in VENUE_SERVICES:
         properties = function(template, service)[1]["Properties"]
         assert properties["Runtime"] == "python3.13"
@@ -216,7 +235,6 @@ def test_venue_functions_run_on_both_layers_with_their_table_and_config(template
         environment = properties["Environment"]["Variables"]
         assert environment["TABLE_NAME"] == {"Ref": table_id}
         assert environment["TAGBACK_CLIENT_CONFIG"] == CLIENT_CONFIG_IN_LAYER
-        assert {ref["Ref"] for ref in properties["Layers"]} == layer_ids
 
 
 def test_no_aws_managed_policies(each_template: Template) -> None:
@@ -240,12 +258,25 @@ def test_config_layer_ships_the_validated_config(
     assert (layer / demo_config.coupon.logo).read_bytes() == demo_config.asset(demo_config.coupon.logo).read_bytes()
 
 
-def test_layer_requirements_are_what_the_lock_exports() -> None:
-    exported = lock_export(*LAYER_EXPORT)
-    assert LAYER_REQUIREMENTS.read_text(encoding="utf-8") == exported, (
-        f"{LAYER_REQUIREMENTS.relative_to(ROOT)} is not the export of uv.lock: run `make lock`"
+@pytest.mark.parametrize("need", sorted(LAYERS))
+def test_layer_requirements_are_what_the_lock_exports(need: str) -> None:
+    exported = lock_export("--only-group", f"layer-{need}", *LAYER_EXPORT)
+    assert LAYERS[need].requirements.read_text(encoding="utf-8") == exported, (
+        f"{LAYERS[need].requirements.relative_to(ROOT)} is not the export of uv.lock: run `make lock`"
     )
     assert all("--hash=sha256:" in requirement for requirement in requirements(exported).values())
+    assert not set(requirements(exported)) & set(RUNTIME_PACKAGES), "the runtime has boto3 and its dependencies"
+    assert "fonttools" not in requirements(exported), "the fonts' tables are written at build (font_tables.py)"
+
+
+def test_config_layer_ships_a_coverage_table_beside_each_client_font(
+    agency_config: AgencyConfig, tmp_path: Path
+) -> None:
+    config = config_with_fonts(tmp_path / "client", [CJK_FONT])
+    build_app(agency_config, [config], app=unbundled_app(tmp_path / "out"), build_dir=tmp_path / "build")
+    shipped = tmp_path / "build" / "client-config" / config.client_id / config.coupon.fonts[0]
+    assert coverage(shipped) == measured_coverage(CJK_FONT)
+    assert coverage_table(shipped).is_file()
 
 
 @pytest.mark.parametrize("stack_name", ["Tagback-demo", EDGE_STACK])
@@ -721,12 +752,12 @@ def test_every_function_is_traced(template: Template, service: str) -> None:
     )
 
 
-def test_every_package_the_layer_imports_is_pinned() -> None:
+def test_every_package_tagback_imports_is_pinned_in_a_layer() -> None:
     import ast  # noqa: PLC0415
     import sys  # noqa: PLC0415
     from importlib.metadata import packages_distributions  # noqa: PLC0415
 
-    pinned = set(requirements(LAYER_REQUIREMENTS.read_text(encoding="utf-8")))
+    pinned = {name for need in LAYERS.values() for name in requirements(need.requirements.read_text(encoding="utf-8"))}
     distributions = packages_distributions()
     imported: set[str] = set()
     for source in (ROOT / "layers" / "common" / "tagback").rglob("*.py"):
@@ -738,10 +769,11 @@ def test_every_package_the_layer_imports_is_pinned() -> None:
             )
             imported.update(name.split(".")[0] for name in names)
     third_party = {m for m in imported if m != "tagback" and m not in sys.stdlib_module_names}
-    provided_by_lambda = {"boto3", "botocore"}
-    for module in sorted(third_party - provided_by_lambda):
+    provided_by_lambda = {"boto3", "botocore", "urllib3"}
+    read_at_build = {"fontTools"}  # the fonts' tables (font_tables.py): a dev dependency
+    for module in sorted(third_party - provided_by_lambda - read_at_build):
         owners = {d.lower().replace("_", "-") for d in distributions.get(module, [module])}
-        assert owners & pinned, f"{module} ({owners}) is imported by tagback but not pinned in the layer"
+        assert owners & pinned, f"{module} ({owners}) is imported by tagback but not pinned in any layer"
 
 
 def test_the_sandbox_publishes_the_venues_outputs_by_the_stacks_keys(template: Template) -> None:

@@ -1,8 +1,9 @@
 """The composition root: each function's dependencies, built from its environment with the real adapters. The only
 module that picks adapters; each handler calls its builder once per container (lazily, on first use).
 
-Adapters are imported inside the builder that uses them, so a function loads only what it runs (the webhook never
-loads Pillow or the Graph client): that keeps every cold start short.
+Adapters, and the client config's loading (YAML, Babel's locale data), are imported inside the builder that uses
+them, so a function loads only what it runs (the edge's functions never load Pillow, the Graph client or a client's
+config, and their layer does not ship them): that keeps every cold start short.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from tagback.config.environment import (
     ReportSettings,
     WatchdogSettings,
 )
-from tagback.config.loading import load_client_config
 from tagback.domain.clock import Clock, SystemClock
 from tagback.domain.registrations import Registration
 from tagback.observability import trace_http
@@ -107,6 +107,7 @@ def engine_from_environment(environ: Mapping[str, str] = os.environ, secret: Ssm
     from tagback.adapters.phones import valid_phone
     from tagback.adapters.s3_coupons import S3CouponImages
     from tagback.adapters.scheduler import EventBridgeSteps
+    from tagback.config.loading import load_client_config
     from tagback.conversation.engine import Engine
 
     trace_http()  # Meta's Graph API calls as subsegments
@@ -141,6 +142,7 @@ def erasure_from_environment(environ: Mapping[str, str] = os.environ) -> VenueEr
     from tagback.adapters.s3_coupons import S3CouponImages
     from tagback.adapters.scheduler import EventBridgeSteps
     from tagback.app.erasure import VenueErasure
+    from tagback.config.loading import load_client_config
     from tagback.domain.erasure import DeletionStatus
 
     settings = EngineSettings.from_environ(environ)
@@ -201,6 +203,7 @@ def owner_delivery_from_environment(environ: Mapping[str, str] = os.environ) -> 
     from tagback.adapters.google.sheets import SHEETS_API, GoogleSheetsSink
     from tagback.adapters.sqs import SqsQueue
     from tagback.app.owner import OwnerDelivery
+    from tagback.config.loading import load_client_config
 
     trace_http()  # Google Sheets' and the CRM's calls as subsegments
 
@@ -238,6 +241,7 @@ def reporting_from_environment(environ: Mapping[str, str] = os.environ) -> Repor
     from tagback.adapters.meta.graph import GraphClient
     from tagback.adapters.report_delivery import ReportDelivery
     from tagback.app.monthly_report import Reporting
+    from tagback.config.loading import load_client_config
 
     trace_http()  # Meta's insights and Google Places as subsegments
 

@@ -4,7 +4,8 @@ bundled Noto Color Emoji's bitmaps for them.
 Noto Color Emoji is a bitmap font (CBDT): one strike of PNGs at 109 px per em. Pillow draws such a font only at
 that size, and forms the font's sequences (flags, skin tones, families, keycaps) only when libraqm is loadable,
 which differs between machines. So the glyphs are found here, from the font's cmap and its ligatures (GSUB), and
-their PNGs are read with fontTools: the same on every machine, at any size (the caller scales them).
+their PNGs are read from the font file where its index says they lie (font_tables.py, written at build with
+fontTools): the same on every machine, at any size (the caller scales them).
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-from fontTools.ttLib import TTFont
 from PIL import Image
+
+from tagback.adapters.font_tables import emoji_index
 
 EMOJI_FONT: Final = Path(__file__).resolve().parent.parent / "assets" / "fonts" / "NotoColorEmoji.ttf"
 
@@ -112,33 +114,34 @@ class EmojiGlyph:
 
 class ColourEmojiFont:
     def __init__(self, path: Path) -> None:
-        self._font = TTFont(str(path), lazy=True)
+        self._path = path
         self._bitmaps: dict[str, EmojiGlyph] = {}
 
     @cached_property
-    def _cmap(self) -> dict[int, str]:
-        return dict(self._font.getBestCmap())
+    def _index(self) -> dict[str, Any]:
+        return emoji_index(self._path)
 
     @cached_property
-    def _strike(self) -> dict[str, object]:
-        return dict(self._font["CBDT"].strikeData[0])
+    def _cmap(self) -> dict[int, str]:
+        return {int(code): name for code, name in self._index["cmap"].items()}
+
+    @cached_property
+    def _strike(self) -> dict[str, list[int]]:
+        strike: dict[str, list[int]] = self._index["bitmaps"]
+        return strike
 
     @cached_property
     def strike_size(self) -> int:
         """The pixels per em the bitmaps are drawn at (109 for Noto Color Emoji)."""
-        return int(self._font["CBLC"].strikes[0].bitmapSizeTable.ppemY)
+        return int(self._index["strike_size"])
 
     @cached_property
     def _ligatures(self) -> dict[str, list[tuple[tuple[str, ...], str]]]:
         """Sequence ligatures by first glyph, longest first: flags, skin tones, ZWJ sequences, keycaps."""
-        found: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-        for lookup in self._font["GSUB"].table.LookupList.Lookup:
-            for table in lookup.SubTable if lookup.LookupType == 4 else []:
-                for first, ligatures in table.ligatures.items():
-                    found.setdefault(first, []).extend((tuple(lig.Component), lig.LigGlyph) for lig in ligatures)
-        for candidates in found.values():
-            candidates.sort(key=lambda candidate: -len(candidate[0]))
-        return found
+        return {
+            first: [(tuple(rest), glyph) for rest, glyph in candidates]
+            for first, candidates in self._index["ligatures"].items()
+        }
 
     def glyphs(self, cluster: str) -> list[str] | None:
         """The glyphs that draw the cluster: one for a sequence the font has, else one per part (as a phone shows
@@ -165,10 +168,12 @@ class ColourEmojiFont:
 
     def glyph(self, name: str) -> EmojiGlyph:
         if name not in self._bitmaps:
-            bitmap = self._strike[name]
-            metrics = bitmap.metrics  # type: ignore[attr-defined]
-            image = Image.open(io.BytesIO(bitmap.imageData)).convert("RGBA")  # type: ignore[attr-defined]
-            self._bitmaps[name] = EmojiGlyph(image, metrics.BearingX, metrics.BearingY, metrics.Advance)
+            offset, length, left, top, advance = self._strike[name]
+            with self._path.open("rb") as font:
+                font.seek(offset)
+                png = font.read(length)
+            image = Image.open(io.BytesIO(png)).convert("RGBA")
+            self._bitmaps[name] = EmojiGlyph(image, left, top, advance)
         return self._bitmaps[name]
 
 

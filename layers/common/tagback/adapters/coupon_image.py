@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Final
 
 import qrcode
-from fontTools.ttLib import TTFont
 from PIL import Image, ImageDraw, ImageFont
 
 from tagback.adapters.colour_emoji import EMOJI_STYLE, TEXT_STYLE, ZWJ, clusters, emoji_font, is_emoji
+from tagback.adapters.font_tables import coverage as _coverage
 from tagback.config.model import ClientConfig
 from tagback.domain.awards import CouponFace
 
@@ -138,12 +138,6 @@ class CouponImage:
 class _Run:
     text: str
     font: Path | None  # None: colour emoji, from the emoji font's bitmaps
-
-
-@lru_cache(maxsize=32)
-def _coverage(path: Path) -> frozenset[int]:
-    with TTFont(str(path), lazy=True, fontNumber=0) as font:
-        return frozenset(font.getBestCmap())
 
 
 @lru_cache(maxsize=128)

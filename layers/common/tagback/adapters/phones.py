@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import phonenumbers
-
 
 def valid_phone(text: str, region: str | None) -> str | None:
     """The number in E.164 (+351211234567), or None when it is not a possible, valid number."""
+    import phonenumbers  # noqa: PLC0415 - its metadata loads at the first number a guest types, not at a cold start
+
     try:
         number = phonenumbers.parse(text.strip(), region)
     except phonenumbers.NumberParseException:

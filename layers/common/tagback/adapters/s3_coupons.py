@@ -8,7 +8,6 @@ from functools import cached_property
 from typing import Any
 
 from tagback.adapters.aws import boto3_client
-from tagback.adapters.coupon_image import render_coupon
 from tagback.config.model import ClientConfig
 from tagback.domain.awards import CouponFace
 from tagback.domain.retention import coupon_image_key
@@ -37,6 +36,8 @@ class S3CouponImages:
         return self._given_client or boto3_client("s3", config=Config(signature_version="s3v4"))
 
     def publish(self, face: CouponFace, valid_days: int) -> str:
+        from tagback.adapters.coupon_image import render_coupon  # noqa: PLC0415 - Pillow and qrcode: at the first coupon
+
         qr = f"{self.link_prefix.rstrip('/')}/{face.code}" if self.link_prefix else None
         image = render_coupon(face, self.config, qr=qr)
         if image.missing_glyphs:

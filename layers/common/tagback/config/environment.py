@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class _Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # Each function validates one of these: its schema is built then, not every one at every cold start.
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] = os.environ) -> Self:
