@@ -57,7 +57,7 @@ COLD_RUNS = 5
 STORAGE_OVERHEAD = 100  # bytes DynamoDB adds to each item it stores (the item-size page)
 LAZY = {"webhook": ["edge"], "prize": ["engine", "owner_delivery"], "review_followup": ["steps"]}
 LAZY |= {"monthly_report": ["reporting"], "watchdog": ["watchdog"]}
-EDGE_FUNCTIONS = ("webhook", "registry", "watchdog")
+EDGE_FUNCTIONS = ("webhook", "registry", "watchdog", "redemption")
 FUNCTIONS = ("review_followup", "monthly_report", "prize", *EDGE_FUNCTIONS)
 # What the model needs that the sandbox cannot measure, each with why it is what it is (tagback/app/cost.py).
 ASSUMPTIONS: dict[str, dict[str, Any]] = {
