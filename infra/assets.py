@@ -19,6 +19,7 @@ from uv import find_uv_bin
 
 from tagback.adapters.font_tables import write_coverage
 from tagback.config.model import ClientConfig
+from tagback.domain.languages import locales_of_venue
 
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_PYTHON = "3.13"
@@ -145,12 +146,44 @@ def layer_of(function: str) -> LayerNeed:
     return LAYERS[FUNCTION_LAYERS[function]]
 
 
-def build_layer(name: str, folder: Path) -> Path:
+def locale_data_of(config: ClientConfig) -> frozenset[str]:
+    """The Babel locale-data files (by locale) the venue's functions read: each locale it uses and every locale
+    Babel merges into it — its parents (CLDR's parent exceptions, then the identifier less its last part) up to
+    `root`. A superset of Babel's chain (which skips some parents for scripts), from Babel's public data only."""
+    from babel.core import get_global  # noqa: PLC0415 - the synth's Babel, with every locale's data
+    from babel.localedata import exists  # noqa: PLC0415
+
+    parent_exceptions = get_global("parent_exceptions")
+    wanted = list(locales_of_venue(config.languages, config.report_language, config.timezone))
+    kept: set[str] = set()
+    while wanted:
+        locale = wanted.pop()
+        if locale in kept:
+            continue
+        if not exists(locale):
+            raise ValueError(f"Babel has no locale data for {locale!r}, which the venue uses")
+        kept.add(locale)
+        parts = locale.split("_")
+        wanted += [parent_exceptions.get(locale, "root"), "_".join(parts[:-1]) if len(parts) > 1 else "root"]
+    return frozenset(kept)
+
+
+def _keep_locale_data(target: Path, locales: frozenset[str]) -> None:
+    """Babel ships CLDR's data for ~1,000 locales (31 MB); a venue's functions read a handful."""
+    for data in (target / "babel" / "locale-data").glob("*.dat"):
+        if data.stem not in locales:
+            data.unlink()
+
+
+def build_layer(name: str, folder: Path, locales: frozenset[str] | None = None) -> Path:
     """The layer `name` as Lambda unpacks it under /opt, into `folder` (empty or absent), for Lambda's platform and
-    with 3.13 bytecode; returns its python/ (what Lambda puts on sys.path)."""
+    with 3.13 bytecode; returns its python/ (what Lambda puts on sys.path). With `locales` (a venue's, from
+    `locale_data_of`), Babel's locale data of those locales only."""
     need = LAYERS[name]
     target = folder / "python"
     install_for_lambda(need.requirements, target)  # boto3 and its dependencies are the runtime's
+    if locales is not None:
+        _keep_locale_data(target, locales)
     skipped = () if need.fonts else ("fonts",)  # the bundled fonts draw coupons, in the conversation only
     shutil.copytree(PACKAGE, target / "tagback", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", *skipped))
     compile_bytecode(target)
@@ -161,11 +194,12 @@ def build_layer(name: str, folder: Path) -> Path:
 class LayerBundler:
     """Builds a layer for Lambda's platform from the lock's export, on this machine (no Docker)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, locales: frozenset[str] | None) -> None:
         self.name = name
+        self.locales = locales
 
     def try_bundle(self, output_dir: str, *_options: Any, **_bundling: Any) -> bool:  # jsii passes the options
-        build_layer(self.name, Path(output_dir))
+        build_layer(self.name, Path(output_dir), self.locales)
         return True
 
 
@@ -195,9 +229,10 @@ def _bundled(source: Path, bundler: ILocalBundling, hash_type: AssetHashType = A
     )
 
 
-def layer_code(name: str) -> lambda_.Code:
-    """Hashed by what it ships: its folder holds only the requirements, the tagback package is beside it."""
-    return _bundled(LAYERS[name].requirements.parent, LayerBundler(name), AssetHashType.OUTPUT)
+def layer_code(name: str, locales: frozenset[str] | None = None) -> lambda_.Code:
+    """Hashed by what it ships: its folder holds only the requirements, the tagback package is beside it; a venue's
+    layer holds only its `locales`' Babel data, so venues speaking the same languages share one asset."""
+    return _bundled(LAYERS[name].requirements.parent, LayerBundler(name, locales), AssetHashType.OUTPUT)
 
 
 def function_code(name: str) -> lambda_.Code:

@@ -22,6 +22,7 @@ from infra.assets import (
     function_code,
     layer_code,
     layer_of,
+    locale_data_of,
 )
 from tagback.config.model import ClientConfig
 from tagback.observability import METRICS_NAMESPACE
@@ -30,9 +31,10 @@ from tagback.observability import METRICS_NAMESPACE
 class Layers(Construct):
     """The stack's layers, each made once, when a function first needs it. The edge's functions run on theirs alone."""
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, locales: frozenset[str] | None = None) -> None:
         super().__init__(scope, construct_id)
         self._needs: dict[str, lambda_.ILayerVersion] = {}
+        self._locales = locales  # a venue's: the Babel locale data its layers keep
 
     def of(self, function: str) -> list[lambda_.ILayerVersion]:
         """The layers of functions/<function>."""
@@ -41,7 +43,7 @@ class Layers(Construct):
             self._needs[need.name] = lambda_.LayerVersion(
                 self,
                 need.name.title(),
-                code=layer_code(need.name),
+                code=layer_code(need.name, self._locales),
                 compatible_runtimes=[RUNTIME],
                 description=f"tagback {need.name} layer: {need.description}",
             )
@@ -53,7 +55,7 @@ class VenueLayers(Layers):
     assets beside it)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: ClientConfig, build_dir: Path) -> None:
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, locale_data_of(config))
         self.client_config = lambda_.LayerVersion(
             self,
             "ClientConfig",

@@ -40,22 +40,32 @@ BUCKET = "tagback-runtime-test-coupons"
 VERIFY_TOKEN = "runtime-test-verify-token"
 UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
 # What the events below never reach, run on the conversation's layer: a coupon drawn (Pillow, qrcode, the fonts'
-# tables, the emoji font's bitmaps) and a phone number read, all loaded on first use.
+# tables, the emoji font's bitmaps), a phone number read, and in every offered language a date and every offered
+# language's name (from the venue's Babel locale data only), all loaded on first use.
 CONVERSATION_LIBRARIES = """
 import sys
+from datetime import date
 from pathlib import Path
 from tagback.adapters.coupon_image import render_coupon
 from tagback.adapters.phones import valid_phone
 from tagback.config.loading import load_client_config
 from tagback.domain.awards import CouponFace
+from tagback.domain.languages import language_name, names_of
+from tagback.messages.render import format_date
 
 def lambda_handler(event, context):
-    image = render_coupon(CouponFace(*event["face"]), load_client_config(Path(event["config"])))
+    config = load_client_config(Path(event["config"]))
+    image = render_coupon(CouponFace(*event["face"]), config)
     return {
         "png": image.png[:8].hex(),
         "missing": image.missing_glyphs,
         "phone": valid_phone(event["phone"], "PT"),
         "fontTools": "fontTools" in sys.modules,
+        "dates": {language: format_date(date(2026, 12, 4), language) for language in config.languages},
+        "names": {
+            language: sorted(names_of(language, tuple(config.languages))[0]) + [language_name(language)]
+            for language in config.languages
+        },
     }
 """
 
@@ -205,6 +215,10 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
     assert sorted(assets.functions) == sorted(cases), "every function gets an event here"
     assert {path.name for path in assets.layers.values()} == {"python"}
     assert len(assets.layer_folders) == len(LAYERS), "every layer serves a function here"
+    # A venue's layers keep Babel's data of the demo's locales (en, de, pt; its report's en_PT) and their parents.
+    for name in ("prize", "review_followup", "monthly_report"):
+        kept = {data.stem for data in (assets.layers[name] / "babel" / "locale-data").glob("*.dat")}
+        assert kept == {"root", "en", "en_001", "en_150", "en_PT", "de", "pt"}, name
     magics = set()
     for name, (event, succeeded) in cases.items():
         outcome = run_in_lambda_python(
@@ -228,7 +242,18 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
         tmp_path / "libraries.json",
         {"face": face, "config": str(assets.client_config), "phone": "912 345 678"},
     )["response"]
-    assert drawn == {"png": "89504e470d0a1a0a", "missing": "", "phone": "+351912345678", "fontTools": False}
+    assert drawn == {
+        "png": "89504e470d0a1a0a",
+        "missing": "",
+        "phone": "+351912345678",
+        "fontTools": False,
+        "dates": {"en": "4 Dec 2026", "de": "4. Dez. 2026", "pt": "4 de dez. de 2026"},
+        "names": {
+            "en": ["Englisch", "English", "inglês", "English"],
+            "de": ["Deutsch", "German", "alemão", "Deutsch"],
+            "pt": ["Portugiesisch", "Portuguese", "português", "Português"],
+        },
+    }
 
     # The layers and every function ship bytecode the runtime uses as is: 3.13's, never checked against the source.
     shipped = (*assets.layer_folders, *assets.functions.values())

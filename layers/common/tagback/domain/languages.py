@@ -63,3 +63,13 @@ def regional_locale(language: Language, timezone: str) -> str:
     territory = get_global("zone_territories").get(get_global("zone_aliases").get(timezone, timezone))
     regional = f"{own}_{territory}"
     return regional if territory and exists(regional) else str(own)
+
+
+def locales_of_venue(offered: list[Language], report_language: Language, timezone: str) -> frozenset[str]:
+    """The Babel locales a venue's functions format with: each offered language (its name in every other, its
+    dates), English (the names guests may type, English's dates as en_001 writes them: messages.render) and the
+    report's regional locale."""
+    return frozenset(
+        {str(locale_of(language)) for language in offered}
+        | {"en", "en_001", regional_locale(report_language, timezone)}
+    )
