@@ -8,6 +8,7 @@ import functools
 import os
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -20,6 +21,7 @@ from uv import find_uv_bin
 from tagback.adapters.font_tables import write_coverage
 from tagback.config.model import ClientConfig
 from tagback.domain.languages import locales_of_venue
+from tagback.messages.staff_labels import STAFF_PAGE_LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_PYTHON = "3.13"
@@ -37,6 +39,7 @@ class LayerNeed:
     name: str
     description: str
     fonts: bool = False
+    babel_locales: tuple[str, ...] = ()  # a layer every venue shares: the Babel locales it formats with
 
     @property
     def requirements(self) -> Path:
@@ -46,7 +49,11 @@ class LayerNeed:
 LAYERS: Final = {
     need.name: need
     for need in (
-        LayerNeed("edge", "the edge's functions: pydantic, Powertools and the tagback package, nothing heavy"),
+        LayerNeed(
+            "edge",
+            "the edge's functions: pydantic, Powertools, Babel for the staff page and the tagback package",
+            babel_locales=(*STAFF_PAGE_LANGUAGES, "en_001"),
+        ),
         LayerNeed("conversation", "the conversation: imaging, QR codes, phone numbers, Google auth", fonts=True),
         LayerNeed("report", "the monthly report: its email's locale data and the HTTP clients"),
     )
@@ -147,21 +154,26 @@ def layer_of(function: str) -> LayerNeed:
 
 
 def locale_data_of(config: ClientConfig) -> frozenset[str]:
-    """The Babel locale-data files (by locale) the venue's functions read: each locale it uses and every locale
-    Babel merges into it — its parents (CLDR's parent exceptions, then the identifier less its last part) up to
-    `root`. A superset of Babel's chain (which skips some parents for scripts), from Babel's public data only."""
+    """The Babel locale-data files (by locale) the venue's functions read."""
+    return locale_closure(locales_of_venue(config.languages, config.report_language, config.timezone))
+
+
+def locale_closure(locales: Iterable[str]) -> frozenset[str]:
+    """Each locale and every locale Babel merges into it — its parents (CLDR's parent exceptions, then the
+    identifier less its last part) up to `root`. A superset of Babel's chain (which skips some parents for scripts),
+    from Babel's public data only."""
     from babel.core import get_global  # noqa: PLC0415 - the synth's Babel, with every locale's data
     from babel.localedata import exists  # noqa: PLC0415
 
     parent_exceptions = get_global("parent_exceptions")
-    wanted = list(locales_of_venue(config.languages, config.report_language, config.timezone))
+    wanted = list(locales)
     kept: set[str] = set()
     while wanted:
         locale = wanted.pop()
         if locale in kept:
             continue
         if not exists(locale):
-            raise ValueError(f"Babel has no locale data for {locale!r}, which the venue uses")
+            raise ValueError(f"Babel has no locale data for {locale!r}, which a layer formats with")
         kept.add(locale)
         parts = locale.split("_")
         wanted += [parent_exceptions.get(locale, "root"), "_".join(parts[:-1]) if len(parts) > 1 else "root"]
@@ -180,6 +192,8 @@ def build_layer(name: str, folder: Path, locales: frozenset[str] | None = None) 
     with 3.13 bytecode; returns its python/ (what Lambda puts on sys.path). With `locales` (a venue's, from
     `locale_data_of`), Babel's locale data of those locales only."""
     need = LAYERS[name]
+    if locales is None and need.babel_locales:
+        locales = locale_closure(need.babel_locales)
     target = folder / "python"
     install_for_lambda(need.requirements, target)  # boto3 and its dependencies are the runtime's
     if locales is not None:

@@ -18,7 +18,7 @@ from babel.dates import format_skeleton
 
 from tagback.app.redeem import CouponStatus
 from tagback.messages.render import format_date
-from tagback.messages.staff_labels import staff_label
+from tagback.messages.staff_labels import page_language, staff_label
 
 # Each state's banner: its colour (white text on it, contrast at least 4.5:1) and its words' key.
 _BANNERS: Final[dict[str, tuple[str, str, str]]] = {  # state → colour, title key, hint key
@@ -86,7 +86,7 @@ class PageView:
 
 def render_page(view: PageView) -> str:
     _, title_key, hint_key = _BANNERS[view.state]
-    language = view.language
+    language = page_language(view.language)
 
     def label(key: str, **values: str) -> str:
         return escape(staff_label(key, language, **values))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Final
 
-_ORDER: Final = ("en", "de", "es", "fr", "it", "pt")
+STAFF_PAGE_LANGUAGES: Final = ("en", "de", "es", "fr", "it", "pt")
 
 _TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {
     "valid": ("Valid", "Gültig", "Válido", "Valable", "Valido", "Válido"),
@@ -140,8 +140,14 @@ _TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {
 }
 
 STAFF_LABELS: Final[dict[str, dict[str, str]]] = {
-    key: dict(zip(_ORDER, texts, strict=True)) for key, texts in _TEXTS.items()
+    key: dict(zip(STAFF_PAGE_LANGUAGES, texts, strict=True)) for key, texts in _TEXTS.items()
 }
+
+
+def page_language(language: str) -> str:
+    """The language a venue's staff page is shown in, words and dates: its default language if the page has words
+    for it, else English (the edge ships Babel's data for these languages only: infra/assets.py)."""
+    return language if language in STAFF_PAGE_LANGUAGES else "en"
 
 
 def staff_label(key: str, language: str, **values: str) -> str:
