@@ -44,9 +44,9 @@ class Watchdog(Construct):
             environment={"REGISTRY_TABLE": registry.table_name, "ALERTS_TOPIC_ARN": topic.topic_arn},
         )
         function = self.watchdog.function
-        # Scan: every registered venue; PutItem: an alert's mark, claimed before it is sent; DeleteItem: released
-        # when sending failed.
-        registry.grant(function, "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:DeleteItem")
+        # Scan: every registered venue; PutItem: an alert's mark, claimed before it is sent, and a quiet venue's
+        # silence; DeleteItem: a mark released when sending failed; GetItem: the silence, read back.
+        registry.grant(function, "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:GetItem")
         topic.grant_publish(function)
         # Each venue's month figures (GetItem, nothing else), in every venue's table: by the name CloudFormation gives
         # a venue stack's table, so a new venue needs nothing of the edge.

@@ -557,7 +557,8 @@ def test_the_watchdog_runs_hourly_and_may_read_figures_claim_alerts_and_publish(
             "cloudwatch:GetMetricData",  # which functions read their streams late, when StreamLag goes off
             "dynamodb:DeleteItem",  # an alert's mark released when sending failed
             "dynamodb:GetItem",  # each venue's month figures
-            "dynamodb:PutItem",  # an alert's mark, claimed before it is sent
+            "dynamodb:GetItem",  # a quiet venue's silence, in the edge's table
+            "dynamodb:PutItem",  # an alert's mark, claimed before it is sent; a quiet venue's silence kept
             "dynamodb:Scan",  # every registered venue
             "logs:CreateLogStream",
             "logs:PutLogEvents",
@@ -568,6 +569,8 @@ def test_the_watchdog_runs_hourly_and_may_read_figures_claim_alerts_and_publish(
     for action in ("dynamodb:Scan", "dynamodb:PutItem", "dynamodb:DeleteItem"):
         (statement,) = statements_with(statements, action)
         assert listed(statement["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]
+    read = [r for s in statements_with(statements, "dynamodb:GetItem") for r in listed(s["Resource"])]
+    assert {"Fn::GetAtt": [table_id, "Arn"]} in read  # a quiet venue's silence, beside its alerts' marks
     (publish,) = statements_with(statements, "sns:Publish")
     assert publish["Resource"] == {"Ref": topic_id}
     edge_template.has_resource_properties(

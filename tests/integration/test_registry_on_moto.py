@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from tagback.domain.events import EventKind, InboundEvent
 from tagback.domain.registrations import AccountTaken, Registration
+from tagback.domain.watchdog import Silence
 from tagback.store.registry import REGISTRATION_CACHE_SECONDS, AlertMarks, Quarantine, Registry, VenueTables
 from tagback.store.schema import guest_key, key
 from tagback.store.table import Table
@@ -225,3 +226,14 @@ def test_an_alert_is_claimed_once_until_released_and_expires(moto_endpoint: str,
     assert marks.claim("demo", "report-2026-10", NOW, expires)
     item = table.get(key("WATCHDOG#demo", "report-2026-10"))
     assert item is not None and item["item_type"] == "watchdog_alert" and item["expires_at"] == int(expires.timestamp())
+
+
+def test_a_quiet_venues_silence_is_kept_beside_its_alerts(moto_endpoint: str, edge_table: str) -> None:
+    marks = AlertMarks(Table(edge_table, client("dynamodb", moto_endpoint)))
+    expires = NOW + timedelta(days=400)
+    assert marks.silence("demo") is None
+    marks.keep_silence("demo", Silence(None, date(2026, 10, 5)), expires)
+    assert marks.silence("demo") == Silence(None, date(2026, 10, 5))
+    marks.keep_silence("demo", Silence(date(2026, 10, 20), date(2026, 11, 2)), expires)
+    assert marks.silence("demo") == Silence(date(2026, 10, 20), date(2026, 11, 2))
+    assert marks.silence("luna") is None and marks.claim("demo", "quiet-after-2026-10-20", NOW, expires)

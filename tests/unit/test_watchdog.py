@@ -12,7 +12,7 @@ from tagback.app.watchdog import LAG_WINDOW, Watchdog, WatchIncomplete, name_lag
 from tagback.domain.clock import ManualClock
 from tagback.domain.registrations import Registration
 from tagback.domain.stats import REPORT_SENT_AT
-from tagback.domain.watchdog import last_open_days, report_due
+from tagback.domain.watchdog import Silence, last_open_days, report_due
 from tests.conftest import registration
 from tests.fakes import InMemoryRegistry
 
@@ -21,10 +21,12 @@ from tests.fakes import InMemoryRegistry
 class Figures:
     months: dict[str, dict[str, Any]] = field(default_factory=dict)
     failure: Exception | None = None
+    read: list[str] = field(default_factory=list)  # each month read, in order
 
     def month_totals(self, month: str) -> dict[str, Any]:
         if self.failure:
             raise self.failure
+        self.read.append(month)
         return dict(self.months.get(month, {}))
 
     def mention(self, day: date) -> None:
@@ -34,6 +36,7 @@ class Figures:
 @dataclass
 class Marks:
     claimed: set[tuple[str, str]] = field(default_factory=set)
+    silences: dict[str, Silence] = field(default_factory=dict)
 
     def claim(self, client_id: str, alert: str, at: datetime, expires_at: datetime) -> bool:
         if (client_id, alert) in self.claimed:
@@ -43,6 +46,12 @@ class Marks:
 
     def release(self, client_id: str, alert: str) -> None:
         self.claimed.discard((client_id, alert))
+
+    def silence(self, client_id: str) -> Silence | None:
+        return self.silences.get(client_id)
+
+    def keep_silence(self, client_id: str, silence: Silence, expires_at: datetime) -> None:
+        self.silences[client_id] = silence
 
 
 @dataclass
@@ -112,6 +121,48 @@ def test_a_quiet_venue_is_told_once_naming_the_last_mention() -> None:
     assert "none since 2026-11-20" in message and "python -m tagback.cli connect --client demo" in message
     clock.advance(timedelta(days=1))
     assert watch(dog)["alerts"] == []  # the same silence: told already
+
+
+def test_a_long_quiet_venue_is_read_only_since_the_last_look_back() -> None:
+    figures = Figures()
+    figures.mention(date(2026, 1, 10))
+    venue = registration(no_mention_days=3, closed=("sun",), registered_on=date(2025, 12, 1))
+    dog, _, clock = watchdog({"demo": figures}, MONDAY, venue)
+    assert watch(dog)["alerts"] == ["demo:quiet-after-2026-01-10"]  # looked back to January once
+    figures.read.clear()
+    clock.advance(timedelta(hours=1))
+    assert watch(dog)["alerts"] == [] and figures.read == ["2026-11"]  # the window's month only
+    figures.read.clear()
+    clock.advance(datetime(2026, 12, 14, 10, tzinfo=UTC) - clock.now())
+    assert watch(dog)["alerts"] == [] and figures.read == ["2026-12", "2026-11"]  # the month since
+    figures.read.clear()
+    clock.advance(timedelta(hours=1))
+    assert watch(dog)["alerts"] == [] and figures.read == ["2026-12"]
+
+
+def test_a_mention_after_a_told_silence_makes_the_next_silence_another_alert() -> None:
+    figures = Figures()
+    figures.mention(date(2026, 1, 10))
+    venue = registration(no_mention_days=3, closed=("sun",), registered_on=date(2025, 12, 1))
+    dog, inbox, clock = watchdog({"demo": figures}, MONDAY, venue)
+    assert watch(dog)["alerts"] == ["demo:quiet-after-2026-01-10"]
+    figures.mention(date(2026, 12, 1))
+    clock.advance(datetime(2026, 12, 2, 10, tzinfo=UTC) - clock.now())
+    assert watch(dog)["alerts"] == []  # mentioned in the window
+    clock.advance(datetime(2026, 12, 7, 10, tzinfo=UTC) - clock.now())
+    assert watch(dog)["alerts"] == ["demo:quiet-after-2026-12-01"]
+    assert "none since 2026-12-01" in inbox.told[-1][1]
+
+
+def test_a_mention_counted_late_before_the_kept_day_but_in_its_month_is_found() -> None:
+    figures = Figures()
+    figures.mention(date(2026, 1, 10))
+    venue = registration(no_mention_days=3, closed=("sun",), registered_on=date(2025, 12, 1))
+    dog, _, clock = watchdog({"demo": figures}, MONDAY, venue)
+    assert watch(dog)["alerts"] == ["demo:quiet-after-2026-01-10"]  # kept: none since, before 2026-11-25
+    figures.mention(date(2026, 11, 3))  # a quarantined delivery replayed: counted on the day it was sent
+    clock.advance(timedelta(hours=1))
+    assert watch(dog)["alerts"] == ["demo:quiet-after-2026-11-03"]
 
 
 def test_a_mention_in_the_window_or_today_keeps_the_venue_from_being_quiet() -> None:

@@ -1,7 +1,8 @@
 """The edge's watchdog (hourly): what no metric shows, read from each registered venue's data, and told to the agency
 once through its alerts topic — a venue gone quiet (no story mention on its last `no_mention_days` open days) and a
 monthly report not sent by noon on the 1st. Each alert is marked in the edge's table before it is sent, so it goes
-out once however often the watchdog runs; a new silence (after a mention) or another month is another alert.
+out once however often the watchdog runs; a new silence (after a mention) or another month is another alert. A quiet
+venue's last mention is kept there too (its Silence), so each hourly run reads only the months since the last look-back.
 
 And when the StreamLag alarm (the account's IteratorAge, which names no function) goes off: which venues' prize
 functions read their streams late, told to the agency by name."""
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from tagback.domain.clock import Clock
@@ -19,6 +20,7 @@ from tagback.domain.stats import REPORT_SENT_AT, month_of, previous_month
 from tagback.domain.watchdog import (
     REPORT_DUE_HOUR,
     STREAM_LAG_MINUTES,
+    Silence,
     last_open_days,
     mention_days,
     report_due,
@@ -41,6 +43,8 @@ class Venues(Protocol):
 class AlertMarks(Protocol):
     def claim(self, client_id: str, alert: str, at: datetime, expires_at: datetime) -> bool: ...
     def release(self, client_id: str, alert: str) -> None: ...
+    def silence(self, client_id: str) -> Silence | None: ...
+    def keep_silence(self, client_id: str, silence: Silence, expires_at: datetime) -> None: ...
 
 
 class AlertTopic(Protocol):
@@ -74,6 +78,19 @@ class Watchdog:
     streams: StreamLags
 
 
+@dataclass
+class _MonthsRead:
+    """A venue's figures as one run reads them: each month once."""
+
+    stats: VenueStats
+    months: dict[str, dict[str, Any]]
+
+    def month_totals(self, month: str) -> dict[str, Any]:
+        if month not in self.months:
+            self.months[month] = self.stats.month_totals(month)
+        return self.months[month]
+
+
 def _mentions_between(stats: VenueStats, first: date, last: date) -> set[date]:
     months, month = [], month_of(first)
     while month <= month_of(last):
@@ -82,26 +99,36 @@ def _mentions_between(stats: VenueStats, first: date, last: date) -> set[date]:
     return {day for m in months for day in mention_days(m, stats.month_totals(m)) if first <= day <= last}
 
 
-def _last_mention_before(stats: VenueStats, day: date, floor: date) -> date | None:
-    """The last day with a mention before `day`, looking back month by month no further than `floor`."""
+def _last_mention_before(stats: VenueStats, day: date, floor: date, known: Silence | None) -> date | None:
+    """The last day with a mention before `day`, looking back month by month no further than `floor`'s month; given
+    what an earlier run found (`known`, before a day no later than `day`), only back to that day's month, read whole,
+    so a mention counted late on a day of it (a delivery replayed) is still found."""
+    since = known.through if known is not None and known.through <= day else None
     month = month_of(day)
-    while month >= month_of(floor):
+    while month >= month_of(floor) and (since is None or month >= month_of(since)):
         earlier = [d for d in mention_days(month, stats.month_totals(month)) if d < day]
         if earlier:
             return max(earlier)
         month = previous_month(month)
-    return None
+    if known is None or since is None or known.last_mention is None or month_of(known.last_mention) < month_of(floor):
+        return None
+    return known.last_mention
 
 
-def quiet_alert(venue: Registration, stats: VenueStats, today: date) -> Alert | None:
-    """The venue's last `no_mention_days` open days (and today so far) without a story mention, once per silence."""
+def quiet_alert(venue: Registration, stats: VenueStats, today: date, marks: AlertMarks) -> Alert | None:
+    """The venue's last `no_mention_days` open days (and today so far) without a story mention, once per silence.
+    Its Silence is kept again when the look-back moved to another month or found another last mention."""
     if venue.no_mention_days == 0:
         return None
     window = last_open_days(today, venue.no_mention_days, venue.closed, venue.registered_on)
     if window is None or _mentions_between(stats, window[-1], today):
         return None
     floor = venue.registered_on or window[-1] - timedelta(days=366)
-    last = _last_mention_before(stats, window[-1], floor)
+    known = marks.silence(venue.client_id)
+    last = _last_mention_before(stats, window[-1], floor, known)
+    if known is None or (known.last_mention, month_of(known.through)) != (last, month_of(window[-1])):
+        expires_at = datetime.combine(window[-1], time(), venue.tz) + timedelta(days=MARK_DAYS)
+        marks.keep_silence(venue.client_id, Silence(last, window[-1]), expires_at)
     since = f"since {last.isoformat()}" if last else "since it was registered"
     return Alert(
         key=f"quiet-after-{last.isoformat() if last else 'none'}",
@@ -139,9 +166,10 @@ def report_alert(venue: Registration, stats: VenueStats, local_now: datetime) ->
     )
 
 
-def _alerts_of(venue: Registration, stats: VenueStats, now: datetime) -> list[Alert]:
-    local = now.astimezone(venue.tz)
-    return [a for a in (quiet_alert(venue, stats, local.date()), report_alert(venue, stats, local)) if a is not None]
+def _alerts_of(venue: Registration, stats: VenueStats, now: datetime, marks: AlertMarks) -> list[Alert]:
+    local, read = now.astimezone(venue.tz), _MonthsRead(stats, {})
+    alerts = (quiet_alert(venue, read, local.date(), marks), report_alert(venue, read, local))
+    return [a for a in alerts if a is not None]
 
 
 def watch(watchdog: Watchdog) -> dict[str, Any]:
@@ -153,7 +181,7 @@ def watch(watchdog: Watchdog) -> dict[str, Any]:
     unreadable: list[str] = []
     for venue in venues:
         try:
-            alerts = _alerts_of(venue, watchdog.stats_of(venue), now)
+            alerts = _alerts_of(venue, watchdog.stats_of(venue), now, watchdog.marks)
         except Exception:
             logger.exception("watchdog could not read a venue", extra={"client_id": venue.client_id})
             unreadable.append(venue.client_id)

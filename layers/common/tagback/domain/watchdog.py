@@ -5,6 +5,7 @@ the venues and tells the agency."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from tagback.domain.stats import month_of, previous_month
@@ -13,6 +14,15 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 REPORT_DUE_HOUR = 12  # the report goes out at 08:00 local on the 1st (Lambda retries within the hour): by noon, late
 STREAM_LAG_MINUTES = 30  # a guest's prize this late is already a failure; retries' backoff stays well under it
 _LOOK_BACK_DAYS = 366  # a venue closed more than this is never quiet
+
+
+@dataclass(frozen=True)
+class Silence:
+    """What a run looking back for a quiet venue's last mention found, kept for the next runs, which read only the
+    days since: the last day with a mention before `through` (None: none since the look-back's floor)."""
+
+    last_mention: date | None
+    through: date
 
 
 def closed_day(value: object) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from tagback.adapters.aws import boto3_client
 from tagback.domain.erasure import DataDeletion, DeletionStatus
 from tagback.domain.registrations import AccountTaken, Registration
+from tagback.domain.watchdog import Silence
 from tagback.store.codec import epoch, to_dynamo
 from tagback.store.repositories import Repositories
 from tagback.store.schema import (
@@ -29,6 +30,7 @@ from tagback.store.schema import (
     SORT_KEY,
     TTL_ATTRIBUTE,
     WATCHDOG_ALERT,
+    WATCHDOG_SILENCE,
     key,
 )
 from tagback.store.table import Table
@@ -211,6 +213,7 @@ def _deletion_key(code: str) -> dict[str, str]:
     return key(f"DELETION#{code}", "STATUS")
 
 
+SILENCE = "silence"  # the sort key of a venue's Silence under its watchdog partition (alerts' keys never take it)
 _VENUE = "venue_"  # the attribute of each venue's outcome: venue_<client-id>
 
 
@@ -261,7 +264,8 @@ def edge_table_definition(table_name: str) -> dict[str, Any]:
 
 class AlertMarks:
     """The watchdog's alerts already sent: one item per venue and alert (`WATCHDOG#<client-id>` / `<alert>`), claimed
-    before the alert goes out, so each is sent once however often the watchdog runs."""
+    before the alert goes out, so each is sent once however often the watchdog runs; and beside them the venue's
+    Silence, so an hourly run for a long-quiet venue reads only the days since the last look-back."""
 
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -280,6 +284,25 @@ class AlertMarks:
     def release(self, client_id: str, alert: str) -> None:
         """The alert could not be sent: the next run claims it again."""
         self.table.delete(key(f"WATCHDOG#{client_id}", alert))
+
+    def silence(self, client_id: str) -> Silence | None:
+        """The venue's last mention as a run last looked back for it (`WATCHDOG#<client-id>` / `silence`)."""
+        item = self.table.get(key(f"WATCHDOG#{client_id}", SILENCE))
+        if item is None:
+            return None
+        last = item.get("last_mention")
+        return Silence(date.fromisoformat(last) if last else None, date.fromisoformat(item["through"]))
+
+    def keep_silence(self, client_id: str, silence: Silence, expires_at: datetime) -> None:
+        self.table.put(
+            {
+                **key(f"WATCHDOG#{client_id}", SILENCE),
+                ITEM_TYPE: WATCHDOG_SILENCE,
+                "through": silence.through.isoformat(),
+                **({"last_mention": silence.last_mention.isoformat()} if silence.last_mention else {}),
+                TTL_ATTRIBUTE: epoch(expires_at),
+            }
+        )
 
 
 class VenueTables:

@@ -33,6 +33,7 @@ SUPPRESSION_PREFIX: Final = "SUPPRESSED#"
 ERASURE_REQUEST: Final = "erasure_request"  # a guest to erase (the prize function's stream filter admits it)
 DATA_DELETION: Final = "data_deletion"  # the edge's table: Meta's data deletion request, each venue's outcome
 WATCHDOG_ALERT: Final = "watchdog_alert"  # the edge's table: an alert the watchdog sent (app/watchdog.py)
+WATCHDOG_SILENCE: Final = "watchdog_silence"  # the edge's table: a quiet venue's last mention, as last looked back
 
 
 def table_definition(table_name: str) -> dict[str, Any]:
