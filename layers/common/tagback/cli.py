@@ -42,7 +42,13 @@ from tagback.adapters.aws import (
     sandbox_status,
     stack_outputs,
 )
-from tagback.config.loading import ConfigError, client_files, load_client_config, load_client_configs
+from tagback.config.loading import (
+    ConfigError,
+    client_files,
+    load_client_config,
+    load_client_configs,
+    shared_setting_warnings,
+)
 from tagback.domain.clock import Clock, ManualClock, SystemClock
 from tagback.domain.stats import days_of
 
@@ -108,6 +114,8 @@ def check(paths: list[Path], agency_file: Path) -> int:
     print(f"ok  {agency_file}: {agency.agency_name}, Meta app {agency.meta.app_id}")
     for config in configs:
         print(f"ok  {config.client_id}: {config.venue_name} ({len(config.prizes)} prizes, {config.timezone})")
+    for warning in shared_setting_warnings(configs, paths):
+        print(f"warning  {warning}")
     return 0
 
 
