@@ -29,6 +29,7 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -567,12 +568,29 @@ def _add_status(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     statusing.add_argument("--sandbox", help=SANDBOX_HELP)
 
 
+def _at_least(least: int, kind: Callable[[str], float]) -> Callable[[str], float]:
+    """An argument's type: a number, `least` or more (argparse names the argument in the error)."""
+
+    def number(text: str) -> float:
+        value = kind(text)
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be {least} or more, not {text}")
+        return value
+
+    number.__name__ = kind.__name__  # argparse's "invalid float value" for what is not a number
+    return number
+
+
 def _add_cost(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     costing = commands.add_parser(
         "cost", help="the monthly AWS cost of a venue and of the edge, from measured figures at public prices"
     )
-    costing.add_argument("--mentions", type=float, required=True, help="a venue's story mentions a month")
-    costing.add_argument("--venues", type=int, default=1, help="how many such venues the edge serves (default 1)")
+    costing.add_argument(
+        "--mentions", type=_at_least(0, float), required=True, help="a venue's story mentions a month (0 or more)"
+    )
+    costing.add_argument(
+        "--venues", type=_at_least(1, int), default=1, help="how many such venues the edge serves (default 1)"
+    )
     costing.add_argument(
         "--measured", type=Path, default=Path("bench/cost/measured.json"), help="python -m bench.measure_cost's"
     )
