@@ -51,6 +51,7 @@ coupons: $(INSTALLED)  ## every prize of clients/*.yaml in each language, and sa
 
 redemption-pages: $(INSTALLED) system-tools  ## the staff redemption page in each state, through the sandbox's edge, as Chromium shows it at 375 px: out/redemption/*.png
 	$(PY) -m pytest tests/e2e/test_redemption.py -q
+	@echo "the staff redemption page in each state: $(CURDIR)/out/redemption/*.png"
 
 preview: $(INSTALLED)  ## every message a venue's guests get, in each language, as a page: make preview CLIENT=<client-id>
 	@test -n "$(CLIENT)" || { echo "usage: make preview CLIENT=<client-id>  (writes out/preview/<client-id>/index.html)"; exit 2; }

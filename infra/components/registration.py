@@ -10,7 +10,7 @@ deleting a venue's stack unregisters the venue; an account already registered to
 
 from __future__ import annotations
 
-from aws_cdk import Annotations, Aws, CustomResource
+from aws_cdk import Aws, CustomResource
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -25,7 +25,6 @@ from infra.names import (
     registration_properties,
 )
 from tagback.config.model import ClientConfig
-from tagback.domain.redemption import coupon_signing_key_parameter
 
 REGISTRATION_TYPE = "Custom::TagbackRegistration"
 # What the edge's webhook does in a venue's table: inbound events (PutItem), link clicks and the month's counters
@@ -52,13 +51,6 @@ class Registration(Construct):
         # any venue's table), so each venue grants exactly its own table.
         storage.let_edge(webhook_role, EDGE_WRITES)
         storage.let_edge(redemption_role, REDEMPTION_ACTIONS)
-        expected_key = coupon_signing_key_parameter(config.client_id)
-        if config.secrets.coupon_signing_key != expected_key:  # the edge reads every venue's key by this one name
-            Annotations.of(self).add_warning_v2(
-                "tagback:signing-key-name",
-                f"secrets.coupon_signing_key is {config.secrets.coupon_signing_key}: the staff redemption page "
-                f"reads {expected_key} (README: the venue's secrets), so it cannot check this venue's coupons",
-            )
 
         self.resource = CustomResource(
             self,

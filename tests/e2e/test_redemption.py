@@ -192,11 +192,11 @@ def test_five_wrong_pins_lock_the_code_until_ten_minutes_pass_on_the_sandbox_clo
         assert answer.status_code == 403, attempt
         if attempt == 0:
             text = look(chromium, "wrong-pin", answer.content.decode(), tmp_path)
-            assert "Wrong PIN." in text and "✓ Valid" in text
+            assert "Wrong PIN. 4 more wrong ones and the code locks." in text and "✓ Valid" in text
     locked = redeem(sandbox, code, wrong, token)
     assert locked.status_code == 429
     text = look(chromium, "locked", page_url(sandbox, code), tmp_path)
-    assert "✗ Locked" in text and "locked until" in text and "Staff PIN" not in text
+    assert "✗ Locked" in text and "locked until" in text and "Ask the manager" in text and "Staff PIN" not in text
     assert redeem(sandbox, code, ANA, token).status_code == 429  # even the right PIN, while locked
     sandbox.advance(minutes=10)
     shown = requests.get(page_url(sandbox, code), timeout=10)

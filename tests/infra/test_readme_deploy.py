@@ -76,6 +76,7 @@ def test_adding_a_venue_runs_every_step_in_order() -> None:
     block = README.split("**Add a venue**", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
     steps = [line.split("  #")[0].strip() for line in block.splitlines()]
     assert [step.split()[0:2] for step in steps] == [
+        ["source", ".venv/bin/activate"],  # `python -m tagback.cli` fails outside the venv
         ["cp", "clients/demo.yaml"],
         ["make", "check-config"],
         ["make", "preview"],

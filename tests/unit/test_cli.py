@@ -47,6 +47,28 @@ def test_check_names_file_field_and_reason(tmp_path: Path, capsys: pytest.Captur
     assert f"{bad}: timezone: unknown IANA timezone 'Lisbon'" in capsys.readouterr().err
 
 
+def test_check_warns_of_settings_two_client_files_share_but_accepts_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(ROOT / "clients" / "assets", tmp_path / "assets")
+    demo = Path(shutil.copy(DEMO_CONFIG, tmp_path / "demo.yaml"))
+    copy = tmp_path / "newvenue.yaml"
+    text = DEMO_CONFIG.read_text(encoding="utf-8").replace("client_id: demo", "client_id: newvenue")
+    text = text.replace("/tagback/demo/", "/tagback/newvenue/").replace("17841400000000001", "17841400000000009")
+    copy.write_text(text, encoding="utf-8")
+    assert main(["check", str(demo), str(copy)]) == 0
+    out = capsys.readouterr().out
+    also = f"is also client 'demo''s ({demo}): fine if one owner runs both venues, else change it"
+    for where, value in [
+        ("integrations.google_sheets.spreadsheet_id", "1DemoCafeAuroraSheetId0123456789"),
+        ("integrations.webhook.url", "https://crm.cafe-aurora.example/hooks/tagback"),
+        ("report.recipients", "owner@cafe-aurora.example"),
+        ("review_links.google_place_id", "ChIJdemoCafeAurora0001"),
+    ]:
+        assert f"warning  {copy}: {where}: {value} {also}" in out
+    assert "ok  newvenue: Café Aurora" in out
+
+
 def test_check_draws_every_coupon_and_names_the_characters_it_cannot(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -203,6 +203,7 @@ def test_the_client_id_edge_is_refused() -> None:
 def write_client(folder: Path, client_id: str, account: str) -> Path:
     path = folder / f"{client_id}.yaml"
     text = DEMO_TEXT_NO_ASSETS.replace("client_id: demo", f"client_id: {client_id}")
+    text = text.replace("/tagback/demo/", f"/tagback/{client_id}/")
     path.write_text(text.replace('"17841400000000001"', f'"{account}"'), encoding="utf-8")
     return path
 
@@ -217,6 +218,45 @@ def test_two_clients_with_one_instagram_account_are_refused_naming_both_files(tm
     assert problem == (
         f"{second}: instagram_account_id: 17841400000000001 is already the account of client 'aurora' "
         f"(Café Aurora, {first}): one account is one venue"
+    )
+
+
+SSM_PARAMETERS = {
+    "secrets.meta_access_token": "/tagback/demo/meta-access-token",
+    "secrets.coupon_signing_key": "/tagback/demo/coupon-signing-key",
+    "report.places_api_key_param": "/tagback/demo/google-places-api-key",
+    "integrations.google_sheets.service_account_param": "/tagback/demo/google-service-account",
+    "integrations.webhook.secret_param": "/tagback/demo/crm-webhook-secret",
+}
+
+
+def test_a_copy_of_the_demo_pointing_at_its_secrets_is_refused_naming_every_parameter() -> None:
+    problems = problems_of({"client_id": "newvenue"})
+    assert problems == [
+        f"{where}: {name} is not under /tagback/newvenue/: each venue's secrets are its own (README: Add a venue)"
+        for where, name in SSM_PARAMETERS.items()
+    ]
+
+
+def test_every_ssm_parameter_of_the_model_is_checked() -> None:
+    # A new SsmName field must be added to ClientConfig.ssm_parameters, else a copied file could keep pointing at it.
+    config = load_client_config(DEMO_CONFIG)
+    assert config.ssm_parameters() == SSM_PARAMETERS
+
+
+def test_the_signing_key_must_have_the_name_the_redemption_page_reads() -> None:
+    secrets = dict(DEMO["secrets"], coupon_signing_key="/tagback/demo/signing-key")
+    assert problems_of({"secrets": secrets}) == [
+        "secrets.coupon_signing_key: must be /tagback/demo/coupon-signing-key: the staff redemption page reads the "
+        "key by that name"
+    ]
+
+
+def test_a_parameter_sharing_only_the_prefix_text_is_refused() -> None:
+    secrets = dict(DEMO["secrets"], meta_access_token="/tagback/demo-old/meta-access-token")
+    (problem,) = problems_of({"secrets": secrets})
+    assert problem.startswith(
+        "secrets.meta_access_token: /tagback/demo-old/meta-access-token is not under /tagback/demo/"
     )
 
 

@@ -125,16 +125,28 @@ def test_an_expired_coupon_says_so_and_offers_no_form() -> None:
 def test_five_wrong_pins_within_ten_minutes_lock_the_code_for_ten_minutes() -> None:
     venue = Venue()
     code = venue.issue()
-    for _ in range(4):
+    for left in (4, 3, 2, 1):
         wrong = venue.post(code, "1111")
-        assert wrong.status == 403 and "Wrong PIN." in text(wrong.html)
+        assert wrong.status == 403 and f"Wrong PIN. {left} more wrong ones and the code locks." in text(wrong.html)
         venue.clock.advance(timedelta(minutes=2))
     locked = venue.post(code, "2222")  # the fifth within 8 minutes
     assert locked.status == 429 and "Locked" in text(locked.html) and "until 18:58" in text(locked.html)
+    assert "Ask the manager, or scan it again after 18:58." in text(locked.html)
     assert venue.post(code, "4821").status == 429  # the right PIN too: the code is locked
     assert "Locked" in text(venue.page.show("demo", code).html)
     venue.clock.advance(timedelta(minutes=10))
     assert venue.post(code, "4821").status == 200
+
+
+def test_a_valid_coupon_is_not_the_green_of_a_redeemed_one_and_says_no_prize_yet() -> None:
+    venue = Venue()
+    code = venue.issue()
+    valid = venue.page.show("demo", code).html
+    assert "✓ Valid" in text(valid) and "no prize until the page says Redeemed" in text(valid)
+    redeemed = venue.post(code, "4821").html
+    assert "✓ Redeemed" in text(redeemed) and "Give the prize now." in text(redeemed)
+    banners = dict(re.findall(r"\.(\w+) header\{background:(#[0-9a-f]{6})\}", STYLE))
+    assert banners["valid"] != banners["redeemed"]
 
 
 def test_wrong_pins_spread_over_more_than_ten_minutes_do_not_lock() -> None:

@@ -29,6 +29,7 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,7 +43,13 @@ from tagback.adapters.aws import (
     sandbox_status,
     stack_outputs,
 )
-from tagback.config.loading import ConfigError, client_files, load_client_config, load_client_configs
+from tagback.config.loading import (
+    ConfigError,
+    client_files,
+    load_client_config,
+    load_client_configs,
+    shared_setting_warnings,
+)
 from tagback.domain.clock import Clock, ManualClock, SystemClock
 from tagback.domain.stats import days_of
 
@@ -108,6 +115,8 @@ def check(paths: list[Path], agency_file: Path) -> int:
     print(f"ok  {agency_file}: {agency.agency_name}, Meta app {agency.meta.app_id}")
     for config in configs:
         print(f"ok  {config.client_id}: {config.venue_name} ({len(config.prizes)} prizes, {config.timezone})")
+    for warning in shared_setting_warnings(configs, paths):
+        print(f"warning  {warning}")
     return 0
 
 
@@ -559,12 +568,29 @@ def _add_status(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     statusing.add_argument("--sandbox", help=SANDBOX_HELP)
 
 
+def _at_least(least: int, kind: Callable[[str], float]) -> Callable[[str], float]:
+    """An argument's type: a number, `least` or more (argparse names the argument in the error)."""
+
+    def number(text: str) -> float:
+        value = kind(text)
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be {least} or more, not {text}")
+        return value
+
+    number.__name__ = kind.__name__  # argparse's "invalid float value" for what is not a number
+    return number
+
+
 def _add_cost(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     costing = commands.add_parser(
         "cost", help="the monthly AWS cost of a venue and of the edge, from measured figures at public prices"
     )
-    costing.add_argument("--mentions", type=float, required=True, help="a venue's story mentions a month")
-    costing.add_argument("--venues", type=int, default=1, help="how many such venues the edge serves (default 1)")
+    costing.add_argument(
+        "--mentions", type=_at_least(0, float), required=True, help="a venue's story mentions a month (0 or more)"
+    )
+    costing.add_argument(
+        "--venues", type=_at_least(1, int), default=1, help="how many such venues the edge serves (default 1)"
+    )
     costing.add_argument(
         "--measured", type=Path, default=Path("bench/cost/measured.json"), help="python -m bench.measure_cost's"
     )

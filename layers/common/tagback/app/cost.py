@@ -335,8 +335,8 @@ def _insights_alarms(measured: Mapping[str, Any], prices: Mapping[str, float], s
 
 
 def bills_table(bills: list[Bill], mentions: float, venues: int, dates: Mapping[str, str], *, bare: list[Bill]) -> str:
-    """The bills (a mention a whole engaged guest) as the operator reads them: a column per case, the totals and the
-    goals; beside the goal's figure, what 1,000 `bare` mentions cost."""
+    """The bills (a mention a whole engaged guest) as the operator reads them: a column per case, the totals, what
+    1,000 mentions add (engaged, and `bare`) and an idle venue's bill."""
     header = (
         "service",
         "a venue idle",
@@ -368,12 +368,17 @@ def bills_table(bills: list[Bill], mentions: float, venues: int, dates: Mapping[
             *text,
             "",
             f"{venues:,} venues and the edge: {_dollars(everything)} a month, {_dollars(everything / venues)} a venue",
-            f"1,000 mentions cost {_dollars(thousand)}, each a whole engaged guest (the goal ≤ $0.02 is judged on "
-            f"it: {'met' if thousand <= 0.02 else 'missed'}); 1,000 bare mentions "
-            f"{_dollars(per_thousand_mentions(bare, mentions, venues))} (the prize and the questions sent, none "
-            "answered)",
-            f"an idle venue {_dollars(idle)} a month with its share of the edge (goal ≤ $0.10: "
-            f"{'met' if idle <= 0.10 else 'missed'})",
+            *(
+                [
+                    f"per 1,000 mentions: {_dollars(thousand)} for engaged guests, "
+                    f"{_dollars(per_thousand_mentions(bare, mentions, venues))} bare (the prize and the questions "
+                    "sent, none answered)"
+                ]
+                if mentions
+                else []  # no mention to divide by
+            ),
+            f"an idle venue: {_dollars(idle)} a month, with its share of the edge",
+            "(the goals, and the figures they are judged on: docs/cost.md)",
         ]
     )
 

@@ -127,7 +127,9 @@ class RedemptionPage:
             if attempts.locked(now):
                 logger.warning("coupon code locked after wrong staff PINs", extra={"client_id": client_id})
                 return self._status_page(venue, status, now, locked=attempts, http_status=429)
-            return self._status_page(venue, status, now, notice="wrong_pin", http_status=403)
+            return self._status_page(
+                venue, status, now, notice="wrong_pin", tries_left=attempts.tries_left(now), http_status=403
+            )
         status = venue.desk.redeem(code, now, by=staff)
         count("coupon_redeemed_by_staff" if status.verdict is Verdict.REDEEMED else "coupon_redeem_refused")
         return self._status_page(venue, status, now, http_status=200 if status.verdict is Verdict.REDEEMED else 409)
@@ -175,6 +177,7 @@ class RedemptionPage:
         *,
         locked: PinAttempts | None = None,
         notice: str | None = None,
+        tries_left: int | None = None,
         http_status: int | None = None,
     ) -> Page:
         registration = venue.registration
@@ -188,6 +191,7 @@ class RedemptionPage:
             registration.tz,
             locked_until=locked.locked_until if locked is not None else None,
             notice=notice,
+            tries_left=tries_left,
             form_token=token,
         )
         default = 404 if status.verdict is Verdict.UNKNOWN else 200

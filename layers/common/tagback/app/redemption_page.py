@@ -20,9 +20,10 @@ from tagback.app.redeem import CouponStatus
 from tagback.messages.render import format_date
 from tagback.messages.staff_labels import page_language, staff_label
 
-# Each state's banner: its colour (white text on it, contrast at least 4.5:1) and its words' key.
+# Each state's banner: its colour (white text on it, contrast at least 4.5:1) and its words' key. Valid is blue, not
+# redeemed's green: a waiter must not read "valid" as "give the prize" before pressing Redeem.
 _BANNERS: Final[dict[str, tuple[str, str, str]]] = {  # state → colour, title key, hint key
-    "valid": ("#0b6b32", "valid", "hint_valid"),
+    "valid": ("#1d4ed8", "valid", "hint_valid"),
     "redeemed": ("#0b6b32", "redeemed", "hint_redeemed"),
     "already_used": ("#b0101c", "already_used", "hint_used"),
     "expired": ("#9a4a00", "expired", "hint_expired"),
@@ -81,6 +82,7 @@ class PageView:
     tz: ZoneInfo | None = None
     locked_until: datetime | None = None
     notice: str | None = None  # a staff label's key: wrong PIN, stale page
+    tries_left: int | None = None  # after a wrong PIN: how many more before the code locks
     form_token: str | None = None  # the PIN form is shown with it
 
 
@@ -105,7 +107,8 @@ def render_page(view: PageView) -> str:
         f'<h1>{title}</h1><p class="hint">{label(hint_key, **hint_values)}</p></header><main>',
     ]
     if view.notice:
-        parts.append(f'<p class="notice" role="alert">{label(view.notice)}</p>')
+        values = {"tries": str(view.tries_left)} if view.tries_left is not None else {}
+        parts.append(f'<p class="notice" role="alert">{label(view.notice, **values)}</p>')
     if view.status is not None:
         parts.append(_facts(view.status, view.tz, language, label))
     if view.form_token:

@@ -13,6 +13,7 @@ from tagback.config.model import ClientConfig
 from tagback.domain.awards import CouponFace
 from tagback.domain.languages import LANGUAGES, Language
 from tagback.domain.messaging import BUTTON_TEXT_LIMIT, QUICK_REPLY_TITLE_LIMIT, TEXT_LIMIT_BYTES
+from tagback.domain.redemption import coupon_signing_key_parameter
 from tagback.messages.catalog import BUTTON_TITLES, MESSAGE_KEYS, PLACEHOLDERS, REQUIRED_PLACEHOLDERS
 from tagback.messages.render import channels_text, first_dm_footer, format_date, placeholders_in, render, template
 
@@ -176,3 +177,21 @@ def coupon_problems(config: ClientConfig, lay_out: Callable[[CouponFace, ClientC
             for field in layout.cut
         ]
     return list(dict.fromkeys(problems))  # the venue and the language's texts are on every prize's coupon
+
+
+def secret_name_problems(config: ClientConfig) -> list[str]:
+    """Every SSM parameter the file names is the venue's own, under /tagback/<client-id>/: a file copied from another
+    venue's must not point at its secrets (`tagback connect` would overwrite its token), and the staff redemption page
+    reads the signing key by its one name (docs/design.md)."""
+    prefix = f"/tagback/{config.client_id}/"
+    problems = [
+        f"{where}: {name} is not under {prefix}: each venue's secrets are its own (README: Add a venue)"
+        for where, name in config.ssm_parameters().items()
+        if not name.startswith(prefix)
+    ]
+    expected_key = coupon_signing_key_parameter(config.client_id)
+    if config.secrets.coupon_signing_key.startswith(prefix) and config.secrets.coupon_signing_key != expected_key:
+        problems.append(
+            f"secrets.coupon_signing_key: must be {expected_key}: the staff redemption page reads the key by that name"
+        )
+    return problems

@@ -4,14 +4,14 @@ is reported at once, as `field.path: reason`, with the file it is in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from tagback.config.checks import prize_name_problems, text_problems
+from tagback.config.checks import prize_name_problems, secret_name_problems, text_problems
 from tagback.config.model import ClientConfig
 
 
@@ -47,7 +47,7 @@ def parse_client_config(data: object, source: str, source_dir: Path = Path("."))
         raise ConfigError(source, [_describe(e) for e in error.errors()]) from None
     config._source_dir = source_dir
     problems = [f"coupon: asset {path} does not exist" for path in config.asset_paths() if not path.is_file()]
-    problems += prize_name_problems(config) + text_problems(config)
+    problems += secret_name_problems(config) + prize_name_problems(config) + text_problems(config)
     if problems:
         raise ConfigError(source, problems)
     return config
@@ -98,6 +98,35 @@ def _shared_accounts(configs: list[ClientConfig], files: dict[str, Path]) -> lis
                 f"({first.venue_name}, {files.get(first.client_id, first.client_id)}): one account is one venue"
             )
     return problems
+
+
+# Settings two venues may share (one owner, two venues), but a copied file likely should not: check-config says so.
+_SHARED_SETTINGS: dict[str, Callable[[ClientConfig], list[str]]] = {
+    "integrations.google_sheets.spreadsheet_id": lambda c: (
+        [c.integrations.google_sheets.spreadsheet_id] if c.integrations.google_sheets else []
+    ),
+    "integrations.webhook.url": lambda c: [str(c.integrations.webhook.url)] if c.integrations.webhook else [],
+    "report.recipients": lambda c: list(c.report.recipients),
+    "review_links.google_place_id": lambda c: [c.review_links.google_place_id],
+}
+
+
+def shared_setting_warnings(configs: list[ClientConfig], paths: Iterable[Path]) -> list[str]:
+    """Settings one client file shares with another: fine for one owner's two venues, else a copy left unchanged."""
+    files = {path.stem: path for path in paths}
+    warnings = []
+    for where, values_of in _SHARED_SETTINGS.items():
+        owners: dict[str, ClientConfig] = {}
+        for config in configs:
+            for value in values_of(config):
+                first = owners.setdefault(value, config)
+                if first is not config:
+                    warnings.append(
+                        f"{files.get(config.client_id, config.client_id)}: {where}: {value} is also client "
+                        f"{first.client_id!r}'s ({files.get(first.client_id, first.client_id)}): fine if one owner "
+                        "runs both venues, else change it"
+                    )
+    return warnings
 
 
 def client_files(directory: Path) -> list[Path]:

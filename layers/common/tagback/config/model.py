@@ -418,6 +418,18 @@ class ClientConfig(_Strict):
             raise ValueError(f"contact_capture.consent_text: missing for {', '.join(missing)}")
         return self
 
+    def ssm_parameters(self) -> dict[str, str]:
+        """Every SSM parameter the file names, by its field path."""
+        sheets, webhook = self.integrations.google_sheets, self.integrations.webhook
+        named = {
+            "secrets.meta_access_token": self.secrets.meta_access_token,
+            "secrets.coupon_signing_key": self.secrets.coupon_signing_key,
+            "report.places_api_key_param": self.report.places_api_key_param,
+            "integrations.google_sheets.service_account_param": sheets.service_account_param if sheets else None,
+            "integrations.webhook.secret_param": webhook.secret_param if webhook else None,
+        }
+        return {where: name for where, name in named.items() if name is not None}
+
     def asset(self, relative: Path) -> Path:
         """An asset named in the config, resolved against the folder the config was loaded from."""
         return self._source_dir / relative

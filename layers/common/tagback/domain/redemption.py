@@ -74,6 +74,10 @@ class PinAttempts:
     def locked(self, now: datetime) -> bool:
         return self.locked_until is not None and now < self.locked_until
 
+    def tries_left(self, now: datetime) -> int:
+        """Wrong PINs still allowed before the code locks (staff are told after each wrong one)."""
+        return WRONG_PINS_ALLOWED - sum(1 for t in self.failed_at if now - t < WRONG_PIN_WINDOW)
+
     def after_wrong_pin(self, now: datetime) -> PinAttempts:
         """With one more wrong PIN at `now`: locked for LOCKED_FOR when it makes WRONG_PINS_ALLOWED within the
         window (the count starts again after the lock)."""

@@ -47,12 +47,12 @@ _TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {
         "Leia de novo o código QR do cupão e carregue em Resgatar.",
     ),
     "hint_valid": (
-        "Enter your PIN and press Redeem, then give the prize.",
-        "PIN eingeben, Einlösen drücken, dann den Preis geben.",
-        "Introduce tu PIN y pulsa Canjear; luego entrega el premio.",
-        "Saisissez votre PIN, appuyez sur Utiliser, puis remettez le prix.",
-        "Inserisci il PIN, premi Riscatta, poi consegna il premio.",
-        "Introduza o seu PIN, carregue em Resgatar e entregue o prémio.",
+        "Enter your PIN and press Redeem. Not redeemed yet: no prize until the page says Redeemed.",
+        "PIN eingeben und Einlösen drücken. Noch nicht eingelöst: kein Preis, bis die Seite Eingelöst zeigt.",
+        "Introduce tu PIN y pulsa Canjear. Aún sin canjear: no entregues el premio hasta ver Canjeado.",
+        "Saisissez votre PIN et appuyez sur Utiliser. Pas encore utilisé : pas de prix avant d'afficher Utilisé.",
+        "Inserisci il PIN e premi Riscatta. Non ancora riscattato: niente premio finché non appare Riscattato.",
+        "Introduza o seu PIN e carregue em Resgatar. Ainda não resgatado: sem prémio até a página dizer Resgatado.",
     ),
     "hint_redeemed": (
         "Give the prize now.",
@@ -87,12 +87,17 @@ _TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {
         "Não é um cupão deste espaço, ou há um erro: sem prémio.",
     ),
     "hint_locked": (
-        "Too many wrong PINs: this code is locked until {time}.",
-        "Zu viele falsche PINs: Dieser Code ist bis {time} gesperrt.",
-        "Demasiados PIN incorrectos: este código está bloqueado hasta las {time}.",
-        "Trop de PIN erronés : ce code est bloqué jusqu'à {time}.",
-        "Troppi PIN errati: questo codice è bloccato fino alle {time}.",
-        "Demasiados PIN errados: este código está bloqueado até às {time}.",
+        "Too many wrong PINs: this code is locked until {time}. Ask the manager, or scan it again after {time}.",
+        "Zu viele falsche PINs: Dieser Code ist bis {time} gesperrt. Die Leitung fragen oder nach {time} erneut "
+        "scannen.",
+        "Demasiados PIN incorrectos: este código está bloqueado hasta las {time}. Pregunta al encargado o vuelve a "
+        "escanearlo después de las {time}.",
+        "Trop de PIN erronés : ce code est bloqué jusqu'à {time}. Demandez au responsable, ou scannez-le à nouveau "
+        "après {time}.",
+        "Troppi PIN errati: questo codice è bloccato fino alle {time}. Chiedi al responsabile o scansionalo di nuovo "
+        "dopo le {time}.",
+        "Demasiados PIN errados: este código está bloqueado até às {time}. Peça ao gerente ou leia-o de novo depois "
+        "das {time}.",
     ),
     "hint_bad_link": (
         "Scan the coupon's QR code again.",
@@ -102,7 +107,14 @@ _TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {
         "Scansiona di nuovo il codice QR del coupon.",
         "Leia de novo o código QR do cupão.",
     ),
-    "wrong_pin": ("Wrong PIN.", "Falsche PIN.", "PIN incorrecto.", "PIN erroné.", "PIN errato.", "PIN errado."),
+    "wrong_pin": (
+        "Wrong PIN. {tries} more wrong ones and the code locks.",
+        "Falsche PIN. Noch {tries} falsche, dann wird der Code gesperrt.",
+        "PIN incorrecto. {tries} más incorrectos: el código se bloquea.",
+        "PIN erroné. Encore {tries} erronés: le code sera bloqué.",
+        "PIN errato. Altri {tries} errati: il codice si blocca.",
+        "PIN errado. Mais {tries} errados: o código fica bloqueado.",
+    ),
     "stale_page": (
         "This page was too old: check the coupon and press Redeem again.",
         "Diese Seite war zu alt: Gutschein prüfen und erneut Einlösen drücken.",
