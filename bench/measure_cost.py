@@ -394,6 +394,21 @@ def templates() -> dict[str, Any]:
     }
 
 
+def measured_guests(
+    running: Sandbox, recorder: Recorder, play: Callable[[Sandbox, str], None], id_prefix: str
+) -> dict[str, int]:
+    """Plays GUESTS guests through `play`, each recorded as one; what each leaves in the table and the bucket."""
+    table, bucket = running.resources.table_name, running.resources.bucket
+    table_before, bucket_before = stored_bytes(table), bucket_bytes(bucket)
+    for i in range(1, GUESTS + 1):
+        recorder.guest = i
+        play(running, f"{id_prefix}{i:05d}")
+    return {
+        "dynamodb_bytes": round((stored_bytes(table) - table_before) / GUESTS),
+        "s3_bytes": round((bucket_bytes(bucket) - bucket_before) / GUESTS),
+    }
+
+
 def main() -> None:
     observability.logger.setLevel("INFO")  # as the stacks run them (POWERTOOLS_LOG_LEVEL)
     meter = AwsMeter()
@@ -404,25 +419,10 @@ def main() -> None:
         client = running.config.client_id
         mid_month(running)
         journey(running, "6170000000010000")  # warms up: caches, the month's first items
-        table, bucket = running.resources.table_name, running.resources.bucket
-        table_before, bucket_before = stored_bytes(table), bucket_bytes(bucket)
         recorder.invocations.clear()
-        for i in range(1, GUESTS + 1):
-            recorder.guest = i
-            journey(running, f"61700000000{i:05d}")
-        stored = {
-            "dynamodb_bytes": round((stored_bytes(table) - table_before) / GUESTS),
-            "s3_bytes": round((bucket_bytes(bucket) - bucket_before) / GUESTS),
-        }
-        table_before, bucket_before = stored_bytes(table), bucket_bytes(bucket)
+        stored = measured_guests(running, recorder, journey, "61700000000")
         recorder.journey = "bare_mention"
-        for i in range(1, GUESTS + 1):
-            recorder.guest = i
-            bare_journey(running, f"61700000001{i:05d}")
-        bare_stored = {
-            "dynamodb_bytes": round((stored_bytes(table) - table_before) / GUESTS),
-            "s3_bytes": round((bucket_bytes(bucket) - bucket_before) / GUESTS),
-        }
+        bare_stored = measured_guests(running, recorder, bare_journey, "61700000001")
         recorder.guest, recorder.journey = 0, "mention"
         mentions = [i for i in recorder.invocations if i.kind == "mention" and i.stack in ("edge", client)]
         bare = [i for i in mentions if i.journey == "bare_mention"]
