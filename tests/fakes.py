@@ -255,9 +255,23 @@ class InMemoryLinks:
         self.by_token: dict[str, dict[str, Any]] = {}
         self._lock = threading.RLock()
 
-    def create(self, token: str, target: str, platform: str, award: AwardKey, expires_at: datetime) -> None:
+    def create(
+        self,
+        token: str,
+        target: str,
+        platform: str,
+        award: AwardKey,
+        expires_at: datetime,
+        *,
+        language: str | None = None,
+    ) -> None:
         with self._lock:
-            self.by_token.setdefault(token, link_item(token, target, platform, award, expires_at))
+            self.by_token.setdefault(token, link_item(token, target, platform, award, expires_at, language=language))
+
+    def get(self, token: str) -> dict[str, Any] | None:
+        with self._lock:
+            link = self.by_token.get(token)
+            return dict(link) if link is not None else None
 
     def click(self, token: str, at: datetime) -> dict[str, Any] | None:
         with self._lock:

@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tagback.app.deletion import PATH as DATA_DELETION
 from tagback.app.deletion import DeletionRefused, public_url, request_deletion, status_page
+from tagback.app.handoff_page import PAGE_HEADERS as HANDOFF_HEADERS
 from tagback.app.ingest import WebhookRejected, answer_handshake, ingest
 from tagback.app.links import follow_venue_link
 from tagback.domain.runtime import Lazy
@@ -92,10 +93,14 @@ NOT_FOUND_PAGE = (
 @app.get("/l/<client>/<token>")
 def follow(client: str, token: str) -> Response:
     deps = edge.get()
-    target = follow_venue_link(deps.registry, deps.venues.of, client, token, deps.clock.now())
-    if target is None:
+    user_agent = app.current_event.headers.get("user-agent")
+    answer = follow_venue_link(deps.registry, deps.venues.of, client, token, deps.clock.now(), user_agent=user_agent)
+    if answer is None:
         return Response(status_code=404, content_type=content_types.TEXT_HTML, body=NOT_FOUND_PAGE)
-    return Response(status_code=302, headers={"Location": target, "Cache-Control": "no-store"})
+    if answer.page is not None:  # an in-app browser: the hand-off page, in any of six languages
+        html = f"{content_types.TEXT_HTML}; charset=utf-8"
+        return Response(status_code=200, content_type=html, body=answer.page, headers=HANDOFF_HEADERS)
+    return Response(status_code=302, headers={"Location": answer.target, "Cache-Control": "no-store"})
 
 
 @app.post(DATA_DELETION)

@@ -196,8 +196,10 @@ def test_yes_to_the_review_gets_tracked_links_that_redirect_and_count(chat: Chat
     token = google_url.rsplit("/", 1)[1]
     assert google_url.startswith("https://edge.example/l/demo/") and len(token) == 22
     for _ in range(3):  # one guest opening their link three times: three clicks, one guest
-        target = follow_link(chat.store, token, chat.clock.now(), chat.config.tz)
-        assert target == "https://search.google.com/local/writereview?placeid=ChIJdemoCafeAurora0001"
+        followed = follow_link(chat.store, token, chat.clock.now(), chat.config.tz)
+        assert followed is not None
+        assert followed.target == "https://search.google.com/local/writereview?placeid=ChIJdemoCafeAurora0001"
+        assert followed.language == "en"  # the guest's, for the edge's hand-off page
     tripadvisor = answer["buttons"].split(" | ")[1].split(" ")[1].rsplit("/", 1)[1]
     assert follow_link(chat.store, tripadvisor, chat.clock.now(), chat.config.tz) is not None
     month = chat.store.stats.months["2026-11"]

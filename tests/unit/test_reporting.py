@@ -127,6 +127,19 @@ def test_clicks_counted_before_unique_clicks_are_not_shown_as_unique(demo_config
     assert isinstance(found := figure(after, "review_clicks"), Figure) and found.delta is None
 
 
+def test_the_review_links_say_where_guests_opened_them(demo_config: ClientConfig) -> None:
+    browsers = {"review_link_browser_ios": 4, "review_link_browser_in_app": 6, "review_link_browser_desktop": 1}
+    report = build_report(demo_config, "2026-10", OCTOBER | browsers, SEPTEMBER)
+    assert report.browsers == [("in_app", 6), ("ios", 4), ("desktop", 1)]  # the report's order; none of 0
+    assert report.clicks == [("google", 9, 11), ("tripadvisor", 2, 3)]  # the browser counters are no platform
+    text = render_text(report)
+    assert "    Opened in: Instagram or Facebook 6 · iPhone 4 · computer 1\n" in text
+    assert "Opened in: Instagram or Facebook 6 · iPhone 4 · computer 1</div>" in render_html(report)
+    german = render_text(build_report(client(demo_config, report=GERMAN), "2026-10", OCTOBER | browsers, {}))
+    assert "Geöffnet in: Instagram oder Facebook 6 · iPhone 4 · Computer 1" in german
+    assert "Opened in" not in render_text(build_report(demo_config, "2026-10", OCTOBER, SEPTEMBER))  # not counted
+
+
 def test_instagrams_figures_sum_the_days_and_missing_data_is_not_zero(
     report: Report, demo_config: ClientConfig
 ) -> None:

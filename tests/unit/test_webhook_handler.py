@@ -3,7 +3,9 @@ registry of venues, each venue's table, the quarantine."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +21,7 @@ from tagback.adapters.meta.webhook import sign
 from tagback.config.environment import EdgeSettings
 from tagback.domain.awards import AwardKey
 from tagback.domain.clock import ManualClock
+from tests import user_agents as ua
 from tests.conftest import APP_SECRET, APP_SECRET_PARAM, DEMO_ACCOUNT, VERIFY_TOKEN, VERIFY_TOKEN_PARAM, registration
 from tests.fakes import InMemoryEdge, InMemoryStore, Secrets
 
@@ -38,7 +41,7 @@ TOKEN = "T" * 22
 def edge(clock: ManualClock) -> Iterator[InMemoryEdge]:
     edge = InMemoryEdge(
         registration("demo", DEMO_ACCOUNT, timezone="Europe/Lisbon"),
-        registration("bar", OTHER_ACCOUNT, timezone="Pacific/Auckland"),
+        registration("bar", OTHER_ACCOUNT, timezone="Pacific/Auckland", language="de"),
     )
     secrets = Secrets({APP_SECRET_PARAM: APP_SECRET, VERIFY_TOKEN_PARAM: VERIFY_TOKEN})
     handler.edge.override(edge.edge(SETTINGS, secrets, clock))
@@ -170,16 +173,21 @@ def test_event_with_invalid_base64_is_400(edge: InMemoryEdge) -> None:
     assert handler.lambda_handler(event, CONTEXT)["statusCode"] == 400
 
 
-def follow(client: str, token: str) -> dict[str, Any]:
+def follow(client: str, token: str, user_agent: str | None = None) -> dict[str, Any]:
     return call(
-        "GET", f"/l/{client}/{token}", route="/l/{client}/{token}", path_parameters={"client": client, "token": token}
+        "GET",
+        f"/l/{client}/{token}",
+        route="/l/{client}/{token}",
+        path_parameters={"client": client, "token": token},
+        headers={"User-Agent": user_agent} if user_agent else None,
     )
 
 
-def link(store: InMemoryStore, target: str, token: str = TOKEN) -> None:
-    store.links.create(
-        token, target, "google", AwardKey("g1", "2026-11-20"), expires_at=datetime(2027, 2, 18, tzinfo=UTC)
-    )
+def link(
+    store: InMemoryStore, target: str, token: str = TOKEN, platform: str = "google", language: str | None = None
+) -> None:
+    expires_at = datetime(2027, 2, 18, tzinfo=UTC)
+    store.links.create(token, target, platform, AwardKey("g1", "2026-11-20"), expires_at, language=language)
 
 
 def test_a_tracked_link_redirects_and_counts_in_its_venues_table(edge: InMemoryEdge, store: InMemoryStore) -> None:
@@ -189,7 +197,11 @@ def test_a_tracked_link_redirects_and_counts_in_its_venues_table(edge: InMemoryE
     assert response["headers"]["Location"] == "https://search.google.com/local/writereview?placeid=X"
     assert response["headers"]["Cache-Control"] == "no-store"
     assert store.links.by_token[TOKEN]["clicks"] == 1
-    assert store.stats.months["2026-11"] == {"review_link_clicks_google": 1, "review_link_unique_clicks_google": 1}
+    assert store.stats.months["2026-11"] == {
+        "review_link_clicks_google": 1,
+        "review_link_unique_clicks_google": 1,
+        "review_link_browser_other": 1,  # no User-Agent header: the plain redirect, counted as from "other"
+    }
     assert edge.store_of("bar").stats.months == {}
 
 
@@ -199,12 +211,141 @@ def test_links_are_routed_by_client_and_count_in_the_clients_month(edge: InMemor
     clock.advance(datetime(2026, 11, 30, 12, 0, tzinfo=UTC) - clock.now())  # 1 December, 01:00 in Auckland
     assert follow("bar", TOKEN)["headers"]["Location"] == "https://bar.example/review"
     assert follow("demo", TOKEN)["headers"]["Location"] == "https://demo.example/review"
-    assert edge.store_of("bar").stats.months == {
-        "2026-12": {"review_link_clicks_google": 1, "review_link_unique_clicks_google": 1}
+    counted = {"review_link_clicks_google": 1, "review_link_unique_clicks_google": 1, "review_link_browser_other": 1}
+    assert edge.store_of("bar").stats.months == {"2026-12": counted}
+    assert edge.store_of("demo").stats.months == {"2026-11": counted}
+
+
+GOOGLE = "https://search.google.com/local/writereview?placeid=ChIJ_x"
+GOOGLE_ESCAPED = "https%3A%2F%2Fsearch.google.com%2Flocal%2Fwritereview%3Fplaceid%3DChIJ_x"
+
+
+def hrefs(page: str) -> list[str]:
+    """Every place the page can send the guest: its automatic hand-off and its links (as HTML escapes them)."""
+    return [html.unescape(url) for url in re.findall(r'(?:href="|content="0;url=)([^"]+)"', page)]
+
+
+def test_instagram_on_android_gets_the_hand_off_page_to_google_maps(store: InMemoryStore) -> None:
+    link(store, GOOGLE)
+    response = follow("demo", TOKEN, ua.INSTAGRAM_ANDROID)
+    assert response["statusCode"] == 200
+    headers = response["headers"]
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert headers["Content-Security-Policy"].startswith("default-src 'none'; style-src 'sha256-")
+    assert (headers["Cache-Control"], headers["Referrer-Policy"]) == ("no-store", "no-referrer")
+    page = response["body"]
+    assert "<h1>Opening Google Maps…</h1>" in page
+    maps = "package=com.google.android.apps.maps"
+    assert hrefs(page) == [
+        # at once, without a fallback: if it is blocked, the page and its buttons stay
+        f"intent://search.google.com/local/writereview?placeid=ChIJ_x#Intent;scheme=https;{maps};end",
+        # the button: the app, or the review page itself when the app cannot take it
+        f"intent://search.google.com/local/writereview?placeid=ChIJ_x#Intent;scheme=https;{maps};"
+        f"S.browser_fallback_url={GOOGLE_ESCAPED};end",
+        "intent://search.google.com/local/writereview?placeid=ChIJ_x#Intent;scheme=https;end",  # the phone's browser
+        GOOGLE,  # continue here
+    ]
+    assert ">Open in Google Maps</a>" in page and ">Open in browser</a>" in page
+    assert "<script" not in page and "/l/" not in page  # nothing runs; nothing comes back to be counted twice
+    assert store.links.by_token[TOKEN]["clicks"] == 1
+    assert store.stats.months["2026-11"] == {
+        "review_link_clicks_google": 1,
+        "review_link_unique_clicks_google": 1,
+        "review_link_browser_in_app": 1,
     }
-    assert edge.store_of("demo").stats.months == {
-        "2026-11": {"review_link_clicks_google": 1, "review_link_unique_clicks_google": 1}
-    }
+
+
+def test_instagram_on_ios_hands_over_to_the_browser_with_safari_as_a_second_way(store: InMemoryStore) -> None:
+    link(store, GOOGLE)
+    response = follow("demo", TOKEN, ua.INSTAGRAM_IOS)
+    assert response["statusCode"] == 200
+    page = response["body"]
+    assert "<h1>Opening your browser…</h1>" in page and "Instagram&#x27;s browser does not know your account" in page
+    assert hrefs(page) == [
+        f"instagram://extbrowser/?url={GOOGLE_ESCAPED}",
+        f"instagram://extbrowser/?url={GOOGLE_ESCAPED}",
+        f"x-safari-{GOOGLE}",
+        GOOGLE,
+    ]
+    assert ">Open in browser</a>" in page and ">Open in Safari</a>" in page
+    assert store.stats.months["2026-11"]["review_link_browser_in_app"] == 1
+
+
+@pytest.mark.parametrize("agent", [ua.FACEBOOK_IOS, ua.FACEBOOK_IOS_2025])
+def test_facebook_on_ios_hands_over_to_safari(store: InMemoryStore, agent: str) -> None:
+    link(store, GOOGLE)
+    page = follow("demo", TOKEN, agent)["body"]
+    assert hrefs(page) == [f"x-safari-{GOOGLE}", f"x-safari-{GOOGLE}", GOOGLE]
+    assert "Facebook&#x27;s browser" in page
+
+
+@pytest.mark.parametrize(
+    ("platform", "package"),
+    [("tripadvisor", "package=com.tripadvisor.tripadvisor;"), ("facebook", "package=com.facebook.katana;")],
+)
+def test_tripadvisor_and_facebook_links_hand_over_to_their_apps(
+    store: InMemoryStore, platform: str, package: str
+) -> None:
+    link(store, "https://www.tripadvisor.com/UserReviewEdit-d1", platform=platform)
+    page = follow("demo", TOKEN, ua.FACEBOOK_ANDROID)["body"]
+    assert hrefs(page)[0] == f"intent://www.tripadvisor.com/UserReviewEdit-d1#Intent;scheme=https;{package}end"
+    assert store.stats.months["2026-11"][f"review_link_unique_clicks_{platform}"] == 1
+
+
+def test_a_platform_without_an_app_is_handed_to_the_phones_browser(store: InMemoryStore) -> None:
+    link(store, "https://reviews.example/venue", platform="other")
+    page = follow("demo", TOKEN, ua.INSTAGRAM_ANDROID)["body"]
+    assert hrefs(page) == ["intent://reviews.example/venue#Intent;scheme=https;end"] * 2 + [
+        "https://reviews.example/venue"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("agent", "browser"),
+    [
+        (ua.CHROME_WINDOWS, "desktop"),
+        (ua.SAFARI_MAC, "desktop"),
+        (ua.CHROME_ANDROID, "android"),
+        (ua.SAFARI_IPHONE, "ios"),
+    ],
+)
+def test_any_other_browser_gets_the_plain_redirect(store: InMemoryStore, agent: str, browser: str) -> None:
+    link(store, GOOGLE)
+    response = follow("demo", TOKEN, agent)
+    assert (response["statusCode"], response["headers"]["Location"]) == (302, GOOGLE)
+    assert store.stats.months["2026-11"][f"review_link_browser_{browser}"] == 1
+
+
+@pytest.mark.parametrize("agent", [ua.FACEBOOKEXTERNALHIT, ua.WHATSAPP, ua.SLACKBOT, ua.GOOGLEBOT_SMARTPHONE])
+def test_a_link_preview_is_redirected_but_not_counted(store: InMemoryStore, agent: str) -> None:
+    link(store, GOOGLE)
+    response = follow("demo", TOKEN, agent)
+    assert (response["statusCode"], response["headers"]["Location"]) == (302, GOOGLE)
+    assert store.links.by_token[TOKEN]["clicks"] == 0
+    assert store.stats.months == {}
+    follow("demo", TOKEN, ua.INSTAGRAM_IOS)  # the guest's own tap after the preview: their link's first
+    assert store.stats.months["2026-11"]["review_link_unique_clicks_google"] == 1
+
+
+def test_a_link_preview_of_an_unknown_link_is_a_404(store: InMemoryStore) -> None:
+    assert follow("demo", "U" * 22, ua.FACEBOOKEXTERNALHIT)["statusCode"] == 404
+
+
+@pytest.mark.parametrize(
+    ("client", "language", "heading"),
+    [
+        ("demo", "pt", "A abrir Google Maps…"),  # the guest's language in the chat
+        ("bar", None, "Google Maps wird geöffnet …"),  # none kept: the venue's
+        ("bar", "nl", "Google Maps wird geöffnet …"),  # a language the page has no words for: the venue's
+        ("demo", "nl", "Opening Google Maps…"),  # nor for the venue's: English
+    ],
+)
+def test_the_page_speaks_the_guests_language_else_the_venues(
+    edge: InMemoryEdge, client: str, language: str | None, heading: str
+) -> None:
+    link(edge.store_of(client), GOOGLE, language=language)
+    page = follow(client, TOKEN, ua.INSTAGRAM_ANDROID)["body"]
+    assert f"<h1>{heading}</h1>" in page
 
 
 def test_a_link_in_another_venues_table_is_not_found_under_this_client(edge: InMemoryEdge) -> None:

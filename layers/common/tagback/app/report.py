@@ -80,6 +80,7 @@ class Report:
     counted: list[Figure]  # by Tagback itself
     platforms: list[Figure]  # as Instagram and Google report them
     clicks: list[tuple[str, int, int]]  # review platform, unique clicks, all clicks
+    browsers: list[tuple[str, int]]  # the clicks by the browser they came from (BROWSERS), those with any
     prizes: list[tuple[str, int, Decimal | None]]  # name, count, estimated cost
     tables: list[tuple[str, int]]  # prizes per table, most first (per-table venues)
     daily: list[tuple[date, int]]
@@ -230,6 +231,16 @@ def _clicks(stats: dict[str, Any]) -> list[tuple[str, int, int]]:
     return [(platform, unique.get(platform, 0), every[platform]) for platform in sorted(every, key=lambda p: -every[p])]
 
 
+# Where guests opened their review links, in the report's order: Instagram's or Facebook's in-app browser, a phone's
+# own browser, a computer, anything else (counted since the hand-off page; a link preview is no click).
+BROWSERS = ("in_app", "android", "ios", "desktop", "other")
+
+
+def _browsers(stats: dict[str, Any]) -> list[tuple[str, int]]:
+    counted = _counted(stats, "review_link_browser_")
+    return [(browser, counted[browser]) for browser in BROWSERS if counted.get(browser)]
+
+
 def _tables(stats: dict[str, Any]) -> list[tuple[str, int]]:
     """Prizes per table, most first; tables of as many in their number's order."""
     tables = _counted(stats, "awards_table_")
@@ -259,6 +270,7 @@ def build_report(
         counted=counted,
         platforms=platforms,
         clicks=_clicks(stats),
+        browsers=_browsers(stats),
         prizes=prizes,
         tables=_tables(stats),
         daily=[(day, int(stats.get(f"mentions_day_{day.day:02d}", 0))) for day in days_of(month)],

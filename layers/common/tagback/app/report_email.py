@@ -88,6 +88,12 @@ def clicks_text(report: Report, figure: Figure) -> str:
     )
 
 
+def browsers_text(report: Report) -> str:
+    """Where the review links were opened: "Opened in: Instagram or Facebook 12 · Android 3 · …"."""
+    counts = [f"{report.label(f'browser_{browser}')} {number(report, count)}" for browser, count in report.browsers]
+    return f"{report.label('opened_in')}: {' · '.join(counts)}"
+
+
 def heading(report: Report) -> str:
     return f"{report.label('title')} — {report.venue} — {month_name(report)}"
 
@@ -121,6 +127,8 @@ def render_text(report: Report) -> str:
             suffix = f" ({delta} {report.label('vs')})" if delta else ""
             detail = f" — {clicks_text(report, figure)}" if figure.key == "review_clicks" and report.clicks else ""
             lines.append(f"  {marked(figure)}{suffix}{detail}")
+            if figure.key == "review_clicks" and report.browsers:
+                lines.append(f"    {browsers_text(report)}")
     lines += ["", report.label("prizes")]
     for name, count, cost in report.prizes:
         priced = cost_text(report, count, cost)
@@ -254,6 +262,8 @@ def render_html(report: Report) -> str:
                 if figure.key == "review_clicks" and report.clicks
                 else ""
             )
+            if figure.key == "review_clicks" and report.browsers:
+                detail += f'<div style="font-size:12px;line-height:16px;color:{_MUTED};padding-top:2px">{e(browsers_text(report))}</div>'
             value = (
                 f'<div style="font-size:18px;line-height:22px;font-weight:bold;color:{_INK};white-space:nowrap">{e(value_text(report, figure))}</div>'
                 if figure.value is not None

@@ -66,7 +66,9 @@ class HandledMarks(Protocol):
 
 
 class LinkStore(Protocol):
-    def create(self, token: str, target: str, platform: str, award: AwardKey, expires_at: datetime) -> None: ...
+    def create(
+        self, token: str, target: str, platform: str, award: AwardKey, expires_at: datetime, *, language: str | None
+    ) -> None: ...
 
 
 class OutboxWriter(Protocol):

@@ -104,8 +104,10 @@ class Reviews:
         if not yes:
             ctx.send(guest, ctx.text(guest, "review_declined"))
             return Outcome.REPLIED
+        language = ctx.language(guest)
         links = [
-            (title, self._tracked_link(award.key, platform, target)) for platform, title, target in self._targets()
+            (title, self._tracked_link(award.key, platform, target, language))
+            for platform, title, target in self._targets()
         ]
         if len(links) == 1:
             ctx.send(guest, ctx.text(guest, "review_link", link=links[0][1]))
@@ -127,8 +129,9 @@ class Reviews:
             targets.append(("facebook", "Facebook", str(links.facebook_url)))
         return targets
 
-    def _tracked_link(self, key: AwardKey, platform: str, target: str) -> str:
-        """An unguessable token whose target is fixed now, so the edge's /l/<client>/<token> is no open redirect."""
+    def _tracked_link(self, key: AwardKey, platform: str, target: str, language: str) -> str:
+        """An unguessable token whose target is fixed now, so the edge's /l/<client>/<token> is no open redirect;
+        it keeps the guest's language for the edge's hand-off page."""
         token = "".join(self.rng.choice(_LINK_SYMBOLS) for _ in range(_TOKEN_LENGTH))
-        self.ctx.store.links.create(token, target, platform, key, self.ctx.expiry())
+        self.ctx.store.links.create(token, target, platform, key, self.ctx.expiry(), language=language)
         return f"{self.link_prefix.rstrip('/')}/{token}"

@@ -15,7 +15,10 @@ def _link_key(token: str) -> dict[str, str]:
     return key(f"LINK#{token}", "LINK")
 
 
-def link_item(token: str, target: str, platform: str, award: AwardKey, expires_at: datetime) -> dict[str, Any]:
+def link_item(
+    token: str, target: str, platform: str, award: AwardKey, expires_at: datetime, *, language: str | None = None
+) -> dict[str, Any]:
+    """`language`: the guest's in the chat, which the hand-off page speaks (None: the venue's)."""
     return {
         **_link_key(token),
         ITEM_TYPE: LINK,
@@ -24,6 +27,7 @@ def link_item(token: str, target: str, platform: str, award: AwardKey, expires_a
         "guest_id": award.guest_id,
         "period": award.period,
         "clicks": 0,
+        **({"language": language} if language else {}),
         TTL_ATTRIBUTE: epoch(expires_at),
     }
 
@@ -32,8 +36,21 @@ class Links:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def create(self, token: str, target: str, platform: str, award: AwardKey, expires_at: datetime) -> None:
-        self.table.put_new(link_item(token, target, platform, award, expires_at))
+    def create(
+        self,
+        token: str,
+        target: str,
+        platform: str,
+        award: AwardKey,
+        expires_at: datetime,
+        *,
+        language: str | None = None,
+    ) -> None:
+        self.table.put_new(link_item(token, target, platform, award, expires_at, language=language))
+
+    def get(self, token: str) -> dict[str, Any] | None:
+        """A link as it is, its clicks not counted (a link preview's fetch)."""
+        return self.table.get(_link_key(token))
 
     def click(self, token: str, at: datetime) -> dict[str, Any] | None:
         """Count a click on an existing link; the link after it (target, platform, `clicks` counting this one) or None
