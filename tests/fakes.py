@@ -268,10 +268,13 @@ class InMemoryLinks:
         with self._lock:
             self.by_token.setdefault(token, link_item(token, target, platform, award, expires_at, language=language))
 
-    def get(self, token: str) -> dict[str, Any] | None:
+    def preview(self, token: str) -> dict[str, Any] | None:
         with self._lock:
             link = self.by_token.get(token)
-            return dict(link) if link is not None else None
+            if link is None:
+                return None
+            link["previews"] = link.get("previews", 0) + 1
+            return dict(link)
 
     def click(self, token: str, at: datetime) -> dict[str, Any] | None:
         with self._lock:

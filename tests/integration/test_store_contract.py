@@ -245,6 +245,22 @@ def test_a_link_keeps_its_first_target_and_counts_clicks(store: Any) -> None:
     assert store.links.click("U" * 22, NOW) is None
 
 
+def test_a_link_keeps_the_guests_language_and_counts_previews_apart_from_clicks(store: Any) -> None:
+    token = "P" * 22
+    store.links.create(
+        token, "https://example.com/review", "google", AwardKey("g1", "2026-11-20"), LATER, language="de"
+    )
+    previewed = store.links.preview(token)
+    assert (previewed["target"], previewed["language"], previewed["previews"], previewed["clicks"]) == (
+        "https://example.com/review",
+        "de",
+        1,
+        0,
+    )
+    assert store.links.click(token, NOW)["clicks"] == 1  # a preview is no click: the guest's tap is the first
+    assert store.links.preview("U" * 22) is None
+
+
 # -- the month's stats -----------------------------------------------------------------------------------------------
 def test_the_months_counters_add_up_and_the_snapshot_sits_beside_them(store: Any) -> None:
     assert store.stats.month_totals("2026-11") == {}

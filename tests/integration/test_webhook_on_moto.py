@@ -20,6 +20,7 @@ from tagback.store.registry import Registry
 from tagback.store.repositories import Repositories
 from tagback.store.schema import guest_key, table_definition
 from tagback.store.table import Table
+from tests import user_agents as ua
 from tests.conftest import (
     APP_SECRET,
     APP_SECRET_PARAM,
@@ -118,6 +119,25 @@ def test_a_link_click_is_counted_in_the_venues_table(deployed: Repositories) -> 
     month = datetime.now(UTC).astimezone(registration().tz).strftime("%Y-%m")
     totals = deployed.stats.month_totals(month)
     assert (totals["review_link_clicks_google"], totals["review_link_unique_clicks_google"]) == (3, 1)
+
+
+def test_a_link_preview_and_an_in_app_tap_on_dynamodb(deployed: Repositories) -> None:
+    token = "M" * 22
+    target = "https://search.google.com/local/writereview?placeid=X"
+    deployed.links.create(token, target, "google", AwardKey("g1", "2026-11-20"), datetime.now(UTC) + timedelta(days=1))
+
+    def follow(user_agent: str) -> dict[str, Any]:
+        path = {"client": "demo", "token": token}
+        headers = {"User-Agent": user_agent}
+        return call("GET", f"/l/demo/{token}", route="/l/{client}/{token}", path_parameters=path, headers=headers)
+
+    assert follow(ua.FACEBOOKEXTERNALHIT)["statusCode"] == 302
+    assert follow(ua.INSTAGRAM_IOS)["statusCode"] == 200  # the hand-off page
+    clicked = deployed.links.click(token, datetime.now(UTC))  # one more, to read the counts
+    assert clicked is not None and (clicked["clicks"], clicked["previews"]) == (2, 1)
+    month = datetime.now(UTC).astimezone(registration().tz).strftime("%Y-%m")
+    totals = deployed.stats.month_totals(month)
+    assert (totals["review_link_unique_clicks_google"], totals["review_link_browser_in_app"]) == (1, 1)
 
 
 def test_a_missing_environment_fails_loudly_at_cold_start(aws: str, monkeypatch: pytest.MonkeyPatch) -> None:

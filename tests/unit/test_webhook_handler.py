@@ -321,7 +321,7 @@ def test_a_link_preview_is_redirected_but_not_counted(store: InMemoryStore, agen
     link(store, GOOGLE)
     response = follow("demo", TOKEN, agent)
     assert (response["statusCode"], response["headers"]["Location"]) == (302, GOOGLE)
-    assert store.links.by_token[TOKEN]["clicks"] == 0
+    assert (store.links.by_token[TOKEN]["clicks"], store.links.by_token[TOKEN]["previews"]) == (0, 1)
     assert store.stats.months == {}
     follow("demo", TOKEN, ua.INSTAGRAM_IOS)  # the guest's own tap after the preview: their link's first
     assert store.stats.months["2026-11"]["review_link_unique_clicks_google"] == 1

@@ -25,7 +25,7 @@ _CLIENT_ID = re.compile(r"^[a-z0-9-]{1,32}$")
 
 class LinkClicks(Protocol):
     def click(self, token: str, at: datetime) -> dict[str, Any] | None: ...
-    def get(self, token: str) -> dict[str, Any] | None: ...
+    def preview(self, token: str) -> dict[str, Any] | None: ...
 
 
 class LinkStore(Protocol):
@@ -47,12 +47,13 @@ def follow_link(
 ) -> Followed | None:
     """The link of a known token, after counting the click on the link and in the month's totals: every click, and
     the token's first as a unique one (a token is one award's link to one platform, so a guest opening it three
-    times is one guest), and the browser it came from. A bot's fetch (a link preview) is read, never counted."""
+    times is one guest), and the browser it came from. A bot's fetch (a link preview) is counted on the link as a
+    preview, never as a click."""
     if not _TOKEN.match(token):  # not one of ours: no table read for junk
         count("link_not_found")
         return None
     counted_as = browser.counted_as
-    link = store.links.click(token, now) if counted_as else store.links.get(token)
+    link = store.links.click(token, now) if counted_as else store.links.preview(token)
     if link is None:
         count("link_not_found")
         return None

@@ -48,9 +48,16 @@ class Links:
     ) -> None:
         self.table.put_new(link_item(token, target, platform, award, expires_at, language=language))
 
-    def get(self, token: str) -> dict[str, Any] | None:
-        """A link as it is, its clicks not counted (a link preview's fetch)."""
-        return self.table.get(_link_key(token))
+    def preview(self, token: str) -> dict[str, Any] | None:
+        """Count a link preview's fetch of an existing link (`previews`, never a click); the link or None for an
+        unknown token. An update, not a read: the edge only ever writes a venue's table."""
+        return self.table.update_returning(
+            _link_key(token),
+            UpdateExpression="ADD previews :one",
+            ConditionExpression="attribute_exists(#pk)",
+            ExpressionAttributeNames={"#pk": PARTITION_KEY},
+            ExpressionAttributeValues=to_dynamo({":one": 1}),
+        )
 
     def click(self, token: str, at: datetime) -> dict[str, Any] | None:
         """Count a click on an existing link; the link after it (target, platform, `clicks` counting this one) or None
