@@ -21,6 +21,8 @@ from tagback.adapters.meta.webhook import sign
 from tagback.config.environment import EdgeSettings
 from tagback.domain.awards import AwardKey
 from tagback.domain.clock import ManualClock
+from tagback.domain.languages import LANGUAGES
+from tagback.messages.link_labels import LINK_LABELS, LINK_PAGE_LANGUAGES
 from tests import user_agents as ua
 from tests.conftest import APP_SECRET, APP_SECRET_PARAM, DEMO_ACCOUNT, VERIFY_TOKEN, VERIFY_TOKEN_PARAM, registration
 from tests.fakes import InMemoryEdge, InMemoryStore, Secrets
@@ -346,6 +348,11 @@ def test_the_page_speaks_the_guests_language_else_the_venues(
     link(edge.store_of(client), GOOGLE, language=language)
     page = follow(client, TOKEN, ua.INSTAGRAM_ANDROID)["body"]
     assert f"<h1>{heading}</h1>" in page
+
+
+def test_the_page_has_words_for_every_built_in_language() -> None:
+    assert LINK_PAGE_LANGUAGES == LANGUAGES  # named apart only so that the webhook imports no Babel
+    assert all(set(texts) == set(LANGUAGES) and all(texts.values()) for texts in LINK_LABELS.values())
 
 
 def test_a_link_in_another_venues_table_is_not_found_under_this_client(edge: InMemoryEdge) -> None:
