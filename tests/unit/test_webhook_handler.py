@@ -237,6 +237,7 @@ def test_instagram_on_android_gets_the_hand_off_page_to_google_maps(store: InMem
     assert (headers["Cache-Control"], headers["Referrer-Policy"]) == ("no-store", "no-referrer")
     page = response["body"]
     assert "<h1>Opening Google Maps…</h1>" in page
+    assert "your review is quicker in the app or your usual browser." in page
     maps = "package=com.google.android.apps.maps"
     assert hrefs(page) == [
         # at once, without a fallback: if it is blocked, the page and its buttons stay
@@ -262,7 +263,8 @@ def test_instagram_on_ios_hands_over_to_the_browser_with_safari_as_a_second_way(
     response = follow("demo", TOKEN, ua.INSTAGRAM_IOS)
     assert response["statusCode"] == 200
     page = response["body"]
-    assert "<h1>Opening your browser…</h1>" in page and "Instagram&#x27;s browser does not know your account" in page
+    assert "<h1>Opening your browser…</h1>" in page
+    assert "Instagram&#x27;s browser does not know your account: your review is quicker in your usual browser." in page
     assert hrefs(page) == [
         f"instagram://extbrowser/?url={GOOGLE_ESCAPED}",
         f"instagram://extbrowser/?url={GOOGLE_ESCAPED}",

@@ -58,6 +58,11 @@ class Handoff:
     automatic: str  # where the page goes at once
     buttons: tuple[tuple[str, str], ...]  # (label key, URL): the first is the automatic one, as a tap
 
+    @property
+    def reason(self) -> str:
+        """Why leave: the label key that says so, naming the app only where the page offers one."""
+        return "why" if self.heading == "opening" else "why_browser"
+
 
 def handoff_for(browser: Browser, platform: str, target: str) -> Handoff | None:
     """How to hand the target over from this browser; None where a plain redirect serves (not an in-app browser,
@@ -129,7 +134,7 @@ def render_handoff(handoff: Handoff, target: str, browser: Browser, language: st
             f"<title>{label(handoff.heading)}</title><style>{STYLE}</style></head>",
             f'<body><main><p class="venue">{escape(venue_name)}</p>',
             f"<h1>{label(handoff.heading)}</h1>",
-            f"<p>{label('why')}</p>",
+            f"<p>{label(handoff.reason)}</p>",
             f'<p class="hint">{label("hint")}</p>',
             buttons,
             f'<a class="stay" href="{escape(target)}">{label("stay")}</a>',

@@ -35,6 +35,14 @@ _TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {  # in the orde
         "Il browser di {source} non conosce il tuo account: la recensione è più rapida nell'app o nel tuo browser.",
         "O navegador do {source} não conhece a sua conta: a avaliação é mais rápida na app ou no seu navegador.",
     ),
+    "why_browser": (
+        "{source}'s browser does not know your account: your review is quicker in your usual browser.",
+        "Der Browser von {source} kennt dein Konto nicht: In deinem Browser geht die Bewertung schneller.",
+        "El navegador de {source} no conoce tu cuenta: tu reseña es más rápida en tu navegador.",
+        "Le navigateur de {source} ne connaît pas votre compte : l'avis ira plus vite dans votre navigateur.",
+        "Il browser di {source} non conosce il tuo account: la recensione è più rapida nel tuo browser.",
+        "O navegador do {source} não conhece a sua conta: a avaliação é mais rápida no seu navegador.",
+    ),
     "hint": (
         "Nothing happened? Tap the button.",
         "Nichts passiert? Tippe auf den Knopf.",
