@@ -43,11 +43,16 @@ FLAGS = [
     "--hide-scrollbars",
 ]
 WINDOW = 1100  # wider than any width under test, and than headless Chromium's least
-# Per-table prizes too, so their section is measured and pictured.
-STATS = OCTOBER | {
-    f"awards_table_{table}": count
-    for table, count in zip(range(1, 15), [6, 2, 9, 4, 1, 3, 2, 5, 1, 1, 7, 2, 1, 3], strict=True)
-}
+# Per-table prizes and where the review links were opened too, so their lines are measured and pictured.
+STATS = (
+    OCTOBER
+    | {
+        f"awards_table_{table}": count
+        for table, count in zip(range(1, 15), [6, 2, 9, 4, 1, 3, 2, 5, 1, 1, 7, 2, 1, 3], strict=True)
+    }
+    | {"review_link_browser_in_app": 9, "review_link_browser_ios": 2, "review_link_browser_android": 2}
+    | {"review_link_browser_desktop": 1}
+)
 # Taquería Luna's prizes that month, one of them not handed out; no Google rating (it has no Places API key).
 LUNA_STATS = {name: value for name, value in STATS.items() if not name.startswith("rating")} | {
     "awards_prize_churros": 21,
@@ -201,5 +206,6 @@ def test_the_report_renders_with_its_headline_numbers(chromium: str, report_page
         "Table 3",
         "Sun, 25 Oct",
         "not\xa0available",
+        "Opened in: Instagram or Facebook 9 · Android 2 · iPhone 2 · computer 1",
     ):
         assert shown in text, shown

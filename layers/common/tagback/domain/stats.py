@@ -2,7 +2,8 @@
 
 Names: a total per event (`mentions`, `awards`, `review_yes`, …), per prize (`awards_prize_<id>`), per table with
 the per-table option (`awards_table_<table>`), per platform (`review_link_clicks_<platform>`, and
-`review_link_unique_clicks_<platform>` for each link's first click), per channel (`contacts_<channel>`), and the
+`review_link_unique_clicks_<platform>` for each link's first click), per browser a link was opened in
+(`review_link_browser_<in_app|android|ios|desktop|other>`), per channel (`contacts_<channel>`), and the
 mentions per local day of the month (`mentions_day_<DD>`) and hour of day (`mentions_hour_<HH>`) for the report's
 charts. The daily snapshot adds the day's values as `<name>_d<DD>` (on an item of their own: store/stats.py). When the
 month's report went out, its item says so (`report_sent_at`).
