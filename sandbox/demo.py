@@ -1,11 +1,13 @@
 """`make demo`: the product's main job, end to end, on this machine — told in plain words.
 
 Starts the sandbox and runs Meta's handshake; then two guests chat through signed webhook deliveries: Ana in
-English (she leaves her email), Ben choosing German (he declines). A redelivery and a forgery are shown to change
-nothing. The clock moves an hour on: both are asked for a review; Ana says yes and opens the tracked Google link,
-Ben says no and then STOPP. The transcript of each chat is printed. Last, a second venue of the agency (Taquería
-Luna) is served from the same webhook URL: one delivery carries a mention for each venue, and each guest hears from
-their own venue's account. Exits non-zero if anything went wrong.
+English (she leaves her email, and answers the venue's questions: first visit, so lunch or dinner), Ben choosing
+German (he declines, and leaves the venue's question open). A redelivery and a forgery are shown to change nothing.
+The clock moves an hour on: both are asked for a review; Ana says yes and opens the tracked Google link, Ben says no
+and then STOPP. The transcript of each chat is printed. Then a second venue of the agency (Taquería Luna) is served
+from the same webhook URL: one delivery carries a mention for each venue, and each guest hears from their own
+venue's account. Last, Ana comes back the next day and takes the questions' other branch (a regular: her birthday
+month, asked since she consented); her answers reach the sheet and the CRM. Exits non-zero if anything went wrong.
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ def play_chat(sandbox: Sandbox) -> tuple[Guest, Guest]:
     ana.tap("Yes")
     ana.say("ana@example")
     ana.say("ana@example.com")
+    ana.tap("Yes, first time")  # the venue's own questions: a first visit leads to "Lunch or dinner?"
+    ana.tap("Lunch")
     say("   Ben does the same and picks German")
     ben.mention()
     ben.tap("Deutsch")
@@ -268,6 +272,37 @@ def second_venue(sandbox: Sandbox) -> None:
     say()
 
 
+def next_day(sandbox: Sandbox, ana: Guest) -> None:
+    """Ana again, another day: the questions' other branch, and every answer in the owner's sheet and CRM."""
+    local = sandbox.clock.now().astimezone(sandbox.config.tz)
+    say("9. The next day Ana posts another story: a regular now, she takes the other branch of the venue's questions")
+    morning = (local + timedelta(days=1)).replace(hour=11, minute=0, second=0)
+    sandbox.advance((morning - local).total_seconds() / 60)
+    before = len(ana.transcript)
+    ana.mention()
+    ana.tap("No, I'm a regular")
+    ana.say("March")  # the birthday month: personal, asked since she left her email with consent
+    for line in ana.transcript[before:]:
+        say(f"   {line}")
+    sandbox.settle()
+    expected = {"first-visit": ["yes", "no"], "meal": ["lunch"], "birthday-month": ["03"]}
+    sheets = sandbox.config.integrations.google_sheets
+    if sheets is not None:
+        rows = [row for row in sandbox.google.rows.get(sheets.sheet, [])[1:] if row[1] == "answer"]
+        found: dict[str, list[str]] = {}
+        for row in rows:
+            found.setdefault(row[-2], []).append(row[-1])
+        check(found == expected, f"the sheet has Ana's answers by question: {found}")
+    if sandbox.config.integrations.webhook is not None:
+        answers = [r["json"] for r in sandbox.crm.requests if r["event"] == "answer"]
+        check(
+            sorted((a["question"], a["answer"]) for a in answers)
+            == sorted((q, a) for q, given in expected.items() for a in given),
+            f"the CRM received {len(answers)} signed answer events with their question ids",
+        )
+    say()
+
+
 def main() -> int:
     # A free port unless PORT is set, so the demo runs beside a `make sandbox` already on 8787.
     options = replace(SandboxOptions.from_environ(), port=int(os.environ.get("PORT", "0")))
@@ -293,6 +328,7 @@ def main() -> int:
         owner_integrations(sandbox)
         monthly_report(sandbox)
         second_venue(sandbox)
+        next_day(sandbox, ana)
 
     if failures:
         say(f"Demo FAILED: {len(failures)} step(s) did not happen as they should.")
@@ -300,7 +336,7 @@ def main() -> int:
     say(
         "Demo complete: two guests chatted in their languages and got their prizes and coupons; Ana left her email; "
         "an hour later both were asked for a review; Ana's link was tracked; Ben opted out. A second venue was served "
-        "from the same webhook URL, each guest by their own venue."
+        "from the same webhook URL, each guest by their own venue. Ana took both branches of the venue's questions."
     )
     return 0
 

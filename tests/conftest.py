@@ -35,8 +35,9 @@ os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
 
 
-# The demo client reduced to one language and no contact question: the prize DM follows the mention directly.
-ENGLISH_ONLY = {"languages": ["en"], "messages": {}, "contact_capture": {"channels": "off"}}
+# The demo client reduced to one language, no contact question and none of its own questions: the prize DM follows
+# the mention directly, and nothing follows the prize.
+ENGLISH_ONLY = {"languages": ["en"], "messages": {}, "contact_capture": {"channels": "off"}, "questions": []}
 
 
 @pytest.fixture(scope="session")

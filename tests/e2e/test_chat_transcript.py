@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -21,6 +22,28 @@ FOOTER = (
     "\n\n(This is Café Aurora's automated assistant.)\nPromotion terms: https://cafe-aurora.example/story-prize-terms"
 )
 LANGUAGES = ("English", "Deutsch", "Português")
+# The demo venue's own questions (clients/demo.yaml: questions).
+FIRST_VISIT_EN = (
+    "venue",
+    re.escape("Is this your first visit to Café Aurora?"),
+    ("Yes, first time", "No, I'm a regular"),
+)
+FIRST_VISIT_DE = (
+    "venue",
+    re.escape("Bist du zum ersten Mal im Café Aurora?"),
+    ("Ja, zum ersten Mal", "Nein, Stammgast"),
+)
+WELCOME_EN = (
+    "venue",
+    re.escape("Welcome to Café Aurora! Our pastéis de nata come out of the oven every hour") + ".*",
+    (),
+)
+WELCOME_DE = ("venue", re.escape("Willkommen im Café Aurora! Unsere Pastéis de Nata") + ".*", ())
+LOYALTY_EN = ("venue", re.escape("Great to see you again! Regulars get every 10th coffee free") + ".*", ())
+LOYALTY_DE = ("venue", re.escape("Schön, dich wiederzusehen! Stammgäste bekommen jeden 10. Kaffee gratis") + ".*", ())
+MEAL_EN = ("venue", re.escape("Lunch or dinner today?"), ("Lunch", "Dinner"))
+MEAL_DE = ("venue", re.escape("Heute Mittag- oder Abendessen?"), ("Mittagessen", "Abendessen"))
+BIRTHDAY_DE = ("venue", re.escape("In welchem Monat hast du Geburtstag?") + ".*", ())
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +100,11 @@ def test_ana_chats_in_english_leaves_her_email_and_opens_the_review_link(chat: t
             ),
             ("guest", re.escape("ana@example.com"), ()),
             ("venue", re.escape("Thank you! You can reply STOP at any time to stop hearing from Café Aurora."), ()),
+            FIRST_VISIT_EN,
+            ("guest", re.escape("(taps “Yes, first time”)"), ()),
+            WELCOME_EN,
+            MEAL_EN,
+            ("guest", re.escape("(taps “Lunch”)"), ()),
             (
                 "venue",
                 re.escape("How was your visit to Café Aurora? Would you like to leave us a review on Google?"),
@@ -119,6 +147,7 @@ def test_ben_picks_german_declines_then_stops(chat: tuple[Sandbox, Guest, Guest]
             ),
             ("guest", re.escape("(taps “Nein”)"), ()),
             ("venue", re.escape("Kein Problem, dann überspringen wir das."), ()),
+            FIRST_VISIT_DE,  # left open: the review question comes all the same, and closes it
             (
                 "venue",
                 re.escape("Wie war dein Besuch bei Café Aurora? Möchtest du uns eine Bewertung auf Google schreiben?"),
@@ -149,6 +178,12 @@ def test_the_tracked_link_counts_and_an_unknown_token_is_a_404(chat: tuple[Sandb
 
 
 STORY = ("guest", re.escape("(posts a story that @mentions the venue)"), ())
+PRIZE_LINE_DE = (
+    "venue",
+    rf"Danke, dass du Café Aurora in deiner Story geteilt hast! 🎉 Dein Preis: {PRIZE_DE}\. Zeig diesen Code unserem "
+    rf"Team: {CODE} \(gültig bis \d{{1,2}}\. \S+ 2026\)\.",
+    (),
+)
 PRIZE_LINE = (
     "venue",
     rf"Thanks for sharing Café Aurora in your story! 🎉 Your prize: {PRIZE_EN}\. Show this code to our "
@@ -314,7 +349,9 @@ def test_pia_types_her_answers_and_after_her_prize_is_not_told_to_post_a_story(
     pia.mention()
     pia.tap("Português")
     pia.say("Não, obrigada")  # typed, not tapped: the contact question's No
-    pia.say("Onde ficam?")
+    pia.say("sim, a primeira")
+    pia.say("jantar")
+    pia.say("Onde ficam?")  # the questions are over: the fallback
     sandbox.advance(sandbox.config.followup_delay_minutes)
     pia.collect()
     pia.say("sim")  # typed: the review question's Yes
@@ -335,6 +372,11 @@ def test_pia_types_her_answers_and_after_her_prize_is_not_told_to_post_a_story(
             ("venue", re.escape("Quer receber as ofertas do Café Aurora por Email? ") + ".*", ("Sim", "Não")),
             ("guest", "Não, obrigada", ()),
             ("venue", re.escape("Sem problema, vamos saltar esse passo."), ()),
+            ("venue", re.escape("É a sua primeira visita ao Café Aurora?"), ("Sim, a primeira", "Não, sou cliente")),
+            ("guest", "sim, a primeira", ()),  # typed: the reply's title
+            ("venue", re.escape("Bem-vindo ao Café Aurora!") + ".*", ()),
+            ("venue", re.escape("Almoço ou jantar hoje?"), ("Almoço", "Jantar")),
+            ("guest", "jantar", ()),
             ("guest", re.escape("Onde ficam?"), ()),
             (
                 "venue",
@@ -353,3 +395,100 @@ def test_pia_types_her_answers_and_after_her_prize_is_not_told_to_post_a_story(
             ("venue", re.escape("Obrigado! Escolha onde quer avaliar o Café Aurora:"), ("Google", "Tripadvisor")),
         ],
     )
+
+
+def day_one(guest: Guest, language: str, contact: str) -> None:
+    guest.mention()
+    guest.tap(language)
+    guest.tap(contact)
+
+
+def test_both_branches_of_the_venues_questions_in_two_languages_reach_the_sheet_and_the_crm(
+    chat: tuple[Sandbox, Guest, Guest],
+) -> None:
+    """Ida (German, leaves her email) and Jon (English, declines) answer the venue's questions on two days, once
+    each way: a first visit leads to the meal, a regular to the birthday month — asked of Ida only, who consented.
+    Last in the module: the sandbox's clock moves to the next day."""
+    sandbox, _, _ = chat
+    ida, jon = Guest(sandbox, "6170000000000761"), Guest(sandbox, "6170000000000762")
+    day_one(ida, "Deutsch", "Ja")
+    ida.say("ida@example.com")
+    ida.tap("Ja, zum ersten Mal")
+    ida.tap("Abendessen")
+    day_one(jon, "English", "No")
+    jon.tap("Yes, first time")
+    jon.say("dinner")  # typed: the reply's title
+    expect(
+        ida.transcript[6:],
+        [
+            ("guest", re.escape("(taps “Ja”)"), ()),
+            ("venue", re.escape("Super! Wie lautet deine E-Mail-Adresse?"), ("(user_email)",)),
+            ("guest", re.escape("ida@example.com"), ()),
+            ("venue", re.escape("Danke! Du kannst jederzeit STOPP antworten") + ".*", ()),
+            FIRST_VISIT_DE,
+            ("guest", re.escape("(taps “Ja, zum ersten Mal”)"), ()),
+            WELCOME_DE,
+            MEAL_DE,
+            ("guest", re.escape("(taps “Abendessen”)"), ()),
+        ],
+    )
+    expect(
+        jon.transcript[6:],
+        [
+            ("guest", re.escape("(taps “No”)"), ()),
+            ("venue", re.escape("No problem, let's skip that."), ()),
+            FIRST_VISIT_EN,
+            ("guest", re.escape("(taps “Yes, first time”)"), ()),
+            WELCOME_EN,
+            MEAL_EN,
+            ("guest", "dinner", ()),
+        ],
+    )
+
+    local = sandbox.clock.now().astimezone(sandbox.config.tz)
+    sandbox.advance(((local + timedelta(days=1)).replace(hour=11, minute=0) - local).total_seconds() / 60)
+    for guest in (ida, jon):
+        guest.collect()  # the review questions of the first day
+    ida_since, jon_since = len(ida.transcript), len(jon.transcript)
+    ida.mention()
+    ida.tap("Nein, Stammgast")
+    ida.say("März")
+    jon.mention()
+    jon.tap("No, I'm a regular")
+    expect(
+        ida.transcript[ida_since:],
+        [
+            STORY,
+            PRIZE_LINE_DE,
+            ("venue", "[image]", ()),
+            FIRST_VISIT_DE,
+            ("guest", re.escape("(taps “Nein, Stammgast”)"), ()),
+            LOYALTY_DE,
+            BIRTHDAY_DE,
+            ("guest", "März", ()),
+        ],
+    )
+    expect(  # no consent: no birthday question
+        jon.transcript[jon_since:],
+        [
+            STORY,
+            PRIZE_LINE,
+            ("venue", "[image]", ()),
+            FIRST_VISIT_EN,
+            ("guest", re.escape("(taps “No, I'm a regular”)"), ()),
+            LOYALTY_EN,
+        ],
+    )
+
+    sandbox.settle()
+    expected = {
+        ida.guest_id: [("first-visit", "yes"), ("meal", "dinner"), ("first-visit", "no"), ("birthday-month", "03")],
+        jon.guest_id: [("first-visit", "yes"), ("meal", "dinner"), ("first-visit", "no")],
+    }
+    sheets = sandbox.config.integrations.google_sheets
+    assert sheets is not None
+    rows = [row for row in sandbox.google.rows[sheets.sheet] if row[1] == "answer"]
+    crm = [r["json"] for r in sandbox.crm.requests if r["event"] == "answer"]
+    for guest_id, answers in expected.items():
+        assert [(row[-2], row[-1]) for row in rows if guest_id in row[0]] == answers
+        assert [(a["question"], a["answer"]) for a in crm if a["guest_id"] == guest_id] == answers

@@ -302,14 +302,16 @@ def sheet_rows(guest: str, other: str) -> list[list[str]]:
         [],  # a row blanked before
         [f"redemption-{CODE}", "redemption", "2026-11-21 10:00", "", "Free espresso", CODE],
         ["contact-9-email-1", "contact", "2026-11-21 10:00", "Cy", "", "", "en", "", "+351912345678"],
+        [f"answer-{guest}_2026-11-20-meal", "answer", "2026-11-20 21:32", "Ana Sousa", *[""] * 9, "meal", "lunch"],
     ]
 
 
 def test_the_guests_rows_are_found_by_row_id_contact_and_coupon_never_by_name() -> None:
     erased = OutboxEvent("erasure-1", GUEST_ERASED, NOW, GUEST_ID, email="ana@x.io", phone="+351912345678")
-    # Theirs: the award, the contact (email in any case, kept as text), the redemption of their coupon, and the row
-    # holding their phone. Not: the other Ana Sousa, nor the guest whose id begins with theirs.
-    assert guest_rows(sheet_rows(GUEST_ID, OTHER), erased) == [2, 4, 7, 8]
+    # Theirs: the award, the contact (email in any case, kept as text), the redemption of their coupon, the row
+    # holding their phone, and their answer to the venue's question. Not: the other Ana Sousa, nor the guest whose id
+    # begins with theirs.
+    assert guest_rows(sheet_rows(GUEST_ID, OTHER), erased) == [2, 4, 7, 8, 9]
 
 
 @pytest.fixture

@@ -92,6 +92,8 @@ def test_the_first_row_brings_the_header_and_times_are_local(google: FakeGoogle)
         "",
         "",
         "",
+        "",
+        "",
     ]
     assert [r[3] for r in rows[1:]] == ["Ana Sousa", "Ben Krüger"]  # names, never @handles
     assert len(google.tokens) == 1  # one OAuth token (service-account JWT, verified by the fake) for both
@@ -270,6 +272,8 @@ def test_the_crm_gets_signed_json_with_a_delivery_id(crm: tuple[FakeCrm, str]) -
         "consent_version": "2026-11",
         "consent_at": "2026-07-01T11:30:00+00:00",
         "table": None,
+        "question": None,
+        "answer": None,
     }
     body = json.dumps(received["json"], ensure_ascii=False, separators=(",", ":")).encode()
     assert webhook_signature(body, "crm-secret") != webhook_signature(body, "another-secret")
@@ -283,9 +287,23 @@ def test_a_per_table_award_brings_its_table_to_the_sheet_and_the_crm(
     sheet(google).deliver(at_table)
     CrmWebhookSink(url=url, secret="crm-secret", client_id="demo").deliver(at_table)
     header, row = google.rows["Entries"]
-    assert header[-1] == "Table" and dict(zip(header, row, strict=True))["Table"] == "12"
+    assert dict(zip(header, row, strict=True))["Table"] == "12"
     (received,) = fake.requests
     assert received["json"]["table"] == "12"
+
+
+def test_an_answer_brings_its_question_and_answer_to_the_sheet_and_the_crm(
+    google: FakeGoogle, crm: tuple[FakeCrm, str]
+) -> None:
+    fake, url = crm
+    answer = OutboxEvent("answer-6170001_2026-07-01-meal", "answer", AT, "6170001", question="meal", answer="lunch")
+    sheet(google).deliver(answer)
+    CrmWebhookSink(url=url, secret="crm-secret", client_id="demo").deliver(answer)
+    header, row = google.rows["Entries"]
+    assert header[-2:] == ["Question", "Answer"] and row[1] == "answer" and row[-2:] == ["meal", "lunch"]
+    (received,) = fake.requests
+    assert received["event"] == "answer"
+    assert (received["json"]["question"], received["json"]["answer"]) == ("meal", "lunch")
 
 
 @pytest.mark.parametrize(

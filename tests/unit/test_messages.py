@@ -17,6 +17,7 @@ from tests.conftest import DEMO_CONFIG
 DEMO = yaml.safe_load(DEMO_CONFIG.read_text(encoding="utf-8"))
 ALL_LANGUAGES = DEMO | {
     "languages": list(LANGUAGES),
+    "questions": [],  # the demo's own questions are in its three languages
     "prizes": [prize | {"names": dict.fromkeys(LANGUAGES, prize["name"])} for prize in DEMO["prizes"]],
     "contact_capture": {
         "channels": "both",

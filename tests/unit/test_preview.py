@@ -169,3 +169,19 @@ def test_the_pages_emoji_come_with_it_for_a_machine_without_an_emoji_font(demo_p
     with TTFont(io.BytesIO(base64.b64decode(embedded[1]))) as font:
         assert {0x1F389, 0x2600} <= set(font.getBestCmap())  # 🎉 in every prize message, ☀ in demo.yaml's own text
     assert len(embedded[1]) < 100_000  # what the page shows, not the whole 11 MB font
+
+
+def test_every_branch_of_the_venues_questions_is_shown_in_each_language(demo_page: tuple[str, Path]) -> None:
+    page, _ = demo_page
+    config = load_client_config(ROOT / "clients" / "demo.yaml")
+    for language in config.languages:
+        text = text_of(section(page, language))
+        for question in config.questions:
+            assert question.text[language] in text
+            for reply in question.replies:
+                following = config.question(reply.next or "")
+                says = f" says “{reply.say[language]}”," if reply.say else ""
+                leads = f"then “{following.text[language]}”" if following else "then the questions end"
+                assert f"“{reply.title[language]}”:{says} {leads}" in text
+        assert "Answered in writing (month): then the questions end" in text
+        assert "Personal: asked only of guests who gave their contact with consent" in text

@@ -18,7 +18,13 @@ from tagback.domain.events import EventKind, InboundEvent
 from tagback.domain.messaging import ErrorKind
 from tests.unit.test_chat import TODAY, Chat, config_with
 
-AT_TABLES = {"languages": ["en"], "messages": {}, "contact_capture": {"channels": "off"}, "per_table": True}
+AT_TABLES = {
+    "languages": ["en"],
+    "messages": {},
+    "contact_capture": {"channels": "off"},
+    "questions": [],
+    "per_table": True,
+}
 
 
 def problems(**changes: Any) -> list[str]:

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 
-from tagback.config.model import ClientConfig
 from tagback.conversation.outcome import Outcome
 from tagback.domain.awards import Awaiting, AwardKey, FollowUpState
 from tests.unit.test_chat import TODAY, Chat, config_with
@@ -17,8 +16,8 @@ AFTER_PRIZE = "This chat only handles story prizes"
 
 
 @pytest.fixture
-def chat(demo_config: ClientConfig) -> Chat:
-    return Chat(demo_config)  # English, German and Portuguese offered; contact by email
+def chat() -> Chat:
+    return Chat(config_with())  # English, German and Portuguese offered; contact by email
 
 
 def asked_for_a_review(chat: Chat, guest: str, language: str = "en", *, contact: str | None = "none") -> None:

@@ -6,9 +6,11 @@ conversation (the CLI gives tables in memory) with a messenger that records inst
 jumps to the follow-up. So the page cannot drift from what guests get: the same catalog, overrides, composition
 (the first DM's disclosure and terms), buttons and coupon images.
 
-Per language: a guest who picks it, wins, leaves an email and/or phone (each mistyped first), mentions the venue
-again, is asked for a review when the follow-up is due and says yes; a guest who declines both, then says STOP; and
-a guest per other prize, each with its coupon.
+Per language: a guest who picks it, wins, leaves an email and/or phone (each mistyped first), answers the venue's
+own questions (the first reply each time), mentions the venue again, is asked for a review when the follow-up is due
+and says yes; a guest who declines both, then says STOP; and a guest per other prize, each with its coupon. Then
+every branch of the venue's questions: each question as the guest sees it, and where each answer leads (the same
+texts the engine sends, `conversation.questions`).
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Final, Literal
 
-from tagback.config.model import ClientConfig, Prize, span_bounds
+from tagback.config.model import ClientConfig, Prize, Question, span_bounds
 from tagback.conversation import payloads
 from tagback.conversation.engine import Engine
 from tagback.conversation.ports import ConversationStore, PhoneReader
-from tagback.domain.awards import AwardKey, CouponFace
+from tagback.conversation.questions import next_after, question_text, reply_title
+from tagback.domain.awards import Awaiting, AwardKey, CouponFace
 from tagback.domain.clock import ManualClock
 from tagback.domain.events import EventKind, InboundEvent
 from tagback.domain.languages import Language, language_name
@@ -43,6 +46,15 @@ _MISTYPED_EMAIL: Final = "ana.sousa@example"
 _GUEST_PHONE: Final = "+351 912 345 678"
 _MISTYPED_PHONE: Final = "91234"
 _STOP: Final = "STOP"
+# What the preview's guest writes to a free-text question of each kind.
+_SAMPLE_ANSWERS: Final = {
+    "text": "By the window",
+    "number": "2",
+    "month": "3",
+    "date": "14.03.1990",
+    "email": _GUEST_EMAIL,
+    "phone": _GUEST_PHONE,
+}
 
 
 @dataclass(frozen=True)
@@ -64,9 +76,19 @@ class Scene:
 
 
 @dataclass(frozen=True)
+class Branch:
+    """One of the venue's questions as the guest sees it, and where each answer leads (in words)."""
+
+    question: str  # its id
+    asked: Bubble
+    leads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class LanguagePreview:
     language: Language
     scenes: tuple[Scene, ...]
+    branches: tuple[Branch, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -219,6 +241,20 @@ class _Conversation:
             self.says(bad)
             self.says(good)
 
+    def answer_questions(self) -> None:
+        """Answer each of the venue's questions asked: the first reply, or a sample of the free text's kind."""
+        for _ in self.config.questions:  # each question once at most: every path ends (config/checks.py)
+            guest = self.store.guests.get(self.guest)
+            question = self.config.question(guest.question or "") if guest is not None else None
+            if guest is None or guest.awaiting is not Awaiting.QUESTION or question is None:
+                return
+            if question.replies:
+                reply = question.replies[0]
+                tap = payloads.QuestionReply(question.id, reply.id, guest.question_period or "")
+                self.taps(reply_title(reply, guest.language or self.config.default_language), payloads.encode(tap))
+            else:
+                self.says(_SAMPLE_ANSWERS[question.expects or "text"])
+
     def scene(self, title: str) -> Scene:
         return Scene(title, tuple(self.recorder.bubbles))
 
@@ -254,10 +290,12 @@ class _Player:
     def accepting(self, prize: Prize) -> Scene:
         chat = self.won(prize)
         chat.answer_contact()
+        chat.answer_questions()
         chat.mention()
         key = chat.follow_up()
         chat.taps(chat.recorder.bubbles[-1].quick_replies[0], payloads.encode(payloads.ReviewAnswer(key.period, True)))
-        return chat.scene(f"{language_name(self.language)}: prize, contact, a second story, review: yes")
+        questions = ", its questions" if self.config.questions else ""
+        return chat.scene(f"{language_name(self.language)}: prize, contact{questions}, a second story, review: yes")
 
     def declining(self, prize: Prize) -> Scene:
         chat = self.won(prize, guest="Ben")
@@ -280,7 +318,26 @@ class _Player:
             CouponShown(prize.name_in(self.language), self.language, f"coupon-{prize.id}-{self.language}.png")
             for prize in self.config.prizes
         ]
-        return LanguagePreview(self.language, tuple(scenes)), coupons
+        branches = tuple(_branch(self.config, question, self.language) for question in self.config.questions)
+        return LanguagePreview(self.language, tuple(scenes), branches), coupons
+
+
+def _branch(config: ClientConfig, question: Question, language: Language) -> Branch:
+    def leads_to(following: str | None) -> str:
+        asked = config.question(following) if following is not None else None
+        return f"then “{question_text(asked, language)}”" if asked is not None else "then the questions end"
+
+    replies = tuple(reply_title(reply, language) for reply in question.replies)
+    leads = []
+    for reply in question.replies:
+        says = f" says “{reply.say[language]}”," if reply.say else ""
+        leads.append(f"“{reply_title(reply, language)}”:{says} {leads_to(next_after(question, reply))}")
+    if question.expects is not None:
+        leads.append(f"Answered in writing ({question.expects}): {leads_to(next_after(question))}")
+    leads.append(f"Not understood twice: skipped, {leads_to(next_after(question))}")
+    if question.personal:
+        leads.append("Personal: asked only of guests who gave their contact with consent; skipped for the others")
+    return Branch(question.id, Bubble("venue", question_text(question, language), quick_replies=replies), tuple(leads))
 
 
 def preview(
@@ -309,12 +366,11 @@ def preview(
 
 
 def _all_text(shown: Preview) -> str:
-    return "".join(
-        "".join((bubble.text, *bubble.quick_replies, *bubble.buttons))
-        for language in shown.languages
-        for scene in language.scenes
-        for bubble in scene.bubbles
-    )
+    bubbles = [bubble for language in shown.languages for scene in language.scenes for bubble in scene.bubbles]
+    branches = [branch for language in shown.languages for branch in language.branches]
+    bubbles += [branch.asked for branch in branches]
+    leads = "".join(lead for branch in branches for lead in branch.leads)
+    return "".join("".join((bubble.text, *bubble.quick_replies, *bubble.buttons)) for bubble in bubbles) + leads
 
 
 _STYLE: Final = """
@@ -341,6 +397,9 @@ overflow:hidden;box-shadow:0 2px 10px rgba(0,0,0,.12)}
 .card .msg{max-width:none;border-radius:18px 18px 0 0}
 .card span{background:#efefef;text-align:center;padding:8px 12px;color:#3797f0;font-weight:600}
 .card span:last-child{border-radius:0 0 18px 18px}
+section>h3,.explain{max-width:420px;margin:0 auto;padding:4px 12px} section>h3{font-size:16px}
+.explain{color:#555;font-size:13px}
+.lead{align-self:stretch;border-left:3px solid #3797f0;padding:2px 8px;color:#444;font-size:13px}
 .coupons h2{font-size:18px} .coupons figure{margin:0 0 18px} .coupons img{width:100%;border-radius:8px}
 .coupons figcaption{color:#555;font-size:13px}
 """
@@ -362,6 +421,23 @@ def _bubble_html(bubble: Bubble) -> str:
     return "".join(parts)
 
 
+def _branches_html(branches: Sequence[Branch]) -> str:
+    """Every question of the venue's, and where each answer leads; an unanswered one is closed by the review."""
+    if not branches:
+        return ""
+    cards = "".join(
+        f'<div class="phone"><div class="scene">Question “{html.escape(branch.question)}”</div>'
+        f'<div class="chat">{_bubble_html(branch.asked)}'
+        f"{''.join(f'<div class=lead>{html.escape(lead)}</div>' for lead in branch.leads)}</div></div>"
+        for branch in branches
+    )
+    return (
+        "<h3>The venue's questions: every branch</h3><p class=explain>After the prize (and the contact question), the "
+        "first question; each answer leads on as shown. A question still open when the review question comes is "
+        f"closed by it.</p>{cards}"
+    )
+
+
 def page_html(shown: Preview, emoji_font: bytes | None = None) -> str:
     """The page: self-contained (its own CSS, no script, no font or image from elsewhere; the coupons beside it, the
     emoji font in it)."""
@@ -376,7 +452,10 @@ def page_html(shown: Preview, emoji_font: bytes | None = None) -> str:
             for scene in language.scenes
         )
         name = html.escape(language_name(language.language))
-        sections.append(f'<section lang="{language.language}"><h2>{name} ({language.language})</h2>{phones}</section>')
+        branches = _branches_html(language.branches)
+        sections.append(
+            f'<section lang="{language.language}"><h2>{name} ({language.language})</h2>{phones}{branches}</section>'
+        )
     figures = "".join(
         f'<figure><img src="{html.escape(c.image)}" alt="{html.escape(c.prize)}">'
         f"<figcaption>{html.escape(c.prize)} ({c.language})</figcaption></figure>"

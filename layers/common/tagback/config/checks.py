@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from datetime import date
-from typing import Final, Protocol
+from typing import Final, Protocol, get_args
 
-from tagback.config.model import ClientConfig
+from tagback.config.model import QUESTION_END, AnswerKind, ClientConfig, Question
 from tagback.domain.awards import CouponFace
 from tagback.domain.languages import LANGUAGES, Language
-from tagback.domain.messaging import BUTTON_TEXT_LIMIT, QUICK_REPLY_TITLE_LIMIT, TEXT_LIMIT_BYTES
+from tagback.domain.messaging import BUTTON_TEXT_LIMIT, QUICK_REPLY_LIMIT, QUICK_REPLY_TITLE_LIMIT, TEXT_LIMIT_BYTES
 from tagback.domain.redemption import coupon_signing_key_parameter
 from tagback.messages.catalog import BUTTON_TITLES, MESSAGE_KEYS, PLACEHOLDERS, REQUIRED_PLACEHOLDERS
 from tagback.messages.render import channels_text, first_dm_footer, format_date, placeholders_in, render, template
 
 FIRST_DM_KEYS: Final = frozenset({"language_question", "table_question", "prize_awarded", "all_prizes_given"})
+ANSWER_KINDS: Final = get_args(AnswerKind)
 _LONGEST_LINK: Final = "https://abcdefghij.execute-api.ap-southeast-2.amazonaws.com/l/" + "x" * 22
 
 
@@ -194,4 +195,114 @@ def secret_name_problems(config: ClientConfig) -> list[str]:
         problems.append(
             f"secrets.coupon_signing_key: must be {expected_key}: the staff redemption page reads the key by that name"
         )
+    return problems
+
+
+def question_problems(config: ClientConfig) -> list[str]:
+    """The venue's questions (`questions`): ids once each, texts in every language offered (and no other), within
+    Meta's limits (quick replies, their titles, a text with the re-ask before it), a personal question only with
+    contact capture (its consent), and a path from the first question that reaches every question and always ends:
+    no unknown `next`, no cycle."""
+    problems: list[str] = []
+    ids = [question.id for question in config.questions]
+    for index, question in enumerate(config.questions):
+        where = f"questions[{index}]"
+        if question.id == QUESTION_END:
+            problems.append(f"{where}.id: {QUESTION_END!r} means the end of the questions: choose another id")
+        if ids.index(question.id) != index:
+            problems.append(f"{where}.id: {question.id!r} is also questions[{ids.index(question.id)}]'s id")
+        problems += _question_shape(config, question, where)
+        problems += _texts(config, question.text, f"{where}.text", byte_limit=TEXT_LIMIT_BYTES - _reask_bytes(config))
+        reply_ids = [reply.id for reply in question.replies]
+        for number, reply in enumerate(question.replies):
+            at = f"{where}.replies[{number}]"
+            if reply_ids.index(reply.id) != number:
+                problems.append(f"{at}.id: {reply.id!r} is also replies[{reply_ids.index(reply.id)}]'s id")
+            problems += _texts(config, reply.title, f"{at}.title", char_limit=QUICK_REPLY_TITLE_LIMIT)
+            if reply.say:
+                problems += _texts(config, reply.say, f"{at}.say", byte_limit=TEXT_LIMIT_BYTES)
+    return problems + _path_problems(config)
+
+
+def _reask_bytes(config: ClientConfig) -> int:
+    """What the re-ask adds before a question's text: `question_again` and a line break, in the longest language."""
+    known = [language for language in config.languages if language in LANGUAGES or language in config.messages]
+    return max((len(template(config, "question_again", language).encode()) + 1 for language in known), default=0)
+
+
+def _question_shape(config: ClientConfig, question: Question, where: str) -> list[str]:
+    if bool(question.replies) == (question.expects is not None):
+        return [f"{where}: give either replies (quick replies) or expects (free text: {', '.join(ANSWER_KINDS)})"]
+    problems = []
+    if len(question.replies) > QUICK_REPLY_LIMIT:
+        problems.append(f"{where}.replies: {len(question.replies)} replies, Meta allows {QUICK_REPLY_LIMIT}")
+    if question.personal and config.contact_capture.channels == "off":
+        problems.append(
+            f"{where}.personal: a personal question is asked only after the guest's consent, which the contact "
+            "question asks: turn contact_capture on, or make the question personal: false"
+        )
+    if question.expects in ("email", "phone") and not question.personal:
+        problems.append(f"{where}.personal: an {question.expects} answer is personal data: set personal: true")
+    return problems
+
+
+def _texts(
+    config: ClientConfig,
+    texts: Mapping[Language, str],
+    where: str,
+    *,
+    char_limit: int | None = None,
+    byte_limit: int | None = None,
+) -> list[str]:
+    """A question's text in every language offered (others are kept, as prizes' names are, for a language the venue
+    may offer again), each within its limit."""
+    problems = [f"{where}.{language}: missing" for language in config.languages if language not in texts]
+    for language, text in texts.items():
+        if char_limit is not None and len(text) > char_limit:
+            problems.append(f"{where}.{language}: {len(text)} characters, Meta allows {char_limit}")
+        if byte_limit is not None and len(text.encode()) > byte_limit:
+            problems.append(f"{where}.{language}: {len(text.encode())} bytes, Meta allows {byte_limit} with the re-ask")
+    return problems
+
+
+def _path_problems(config: ClientConfig) -> list[str]:
+    """Every `next` names a question (or end), every question is reached from the first, and no path comes back to
+    a question it passed (each guest's questions end)."""
+    if not config.questions:
+        return []
+    index = {question.id: number for number, question in enumerate(config.questions)}
+    problems: list[str] = []
+    leads: dict[str, list[str]] = {}
+    for number, question in enumerate(config.questions):
+        targets = [(f"questions[{number}].next", question.next)]
+        targets += [(f"questions[{number}].replies[{n}].next", reply.next) for n, reply in enumerate(question.replies)]
+        leads[question.id] = []
+        for where, target in targets:
+            if target is None or target == QUESTION_END:
+                continue
+            if target not in index:
+                problems.append(f"{where}: no question has the id {target!r} (or write {QUESTION_END})")
+            else:
+                leads[question.id].append(target)
+    # Depth first: a question met again while its own paths are walked is a cycle.
+    done: set[str] = set()
+    cycles: set[str] = set()
+
+    def walk(path: list[str]) -> None:
+        for target in dict.fromkeys(leads[path[-1]]):
+            if target in path:
+                loop = " → ".join([*path[path.index(target) :], target])
+                cycles.add(f"questions[{index[path[-1]]}]: leads back to {target!r}, a cycle: {loop}")
+            elif target not in done:
+                walk([*path, target])
+        done.add(path[-1])
+
+    walk([config.questions[0].id])
+    problems += sorted(cycles)
+    problems += [
+        f"questions[{number}]: {question.id!r} is never asked: no question leads to it (the first question, "
+        f"{config.questions[0].id!r}, is asked after the prize)"
+        for number, question in enumerate(config.questions)
+        if question.id not in done and index[question.id] == number
+    ]
     return problems

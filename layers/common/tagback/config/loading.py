@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from tagback.config.checks import prize_name_problems, secret_name_problems, text_problems
+from tagback.config.checks import prize_name_problems, question_problems, secret_name_problems, text_problems
 from tagback.config.model import ClientConfig
 
 
@@ -48,6 +48,7 @@ def parse_client_config(data: object, source: str, source_dir: Path = Path("."))
     config._source_dir = source_dir
     problems = [f"coupon: asset {path} does not exist" for path in config.asset_paths() if not path.is_file()]
     problems += secret_name_problems(config) + prize_name_problems(config) + text_problems(config)
+    problems += question_problems(config)
     if problems:
         raise ConfigError(source, problems)
     return config

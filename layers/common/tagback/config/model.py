@@ -229,6 +229,37 @@ class ContactCapture(_Strict):
         return self
 
 
+QUESTION_END = "end"  # a `next` that ends the questions
+# What a free-text answer must be (conversation/questions.py reads it).
+AnswerKind = Literal["text", "number", "month", "date", "email", "phone"]
+QuestionText = Annotated[str, StringConstraints(min_length=1, max_length=1000, strip_whitespace=True)]
+NextQuestion = Slug | None
+
+
+class QuestionReply(_Strict):
+    """One quick reply of a question: its title (and what the venue says on it) per language, and where it leads."""
+
+    id: Slug
+    title: dict[LanguageCode, Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]]
+    say: dict[LanguageCode, QuestionText] = Field(
+        default_factory=dict, description="optional: what the venue answers to this reply, per language"
+    )
+    next: NextQuestion = Field(default=None, description="the question it leads to, or end; default: the question's")
+
+
+class Question(_Strict):
+    """A question of the venue's own, asked after the prize: quick replies, or free text of a kind (config/checks.py
+    checks the texts, the limits and that every path ends)."""
+
+    id: Slug
+    text: dict[LanguageCode, QuestionText]
+    replies: list[QuestionReply] = Field(default_factory=list)
+    expects: AnswerKind | None = Field(default=None, description="free text instead of replies: what it must be")
+    # Personal data (a birthday, a phone number): asked only of a guest who consented in the contact question.
+    personal: bool = False
+    next: NextQuestion = Field(default=None, description="the question after it (after any reply), or end (default)")
+
+
 class GoogleSheets(_Strict):
     """The owner's live sheet: a row per award (and contact, redemption), appended by a service account."""
 
@@ -317,6 +348,9 @@ class ClientConfig(_Strict):
         default=90, description="how long guests' personal data is kept before it expires"
     )
     alerts: VenueAlerts = VenueAlerts()
+    questions: list[Question] = Field(
+        default_factory=list, description="the venue's own questions after the prize; the first is asked first"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -447,6 +481,9 @@ class ClientConfig(_Strict):
     def table_list(self) -> str:
         """The tables as a guest reads them: "1–20, 30, 31"."""
         return ", ".join(span.replace("-", "–") for span in self.tables or [])
+
+    def question(self, question_id: str) -> Question | None:
+        return next((question for question in self.questions if question.id == question_id), None)
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -1,12 +1,12 @@
 """Contact capture: after the prize, one question with the client's consent text; only an explicit choice (tapped, or a
 typed yes or no: `yes_no`) leads to asking the value (email, phone or both), two wrong tries each, then the
-conversation moves on."""
+conversation moves on: to the venue's own questions (`questions`), which a personal one asks only after consent."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from tagback.conversation import payloads
 from tagback.conversation.context import ANSWER_TRIES, Context
@@ -16,6 +16,9 @@ from tagback.domain.awards import Awaiting, Guest
 from tagback.domain.events import OutboxEvent
 from tagback.domain.messaging import QuickReply
 from tagback.messages.render import channels_text
+
+if TYPE_CHECKING:  # questions.py reads answers as this module reads contacts (valid_email)
+    from tagback.conversation.questions import Questions
 
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -32,12 +35,14 @@ def valid_email(text: str) -> str | None:
 class Contacts:
     ctx: Context
     valid_phone: PhoneReader
+    questions: Questions
 
-    def offer(self, guest: Guest) -> None:
+    def offer(self, guest: Guest) -> bool:
+        """Ask the contact question; False when the client asks none."""
         ctx = self.ctx
         capture = ctx.config.contact_capture
         if capture.channels == "off":
-            return
+            return False
         language = ctx.language(guest)
         if capture.channels == "both":
             choices = [
@@ -57,6 +62,7 @@ class Contacts:
         )
         ctx.save(guest, awaiting=Awaiting.CONTACT_CHOICE, contact_asked_at=ctx.clock.now())
         ctx.ask(guest, text, choices)
+        return True
 
     def choice(self, guest: Guest, choice: str) -> Outcome:
         ctx = self.ctx
@@ -65,6 +71,7 @@ class Contacts:
         if choice == "none":
             ctx.save(guest, awaiting=None)
             ctx.send(guest, ctx.text(guest, "contact_skipped"))
+            self.questions.after_contact(guest)
             return Outcome.REPLIED
         first = Awaiting.PHONE if choice == "phone" else Awaiting.EMAIL
         ctx.save(guest, awaiting=first, channels_left="phone" if choice == "both" else None, tries=0)
@@ -124,6 +131,7 @@ class Contacts:
         ctx.save(guest, awaiting=None, tries=0)
         if guest.email or guest.phone:
             ctx.send(guest, ctx.text(guest, "contact_thanks"))
+        self.questions.after_contact(guest)
         return Outcome.REPLIED
 
     def _ask_value(self, guest: Guest, channel: Awaiting, key: str | None = None) -> None:

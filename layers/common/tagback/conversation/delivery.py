@@ -1,11 +1,11 @@
 """Everything after the claim, each step once: the prize draw and coupon, the prize DM, the owner's event, the
-follow-up's schedule, the coupon image and the contact question. Every step records its result on the award
-before the next, and each message its intent before it is sent (`once.Once`), so a redelivered record resumes where
-the last attempt stopped without sending a delivered message again; one delivery of an award runs at a time (a hold
-on the award), so two paths that resume it together (a retry, a repeat mention, the token step, the language
-timeout) never send a message twice. A guest who said STOP gets the prize and its image only: no follow-up, no
-contact question. Another mention of the period (a repeat) gets the polite reply only once the award reached the
-guest."""
+follow-up's schedule, the coupon image and the contact question (or, with none to ask, the venue's questions). Every
+step records its result on the award before the next, and each message its intent before it is sent (`once.Once`),
+so a redelivered record resumes where the last attempt stopped without sending a delivered message again; one
+delivery of an award runs at a time (a hold on the award), so two paths that resume it together (a retry, a repeat
+mention, the token step, the language timeout) never send a message twice. A guest who said STOP gets the prize and
+its image only: no follow-up, no contact question, no question of the venue's. Another mention of the period (a
+repeat) gets the polite reply only once the award reached the guest."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from tagback.conversation.context import Context
 from tagback.conversation.once import Once
 from tagback.conversation.outcome import DeliveryPending, Outcome
 from tagback.conversation.ports import CouponImages, SecretReader, StepScheduler
+from tagback.conversation.questions import Questions
 from tagback.conversation.stop import Stops
 from tagback.domain.awards import (
     GUEST_WAS_MESSAGED,
@@ -56,6 +57,7 @@ class Delivery:
     rng: RandomSource
     secret: SecretReader  # read when needed, so a function that never issues coupons never reads the key
     contacts: Contacts
+    questions: Questions
     stops: Stops
     once: Once
 
@@ -108,8 +110,11 @@ class Delivery:
             award = ctx.update(award, followup_state=skipped) if stopped else self._schedule_follow_up(award)
         if award.state in PRIZE_GIVEN and award.image_mid is None and award.image_error is None:
             self._send_coupon_image(award, guest)
-        if award.state in PRIZE_GIVEN and guest.contact_asked_at is None and not stopped:
-            self.contacts.offer(guest)
+        # The contact question, once per guest; the venue's questions follow it (so a personal one knows the guest's
+        # consent): at its end, or now when there is none to ask.
+        given = award.state in PRIZE_GIVEN and not stopped
+        if given and not (guest.contact_asked_at is None and self.contacts.offer(guest)):
+            self.questions.begin(award, guest)
         return Outcome(award.state.value)
 
     def _schedule_follow_up(self, award: Award) -> Award:

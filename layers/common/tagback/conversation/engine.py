@@ -2,9 +2,10 @@
 decides which flow goes on; the flows live beside it, one module each.
 
 A story mention claims the guest's award for the claim period (`mention`), asks for the language (`language`) or
-the table (`table`) when needed, then delivers the prize (`delivery`) and offers contact capture (`contact`).
-Replies (quick replies, postbacks, text) move the guest's conversation on: language choice, table number, review
-yes/no (`review`), contact choice and values, STOP and START (`stop`); a yes or no typed instead of tapped (`yes_no`)
+the table (`table`) when needed, then delivers the prize (`delivery`) and offers contact capture (`contact`), then
+asks the venue's own questions (`questions`). Replies (quick replies, postbacks, text) move the guest's conversation
+on: language choice, table number, review yes/no (`review`), contact choice and values, answers to the venue's
+questions, STOP and START (`stop`); a yes or no typed instead of tapped (`yes_no`)
 answers the open review or contact question as its button would. Anything the engine did not ask for gets one
 helpful reply a day in each language (`fallback`). A guest who said STOP is answered only what they ask for
 themselves: a story's prize (with the language or table question it needs) and START.
@@ -33,6 +34,7 @@ from tagback.conversation.ports import (
     SecretReader,
     StepScheduler,
 )
+from tagback.conversation.questions import Questions
 from tagback.conversation.review import Reviews
 from tagback.conversation.stop import Stops, is_start, is_stop
 from tagback.conversation.table import Tables
@@ -62,19 +64,23 @@ class Engine:
     _tables: Tables = field(init=False, repr=False)
     _reviews: Reviews = field(init=False, repr=False)
     _contacts: Contacts = field(init=False, repr=False)
+    _questions: Questions = field(init=False, repr=False)
     _waiting: Waiting = field(init=False, repr=False)
     _stops: Stops = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._ctx = ctx = Context(self.config, self.store, self.messenger, self.clock)
         self._stops = Stops(ctx, self.secret)
-        self._contacts = Contacts(ctx, self.valid_phone)
+        self._questions = Questions(ctx, self.valid_phone, self._stops)
+        self._contacts = Contacts(ctx, self.valid_phone, self._questions)
         once = Once(ctx)
-        delivery = Delivery(ctx, self.images, self.scheduler, self.rng, self.secret, self._contacts, self._stops, once)
+        delivery = Delivery(
+            ctx, self.images, self.scheduler, self.rng, self.secret, self._contacts, self._questions, self._stops, once
+        )
         self._tables = Tables(ctx, delivery)
         self._languages = Languages(ctx, self.scheduler, self._tables, delivery)
         self._mentions = Mentions(ctx, self._languages, self._tables, delivery)
-        self._reviews = Reviews(ctx, self.rng, self.link_prefix, self._stops, once)
+        self._reviews = Reviews(ctx, self.rng, self.link_prefix, self._stops, once, self._questions)
         self._waiting = Waiting(ctx, delivery, self._reviews)
 
     def handle(self, event: InboundEvent) -> Outcome:
@@ -106,21 +112,16 @@ class Engine:
             return self._stops.stop(event, guest)
         if _typed(event) and is_start(event.text):
             return self._stops.start(guest)
-        payload = event.payload or ""
-        if event.kind in (EventKind.QUICK_REPLY, EventKind.POSTBACK):
-            match payloads.decode(payload):
-                case payloads.LanguageChoice(code):
-                    return self._languages.chosen(guest, code)
-                case payloads.ReviewAnswer(period, yes):
-                    return self._reviews.answer(guest, AwardKey(guest.guest_id, period), yes=yes)
-                case payloads.ContactChoice(choice):
-                    return self._contacts.choice(guest, choice)
-        answer = event.text or payload  # Meta's email / phone quick replies carry the value itself
+        if (tapped := self._tapped(event, guest)) is not None:
+            return tapped
+        answer = event.text or event.payload or ""  # Meta's email / phone quick replies carry the value itself
         self._close_past_table_question(guest)
         if guest.awaiting is Awaiting.TABLE and event.kind is not EventKind.STORY_REPLY:
             return self._tables.answer(guest, answer)
         if guest.awaiting is Awaiting.LANGUAGE:
             return self._languages.answer(guest, answer)
+        if guest.awaiting is Awaiting.QUESTION and event.kind is not EventKind.STORY_REPLY:
+            return self._questions.typed(guest, answer)
         if event.kind is EventKind.TEXT and (outcome := self._typed_yes_or_no(guest, answer)) is not None:
             return outcome
         if guest.awaiting in (Awaiting.EMAIL, Awaiting.PHONE) and event.kind is not EventKind.STORY_REPLY:
@@ -128,6 +129,21 @@ class Engine:
         if len(self.config.languages) > 1 and (typed := named(answer, self.config.languages)) is not None:
             return self._languages.chosen(guest, typed, typed=True)
         return fallback(self._ctx, guest)
+
+    def _tapped(self, event: InboundEvent, guest: Guest) -> Outcome | None:
+        """What a tap answers; None for anything but a tap, and for a payload the engine did not build."""
+        if event.kind not in (EventKind.QUICK_REPLY, EventKind.POSTBACK):
+            return None
+        match payloads.decode(event.payload or ""):
+            case payloads.LanguageChoice(code):
+                return self._languages.chosen(guest, code)
+            case payloads.ReviewAnswer(period, yes):
+                return self._reviews.answer(guest, AwardKey(guest.guest_id, period), yes=yes)
+            case payloads.ContactChoice(choice):
+                return self._contacts.choice(guest, choice)
+            case payloads.QuestionReply() as reply:
+                return self._questions.tapped(guest, reply)
+        return None
 
     def _typed_yes_or_no(self, guest: Guest, answer: str) -> Outcome | None:
         """A typed yes or no answers the guest's open question, as its button would: the review question of their

@@ -1,6 +1,6 @@
 """The payloads of the quick replies the engine offers: built here and read back here, nowhere else.
 
-The guest is the sender of a tap, so a review answer carries the award's period."""
+The guest is the sender of a tap, so a review answer (and a reply to a venue's question) carries the award's period."""
 
 from __future__ import annotations
 
@@ -25,7 +25,14 @@ class ContactChoice:
     choice: str
 
 
-Payload = LanguageChoice | ReviewAnswer | ContactChoice
+@dataclass(frozen=True)
+class QuestionReply:
+    question: str
+    reply: str
+    period: str  # the claim period of the award the question follows
+
+
+Payload = LanguageChoice | ReviewAnswer | ContactChoice | QuestionReply
 
 
 def encode(payload: Payload) -> str:
@@ -36,6 +43,8 @@ def encode(payload: Payload) -> str:
             return f"{'REVIEW_YES' if yes else 'REVIEW_NO'}:{period}"
         case ContactChoice(choice):
             return f"CONTACT:{choice}"
+        case QuestionReply(question, reply, period):
+            return f"QUESTION:{question}:{reply}:{period}"  # ids are slugs: no ':' in them
 
 
 def decode(payload: str) -> Payload | None:
@@ -47,4 +56,7 @@ def decode(payload: str) -> Payload | None:
         return ReviewAnswer(value, yes=prefix == "REVIEW_YES")
     if prefix == "CONTACT":
         return ContactChoice(value)
+    if prefix == "QUESTION" and value.count(":") >= 2:
+        question, reply, period = value.split(":", 2)
+        return QuestionReply(question, reply, period)
     return None

@@ -12,6 +12,7 @@ from tagback.conversation.context import Context
 from tagback.conversation.delivery import DELIVERY_HOLD
 from tagback.conversation.once import Once
 from tagback.conversation.outcome import DeliveryPending, Outcome
+from tagback.conversation.questions import Questions
 from tagback.conversation.stop import Stops
 from tagback.domain.awards import (
     GUEST_WAS_MESSAGED,
@@ -39,6 +40,7 @@ class Reviews:
     link_prefix: str  # where the client's tracked links start: the edge's /l/<client-id>
     stops: Stops
     once: Once
+    questions: Questions
 
     def follow_up(self, key: AwardKey) -> FollowUpState | None:
         """Ask for a review, once per award, under the award's delivery hold (as every message of an award is sent).
@@ -70,6 +72,7 @@ class Reviews:
             return self._done(award, FollowUpState.SKIPPED_NOT_MESSAGED)
         if ctx.clock.now() >= award.mentioned_at + MESSAGING_WINDOW:
             return self._done(award, FollowUpState.SKIPPED_WINDOW)
+        self.questions.close(guest)  # an unanswered question of the venue's never holds up the review
         answers = [
             QuickReply(ctx.text(guest, "answer_yes"), payloads.encode(payloads.ReviewAnswer(key.period, yes=True))),
             QuickReply(ctx.text(guest, "answer_no"), payloads.encode(payloads.ReviewAnswer(key.period, yes=False))),

@@ -79,6 +79,8 @@ class Stops:
             guest,
             opted_out_at=now,
             awaiting=None,
+            question=None,  # no question of the venue's after STOP
+            question_period=None,
             pending_mid=None,
             pending_at=None,
             pending_period=None,

@@ -87,6 +87,7 @@ class Award:
     table: str | None = None  # per-table claims: the table that won
     review_answer: str | None = None  # "yes" or "no", the first answer only
     review_answered_at: datetime | None = None
+    questions_begun_at: datetime | None = None  # the venue's first question was asked (once per award)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class Awaiting(StrEnum):
     CONTACT_CHOICE = "contact_choice"
     EMAIL = "email"
     PHONE = "phone"
+    QUESTION = "question"  # one of the venue's own questions (`Guest.question`)
 
 
 @dataclass
@@ -139,6 +141,8 @@ class Guest:
     pending_mid: str | None = None  # a mention waiting for the language or table answer
     pending_at: datetime | None = None
     pending_period: str | None = None  # the claim period of that mention
+    question: str | None = None  # the id of the venue's question asked (awaiting QUESTION)
+    question_period: str | None = None  # the claim period of the award it follows
     channels_left: str | None = None  # contact channels still to ask for ("phone" after the email)
     greeted_at: datetime | None = None  # when the first DM (with disclosure and terms) went out
     opted_out_at: datetime | None = None  # STOP: nothing more is ever sent

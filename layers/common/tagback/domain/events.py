@@ -55,7 +55,7 @@ class InboundEvent:
 @dataclass(frozen=True)
 class OutboxEvent:
     event_id: str  # also the receivers' dedupe key and the sheet's row id
-    event_type: str  # "award", "contact", "contact.withdrawn" or "redemption"
+    event_type: str  # "award", "contact", "contact.withdrawn", "redemption" or "answer"
     occurred_at: datetime
     guest_id: str
     display_name: str | None = None  # the profile's name, never the @handle
@@ -70,6 +70,9 @@ class OutboxEvent:
     consent_version: str | None = None
     consent_at: datetime | None = None
     table: str | None = None  # an award of the per-table option: the table that won
+    # An answer to one of the venue's questions: the question's id, and the reply's id or the checked text.
+    question: str | None = None
+    answer: str | None = None
 
 
 class SinkUnavailable(Exception):

@@ -44,6 +44,7 @@ PLACEHOLDERS: Final[dict[str, frozenset[str]]] = {
     "invalid_email": frozenset(),
     "invalid_phone": frozenset(),
     "contact_skipped": frozenset(),
+    "question_again": frozenset(),
     "contact_thanks": frozenset({"venue"}),
     "opted_out": frozenset({"venue"}),
     "opted_in": frozenset({"venue"}),
@@ -105,6 +106,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "invalid_email": "That doesn't look like an email address. Could you check it and send it again?",
         "invalid_phone": "That doesn't look like a phone number. Could you send it with the country code?",
         "contact_skipped": "No problem, let's skip that.",
+        "question_again": "Sorry, I didn't get that. One more time:",
         "contact_thanks": "Thank you! You can reply STOP at any time to stop hearing from {venue}.",
         "opted_out": "Done: {venue} won't message you any more, except to answer a story you tag us in. "
         "Reply START to undo this.",
@@ -154,6 +156,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "invalid_email": "Das sieht nicht nach einer E-Mail-Adresse aus. Kannst du sie prüfen und nochmal senden?",
         "invalid_phone": "Das sieht nicht nach einer Telefonnummer aus. Schick sie bitte mit Ländervorwahl.",
         "contact_skipped": "Kein Problem, dann überspringen wir das.",
+        "question_again": "Das habe ich leider nicht verstanden. Noch einmal:",
         "contact_thanks": "Danke! Du kannst jederzeit STOPP antworten, dann schreibt dir {venue} nicht mehr.",
         "opted_out": "Erledigt: {venue} schreibt dir nicht mehr, außer als Antwort auf eine Story, in der du uns "
         "markierst. Antworte START, um das rückgängig zu machen.",
@@ -203,6 +206,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "invalid_email": "Eso no parece un correo electrónico. ¿Puedes revisarlo y enviarlo de nuevo?",
         "invalid_phone": "Eso no parece un número de teléfono. ¿Puedes enviarlo con el prefijo del país?",
         "contact_skipped": "No pasa nada, nos lo saltamos.",
+        "question_again": "Perdona, no lo he entendido. Otra vez:",
         "contact_thanks": "¡Gracias! Puedes responder BAJA cuando quieras para dejar de recibir mensajes de {venue}.",
         "opted_out": "Hecho: {venue} no te escribirá más, salvo para responder a una historia en la que nos "
         "menciones. Responde EMPEZAR para deshacerlo.",
@@ -254,6 +258,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "invalid_email": "Cela ne ressemble pas à une adresse e-mail. Pouvez-vous la vérifier et la renvoyer ?",
         "invalid_phone": "Cela ne ressemble pas à un numéro de téléphone. Pouvez-vous l'envoyer avec l'indicatif ?",
         "contact_skipped": "Pas de souci, on passe.",
+        "question_again": "Désolé, je n'ai pas compris. Encore une fois :",
         "contact_thanks": "Merci ! Vous pouvez répondre STOP à tout moment pour ne plus recevoir "
         "de messages de {venue}.",
         "opted_out": "C'est fait : {venue} ne vous écrira plus, sauf pour répondre à une story où vous nous "
@@ -303,6 +308,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "invalid_email": "Non sembra un indirizzo email. Puoi controllarlo e inviarlo di nuovo?",
         "invalid_phone": "Non sembra un numero di telefono. Puoi inviarlo con il prefisso internazionale?",
         "contact_skipped": "Nessun problema, saltiamo questo passaggio.",
+        "question_again": "Scusa, non ho capito. Ancora una volta:",
         "contact_thanks": "Grazie! Puoi rispondere STOP in qualsiasi momento per non ricevere più messaggi da {venue}.",
         "opted_out": "Fatto: {venue} non ti scriverà più, tranne per rispondere a una storia in cui ci tagghi. "
         "Rispondi INIZIA per annullare.",
@@ -351,6 +357,7 @@ DEFAULT_TEXTS: Final[dict[Language, dict[str, str]]] = {
         "invalid_email": "Isso não parece um email. Pode verificar e enviar de novo?",
         "invalid_phone": "Isso não parece um número de telefone. Pode enviá-lo com o indicativo do país?",
         "contact_skipped": "Sem problema, vamos saltar esse passo.",
+        "question_again": "Desculpe, não percebi. Mais uma vez:",
         "contact_thanks": "Obrigado! Pode responder PARAR a qualquer momento para deixar de receber "
         "mensagens do {venue}.",
         "opted_out": "Feito: o {venue} não lhe vai escrever mais, exceto para responder a uma story em que nos "

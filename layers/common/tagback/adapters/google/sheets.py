@@ -1,6 +1,7 @@
-"""The owner's live Google Sheet: a row per award, captured contact and redeemed coupon, appended by a service
-account (OAuth through google-auth); the rows older than the client's retention deleted on the operator's command;
-an erased guest's rows blanked. A 429 or 5xx is worth a retry; a 403 or 404 is for the operator to fix.
+"""The owner's live Google Sheet: a row per award, captured contact, answer to the venue's questions and redeemed
+coupon, appended by a service account (OAuth through google-auth); the rows older than the client's retention
+deleted on the operator's command; an erased guest's rows blanked. A 429 or 5xx is worth a retry; a 403 or 404 is
+for the operator to fix.
 
 Values are appended RAW: Google stores each as the text it is, never parsing it into a formula, number or date (so
 a display name like "0042" or "1/2" stays as typed). Each cell is still `safe_cell`: the owner downloads the sheet as
@@ -40,6 +41,8 @@ HEADER = [
     "Consent version",
     "Consent time",
     "Table",
+    "Question",
+    "Answer",
 ]
 DATE_COLUMN = ascii_uppercase[HEADER.index("Date and time")]
 LAST_COLUMN = ascii_uppercase[len(HEADER) - 1]
@@ -148,6 +151,8 @@ class GoogleSheetsSink:
                 event.consent_version,
                 consent_at,
                 event.table,
+                event.question,
+                event.answer,
             )
         ]
 
