@@ -10,7 +10,8 @@ One run, two phases of `--seconds` each, against one in-process sandbox (its two
 A real mention answered 429 (the route's throttle, infra/api_routes.py) or 5xx is sent again as Meta redelivers: at
 once, then backing off. Printed: the flood's rate and its answers by status; each phase's real mentions, their
 retries and their latency (first send → accepted) p50/p95 and the flood's ratio to quiet; and, once the sandbox has
-settled, how many real mentions have their award. Exits 1 when a real mention has no award or anything got a 5xx.
+settled, how many real mentions have their award. Exits 1 when a real mention has no award, anything got a 5xx or
+a forged delivery was accepted.
 """
 
 from __future__ import annotations
@@ -204,7 +205,7 @@ def _awarded(sandbox: Sandbox, mentions: list[Mention]) -> set[str]:
 
 
 def _rate(counts: Counter[int], seconds: float) -> str:
-    return ", ".join(f"{status or 'no answer'}: {n / seconds:,.0f}/s" for status, n in sorted(counts.items()))
+    return ", ".join(f"{status or 'no answer'}: {n:,} ({n / seconds:,.1f}/s)" for status, n in sorted(counts.items()))
 
 
 def _report(quiet: Phase, flooded: Phase, awarded: set[str]) -> bool:
@@ -229,7 +230,10 @@ def _report(quiet: Phase, flooded: Phase, awarded: set[str]) -> bool:
     )
     if errors:
         print(f"5xx answers: {errors}")
-    return len(awarded) == len(mentions) and errors == 0
+    forged_accepted = sum(n for status, n in flooded.flood.items() if 200 <= status < 300)
+    if forged_accepted:
+        print(f"forged deliveries accepted: {forged_accepted}")
+    return len(awarded) == len(mentions) and errors == 0 and forged_accepted == 0
 
 
 def main(argv: list[str] | None = None) -> int:

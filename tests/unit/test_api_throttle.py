@@ -51,4 +51,3 @@ def test_a_route_refills_at_its_rate() -> None:
     seconds.now += 3600  # a quiet hour fills the bucket to its burst, no more
     admitted = sum(api(request("POST", "/webhook")).status_code == 200 for _ in range(DELIVERIES.burst * 2))
     assert admitted == DELIVERIES.burst
-
