@@ -17,13 +17,16 @@ LAYER_EXPORT := --no-emit-project $(foreach package,$(RUNTIME_PACKAGES),--no-emi
 export UV_PYTHON_DOWNLOADS := never
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: system-tools demo test sandbox synth lint bench check-config coupons redemption-pages preview sign replay install lock clean
+.PHONY: system-tools demo test test-slow sandbox synth lint bench check-config coupons redemption-pages preview sign replay install lock clean
 
 demo: $(INSTALLED)  ## the whole product end to end on this machine (no AWS account)
 	$(PY) -m sandbox.demo
 
-test: $(INSTALLED) system-tools  ## unit, integration (moto server), infra (CDK) and e2e (sandbox) tests
-	$(PY) -m pytest
+test: $(INSTALLED) system-tools  ## unit, integration (moto server), infra (CDK) and e2e (sandbox) tests; a fuzz sample
+	$(PY) -m pytest -m "not slow"
+
+test-slow: $(INSTALLED) system-tools  ## the slow tests (faults at volume) and the fuzz tests' 10,000 cases each (CI runs it)
+	TAGBACK_FUZZ=thorough $(PY) -m pytest -m "slow or fuzz"
 
 sandbox: $(INSTALLED)  ## the local sandbox in the foreground on PORT (default 8787)
 	$(PY) -m sandbox

@@ -2,13 +2,14 @@
 
 `http_api_event` builds the event from a request's parts, as API Gateway does: lower-cased headers, the
 query string parsed, and a body that is text when it decodes as UTF-8 and base64 otherwise. `HttpApi` routes real
-requests to the functions by the edge's routes.
+requests to the functions by the edge's routes, each throttled by its own limit as the stack sets it.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -19,7 +20,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.wrappers import Request, Response
 
-from infra.api_routes import API_ROUTES
+from infra.api_routes import API_ROUTES, Route, Throttle
 
 
 def http_api_event(
@@ -79,18 +80,48 @@ def response_body(response: Mapping[str, Any]) -> bytes:
     return base64.b64decode(body) if response.get("isBase64Encoded") else str(body).encode("utf-8")
 
 
+class TokenBucket:
+    """API Gateway's throttle of one route: `burst` requests at once, refilled at `rate` a second."""
+
+    def __init__(self, throttle: Throttle, seconds: Callable[[], float]) -> None:
+        self.throttle = throttle
+        self._seconds = seconds
+        self._tokens = float(throttle.burst)
+        self._at = seconds()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """Whether a request may pass now (it takes a token)."""
+        with self._lock:
+            now = self._seconds()
+            self._tokens = min(self.throttle.burst, self._tokens + (now - self._at) * self.throttle.rate)
+            self._at = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
+
+
 @dataclass
 class HttpApi:
     """The stack's HTTP API: a request on one of its routes (infra/api_routes.py) goes to the route's function as
-    API Gateway's event, and the function's answer back; any other request gets API Gateway's 404."""
+    API Gateway's event, and the function's answer back; any other request gets API Gateway's 404, and one over its
+    route's limit API Gateway's 429 (on the wall clock, as API Gateway's: the sandbox's clock only moves when told)."""
 
     functions: Mapping[str, Callable[[dict[str, Any]], Any]]  # service name → the function, as Lambda invokes it
+    seconds: Callable[[], float] = time.monotonic
+    buckets: dict[Route, TokenBucket] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.buckets = {route: TokenBucket(route.throttle, self.seconds) for route in API_ROUTES}
 
     def __call__(self, request: Request) -> Response:
         matched = next(((r, p) for r in API_ROUTES if (p := r.match(request.method, request.path)) is not None), None)
         if matched is None:
             return Response(json.dumps({"message": "Not Found"}), status=404, mimetype="application/json")
         route, parameters = matched
+        if not self.buckets[route].take():
+            return Response(json.dumps({"message": "Too Many Requests"}), status=429, mimetype="application/json")
         # API Gateway tells the function how the client reached it (X-Forwarded-*): here, plain HTTP on loopback.
         forwarded = {
             "X-Forwarded-Proto": request.scheme,

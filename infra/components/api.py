@@ -15,14 +15,14 @@ from constructs import Construct
 
 from infra.api_routes import API_ROUTES
 from infra.components.function import Layers, TagbackFunction
-from infra.components.redemption import ROUTE_BURST_LIMIT, ROUTE_RATE_LIMIT, Redemption
+from infra.components.redemption import Redemption
 from infra.names import edge_resource_name
 from tagback.config.agency import AgencyConfig
 
 # A Meta app has one callback URL, so every venue's deliveries arrive here (Meta batches them, up to 1000 updates
-# each), and so do all the venues' guests following tracked links. Sized for an agency of a few hundred venues at
-# their busiest with room to spare, yet a flood cannot scale the bill without bound; far below the account's
-# API Gateway quota (10,000 requests per second per region), which other APIs share.
+# each), and so do all the venues' guests following tracked links. Each route has its own, lower limit
+# (infra/api_routes.py); this default is for a route without one, and caps the bill of a flood; far below the
+# account's API Gateway quota (10,000 requests per second per region), which other APIs share.
 THROTTLE = apigw.ThrottleSettings(rate_limit=500, burst_limit=1000)
 
 
@@ -99,13 +99,12 @@ class Api(Construct):
                 methods=[apigw.HttpMethod(route.method)],
                 integration=integrations_by_function[route.function],
             )
-            if route.function == "redemption":
-                # Its own limit, below the stage's: a flood of the counter's page cannot take Meta's deliveries' share.
-                route_settings[f"{route.method} {route.path}"] = {
-                    "ThrottlingRateLimit": ROUTE_RATE_LIMIT,
-                    "ThrottlingBurstLimit": ROUTE_BURST_LIMIT,
-                }
-                stage_resource.node.add_dependency(added)  # a route's settings need the route
+            # Its own limit: a flood of one route (forged deliveries, a guessing script) cannot take another's share.
+            route_settings[f"{route.method} {route.path}"] = {
+                "ThrottlingRateLimit": route.throttle.rate,
+                "ThrottlingBurstLimit": route.throttle.burst,
+            }
+            stage_resource.node.add_dependency(added)  # a route's settings need the route
         stage_resource.route_settings = route_settings
         Validations.of(self.http_api).acknowledge(
             Acknowledgment(
@@ -115,7 +114,7 @@ class Api(Construct):
                 "are opened by guests from a DM: an unguessable token, a click counted, a redirect. Meta's data "
                 "deletion callback is verified by its signed_request's HMAC; its status page shows a status only. The "
                 "staff redemption page answers an unknown code without a read, and redeems only with a staff "
-                "member's PIN (five wrong ones lock the code), from a signed form; the route has its own throttle.",
+                "member's PIN (five wrong ones lock the code), from a signed form. Every route has its own throttle.",
             )
         )
 

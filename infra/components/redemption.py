@@ -13,11 +13,6 @@ from constructs import Construct
 from infra.components.function import Layers, TagbackFunction
 from tagback.domain.redemption import coupon_signing_key_parameter, staff_pins_parameter
 
-# A page at the counter: a handful a minute per venue at its busiest. The route's own limit keeps a flood of it (a
-# guessing script, a stuck phone) from spending the stage's capacity, which Meta's deliveries need.
-ROUTE_RATE_LIMIT = 10  # requests per second, per route (GET and POST each)
-ROUTE_BURST_LIMIT = 20
-
 
 class Redemption(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, layers: Layers, registry: dynamodb.ITable) -> None:

@@ -258,16 +258,26 @@ def test_redemption_may_read_registrations_and_each_venues_signing_key_and_staff
     ]
 
 
-def test_the_redemption_routes_have_their_own_throttle_below_the_stages(edge_template: Template) -> None:
+def test_every_route_has_its_own_throttle_and_together_they_stay_below_the_stages(edge_template: Template) -> None:
     _, stage = only(edge_template, "AWS::ApiGatewayV2::Stage")
-    limits = {"ThrottlingRateLimit": 10, "ThrottlingBurstLimit": 20}
-    assert stage["Properties"]["RouteSettings"] == {
-        "GET /c/{client}/{code}": limits,
-        "POST /c/{client}/{code}": limits,
+
+    def limits(rate: int, burst: int) -> dict[str, int]:
+        return {"ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst}
+
+    settings = stage["Properties"]["RouteSettings"]
+    assert settings == {
+        "GET /webhook": limits(2, 5),
+        "POST /webhook": limits(200, 400),
+        "GET /l/{client}/{token}": limits(50, 100),
+        "POST /meta/data-deletion": limits(5, 10),
+        "GET /meta/data-deletion/{code}": limits(5, 10),
+        "GET /c/{client}/{code}": limits(10, 20),
+        "POST /c/{client}/{code}": limits(10, 20),
     }
+    default = stage["Properties"]["DefaultRouteSettings"]
+    assert sum(s["ThrottlingRateLimit"] for s in settings.values()) < default["ThrottlingRateLimit"]
     routes = edge_template.find_resources("AWS::ApiGatewayV2::Route")
-    redemption_routes = {i for i, r in routes.items() if r["Properties"]["RouteKey"].endswith("/c/{client}/{code}")}
-    assert redemption_routes <= set(stage["DependsOn"])  # the settings name routes that must exist first
+    assert set(routes) <= set(stage["DependsOn"])  # the settings name routes that must exist first
 
 
 def test_redemption_environment_names_the_registry_only(edge_template: Template) -> None:

@@ -153,15 +153,19 @@ def test_a_malformed_item_is_quarantined_at_the_edge_and_its_neighbours_stored(
     assert edge.quarantine.items == [(bad, "timestamp: int_type")]
 
 
-@pytest.mark.parametrize("stamp", [10**20, -(10**20), 253_402_300_800_000, -62_135_596_800_001])
-def test_an_item_stamped_outside_the_calendar_is_quarantined_and_its_neighbours_stored(
+# 1e20 (a float), the calendar's ends (a crash in the conversation's local day), before Instagram, after 2099.
+@pytest.mark.parametrize(
+    "stamp", [10**20, 1e20, -(10**20), 253_402_300_799_999, 0, 1_286_323_199_999, 4_102_444_800_000]
+)
+def test_an_item_stamped_when_instagram_cannot_have_sent_it_is_quarantined_and_its_neighbours_stored(
     edge: InMemoryEdge, clock: ManualClock, stamp: int
 ) -> None:
     bad = {**p.text(GUEST, DEMO_ACCOUNT, "m9", "x"), "timestamp": stamp}
-    latest = p.text(GUEST, DEMO_ACCOUNT, "m2", "last", time_ms=253_402_300_799_999)  # 9999-12-31: still a date
-    body = p.meta_json(p.envelope(DEMO_ACCOUNT, [bad, p.text(GUEST, DEMO_ACCOUNT, "m1", "hi"), latest]))
+    earliest = p.text(GUEST, DEMO_ACCOUNT, "m2", "first", time_ms=1_286_323_200_000)  # 2010-10-06, Instagram's launch
+    latest = p.text(GUEST, DEMO_ACCOUNT, "m3", "last", time_ms=4_102_444_799_999)  # 2099-12-31
+    body = p.meta_json(p.envelope(DEMO_ACCOUNT, [bad, p.text(GUEST, DEMO_ACCOUNT, "m1", "hi"), earliest, latest]))
     report = run(body, edge, clock)
-    assert [e.mid for e in report.stored] == ["m1", "m2"]
+    assert [e.mid for e in report.stored] == ["m1", "m2", "m3"]
     (reason,) = report.quarantined
     assert reason.startswith("timestamp: ")
     assert edge.quarantine.items == [(bad, reason)]

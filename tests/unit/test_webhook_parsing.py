@@ -33,7 +33,7 @@ GUEST, US = "9001", "17841400000000001"
             EventKind.ATTACHMENT,
         ),
         (
-            {"sender": {"id": GUEST}, "recipient": {"id": US}, "timestamp": 1, "referral": {}},
+            {"sender": {"id": GUEST}, "recipient": {"id": US}, "timestamp": 1_764_000_000_000, "referral": {}},
             EventKind.UNKNOWN,
         ),
     ],

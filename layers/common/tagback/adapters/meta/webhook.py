@@ -103,10 +103,11 @@ class Postback(TypedDict):
     payload: str
 
 
-# The milliseconds a datetime can hold (years 1 to 9999): a signed item stamped outside them is malformed, not a crash.
+# When Instagram can have sent a message: from its launch to the end of the century. A signed item stamped outside
+# is malformed, quarantined; stored, a date at the calendar's ends would crash the conversation's local-day arithmetic.
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-EARLIEST_MS = (datetime.min.replace(tzinfo=UTC) - _EPOCH) // timedelta(milliseconds=1)
-LATEST_MS = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // timedelta(milliseconds=1)
+EARLIEST_MS = (datetime(2010, 10, 6, tzinfo=UTC) - _EPOCH) // timedelta(milliseconds=1)
+LATEST_MS = (datetime(2100, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(milliseconds=1) - 1
 
 
 @with_config(_SHAPE)
