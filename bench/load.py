@@ -286,6 +286,7 @@ def report(result: Run, faults: bool) -> list[str]:
         f"lost                        {len(found.lost) + result.unstored}",
         f"double awards               {len(found.double_awards)}",
         f"duplicate identical DMs     {len(found.duplicate_dms)}",
+        f"follow-ups missing          {len(found.followups_missing)}",
         f"left in failure queues      {sum(found.dead_letters.values())}",
         f"throughput                  {throughput:.1f} mentions/s over {result.seconds:.0f} s",
         f"storage floor               {result.floor:.0f} conditional puts/s: throughput is "
@@ -301,7 +302,7 @@ def report(result: Run, faults: bool) -> list[str]:
         lines.append(f"AWS faults answered: {result.injected}")
         replayed = {name: r for name, r in result.replayed.items() if r.get("replayed") or r.get("failed")}
         lines.append(f"replayed from the failure queues: {replayed or 'nothing'}")
-    for problem in [*found.lost[:5], *found.double_awards[:5], *found.duplicate_dms[:5]]:
+    for problem in [*found.lost[:5], *found.double_awards[:5], *found.duplicate_dms[:5], *found.followups_missing[:5]]:
         lines.append(f"  ! {problem}")
     if sent.failed:
         lines.append(f"  ! {sent.failed} deliveries refused after {META_RETRIES} tries")

@@ -6,6 +6,8 @@ asserts them after each fault.
   award that ended (sent, no prize left, failed for good, uncertain) nor marked handled (a repeat answered).
 - **double awards**: an award beyond the first for one guest's claim period, for one mention, or a coupon beyond
   the first for one award, or a prize text beyond the first naming one award's coupon.
+- **follow-ups missing**: an award that reached the guest whose review question is neither settled (asked, skipped,
+  failed) nor scheduled (its one-shot schedule in the venue's group).
 - **duplicate DMs**: identical messages to one guest beyond those the product answered distinct events with (each
   repeat mention's polite reply is recorded on its inbound event as `reply_mid`), and coupon images beyond one per
   award.
@@ -20,11 +22,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from tagback.adapters.scheduler import schedule_name
+from tagback.domain.awards import AwardKey
+from tagback.domain.steps import Step
+
 if TYPE_CHECKING:
     from sandbox.runtime import Sandbox, Venue
 
 # Award states after which nothing more is sent for the mention that won it (tagback.domain.awards.AwardState).
 TERMINAL_AWARD_STATES = frozenset({"dm_sent", "no_prize_left", "dm_failed_permanent", "dm_failed_auth", "dm_uncertain"})
+MESSAGED_STATES = frozenset({"dm_sent", "no_prize_left", "dm_uncertain"})  # GUEST_WAS_MESSAGED: a follow-up is due
 
 
 @dataclass
@@ -48,13 +55,16 @@ class Audit:
     lost: list[str] = field(default_factory=list)  # "<client-id>:<mid>"
     double_awards: list[str] = field(default_factory=list)
     duplicate_dms: list[str] = field(default_factory=list)
+    followups_missing: list[str] = field(default_factory=list)
     dead_letters: dict[str, int] = field(default_factory=dict)  # queue → messages in it (only the non-empty)
     won: list[Won] = field(default_factory=list)
 
     @property
     def holds(self) -> bool:
         """The invariants: nothing lost, nothing awarded or sent twice, nothing left in a failure queue."""
-        return not (self.lost or self.double_awards or self.duplicate_dms or self.dead_letters)
+        return not (
+            self.lost or self.double_awards or self.duplicate_dms or self.followups_missing or self.dead_letters
+        )
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -68,6 +78,7 @@ class Audit:
             "lost": len(self.lost),
             "double_awards": len(self.double_awards),
             "duplicate_dms": len(self.duplicate_dms),
+            "followups_missing": len(self.followups_missing),
             "dead_letters": dict(self.dead_letters),
         }
 
@@ -123,6 +134,26 @@ def _audit_venue(sandbox: Sandbox, venue: Venue, delivered: list[dict[str, Any]]
         found.won.append(Won(client_id, award["mention_mid"], award.get("text_mid")))
     found.double_awards += _double_awards(venue, awards, coupons, mine)
     found.duplicate_dms += _duplicate_dms(client_id, mentions, awards, mine)
+    scheduled = _schedule_names(venue)
+    found.followups_missing += [
+        f"{client_id}: award {a['PK']}/{a['SK']} ({a.get('state')}) has no follow-up"
+        for a in awards
+        if a.get("state") in MESSAGED_STATES
+        and a.get("followup_state") is None
+        and schedule_name(Step.FOLLOW_UP, AwardKey(a["guest_id"], a["SK"].removeprefix("AWARD#"))) not in scheduled
+    ]
+
+
+def _schedule_names(venue: Venue) -> set[str]:
+    scheduler, group = venue.pumps()[1].scheduler, venue.resources.schedule_group
+    names: set[str] = set()
+    request: dict[str, Any] = {"GroupName": group}
+    while True:
+        page = scheduler.list_schedules(**request)
+        names.update(s["Name"] for s in page["Schedules"])
+        if not page.get("NextToken"):
+            return names
+        request["NextToken"] = page["NextToken"]
 
 
 def _double_awards(

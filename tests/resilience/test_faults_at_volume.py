@@ -24,7 +24,7 @@ def control(sandbox: Sandbox, faults: dict[str, int]) -> None:
 
 def held(found: Audit) -> None:
     assert found.mentions_in == MENTIONS
-    assert (found.lost, found.double_awards, found.duplicate_dms) == ([], [], [])
+    assert (found.lost, found.double_awards, found.duplicate_dms, found.followups_missing) == ([], [], [], [])
     assert found.awards == GUESTS
 
 
@@ -89,7 +89,7 @@ def test_the_prize_function_killed_mid_batch_its_batch_redelivered_and_replayed_
     assert all(not report["still_failing"] for report in replayed.values())
 
 
-def test_the_audit_sees_a_lost_mention_a_double_award_and_a_duplicate_dm(sandbox: Sandbox) -> None:
+def test_the_audit_sees_a_lost_mention_a_double_award_a_duplicate_dm_and_a_missing_follow_up(sandbox: Sandbox) -> None:
     drive(sandbox, 20, 10, {}, random.Random(5))
     assert audit(sandbox).holds
     store = sandbox.venue().store
@@ -104,3 +104,9 @@ def test_the_audit_sees_a_lost_mention_a_double_award_and_a_duplicate_dm(sandbox
     assert found.lost == [f"demo:{award['mention_mid']}"]
     assert len(found.double_awards) == 1 and "delivered 2 times" in found.double_awards[0]
     assert len(found.duplicate_dms) == 1
+    venue = sandbox.venue()
+    venue.pumps()[1].scheduler.delete_schedule(
+        Name=f"followup-{award['guest_id']}_{award['local_date']}", GroupName=venue.resources.schedule_group
+    )
+    store.awards.table.update({"PK": award["PK"], "SK": award["SK"]}, {"state": "dm_sent"})
+    assert audit(sandbox).followups_missing == [f"demo: award {award['PK']}/{award['SK']} (dm_sent) has no follow-up"]
