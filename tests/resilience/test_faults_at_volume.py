@@ -15,7 +15,7 @@ from sandbox.audit import Audit, audit
 from sandbox.runtime import Sandbox
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-MENTIONS, GUESTS = 300, 80
+MENTIONS, GUESTS = 250, 70
 
 
 def control(sandbox: Sandbox, faults: dict[str, int]) -> None:
