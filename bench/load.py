@@ -288,6 +288,7 @@ def report(result: Run, faults: bool) -> list[str]:
         f"duplicate identical DMs     {len(found.duplicate_dms)}",
         f"follow-ups missing          {len(found.followups_missing)}",
         f"left in failure queues      {sum(found.dead_letters.values())}",
+        f"quarantined at the edge     {found.quarantined}",
         f"throughput                  {throughput:.1f} mentions/s over {result.seconds:.0f} s",
         f"storage floor               {result.floor:.0f} conditional puts/s: throughput is "
         f"{throughput / result.floor:.3f} of it",

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import boto3
+
 from tagback.adapters.scheduler import schedule_name
 from tagback.domain.awards import AwardKey
 from tagback.domain.steps import Step
@@ -57,6 +59,7 @@ class Audit:
     duplicate_dms: list[str] = field(default_factory=list)
     followups_missing: list[str] = field(default_factory=list)
     dead_letters: dict[str, int] = field(default_factory=dict)  # queue → messages in it (only the non-empty)
+    quarantined: int = 0  # items the edge kept for no venue (malformed, or an unregistered account)
     won: list[Won] = field(default_factory=list)
 
     @property
@@ -80,6 +83,7 @@ class Audit:
             "duplicate_dms": len(self.duplicate_dms),
             "followups_missing": len(self.followups_missing),
             "dead_letters": dict(self.dead_letters),
+            "quarantined": self.quarantined,
         }
 
 
@@ -89,7 +93,24 @@ def audit(sandbox: Sandbox) -> Audit:
     for venue in sandbox.venues:
         _audit_venue(sandbox, venue, delivered, found)
     found.dead_letters = dead_letters(sandbox)
+    found.quarantined = _quarantined(sandbox)
     return found
+
+
+def _quarantined(sandbox: Sandbox) -> int:
+    dynamodb, count = boto3.client("dynamodb"), 0
+    request: dict[str, Any] = {
+        "TableName": sandbox.edge.table_name,
+        "FilterExpression": "item_type = :quarantined",
+        "ExpressionAttributeValues": {":quarantined": {"S": "quarantined"}},
+        "Select": "COUNT",
+    }
+    while True:
+        page = dynamodb.scan(**request)
+        count += page["Count"]
+        if "LastEvaluatedKey" not in page:
+            return count
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def dead_letters(sandbox: Sandbox) -> dict[str, int]:
