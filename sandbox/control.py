@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 _FAULTS_USAGE = (
     'send {"send": ["throttle", ...], "profile": [...], "conversations": [...], "client_id": "<only this venue\'s '
     'calls>", "graph_connections": "refused" | "accepted", "sheets": ["503", ...], "sheets_unavailable_seconds": N, '
-    '"crm": [500, ...]}'
+    '"crm": [500, ...], "dynamodb_throttled_writes": N, "create_schedule_failures": N, "kill_prize_after_requests": N}'
 )
 _CLOUDFORMATION = "/_sandbox/cloudformation/"
 
@@ -82,8 +82,10 @@ class ControlApi:
 
     def queue_faults(self, faults: object) -> None:
         """The fakes' next answers are these failures: `sheets`, `sheets_unavailable_seconds` and `crm` Google's and the
-        CRM's; `graph_connections` refuses (or accepts again) every connection to the fake Graph API; any other key
-        names a Graph API call (`send`, `profile`, `conversations`), of every venue or of `client_id`'s only."""
+        CRM's; `graph_connections` refuses (or accepts again) every connection to the fake Graph API; AWS's errors for
+        the functions' next N conditional writes (throttled) or Scheduler creations (sandbox/aws_faults.py), or the
+        prize function of `client_id`'s venue (the first's) killed at its Nth AWS request; any other key names a Graph
+        API call (`send`, `profile`, `conversations`), of every venue or of `client_id`'s only."""
         if not isinstance(faults, dict):
             raise ValueError(_FAULTS_USAGE)
         faults = dict(faults)
@@ -97,6 +99,12 @@ class ControlApi:
                 self.sandbox.google.fail_next(*value)
             elif call == "sheets_unavailable_seconds":
                 self.sandbox.google.unavailable_for(float(value))
+            elif call == "dynamodb_throttled_writes":
+                self.sandbox.aws_faults.throttle_writes(int(value))
+            elif call == "create_schedule_failures":
+                self.sandbox.aws_faults.fail_schedule_creations(int(value))
+            elif call == "kill_prize_after_requests":
+                self.sandbox.aws_faults.kill(self.sandbox.venue(client_id).role("prize"), int(value))
             elif call == "crm":
                 self.sandbox.crm.fail_next(*(int(status) for status in value))
             elif call == "graph_connections" and value == "refused":

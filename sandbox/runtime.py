@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import boto3
+import moto.backends
 import requests
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -43,6 +44,7 @@ from functions.webhook import handler as webhook_handler
 from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, SCHEDULED_INVOKE, WATCHDOG
 from infra.names import EDGE_STACK, coupon_prefix, edge_resource_name, function_name, link_prefix, resource_name
 from sandbox.apigw import HttpApi, LambdaContext
+from sandbox.aws_faults import AwsFaults, FunctionKilled
 from sandbox.control import ControlApi
 from sandbox.fake_google import FakeCrm, FakeGoogle
 from sandbox.fake_graph import FakeGraphApi
@@ -114,6 +116,13 @@ class SandboxOptions:
         )
 
 
+# moto's server finds each request's service by listing its package's directory (a listdir and an isdir per
+# service, ~150, under its dispatcher's lock: most of its time per request, bench/load.py's profile found); the
+# directory does not change while the sandbox runs.
+_moto_modules = tuple(moto.backends.list_of_moto_modules())
+moto.backends.list_of_moto_modules = lambda: _moto_modules
+
+
 def _serve(server: BaseWSGIServer) -> BaseWSGIServer:
     threading.Thread(target=server.serve_forever, name=f"http-{server.port}", daemon=True).start()
     return server
@@ -129,7 +138,10 @@ def _function(
 
     def in_container(event: dict[str, Any]) -> Any:
         with container():
-            return call(event, LambdaContext(name))
+            try:
+                return call(event, LambdaContext(name))
+            except FunctionKilled as killed:  # Lambda reports the invocation failed ("Runtime exited")
+                raise RuntimeError(f"{name}: Runtime.ExitError ({killed})") from killed
 
     def invoke(event: dict[str, Any]) -> Any:
         return contextvars.copy_context().run(in_container, event)
@@ -199,6 +211,8 @@ class Sandbox:
         self.roles = stack_roles(self.options.agency_path, self.options.config_paths)
         self.identities = Identities(self.aws_endpoint, REGION)
         operator = self.identities.create_operator()
+        self.aws_faults = AwsFaults(operator.access_key)  # AWS's errors for the functions' requests, when queued
+        self.aws_faults.install()
         self._graph_server: BaseWSGIServer | None = _serve(make_server("127.0.0.1", 0, self.graph, threaded=True))
         google_server = _serve(make_server("127.0.0.1", 0, self.google, threaded=True))
         crm_server = _serve(make_server("127.0.0.1", 0, self.crm, threaded=True))
@@ -259,6 +273,7 @@ class Sandbox:
         # moto's enforcement is per process: other moto servers in this process (tests) go back to no checks.
         requests.post(f"{self.aws_endpoint}/moto-api/reset-auth", data=self._auth_before, timeout=10)
         self._moto.stop()
+        self.aws_faults.uninstall()
         webhook_handler.edge.override(None)
         redemption_handler.page.override(None)
         registry_handler.registry.override(None)
