@@ -9,11 +9,6 @@ from bench.load import single_language_venues
 from sandbox.runtime import Sandbox, SandboxOptions
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # `make test-slow`'s marker (pyproject.toml registers it with the target); registered here too so these run alone.
-    config.addinivalue_line("markers", "slow: minutes of load; `make test-slow` runs them, `make test` does not")
-
-
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     """The sandbox's two venues, each in its first language without the contact question: a mention's answer is its
