@@ -85,13 +85,14 @@ class TimedMessages(list[dict[str, Any]]):
 
 
 def single_language_venues(directory: Path) -> tuple[Path, ...]:
-    """The sandbox's venues in their first language, without the contact question: each mention's answer is its prize
-    (or the repeat reply), not a question waiting for the guest."""
+    """The sandbox's venues in their first language, without the contact question or the venue's own questions: each
+    mention's answer is its prize (or the repeat reply), not a question waiting for the guest."""
     shutil.copytree(ROOT / "clients" / "assets", directory / "assets")
     paths = []
     for venue in VENUES:
         config = yaml.safe_load(venue.read_text(encoding="utf-8"))
         config |= {"languages": config["languages"][:1], "messages": {}, "contact_capture": {"channels": "off"}}
+        config.pop("questions", None)
         path = directory / venue.name
         path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
         paths.append(path)

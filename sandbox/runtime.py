@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo
 import boto3
 import moto.backends
 import requests
-from moto.server import ThreadedMotoServer
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from functions.monthly_report import handler as report_handler
@@ -50,6 +49,7 @@ from sandbox.fake_google import FakeCrm, FakeGoogle
 from sandbox.fake_graph import FakeGraphApi
 from sandbox.function_output import FunctionOutput, invoked
 from sandbox.iam import Identities, StackRoles, stack_roles
+from sandbox.moto_server import moto_server
 from sandbox.resources import (
     DEFAULT_APP_SECRET,
     DEFAULT_VERIFY_TOKEN,
@@ -202,10 +202,9 @@ class Sandbox:
     def start(self) -> Sandbox:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._output.__enter__()
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._moto.start()
-        host, port = self._moto.get_host_and_port()
-        self.aws_endpoint = f"http://{host}:{port}"
+        # One request at a time: moto's backends are not thread-safe (sandbox/moto_server.py).
+        self._moto = _serve(moto_server())
+        self.aws_endpoint = f"http://127.0.0.1:{self._moto.port}"
         # moto keeps its accounts per process: a sandbox starts from an empty AWS, even after another one.
         requests.post(f"{self.aws_endpoint}/moto-api/reset", timeout=10).raise_for_status()
         self.roles = stack_roles(self.options.agency_path, self.options.config_paths)
@@ -272,7 +271,7 @@ class Sandbox:
             server.shutdown()
         # moto's enforcement is per process: other moto servers in this process (tests) go back to no checks.
         requests.post(f"{self.aws_endpoint}/moto-api/reset-auth", data=self._auth_before, timeout=10)
-        self._moto.stop()
+        self._moto.shutdown()
         self.aws_faults.uninstall()
         webhook_handler.edge.override(None)
         redemption_handler.page.override(None)

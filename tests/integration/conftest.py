@@ -1,13 +1,14 @@
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
+from sandbox.moto_server import moto_server
 from tagback.store.registry import edge_table_definition
 from tagback.store.schema import TTL_ATTRIBUTE, table_definition
 
@@ -16,11 +17,11 @@ REGION = "eu-west-1"
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    """The sandbox's moto server: atomic per request, as DynamoDB is per item (the concurrency tests rely on it)."""
+    server = moto_server()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.shutdown()
 
 
 @pytest.fixture
