@@ -20,8 +20,6 @@ from tagback.wiring import engine_from_environment, erasure_from_environment, ow
 engine = Lazy(engine_from_environment)
 owner_delivery = Lazy(owner_delivery_from_environment)
 erasure = Lazy(erasure_from_environment)
-# Report every failed record, even when all fail: Lambda then retries from the first of them, the same way.
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 
 def handle_record(record: DynamoDBRecord) -> None:
@@ -35,4 +33,8 @@ def handle_record(record: DynamoDBRecord) -> None:
 @time_limited
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     for_venue(engine.get().config.client_id)
+    # Report every failed record, even when all fail: Lambda then retries from the first of them, the same way. One
+    # processor per invocation: it keeps the batch's failures, and the sandbox runs every venue's container of this
+    # function in one process at once (a shared one let another venue's batch wipe a failure: issue 17).
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,6 +23,7 @@ from tagback.domain.awards import AwardKey, AwardState
 from tagback.domain.clock import ManualClock
 from tagback.domain.events import EventKind, InboundEvent
 from tagback.domain.messaging import ErrorKind
+from tagback.domain.steps import Step
 from tagback.store.codec import to_dynamo
 from tagback.store.inbound import inbound_event_item
 from tagback.wiring import ScheduledSteps
@@ -135,6 +137,43 @@ def test_a_batch_redelivered_after_a_timeout_mid_batch_repeats_no_delivered_mess
         assert len(prizes) == 1, guest
         award = store.awards.get(AwardKey(guest, "2026-11-20"))
         assert award is not None and award.state is AwardState.DM_SENT and award.text_mid == prizes[0]["mid"]
+
+
+def test_a_record_that_failed_stays_failed_while_another_container_runs_the_function_meanwhile(
+    world: tuple[InMemoryStore, FakeMessenger], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sandbox plays every venue's container of the function in one process, at once: one invocation's failed
+    record must not be reported done because another invocation started meanwhile (issue 17's award left dm_sent
+    without its follow-up, no dead letter: its record's failure was wiped by the other venue's batch)."""
+    store, _ = world
+    scheduler = prize.engine.get().scheduler
+    assert isinstance(scheduler, FakeScheduler)
+    schedule, handle = scheduler.schedule, prize.handle_record
+
+    def down_for_g1(step: Step, key: AwardKey, due: datetime) -> None:
+        if key.guest_id == "g1":
+            raise RuntimeError("InternalServerException")  # CreateSchedule, after botocore's retries
+        schedule(step, key, due)
+
+    other = {"Records": [record("900", mention_image("m9", "g9"))]}
+
+    def other_container_meanwhile(record: Any) -> None:  # Powertools passes the record by this name
+        if record.dynamodb.sequence_number == "200":  # another venue's batch, on another thread
+            running = threading.Thread(target=prize.lambda_handler, args=(other, LambdaContext("prize")))
+            running.start()
+            running.join()
+        handle(record)
+
+    monkeypatch.setattr(scheduler, "schedule", down_for_g1)
+    monkeypatch.setattr(prize, "handle_record", other_container_meanwhile)
+    batch = {"Records": [record("100", mention_image("m1", "g1")), record("200", mention_image("m2", "g2"))]}
+    response = prize.lambda_handler(batch, LambdaContext("prize"))
+    monkeypatch.undo()
+    award = store.awards.get(AwardKey("g1", "2026-11-20"))
+    assert award is not None and award.state is AwardState.DM_SENT and award.followup_at is None
+    assert response == {"batchItemFailures": [{"itemIdentifier": "100"}]}  # so the stream retries it
+    assert prize.lambda_handler({"Records": batch["Records"][:1]}, LambdaContext("prize")) == {"batchItemFailures": []}
+    assert AwardKey("g1", "2026-11-20") in scheduler.followups()
 
 
 def test_follow_up_handler_asks_and_refuses_malformed_input(world: tuple[InMemoryStore, FakeMessenger]) -> None:
