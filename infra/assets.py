@@ -21,7 +21,7 @@ from uv import find_uv_bin
 from tagback.adapters.font_tables import write_coverage
 from tagback.config.model import ClientConfig
 from tagback.domain.languages import locales_of_venue
-from tagback.messages.staff_labels import STAFF_PAGE_LANGUAGES
+from tagback.messages.staff_labels import EDGE_PAGE_LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_PYTHON = "3.13"
@@ -52,7 +52,7 @@ LAYERS: Final = {
         LayerNeed(
             "edge",
             "the edge's functions: pydantic, Powertools, Babel for the staff page and the tagback package",
-            babel_locales=(*STAFF_PAGE_LANGUAGES, "en_001"),
+            babel_locales=(*EDGE_PAGE_LANGUAGES, "en_001"),
         ),
         LayerNeed("conversation", "the conversation: imaging, QR codes, phone numbers, Google auth", fonts=True),
         LayerNeed("report", "the monthly report: its email's locale data and the HTTP clients"),

@@ -22,7 +22,8 @@ from tagback.config.environment import EdgeSettings
 from tagback.domain.awards import AwardKey
 from tagback.domain.clock import ManualClock
 from tagback.domain.languages import LANGUAGES
-from tagback.messages.link_labels import LINK_LABELS, LINK_PAGE_LANGUAGES
+from tagback.messages.link_labels import LINK_LABELS
+from tagback.messages.staff_labels import EDGE_PAGE_LANGUAGES
 from tests import user_agents as ua
 from tests.conftest import APP_SECRET, APP_SECRET_PARAM, DEMO_ACCOUNT, VERIFY_TOKEN, VERIFY_TOKEN_PARAM, registration
 from tests.fakes import InMemoryEdge, InMemoryStore, Secrets
@@ -353,7 +354,7 @@ def test_the_page_speaks_the_guests_language_else_the_venues(
 
 
 def test_the_page_has_words_for_every_built_in_language() -> None:
-    assert LINK_PAGE_LANGUAGES == LANGUAGES  # named apart only so that the webhook imports no Babel
+    assert EDGE_PAGE_LANGUAGES == LANGUAGES  # named apart only so that the webhook imports no Babel
     assert all(set(texts) == set(LANGUAGES) and all(texts.values()) for texts in LINK_LABELS.values())
 
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import Final
 
-# The built-in catalog's languages, named here: the edge's webhook imports nothing of Babel (tagback.domain.languages).
-LINK_PAGE_LANGUAGES: Final = ("en", "de", "es", "fr", "it", "pt")
+from tagback.messages.staff_labels import EDGE_PAGE_LANGUAGES
 
-_TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {  # in the order of LINK_PAGE_LANGUAGES
+_TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {  # in the order of EDGE_PAGE_LANGUAGES
     "opening": (
         "Opening {app}…",
         "{app} wird geöffnet …",
@@ -78,13 +77,13 @@ _TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {  # in the orde
 }
 
 LINK_LABELS: Final[dict[str, dict[str, str]]] = {
-    key: dict(zip(LINK_PAGE_LANGUAGES, texts, strict=True)) for key, texts in _TEXTS.items()
+    key: dict(zip(EDGE_PAGE_LANGUAGES, texts, strict=True)) for key, texts in _TEXTS.items()
 }
 
 
 def page_language(*candidates: str | None) -> str:
     """The first of the candidates the page has words for (the guest's language, then the venue's), else English."""
-    return next((language for language in candidates if language in LINK_PAGE_LANGUAGES), "en")
+    return next((language for language in candidates if language in EDGE_PAGE_LANGUAGES), "en")
 
 
 def link_label(key: str, language: str, **values: str) -> str:

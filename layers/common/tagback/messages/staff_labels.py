@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Final
 
-STAFF_PAGE_LANGUAGES: Final = ("en", "de", "es", "fr", "it", "pt")
+# The edge's pages (this one, the tracked link's hand-off page) speak the built-in catalog's languages, named here:
+# the edge imports nothing of Babel (tagback.domain.languages).
+EDGE_PAGE_LANGUAGES: Final = ("en", "de", "es", "fr", "it", "pt")
 
 _TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {
     "valid": ("Valid", "Gültig", "Válido", "Valable", "Valido", "Válido"),
@@ -152,14 +154,14 @@ _TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {
 }
 
 STAFF_LABELS: Final[dict[str, dict[str, str]]] = {
-    key: dict(zip(STAFF_PAGE_LANGUAGES, texts, strict=True)) for key, texts in _TEXTS.items()
+    key: dict(zip(EDGE_PAGE_LANGUAGES, texts, strict=True)) for key, texts in _TEXTS.items()
 }
 
 
 def page_language(language: str) -> str:
     """The language a venue's staff page is shown in, words and dates: its default language if the page has words
     for it, else English (the edge ships Babel's data for these languages only: infra/assets.py)."""
-    return language if language in STAFF_PAGE_LANGUAGES else "en"
+    return language if language in EDGE_PAGE_LANGUAGES else "en"
 
 
 def staff_label(key: str, language: str, **values: str) -> str:
