@@ -705,8 +705,8 @@ class Secrets(dict[str, str]):
 
 class FakeVault:
     """SSM as the token keeper and the engine see it (`tagback.adapters.ssm.SsmSecrets`): a call reads through a
-    cache that `forget` drops, `read` is fresh and refills it, `store` overwrites. SSM stamps a write with its own
-    clock, `write_lag` after the writer's."""
+    cache that `forget` drops, `read` is fresh and refills it, `store` writes the parameter's next version. SSM stamps
+    a write with its own clock, `write_lag` after the writer's (negative: SSM's clock is behind)."""
 
     def __init__(self, clock: Clock, write_lag: timedelta = timedelta(0)) -> None:
         self.clock = clock
@@ -720,7 +720,7 @@ class FakeVault:
     def put(self, name: str, value: str, stored_at: datetime) -> None:
         """A value written before the test (by `tagback connect`, or by hand)."""
         with self._lock:
-            self.values[name] = StoredSecret(value, stored_at)
+            self.values[name] = StoredSecret(value, stored_at, self._next_version(name))
 
     def __call__(self, name: str) -> str:
         with self._lock:
@@ -736,11 +736,16 @@ class FakeVault:
             self._cache[name] = stored.value
             return stored
 
-    def store(self, name: str, value: str) -> None:
+    def store(self, name: str, value: str) -> int:
         with self._lock:
-            self.values[name] = StoredSecret(value, self.clock.now() + self.write_lag)
+            version = self._next_version(name)
+            self.values[name] = StoredSecret(value, self.clock.now() + self.write_lag, version)
             self._cache[name] = value
             self.stores.append(name)
+            return version
+
+    def _next_version(self, name: str) -> int:
+        return self.values[name].version + 1 if name in self.values else 1
 
     def forget(self, name: str) -> None:
         with self._lock:

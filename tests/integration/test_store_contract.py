@@ -156,10 +156,10 @@ def test_waiting_markers_with_and_without_microseconds_sort_by_time(store: Any) 
 # -- the venue's token (what is known of it, never the token) -------------------------------------------------------
 def test_the_token_record_is_one_item_overwritten(store: Any) -> None:
     assert store.tokens.get() is None
-    first = TokenRecord("17841400000000001", "cafe.aurora", NOW, NOW + timedelta(days=60))
+    first = TokenRecord("17841400000000001", "cafe.aurora", NOW, NOW + timedelta(days=60), 1)
     store.tokens.put(first)
     assert store.tokens.get() == first
-    refreshed = TokenRecord("17841400000000001", None, NOW + timedelta(days=7), None)
+    refreshed = TokenRecord("17841400000000001", None, NOW + timedelta(days=7), None, 2)
     store.tokens.put(refreshed)
     assert store.tokens.get() == refreshed
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -35,18 +35,21 @@ AGENCY = AgencyConfig.model_validate(
 
 
 class Vault:
-    """SSM in memory."""
+    """SSM in memory: each write is the parameter's next version."""
 
     def __init__(self, values: dict[str, str]) -> None:
         self.values = dict(values)
+        self.versions = dict.fromkeys(values, 1)
 
     def __call__(self, name: str) -> str:
         if name not in self.values:
             raise LookupError(name)
         return self.values[name]
 
-    def store(self, name: str, value: str) -> None:
+    def store(self, name: str, value: str) -> int:
         self.values[name] = value
+        self.versions[name] = self.versions.get(name, 0) + 1
+        return self.versions[name]
 
 
 class Records:
@@ -110,7 +113,8 @@ def test_a_pasted_token_is_checked_subscribed_stored_and_recorded(venue: Venue) 
     assert (connected.account_id, connected.username, connected.expires_at) == (ACCOUNT, "cafe.aurora", None)
     assert venue.graph.subscriptions == {ACCOUNT: ["messages", "messaging_postbacks"]}
     assert venue.vault.values[venue.config.secrets.meta_access_token] == venue.token
-    assert venue.records.records == [TokenRecord(ACCOUNT, "cafe.aurora", venue.clock.now(), None)]
+    version = venue.vault.versions[venue.config.secrets.meta_access_token]
+    assert venue.records.records == [TokenRecord(ACCOUNT, "cafe.aurora", venue.clock.now(), None, version)]
     assert any("SSM /tagback/demo/meta-access-token" in line for line in connected.done)
     assert all(venue.token not in line for line in (*connected.done, *connected.left))
 
@@ -128,10 +132,16 @@ def test_an_edge_url_that_could_not_be_read_is_left_to_look_up(venue: Venue) -> 
 
 
 def test_connecting_twice_with_the_same_token_ends_in_the_same_state(venue: Venue) -> None:
+    def state() -> tuple[dict[str, str], dict[str, list[str]], TokenRecord]:
+        record = venue.records.records[-1]
+        # SSM writes a new version even of the same value: the record describes the latest.
+        assert record.ssm_version == venue.vault.versions[venue.config.secrets.meta_access_token]
+        return dict(venue.vault.values), dict(venue.graph.subscriptions), replace(record, ssm_version=0)
+
     venue.connect(token=venue.token)
-    first = (dict(venue.vault.values), dict(venue.graph.subscriptions), venue.records.records[-1])
+    first = state()
     venue.connect(token=venue.token)
-    assert (venue.vault.values, venue.graph.subscriptions, venue.records.records[-1]) == first
+    assert state() == first
 
 
 def test_a_login_code_is_exchanged_for_a_60_day_token_whose_expiry_is_recorded(venue: Venue) -> None:

@@ -38,7 +38,7 @@ def test_waiting_messages_queues_and_the_tokens_days_left() -> None:
     store = InMemoryStore()
     for guest in ("g1", "g2"):
         store.awards.wait_for_token(WaitingForToken(AwardKey(guest, "2026-12-01"), "prize", NOW), NOW)
-    store.tokens.put(TokenRecord("1784", "cafe", NOW - timedelta(days=10), NOW + timedelta(days=50, hours=5)))
+    store.tokens.put(TokenRecord("1784", "cafe", NOW - timedelta(days=10), NOW + timedelta(days=50, hours=5), 1))
     row = venue_status(registration(), store, NOW, {"PrizeDeadLetter": 2, "ReportFailure": 0})
     assert (row.waiting_for_token, row.queues, row.token_days_left, row.token_state) == (
         2,
@@ -51,9 +51,9 @@ def test_waiting_messages_queues_and_the_tokens_days_left() -> None:
 def test_a_token_without_a_record_or_an_expiry_or_past_it_says_so() -> None:
     store = InMemoryStore()
     assert venue_status(registration(), store, NOW, QUEUES).token_state == "not recorded"
-    store.tokens.put(TokenRecord("1784", "cafe", NOW, None))
+    store.tokens.put(TokenRecord("1784", "cafe", NOW, None, 1))
     assert venue_status(registration(), store, NOW, QUEUES).token_state == "expiry not known"
-    store.tokens.put(TokenRecord("1784", "cafe", NOW - timedelta(days=61), NOW - timedelta(hours=1)))
+    store.tokens.put(TokenRecord("1784", "cafe", NOW - timedelta(days=61), NOW - timedelta(hours=1), 1))
     expired = venue_status(registration(), store, NOW, QUEUES)
     assert (expired.token_state, expired.token_days_left) == ("expired", -1)
 
@@ -72,7 +72,7 @@ def test_the_table_has_a_line_per_venue_and_names_what_is_wrong() -> None:
     quiet, busy = InMemoryStore(), InMemoryStore()
     busy.stats.add_to_month("2026-12", {"mentions_day_02": 12, "awards": 9, "dms_failed": 1})
     busy.stats.report_sent("2026-11", datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
-    busy.tokens.put(TokenRecord("1784", "luna", NOW, NOW + timedelta(days=59, hours=12)))
+    busy.tokens.put(TokenRecord("1784", "luna", NOW, NOW + timedelta(days=59, hours=12), 1))
     rows = [
         venue_status(registration("demo"), quiet, NOW, QUEUES, ["its stack's queues could not be read: gone"]),
         venue_status(registration("luna", "1785"), busy, NOW, {"PrizeDeadLetter": 3, "ReportFailure": 0}),

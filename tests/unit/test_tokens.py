@@ -30,8 +30,10 @@ class Keeper:
         self.records = InMemoryTokens()
         self.keeper = TokenKeeper(config, self.vault, self.refresher, self.records, self.clock)
 
-    def stored(self, age: timedelta, value: str = OLD) -> None:
+    def stored(self, age: timedelta, value: str = OLD) -> int:
+        """A token SSM holds, written `age` ago: its version."""
         self.vault.put(self.name, value, NOW - age)
+        return self.vault.read(self.name).version
 
 
 class NothingWaits:
@@ -43,8 +45,10 @@ class NothingWaits:
         return Counter()
 
 
-def record(stored_at: datetime, expires_at: datetime | None, username: str | None = "cafe.aurora") -> TokenRecord:
-    return TokenRecord("17841400000000001", username, stored_at, expires_at)
+def record(
+    stored_at: datetime, expires_at: datetime | None, ssm_version: int = 1, username: str | None = "cafe.aurora"
+) -> TokenRecord:
+    return TokenRecord("17841400000000001", username, stored_at, expires_at, ssm_version)
 
 
 def test_a_token_younger_than_a_day_is_not_refreshed(english_only: ClientConfig) -> None:
@@ -58,14 +62,16 @@ def test_a_token_younger_than_a_day_is_not_refreshed(english_only: ClientConfig)
     "known",
     [
         None,  # pasted from Meta's dashboard: nothing known
-        record(NOW - timedelta(days=2), None),  # stored, expiry not known
-        record(NOW - timedelta(days=9), NOW + timedelta(days=50)),  # known for an older value than SSM's
+        record(NOW - timedelta(days=2), None, ssm_version=2),  # stored, expiry not known
+        # known for the version before SSM's (a token pasted in the console since), recorded after SSM's stamp
+        record(NOW - timedelta(days=1), NOW + timedelta(days=59), ssm_version=1),
     ],
-    ids=["no-record", "expiry-unknown", "record-older-than-the-value"],
+    ids=["no-record", "expiry-unknown", "record-of-the-version-before"],
 )
 def test_a_token_whose_expiry_is_not_known_is_refreshed(english_only: ClientConfig, known: TokenRecord | None) -> None:
     keeper = Keeper(english_only, IssuedToken(NEW, SIXTY_DAYS))
-    keeper.stored(timedelta(days=2))
+    keeper.stored(timedelta(days=9))
+    assert keeper.stored(timedelta(days=2)) == 2
     if known is not None:
         keeper.records.put(known)
     assert keeper.keeper.keep() == "token_refreshed"
@@ -91,13 +97,18 @@ def test_a_refreshed_token_is_written_to_ssm_and_its_record_to_the_table(english
     assert keeper.records.get() == TokenRecord(
         account_id=english_only.instagram_account_id,
         username="cafe.aurora",  # kept from what `tagback connect` recorded
-        stored_at=stored.stored_at,  # SSM's stamp of this very value
+        stored_at=NOW,
         expires_at=NOW + timedelta(days=60),
+        ssm_version=stored.version,  # this very value
     )
 
 
-def test_a_refreshed_token_is_not_refreshed_again_the_next_day(english_only: ClientConfig) -> None:
+@pytest.mark.parametrize("ssm_clock", [timedelta(minutes=-5), timedelta(minutes=5)], ids=["behind", "ahead"])
+def test_a_refreshed_token_is_not_refreshed_again_the_next_day(
+    english_only: ClientConfig, ssm_clock: timedelta
+) -> None:
     keeper = Keeper(english_only, IssuedToken(NEW, SIXTY_DAYS), IssuedToken("never", SIXTY_DAYS))
+    keeper.vault.write_lag = ssm_clock  # SSM's stamp and the function's clock need not agree
     keeper.stored(timedelta(days=8))
     assert keeper.keeper.keep() == "token_refreshed"
     for _ in range(6):  # the daily schedule, for the next week
@@ -171,7 +182,11 @@ def test_no_token_value_reaches_the_logs(english_only: ClientConfig, log_lines: 
         (timedelta(hours=24), None, True),
         (timedelta(days=2), record(NOW - timedelta(days=2), NOW + timedelta(days=58)), False),
         (timedelta(days=7, hours=1), record(NOW - timedelta(days=8), NOW + timedelta(days=52, hours=23)), True),
+        # the record of this version is what dates it (stamped by the clock asking now), not SSM's clock
+        (timedelta(days=2), record(NOW - timedelta(hours=23), None), False),
+        # the record of another version says nothing about this one: SSM's stamp dates it
+        (timedelta(days=2), record(NOW - timedelta(hours=23), NOW + timedelta(days=59), ssm_version=2), True),
     ],
 )
 def test_due_for_refresh(age: timedelta, known: TokenRecord | None, due: bool) -> None:
-    assert due_for_refresh(NOW - age, known, NOW) is due
+    assert due_for_refresh(NOW - age, 1, known, NOW) is due

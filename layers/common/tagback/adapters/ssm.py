@@ -19,6 +19,7 @@ SECRET_CACHE_SECONDS = 300
 class StoredSecret:
     value: str
     stored_at: datetime  # when this value was written (SSM's LastModifiedDate)
+    version: int  # the parameter's version holding it
 
 
 class SsmSecrets:
@@ -56,13 +57,14 @@ class SsmSecrets:
             raise LookupError(f"SSM parameter {name} is empty or not a string")
         with self._lock:
             self._cache[name] = (value, self._now())
-        return StoredSecret(value, parameter["LastModifiedDate"])
+        return StoredSecret(value, parameter["LastModifiedDate"], parameter["Version"])
 
-    def store(self, name: str, value: str) -> None:
-        """Write a new SecureString value (a new version of the parameter)."""
-        self._ssm().put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+    def store(self, name: str, value: str) -> int:
+        """Write a new SecureString value: the new version of the parameter that holds it."""
+        version: int = self._ssm().put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)["Version"]
         with self._lock:
             self._cache[name] = (value, self._now())
+        return version
 
     def _ssm(self) -> Any:
         with self._lock:

@@ -39,7 +39,7 @@ class TokenVault(Protocol):
     """SSM: reads the app secret, stores the venue's token."""
 
     def __call__(self, name: str) -> str: ...
-    def store(self, name: str, value: str) -> None: ...
+    def store(self, name: str, value: str) -> int: ...
 
 
 class TokenRecords(Protocol):
@@ -111,9 +111,9 @@ def connect(
         lambda: account.subscribe(token, fields),
     )
     done.append(f"subscribed @{identity.username} to the app's webhook fields: {', '.join(fields)}")
-    vault.store(config.secrets.meta_access_token, token)
+    version = vault.store(config.secrets.meta_access_token, token)
     done.append(f"stored the token in SSM {config.secrets.meta_access_token}")
-    tokens.put(TokenRecord(identity.user_id, identity.username, clock.now(), expires_at))
+    tokens.put(TokenRecord(identity.user_id, identity.username, clock.now(), expires_at, version))
     known = f"expires {expires_at:%Y-%m-%d}" if expires_at else "expiry not known until its first refresh"
     done.append(f"recorded in the venue's table whose token it is ({known})")
     return Connected(

@@ -24,13 +24,15 @@ class StoredToken(Protocol):
     def value(self) -> str: ...
     @property
     def stored_at(self) -> datetime: ...
+    @property
+    def version(self) -> int: ...
 
 
 class TokenVault(Protocol):
     """Where the token lives (SSM): read fresh, written back, and dropped from the function's cache."""
 
     def read(self, name: str) -> StoredToken: ...
-    def store(self, name: str, value: str) -> None: ...
+    def store(self, name: str, value: str) -> int: ...
     def forget(self, name: str) -> None: ...
 
 
@@ -67,7 +69,7 @@ class TokenKeeper:
         name, now = self.config.secrets.meta_access_token, self.clock.now()
         stored = self.vault.read(name)
         record = self.records.get()
-        if not due_for_refresh(stored.stored_at, record, now):
+        if not due_for_refresh(stored.stored_at, stored.version, record, now):
             return "token_fresh"
         try:
             issued = self.meta.refresh(stored.value)
@@ -80,19 +82,18 @@ class TokenKeeper:
             # Anything else (Meta finds the token too young to refresh): the token still works; tomorrow's run retries.
             logger.warning("Meta did not refresh the venue's token", extra={"error": str(error)})
             return "token_refresh_declined"
-        self.vault.store(name, issued.access_token)
-        # SSM's stamp of the value just written (later than `now`): due_for_refresh compares the record with it.
-        stored_at = self.vault.read(name).stored_at
+        version = self.vault.store(name, issued.access_token)
         self.records.put(
             TokenRecord(
                 account_id=self.config.instagram_account_id,
                 username=record.username if record is not None else None,
-                stored_at=stored_at,
+                stored_at=now,
                 expires_at=(
                     now + timedelta(seconds=issued.expires_in_seconds)
                     if issued.expires_in_seconds is not None
                     else None
                 ),
+                ssm_version=version,
             )
         )
         return "token_refreshed"

@@ -23,13 +23,20 @@ class TokenRecord:
     username: str | None
     stored_at: datetime
     expires_at: datetime | None  # None: not known (a token pasted from Meta's dashboard, until its first refresh)
+    # The SSM parameter version this record describes: a value written since (by hand, in the console) is another
+    # token, whose expiry is not known. A version, not a time: the writer's clock and SSM's need not agree.
+    ssm_version: int
 
 
-def due_for_refresh(stored_at: datetime, record: TokenRecord | None, now: datetime) -> bool:
-    """Whether to refresh the token written to SSM at `stored_at`: old enough for Meta, and either its expiry is not
-    known for that very value (written by hand, or pasted) or it is less than REFRESH_WHEN_LEFT away."""
-    if now - stored_at < REFRESHABLE_AFTER:
+def due_for_refresh(stored_at: datetime, ssm_version: int, record: TokenRecord | None, now: datetime) -> bool:
+    """Whether to refresh the token SSM holds (version `ssm_version`, written at `stored_at` by SSM's stamp): old
+    enough for Meta, and either its expiry is not known for that very version or it is less than REFRESH_WHEN_LEFT
+    away."""
+    known = record if record is not None and record.ssm_version == ssm_version else None
+    # The record's stamp when it describes this version: taken by the clock that asks now, as Meta's age is.
+    written = known.stored_at if known is not None else stored_at
+    if now - written < REFRESHABLE_AFTER:
         return False
-    if record is None or record.expires_at is None or record.stored_at < stored_at:
+    if known is None or known.expires_at is None:
         return True  # its expiry is not known for the value in SSM
-    return record.expires_at - now < REFRESH_WHEN_LEFT
+    return known.expires_at - now < REFRESH_WHEN_LEFT

@@ -1,5 +1,5 @@
-"""What is known about the venue's Instagram token (who it belongs to, when it was stored, when it expires): one
-item, which never expires itself. The token lives in SSM only."""
+"""What is known about the venue's Instagram token (who it belongs to, which SSM version, when it was stored, when it
+expires): one item, which never expires itself. The token lives in SSM only."""
 
 from __future__ import annotations
 
@@ -26,11 +26,18 @@ class Tokens:
             username=item.get("username"),
             stored_at=datetime.fromisoformat(item["stored_at"]),
             expires_at=datetime.fromisoformat(expires_at) if expires_at else None,
+            ssm_version=int(item["ssm_version"]),
         )
 
     def put(self, record: TokenRecord) -> None:
         # `token_expires_at`, not `expires_at`: that is the table's TTL attribute, and this item must not expire.
-        item = {**_KEY, ITEM_TYPE: TOKEN, "account_id": record.account_id, "stored_at": record.stored_at.isoformat()}
+        item = {
+            **_KEY,
+            ITEM_TYPE: TOKEN,
+            "account_id": record.account_id,
+            "stored_at": record.stored_at.isoformat(),
+            "ssm_version": record.ssm_version,
+        }
         if record.username is not None:
             item["username"] = record.username
         if record.expires_at is not None:
