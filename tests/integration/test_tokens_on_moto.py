@@ -39,7 +39,7 @@ def test_a_due_token_is_written_back_to_ssm_and_recorded_once(aws: str, table: s
     assert parameter["Value"] == NEW and parameter["Type"] == "SecureString"
     assert secrets(name) == NEW  # the writer's cache holds the new value
     record = records.get()
-    assert record is not None and record.stored_at == parameter["LastModifiedDate"]
+    assert record is not None and record.ssm_version == parameter["Version"] and record.stored_at == clock.now()
     assert record.expires_at == clock.now() + timedelta(days=60)
     clock.advance(timedelta(days=1))
     assert keeper.keep() == "token_fresh" and refresher.calls == 1
