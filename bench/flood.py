@@ -99,7 +99,7 @@ class Phase:
         return statistics.median(values), values[max(0, round(0.95 * len(values)) - 1)]
 
 
-def _pauses(started: float) -> Iterator[float]:
+def _meta_pauses(started: float) -> Iterator[float]:
     """Meta's redelivery: again at once, then backing off from 0.1 s to 2 s, for REDELIVERY_GIVES_UP from `started`."""
     pause = 0.0
     while time.monotonic() - started < REDELIVERY_GIVES_UP:
@@ -122,10 +122,10 @@ def _deliver(sandbox: Sandbox, client_id: str) -> Mention:
     started = time.monotonic()
     conn = meta_payloads.webhook_connection(sandbox.url)
     try:
-        statuses, _ = meta_payloads.deliver(conn, body, headers, _pauses(started))
+        statuses, _ = meta_payloads.deliver(conn, body, headers, _meta_pauses(started))
+        mention.latency = time.monotonic() - started
     finally:
         conn.close()
-    mention.latency = time.monotonic() - started
     mention.sends.update(statuses)
     if statuses[-1] != 200:
         raise RuntimeError(f"a real mention was not accepted; its answers by status: {dict(mention.sends)}")
