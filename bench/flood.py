@@ -17,7 +17,6 @@ a forged delivery was accepted.
 from __future__ import annotations
 
 import argparse
-import http.client
 import itertools
 import multiprocessing
 import os
@@ -51,7 +50,7 @@ def _forged_bodies(account: str) -> Iterator[tuple[bytes, dict[str, str]]]:
         yield body, ({"Content-Type": "application/json"} if n % 2 else headers)
 
 
-def _send_flood(port: int, account: str, seconds: float, go: EventType, answers: Queue[Counter[int]]) -> None:
+def _send_flood(url: str, account: str, seconds: float, go: EventType, answers: Queue[Counter[int]]) -> None:
     """One sender process: once `go` is set, CONNECTIONS_PER_SENDER keep-alive connections post forged deliveries
     for `seconds`."""
     total: Counter[int] = Counter()
@@ -63,18 +62,10 @@ def _send_flood(port: int, account: str, seconds: float, go: EventType, answers:
     def connection() -> None:
         seen: Counter[int] = Counter()
         bodies = _forged_bodies(account)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn = meta_payloads.webhook_connection(url)
         while time.time() < until:
-            body, headers = next(bodies)
-            try:
-                conn.request("POST", "/webhook", body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                seen[response.status] += 1
-            except (OSError, http.client.HTTPException):
-                seen[0] += 1  # no answer: the connection is opened again
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            status, _ = meta_payloads.post(conn, *next(bodies))
+            seen[status] += 1  # 0: no answer, the connection opened again
         conn.close()
         with lock:
             total.update(seen)
@@ -108,9 +99,16 @@ class Phase:
         return statistics.median(values), values[max(0, round(0.95 * len(values)) - 1)]
 
 
+def _meta_pauses(started: float) -> Iterator[float]:
+    """Meta's redelivery: again at once, then backing off from 0.1 s to 2 s, for REDELIVERY_GIVES_UP from `started`."""
+    pause = 0.0
+    while time.monotonic() - started < REDELIVERY_GIVES_UP:
+        yield pause
+        pause = min(2.0, max(0.1, pause * 2))
+
+
 def _deliver(sandbox: Sandbox, client_id: str) -> Mention:
-    """One real mention from a new guest, signed, sent until accepted as Meta sends it: again at once, then backing
-    off from 0.1 s to 2 s."""
+    """One real mention from a new guest, signed, sent until accepted as Meta sends it (sandbox/meta_payloads.py)."""
     venue = sandbox.venue(client_id)
     account = venue.config.instagram_account_id
     guest = f"61790000{next(_guests):08d}"
@@ -121,32 +119,17 @@ def _deliver(sandbox: Sandbox, client_id: str) -> Mention:
         sandbox.options.app_secret,
     )
     mention = Mention(client_id, guest, mid)
-    started, pause = time.monotonic(), 0.0
-    conn = http.client.HTTPConnection("127.0.0.1", sandbox_port(sandbox), timeout=30)
+    started = time.monotonic()
+    conn = meta_payloads.webhook_connection(sandbox.url)
     try:
-        while time.monotonic() - started < REDELIVERY_GIVES_UP:
-            try:
-                conn.request("POST", "/webhook", body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                status = 0
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", sandbox_port(sandbox), timeout=30)
-            mention.sends[status] += 1
-            if status == 200:
-                mention.latency = time.monotonic() - started
-                return mention
-            time.sleep(pause)
-            pause = min(2.0, max(0.1, pause * 2))
-        raise RuntimeError(f"a real mention was refused for {REDELIVERY_GIVES_UP:.0f} s: {dict(mention.sends)}")
+        statuses, _ = meta_payloads.deliver(conn, body, headers, _meta_pauses(started))
+        mention.latency = time.monotonic() - started
     finally:
         conn.close()
-
-
-def sandbox_port(sandbox: Sandbox) -> int:
-    return int(sandbox.url.rsplit(":", 1)[1])
+    mention.sends.update(statuses)
+    if statuses[-1] != 200:
+        raise RuntimeError(f"a real mention was not accepted; its answers by status: {dict(mention.sends)}")
+    return mention
 
 
 def _trickle(sandbox: Sandbox, seconds: float, per_second: float) -> list[Mention]:
@@ -173,7 +156,7 @@ def _phase(sandbox: Sandbox, name: str, args: argparse.Namespace, *, flood: bool
     if flood:
         account = sandbox.venues[0].config.instagram_account_id
         senders = [
-            context.Process(target=_send_flood, args=(sandbox_port(sandbox), account, args.seconds, go, answers))
+            context.Process(target=_send_flood, args=(sandbox.url, account, args.seconds, go, answers))
             for _ in range(args.senders)
         ]
         for sender in senders:

@@ -18,6 +18,7 @@ then lets the delivery holds of killed invocations lapse, replays the failure qu
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import statistics
@@ -28,11 +29,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
 import boto3
-import requests
 import yaml
 
 from infra.assets import ROOT
@@ -47,6 +48,7 @@ BATCH = 50
 BURST = 100  # deliveries handed to the senders at once
 SENDERS = 8  # concurrent connections, as Meta opens several
 META_RETRIES = 8  # a delivery answered 429/5xx is sent again, later each time
+META_PAUSES = [min(8.0, 0.25 * 2**attempt) for attempt in range(META_RETRIES)]
 FLOOR_PUTS = 2000
 HOLD_LAPSE_MINUTES = 16  # a killed delivery's hold (15 minutes) lapses before its records are replayed
 
@@ -124,28 +126,22 @@ def plan(mentions: int, guests: int, accounts: list[str], now_ms: int, rng: rand
     return deliveries
 
 
-def deliver(url: str, secret: str, delivery: Delivery, sent: Sent, session: requests.Session) -> None:
-    """POST it as Meta does, again after a 429, a 5xx or a broken connection, waiting longer each time."""
+def deliver(connection: HTTPConnection, secret: str, delivery: Delivery, sent: Sent) -> None:
+    """POST it as Meta does (sandbox/meta_payloads.py), again after a 429, a 5xx or a broken connection, waiting
+    longer each time."""
     body, headers = meta_payloads.signed(meta_payloads.envelope(delivery.account, delivery.items), secret)
     started = time.monotonic()
     with sent.lock:
         for mid in delivery.mids:
             sent.first_sent.setdefault(mid, started)
-    for attempt in range(META_RETRIES):
-        try:
-            answer = session.post(f"{url}/webhook", data=body, headers=headers, timeout=30)
-        except requests.RequestException:
-            answer = None
-        if answer is not None and answer.status_code < 500 and answer.status_code != 429:
-            answer.raise_for_status()
-            with sent.lock:
-                sent.duplicates += answer.json()["duplicates"]
-            return
-        with sent.lock:
-            sent.retries += 1
-        time.sleep(min(8.0, 0.25 * 2**attempt))
+    statuses, answer = meta_payloads.deliver(connection, body, headers, META_PAUSES)
+    given_up = meta_payloads.sent_again(statuses[-1])
+    if not given_up and statuses[-1] >= 400:
+        raise RuntimeError(f"the webhook refused a signed delivery: {statuses[-1]} {answer!r}")
     with sent.lock:
-        sent.failed += 1
+        sent.retries += sum(map(meta_payloads.sent_again, statuses))
+        sent.failed += given_up
+        sent.duplicates += 0 if given_up else json.loads(answer)["duplicates"]
 
 
 def send_all(sandbox: Sandbox, deliveries: list[Delivery], at_progress: dict[int, Callable[[Sandbox], None]]) -> Sent:
@@ -153,17 +149,17 @@ def send_all(sandbox: Sandbox, deliveries: list[Delivery], at_progress: dict[int
     sent = Sent()
     local = threading.local()
 
-    def session() -> requests.Session:
-        if not hasattr(local, "session"):
-            local.session = requests.Session()
-        return local.session
+    def connection() -> HTTPConnection:
+        if not hasattr(local, "connection"):
+            local.connection = meta_payloads.webhook_connection(sandbox.url)
+        return local.connection
 
     with ThreadPoolExecutor(SENDERS) as senders:
         for start in range(0, len(deliveries), BURST):
             for point in [p for p in at_progress if start <= p < start + BURST]:
                 at_progress.pop(point)(sandbox)
             burst = deliveries[start : start + BURST]
-            list(senders.map(lambda d: deliver(sandbox.url, sandbox.options.app_secret, d, sent, session()), burst))
+            list(senders.map(lambda d: deliver(connection(), sandbox.options.app_secret, d, sent), burst))
     return sent
 
 

@@ -1,12 +1,17 @@
-"""Webhook bodies shaped as Meta delivers them (../shared/reference/meta-messaging.md), for the demo and tests.
+"""Webhook bodies shaped as Meta delivers them (../shared/reference/meta-messaging.md), for the demo and tests, and
+delivered as Meta delivers them, for the benches.
 
 Bodies are serialised the way Meta does: unicode escaped and "/" escaped as "\\/", and signed as those bytes.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import time
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from tagback.adapters.meta.webhook import sign
 
@@ -101,3 +106,42 @@ def dashboard_test(guest: str, account: str, mid: str, body: str) -> dict[str, A
         "object": "instagram",
         "entry": [{"id": account, "time": 1_764_000_000, "changes": [{"field": "messages", "value": value}]}],
     }
+
+
+def webhook_connection(url: str) -> http.client.HTTPConnection:
+    """A keep-alive connection to the webhook served at `url` (`http://host:port`), as each of Meta's senders holds."""
+    return http.client.HTTPConnection(urlsplit(url).netloc, timeout=30)
+
+
+def post(connection: http.client.HTTPConnection, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    """One POST to /webhook: the answer's status and body; status 0 when none came (the connection is closed, and
+    opened again by the next request)."""
+    try:
+        connection.request("POST", "/webhook", body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    except (OSError, http.client.HTTPException):
+        connection.close()
+        return 0, b""
+
+
+def sent_again(status: int) -> bool:
+    """Whether a delivery so answered is sent again: a 429, a 5xx or no answer (0). Meta resends whatever is not a 200;
+    a 4xx to a bench's signed delivery is a refusal the bench reports instead of waiting it out."""
+    return status in (0, 429) or status >= 500
+
+
+def deliver(
+    connection: http.client.HTTPConnection, body: bytes, headers: dict[str, str], pauses: Iterable[float]
+) -> tuple[list[int], bytes]:
+    """POST a delivery as Meta does: again while `sent_again` says so, waiting each of `pauses` in turn until they run
+    out. Every try's status and the last answer's body."""
+    statuses: list[int] = []
+    answer = b""
+    for pause in pauses:
+        status, answer = post(connection, body, headers)
+        statuses.append(status)
+        if not sent_again(status):
+            break
+        time.sleep(pause)
+    return statuses, answer

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from tagback.messages.staff_labels import EDGE_PAGE_LANGUAGES
+from tagback.messages.staff_labels import EDGE_PAGE_LANGUAGES, by_language
 
 _TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {  # in the order of EDGE_PAGE_LANGUAGES
     "opening": (
@@ -76,9 +76,7 @@ _TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {  # in the orde
     ),
 }
 
-LINK_LABELS: Final[dict[str, dict[str, str]]] = {
-    key: dict(zip(EDGE_PAGE_LANGUAGES, texts, strict=True)) for key, texts in _TEXTS.items()
-}
+LINK_LABELS: Final = by_language(_TEXTS)
 
 
 def page_language(*candidates: str | None) -> str:

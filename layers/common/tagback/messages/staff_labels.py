@@ -4,11 +4,18 @@ report (the guests' catalog is the only one a client file must translate). `{…
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 # The edge's pages (this one, the tracked link's hand-off page) speak the built-in catalog's languages, named here:
 # the edge imports nothing of Babel (tagback.domain.languages).
 EDGE_PAGE_LANGUAGES: Final = ("en", "de", "es", "fr", "it", "pt")
+
+
+def by_language(texts: Mapping[str, tuple[str, ...]]) -> dict[str, dict[str, str]]:
+    """An edge page's words, key → language → text, from each key's texts in the order of EDGE_PAGE_LANGUAGES."""
+    return {key: dict(zip(EDGE_PAGE_LANGUAGES, row, strict=True)) for key, row in texts.items()}
+
 
 _TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {
     "valid": ("Valid", "Gültig", "Válido", "Valable", "Valido", "Válido"),
@@ -153,9 +160,7 @@ _TEXTS: Final[dict[str, tuple[str, str, str, str, str, str]]] = {
     "redeem": ("Redeem", "Einlösen", "Canjear", "Utiliser", "Riscatta", "Resgatar"),
 }
 
-STAFF_LABELS: Final[dict[str, dict[str, str]]] = {
-    key: dict(zip(EDGE_PAGE_LANGUAGES, texts, strict=True)) for key, texts in _TEXTS.items()
-}
+STAFF_LABELS: Final = by_language(_TEXTS)
 
 
 def page_language(language: str) -> str:
