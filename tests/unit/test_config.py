@@ -141,6 +141,20 @@ def test_unreadable_yaml_and_non_mapping_are_clear(tmp_path: Path) -> None:
         load_client_config(listed)
 
 
+def test_yes_no_on_and_off_are_words_in_a_client_file_as_in_yaml_1_2(tmp_path: Path) -> None:
+    # As the file's own comment offers `off`, and reply ids written without quotes: YAML 1.1 made them booleans.
+    text = DEMO_TEXT_NO_ASSETS.replace("channels: email ", "channels: off ", 1)
+    text = text.replace('- id: "yes"', "- id: yes", 1).replace('- id: "no"', "- id: no", 1)
+    text = text.replace("bot_disclosure: true ", "bot_disclosure: false ", 1).replace("personal: true", "personal: no")
+    assert "channels: off " in text and "- id: yes" in text and "bot_disclosure: false " in text
+    (tmp_path / "demo.yaml").write_text(text, encoding="utf-8")
+    config = load_client_config(tmp_path / "demo.yaml")
+    assert config.contact_capture.channels == "off"
+    assert [reply.id for reply in config.questions[0].replies][:2] == ["yes", "no"]
+    assert config.bot_disclosure is False  # true and false are still booleans
+    assert not any(question.personal for question in config.questions)  # `no` read as a word, then by pydantic
+
+
 def test_coupon_assets_must_exist_and_stay_beside_the_config(tmp_path: Path) -> None:
     text = DEMO_TEXT_NO_ASSETS.replace("fonts: []", "fonts: [fonts/missing.ttf]")
     (tmp_path / "demo.yaml").write_text(text, encoding="utf-8")

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, ValidationError
 
 from tagback.config.model import Email, SsmName
+from tagback.config.yaml_text import read_yaml
 
 # The webhook fields a venue's account can be subscribed to. By default: messages (story mentions, texts, quick
 # replies) and postbacks (button answers). Fields are per app: every account receives all of the app's fields.
@@ -58,7 +59,7 @@ class AgencyConfigError(ValueError):
 
 def load_agency_config(path: Path) -> AgencyConfig:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise AgencyConfigError(f"{path}: cannot be read: {error.strerror}") from None
     except yaml.YAMLError as error:

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from tagback.config.checks import prize_name_problems, question_problems, secret_name_problems, text_problems
 from tagback.config.model import ClientConfig
+from tagback.config.yaml_text import read_yaml
 
 
 class ConfigError(ValueError):
@@ -57,7 +58,7 @@ def parse_client_config(data: object, source: str, source_dir: Path = Path("."))
 def load_client_config(path: Path) -> ClientConfig:
     """Load one config file (YAML, or the JSON the stack ships to the functions)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = read_yaml(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigError(str(path), [f"(file): cannot be read: {error.strerror}"]) from None
     except yaml.YAMLError as error:
