@@ -42,6 +42,7 @@ from functions.watchdog import handler as watchdog_handler
 from functions.webhook import handler as webhook_handler
 from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, SCHEDULED_INVOKE, WATCHDOG
 from infra.names import EDGE_STACK, coupon_prefix, edge_resource_name, function_name, link_prefix, resource_name
+from sandbox import powertools_state
 from sandbox.apigw import HttpApi, LambdaContext
 from sandbox.aws_faults import AwsFaults, FunctionKilled
 from sandbox.control import ControlApi
@@ -132,12 +133,13 @@ def _function(
     handler: Callable[[Any, Any], Any], name: str, container: Callable[[], AbstractContextManager[None]]
 ) -> Invoke:
     """A function as its event source calls it: in its container (its role's credentials, its own dependencies), with
-    a Lambda context, its output going to the function log. Each invocation has context variables of its own, as a
-    function has its own process: what a venue's function sets (the venue its metrics name) stays with it."""
+    a Lambda context, its output going to the function log. Each invocation has context variables of its own, and
+    Powertools' state of its own, as each runs in a container of its own: what a venue's function sets (the venue its
+    metrics name, the metrics it adds, its log keys) stays with it (sandbox/powertools_state.py)."""
     call = invoked(handler)
 
     def in_container(event: dict[str, Any]) -> Any:
-        with container():
+        with powertools_state.in_own_container(), container():
             try:
                 return call(event, LambdaContext(name))
             except FunctionKilled as killed:  # Lambda reports the invocation failed ("Runtime exited")
@@ -212,6 +214,7 @@ class Sandbox:
         operator = self.identities.create_operator()
         self.aws_faults = AwsFaults(operator.access_key)  # AWS's errors for the functions' requests, when queued
         self.aws_faults.install()
+        powertools_state.install()
         self._graph_server: BaseWSGIServer | None = _serve(make_server("127.0.0.1", 0, self.graph, threaded=True))
         google_server = _serve(make_server("127.0.0.1", 0, self.google, threaded=True))
         crm_server = _serve(make_server("127.0.0.1", 0, self.crm, threaded=True))
@@ -273,6 +276,7 @@ class Sandbox:
         requests.post(f"{self.aws_endpoint}/moto-api/reset-auth", data=self._auth_before, timeout=10)
         self._moto.shutdown()
         self.aws_faults.uninstall()
+        powertools_state.uninstall()
         webhook_handler.edge.override(None)
         redemption_handler.page.override(None)
         registry_handler.registry.override(None)
