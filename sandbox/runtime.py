@@ -90,6 +90,7 @@ STREAM_POLL_SECONDS = 0.25
 TOKEN_CHECK_EVERY = 4  # stream polls: the token-changed rule's latency, about a second
 VENUE_FUNCTIONS = ("prize", "review_followup", "monthly_report")
 EDGE_FUNCTIONS = ("webhook", "registry", "watchdog", "redemption")
+HTTP_FUNCTIONS = ("webhook", "redemption")  # behind the edge's HTTP API, through Powertools' event handler
 Invoke = Callable[[dict[str, Any]], Any]
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -149,6 +150,12 @@ def _function(
         return contextvars.copy_context().run(in_container, event)
 
     return invoke
+
+
+@contextmanager
+def _one_at_a_time(lock: threading.Lock, container: AbstractContextManager[None]) -> Iterator[None]:
+    with lock, container:
+        yield
 
 
 @dataclass
@@ -396,8 +403,17 @@ class Sandbox:
             redemption_handler.page.override(
                 dataclasses.replace(redemption_from_environment(environ), clock=self.clock)
             )
+        # Powertools' event handler keeps the request it resolves on its router class (`BaseRouter.current_event`),
+        # one for the process: fine in Lambda, where a container handles one request at a time; here the HTTP API's
+        # functions would read each other's requests (issue 17: a delivery ingested another's body, its own lost).
+        # So they handle one request at a time, as one container would.
+        resolving = threading.Lock()
+
+        def container(name: str) -> AbstractContextManager[None]:
+            return _one_at_a_time(resolving, self.acting_as(name)) if name in HTTP_FUNCTIONS else self.acting_as(name)
+
         self.edge_functions = {
-            name: _function(module.lambda_handler, edge_resource_name(name), functools.partial(self.acting_as, name))
+            name: _function(module.lambda_handler, edge_resource_name(name), functools.partial(container, name))
             for name, module in (
                 ("webhook", webhook_handler),
                 ("registry", registry_handler),
@@ -405,7 +421,7 @@ class Sandbox:
                 ("redemption", redemption_handler),
             )
         }
-        self.api = HttpApi({name: self.edge_functions[name] for name in ("webhook", "redemption")})
+        self.api = HttpApi({name: self.edge_functions[name] for name in HTTP_FUNCTIONS})
 
     def _wire_venue(self, venue: Venue) -> None:
         # The production wiring, on the sandbox clock; each function's own, built with its role's credentials.
