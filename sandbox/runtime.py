@@ -42,6 +42,7 @@ from functions.watchdog import handler as watchdog_handler
 from functions.webhook import handler as webhook_handler
 from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM, SCHEDULED_INVOKE, WATCHDOG
 from infra.names import EDGE_STACK, coupon_prefix, edge_resource_name, function_name, link_prefix, resource_name
+from sandbox import powertools_state
 from sandbox.apigw import HttpApi, LambdaContext
 from sandbox.aws_faults import AwsFaults, FunctionKilled
 from sandbox.control import ControlApi
@@ -89,6 +90,7 @@ STREAM_POLL_SECONDS = 0.25
 TOKEN_CHECK_EVERY = 4  # stream polls: the token-changed rule's latency, about a second
 VENUE_FUNCTIONS = ("prize", "review_followup", "monthly_report")
 EDGE_FUNCTIONS = ("webhook", "registry", "watchdog", "redemption")
+HTTP_FUNCTIONS = ("webhook", "redemption")  # behind the edge's HTTP API, through Powertools' event handler
 Invoke = Callable[[dict[str, Any]], Any]
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -132,12 +134,13 @@ def _function(
     handler: Callable[[Any, Any], Any], name: str, container: Callable[[], AbstractContextManager[None]]
 ) -> Invoke:
     """A function as its event source calls it: in its container (its role's credentials, its own dependencies), with
-    a Lambda context, its output going to the function log. Each invocation has context variables of its own, as a
-    function has its own process: what a venue's function sets (the venue its metrics name) stays with it."""
+    a Lambda context, its output going to the function log. Each invocation has context variables of its own, and
+    Powertools' state of its own, as each runs in a container of its own: what a venue's function sets (the venue its
+    metrics name, the metrics it adds, its log keys) stays with it (sandbox/powertools_state.py)."""
     call = invoked(handler)
 
     def in_container(event: dict[str, Any]) -> Any:
-        with container():
+        with powertools_state.in_own_container(), container():
             try:
                 return call(event, LambdaContext(name))
             except FunctionKilled as killed:  # Lambda reports the invocation failed ("Runtime exited")
@@ -147,6 +150,12 @@ def _function(
         return contextvars.copy_context().run(in_container, event)
 
     return invoke
+
+
+@contextmanager
+def _one_at_a_time(lock: threading.Lock, container: AbstractContextManager[None]) -> Iterator[None]:
+    with lock, container:
+        yield
 
 
 @dataclass
@@ -212,6 +221,7 @@ class Sandbox:
         operator = self.identities.create_operator()
         self.aws_faults = AwsFaults(operator.access_key)  # AWS's errors for the functions' requests, when queued
         self.aws_faults.install()
+        powertools_state.install()
         self._graph_server: BaseWSGIServer | None = _serve(make_server("127.0.0.1", 0, self.graph, threaded=True))
         google_server = _serve(make_server("127.0.0.1", 0, self.google, threaded=True))
         crm_server = _serve(make_server("127.0.0.1", 0, self.crm, threaded=True))
@@ -273,6 +283,7 @@ class Sandbox:
         requests.post(f"{self.aws_endpoint}/moto-api/reset-auth", data=self._auth_before, timeout=10)
         self._moto.shutdown()
         self.aws_faults.uninstall()
+        powertools_state.uninstall()
         webhook_handler.edge.override(None)
         redemption_handler.page.override(None)
         registry_handler.registry.override(None)
@@ -392,8 +403,17 @@ class Sandbox:
             redemption_handler.page.override(
                 dataclasses.replace(redemption_from_environment(environ), clock=self.clock)
             )
+        # Powertools' event handler keeps the request it resolves on its router class (`BaseRouter.current_event`),
+        # one for the process: fine in Lambda, where a container handles one request at a time; here the HTTP API's
+        # functions would read each other's requests (issue 17: a delivery ingested another's body, its own lost).
+        # So they handle one request at a time, as one container would.
+        resolving = threading.Lock()
+
+        def container(name: str) -> AbstractContextManager[None]:
+            return _one_at_a_time(resolving, self.acting_as(name)) if name in HTTP_FUNCTIONS else self.acting_as(name)
+
         self.edge_functions = {
-            name: _function(module.lambda_handler, edge_resource_name(name), functools.partial(self.acting_as, name))
+            name: _function(module.lambda_handler, edge_resource_name(name), functools.partial(container, name))
             for name, module in (
                 ("webhook", webhook_handler),
                 ("registry", registry_handler),
@@ -401,7 +421,7 @@ class Sandbox:
                 ("redemption", redemption_handler),
             )
         }
-        self.api = HttpApi({name: self.edge_functions[name] for name in ("webhook", "redemption")})
+        self.api = HttpApi({name: self.edge_functions[name] for name in HTTP_FUNCTIONS})
 
     def _wire_venue(self, venue: Venue) -> None:
         # The production wiring, on the sandbox clock; each function's own, built with its role's credentials.

@@ -2,9 +2,10 @@
 
 `StreamPump` reads the table's stream from moto and, per consumer: keeps the records its filter pattern admits,
 invokes it with `{"Records": [...]}` batches, honours partial batch responses (it resumes from the first failed
-record), retries a failing record `retry_attempts` times with growing pauses (wall time) and then sends Lambda's
-on-failure message for it to the dead-letter queue and moves on. Each consumer keeps its own queue and pauses,
-as each event-source mapping does: one failing consumer never holds up another.
+record), splits a batch whose invocation failed in two (BisectBatchOnFunctionError: the split is not a retry),
+retries a failing record `retry_attempts` times with growing pauses (wall time), counted for that record alone, and
+then sends Lambda's on-failure message for it to the dead-letter queue and moves on. Each consumer keeps its own
+queue and pauses, as each event-source mapping does: one failing consumer never holds up another.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ Record = dict[str, Any]
 # moto hands out fewer records than this only at the end of what the shard holds; stopping there spares a read
 # (moto keeps every iterator it hands out, for as long as the sandbox runs).
 PAGE_LIMIT = 1000
+INVOCATION_FAILED = -1  # what `_invoke` answers when the function failed on the batch as a whole
 
 
 def matches(pattern: dict[str, Any], data: Any) -> bool:
@@ -54,7 +56,8 @@ class Consumer:
     dead_letter: Callable[[dict[str, Any]], None] | None = None  # receives Lambda's on-failure message
     backoff: tuple[float, float] = (0.1, 1.0)  # first pause and longest pause between retries, in seconds
     queue: list[Record] = field(default_factory=list)
-    attempts: int = 0
+    attempts: int = 0  # failed invocations in which the head of the queue was the first record that failed
+    bisected: int | None = None  # the batch's size once a failed invocation's batch was split, until one succeeds
     not_before: float = 0.0
 
     def admits(self, record: Record) -> bool:
@@ -165,14 +168,25 @@ class StreamPump:
         return any(consumer.queue for consumer in self.consumers)
 
     def _drain(self, consumer: Consumer) -> None:
+        """Lambda's retries on a stream (its developer guide, docs/design.md "Local sandbox"): a partial batch
+        response moves the checkpoint to the first failed record and retries from it; a failed invocation splits its
+        batch in two without using the retry quota (BisectBatchOnFunctionError); a record goes to the on-failure
+        destination only once it failed 1 + `retry_attempts` times as the batch's first failed record."""
         while consumer.queue and time.monotonic() >= consumer.not_before:
-            batch = consumer.queue[: consumer.batch_size]
+            batch = consumer.queue[: consumer.bisected or consumer.batch_size]
             first_failed = self._invoke(consumer, batch)
             if first_failed is None:
                 del consumer.queue[: len(batch)]
-                consumer.attempts = 0
+                consumer.attempts, consumer.bisected = 0, None
                 continue
-            del consumer.queue[:first_failed]
+            if first_failed == INVOCATION_FAILED:
+                if len(batch) > 1:
+                    consumer.bisected = len(batch) // 2
+                    continue
+                first_failed = 0
+            if first_failed > 0:  # the records before it are done: the failed one is the new head, failed once
+                del consumer.queue[:first_failed]
+                consumer.attempts = 0
             consumer.attempts += 1
             if consumer.attempts > consumer.retry_attempts:
                 log.warning(
@@ -183,25 +197,26 @@ class StreamPump:
                 if consumer.dead_letter is not None:
                     consumer.dead_letter(on_failure_message(consumer.queue[:1], consumer.name, consumer.attempts))
                 del consumer.queue[0]
-                consumer.attempts = 0
+                consumer.attempts, consumer.bisected = 0, None
                 continue
             first, longest = consumer.backoff
             consumer.not_before = time.monotonic() + min(longest, first * 2 ** (consumer.attempts - 1))
 
     @staticmethod
     def _invoke(consumer: Consumer, batch: list[Record]) -> int | None:
-        """Index of the first failed record (Lambda resumes there), or None when the batch succeeded."""
+        """Index of the first failed record (Lambda resumes there), INVOCATION_FAILED when the invocation failed as
+        a whole, or None when the batch succeeded."""
         event = {"Records": [{k: v for k, v in r.items() if k != "_shard_id"} for r in batch]}
         try:
             failed = {f["itemIdentifier"] for f in (consumer.invoke(event) or {}).get("batchItemFailures", [])}
         except Exception:
             log.exception("%s failed on a whole batch", consumer.name)
-            return 0
+            return INVOCATION_FAILED
         if not failed:
             return None
         # An identifier that is not in the batch makes the whole batch a failure (as Lambda treats it).
         sequence = [r["dynamodb"]["SequenceNumber"] for r in batch]
-        return 0 if failed - set(sequence) else min(sequence.index(s) for s in failed)
+        return INVOCATION_FAILED if failed - set(sequence) else min(sequence.index(s) for s in failed)
 
 
 def sqs_dead_letter(sqs: Any, queue_url: str) -> Callable[[dict[str, Any]], None]:

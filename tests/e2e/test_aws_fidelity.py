@@ -1,16 +1,22 @@
 """The sandbox refuses what AWS would refuse: each function acts with its own role from the template, and
-Scheduler's invocations are asynchronous (Lambda's retries, then the function's on-failure queue)."""
+Scheduler's invocations are asynchronous (Lambda's retries, then the function's on-failure queue). And two requests at
+once are handled as by two containers: neither reads the other's."""
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
+from functions.webhook import handler as webhook
+from sandbox import meta_payloads
 from sandbox.chat import Guest
 from sandbox.runtime import Sandbox, SandboxOptions
 from tagback.store.schema import guest_key
@@ -82,3 +88,33 @@ def test_a_follow_up_failing_inside_the_function_reaches_its_on_failure_queue_an
     (question,) = guest.collect()
     assert "review" in question.text and question.buttons == ("Yes", "No")
     assert queued(sandbox, sandbox.resources.failure_queue_urls["review_followup"]) == []
+
+
+def test_two_deliveries_at_once_are_each_ingested_from_their_own_request(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The webhook's event handler keeps the request it resolves at module level, as Lambda code may: a container
+    handles one request at a time. Two at once in the sandbox's one process, the first read the second's body and
+    its own mention was lost, answered 200 (issue 17)."""
+    read_body, second_reading, reads = webhook._raw_body, threading.Event(), iter(range(2))
+
+    def raw_body() -> bytes:
+        if next(reads) == 0:
+            second_reading.wait(3)  # the other delivery gets this far meanwhile, unless it waits its turn
+        else:
+            second_reading.set()
+        return read_body()
+
+    monkeypatch.setattr(webhook, "_raw_body", raw_body)
+    account, secret = sandbox.config.instagram_account_id, sandbox.options.app_secret
+
+    def deliver(number: int) -> dict[str, int]:
+        mention = meta_payloads.story_mention(f"61700000000009{number:02d}", account, f"m_at_once_{number}")
+        body, headers = meta_payloads.signed(meta_payloads.envelope(account, [mention]), secret)
+        answer = requests.post(f"{sandbox.url}/webhook", data=body, headers=headers, timeout=30)
+        answer.raise_for_status()
+        return answer.json()
+
+    with ThreadPoolExecutor(2) as senders:
+        answers = list(senders.map(deliver, (1, 2)))
+    assert [(a["stored"], a["duplicates"]) for a in answers] == [(1, 0), (1, 0)]

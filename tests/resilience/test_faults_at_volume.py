@@ -5,7 +5,6 @@ succeeded, and what is there replays to success."""
 
 from __future__ import annotations
 
-import os
 import random
 
 import pytest
@@ -60,12 +59,6 @@ def test_sheets_and_crm_down_for_a_while_every_award_reaches_both(sandbox: Sandb
     assert len(delivered) == demo_awards and any(r["status"] == 503 for r in sandbox.crm.requests)
 
 
-@pytest.mark.skipif(
-    os.environ.get("TAGBACK_OPEN_FAULTS") != "1",
-    reason="issue 17: one run in three left an award dm_sent without its follow-up (a shared BatchProcessor reported a "
-    "failed record done; fixed) — skipped until the fix has held over several runs (docs/design.md, Load and faults); "
-    "TAGBACK_OPEN_FAULTS=1 runs it",
-)
 def test_aws_throttling_and_scheduler_failures_at_volume_every_award_gets_its_follow_up(sandbox: Sandbox) -> None:
     faults = {  # as an operator queues them: through the sandbox's control API
         0.2: lambda s: control(s, {"create_schedule_failures": 8}),
