@@ -7,9 +7,11 @@ the venue several times, 10 % of the mentions are delivered again (the same mid:
 share of them in deliveries of 50 items, in bursts from several senders at once — retrying a delivery answered 429
 or 5xx as Meta does, waits until nothing is left in the streams, queues or schedules due, and audits what the
 product recorded (sandbox/audit.py): lost mentions, double awards and duplicate DMs must be 0 (the exit status says
-so). Throughput is mentions stored per second from the first send to quiescence, and its ratio to the storage floor:
-conditional PutItems against the same moto server on a venue's table, from as many senders, measured in the same
-run. Latency is from a mention's first send to its prize text reaching the fake Graph API.
+so); the first lost ones are named with where they stopped (a sent mid no table holds, with the deliveries that
+carried it; a stored one with its item, its award and the venue's stream consumers). Throughput is mentions stored
+per second from the first send to quiescence, and its ratio to the storage floor: conditional PutItems against the
+same moto server on a venue's table, from as many senders, measured in the same run. Latency is from a mention's
+first send to its prize text reaching the fake Graph API.
 
 `--faults` runs the same load while Meta, Google, the CRM and AWS fail (FAULTS below, each at a point of the run),
 then lets the delivery holds of killed invocations lapse, replays the failure queues and audits again.
@@ -38,7 +40,7 @@ import yaml
 
 from infra.assets import ROOT
 from sandbox import meta_payloads
-from sandbox.audit import Audit, audit
+from sandbox.audit import Audit, audit, lost_state
 from sandbox.runtime import Sandbox, SandboxOptions
 
 VENUES = (ROOT / "clients" / "demo.yaml", ROOT / "clients" / "luna.yaml")
@@ -71,7 +73,22 @@ class Sent:
     duplicates: int = 0
     retries: int = 0
     failed: int = 0  # deliveries given up after META_RETRIES
+    deliveries: list[Delivery] = field(default_factory=list)  # the plan, in sending order
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def sent_again(self) -> int:
+        """Items delivered again: each should be answered as a duplicate, and nothing else."""
+        return sum(len(d.items) for d in self.deliveries) - len(self.first_sent)
+
+    def unstored(self, stored_mids: set[str]) -> list[str]:
+        """The mids sent that are not among those stored."""
+        return sorted(set(self.first_sent) - stored_mids)
+
+    def carrying(self, mid: str) -> str:
+        """Which deliveries carried `mid`: their places in the sending order and their sizes."""
+        places = [f"#{n} ({len(d.items)} items to {d.account})" for n, d in enumerate(self.deliveries) if mid in d.mids]
+        return "sent in delivery " + ", again in ".join(places)
 
 
 class TimedMessages(list[dict[str, Any]]):
@@ -221,7 +238,8 @@ class Run:
     sent: Sent
     found: Audit
     latencies: list[float]
-    unstored: int  # mids sent that no venue's table holds (a mention lost before the product recorded it)
+    unstored: list[str]  # mids sent that no venue's table holds (a mention lost before the product recorded it)
+    traced: dict[str, list[str]]  # the first lost mentions' state in the sandbox (audit.lost_state)
     replayed: dict[str, Any] = field(default_factory=dict)
     injected: dict[str, int] = field(default_factory=dict)
 
@@ -233,6 +251,7 @@ def drive(
     accounts = [venue.config.instagram_account_id for venue in sandbox.venues]
     deliveries = plan(mentions, guests, accounts, int(sandbox.clock.now().timestamp() * 1000), rng)
     sent = send_all(sandbox, deliveries, {int(share * len(deliveries)): fault for share, fault in faults.items()})
+    sent.deliveries = deliveries
     quiesce(sandbox)
     return sent
 
@@ -264,10 +283,10 @@ def run(mentions: int, guests: int, *, faults: bool, seed: int = 17) -> Run:
                 if won.text_mid in messages.arrived and won.mention_mid in sent.first_sent
             ]
             floor = storage_floor(sandbox, min(FLOOR_PUTS, max(mentions, 100)))
-            unstored = len(sent.first_sent) - found.mentions_in
-            return Run(
-                mentions, seconds, floor, sent, found, latencies, unstored, replayed, sandbox.aws_faults.answered
-            )
+            unstored = sent.unstored(found.stored_mids)
+            traced = {lost: lost_state(sandbox, lost) for lost in found.lost[:5]}
+            answered = sandbox.aws_faults.answered
+            return Run(mentions, seconds, floor, sent, found, latencies, unstored, traced, replayed, answered)
 
 
 def report(result: Run, faults: bool) -> list[str]:
@@ -278,9 +297,10 @@ def report(result: Run, faults: bool) -> list[str]:
         f"awards                      {found.awards} ({found.no_prize_left} told all prizes were given)",
         f"prize DMs                   {found.prize_dms}",
         f"repeat replies              {found.repeat_replies}",
-        f"duplicates suppressed       {sent.duplicates} (deliveries retried as Meta does: {sent.retries})",
+        f"duplicates suppressed       {sent.duplicates} of {sent.sent_again} items sent again "
+        f"(deliveries retried as Meta does: {sent.retries})",
         f"failed for good             {found.dm_failed} outside the window/refused, {found.dm_uncertain} uncertain",
-        f"lost                        {len(found.lost) + result.unstored}",
+        f"lost                        {len(found.lost) + len(result.unstored)}",
         f"double awards               {len(found.double_awards)}",
         f"duplicate identical DMs     {len(found.duplicate_dms)}",
         f"follow-ups missing          {len(found.followups_missing)}",
@@ -300,7 +320,10 @@ def report(result: Run, faults: bool) -> list[str]:
         lines.append(f"AWS faults answered: {result.injected}")
         replayed = {name: r for name, r in result.replayed.items() if r.get("replayed") or r.get("failed")}
         lines.append(f"replayed from the failure queues: {replayed or 'nothing'}")
-    for problem in [*found.lost[:5], *found.double_awards[:5], *found.duplicate_dms[:5], *found.followups_missing[:5]]:
+    for lost in found.lost[:5]:
+        lines += [f"  ! {lost}", *(f"      {state}" for state in result.traced.get(lost, []))]
+    lines += [f"  ! {mid}: {sent.carrying(mid)}; in no venue's table" for mid in result.unstored[:5]]
+    for problem in [*found.double_awards[:5], *found.duplicate_dms[:5], *found.followups_missing[:5]]:
         lines.append(f"  ! {problem}")
     if sent.failed:
         lines.append(f"  ! {sent.failed} deliveries refused after {META_RETRIES} tries")

@@ -11,12 +11,15 @@ asserts them after each fault.
 - **duplicate DMs**: identical messages to one guest beyond those the product answered distinct events with (each
   repeat mention's polite reply is recorded on its inbound event as `reply_mid`), and coupon images beyond one per
   award.
+
+`lost_state` says where a lost mention stopped, for the bench to print.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +30,7 @@ import boto3
 from tagback.adapters.scheduler import schedule_name
 from tagback.domain.awards import AwardKey
 from tagback.domain.steps import Step
+from tagback.store.schema import TTL_ATTRIBUTE
 
 if TYPE_CHECKING:
     from sandbox.runtime import Sandbox, Venue
@@ -48,6 +52,7 @@ class Won:
 @dataclass
 class Audit:
     mentions_in: int = 0  # story mentions stored (each mid once: a redelivery is not a second one)
+    stored_mids: set[str] = field(default_factory=set)  # their mids: what a sender compares the mids it sent with
     awards: int = 0
     prize_dms: int = 0  # prize texts delivered (the award's text_mid is among the fake Graph's messages)
     no_prize_left: int = 0
@@ -97,6 +102,48 @@ def audit(sandbox: Sandbox) -> Audit:
     return found
 
 
+def lost_state(sandbox: Sandbox, lost: str) -> list[str]:
+    """What the sandbox holds of a lost mention (`Audit.lost`'s "<client-id>:<mid>"), to say where it stopped: its
+    inbound item, its award, whether its stream record was read and is still queued, and each of the venue's stream
+    consumers' head record, tries and pause."""
+    client_id, mid = lost.split(":", 1)
+    venue = sandbox.venue(client_id)
+    table, pump = venue.store.awards.table, venue.pumps()[0]
+    mentions = [i for i in table.items_where("mid", mid) if i.get("item_type") == "inbound_event"]
+    awards = table.items_where("mention_mid", mid)
+    records = [r for r in pump.seen if _image_mid(r) == mid]
+    lines = [
+        f"mention item: {_brief(mentions[0]) if mentions else 'none'}",
+        f"award: {_brief(awards[0]) if awards else 'none'}",
+        f"stream records read: {[(r['eventName'], r['dynamodb']['SequenceNumber']) for r in records] or 'none'}",
+    ]
+    for consumer in pump.consumers:
+        queued = [r for r in consumer.queue if _image_mid(r) == mid]
+        head = consumer.queue[0] if consumer.queue else None
+        described = "empty" if head is None else f"{len(consumer.queue)} queued, head {_record(head)}"
+        pause = max(0.0, consumer.not_before - time.monotonic())
+        lines.append(
+            f"consumer {consumer.name}: {described}; {consumer.attempts} failed tries of the head, paused "
+            f"{pause:.1f} s; this mention's records queued: {len(queued)}"
+        )
+    return lines
+
+
+def _image_mid(record: dict[str, Any]) -> str | None:
+    image = record["dynamodb"].get("NewImage") or record["dynamodb"].get("OldImage") or {}
+    return image.get("mid", image.get("mention_mid", {})).get("S")
+
+
+def _record(record: dict[str, Any]) -> str:
+    keys = record["dynamodb"]["Keys"]
+    return f"{record['eventName']} {keys['PK']['S']}/{keys['SK']['S']} #{record['dynamodb']['SequenceNumber']}"
+
+
+def _brief(item: dict[str, Any]) -> str:
+    """The item's attributes but its time-to-live, sorted, on one line."""
+    return json.dumps({k: v for k, v in sorted(item.items()) if k != TTL_ATTRIBUTE}, default=str)
+
+
 def _quarantined(sandbox: Sandbox) -> int:
     dynamodb, count = boto3.client("dynamodb"), 0
     request: dict[str, Any] = {
@@ -139,6 +186,7 @@ def _audit_venue(sandbox: Sandbox, venue: Venue, delivered: list[dict[str, Any]]
     sent_ids = {m["message_id"] for m in mine}
 
     found.mentions_in += len(mentions)
+    found.stored_mids.update(m["mid"] for m in mentions)
     found.awards += len(awards)
     ended = {a["mention_mid"] for a in awards if a.get("state") in TERMINAL_AWARD_STATES}
     for mention in mentions:
