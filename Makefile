@@ -17,7 +17,7 @@ LAYER_EXPORT := --no-emit-project $(foreach package,$(RUNTIME_PACKAGES),--no-emi
 export UV_PYTHON_DOWNLOADS := never
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 
-.PHONY: system-tools demo test test-slow sandbox synth lint bench check-config coupons redemption-pages preview sign replay install lock clean
+.PHONY: system-tools demo test test-slow sandbox synth lint bench check-config coupons redemption-pages link-pages preview sign replay install lock clean
 
 demo: $(INSTALLED)  ## the whole product end to end on this machine (no AWS account)
 	$(PY) -m sandbox.demo
@@ -55,6 +55,10 @@ coupons: $(INSTALLED)  ## every prize of clients/*.yaml in each language, and sa
 redemption-pages: $(INSTALLED) system-tools  ## the staff redemption page in each state, through the sandbox's edge, as Chromium shows it at 375 px: out/redemption/*.png
 	$(PY) -m pytest tests/e2e/test_redemption.py -q
 	@echo "the staff redemption page in each state: $(CURDIR)/out/redemption/*.png"
+
+link-pages: $(INSTALLED) system-tools  ## a review link's hand-off page in Instagram's and Facebook's in-app browsers (Android, iOS), through the sandbox's edge, as Chromium shows it at 375 px: out/links/*.png
+	$(PY) -m pytest tests/e2e/test_link_handoff.py -q
+	@echo "a review link's hand-off page in the in-app browsers: $(CURDIR)/out/links/*.png"
 
 preview: $(INSTALLED)  ## every message a venue's guests get, in each language, as a page: make preview CLIENT=<client-id>
 	@test -n "$(CLIENT)" || { echo "usage: make preview CLIENT=<client-id>  (writes out/preview/<client-id>/index.html)"; exit 2; }

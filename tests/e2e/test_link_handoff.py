@@ -1,11 +1,12 @@
-"""A review link opened in Instagram's in-app browser, through the sandbox's edge, in headless Chromium with the
-in-app browser's User-Agent (tests/user_agents.py: real strings, with their sources): the hand-off page at 375 px,
-its screenshot kept in out/links/ (looked at: docs/design.md, "Links that leave the in-app browser"), every tap
-counted once and as in-app; the same link in a desktop browser is a plain redirect, and a link preview counts
-nothing."""
+"""A review link opened in Instagram's or Facebook's in-app browser, through the sandbox's edge, in headless Chromium
+with the in-app browser's User-Agent (tests/user_agents.py: real strings, with their sources): the hand-off page at
+375 px, its screenshot kept in out/links/ (`make link-pages`; looked at: docs/design.md, "Links that leave the in-app
+browser"), every tap counted once and as in-app; the same link in a desktop browser is a plain redirect, and a link
+preview counts nothing."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -36,11 +37,11 @@ def sandbox() -> Iterator[Sandbox]:
         yield running
 
 
-def new_link(sandbox: Sandbox, token: str, language: str | None) -> str:
-    """A guest's Google review link, as the review answer creates it (with the language they chose in the chat)."""
+def new_link(sandbox: Sandbox, token: str, language: str | None, target: str = GOOGLE, platform: str = "google") -> str:
+    """A guest's review link, as the review answer creates it (with the language they chose in the chat)."""
     venue = sandbox.venue()
     expires = sandbox.clock.now() + timedelta(days=90)
-    venue.store.links.create(token, GOOGLE, "google", AwardKey("ig-ana", "2026-11-26"), expires, language=language)
+    venue.store.links.create(token, target, platform, AwardKey("ig-ana", "2026-11-26"), expires, language=language)
     return f"{sandbox.url}/l/{venue.client_id}/{token}"
 
 
@@ -61,14 +62,21 @@ def look(chromium: str, name: str, url: str, user_agent: str) -> str:
     assert len(colours) > 20, "the screenshot is (nearly) blank"
     assert colours.get(BUTTON_BLUE, 0) > 300 * 50, "the first button is drawn, full width, at least 50 px high"
     dom = run(chromium, f"--user-agent={user_agent}", "--window-size=375,812", "--dump-dom", url).stdout
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom.split("<body", 1)[1]))
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", dom.split("<body", 1)[1])))
 
 
 def test_instagram_on_android_sees_the_hand_off_page_and_each_load_counts_once(sandbox: Sandbox, chromium: str) -> None:
     url = new_link(sandbox, "A" * 22, "en")
     before = month(sandbox)
     text = look(chromium, "instagram-android", url, ua.INSTAGRAM_ANDROID)
-    for shown in ("Opening Google Maps…", "Open in Google Maps", "Open in browser", "Continue here instead"):
+    for shown in (
+        "Leave your Google review",
+        "Opening Google Maps…",
+        "you are not signed in to Google",
+        "Nothing happened? Tap “Open in Google Maps”.",
+        "Open in default browser",
+        "Continue here instead",
+    ):
         assert shown in text
     after = month(sandbox)
     # Two page loads (the screenshot's and the text's): two clicks, one link, both from the in-app browser. The page
@@ -78,9 +86,34 @@ def test_instagram_on_android_sees_the_hand_off_page_and_each_load_counts_once(s
     assert after.get("review_link_browser_in_app", 0) - before.get("review_link_browser_in_app", 0) == 2
 
 
-def test_instagram_on_ios_in_german(sandbox: Sandbox, chromium: str) -> None:
-    text = look(chromium, "instagram-ios-de", new_link(sandbox, "B" * 22, "de"), ua.INSTAGRAM_IOS)
-    for shown in ("Dein Browser wird geöffnet …", "Im Browser öffnen", "In Safari öffnen", "Stattdessen hier weiter"):
+@pytest.mark.parametrize(
+    ("name", "language", "shown"),
+    [
+        ("instagram-ios", "en", ("Leave your Google review", "Tap “Open in default browser”.", "Open in Safari")),
+        (
+            "instagram-ios-de",
+            "de",
+            ("Schreib deine Google-Bewertung", "Tippe auf „Im Standardbrowser öffnen“.", "In Safari öffnen"),
+        ),
+    ],
+)
+def test_instagram_on_ios(sandbox: Sandbox, chromium: str, name: str, language: str, shown: tuple[str, ...]) -> None:
+    text = look(chromium, name, new_link(sandbox, f"B{language}".ljust(22, "B"), language), ua.INSTAGRAM_IOS)
+    for words in shown:
+        assert words in text
+
+
+def test_facebook_on_android_with_a_tripadvisor_link_in_french(sandbox: Sandbox, chromium: str) -> None:
+    tripadvisor = "https://www.tripadvisor.com/UserReviewEdit-d1"
+    url = new_link(sandbox, "D" * 22, "fr", tripadvisor, "tripadvisor")
+    text = look(chromium, "facebook-android-fr", url, ua.FACEBOOK_ANDROID)
+    for shown in (
+        "Laissez votre avis sur Tripadvisor",
+        "Ouverture de Tripadvisor…",
+        "Dans le navigateur intégré à Facebook, vous n'êtes pas connecté à Tripadvisor.",
+        "Touchez « Ouvrir dans Tripadvisor ».",  # its no-break spaces read as spaces
+        "Ouvrir dans le navigateur par défaut",
+    ):
         assert shown in text
 
 

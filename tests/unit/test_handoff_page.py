@@ -10,6 +10,7 @@ import pytest
 
 from tagback.app.handoff_page import CONTENT_SECURITY_POLICY, android_intent, handoff_for, render_handoff
 from tagback.domain.browsers import App, Browser, Kind, System
+from tagback.messages.staff_labels import EDGE_PAGE_LANGUAGES
 
 INSTAGRAM_ANDROID = Browser(Kind.IN_APP, System.ANDROID, App.INSTAGRAM)
 
@@ -51,3 +52,24 @@ def test_a_target_and_a_venue_name_are_escaped() -> None:
     assert '"2"' not in page and "<x>" not in page and "<b>" not in page
     assert 'href="https://reviews.example/r?a=1&amp;b=&quot;2&quot;&lt;x&gt;"' in page
     assert "Bar &lt;b&gt;&amp;&lt;/b&gt;" in page
+
+
+@pytest.mark.parametrize("language", EDGE_PAGE_LANGUAGES)
+@pytest.mark.parametrize(
+    "browser",
+    [
+        INSTAGRAM_ANDROID,
+        Browser(Kind.IN_APP, System.IOS, App.INSTAGRAM),
+        Browser(Kind.IN_APP, System.IOS, App.FACEBOOK),
+    ],
+)
+def test_the_hint_names_the_first_button_and_the_heading_the_review_platform(browser: Browser, language: str) -> None:
+    target = "https://www.tripadvisor.com/UserReviewEdit-d1"
+    handoff = handoff_for(browser, "tripadvisor", target)
+    assert handoff is not None
+    page = render_handoff(handoff, target, browser, language, "Café Aurora")
+    buttons = re.findall(r'<a class="button[^"]*" href="[^"]*">([^<]+)</a>', page)
+    (hint,) = re.findall(r'<p class="hint">([^<]+)</p>', page)
+    assert buttons[0] in hint
+    assert len(set(buttons)) == len(buttons)  # no two buttons say the same
+    assert "Tripadvisor" in re.findall(r"<h1>([^<]+)</h1>", page)[0]

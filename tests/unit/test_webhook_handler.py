@@ -237,8 +237,9 @@ def test_instagram_on_android_gets_the_hand_off_page_to_google_maps(store: InMem
     assert headers["Content-Security-Policy"].startswith("default-src 'none'; style-src 'sha256-")
     assert (headers["Cache-Control"], headers["Referrer-Policy"]) == ("no-store", "no-referrer")
     page = response["body"]
-    assert "<h1>Opening Google Maps…</h1>" in page
-    assert "your review is quicker in the app or your usual browser." in page
+    assert "<h1>Leave your Google review</h1>" in page and '<p class="status">Opening Google Maps…</p>' in page
+    assert "browser you are not signed in to Google. In Google Maps or your own browser, the review is quicker." in page
+    assert "Nothing happened? Tap “Open in Google Maps”." in page
     maps = "package=com.google.android.apps.maps"
     assert hrefs(page) == [
         # at once, without a fallback: if it is blocked, the page and its buttons stay
@@ -249,7 +250,7 @@ def test_instagram_on_android_gets_the_hand_off_page_to_google_maps(store: InMem
         "intent://search.google.com/local/writereview?placeid=ChIJ_x#Intent;scheme=https;end",  # the phone's browser
         GOOGLE,  # continue here
     ]
-    assert ">Open in Google Maps</a>" in page and ">Open in browser</a>" in page
+    assert ">Open in Google Maps</a>" in page and ">Open in default browser</a>" in page
     assert "<script" not in page and "/l/" not in page  # nothing runs; nothing comes back to be counted twice
     assert store.links.by_token[TOKEN]["clicks"] == 1
     assert store.stats.months["2026-11"] == {
@@ -264,15 +265,16 @@ def test_instagram_on_ios_hands_over_to_the_browser_with_safari_as_a_second_way(
     response = follow("demo", TOKEN, ua.INSTAGRAM_IOS)
     assert response["statusCode"] == 200
     page = response["body"]
-    assert "<h1>Opening your browser…</h1>" in page
-    assert "Instagram&#x27;s browser does not know your account: your review is quicker in your usual browser." in page
+    assert "<h1>Leave your Google review</h1>" in page and '<p class="status">Opening your browser…</p>' in page
+    assert "In Instagram&#x27;s browser you are not signed in to Google. In your own browser" in page
+    assert "Nothing happened? Tap “Open in default browser”." in page
     assert hrefs(page) == [
         f"instagram://extbrowser/?url={GOOGLE_ESCAPED}",
         f"instagram://extbrowser/?url={GOOGLE_ESCAPED}",
         f"x-safari-{GOOGLE}",
         GOOGLE,
     ]
-    assert ">Open in browser</a>" in page and ">Open in Safari</a>" in page
+    assert ">Open in default browser</a>" in page and ">Open in Safari</a>" in page
     assert store.stats.months["2026-11"]["review_link_browser_in_app"] == 1
 
 
@@ -281,7 +283,8 @@ def test_facebook_on_ios_hands_over_to_safari(store: InMemoryStore, agent: str) 
     link(store, GOOGLE)
     page = follow("demo", TOKEN, agent)["body"]
     assert hrefs(page) == [f"x-safari-{GOOGLE}", f"x-safari-{GOOGLE}", GOOGLE]
-    assert "Facebook&#x27;s browser" in page
+    assert "In Facebook&#x27;s browser you are not signed in to Google." in page
+    assert "Nothing happened? Tap “Open in Safari”." in page
 
 
 @pytest.mark.parametrize(
@@ -294,6 +297,8 @@ def test_tripadvisor_and_facebook_links_hand_over_to_their_apps(
     link(store, "https://www.tripadvisor.com/UserReviewEdit-d1", platform=platform)
     page = follow("demo", TOKEN, ua.FACEBOOK_ANDROID)["body"]
     assert hrefs(page)[0] == f"intent://www.tripadvisor.com/UserReviewEdit-d1#Intent;scheme=https;{package}end"
+    name = {"tripadvisor": "Tripadvisor", "facebook": "Facebook"}[platform]
+    assert f"<h1>Leave your {name} review</h1>" in page and f"not signed in to {name}." in page
     assert store.stats.months["2026-11"][f"review_link_unique_clicks_{platform}"] == 1
 
 
@@ -303,6 +308,7 @@ def test_a_platform_without_an_app_is_handed_to_the_phones_browser(store: InMemo
     assert hrefs(page) == ["intent://reviews.example/venue#Intent;scheme=https;end"] * 2 + [
         "https://reviews.example/venue"
     ]
+    assert "<h1>Leave your review</h1>" in page and "not signed in to reviews.example." in page
 
 
 @pytest.mark.parametrize(
@@ -339,10 +345,10 @@ def test_a_link_preview_of_an_unknown_link_is_a_404(store: InMemoryStore) -> Non
 @pytest.mark.parametrize(
     ("client", "language", "heading"),
     [
-        ("demo", "pt", "A abrir Google Maps…"),  # the guest's language in the chat
-        ("bar", None, "Google Maps wird geöffnet …"),  # none kept: the venue's
-        ("bar", "nl", "Google Maps wird geöffnet …"),  # a language the page has no words for: the venue's
-        ("demo", "nl", "Opening Google Maps…"),  # nor for the venue's: English
+        ("demo", "pt", "Deixe a sua avaliação no Google"),  # the guest's language in the chat
+        ("bar", None, "Schreib deine Google-Bewertung"),  # none kept: the venue's
+        ("bar", "nl", "Schreib deine Google-Bewertung"),  # a language the page has no words for: the venue's
+        ("demo", "nl", "Leave your Google review"),  # nor for the venue's: English
     ],
 )
 def test_the_page_speaks_the_guests_language_else_the_venues(
