@@ -44,6 +44,7 @@ LOYALTY_DE = ("venue", re.escape("Schön, dich wiederzusehen! Stammgäste bekomm
 MEAL_EN = ("venue", re.escape("Lunch or dinner today?"), ("Lunch", "Dinner"))
 MEAL_DE = ("venue", re.escape("Heute Mittag- oder Abendessen?"), ("Mittagessen", "Abendessen"))
 BIRTHDAY_DE = ("venue", re.escape("In welchem Monat hast du Geburtstag?") + ".*", ())
+BIRTHDAY_THANKS_DE = ("venue", re.escape("Danke! Wir merken es uns."), ())
 
 
 @pytest.fixture(scope="module")
@@ -466,6 +467,7 @@ def test_both_branches_of_the_venues_questions_in_two_languages_reach_the_sheet_
             LOYALTY_DE,
             BIRTHDAY_DE,
             ("guest", "März", ()),
+            BIRTHDAY_THANKS_DE,
         ],
     )
     expect(  # no consent: no birthday question
