@@ -284,6 +284,11 @@ def next_day(sandbox: Sandbox, ana: Guest) -> None:
     ana.say("March")  # the birthday month: personal, asked since she left her email with consent
     for line in ana.transcript[before:]:
         say(f"   {line}")
+    thanks = sandbox.config.question("birthday-month")
+    check(
+        thanks is not None and ana.transcript[-1].text == thanks.say.get("en"),
+        "Ana's birthday month is understood and answered",
+    )
     sandbox.settle()
     expected = {"first-visit": ["yes", "no"], "meal": ["lunch"], "birthday-month": ["03"]}
     sheets = sandbox.config.integrations.google_sheets

@@ -44,6 +44,7 @@ LOYALTY_DE = ("venue", re.escape("Schön, dich wiederzusehen! Stammgäste bekomm
 MEAL_EN = ("venue", re.escape("Lunch or dinner today?"), ("Lunch", "Dinner"))
 MEAL_DE = ("venue", re.escape("Heute Mittag- oder Abendessen?"), ("Mittagessen", "Abendessen"))
 BIRTHDAY_DE = ("venue", re.escape("In welchem Monat hast du Geburtstag?") + ".*", ())
+BIRTHDAY_THANKS_DE = ("venue", re.escape("Danke! Wir merken es uns."), ())
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +86,7 @@ def test_ana_chats_in_english_leaves_her_email_and_opens_the_review_link(chat: t
             (
                 "venue",
                 re.escape(
-                    "Would you like to hear about Café Aurora's offers by Email? We'll email you our news "
+                    "Would you like to hear about Café Aurora's offers by email? We'll email you our news "
                     "and offers, at most twice a month; unsubscribe any time."
                 ),
                 ("Yes", "No"),
@@ -193,7 +194,7 @@ PRIZE_LINE = (
 CONTACT_QUESTION = (
     "venue",
     re.escape(
-        "Would you like to hear about Café Aurora's offers by Email? We'll email you our news "
+        "Would you like to hear about Café Aurora's offers by email? We'll email you our news "
         "and offers, at most twice a month; unsubscribe any time."
     ),
     ("Yes", "No"),
@@ -223,7 +224,7 @@ def test_rui_types_portugues_and_his_question_after_the_prize_is_answered_in_por
                 (),
             ),
             ("venue", "[image]", ()),
-            ("venue", re.escape("Quer receber as ofertas do Café Aurora por Email? ") + ".*", ("Sim", "Não")),
+            ("venue", re.escape("Quer receber as ofertas do Café Aurora por email? ") + ".*", ("Sim", "Não")),
             ("guest", re.escape("Como consigo outro prémio?"), ()),
             (
                 "venue",
@@ -369,7 +370,7 @@ def test_pia_types_her_answers_and_after_her_prize_is_not_told_to_post_a_story(
                 (),
             ),
             ("venue", "[image]", ()),
-            ("venue", re.escape("Quer receber as ofertas do Café Aurora por Email? ") + ".*", ("Sim", "Não")),
+            ("venue", re.escape("Quer receber as ofertas do Café Aurora por email? ") + ".*", ("Sim", "Não")),
             ("guest", "Não, obrigada", ()),
             ("venue", re.escape("Sem problema, vamos saltar esse passo."), ()),
             ("venue", re.escape("É a sua primeira visita ao Café Aurora?"), ("Sim, a primeira", "Não, sou cliente")),
@@ -466,6 +467,7 @@ def test_both_branches_of_the_venues_questions_in_two_languages_reach_the_sheet_
             LOYALTY_DE,
             BIRTHDAY_DE,
             ("guest", "März", ()),
+            BIRTHDAY_THANKS_DE,
         ],
     )
     expect(  # no consent: no birthday question

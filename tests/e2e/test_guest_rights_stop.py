@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 EMAIL = "zoe@example.com"
 LANGUAGES = ("English", "Deutsch", "Português")
 CONTACT_QUESTION = (
-    "Would you like to hear about Café Aurora's offers by Email? We'll email you our news and offers, at most twice "
+    "Would you like to hear about Café Aurora's offers by email? We'll email you our news and offers, at most twice "
     "a month; unsubscribe any time."
 )
 REVIEW_QUESTION = "How was your visit to Café Aurora? Would you like to leave us a review on Google?"

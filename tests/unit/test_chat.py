@@ -165,6 +165,7 @@ def test_both_channels_ask_email_then_phone_and_phones_become_e164() -> None:
     chat.mention("fay")
     chat.tap("fay", "LANG:en", "English")
     assert chat.last("fay")["quick_replies"] == "CONTACT:email,CONTACT:phone,CONTACT:both,CONTACT:none"
+    assert chat.last("fay")["body"].startswith("Would you like to hear about Café Aurora's offers by email or phone?")
     chat.tap("fay", "CONTACT:both", "Both")
     chat.say("fay", "fay@example.com")
     assert chat.last("fay")["quick_replies"] == "user_phone_number"

@@ -183,5 +183,7 @@ def test_every_branch_of_the_venues_questions_is_shown_in_each_language(demo_pag
                 says = f" says “{reply.say[language]}”," if reply.say else ""
                 leads = f"then “{following.text[language]}”" if following else "then the questions end"
                 assert f"“{reply.title[language]}”:{says} {leads}" in text
-        assert "Answered in writing (month): then the questions end" in text
+        birthday = config.question("birthday-month")
+        assert birthday is not None
+        assert f"Answered in writing (month): says “{birthday.say[language]}”, then the questions end" in text
         assert "Personal: asked only of guests who gave their contact with consent" in text

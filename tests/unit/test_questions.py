@@ -96,6 +96,16 @@ def test_a_question_needs_replies_or_a_kind_and_personal_data_needs_consent() ->
     ]
 
 
+def test_a_questions_own_say_is_for_free_text_in_every_language_within_a_message() -> None:
+    party = {"id": "a", "text": texts("How many?"), "expects": "number", "say": {"en": "Noted.", "de": "ü" * 501}}
+    tapped = question("b", ("ok", None)) | {"say": texts("Thanks!")}
+    assert problems_of(with_questions([party | {"next": "b"}, tapped])) == [
+        "questions[0].say.pt: missing",
+        "questions[0].say.de: 1002 bytes, Meta allows 1000",
+        "questions[1].say: a question with replies says its text on each reply (replies[n].say)",
+    ]
+
+
 def test_end_is_no_question_id() -> None:
     assert problems_of(with_questions([question("end", ("ok", None))])) == [
         "questions[0].id: 'end' means the end of the questions: choose another id"
@@ -146,6 +156,7 @@ def test_no_leads_a_guest_who_consented_to_the_personal_question_and_a_month_is_
     assert loyalty["body"].startswith("Great to see you again!") and birthday["body"] == BIRTHDAY
     chat.say("ben", "März")  # German, though Ben chats in English: any offered language
     assert answers(chat)[f"answer-ben_{TODAY}-birthday-month"].answer == "03"
+    assert chat.last("ben")["body"] == "Thanks! We'll remember it."  # the question's say: Ben knows it arrived
 
 
 def test_a_personal_question_is_never_asked_without_consent(chat: Chat) -> None:
@@ -229,3 +240,16 @@ def test_without_contact_capture_the_questions_follow_the_prize() -> None:
     prize, image, asked = chat.inbox("ivy")
     assert prize["body"].startswith("Thanks for sharing") and image["kind"] == "image"
     assert asked["body"] == "meal?" and chat.store.guests.by_id["ivy"].awaiting is Awaiting.QUESTION
+
+
+def test_a_free_text_answer_understood_gets_the_questions_say_before_the_next_question() -> None:
+    count = {"id": "guests", "text": texts("How many of you?"), "expects": "number", "say": texts("Noted.")}
+    meal = question("meal", ("lunch", None), ("dinner", None))
+    data = with_questions([count | {"next": "meal"}, meal], contact_capture={"channels": "off"})
+    chat = Chat(parse_client_config(data | {"languages": ["en"], "messages": {}}, "test", DEMO_CONFIG.parent))
+    chat.mention("joy")
+    chat.say("joy", "a few")  # not a number: asked again, nothing said
+    assert chat.last("joy")["body"] == "Sorry, I didn't get that. One more time:\nHow many of you?"
+    chat.say("joy", "4")
+    noted, asked = chat.inbox("joy")[-2:]
+    assert noted["body"] == "Noted." and asked["body"] == "meal?"

@@ -333,7 +333,8 @@ def _branch(config: ClientConfig, question: Question, language: Language) -> Bra
         says = f" says “{reply.say[language]}”," if reply.say else ""
         leads.append(f"“{reply_title(reply, language)}”:{says} {leads_to(next_after(question, reply))}")
     if question.expects is not None:
-        leads.append(f"Answered in writing ({question.expects}): {leads_to(next_after(question))}")
+        says = f" says “{question.say[language]}”," if question.say else ""
+        leads.append(f"Answered in writing ({question.expects}):{says} {leads_to(next_after(question))}")
     leads.append(f"Not understood twice: skipped, {leads_to(next_after(question))}")
     if question.personal:
         leads.append("Personal: asked only of guests who gave their contact with consent; skipped for the others")

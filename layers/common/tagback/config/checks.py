@@ -201,8 +201,8 @@ def secret_name_problems(config: ClientConfig) -> list[str]:
 def question_problems(config: ClientConfig) -> list[str]:
     """The venue's questions (`questions`): ids once each, texts in every language offered (and no other), within
     Meta's limits (quick replies, their titles, a text with the re-ask before it), a personal question only with
-    contact capture (its consent), and a path from the first question that reaches every question and always ends:
-    no unknown `next`, no cycle."""
+    contact capture (its consent), a question's own `say` only on free text (replies say theirs), and a path from
+    the first question that reaches every question and always ends: no unknown `next`, no cycle."""
     problems: list[str] = []
     ids = [question.id for question in config.questions]
     for index, question in enumerate(config.questions):
@@ -213,6 +213,10 @@ def question_problems(config: ClientConfig) -> list[str]:
             problems.append(f"{where}.id: {question.id!r} is also questions[{ids.index(question.id)}]'s id")
         problems += _question_shape(config, question, where)
         problems += _texts(config, question.text, f"{where}.text", byte_limit=TEXT_LIMIT_BYTES - _reask_bytes(config))
+        if question.say and question.replies:
+            problems.append(f"{where}.say: a question with replies says its text on each reply (replies[n].say)")
+        elif question.say:
+            problems += _texts(config, question.say, f"{where}.say", byte_limit=TEXT_LIMIT_BYTES)
         reply_ids = [reply.id for reply in question.replies]
         for number, reply in enumerate(question.replies):
             at = f"{where}.replies[{number}]"
@@ -261,7 +265,8 @@ def _texts(
         if char_limit is not None and len(text) > char_limit:
             problems.append(f"{where}.{language}: {len(text)} characters, Meta allows {char_limit}")
         if byte_limit is not None and len(text.encode()) > byte_limit:
-            problems.append(f"{where}.{language}: {len(text.encode())} bytes, Meta allows {byte_limit} with the re-ask")
+            allowed = f"{byte_limit} with the re-ask" if byte_limit < TEXT_LIMIT_BYTES else str(byte_limit)
+            problems.append(f"{where}.{language}: {len(text.encode())} bytes, Meta allows {allowed}")
     return problems
 
 

@@ -255,6 +255,9 @@ class Question(_Strict):
     text: dict[LanguageCode, QuestionText]
     replies: list[QuestionReply] = Field(default_factory=list)
     expects: AnswerKind | None = Field(default=None, description="free text instead of replies: what it must be")
+    say: dict[LanguageCode, QuestionText] = Field(
+        default_factory=dict, description="optional, with expects: what the venue answers to an answer it understood"
+    )
     # Personal data (a birthday, a phone number): asked only of a guest who consented in the contact question.
     personal: bool = False
     next: NextQuestion = Field(default=None, description="the question after it (after any reply), or end (default)")

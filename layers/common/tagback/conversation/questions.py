@@ -2,10 +2,11 @@
 a time, each answer choosing the next (a reply's `next`, else the question's, else the end).
 
 An answer is a tapped reply, a reply's title typed (in any offered language), or free text of the question's kind
-(text, number, month, date, email, phone — email and phone read as the contact question reads them). It goes to the
-owner's sheet and CRM as an `answer` event whose id names the award and the question (queued once); only the open
-question is answered — a late tap on an earlier one, or a second tap once the guest moved on, is ignored — and a
-redelivered answer is answered once (the engine's `answer_once`): nothing advances or is sent twice. An
+(text, number, month, date, email, phone — email and phone read as the contact question reads them). Once it is
+understood, the tapped reply's `say` — for free text, the question's — is sent before the next question. The answer
+goes to the owner's sheet and CRM as an `answer` event whose id names the award and the question (queued once); only
+the open question is answered — a late tap on an earlier one, or a second tap once the guest moved on, is ignored —
+and a redelivered answer is answered once (the engine's `answer_once`): nothing advances or is sent twice. An
 answer that does not fit is asked again once (`question_again`), then the question is skipped along its `next`:
 never a dead end. A personal question is asked only of a guest who gave their contact with consent; for any other
 it is skipped the same way. STOP ends the questions (`stop`); the review question, when it comes, closes an open one
@@ -141,8 +142,9 @@ class Questions:
         # throttled moves the guest on now; the event's id queues it once.
         if ctx.store.outbox.add(event, ctx.expiry()):
             ctx.count("answers", f"answers_{question.id}")
-        if reply is not None and reply.say:
-            ctx.send(guest, reply.say[ctx.language(guest)])
+        say = reply.say if reply is not None else question.say  # a free-text answer: the question's own
+        if say:
+            ctx.send(guest, say[ctx.language(guest)])
         self._ask_from(guest, period, next_after(question, reply))
         return Outcome.REPLIED
 

@@ -68,9 +68,9 @@ def format_date(day: date, language: Language) -> str:
 
 
 def channels_text(config: ClientTexts, language: Language) -> str:
-    """The channels the contact question offers, e.g. "Email / Phone"."""
-    wanted = {"email": ["channel_email"], "phone": ["channel_phone"], "both": ["channel_email", "channel_phone"]}
-    return " / ".join(render(config, key, language) for key in wanted.get(config.contact_capture.channels, []))
+    """The channels the contact question offers, as words of its sentence: "email or phone"."""
+    channels = config.contact_capture.channels
+    return "" if channels == "off" else render(config, f"contact_by_{channels}", language)
 
 
 def first_dm_footer(config: ClientTexts, language: Language) -> str:
