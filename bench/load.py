@@ -163,7 +163,7 @@ def deliver(connection: HTTPConnection, secret: str, delivery: Delivery, sent: S
 
 def send_all(sandbox: Sandbox, deliveries: list[Delivery], at_progress: dict[int, Callable[[Sandbox], None]]) -> Sent:
     """In bursts from SENDERS connections; `at_progress[n]` runs before the burst that starts at delivery n."""
-    sent = Sent()
+    sent = Sent(deliveries=deliveries)
     local = threading.local()
 
     def connection() -> HTTPConnection:
@@ -251,7 +251,6 @@ def drive(
     accounts = [venue.config.instagram_account_id for venue in sandbox.venues]
     deliveries = plan(mentions, guests, accounts, int(sandbox.clock.now().timestamp() * 1000), rng)
     sent = send_all(sandbox, deliveries, {int(share * len(deliveries)): fault for share, fault in faults.items()})
-    sent.deliveries = deliveries
     quiesce(sandbox)
     return sent
 

@@ -51,8 +51,7 @@ class Won:
 
 @dataclass
 class Audit:
-    mentions_in: int = 0  # story mentions stored (each mid once: a redelivery is not a second one)
-    stored_mids: set[str] = field(default_factory=set)  # their mids: what a sender compares the mids it sent with
+    stored_mids: set[str] = field(default_factory=set)  # the story mentions stored, which a sender checks its mids by
     awards: int = 0
     prize_dms: int = 0  # prize texts delivered (the award's text_mid is among the fake Graph's messages)
     no_prize_left: int = 0
@@ -66,6 +65,11 @@ class Audit:
     dead_letters: dict[str, int] = field(default_factory=dict)  # queue → messages in it (only the non-empty)
     quarantined: int = 0  # items the edge kept for no venue (malformed, or an unregistered account)
     won: list[Won] = field(default_factory=list)
+
+    @property
+    def mentions_in(self) -> int:
+        """Story mentions stored, each mid once: a redelivery is not a second one."""
+        return len(self.stored_mids)
 
     @property
     def holds(self) -> bool:
@@ -185,7 +189,6 @@ def _audit_venue(sandbox: Sandbox, venue: Venue, delivered: list[dict[str, Any]]
     mine = [m for m in delivered if m["account_id"] == account]
     sent_ids = {m["message_id"] for m in mine}
 
-    found.mentions_in += len(mentions)
     found.stored_mids.update(m["mid"] for m in mentions)
     found.awards += len(awards)
     ended = {a["mention_mid"] for a in awards if a.get("state") in TERMINAL_AWARD_STATES}

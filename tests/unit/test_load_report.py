@@ -33,7 +33,7 @@ def test_a_sent_mid_no_table_holds_is_named_with_the_deliveries_that_carried_it(
     # The 10,000 run's signature: one more duplicate answered than items sent again, one mid fewer stored than sent.
     deliveries = [Delivery(ACCOUNT, [mention("m_kept"), mention("m_lost")]), Delivery(ACCOUNT, [mention("m_kept")])]
     sent = Sent(first_sent={"m_kept": 0.0, "m_lost": 0.0}, duplicates=2, deliveries=deliveries)
-    found = Audit(mentions_in=1, stored_mids={"m_kept"})
+    found = Audit(stored_mids={"m_kept"})
 
     lines = report(a_run(sent, found), faults=False)
 
@@ -44,7 +44,7 @@ def test_a_sent_mid_no_table_holds_is_named_with_the_deliveries_that_carried_it(
 
 def test_a_stored_mention_lost_is_printed_with_its_state() -> None:
     sent = Sent(first_sent={"m_1": 0.0}, deliveries=[Delivery(ACCOUNT, [mention("m_1")])])
-    found = Audit(mentions_in=1, stored_mids={"m_1"}, lost=["demo:m_1"])
+    found = Audit(stored_mids={"m_1"}, lost=["demo:m_1"])
     state = ["mention item: {...}", "award: none"]
 
     lines = report(a_run(sent, found, {"demo:m_1": state}), faults=False)
