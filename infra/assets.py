@@ -69,6 +69,29 @@ FUNCTION_LAYERS: Final = {
     "monthly_report": "report",
 }
 
+# What a layer's wheels bundle that its functions never load, dropped after install (globs under its python/): an
+# extension module, and each bundled library that only dropped modules need (`readelf -d`'s NEEDED). The coupon
+# reads a PNG or JPEG logo and emoji PNGs, writes a PNG and draws text with FreeType and HarfBuzz: Pillow's
+# `_imaging` (libjpeg, libtiff, libopenjp2, libxcb) and `_imagingft` (freetype, harfbuzz, libpng, brotli) stay.
+NEVER_LOADED: Final = {
+    "conversation": (
+        # AVIF and WebP images: Image.init() skips their plugins without the module, and opening such a file
+        # raises "... support not installed".
+        "PIL/_avif.*.so",
+        "pillow.libs/libavif-*.so*",
+        "PIL/_webp.*.so",
+        "pillow.libs/libwebp-*.so*",
+        "pillow.libs/libwebpmux-*.so*",
+        "pillow.libs/libwebpdemux-*.so*",
+        "pillow.libs/libsharpyuv-*.so*",
+        "PIL/_imagingcms.*.so",  # colour management (ImageCms, conversions to and from LAB)
+        "pillow.libs/liblcms2-*.so*",
+        "PIL/_imagingtk.*.so",  # Tkinter's images: Lambda has no Tk
+        "PIL/_imagingmath.*.so",  # ImageMath's expressions
+        "PIL/_imagingmorph.*.so",  # ImageMorph's operators
+    ),
+}
+
 
 @functools.cache
 def lambda_python() -> str:
@@ -187,6 +210,16 @@ def _keep_locale_data(target: Path, locales: frozenset[str]) -> None:
             data.unlink()
 
 
+def drop_never_loaded(target: Path, patterns: Iterable[str]) -> None:
+    """Each pattern must match: a new wheel that renames or drops a file fails the build, not the trimming."""
+    for pattern in patterns:
+        matched = list(target.glob(pattern))
+        if not matched:
+            raise RuntimeError(f"{pattern}: no such file in {target} to drop (infra/assets.py NEVER_LOADED)")
+        for path in matched:
+            path.unlink()
+
+
 def build_layer(name: str, folder: Path, locales: frozenset[str] | None = None) -> Path:
     """The layer `name` as Lambda unpacks it under /opt, into `folder` (empty or absent), for Lambda's platform and
     with 3.13 bytecode; returns its python/ (what Lambda puts on sys.path). With `locales` (a venue's, from
@@ -196,6 +229,7 @@ def build_layer(name: str, folder: Path, locales: frozenset[str] | None = None) 
         locales = locale_closure(need.babel_locales)
     target = folder / "python"
     install_for_lambda(need.requirements, target)  # boto3 and its dependencies are the runtime's
+    drop_never_loaded(target, NEVER_LOADED.get(name, ()))
     if locales is not None:
         _keep_locale_data(target, locales)
     skipped = () if need.fonts else ("fonts",)  # the bundled fonts draw coupons, in the conversation only

@@ -4,6 +4,7 @@ shown to serve the functions on it."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import threading
@@ -18,11 +19,14 @@ import boto3
 import pytest
 import requests
 from moto.server import ThreadedMotoServer
+from PIL import Image
 
 from infra.assets import CLIENT_CONFIG_IN_LAYER, LAYERS
 from sandbox.apigw import http_api_event
+from tagback.adapters.coupon_image import render_coupon
 from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
+from tagback.domain.awards import CouponFace
 from tagback.domain.events import EventKind, InboundEvent
 from tagback.store.codec import to_dynamo
 from tagback.store.inbound import inbound_event_item
@@ -41,11 +45,17 @@ VERIFY_TOKEN = "runtime-test-verify-token"
 UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
 # What the events below never reach, run on the conversation's layer: a coupon drawn (Pillow, qrcode, the fonts'
 # tables, the emoji font's bitmaps), a phone number read, and in every offered language a date and every offered
-# language's name (from the venue's Babel locale data only), all loaded on first use.
+# language's name (from the venue's Babel locale data only), all loaded on first use; each of Pillow's extension
+# modules the layer ships loaded (so none lacks a library it needs), and a WebP opened, which it cannot read.
 CONVERSATION_LIBRARIES = """
+import importlib
+import io
 import sys
+import warnings
 from datetime import date
 from pathlib import Path
+import PIL
+from PIL import Image, UnidentifiedImageError
 from tagback.adapters.coupon_image import render_coupon
 from tagback.adapters.phones import valid_phone
 from tagback.config.loading import load_client_config
@@ -56,8 +66,19 @@ from tagback.messages.render import format_date
 def lambda_handler(event, context):
     config = load_client_config(Path(event["config"]))
     image = render_coupon(CouponFace(*event["face"]), config)
+    extensions = sorted(module.name.split(".")[0] for module in Path(PIL.__file__).parent.glob("_*.so"))
+    for extension in extensions:
+        importlib.import_module(f"PIL.{extension}")
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        try:
+            Image.open(io.BytesIO(bytes.fromhex(event["webp"])))
+        except UnidentifiedImageError:
+            pass
     return {
-        "png": image.png[:8].hex(),
+        "png": image.png.hex(),
+        "extensions": extensions,
+        "webp": [str(warning.message) for warning in warned],
         "missing": image.missing_glyphs,
         "phone": valid_phone(event["phone"], "PT"),
         "fontTools": "fontTools" in sys.modules,
@@ -235,15 +256,26 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
     driver.mkdir()
     (driver / "libraries.py").write_text(CONVERSATION_LIBRARIES, encoding="utf-8")
     face = ["Café Aurora", "Free cake 🍰 + coffee ☕ 🇵🇹", "7KQ4-M2XZ-9HJT", "Valid until 28 Sep", "Show this"]
+    webp = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(webp, format="WEBP")  # this machine's Pillow has every codec
     drawn = run_in_lambda_python(
         "libraries",
         [driver, assets.layers["prize"], runtime],
         {},
         tmp_path / "libraries.json",
-        {"face": face, "config": str(assets.client_config), "phone": "912 345 678"},
+        {"face": face, "config": str(assets.client_config), "phone": "912 345 678", "webp": webp.getvalue().hex()},
     )["response"]
+    # The layer's Pillow draws the coupon (text, emoji, QR code) pixel for pixel as the whole wheel here does.
+    with Image.open(io.BytesIO(bytes.fromhex(drawn.pop("png")))) as decoded:
+        assert decoded.format == "PNG"
+        assert decoded.tobytes() == Image.open(io.BytesIO(render_coupon(CouponFace(*face), demo_config).png)).tobytes()
+    # Pillow's modules the coupon never loads are not shipped, nor the libraries only they need (AVIF, WebP, colour
+    # management); opening a WebP says why it cannot.
+    bundled = {library.name.split("-")[0] for library in (assets.layers["prize"] / "pillow.libs").iterdir()}
+    assert not bundled & {"libavif", "libwebp", "libwebpmux", "libwebpdemux", "libsharpyuv", "liblcms2"}
     assert drawn == {
-        "png": "89504e470d0a1a0a",
+        "extensions": ["_imaging", "_imagingft"],
+        "webp": ["image file could not be identified because WEBP support not installed"],
         "missing": "",
         "phone": "+351912345678",
         "fontTools": False,

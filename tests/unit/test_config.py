@@ -168,6 +168,16 @@ def test_coupon_assets_must_exist_and_stay_beside_the_config(tmp_path: Path) -> 
     assert problems_of({"coupon": dict(DEMO["coupon"], accent="orange")})[0].startswith("coupon.accent: String should")
 
 
+def test_a_logo_must_be_a_png_or_a_jpeg(tmp_path: Path) -> None:
+    (tmp_path / "demo.yaml").write_text(DEMO_TEXT_NO_ASSETS.replace("logo: null", "logo: logo.img"), encoding="utf-8")
+    (tmp_path / "logo.img").write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF")
+    assert load_client_config(tmp_path / "demo.yaml").coupon.logo == Path("logo.img")
+    (tmp_path / "logo.img").write_bytes(b"RIFF\x1a\x00\x00\x00WEBPVP8L")  # the conversation's Pillow reads no WebP
+    with pytest.raises(ConfigError) as raised:
+        load_client_config(tmp_path / "demo.yaml")
+    assert raised.value.problems == ["coupon.logo: logo.img: must be a PNG or JPEG image (the coupon reads only those)"]
+
+
 def test_a_typo_in_a_placeholder_is_refused_with_the_text_path() -> None:
     messages = {"en": {"prize_awarded": "Your prize: {prise}, code {code}"}}
     assert problems_of({"messages": messages}) == [

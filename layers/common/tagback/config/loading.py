@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import yaml
 from pydantic import ValidationError
@@ -14,6 +14,10 @@ from pydantic import ValidationError
 from tagback.config.checks import prize_name_problems, question_problems, secret_name_problems, text_problems
 from tagback.config.model import ClientConfig
 from tagback.config.yaml_text import read_yaml
+
+# How a logo file starts, for the formats the conversation layer's Pillow reads (infra/assets.py NEVER_LOADED drops
+# its WebP and AVIF codecs): a logo it cannot read would fail every coupon, not the deploy.
+LOGO_SIGNATURES: Final = {"PNG": b"\x89PNG\r\n\x1a\n", "JPEG": b"\xff\xd8\xff"}
 
 
 class ConfigError(ValueError):
@@ -39,6 +43,17 @@ def _describe(error: Any) -> str:
     return f"{location or '(top level)'}: {message}"
 
 
+def _logo_problems(config: ClientConfig) -> list[str]:
+    logo = config.coupon.logo
+    if logo is None or not config.asset(logo).is_file():  # a missing file is reported as such
+        return []
+    with config.asset(logo).open("rb") as file:
+        start = file.read(max(map(len, LOGO_SIGNATURES.values())))
+    if any(start.startswith(signature) for signature in LOGO_SIGNATURES.values()):
+        return []
+    return [f"coupon.logo: {logo}: must be a {' or '.join(LOGO_SIGNATURES)} image (the coupon reads only those)"]
+
+
 def parse_client_config(data: object, source: str, source_dir: Path = Path(".")) -> ClientConfig:
     if not isinstance(data, dict):
         raise ConfigError(source, ["(top level): must be a mapping of settings"])
@@ -48,6 +63,7 @@ def parse_client_config(data: object, source: str, source_dir: Path = Path("."))
         raise ConfigError(source, [_describe(e) for e in error.errors()]) from None
     config._source_dir = source_dir
     problems = [f"coupon: asset {path} does not exist" for path in config.asset_paths() if not path.is_file()]
+    problems += _logo_problems(config)
     problems += secret_name_problems(config) + prize_name_problems(config) + text_problems(config)
     problems += question_problems(config)
     if problems:
