@@ -211,7 +211,7 @@ def _keep_locale_data(target: Path, locales: frozenset[str]) -> None:
 
 
 def drop_never_loaded(target: Path, patterns: Iterable[str]) -> None:
-    """Each pattern must match: a new wheel that renames or drops a file fails the build, not the trimming."""
+    """Each pattern must match a file: when a new wheel renames one, the build fails rather than ship it unnoticed."""
     for pattern in patterns:
         matched = list(target.glob(pattern))
         if not matched:
