@@ -9,16 +9,14 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from bench.bench_cold_import import FLOORS, KINDS
 from bench.bench_webhook import machinery_floor
-from infra.assets import FUNCTION_LAYERS
+from infra.assets import FUNCTION_LAYERS, ROOT
 from sandbox.apigw import LambdaContext, http_api_event
 
-ROOT = Path(__file__).resolve().parents[2]
 # What Lambda sets that the libraries read at import (as the cold-import bench runs them): the Tracer is on.
 LAMBDA_ENVIRONMENT = {
     "LAMBDA_TASK_ROOT": "/var/task",
