@@ -1,10 +1,10 @@
 """Owner integrations: every award, captured contact and redeemed coupon, delivered to the owner's sinks.
 
 The engine writes an *outbox* item; the table's stream brings it to the owner_delivery function
-(`deliver_outbox_record`), which calls each configured sink
-and records each success on the item, so a redelivered record skips the sinks already done. A sink's transient
-failure (429, 5xx, timeouts) raises `SinkUnavailable` and the stream retries the record with backoff; a permanent
-one (403, 404, other 4xx) is returned, so the caller can log what to fix and dead-letter the record at once.
+(`deliver_outbox_record`), which calls each configured sink and records each success on the item, so a redelivered
+record skips the sinks already done. A sink's transient failure (429, 5xx, timeouts) raises `SinkUnavailable` and
+the stream retries the record with backoff; a permanent one (403, 404, other 4xx) is returned, so the caller can log
+what to fix and dead-letter the record at once.
 The guest's DM never waits for any of this. An event whose guest was erased meanwhile goes nowhere; the erasure's own
 `guest.erased` event keeps the guest's id and contacts only until every sink has it.
 """
