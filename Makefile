@@ -11,7 +11,7 @@ UV_VERSION := 0.13.9
 BOOTSTRAPPED := $(VENV)/.pip-$(PIP_VERSION)-uv-$(UV_VERSION)
 # Each layer's requirements: its group's locked closure (pyproject.toml: layer-<name>) less what the Lambda runtime
 # provides, boto3 and its dependencies (docs/cost.md: Layers and cold starts).
-LAYERS := edge conversation report
+LAYERS := edge conversation report owner
 RUNTIME_PACKAGES := boto3 botocore s3transfer jmespath python-dateutil six urllib3
 LAYER_EXPORT := --no-emit-project $(foreach package,$(RUNTIME_PACKAGES),--no-emit-package $(package))
 export UV_PYTHON_DOWNLOADS := never

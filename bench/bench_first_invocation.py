@@ -9,7 +9,8 @@ Interpreter start-up is in neither. Times are the worker's CPU time: the machine
 (or for moto, which runs in this process) is not the function's cost.
 
 The webhook and the prize function take a real guest's mention and language answer as the sandbox's HTTP API and
-stream deliver them; review_followup its token step, monthly_report the month's report and the watchdog its hourly
+stream deliver them, owner_delivery the outbox events (the award) they write, to the owner's sheet and CRM;
+review_followup its token step, monthly_report the month's report and the watchdog its hourly
 run, as their schedules send them; the registry a venue's registration, as CloudFormation sends it.
 
 Peak memory is the worker's peak resident set (Linux's VmHWM, the interpreter included) after the whole mention:
@@ -117,17 +118,19 @@ class Worker:
 
 def first_invocations(running: Sandbox, guest_number: int) -> tuple[dict[str, float], dict[str, int]]:
     """Each function's first invocation (seconds) in fresh workers, and each worker's peak memory (bytes): the
-    prize function's for the whole mention. The sandbox's own functions are put back afterwards."""
+    prize function's for the whole mention, owner_delivery's for its events. The sandbox's own functions are put back
+    afterwards."""
     venue = running.venue()
     edge = dict(os.environ) | running.edge.environment(running.agency)
     webhook = Worker("functions.webhook.handler", edge)
     prize = Worker("functions.prize.handler", venue.environ)
+    owner = Worker("functions.owner_delivery.handler", venue.environ)
     api_functions = running.api.functions
     stream_pump, _ = venue.pumps()
     invokes = [consumer.invoke for consumer in stream_pump.consumers]
     running.api.functions = {**api_functions, "webhook": webhook}
-    for consumer in stream_pump.consumers:
-        consumer.invoke = prize
+    inbound, outbox = stream_pump.consumers  # the prize function's mapping, owner_delivery's
+    inbound.invoke, outbox.invoke = prize, owner
     try:
         guest = Guest(running, f"first{guest_number}")
         guest.mention()
@@ -139,8 +142,9 @@ def first_invocations(running: Sandbox, guest_number: int) -> tuple[dict[str, fl
             consumer.invoke = invoke
         webhook.close()
         prize.close()
-    firsts = {"webhook": webhook.seconds[0], "prize": prize.seconds[0]}
-    peaks = {"webhook": webhook.peak_kb * 1024, "prize": prize.peak_kb * 1024}
+        owner.close()
+    firsts = {"webhook": webhook.seconds[0], "prize": prize.seconds[0], "owner_delivery": owner.seconds[0]}
+    peaks = {"webhook": webhook.peak_kb * 1024, "prize": prize.peak_kb * 1024, "owner_delivery": owner.peak_kb * 1024}
     (report,) = [json.loads(s.input) for s in REPORT_SCHEDULES if s.name == "MonthlyReport"]
     for name, module, environ, event in (
         ("review_followup", "functions.review_followup.handler", venue.environ, {"step": "token"}),
@@ -179,7 +183,7 @@ def memory_settings() -> dict[str, int]:
     return {name: mb for stack in templates().values() for name, mb in stack["memory_mb"].items()}
 
 
-FUNCTIONS = ("webhook", "prize", "review_followup", "monthly_report", "watchdog", "registry")
+FUNCTIONS = ("webhook", "prize", "review_followup", "monthly_report", "watchdog", "registry", "owner_delivery")
 
 
 def main() -> None:
@@ -202,7 +206,7 @@ def main() -> None:
     settings = memory_settings()
     print(f"peak memory (peak RSS, the most of {RUNS}), floor import boto3 + one PutItem: {most['floor']:4.0f} MB")
     for name in FUNCTIONS:
-        what = "one mention" if name == "prize" else "one event"
+        what = {"prize": "one mention", "owner_delivery": "its events"}.get(name, "one event")
         print(
             f"peak memory {name:16} {what:11} {most[name]:4.0f} MB = {most[name] / settings[name]:4.0%} "
             f"of its {settings[name]} MB setting"

@@ -55,10 +55,10 @@ GUESTS = 12  # measured journeys, after one that warms the sandbox up
 IDLE_DAYS = 7  # a week: the token is refreshed about weekly (tagback.domain.tokens.REFRESH_WHEN_LEFT)
 COLD_RUNS = 5
 STORAGE_OVERHEAD = 100  # bytes DynamoDB adds to each item it stores (the item-size page)
-LAZY = {"webhook": ["edge"], "prize": ["engine", "owner_delivery"], "review_followup": ["steps"]}
+LAZY = {"webhook": ["edge"], "prize": ["engine"], "review_followup": ["steps"], "owner_delivery": ["delivery"]}
 LAZY |= {"monthly_report": ["reporting"], "watchdog": ["watchdog"]}
 EDGE_FUNCTIONS = ("webhook", "registry", "watchdog", "redemption")
-FUNCTIONS = ("review_followup", "monthly_report", "prize", *EDGE_FUNCTIONS)
+FUNCTIONS = ("review_followup", "monthly_report", "prize", "owner_delivery", *EDGE_FUNCTIONS)
 # What the model needs that the sandbox cannot measure, each with why it is what it is (tagback/app/cost.py).
 ASSUMPTIONS: dict[str, dict[str, Any]] = {
     "external_call_ms": {
@@ -72,10 +72,10 @@ ASSUMPTIONS: dict[str, dict[str, Any]] = {
         "'Configure Lambda function memory'); the sandbox ran each function on a whole core",
     },
     "cold_starts_per_mention": {
-        "value": {"prize": 1, "review_followup": 1, "webhook": 0},
-        "why": "a venue's functions see a guest every few minutes at most, so its first event and its follow-up an "
-        "hour later start cold; the edge's webhook serves every venue and stays warm. Idle, report and watchdog "
-        "invocations are hours apart: all cold",
+        "value": {"prize": 1, "review_followup": 1, "owner_delivery": 1, "webhook": 0},
+        "why": "a venue's functions see a guest every few minutes at most, so its first event, the owner's delivery "
+        "of its award and its follow-up an hour later start cold; the edge's webhook serves every venue and stays "
+        "warm. Idle, report and watchdog invocations are hours apart: all cold",
     },
     "platform_log_lines": {
         "value": {"events": 3, "bytes": 300},
@@ -349,7 +349,9 @@ def cold_starts(running: Sandbox) -> dict[str, float]:
         "print(json.dumps((time.perf_counter() - started) * 1e3))\n"
     )
     edge = dict(os.environ) | running.edge.environment(running.agency)
-    environments = {name: running.venue().environ for name in ("prize", "review_followup", "monthly_report")}
+    environments = {
+        name: running.venue().environ for name in ("prize", "review_followup", "monthly_report", "owner_delivery")
+    }
     environments |= {"webhook": edge, "watchdog": edge}
     pythonpath = os.pathsep.join([str(ROOT), str(ROOT / "layers" / "common")])
     measured = {}

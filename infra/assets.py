@@ -54,8 +54,9 @@ LAYERS: Final = {
             "the edge's functions: pydantic, Powertools, Babel for the staff page and the tagback package",
             babel_locales=(*EDGE_PAGE_LANGUAGES, "en_001"),
         ),
-        LayerNeed("conversation", "the conversation: imaging, QR codes, phone numbers, Google auth", fonts=True),
+        LayerNeed("conversation", "the conversation: imaging, QR codes, phone numbers", fonts=True),
         LayerNeed("report", "the monthly report: its email's locale data and the HTTP clients"),
+        LayerNeed("owner", "the owner's sinks: Google's service-account auth for the sheet, the CRM's HTTP client"),
     )
 }
 # The layer each function runs on (by its folder under functions/): a function loads only what its layer has.
@@ -67,6 +68,7 @@ FUNCTION_LAYERS: Final = {
     "prize": "conversation",
     "review_followup": "conversation",
     "monthly_report": "report",
+    "owner_delivery": "owner",
 }
 
 # What a layer's wheels bundle that its functions never load, dropped after install (globs under its python/): an

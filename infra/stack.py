@@ -3,9 +3,9 @@
 The table and the bucket (what outlives the stack); the venue's side of the edge (the edge's webhook may write the
 table; the venue registers itself in the edge's registry); the layers every function runs on; the conversation (the
 prize function on the table's stream, review_followup on the follow-up schedules); the token's upkeep; a guest's
-erasure; the owner's integrations (the prize function's second mapping); the monthly report. Each construct grants its
-functions what their code does; every queue holds what failed and is alarmed. The edge (`Tagback-Edge`,
-infra/edge_stack.py) serves the venue's public routes: the venue stack has no API of its own.
+erasure; the owner's integrations (the owner_delivery function on the stream's outbox items); the monthly report.
+Each construct grants its functions what their code does; every queue holds what failed and is alarmed. The edge
+(`Tagback-Edge`, infra/edge_stack.py) serves the venue's public routes: the venue stack has no API of its own.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class TagbackStack(Stack):
         TokenUpkeep(self, "TokenUpkeep", config=config, storage=storage, conversation=conversation)
         GuestErasure(self, "GuestErasure", storage=storage, conversation=conversation)
         integrations = OwnerIntegrations(
-            self, "OwnerIntegrations", config=config, storage=storage, conversation=conversation
+            self, "OwnerIntegrations", config=config, layers=layers, storage=storage, conversation=conversation
         )
         reporting = Reporting(
             self,
@@ -89,11 +89,12 @@ class TagbackStack(Stack):
             value=conversation.prize_dead_letters.queue_url,
             description=f"{_REPLAY} replays it",
         )
+        CfnOutput(self, "OwnerDeliveryFunctionName", value=integrations.owner_delivery.function.function_name)
         CfnOutput(
             self,
             "IntegrationDeadLetterQueueUrl",
             value=integrations.dead_letters.queue_url,
-            description=f"{_REPLAY} replays it too",
+            description=f"{_REPLAY} replays it through the owner_delivery function",
         )
         for name, function, queue in (
             (SCHEDULED_OUTPUTS["review_followup"], conversation.review_followup, conversation.followup_failures),

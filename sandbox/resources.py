@@ -110,6 +110,7 @@ class Resources:
             "BucketName": self.bucket,
             "PrizeFunctionName": function_name(self.client_id, "prize"),
             "PrizeDeadLetterQueueUrl": self.prize_dlq_url,
+            "OwnerDeliveryFunctionName": function_name(self.client_id, "owner_delivery"),
             "IntegrationDeadLetterQueueUrl": self.outbox_dlq_url,
             **{
                 output: value

@@ -34,6 +34,7 @@ import requests
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from functions.monthly_report import handler as report_handler
+from functions.owner_delivery import handler as owner_handler
 from functions.prize import handler as prize_handler
 from functions.redemption import handler as redemption_handler
 from functions.registry import handler as registry_handler
@@ -88,7 +89,7 @@ log = logging.getLogger("sandbox")
 ROOT = Path(__file__).resolve().parent.parent
 STREAM_POLL_SECONDS = 0.25
 TOKEN_CHECK_EVERY = 4  # stream polls: the token-changed rule's latency, about a second
-VENUE_FUNCTIONS = ("prize", "review_followup", "monthly_report")
+VENUE_FUNCTIONS = ("prize", "review_followup", "monthly_report", "owner_delivery")
 EDGE_FUNCTIONS = ("webhook", "registry", "watchdog", "redemption")
 HTTP_FUNCTIONS = ("webhook", "redemption")  # behind the edge's HTTP API, through Powertools' event handler
 Invoke = Callable[[dict[str, Any]], Any]
@@ -428,10 +429,12 @@ class Sandbox:
         environ, client_id = venue.environ, venue.client_id
         with self.acting_as("prize", client_id):
             engine = dataclasses.replace(engine_from_environment(environ), clock=self.clock)
-            owner = dataclasses.replace(owner_delivery_from_environment(environ), clock=self.clock)
             erasure = dataclasses.replace(erasure_from_environment(environ), clock=self.clock)
             # Lambda's event-source mapping reads the stream and dead-letters with the function's role.
-            stream_reader, mapping_sqs = boto3.client("dynamodbstreams"), boto3.client("sqs")
+            stream_reader, prize_sqs = boto3.client("dynamodbstreams"), boto3.client("sqs")
+        with self.acting_as("owner_delivery", client_id):
+            owner = dataclasses.replace(owner_delivery_from_environment(environ), clock=self.clock)
+            outbox_sqs = boto3.client("sqs")  # the outbox's mapping dead-letters with owner_delivery's role
         with self.acting_as("review_followup", client_id):
             steps = scheduled_steps_from_environment(environ)
             steps = ScheduledSteps(
@@ -441,13 +444,10 @@ class Sandbox:
             reporting = dataclasses.replace(reporting_from_environment(environ), clock=self.clock)
         # Each function's container holds its own dependencies: the handler modules are shared by every venue here.
         dependencies: dict[str, Callable[[], list[AbstractContextManager[None]]]] = {
-            "prize": lambda: [
-                prize_handler.engine.bound(engine),
-                prize_handler.owner_delivery.bound(owner),
-                prize_handler.erasure.bound(erasure),
-            ],
+            "prize": lambda: [prize_handler.engine.bound(engine), prize_handler.erasure.bound(erasure)],
             "review_followup": lambda: [followup_handler.steps.bound(steps)],
             "monthly_report": lambda: [report_handler.reporting.bound(reporting)],
+            "owner_delivery": lambda: [owner_handler.delivery.bound(owner)],
         }
 
         @contextmanager
@@ -458,7 +458,12 @@ class Sandbox:
                     stack.enter_context(dependency)
                 yield
 
-        modules = {"prize": prize_handler, "review_followup": followup_handler, "monthly_report": report_handler}
+        modules = {
+            "prize": prize_handler,
+            "review_followup": followup_handler,
+            "monthly_report": report_handler,
+            "owner_delivery": owner_handler,
+        }
         venue.functions = {
             name: _function(
                 modules[name].lambda_handler, function_name(client_id, name), functools.partial(container, name)
@@ -476,15 +481,15 @@ class Sandbox:
                     venue.functions["prize"],
                     batch_size=PRIZE_STREAM.batch_size,
                     retry_attempts=PRIZE_STREAM.retry_attempts,
-                    dead_letter=sqs_dead_letter(mapping_sqs, resources.prize_dlq_url),
+                    dead_letter=sqs_dead_letter(prize_sqs, resources.prize_dlq_url),
                 ),
-                Consumer(  # the second mapping on the same function: the owner's integrations
-                    f"{function_name(client_id, 'prize')} (outbox)",
+                Consumer(  # the owner's integrations
+                    function_name(client_id, "owner_delivery"),
                     OUTBOX_STREAM.filter_pattern,
-                    venue.functions["prize"],
+                    venue.functions["owner_delivery"],
                     batch_size=OUTBOX_STREAM.batch_size,
                     retry_attempts=OUTBOX_STREAM.retry_attempts,
-                    dead_letter=sqs_dead_letter(mapping_sqs, resources.outbox_dlq_url),
+                    dead_letter=sqs_dead_letter(outbox_sqs, resources.outbox_dlq_url),
                     backoff=(0.5, 10.0),  # 30 tries span about 4 minutes
                 ),
             ],
@@ -654,7 +659,11 @@ class Sandbox:
                 replayed[f"{prefix}{name}_failures"] = replay(self.sqs, queue_url, self.streams, functions[name])
             replayed[f"{prefix}prize"] = replay(self.sqs, resources.prize_dlq_url, self.streams, functions["prize"])
             replayed[f"{prefix}integrations"] = replay(
-                self.sqs, resources.outbox_dlq_url, self.streams, functions["prize"], outbox_item=venue.store.outbox.get
+                self.sqs,
+                resources.outbox_dlq_url,
+                self.streams,
+                functions["owner_delivery"],
+                outbox_item=venue.store.outbox.get,
             )
         return replayed
 

@@ -1,7 +1,6 @@
-"""prize Lambda, on the table's stream through two event-source mappings: INSERTs of inbound events go to the
-conversation engine (and erasure requests to the guest's erasure); INSERTs of outbox items go to the owner's
-integrations (sheet, CRM), so a slow sink never holds up a guest's DM. Records fail one by one (partial batch
-response); what keeps failing goes to the DLQs."""
+"""prize Lambda, on the table's stream through its event-source mapping: INSERTs of inbound events go to the
+conversation engine, erasure requests to the guest's erasure (outbox items are owner_delivery's). Records fail one by
+one (partial batch response); what keeps failing goes to its DLQ."""
 
 from __future__ import annotations
 
@@ -15,15 +14,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from tagback.app.stream import handle_stream_record
 from tagback.domain.runtime import Lazy, time_limited
 from tagback.observability import errors_counted, for_venue, logger, metrics, tracer
-from tagback.wiring import engine_from_environment, erasure_from_environment, owner_delivery_from_environment
+from tagback.wiring import engine_from_environment, erasure_from_environment
 
 engine = Lazy(engine_from_environment)
-owner_delivery = Lazy(owner_delivery_from_environment)
 erasure = Lazy(erasure_from_environment)
 
 
 def handle_record(record: DynamoDBRecord) -> None:
-    handle_stream_record(record, engine.get, owner_delivery.get, erasure.get)
+    handle_stream_record(record, engine.get, erasure.get)
 
 
 @metrics.log_metrics

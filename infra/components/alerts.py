@@ -60,8 +60,8 @@ class GroupedAlarm:
 
 
 _FIND_LAGGING_VENUE = (
-    'Find the venue (its function is tagback-<client-id>-prize): SELECT MAX(IteratorAge) FROM SCHEMA("AWS/Lambda", '
-    "FunctionName) GROUP BY FunctionName in CloudWatch's Metrics Insights; then look at its log."
+    "Find the venue (its function is tagback-<client-id>-prize or -owner-delivery): SELECT MAX(IteratorAge) FROM "
+    'SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName in CloudWatch\'s Metrics Insights; then look at its log.'
 )
 
 GROUPED_ALARMS = (
@@ -148,9 +148,9 @@ class Alerts(Construct):
                 namespace="AWS/Lambda", metric_name="IteratorAge", statistic="Maximum", period=Duration.minutes(5)
             ),
             STREAM_LAG_MINUTES * 60_000,  # milliseconds
-            f"A venue's prize function reads its table's stream more than {STREAM_LAG_MINUTES} minutes late: guests "
-            "wait for their prize, or the owner's sheet or CRM is down and its events are being retried. The watchdog "
-            "names the venues in a message of its own. " + _FIND_LAGGING_VENUE,
+            f"A venue's function reads its table's stream more than {STREAM_LAG_MINUTES} minutes late: its prize "
+            "function (guests wait for their prize), or its owner_delivery (the owner's sheet or CRM is down and its "
+            "events are being retried). The watchdog names the venues in a message of its own. " + _FIND_LAGGING_VENUE,
         )
         self._plain(
             "Api5xx",

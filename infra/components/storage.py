@@ -73,8 +73,9 @@ class Storage(Construct):
         self, scope: Construct, construct_id: str, function: TagbackFunction, source: StreamSource, failures: sqs.IQueue
     ) -> lambda_.EventSourceMapping:
         """An event-source mapping of `function` on the table's stream, filtered, batched and retried as `source` says,
-        then to `failures`, whose grant also lets the function send there itself. (The prize function has two: a
-        DynamoEventSource per table and function is all CDK allows, so the mappings are declared directly.)"""
+        then to `failures`, whose grant also lets the function send there itself. (Declared directly, not as a
+        DynamoEventSource: the outbox's mapping moved from the prize function to owner_delivery under its logical
+        id.)"""
         self.table.grant_stream_read(function.function)
         function.acknowledge_scoped_wildcards(
             [("Resource::*", "dynamodb:ListStreams, added by the stream's read grant, has no resource scope")]

@@ -20,16 +20,19 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 from PIL import Image
+from werkzeug.serving import make_server
 
 from infra.assets import CLIENT_CONFIG_IN_LAYER, LAYERS
 from sandbox.apigw import http_api_event
+from sandbox.fake_google import FakeCrm, FakeGoogle
 from tagback.adapters.coupon_image import render_coupon
 from tagback.config.agency import AgencyConfig
 from tagback.config.model import ClientConfig
 from tagback.domain.awards import CouponFace
-from tagback.domain.events import EventKind, InboundEvent
+from tagback.domain.events import EventKind, InboundEvent, OutboxEvent
 from tagback.store.codec import to_dynamo
 from tagback.store.inbound import inbound_event_item
+from tagback.store.outbox import outbox_item
 from tagback.store.registry import edge_table_definition
 from tagback.store.schema import table_definition
 from tests.infra.lambda_runtime import install_runtime_packages, run_in_lambda_python, synthesized_assets
@@ -42,6 +45,7 @@ TABLE = "tagback-runtime-test"
 REGISTRY = "tagback-runtime-test-registry"
 BUCKET = "tagback-runtime-test-coupons"
 VERIFY_TOKEN = "runtime-test-verify-token"
+CRM_SECRET = "runtime-test-crm-secret"
 UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
 # What the events below never reach, run on the conversation's layer: a coupon drawn (Pillow, qrcode, the fonts'
 # tables, the emoji font's bitmaps), a phone number read, and in every offered language a date and every offered
@@ -145,7 +149,19 @@ def local_environment(template_environment: dict[str, Any], endpoint: str, clien
 def deleted_message_record() -> dict[str, Any]:
     """A stream record of a guest deleting a message: the engine reads the guest and ignores it."""
     moment = datetime(2026, 11, 20, 12, tzinfo=UTC)
-    image = to_dynamo(inbound_event_item(InboundEvent(EventKind.DELETED, "m1", "g1", "1", moment), moment, moment))
+    return stream_record(
+        to_dynamo(inbound_event_item(InboundEvent(EventKind.DELETED, "m1", "g1", "1", moment), moment, moment))
+    )
+
+
+def award_outbox_item() -> dict[str, Any]:
+    """An award's outbox item, as the engine writes it for the owner's sinks."""
+    moment = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    event = OutboxEvent("award-runtime-test", "award", moment, "g1", "Ana Sousa", prize="Free espresso")
+    return to_dynamo(outbox_item(event, datetime(2027, 11, 20, tzinfo=UTC)))
+
+
+def stream_record(image: dict[str, Any]) -> dict[str, Any]:
     return {
         "eventID": "1",
         "eventName": "INSERT",
@@ -154,6 +170,20 @@ def deleted_message_record() -> dict[str, Any]:
         "eventSourceARN": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{TABLE}/stream/x",
         "dynamodb": {"Keys": {"PK": image["PK"], "SK": image["SK"]}, "NewImage": image, "SequenceNumber": "100"},
     }
+
+
+@pytest.fixture
+def sinks(demo_config: ClientConfig) -> Iterator[tuple[FakeGoogle, FakeCrm, str]]:
+    """The owner's sheet and CRM, served here: owner_delivery signs in to the fake Google with google-auth."""
+    assert demo_config.integrations.google_sheets is not None
+    google, crm = FakeGoogle(demo_config.integrations.google_sheets.spreadsheet_id), FakeCrm(CRM_SECRET)
+    servers = [make_server("127.0.0.1", 0, app, threaded=True) for app in (google, crm)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    google.url = f"http://127.0.0.1:{servers[0].port}"
+    yield google, crm, f"http://127.0.0.1:{servers[1].port}/hooks/tagback"
+    for server in servers:
+        server.shutdown()
 
 
 @pytest.fixture
@@ -177,12 +207,16 @@ def cloudformation() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 
 def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
+    *,
     agency_config: AgencyConfig,
     demo_config: ClientConfig,
     moto_endpoint: str,
     cloudformation: tuple[str, list[dict[str, Any]]],
+    sinks: tuple[FakeGoogle, FakeCrm, str],
     tmp_path: Path,
 ) -> None:
+    google, crm, crm_url = sinks
+    assert demo_config.integrations.google_sheets is not None and demo_config.integrations.webhook is not None
     assets = synthesized_assets(agency_config, demo_config, tmp_path / "cdk.out", tmp_path / "build")
     runtime = tmp_path / "runtime"
     install_runtime_packages(runtime)
@@ -196,8 +230,14 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
         (agency_config.secrets.meta_verify_token, VERIFY_TOKEN),
         (demo_config.secrets.meta_access_token, "runtime-test-access-token"),
         (demo_config.secrets.coupon_signing_key, "runtime-test-signing-key"),
+        (demo_config.integrations.google_sheets.service_account_param, json.dumps(google.service_account())),
+        (demo_config.integrations.webhook.secret_param, CRM_SECRET),
     ):
         ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)  # moto is per process
+
+    award = award_outbox_item()
+    dynamodb.put_item(TableName=TABLE, Item=award)
+    client("sqs", moto_endpoint).create_queue(QueueName="outbox-dead-letters")
 
     challenge = "1158201444"
     handshake = {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": challenge}
@@ -228,6 +268,14 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
             lambda response: response["copy"] == f"s3://{BUCKET}/reports/2026-10.html",
         ),
         "watchdog": ({}, lambda response: response == {"venues": 0, "alerts": []}),  # no venue registered here
+        "owner_delivery": (  # an award to the owner's sheet (google-auth, cryptography) and CRM
+            {"Records": [stream_record(award)]},
+            lambda response: (
+                response == {"batchItemFailures": []}
+                and [row[0] for row in google.rows["Entries"]][1:] == ["award-runtime-test"]  # below the header
+                and [request["signature_valid"] for request in crm.requests] == [True]
+            ),
+        ),
         "redemption": (  # a coupon link of a client the registry does not know: its page, 404
             http_api_event("GET", "/c/gone/AAAA-BBBB-CCCC", route="/c/{client}/{code}"),
             lambda response: response["statusCode"] == 404 and "Unknown code" in response["body"],
@@ -237,7 +285,7 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
     assert {path.name for path in assets.layers.values()} == {"python"}
     assert len(assets.layer_folders) == len(LAYERS), "every layer serves a function here"
     # A venue's layers keep Babel's data of the demo's locales (en, de, pt; its report's en_PT) and their parents.
-    for name in ("prize", "review_followup", "monthly_report"):
+    for name in ("prize", "review_followup", "monthly_report", "owner_delivery"):
         kept = {data.stem for data in (assets.layers[name] / "babel" / "locale-data").glob("*.dat")}
         assert kept == {"root", "en", "en_001", "en_150", "en_PT", "de", "pt"}, name
     magics = set()
@@ -245,7 +293,8 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
         outcome = run_in_lambda_python(
             "handler",
             [assets.functions[name], assets.layers[name], runtime],  # Lambda's order: function, layer, runtime
-            local_environment(assets.environments[name], moto_endpoint, assets.client_config),
+            local_environment(assets.environments[name], moto_endpoint, assets.client_config)
+            | {"TAGBACK_SHEETS_URL": google.url, "TAGBACK_CRM_URL": crm_url},
             tmp_path / f"{name}.json",
             event,
         )

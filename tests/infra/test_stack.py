@@ -45,7 +45,7 @@ from tests.infra.conftest import (
 from tests.infra.lambda_runtime import LAYER_EXPORT, RUNTIME_PACKAGES, lock_export, requirements
 
 pytestmark = pytest.mark.infra
-VENUE_SERVICES = ("prize", "review_followup", "monthly_report")
+VENUE_SERVICES = ("prize", "review_followup", "monthly_report", "owner_delivery")
 
 
 def test_table_streams_new_images_expires_items_and_recovers(template: Template) -> None:
@@ -129,6 +129,7 @@ def test_the_venue_has_no_api_of_its_own(template: Template) -> None:
         "FollowUpFailureQueueUrl",
         "FollowUpFunctionName",
         "IntegrationDeadLetterQueueUrl",
+        "OwnerDeliveryFunctionName",
         "PrizeDeadLetterQueueUrl",
         "PrizeFunctionName",
         "ReportFailureQueueUrl",
@@ -215,7 +216,12 @@ def layer_descriptions(template: Template, service: str) -> set[str]:
 
 @pytest.mark.parametrize(
     ("service", "need"),
-    [("prize", "conversation"), ("review_followup", "conversation"), ("monthly_report", "report")],
+    [
+        ("prize", "conversation"),
+        ("review_followup", "conversation"),
+        ("monthly_report", "report"),
+        ("owner_delivery", "owner"),
+    ],
 )
 def test_venue_functions_run_on_the_layer_of_their_need_and_the_clients_config(
     template: Template, service: str, need: str
@@ -267,6 +273,17 @@ def test_layer_requirements_are_what_the_lock_exports(need: str) -> None:
     assert all("--hash=sha256:" in requirement for requirement in requirements(exported).values())
     assert not set(requirements(exported)) & set(RUNTIME_PACKAGES), "the runtime has boto3 and its dependencies"
     assert "fonttools" not in requirements(exported), "the fonts' tables are written at build (font_tables.py)"
+
+
+def test_the_conversation_layer_ships_no_google_auth_the_owner_layer_does() -> None:
+    """The owner's sinks are owner_delivery's alone (issue 15): Google's auth and its RSA (cryptography, pyasn1) stay
+    out of the layer every cold prize function unpacks."""
+    google_auth = {"google-auth", "cryptography", "pyasn1", "pyasn1-modules"}
+    conversation = requirements(LAYERS["conversation"].requirements.read_text(encoding="utf-8"))
+    assert not google_auth & set(conversation)
+    owner = requirements(LAYERS["owner"].requirements.read_text(encoding="utf-8"))
+    assert google_auth <= set(owner)
+    assert not {"pillow", "qrcode", "phonenumberslite"} & set(owner)  # it draws no coupon, reads no phone number
 
 
 def test_config_layer_ships_a_coverage_table_beside_each_client_font(
@@ -336,11 +353,17 @@ def test_every_client_is_a_stack_beside_the_one_edge(
     assert [s.stack_name for s in only_edge.synth().stacks] == [EDGE_STACK]  # deployable before any venue
 
 
-@pytest.mark.parametrize(("item_types", "retries"), [(["inbound_event", "erasure_request"], 3), (["outbox"], 30)])
-def test_prize_function_has_a_filtered_mapping_per_item_kind_with_partial_failures_and_a_dlq(
-    template: Template, item_types: list[str], retries: int
+@pytest.mark.parametrize(
+    ("service", "item_types", "retries", "dead_letters"),
+    [
+        ("prize", ["inbound_event", "erasure_request"], 3, "PrizeDeadLettersB344552F"),
+        ("owner_delivery", ["outbox"], 30, "IntegrationDeadLetters6A9F4563"),
+    ],
+)
+def test_each_item_kind_has_a_filtered_mapping_on_its_function_with_partial_failures_and_a_dlq(
+    template: Template, service: str, item_types: list[str], retries: int, dead_letters: str
 ) -> None:
-    prize_id, _ = function(template, "prize")
+    function_id, _ = function(template, service)
     table_id, _ = only(template, "AWS::DynamoDB::Table")
     mappings = template.find_resources("AWS::Lambda::EventSourceMapping")
     (properties,) = [
@@ -350,13 +373,16 @@ def test_prize_function_has_a_filtered_mapping_per_item_kind_with_partial_failur
         == {"S": item_types}
     ]
     assert json.loads(properties["FilterCriteria"]["Filters"][0]["Pattern"])["eventName"] == ["INSERT"]
-    assert properties["FunctionName"] == {"Ref": prize_id}
+    assert properties["FunctionName"] == {"Ref": function_id}
     assert properties["EventSourceArn"] == {"Fn::GetAtt": [table_id, "StreamArn"]}
+    assert properties["StartingPosition"] == "TRIM_HORIZON"
+    assert properties["BatchSize"] == 10
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert properties["BisectBatchOnFunctionError"] is True
     assert properties["MaximumRetryAttempts"] == retries
-    dlq_id = properties["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
-    assert template.find_resources("AWS::SQS::Queue")[dlq_id]["Properties"]["SqsManagedSseEnabled"] is True
+    assert properties["MaximumRecordAgeInSeconds"] == 24 * 3600
+    assert properties["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [dead_letters, "Arn"]}
+    assert template.find_resources("AWS::SQS::Queue")[dead_letters]["Properties"]["SqsManagedSseEnabled"] is True
     assert len(mappings) == 2
 
 
@@ -395,7 +421,7 @@ def test_prize_function_permissions_are_exactly_what_it_does(template: Template,
         [
             *CONVERSATION_ACTIONS,
             *ERASURE_ACTIONS,
-            *SEND_TO_QUEUE * 2,  # the two dead-letter queues
+            *SEND_TO_QUEUE,  # its dead-letter queue
             "dynamodb:ListStreams",
             "dynamodb:DescribeStream",
             "dynamodb:GetRecords",
@@ -407,7 +433,61 @@ def test_prize_function_permissions_are_exactly_what_it_does(template: Template,
     (secrets,) = [s for s in statements if s["Action"] == "ssm:GetParameter"]
     rendered = json.dumps(secrets["Resource"])
     assert "meta-access-token" in rendered and "coupon-signing-key" in rendered and "app-secret" not in rendered
-    assert "google-service-account" in rendered and "crm-webhook-secret" in rendered  # the owner's sinks
+    assert "google-service-account" not in rendered and "crm-webhook-secret" not in rendered  # owner_delivery's
+
+
+def test_owner_delivery_may_do_exactly_what_delivering_outbox_items_takes(template: Template) -> None:
+    owner_id, owner = function(template, "owner_delivery")
+    table_id, _ = only(template, "AWS::DynamoDB::Table")
+    statements = role_statements(template, owner_id)
+    assert actions_of(statements) == sorted(
+        [
+            "logs:CreateLogStream",
+            "logs:PutLogEvents",
+            "dynamodb:GetItem",  # the sinks an outbox item reached
+            "dynamodb:UpdateItem",  # each sink's mark; a guest.erased event's contacts removed
+            "ssm:GetParameter",  # the sinks' secrets
+            *SEND_TO_QUEUE,  # the integrations dead-letter queue: the mapping's, and what a sink refuses
+            "dynamodb:ListStreams",
+            "dynamodb:DescribeStream",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+            *TRACING,
+        ]
+    )
+    (items,) = statements_with(statements, "dynamodb:UpdateItem")
+    assert listed(items["Action"]) == ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    assert listed(items["Resource"]) == [{"Fn::GetAtt": [table_id, "Arn"]}]
+    assert items["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["OUTBOX#*"]}}
+    (secrets,) = statements_with(statements, "ssm:GetParameter")
+    rendered = json.dumps(secrets["Resource"])
+    assert "google-service-account" in rendered and "crm-webhook-secret" in rendered
+    assert "meta-access-token" not in rendered and "coupon-signing-key" not in rendered
+    (send,) = statements_with(statements, "sqs:SendMessage")
+    assert send["Resource"] == {"Fn::GetAtt": ["IntegrationDeadLetters6A9F4563", "Arn"]}
+    environment = owner["Properties"]["Environment"]["Variables"]
+    assert environment["OUTBOX_DLQ_URL"] == {"Ref": "IntegrationDeadLetters6A9F4563"}
+    assert owner["Properties"]["Timeout"] == 300  # ten records each waiting out both sinks' timeouts
+
+
+def test_a_venue_without_sinks_reads_no_secret_for_them(agency_config: AgencyConfig, tmp_path: Path) -> None:
+    from tagback.config.loading import load_client_config  # noqa: PLC0415
+
+    luna = load_client_config(ROOT / "clients" / "luna.yaml")
+    assert luna.integrations.google_sheets is None and luna.integrations.webhook is None
+    app = build_app(agency_config, [luna], app=unbundled_app(tmp_path / "out"), build_dir=tmp_path / "build")
+    template = Template.from_stack(stack_of(app, f"Tagback-{luna.client_id}"))
+    owner_id, _ = function(template, "owner_delivery")
+    assert not statements_with(role_statements(template, owner_id), "ssm:GetParameter")
+
+
+def test_the_prize_function_knows_nothing_of_the_owners_sinks_and_changes_after_the_outbox_mapping_moves(
+    template: Template,
+) -> None:
+    _, prize = function(template, "prize")
+    assert "OUTBOX_DLQ_URL" not in prize["Properties"]["Environment"]["Variables"]
+    # On an update, the mapping deployed on the prize function turns to owner_delivery first (same logical id).
+    assert "PrizeFunctionOwnerIntegrationsFFCA211E" in prize["DependsOn"]
 
 
 @pytest.mark.parametrize("service", ["prize", "review_followup"])

@@ -99,6 +99,32 @@ def test_replay_needs_a_stack_or_both_queue_and_function(capsys: pytest.CaptureF
     assert "replay needs --stack, or both --queue-url and --function" in capsys.readouterr().err
 
 
+def test_replay_of_a_stack_sends_each_queue_through_its_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    outputs = {
+        "TableName": "tagback-demo",
+        "PrizeFunctionName": "prize-fn",
+        "PrizeDeadLetterQueueUrl": "https://sqs/prize-dlq",
+        "OwnerDeliveryFunctionName": "owner-fn",
+        "IntegrationDeadLetterQueueUrl": "https://sqs/integrations-dlq",
+        "FollowUpFunctionName": "followup-fn",
+        "FollowUpFailureQueueUrl": "https://sqs/followup-failures",
+        "ReportFunctionName": "report-fn",
+        "ReportFailureQueueUrl": "https://sqs/report-failures",
+    }
+    replayed: list[tuple[str, str, str | None]] = []
+    monkeypatch.setattr(cli, "stack_outputs", lambda stack: outputs)
+    monkeypatch.setattr(
+        cli, "replay_dead_letters", lambda queue, function, table=None: replayed.append((queue, function, table)) or 0
+    )
+    assert main(["replay", "--stack", "Tagback-demo"]) == 0
+    assert replayed == [
+        ("https://sqs/prize-dlq", "prize-fn", None),
+        ("https://sqs/integrations-dlq", "owner-fn", "tagback-demo"),  # the owner's events, to the sinks still missing
+        ("https://sqs/followup-failures", "followup-fn", None),
+        ("https://sqs/report-failures", "report-fn", None),
+    ]
+
+
 class FakeStatus:
     def __init__(self, status: dict[str, Any]) -> None:
         self.status = status

@@ -251,12 +251,12 @@ def test_the_stream_brings_an_erasure_requests_insert_to_the_erasure(venue: Venu
     venue.requests.add(request)
     image = to_dynamo(erasure_request_item(request))
     record = DynamoDBRecord({"eventName": "INSERT", "dynamodb": {"NewImage": image, "SequenceNumber": "1"}})
-    handle_stream_record(record, not_needed, not_needed, lambda: venue)
+    handle_stream_record(record, not_needed, lambda: venue)
     assert venue.tell_edge == [("tagback-edge", request.code, DeletionStatus.DONE)]
 
 
 def not_needed() -> Any:
-    raise AssertionError("an erasure request needs neither the engine nor the owner's sinks")
+    raise AssertionError("an erasure request does not need the engine")
 
 
 # -- the owner's sinks -----------------------------------------------------------------------------------------------

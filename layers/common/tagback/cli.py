@@ -701,10 +701,11 @@ def _replay(arguments: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     """`replay`: a stack's dead-letter and on-failure queues, or one queue through one function."""
     if arguments.stack:
         outputs = stack_outputs(arguments.stack)
-        function = outputs["PrizeFunctionName"]
         results = [
-            replay_dead_letters(outputs["PrizeDeadLetterQueueUrl"], function),
-            replay_dead_letters(outputs["IntegrationDeadLetterQueueUrl"], function, outputs["TableName"]),
+            replay_dead_letters(outputs["PrizeDeadLetterQueueUrl"], outputs["PrizeFunctionName"]),
+            replay_dead_letters(
+                outputs["IntegrationDeadLetterQueueUrl"], outputs["OwnerDeliveryFunctionName"], outputs["TableName"]
+            ),
             # Scheduled invocations that failed inside the function, through that function again.
             *(
                 replay_dead_letters(outputs[f"{name}FailureQueueUrl"], outputs[f"{name}FunctionName"])

@@ -1,9 +1,10 @@
 """Owner integrations: every award, captured contact and redeemed coupon, delivered to the owner's sinks.
 
-The engine writes an *outbox* item; the table's stream brings it to `deliver`, which calls each configured sink
-and records each success on the item, so a redelivered record skips the sinks already done. A sink's transient
-failure (429, 5xx, timeouts) raises `SinkUnavailable` and the stream retries the record with backoff; a permanent
-one (403, 404, other 4xx) is returned, so the caller can log what to fix and dead-letter the record at once.
+The engine writes an *outbox* item; the table's stream brings it to the owner_delivery function
+(`deliver_outbox_record`), which calls each configured sink and records each success on the item, so a redelivered
+record skips the sinks already done. A sink's transient failure (429, 5xx, timeouts) raises `SinkUnavailable` and
+the stream retries the record with backoff; a permanent one (403, 404, other 4xx) is returned, so the caller can log
+what to fix and dead-letter the record at once.
 The guest's DM never waits for any of this. An event whose guest was erased meanwhile goes nowhere; the erasure's own
 `guest.erased` event keeps the guest's id and contacts only until every sink has it.
 """
@@ -12,12 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tagback.domain.clock import Clock
 from tagback.domain.erasure import GUEST_ERASED
 from tagback.domain.events import OutboxEvent, Sink, SinkRefused, SinkUnavailable
-from tagback.observability import count, logger
+from tagback.observability import count, logger, traced
+from tagback.store.outbox import outbox_from_item
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 
 class OutboxStore(Protocol):
@@ -83,3 +88,14 @@ def deliver_to_owner(event: OutboxEvent, delivery: OwnerDelivery) -> None:
     count("owner_event_delivered")
     if event.event_type == GUEST_ERASED:  # every sink has it: nothing needs the guest's id or contacts any more
         delivery.store.forget_guest(event.event_id)
+
+
+def deliver_outbox_record(record: DynamoDBRecord, delivery: OwnerDelivery) -> None:
+    """The owner_delivery function's work on one outbox item of the table's stream. Raises to fail the record alone:
+    the stream retries it, then sends it to the mapping's on-failure queue."""
+    new_image = record.dynamodb.new_image if record.dynamodb else None
+    if not new_image:
+        raise ValueError("stream record without a NewImage")
+    event = outbox_from_item(new_image)  # anything but an outbox item fails here: the mapping's filter lets none by
+    with traced("owner_event", outbox_event=event.event_id):  # an award's: award-<award id>
+        deliver_to_owner(event, delivery)

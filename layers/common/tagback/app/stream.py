@@ -1,6 +1,6 @@
 """The prize function's work on one record of the table's stream: an inbound event goes to the conversation
-engine; an outbox item to the owner's integrations; an erasure request to the guest's erasure. Each comes as a
-getter, so the owner's sinks (or what an erasure needs) are built only once such an item arrives."""
+engine; an erasure request to the guest's erasure. Each comes as a getter, so what an erasure needs is built only once
+such an item arrives. (Outbox items are the owner_delivery function's: tagback.app.owner.deliver_outbox_record.)"""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from tagback.app.erasure import VenueErasure, fulfil
-from tagback.app.owner import OwnerDelivery, deliver_to_owner
 from tagback.conversation.outcome import DeliveryPending
 from tagback.observability import count, logger, traced
 from tagback.store.erasures import erasure_request_from_item
 from tagback.store.inbound import inbound_event_from_item
-from tagback.store.outbox import outbox_from_item
-from tagback.store.schema import ERASURE_REQUEST, ITEM_TYPE, OUTBOX
+from tagback.store.schema import ERASURE_REQUEST, ITEM_TYPE
 
 if TYPE_CHECKING:
     from tagback.conversation.engine import Engine
@@ -25,18 +23,12 @@ if TYPE_CHECKING:
 def handle_stream_record(
     record: DynamoDBRecord,
     engine: Callable[[], Engine],
-    owner_delivery: Callable[[], OwnerDelivery],
     erasure: Callable[[], VenueErasure],
 ) -> None:
     """Raises to fail the record alone: the stream retries it, then sends it to the mapping's on-failure queue."""
     new_image = record.dynamodb.new_image if record.dynamodb else None
     if not new_image:
         raise ValueError("stream record without a NewImage")
-    if new_image.get(ITEM_TYPE) == OUTBOX:
-        owner_event = outbox_from_item(new_image)
-        with traced("owner_event", outbox_event=owner_event.event_id):  # an award's: award-<award id>
-            deliver_to_owner(owner_event, owner_delivery())
-        return
     if new_image.get(ITEM_TYPE) == ERASURE_REQUEST:
         request = erasure_request_from_item(new_image)
         with traced("erasure", erasure=request.code):

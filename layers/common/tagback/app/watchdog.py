@@ -4,8 +4,8 @@ monthly report not sent by noon on the 1st. Each alert is marked in the edge's t
 out once however often the watchdog runs; a new silence (after a mention) or another month is another alert. A quiet
 venue's last mention is kept there too (its Silence), so each hourly run reads only the months since the last look-back.
 
-And when the StreamLag alarm (the account's IteratorAge, which names no function) goes off: which venues' prize
-functions read their streams late, told to the agency by name."""
+And when the StreamLag alarm (the account's IteratorAge, which names no function) goes off: which venues' functions
+(prize, owner_delivery) read their streams late, told to the agency by name."""
 
 from __future__ import annotations
 

@@ -74,7 +74,7 @@ class EngineSettings(MessagingSettings):
 
 
 class OwnerDeliverySettings(FunctionSettings):
-    """The owner delivery's, in the prize function only."""
+    """The owner_delivery function's: the owner's sinks and their dead-letter queue."""
 
     outbox_dead_letter_url: str = Field(validation_alias="OUTBOX_DLQ_URL", pattern=r"^https?://")
     # Where the owner's sinks are, overridable for the sandbox's fakes (the config names the real ones).
