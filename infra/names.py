@@ -1,5 +1,6 @@
 """The names a client's resources are given, read by the stack and by the sandbox, which creates the same resources
-in moto. The stack fixes few names (CloudFormation chooses the rest); the sandbox names everything in the same shape.
+in moto. The stack fixes few names (the venue's functions, the schedule group; CloudFormation chooses the rest); the
+sandbox names everything in the same shape.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ def schedule_group_name(client_id: str) -> str:
 
 
 def function_name(client_id: str, service: str) -> str:
-    """A function by its service name. The stack fixes review_followup's: the functions' environment names its ARN."""
+    """A venue's function by its service name, in the stack as in the sandbox: the functions' environment names
+    review_followup's ARN, and the watchdog tells a late function's venue by its name."""
     return resource_name(client_id, service)
 
 

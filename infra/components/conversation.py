@@ -85,9 +85,7 @@ class Conversation(Construct):
         # A mention peaks near 120 MB (the coupon image, its fonts, the clients): 256 MB with headroom. The prize
         # function has 512 for the CPU: the guest waits for its answers, cold ones too (docs/cost.md, Memory).
         self.prize = engine_function("Prize", name="prize", memory_mb=512)
-        self.review_followup = engine_function(
-            "ReviewFollowup", name="review_followup", function_name=followup_name, memory_mb=256
-        )
+        self.review_followup = engine_function("ReviewFollowup", name="review_followup", memory_mb=256)
         keep_logical_id(self.review_followup.function, "ReviewFollowupFunction7FFF792C")  # it has a fixed name
         # review_followup's language-timeout step delivers the prize (coupon, image, follow-up schedule, outbox) as the
         # prize function does, so both are granted what the engine does.

@@ -24,6 +24,7 @@ from infra.assets import (
     layer_of,
     locale_data_of,
 )
+from infra.names import function_name
 from tagback.config.model import ClientConfig
 from tagback.observability import METRICS_NAMESPACE
 
@@ -56,6 +57,7 @@ class VenueLayers(Layers):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: ClientConfig, build_dir: Path) -> None:
         super().__init__(scope, construct_id, locale_data_of(config))
+        self.client_id = config.client_id
         self.client_config = lambda_.LayerVersion(
             self,
             "ClientConfig",
@@ -149,7 +151,8 @@ class TagbackFunction(Construct):
 
 
 class VenueFunction(TagbackFunction):
-    """A venue's function: on its layers (the client config too), with its table and its config in its environment."""
+    """A venue's function: on its layers (the client config too), with its table and its config in its environment,
+    named `tagback-<client-id>-<service>` as in the sandbox: the watchdog tells a late function's venue by its name."""
 
     def __init__(
         self,
@@ -162,7 +165,6 @@ class VenueFunction(TagbackFunction):
         timeout: Duration,
         memory_mb: int,
         environment: Mapping[str, str] | None = None,
-        function_name: str | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -176,7 +178,7 @@ class VenueFunction(TagbackFunction):
                 "TAGBACK_CLIENT_CONFIG": CLIENT_CONFIG_IN_LAYER,
                 **(environment or {}),
             },
-            function_name=function_name,
+            function_name=function_name(layers.client_id, name),
         )
 
 

@@ -116,6 +116,22 @@ def test_sandbox_table_matches_the_stack(template: Template) -> None:
     )
 
 
+def test_every_venue_function_is_named_for_its_venue(template: Template) -> None:
+    """The watchdog names a function's venue by its name (tagback-<client-id>-…) when the StreamLag alarm goes off: a
+    name CloudFormation made up (Tagback-demo-ConversationPrize…-a1b2) would be "no registered venue"."""
+    names = {
+        f["Properties"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]: f["Properties"].get("FunctionName")
+        for f in template.find_resources("AWS::Lambda::Function").values()
+        if "POWERTOOLS_SERVICE_NAME" in f["Properties"].get("Environment", {}).get("Variables", {})
+    }
+    assert names == {
+        "prize": "tagback-demo-prize",
+        "review_followup": "tagback-demo-review-followup",
+        "owner_delivery": "tagback-demo-owner-delivery",
+        "monthly_report": "tagback-demo-monthly-report",
+    }
+
+
 def test_the_venue_has_no_api_of_its_own(template: Template) -> None:
     """The edge serves the venue's public routes; the venue's outputs are what the CLI reads, no webhook URL."""
     resources = template.to_json()["Resources"].values()
