@@ -38,7 +38,7 @@ from tagback.domain.stats import REPORT_SENT_AT
 from tagback.domain.steps import Step
 from tagback.domain.tokens import TokenRecord
 from tagback.store.coupons import coupon_item
-from tagback.store.inbound import inbound_event_item, inbound_key
+from tagback.store.inbound import inbound_event_items, inbound_key
 from tagback.store.links import link_item
 from tagback.store.outbox import outbox_item
 from tagback.store.schema import PARTITION_KEY, SORT_KEY
@@ -53,10 +53,10 @@ class InMemoryInbound:
     def add(self, events: Sequence[InboundEvent], received_at: datetime, expires_at: datetime) -> list[bool]:
         results = []
         with self._lock:
-            for event in events:
-                key = _key(inbound_key(event))
+            for item in inbound_event_items(events, received_at, expires_at):
+                key = _key(item)
                 results.append(key not in self.items)
-                self.items.setdefault(key, inbound_event_item(event, received_at, expires_at))
+                self.items.setdefault(key, item)
         return results
 
     def handled(self, event: InboundEvent) -> bool:
@@ -547,8 +547,11 @@ class InMemoryVenues:
         self._lock = threading.RLock()
 
     def of(self, venue: Registration) -> InMemoryStore:
+        key = (venue.region, venue.table)
         with self._lock:
-            return self.stores.setdefault((venue.region, venue.table), InMemoryStore())
+            if key not in self.stores:  # not setdefault: a store is a dozen repositories to build
+                self.stores[key] = InMemoryStore()
+            return self.stores[key]
 
     def written(self) -> dict[str, int]:
         """How many inbound items each table holds, by table name (tables with none left out)."""

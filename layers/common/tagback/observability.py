@@ -66,7 +66,12 @@ def for_venue(client_id: str) -> None:
 def count(label: str, value: int = 1) -> None:
     """Count `value` occurrences (one by default) of an outcome label: an alarmed one under its metric's name, any
     other in CamelCase ("dm_sent" → DmSent)."""
-    _publish(_ALARMED.get(label) or "".join(word.title() for word in label.split("_")), value)
+    _publish(_metric_name(label), value)
+
+
+@functools.cache  # the webhook counts five labels per delivery: spelt once each
+def _metric_name(label: str) -> str:
+    return _ALARMED.get(label) or "".join(word.title() for word in label.split("_"))
 
 
 def _publish(name: str, value: int) -> None:

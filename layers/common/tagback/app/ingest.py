@@ -130,12 +130,12 @@ def ingest(
             continue
         events = [event for _, event in items]
         expires_at = received_at + timedelta(days=venue.retention_days)
-        for event, is_new in zip(events, inbound_of(venue).add(events, received_at, expires_at), strict=True):
-            if is_new:
-                report.stored.append(event)
-                report.by_client[venue.client_id] += 1
-            else:
-                report.duplicates += 1
+        added = inbound_of(venue).add(events, received_at, expires_at)
+        stored = [event for event, is_new in zip(events, added, strict=True) if is_new]
+        report.stored += stored
+        report.duplicates += len(events) - len(stored)
+        if stored:
+            report.by_client[venue.client_id] += len(stored)
     _record(report)
     return report
 

@@ -10,30 +10,59 @@ from typing import Any
 
 from tagback.domain.events import EventKind, InboundEvent
 from tagback.store.codec import epoch
-from tagback.store.schema import INBOUND_EVENT, ITEM_TYPE, TTL_ATTRIBUTE, guest_key, key
+from tagback.store.schema import (
+    INBOUND_EVENT,
+    ITEM_TYPE,
+    PARTITION_KEY,
+    SORT_KEY,
+    TTL_ATTRIBUTE,
+    guest_key,
+    key,
+)
 from tagback.store.table import Table
 
 
 def inbound_key(event: InboundEvent) -> dict[str, str]:
+    return key(guest_key(event.guest_id), _sort_key(event))
+
+
+def _sort_key(event: InboundEvent) -> str:
     # A deletion reuses the deleted message's mid: it gets its own key so it is not deduped away.
-    suffix = "#DELETED" if event.kind is EventKind.DELETED else ""
-    return key(guest_key(event.guest_id), f"IN#{event.mid}{suffix}")
+    return f"IN#{event.mid}#DELETED" if event.kind is EventKind.DELETED else f"IN#{event.mid}"
+
+
+def inbound_event_items(
+    events: Sequence[InboundEvent], received_at: datetime, expires_at: datetime
+) -> list[dict[str, Any]]:
+    """Each event's item; what the delivery's events share (when received, when they expire) formatted once."""
+    received = received_at.isoformat()
+    expires = epoch(expires_at)
+    items = []
+    for event in events:
+        item: dict[str, Any] = {
+            PARTITION_KEY: guest_key(event.guest_id),
+            SORT_KEY: _sort_key(event),
+            ITEM_TYPE: INBOUND_EVENT,
+            "kind": event.kind.value,
+            "mid": event.mid,
+            "guest_id": event.guest_id,
+            "account_id": event.account_id,
+            "sent_at": event.sent_at.isoformat(),
+            "received_at": received,
+            TTL_ATTRIBUTE: expires,
+        }
+        if event.text is not None:
+            item["text"] = event.text
+        if event.payload is not None:
+            item["payload"] = event.payload
+        if event.story_url is not None:
+            item["story_url"] = event.story_url
+        items.append(item)
+    return items
 
 
 def inbound_event_item(event: InboundEvent, received_at: datetime, expires_at: datetime) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        **inbound_key(event),
-        ITEM_TYPE: INBOUND_EVENT,
-        "kind": event.kind.value,
-        "mid": event.mid,
-        "guest_id": event.guest_id,
-        "account_id": event.account_id,
-        "sent_at": event.sent_at.isoformat(),
-        "received_at": received_at.isoformat(),
-        TTL_ATTRIBUTE: epoch(expires_at),
-    }
-    optional = {"text": event.text, "payload": event.payload, "story_url": event.story_url}
-    item.update({name: value for name, value in optional.items() if value is not None})
+    (item,) = inbound_event_items([event], received_at, expires_at)
     return item
 
 
@@ -60,7 +89,7 @@ class InboundEvents:
 
     def add(self, events: Sequence[InboundEvent], received_at: datetime, expires_at: datetime) -> list[bool]:
         """Store each event unless its key exists; True for each newly stored one."""
-        items = [inbound_event_item(e, received_at, expires_at) for e in events]
+        items = inbound_event_items(events, received_at, expires_at)
         if len(items) <= 1:
             return [self.table.put_new(item) for item in items]
         # Meta batches up to 1000 updates and wants its 200 within 5 s: write in parallel. The client is made here,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, NotRequired
@@ -261,8 +261,8 @@ def _kind(item: Messaging) -> EventKind:  # noqa: PLR0912 - one branch per docum
         return EventKind.DELETED
     if message.get("is_unsupported", False):
         return EventKind.UNSUPPORTED
-    attachments = message.get("attachments", [])
-    if any(a["type"] == "story_mention" for a in attachments):
+    attachments = message.get("attachments", ())
+    if _story_mention(attachments) is not None:
         return EventKind.STORY_MENTION
     reply_to = message.get("reply_to")
     if reply_to is not None and reply_to.get("story") is not None:
@@ -276,6 +276,24 @@ def _kind(item: Messaging) -> EventKind:  # noqa: PLR0912 - one branch per docum
     return EventKind.UNKNOWN
 
 
+def _story_mention(attachments: Iterable[Attachment]) -> Attachment | None:
+    for attachment in attachments:  # a loop, not any() or next(): called for every message, it is the cheaper
+        if attachment["type"] == "story_mention":
+            return attachment
+    return None
+
+
+def _story_url(message: Message) -> str | None:
+    """The URL of the story a message mentions (when its mention has a payload), or else of the one it replies to."""
+    mention = _story_mention(message.get("attachments", ()))
+    mentioned = mention.get("payload") if mention is not None else None
+    if mentioned is not None:
+        return mentioned.get("url")
+    reply_to = message.get("reply_to")
+    story = reply_to.get("story") if reply_to is not None else None
+    return story.get("url") if story is not None else None
+
+
 def classify(item: Messaging | EventKind) -> InboundEvent | EventKind:
     """A storable `InboundEvent`, or the kind of an item we only acknowledge."""
     if isinstance(item, EventKind):
@@ -284,20 +302,14 @@ def classify(item: Messaging | EventKind) -> InboundEvent | EventKind:
     if kind not in STORED_KINDS:
         return kind
     message, postback = item.get("message"), item.get("postback")
-    mid = postback["mid"] if postback is not None else message["mid"] if message is not None else None
-    if mid is None:  # every stored kind carries a mid; kept explicit for the type checker
-        return EventKind.UNKNOWN
-    story_url = None
-    quick_reply = None
-    if message is not None:
-        mention = next((a for a in message.get("attachments", ()) if a["type"] == "story_mention"), None)
-        mentioned = mention.get("payload") if mention is not None else None
-        reply_to = message.get("reply_to")
-        if mentioned is not None:
-            story_url = mentioned.get("url")
-        elif reply_to is not None and (story := reply_to.get("story")) is not None:
-            story_url = story.get("url")
+    payload: str | None
+    if postback is not None:
+        mid, payload = postback["mid"], postback["payload"]
+    elif message is not None:
         quick_reply = message.get("quick_reply")
+        mid, payload = message["mid"], quick_reply["payload"] if quick_reply is not None else None
+    else:  # every stored kind carries a mid; kept explicit for the type checker
+        return EventKind.UNKNOWN
     return InboundEvent(
         kind=kind,
         mid=mid,
@@ -305,8 +317,6 @@ def classify(item: Messaging | EventKind) -> InboundEvent | EventKind:
         account_id=item["recipient"]["id"],
         sent_at=datetime.fromtimestamp(item["timestamp"] / 1000, UTC),
         text=message.get("text") if message is not None else None,
-        payload=(
-            postback["payload"] if postback is not None else quick_reply["payload"] if quick_reply is not None else None
-        ),
-        story_url=story_url,
+        payload=payload,
+        story_url=_story_url(message) if message is not None else None,
     )
