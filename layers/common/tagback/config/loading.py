@@ -72,7 +72,8 @@ def _json_document(path: Path, text: str) -> object:
 
 
 def _yaml_document(path: Path, text: str) -> object:
-    # Only the CLI and the deploy read YAML: the functions read the JSON, and their cold start skips PyYAML.
+    # The client files' (the CLI, the deploy, the sandbox): in Lambda the functions read the stack's JSON, and their
+    # cold start skips PyYAML.
     import yaml  # noqa: PLC0415
 
     from tagback.config.yaml_text import read_yaml  # noqa: PLC0415
