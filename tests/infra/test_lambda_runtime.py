@@ -86,6 +86,7 @@ def lambda_handler(event, context):
         "missing": image.missing_glyphs,
         "phone": valid_phone(event["phone"], "PT"),
         "fontTools": "fontTools" in sys.modules,
+        "yaml": "yaml" in sys.modules,  # the config is the stack's JSON
         "dates": {language: format_date(date(2026, 12, 4), language) for language in config.languages},
         "names": {
             language: sorted(names_of(language, tuple(config.languages))[0]) + [language_name(language)]
@@ -328,6 +329,7 @@ def test_every_handler_runs_on_lambdas_python_from_the_synthesized_assets(
         "missing": "",
         "phone": "+351912345678",
         "fontTools": False,
+        "yaml": False,
         "dates": {"en": "4 Dec 2026", "de": "4. Dez. 2026", "pt": "4 de dez. de 2026"},
         "names": {
             "en": ["Englisch", "English", "inglês", "English"],

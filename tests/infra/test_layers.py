@@ -43,6 +43,12 @@ def test_the_webhooks_import_loads_nothing_heavy() -> None:
     assert not [module for module in HEAVY if module in loaded]
 
 
+def test_the_monthly_reports_import_leaves_the_report_to_the_1st() -> None:
+    # Its daily snapshot, nearly every run, never builds the report: its modules load when the report runs.
+    loaded = modules_after_importing("monthly_report")
+    assert not {"tagback.app.report", "tagback.app.report_email"} & loaded
+
+
 @pytest.mark.parametrize("function", sorted(FUNCTION_LAYERS))
 def test_a_handlers_import_loads_only_what_its_layer_ships(function: str) -> None:
     need = LAYERS[FUNCTION_LAYERS[function]]

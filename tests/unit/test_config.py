@@ -141,6 +141,16 @@ def test_unreadable_yaml_and_non_mapping_are_clear(tmp_path: Path) -> None:
         load_client_config(listed)
 
 
+def test_the_json_the_stack_ships_is_read_as_json(tmp_path: Path) -> None:
+    shipped = tmp_path / "client.json"
+    config = parse_client_config(yaml.safe_load(DEMO_TEXT_NO_ASSETS), "demo.yaml")
+    shipped.write_text(config.model_dump_json(indent=2), encoding="utf-8")
+    assert load_client_config(shipped).model_dump() == config.model_dump()
+    shipped.write_text('{"client_id": "demo",', encoding="utf-8")  # a truncated file: JSON's error, not YAML's
+    with pytest.raises(ConfigError, match=r"\(file\): not valid JSON"):
+        load_client_config(shipped)
+
+
 def test_yes_no_on_and_off_are_words_in_a_client_file_as_in_yaml_1_2(tmp_path: Path) -> None:
     # As the file's own comment offers `off`, and reply ids written without quotes: YAML 1.1 made them booleans.
     text = DEMO_TEXT_NO_ASSETS.replace("channels: email ", "channels: off ", 1)

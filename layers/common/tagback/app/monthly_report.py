@@ -7,16 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from tagback.app.export import ExportStore, awards_csv
-from tagback.app.report import Report, build_report
-from tagback.app.report_email import compose_email
 from tagback.app.snapshot import InsightsSource, RatingSource, SnapshotStore, take_snapshot
 from tagback.config.model import ClientConfig
 from tagback.domain.clock import Clock
 from tagback.domain.stats import month_of, previous_month
 from tagback.observability import count, logger
+
+if TYPE_CHECKING:
+    from tagback.app.report import Report
 
 
 class MonthStats(SnapshotStore, Protocol):
@@ -49,6 +50,10 @@ def compose_report(
     config: ClientConfig, store: ReportStore, month: str, agency: str | None = None
 ) -> tuple[Report, EmailMessage]:
     """The month's report and its email (HTML, text and the month's awards as CSV)."""
+    # Loaded on the 1st only: the daily snapshot, nearly every run of the function, never uses them.
+    from tagback.app.report import build_report  # noqa: PLC0415
+    from tagback.app.report_email import compose_email  # noqa: PLC0415
+
     stats = store.stats
     report = build_report(config, month, stats.month_totals(month), stats.month_totals(previous_month(month)), agency)
     awards = awards_csv(store, config, report.daily[0][0], report.daily[-1][0])

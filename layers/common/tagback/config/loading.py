@@ -4,16 +4,15 @@ is reported at once, as `field.path: reason`, with the file it is in.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Final
 
-import yaml
 from pydantic import ValidationError
 
 from tagback.config.checks import prize_name_problems, question_problems, secret_name_problems, text_problems
 from tagback.config.model import ClientConfig
-from tagback.config.yaml_text import read_yaml
 
 # How a logo file starts, for the formats the conversation layer's Pillow reads (infra/assets.py NEVER_LOADED drops
 # its WebP and AVIF codecs): a logo it cannot read would fail every coupon, not the deploy.
@@ -74,12 +73,31 @@ def parse_client_config(data: object, source: str, source_dir: Path = Path("."))
 def load_client_config(path: Path) -> ClientConfig:
     """Load one config file (YAML, or the JSON the stack ships to the functions)."""
     try:
-        data = read_yaml(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(str(path), [f"(file): cannot be read: {error.strerror}"]) from None
+    data = _json_document(path, text) if path.suffix == ".json" else _yaml_document(path, text)
+    return parse_client_config(data, str(path), path.parent)
+
+
+def _json_document(path: Path, text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError(str(path), [f"(file): not valid JSON: {error}"]) from None
+
+
+def _yaml_document(path: Path, text: str) -> object:
+    # The client files' (the CLI, the deploy, the sandbox): in Lambda the functions read the stack's JSON, and their
+    # cold start skips PyYAML.
+    import yaml  # noqa: PLC0415
+
+    from tagback.config.yaml_text import read_yaml  # noqa: PLC0415
+
+    try:
+        return read_yaml(text)
     except yaml.YAMLError as error:
         raise ConfigError(str(path), [f"(file): not valid YAML: {error}"]) from None
-    return parse_client_config(data, str(path), path.parent)
 
 
 def load_client_configs(paths: Iterable[Path]) -> list[ClientConfig]:
