@@ -328,9 +328,13 @@ class InMemoryOutbox:
         item = self._items.get(event_id, {})
         return {name.removeprefix("delivered_") for name in item if name.startswith("delivered_")}
 
-    def mark_delivered(self, event_id: str, sink: str, at: datetime) -> None:
+    def mark_delivered(self, event_id: str, sink: str, at: datetime) -> bool:
         with self._lock:
-            self._items.setdefault(event_id, {})[f"delivered_{sink}"] = at.isoformat()
+            item = self._items.get(event_id)
+            if item is None:
+                return False
+            item[f"delivered_{sink}"] = at.isoformat()
+            return True
 
     def get(self, event_id: str) -> dict[str, Any] | None:
         item = self._items.get(event_id)

@@ -31,7 +31,7 @@ from tagback.config.model import ClientConfig
 from tagback.domain.awards import CouponFace
 from tagback.domain.events import EventKind, InboundEvent, OutboxEvent
 from tagback.store.codec import to_dynamo
-from tagback.store.inbound import inbound_event_item
+from tagback.store.inbound import inbound_event_items
 from tagback.store.outbox import outbox_item
 from tagback.store.registry import edge_table_definition
 from tagback.store.schema import table_definition
@@ -150,9 +150,8 @@ def local_environment(template_environment: dict[str, Any], endpoint: str, clien
 def deleted_message_record() -> dict[str, Any]:
     """A stream record of a guest deleting a message: the engine reads the guest and ignores it."""
     moment = datetime(2026, 11, 20, 12, tzinfo=UTC)
-    return stream_record(
-        to_dynamo(inbound_event_item(InboundEvent(EventKind.DELETED, "m1", "g1", "1", moment), moment, moment))
-    )
+    (item,) = inbound_event_items([InboundEvent(EventKind.DELETED, "m1", "g1", "1", moment)], moment, moment)
+    return stream_record(to_dynamo(item))
 
 
 def award_outbox_item() -> dict[str, Any]:

@@ -290,12 +290,18 @@ def test_an_outbox_event_is_queued_once_and_its_sinks_are_marked(store: Any) -> 
     assert store.outbox.add(owner_event, LATER)
     assert not store.outbox.add(owner_event, LATER)
     assert store.outbox.delivered(owner_event.event_id) == set()
-    store.outbox.mark_delivered(owner_event.event_id, "google_sheets", NOW)
-    store.outbox.mark_delivered(owner_event.event_id, "webhook", NOW)
+    assert store.outbox.mark_delivered(owner_event.event_id, "google_sheets", NOW)
+    assert store.outbox.mark_delivered(owner_event.event_id, "webhook", NOW)
     assert store.outbox.delivered(owner_event.event_id) == {"google_sheets", "webhook"}
     item = store.outbox.get(owner_event.event_id)
     assert (item["event_type"], item["display_name"], item["occurred_at"]) == ("award", "Ana", NOW.isoformat())
     assert store.outbox.get("award-nobody") is None
+
+
+def test_marking_an_outbox_event_whose_item_is_gone_recreates_nothing(store: Any) -> None:
+    # Gone: its guest erased, or it expired, while its sinks were called. A stub without expires_at would never expire.
+    assert not store.outbox.mark_delivered("award-g1_2026-11-20", "webhook", NOW)
+    assert store.outbox.get("award-g1_2026-11-20") is None
 
 
 def test_a_contact_event_keeps_its_consent_in_the_outbox(store: Any) -> None:

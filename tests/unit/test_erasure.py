@@ -32,7 +32,7 @@ from tagback.store.codec import to_dynamo
 from tagback.store.coupons import coupon_item
 from tagback.store.erasures import erasure_request_item
 from tagback.store.guest_data import ANONYMIZED_KINDS
-from tagback.store.inbound import inbound_event_item
+from tagback.store.inbound import inbound_event_items
 from tagback.store.links import link_item
 from tagback.store.outbox import outbox_item
 from tagback.store.schema import GUEST, ITEM_TYPE, TTL_ATTRIBUTE, guest_key, key
@@ -64,8 +64,8 @@ def items_of(guest_id: str, *, code: str = CODE, email: str | None = "ana@exampl
     won.coupon_code, won.text_mid = code, "m_1"
     sent = OutboxEvent(f"award-{award.award_id}", "award", NOW, guest_id, display_name="Ana Sousa", email=email)
     return [
-        inbound_event_item(
-            InboundEvent(EventKind.STORY_MENTION, "mid.story.1", guest_id, "17841400000000001", NOW), NOW, LATER
+        *inbound_event_items(
+            [InboundEvent(EventKind.STORY_MENTION, "mid.story.1", guest_id, "17841400000000001", NOW)], NOW, LATER
         ),
         award_item(won, LATER),
         profile,
@@ -290,6 +290,24 @@ def test_an_event_whose_guest_was_erased_meanwhile_goes_to_no_sink() -> None:
     award = OutboxEvent("award-x", "award", NOW, GUEST_ID, display_name="Ana Sousa")
     deliver_to_owner(award, OwnerDelivery("demo", [sink], outbox, ManualClock(NOW), NoDeadLetters()))
     assert sink.delivered == []
+
+
+def test_an_event_whose_guest_is_erased_while_its_sinks_are_called_goes_to_no_more_of_them() -> None:
+    outbox = InMemoryOutbox()
+    award = OutboxEvent("award-x", "award", NOW, GUEST_ID, display_name="Ana Sousa")
+    outbox.add(award, LATER)
+
+    class ErasedMeanwhile(RecordingSink):
+        name = "google_sheets"
+
+        def deliver(self, event: OutboxEvent) -> None:
+            super().deliver(event)
+            del outbox._items[event.event_id]  # the erasure deletes the guest's outbox items
+
+    first, second = ErasedMeanwhile(), RecordingSink()
+    deliver_to_owner(award, OwnerDelivery("demo", [first, second], outbox, ManualClock(NOW), NoDeadLetters()))
+    assert (first.delivered, second.delivered) == ([award], [])
+    assert outbox.get("award-x") is None  # not recreated by the mark: it would never expire
 
 
 def sheet_rows(guest: str, other: str) -> list[list[str]]:

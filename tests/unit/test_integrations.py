@@ -6,7 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from tests.fakes import InMemoryStore
 SHEET_ID = "1TestSheetId0123456789abcdef"
 LISBON = ZoneInfo("Europe/Lisbon")
 AT = datetime(2026, 7, 1, 11, 30, tzinfo=UTC)  # 12:30 in Lisbon (summer time)
+LATER = AT + timedelta(days=90)
 
 
 def served(app: Any) -> Iterator[str]:
@@ -321,6 +322,7 @@ def test_a_redelivered_event_adds_no_second_row_or_delivery(google: FakeGoogle, 
     fake, url = crm
     store = InMemoryStore()
     sinks: list[Sink] = [sheet(google), CrmWebhookSink(url=url, secret="crm-secret", client_id="demo")]
+    store.outbox.add(award(), LATER)
     fake.fail_next(503)  # the sheet works, the CRM is down
     with pytest.raises(SinkUnavailable):
         deliver(award(), sinks, store.outbox, AT)
@@ -334,6 +336,7 @@ def test_a_redelivered_event_adds_no_second_row_or_delivery(google: FakeGoogle, 
 def test_a_refused_sink_does_not_stop_the_others(google: FakeGoogle, crm: tuple[FakeCrm, str]) -> None:
     _, url = crm
     store = InMemoryStore()
+    store.outbox.add(award(), LATER)
     google.fail_next("403")
     refused = deliver(
         award(), [sheet(google), CrmWebhookSink(url=url, secret="crm-secret", client_id="demo")], store.outbox, AT

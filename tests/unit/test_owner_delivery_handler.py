@@ -16,7 +16,7 @@ from tagback.app.owner import OwnerDelivery
 from tagback.domain.clock import ManualClock
 from tagback.domain.events import EventKind, InboundEvent, OutboxEvent, SinkRefused, SinkUnavailable
 from tagback.store.codec import to_dynamo
-from tagback.store.inbound import inbound_event_item
+from tagback.store.inbound import inbound_event_items
 from tagback.store.outbox import outbox_item
 from tests.fakes import InMemoryOutbox
 from tests.unit.test_prize_handlers import record
@@ -89,8 +89,8 @@ def test_what_a_sink_refuses_goes_to_the_dead_letter_queue_at_once(delivery: Own
 
 
 def test_a_record_that_is_no_outbox_item_fails_alone(delivery: OwnerDelivery) -> None:
-    inbound = to_dynamo(inbound_event_item(InboundEvent(EventKind.DELETED, "m1", "g1", "1", NOON), NOON, NOON))
-    batch = {"Records": [record("100", inbound), record("200", queued(delivery, "award-1"))]}
+    (inbound,) = inbound_event_items([InboundEvent(EventKind.DELETED, "m1", "g1", "1", NOON)], NOON, NOON)
+    batch = {"Records": [record("100", to_dynamo(inbound)), record("200", queued(delivery, "award-1"))]}
     assert owner_delivery.lambda_handler(batch, LambdaContext("owner_delivery")) == {
         "batchItemFailures": [{"itemIdentifier": "100"}]
     }

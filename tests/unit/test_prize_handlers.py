@@ -25,7 +25,7 @@ from tagback.domain.events import EventKind, InboundEvent
 from tagback.domain.messaging import ErrorKind
 from tagback.domain.steps import Step
 from tagback.store.codec import to_dynamo
-from tagback.store.inbound import inbound_event_item
+from tagback.store.inbound import inbound_event_items
 from tagback.wiring import ScheduledSteps
 from tests.fakes import FakeImages, FakeMessenger, FakeRefresher, FakeScheduler, FakeVault, InMemoryStore
 
@@ -80,7 +80,8 @@ def record(sequence: str, image: dict[str, Any]) -> dict[str, Any]:
 
 def mention_image(mid: str, guest: str) -> dict[str, Any]:
     event = InboundEvent(EventKind.STORY_MENTION, mid, guest, "17841400000000001", NOON)
-    return to_dynamo(inbound_event_item(event, NOON, NOON))
+    (item,) = inbound_event_items([event], NOON, NOON)
+    return to_dynamo(item)
 
 
 def test_good_records_succeed_and_a_poison_record_is_reported_alone(world: tuple[InMemoryStore, FakeMessenger]) -> None:

@@ -69,7 +69,8 @@ def count(label: str, value: int = 1) -> None:
     _publish(_metric_name(label), value)
 
 
-@functools.cache  # the webhook counts five labels per delivery: spelt once each
+# The webhook counts five labels per delivery: spelt once each. Bounded, should a label ever be made of data.
+@functools.lru_cache(maxsize=128)
 def _metric_name(label: str) -> str:
     return _ALARMED.get(label) or "".join(word.title() for word in label.split("_"))
 

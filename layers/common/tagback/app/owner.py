@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from tagback.app.stream_record import new_image
 from tagback.domain.clock import Clock
 from tagback.domain.erasure import GUEST_ERASED
 from tagback.domain.events import OutboxEvent, Sink, SinkRefused, SinkUnavailable
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 class OutboxStore(Protocol):
     def delivered(self, event_id: str) -> set[str]: ...
-    def mark_delivered(self, event_id: str, sink: str, at: datetime) -> None: ...
+    def mark_delivered(self, event_id: str, sink: str, at: datetime) -> bool: ...
 
 
 class OwnerOutbox(OutboxStore, Protocol):
@@ -50,8 +51,13 @@ class OwnerDelivery:
     dead_letters: DeadLetters
 
 
+class OutboxItemGone(Exception):
+    """The event's outbox item went while its sinks were called (its guest erased, or it expired)."""
+
+
 def deliver(event: OutboxEvent, sinks: list[Sink], store: OutboxStore, now: datetime) -> list[SinkRefused]:
-    """Deliver to every sink not done yet. Raises SinkUnavailable (after recording the sinks that succeeded)."""
+    """Deliver to every sink not done yet. Raises SinkUnavailable (after recording the sinks that succeeded), or
+    OutboxItemGone when a success finds nothing to record it on: the sinks after it get nothing."""
     done = store.delivered(event.event_id)
     refused: list[SinkRefused] = []
     for sink in sinks:
@@ -62,7 +68,8 @@ def deliver(event: OutboxEvent, sinks: list[Sink], store: OutboxStore, now: date
         except SinkRefused as error:
             refused.append(error)
             continue
-        store.mark_delivered(event.event_id, sink.name, now)
+        if not store.mark_delivered(event.event_id, sink.name, now):
+            raise OutboxItemGone(event.event_id)
     return refused
 
 
@@ -76,6 +83,13 @@ def deliver_to_owner(event: OutboxEvent, delivery: OwnerDelivery) -> None:
     except SinkUnavailable:
         count("sink_unavailable")
         raise  # the stream retries the record, with backoff, up to its limit
+    except OutboxItemGone:  # retrying cannot bring it back, and nothing may recreate it (it would never expire)
+        count("owner_event_erased")
+        logger.info(
+            "outbox item gone while delivering (its guest erased, or it expired): nothing to mark, nothing more sent",
+            extra={"client_id": delivery.client_id, "outbox_event": event.event_id},
+        )
+        return
     for error in refused:
         count(f"{error.sink}_refused")
         logger.error(
@@ -93,9 +107,7 @@ def deliver_to_owner(event: OutboxEvent, delivery: OwnerDelivery) -> None:
 def deliver_outbox_record(record: DynamoDBRecord, delivery: OwnerDelivery) -> None:
     """The owner_delivery function's work on one outbox item of the table's stream. Raises to fail the record alone:
     the stream retries it, then sends it to the mapping's on-failure queue."""
-    new_image = record.dynamodb.new_image if record.dynamodb else None
-    if not new_image:
-        raise ValueError("stream record without a NewImage")
-    event = outbox_from_item(new_image)  # anything but an outbox item fails here: the mapping's filter lets none by
+    # Anything but an outbox item fails here: the mapping's filter lets none by.
+    event = outbox_from_item(new_image(record))
     with traced("owner_event", outbox_event=event.event_id):  # an award's: award-<award id>
         deliver_to_owner(event, delivery)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from tagback.app.erasure import VenueErasure, fulfil
+from tagback.app.stream_record import new_image
 from tagback.conversation.outcome import DeliveryPending
 from tagback.observability import count, logger, traced
 from tagback.store.erasures import erasure_request_from_item
@@ -26,15 +27,13 @@ def handle_stream_record(
     erasure: Callable[[], VenueErasure],
 ) -> None:
     """Raises to fail the record alone: the stream retries it, then sends it to the mapping's on-failure queue."""
-    new_image = record.dynamodb.new_image if record.dynamodb else None
-    if not new_image:
-        raise ValueError("stream record without a NewImage")
-    if new_image.get(ITEM_TYPE) == ERASURE_REQUEST:
-        request = erasure_request_from_item(new_image)
+    item = new_image(record)
+    if item.get(ITEM_TYPE) == ERASURE_REQUEST:
+        request = erasure_request_from_item(item)
         with traced("erasure", erasure=request.code):
             fulfil(request, erasure())
         return
-    event = inbound_event_from_item(new_image)
+    event = inbound_event_from_item(item)
     try:
         with traced("inbound_event", mid=event.mid, kind=event.kind.value):
             outcome = engine().handle(event)

@@ -61,11 +61,6 @@ def inbound_event_items(
     return items
 
 
-def inbound_event_item(event: InboundEvent, received_at: datetime, expires_at: datetime) -> dict[str, Any]:
-    (item,) = inbound_event_items([event], received_at, expires_at)
-    return item
-
-
 def inbound_event_from_item(item: dict[str, Any]) -> InboundEvent:
     """The inbound event back from its item (as a stream record's NewImage carries it)."""
     if item.get(ITEM_TYPE) != INBOUND_EVENT:

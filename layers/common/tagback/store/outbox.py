@@ -39,8 +39,12 @@ class Outbox:
         item = self.table.get(_outbox_key(event_id)) or {}
         return {name.removeprefix("delivered_") for name in item if name.startswith("delivered_")}
 
-    def mark_delivered(self, event_id: str, sink: str, at: datetime) -> None:
-        self.table.update(_outbox_key(event_id), {f"delivered_{sink}": at})
+    def mark_delivered(self, event_id: str, sink: str, at: datetime) -> bool:
+        """Record that `sink` has the event; False when its item is gone (its guest erased, or it expired): an
+        unconditional update would recreate the item as a stub without `expires_at`, never to expire."""
+        return self.table.update(
+            _outbox_key(event_id), {f"delivered_{sink}": at}, condition="attribute_exists(event_type)"
+        )
 
     def forget_guest(self, event_id: str) -> None:
         """A guest.erased event every sink has: the guest's id and contacts removed from its item."""
