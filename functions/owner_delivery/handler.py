@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+# The batch utility first: imported after pydantic, its types load Powertools' parser models too.
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tagback.app.owner import deliver_outbox_record
+from tagback.app.stream_record import process_batch
 from tagback.domain.runtime import Lazy, time_limited
 from tagback.observability import errors_counted, for_venue, logger, metrics, tracer
 from tagback.wiring import owner_delivery_from_environment
@@ -31,6 +32,4 @@ def handle_record(record: DynamoDBRecord) -> None:
 @time_limited
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     for_venue(delivery.get().client_id)
-    # Every failed record reported, even when all fail; one processor per invocation (functions/prize/handler.py).
-    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+    return process_batch(event, context, handle_record)
