@@ -657,13 +657,20 @@ class Sandbox:
             resources, functions = venue.resources, venue.functions
             for name, queue_url in sorted(resources.failure_queue_urls.items()):  # Lambda's on-failure records
                 replayed[f"{prefix}{name}_failures"] = replay(self.sqs, queue_url, self.streams, functions[name])
-            replayed[f"{prefix}prize"] = replay(self.sqs, resources.prize_dlq_url, self.streams, functions["prize"])
+            replayed[f"{prefix}prize"] = replay(
+                self.sqs,
+                resources.prize_dlq_url,
+                self.streams,
+                functions["prize"],
+                filter_pattern=PRIZE_STREAM.filter_pattern,
+            )
             replayed[f"{prefix}integrations"] = replay(
                 self.sqs,
                 resources.outbox_dlq_url,
                 self.streams,
                 functions["owner_delivery"],
                 outbox_item=venue.store.outbox.get,
+                filter_pattern=OUTBOX_STREAM.filter_pattern,
             )
         return replayed
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tagback.app.replay import lambda_shape
+from tagback.app.replay import lambda_shape, matches
 
 log = logging.getLogger("sandbox.stream")
 
@@ -29,21 +29,6 @@ Record = dict[str, Any]
 # (moto keeps every iterator it hands out, for as long as the sandbox runs).
 PAGE_LIMIT = 1000
 INVOCATION_FAILED = -1  # what `_invoke` answers when the function failed on the batch as a whole
-
-
-def matches(pattern: dict[str, Any], data: Any) -> bool:
-    """Lambda's event filtering, for the pattern forms the stack uses: nested keys and lists of exact values."""
-    if not isinstance(data, dict):
-        return False
-    for key, expected in pattern.items():
-        if key not in data:
-            return False
-        if isinstance(expected, dict):
-            if not matches(expected, data[key]):
-                return False
-        elif data[key] not in expected:
-            return False
-    return True
 
 
 @dataclass
