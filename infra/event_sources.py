@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tagback.app.replay import OUTBOX_RECORDS, PRIZE_RECORDS
 from tagback.app.snapshot import SNAPSHOT_TIME
-from tagback.store.schema import ERASURE_REQUEST, INBOUND_EVENT, ITEM_TYPE, OUTBOX
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class StreamSource:
     batch_size: int
     retry_attempts: int  # then the record goes to the on-failure destination (an SQS queue)
     max_record_age_hours: int
-    filter_pattern: dict[str, Any]  # Lambda event filtering syntax
+    filter_pattern: dict[str, Any]  # Lambda event filtering syntax (replay keeps what it admits, too)
 
 
 PRIZE_STREAM = StreamSource(
@@ -23,10 +23,7 @@ PRIZE_STREAM = StreamSource(
     retry_attempts=3,
     max_record_age_hours=24,  # Meta's messaging window: a prize DM later than that cannot be sent anyway
     # Erasure requests too: the prize function erases a guest with the grants it has on the venue's table and bucket.
-    filter_pattern={
-        "eventName": ["INSERT"],
-        "dynamodb": {"NewImage": {ITEM_TYPE: {"S": [INBOUND_EVENT, ERASURE_REQUEST]}}},
-    },
+    filter_pattern=PRIZE_RECORDS,
 )
 
 # The owner's integrations: transient sink outages are retried (Lambda backs off between tries) for longer; what
@@ -35,7 +32,7 @@ OUTBOX_STREAM = StreamSource(
     batch_size=10,
     retry_attempts=30,  # with backoff, minutes of a sink's outage; still a bound, then the dead-letter queue
     max_record_age_hours=24,
-    filter_pattern={"eventName": ["INSERT"], "dynamodb": {"NewImage": {ITEM_TYPE: {"S": [OUTBOX]}}}},
+    filter_pattern=OUTBOX_RECORDS,
 )
 
 

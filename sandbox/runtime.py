@@ -431,10 +431,10 @@ class Sandbox:
             engine = dataclasses.replace(engine_from_environment(environ), clock=self.clock)
             erasure = dataclasses.replace(erasure_from_environment(environ), clock=self.clock)
             # Lambda's event-source mapping reads the stream and dead-letters with the function's role.
-            stream_reader, prize_sqs = boto3.client("dynamodbstreams"), boto3.client("sqs")
+            prize_reader, prize_sqs = boto3.client("dynamodbstreams"), boto3.client("sqs")
         with self.acting_as("owner_delivery", client_id):
             owner = dataclasses.replace(owner_delivery_from_environment(environ), clock=self.clock)
-            outbox_sqs = boto3.client("sqs")  # the outbox's mapping dead-letters with owner_delivery's role
+            outbox_reader, outbox_sqs = boto3.client("dynamodbstreams"), boto3.client("sqs")  # the outbox's mapping
         with self.acting_as("review_followup", client_id):
             steps = scheduled_steps_from_environment(environ)
             steps = ScheduledSteps(
@@ -472,7 +472,7 @@ class Sandbox:
         }
         resources = venue.resources
         venue.stream_pump = StreamPump(
-            stream_reader,
+            prize_reader,
             resources.stream_arn,
             consumers=[
                 Consumer(
@@ -482,6 +482,7 @@ class Sandbox:
                     batch_size=PRIZE_STREAM.batch_size,
                     retry_attempts=PRIZE_STREAM.retry_attempts,
                     dead_letter=sqs_dead_letter(prize_sqs, resources.prize_dlq_url),
+                    streams=prize_reader,
                 ),
                 Consumer(  # the owner's integrations
                     function_name(client_id, "owner_delivery"),
@@ -491,6 +492,7 @@ class Sandbox:
                     retry_attempts=OUTBOX_STREAM.retry_attempts,
                     dead_letter=sqs_dead_letter(outbox_sqs, resources.outbox_dlq_url),
                     backoff=(0.5, 10.0),  # 30 tries span about 4 minutes
+                    streams=outbox_reader,
                 ),
             ],
         )
@@ -657,13 +659,20 @@ class Sandbox:
             resources, functions = venue.resources, venue.functions
             for name, queue_url in sorted(resources.failure_queue_urls.items()):  # Lambda's on-failure records
                 replayed[f"{prefix}{name}_failures"] = replay(self.sqs, queue_url, self.streams, functions[name])
-            replayed[f"{prefix}prize"] = replay(self.sqs, resources.prize_dlq_url, self.streams, functions["prize"])
+            replayed[f"{prefix}prize"] = replay(
+                self.sqs,
+                resources.prize_dlq_url,
+                self.streams,
+                functions["prize"],
+                filter_pattern=PRIZE_STREAM.filter_pattern,
+            )
             replayed[f"{prefix}integrations"] = replay(
                 self.sqs,
                 resources.outbox_dlq_url,
                 self.streams,
                 functions["owner_delivery"],
                 outbox_item=venue.store.outbox.get,
+                filter_pattern=OUTBOX_STREAM.filter_pattern,
             )
         return replayed
 

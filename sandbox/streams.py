@@ -1,6 +1,7 @@
 """The DynamoDB stream, pumped into consumer functions as Lambda's event-source mapping would.
 
-`StreamPump` reads the table's stream from moto and, per consumer: keeps the records its filter pattern admits,
+`StreamPump` reads the table's stream from moto and, per consumer (with its own reader, as each mapping reads with its
+function's role): keeps the records its filter pattern admits,
 invokes it with `{"Records": [...]}` batches, honours partial batch responses (it resumes from the first failed
 record), splits a batch whose invocation failed in two (BisectBatchOnFunctionError: the split is not a retry),
 retries a failing record `retry_attempts` times with growing pauses (wall time), counted for that record alone, and
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from tagback.app.replay import lambda_shape
+from tagback.app.replay import lambda_shape, matches
 
 log = logging.getLogger("sandbox.stream")
 
@@ -31,19 +32,12 @@ PAGE_LIMIT = 1000
 INVOCATION_FAILED = -1  # what `_invoke` answers when the function failed on the batch as a whole
 
 
-def matches(pattern: dict[str, Any], data: Any) -> bool:
-    """Lambda's event filtering, for the pattern forms the stack uses: nested keys and lists of exact values."""
-    if not isinstance(data, dict):
-        return False
-    for key, expected in pattern.items():
-        if key not in data:
-            return False
-        if isinstance(expected, dict):
-            if not matches(expected, data[key]):
-                return False
-        elif data[key] not in expected:
-            return False
-    return True
+@dataclass
+class StreamPosition:
+    """How far one mapping has read the stream: per shard, the last record read; the eventIDs of every record read."""
+
+    last: dict[str, Record] = field(default_factory=dict)
+    read_ids: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -59,6 +53,9 @@ class Consumer:
     attempts: int = 0  # failed invocations in which the head of the queue was the first record that failed
     bisected: int | None = None  # the batch's size once a failed invocation's batch was split, until one succeeds
     not_before: float = 0.0
+    # Each mapping reads the stream itself, with its function's role (None: with the pump's reader).
+    streams: Any = None  # a boto3 dynamodbstreams client
+    position: StreamPosition = field(default_factory=StreamPosition)
 
     def admits(self, record: Record) -> bool:
         return matches(self.filter_pattern, record)
@@ -95,56 +92,53 @@ def on_failure_message(records: list[Record], function_name: str, attempts: int)
 
 @dataclass
 class StreamPump:
-    streams: Any  # a boto3 dynamodbstreams client
+    streams: Any  # a boto3 dynamodbstreams client: the reader of consumers without their own
     stream_arn: str
     consumers: list[Consumer] = field(default_factory=list)
-    seen: list[Record] = field(default_factory=list)
-    _last: dict[str, Record] = field(default_factory=dict)  # per shard, the last record read
-    _read_ids: set[str] = field(default_factory=set)  # eventIDs of every record read
+    seen: list[Record] = field(default_factory=list)  # every record read, by any consumer, once
+    _seen_ids: set[str] = field(default_factory=set)
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
-    def _read_new(self) -> list[Record]:
-        """The records not read before, from a fresh iterator per shard at the last record read.
+    def _read_new(self, streams: Any, position: StreamPosition) -> list[Record]:
+        """The records not read before from `position`, from a fresh iterator per shard at the last record read.
 
         A saved NextShardIterator would go dry: when a transaction fails, moto puts back a copy of the table taken
         before it, stream included, and an iterator keeps reading the discarded stream. If the last record read is
         no longer there, the copy rolled back past it (records of the failed transaction, read meanwhile) and
         hands their sequence numbers out again: the shard is read from its start, and eventIDs tell what is new.
         """
-        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        shards = streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         records: list[Record] = []
         last: dict[str, Record] = {}
         for shard in shards:
             shard_id = shard["ShardId"]
-            previous = self._last.get(shard_id)
-            read = self._read_shard(shard_id, previous["dynamodb"]["SequenceNumber"] if previous else None)
+            previous = position.last.get(shard_id)
+            read = self._read_shard(streams, shard_id, previous["dynamodb"]["SequenceNumber"] if previous else None)
             if previous is not None and (not read or read[0]["eventID"] != previous["eventID"]):
-                read = self._read_shard(shard_id, None)
+                read = self._read_shard(streams, shard_id, None)
             if read:
                 last[shard_id] = read[-1]
             records.extend(
                 {**lambda_shape(r, self.stream_arn), "_shard_id": shard_id}
                 for r in read
-                if r["eventID"] not in self._read_ids
+                if r["eventID"] not in position.read_ids
             )
         # Kept only once every shard is read: a read that fails is done again whole by the next call.
-        self._last |= last
-        self._read_ids.update(r["eventID"] for r in records)
+        position.last |= last
+        position.read_ids.update(r["eventID"] for r in records)
         return records
 
-    def _read_shard(self, shard_id: str, at_sequence_number: str | None) -> list[Record]:
+    def _read_shard(self, streams: Any, shard_id: str, at_sequence_number: str | None) -> list[Record]:
         """The shard's records from `at_sequence_number` on (from its start when None)."""
         position = (
             {"ShardIteratorType": "AT_SEQUENCE_NUMBER", "SequenceNumber": at_sequence_number}
             if at_sequence_number is not None
             else {"ShardIteratorType": "TRIM_HORIZON"}
         )
-        iterator = self.streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard_id, **position)[
-            "ShardIterator"
-        ]
+        iterator = streams.get_shard_iterator(StreamArn=self.stream_arn, ShardId=shard_id, **position)["ShardIterator"]
         records: list[Record] = []
         while iterator:
-            page = self.streams.get_records(ShardIterator=iterator, Limit=PAGE_LIMIT)
+            page = streams.get_records(ShardIterator=iterator, Limit=PAGE_LIMIT)
             records.extend(page["Records"])
             if len(page["Records"]) < PAGE_LIMIT:
                 break
@@ -152,16 +146,20 @@ class StreamPump:
         return records
 
     def pump_once(self) -> int:
-        """Read the records written since the last call and deliver what each consumer may take now; returns how
-        many records were read."""
+        """Read, per consumer, the records written since its last read and deliver what each may take now; returns
+        how many records were read that no consumer had read before."""
         with self._lock:
-            records = self._read_new()
-            self.seen.extend(records)
+            fresh = 0
             for consumer in self.consumers:
+                records = self._read_new(consumer.streams or self.streams, consumer.position)
                 consumer.queue.extend(r for r in records if consumer.admits(r))
+                new = [r for r in records if r["eventID"] not in self._seen_ids]
+                self.seen.extend(new)
+                self._seen_ids.update(r["eventID"] for r in new)
+                fresh += len(new)
             for consumer in self.consumers:
                 self._drain(consumer)
-            return len(records)
+            return fresh
 
     def waiting(self) -> bool:
         """Whether some consumer still has records to deliver (perhaps after a pause)."""

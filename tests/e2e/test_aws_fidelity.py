@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import Any
 
 import boto3
 import pytest
@@ -54,6 +55,24 @@ def test_each_function_acts_as_its_own_role_and_is_refused_what_the_stack_does_n
     unknown = boto3.client("dynamodb", aws_access_key_id="AKIANOTAKEY", aws_secret_access_key="nope")
     with pytest.raises(ClientError, match="InvalidClientTokenId"):
         unknown.describe_table(TableName=sandbox.resources.table_name)
+
+
+def test_each_stream_mapping_reads_the_stream_with_its_function_s_role(sandbox: Sandbox) -> None:
+    venue = sandbox.venue()
+
+    def identity(client: Any) -> str:
+        keys = client._request_signer._credentials.get_frozen_credentials()  # the keys it signs with
+        sts = boto3.client(
+            "sts",
+            aws_access_key_id=keys.access_key,
+            aws_secret_access_key=keys.secret_key,
+            aws_session_token=keys.token,
+        )
+        return str(sts.get_caller_identity()["Arn"])
+
+    prize, owner = venue.pumps()[0].consumers
+    assert f"assumed-role/{venue.role('prize')}/" in identity(prize.streams)
+    assert f"assumed-role/{venue.role('owner_delivery')}/" in identity(owner.streams)
 
 
 def test_a_guest_who_never_answers_the_language_question_gets_the_prize_after_the_timeout(sandbox: Sandbox) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -88,6 +89,44 @@ def test_a_403_is_dead_lettered_at_once_and_replays_once_shared(sandbox: Sandbox
     assert len(award_rows(sandbox, guest.guest_id)) == 1
     crm_deliveries = [r for r in sandbox.crm.requests if guest.guest_id in r["delivery"] and r["status"] == 200]
     assert len(crm_deliveries) == 1  # the CRM had it already: the replay did not send it again
+
+
+def test_an_outage_dead_lettered_as_a_range_replays_only_the_outbox_records(
+    sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner_mapping = sandbox.venue().pumps()[0].consumers[1]
+    monkeypatch.setattr(owner_mapping, "retry_attempts", 0)  # the sheet is down past every retry
+    monkeypatch.setattr(owner_mapping, "backoff", (0.0, 0.0))
+    sandbox.google.unavailable_for(600.0)
+    guests = [Guest(sandbox, "6170000000000503"), Guest(sandbox, "6170000000000504")]
+    for guest in guests:
+        guest.mention()
+        guest.tap("English")
+    sandbox.settle()
+    queue_url = sandbox.resources.outbox_dlq_url
+    pointers = sandbox.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    infos = [json.loads(m["Body"])["DDBStreamBatchInfo"] for m in pointers]
+    assert len(infos) >= 2 and len({i["shardId"] for i in infos}) == 1
+    # Lambda's pointer for a failed batch of these outbox records (the pump dead-letters one record at a time): the
+    # range also holds the awards, coupons, stats and inbound events written between them.
+    batch = json.loads(pointers[0]["Body"])
+    batch["DDBStreamBatchInfo"] |= {
+        "startSequenceNumber": min((i["startSequenceNumber"] for i in infos), key=int),
+        "endSequenceNumber": max((i["endSequenceNumber"] for i in infos), key=int),
+        "batchSize": len(infos),
+    }
+    for message in pointers:
+        sandbox.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    sandbox.sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(batch))
+    sandbox.google.unavailable_for(0.0)  # the sheet is back
+
+    report = sandbox.replay_dead_letters()["integrations"]
+    assert (report.replayed, report.still_failing, report.expired) == (1, 0, 0), report.failures
+    queue = sandbox.sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    assert (queue["ApproximateNumberOfMessages"], queue["ApproximateNumberOfMessagesNotVisible"]) == ("0", "0")
+    for guest in guests:  # each owner event delivered once: the sheet's row now, the CRM's during the outage
+        assert len(award_rows(sandbox, guest.guest_id)) == 1
+        assert len([r for r in sandbox.crm.requests if guest.guest_id in r["delivery"] and r["status"] == 200]) == 1
 
 
 def test_the_csv_export_matches_the_awards_in_the_table(sandbox: Sandbox, tmp_path: Path) -> None:

@@ -173,10 +173,10 @@ def test_a_poison_record_ends_in_the_dead_letter_queue_and_replays_once_fixed(mo
     assert info["batchSize"] == 1 and info["streamArn"] == stream_arn
     sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
 
-    still = replay(sqs, queue_url, streams, prize)
+    still = replay(sqs, queue_url, streams, prize, filter_pattern=PRIZE_STREAM.filter_pattern)
     assert (still.replayed, still.still_failing) == (0, 1)
     poisoned.clear()  # the bug is fixed
-    fixed = replay(sqs, queue_url, streams, prize)
+    fixed = replay(sqs, queue_url, streams, prize, filter_pattern=PRIZE_STREAM.filter_pattern)
     assert (fixed.replayed, fixed.still_failing) == (1, 0)
     assert calls[-1] == ["GUEST#poison"]
     assert sqs.receive_message(QueueUrl=queue_url).get("Messages", []) == []

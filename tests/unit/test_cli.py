@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from infra.event_sources import OUTBOX_STREAM, PRIZE_STREAM
 from sandbox.fake_google import FakeGoogle
 from sandbox.fake_graph import FakeGraphApi
 from tagback import cli
@@ -111,18 +112,50 @@ def test_replay_of_a_stack_sends_each_queue_through_its_function(monkeypatch: py
         "ReportFunctionName": "report-fn",
         "ReportFailureQueueUrl": "https://sqs/report-failures",
     }
-    replayed: list[tuple[str, str, str | None]] = []
+    replayed: list[tuple[str, str, str | None, dict[str, Any] | None]] = []
     monkeypatch.setattr(cli, "stack_outputs", lambda stack: outputs)
-    monkeypatch.setattr(
-        cli, "replay_dead_letters", lambda queue, function, table=None: replayed.append((queue, function, table)) or 0
-    )
+    monkeypatch.setattr(cli, "replay_dead_letters", record_replays(replayed))
     assert main(["replay", "--stack", "Tagback-demo"]) == 0
     assert replayed == [
-        ("https://sqs/prize-dlq", "prize-fn", None),
-        ("https://sqs/integrations-dlq", "owner-fn", "tagback-demo"),  # the owner's events, to the sinks still missing
-        ("https://sqs/followup-failures", "followup-fn", None),
-        ("https://sqs/report-failures", "report-fn", None),
+        ("https://sqs/prize-dlq", "prize-fn", None, PRIZE_STREAM.filter_pattern),  # the records its mapping admits
+        # the owner's events, to the sinks still missing
+        ("https://sqs/integrations-dlq", "owner-fn", "tagback-demo", OUTBOX_STREAM.filter_pattern),
+        ("https://sqs/followup-failures", "followup-fn", None, None),
+        ("https://sqs/report-failures", "report-fn", None, None),
     ]
+
+
+def record_replays(replayed: list[Any]) -> Any:
+    def replay_dead_letters(
+        queue: str, function: str, table: str | None = None, filter_pattern: dict[str, Any] | None = None
+    ) -> int:
+        replayed.append((queue, function, table, filter_pattern))
+        return 0
+
+    return replay_dead_letters
+
+
+def test_replay_of_one_queue_keeps_the_records_its_function_s_mapping_admits(monkeypatch: pytest.MonkeyPatch) -> None:
+    replayed: list[tuple[str, str, str | None, dict[str, Any] | None]] = []
+    monkeypatch.setattr(cli, "replay_dead_letters", record_replays(replayed))
+    for function in ("tagback-demo-prize", "tagback-demo-owner-delivery", "tagback-demo-review-followup"):
+        assert main(["replay", "--queue-url", "https://sqs/q", "--function", function]) == 0
+    assert [filter_pattern for *_, filter_pattern in replayed] == [
+        PRIZE_STREAM.filter_pattern,
+        OUTBOX_STREAM.filter_pattern,
+        None,  # a scheduled function's on-failure queue: no stream records
+    ]
+
+
+def test_replay_of_a_stack_from_before_owner_delivery_says_to_deploy(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = {"TableName": "tagback-demo", "PrizeFunctionName": "prize-fn", "PrizeDeadLetterQueueUrl": "https://q"}
+    monkeypatch.setattr(cli, "stack_outputs", lambda stack: outputs)
+    assert run(["replay", "--stack", "Tagback-demo"]) == 1
+    assert capsys.readouterr().err == (
+        "error: the stack Tagback-demo has no OwnerDeliveryFunctionName output: deploy this version first\n"
+    )
 
 
 class FakeStatus:

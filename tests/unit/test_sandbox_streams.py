@@ -82,3 +82,36 @@ def test_a_failed_invocation_is_split_in_two_and_the_split_is_no_retry() -> None
     (message,) = dead
     assert message["DDBStreamBatchInfo"]["startSequenceNumber"] == "103"
     assert message["requestContext"]["approximateInvokeCount"] == 3
+
+
+class OneShard:
+    """A streams client whose table's one shard holds `records`; it notes each read."""
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self.records, self.reads = records, 0
+
+    def describe_stream(self, **_: Any) -> dict[str, Any]:
+        return {"StreamDescription": {"Shards": [{"ShardId": "shard-1"}]}}
+
+    def get_shard_iterator(self, **_: Any) -> dict[str, Any]:
+        return {"ShardIterator": "it"}
+
+    def get_records(self, **_: Any) -> dict[str, Any]:
+        self.reads += 1
+        return {"Records": self.records}
+
+
+def test_each_consumer_reads_the_stream_with_its_own_reader_as_each_mapping_does() -> None:
+    records = [{k: v for k, v in record(n).items() if k != "_shard_id"} for n in range(2)]
+    pumps_reader, prizes_reader, owners_reader = OneShard(records), OneShard(records), OneShard(records)
+    batches: dict[str, list[list[str]]] = {"prize": [], "owner_delivery": []}
+    consumers = [
+        Consumer(name, PATTERN, lambda event, name=name: batches[name].append([r["eventID"] for r in event["Records"]]))
+        for name in batches
+    ]
+    consumers[0].streams, consumers[1].streams = prizes_reader, owners_reader
+    pump = StreamPump(pumps_reader, "arn", consumers=consumers)
+    assert pump.pump_once() == 2  # the records, once, though both mappings read them
+    assert (pumps_reader.reads, prizes_reader.reads, owners_reader.reads) == (0, 1, 1)
+    assert batches == {"prize": [["e0", "e1"]], "owner_delivery": [["e0", "e1"]]}
+    assert [r["eventID"] for r in pump.seen] == ["e0", "e1"]

@@ -120,8 +120,11 @@ def check(paths: list[Path], agency_file: Path) -> int:
     return 0
 
 
-def replay_dead_letters(queue_url: str, function_name: str, table: str | None = None) -> int:
-    """Replay one dead-letter queue through the function; `table` lets refused owner events be re-read."""
+def replay_dead_letters(
+    queue_url: str, function_name: str, table: str | None = None, filter_pattern: dict[str, Any] | None = None
+) -> int:
+    """Replay one dead-letter queue through the function; `table` lets refused owner events be re-read;
+    `filter_pattern` is what the function's stream mapping admits (a stream's pointer covers every record between)."""
     from tagback.app.replay import replay  # noqa: PLC0415
     from tagback.store.repositories import Repositories  # noqa: PLC0415
 
@@ -135,7 +138,14 @@ def replay_dead_letters(queue_url: str, function_name: str, table: str | None = 
         return payload if isinstance(payload, dict) else {}
 
     outbox_item = Repositories.on(table).outbox.get if table else None
-    report = replay(boto3_client("sqs"), queue_url, boto3_client("dynamodbstreams"), invoke, outbox_item)
+    report = replay(
+        boto3_client("sqs"),
+        queue_url,
+        boto3_client("dynamodbstreams"),
+        invoke,
+        outbox_item=outbox_item,
+        filter_pattern=filter_pattern,
+    )
     print(
         f"replayed {report.replayed}, still failing {report.still_failing}, "
         f"no longer in the stream (over 24 h) {report.expired}"
@@ -612,8 +622,14 @@ def main(argv: list[str] | None = None) -> int:
         "replay", help="replay the stack's dead-letter and on-failure queues through the deployed functions"
     )
     replaying.add_argument("--stack", help="the client's stack, e.g. Tagback-demo (reads its outputs)")
-    replaying.add_argument("--queue-url", help="instead of --stack: the dead-letter queue's URL")
-    replaying.add_argument("--function", help="instead of --stack: the prize function's name")
+    replaying.add_argument("--queue-url", help="instead of --stack: one dead-letter or on-failure queue's URL")
+    replaying.add_argument(
+        "--function",
+        help="instead of --stack: the function that queue belongs to (tagback-<client-id>-prize for the prize queue, "
+        "-owner-delivery for the integrations queue; the name tells which stream records its mapping admits); "
+        "this form does not know the table: an integrations dead letter naming a refused outbox item stays "
+        "queued (use --stack)",
+    )
     exporting = commands.add_parser("export", help="the period's awards and consented contacts as CSV files")
     exporting.add_argument("--client", required=True)
     exporting.add_argument("--month", help="YYYY-MM")
@@ -699,12 +715,23 @@ def _agency_view(arguments: argparse.Namespace) -> int:
 
 def _replay(arguments: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """`replay`: a stack's dead-letter and on-failure queues, or one queue through one function."""
+    from tagback.app.replay import OUTBOX_RECORDS, PRIZE_RECORDS  # noqa: PLC0415
+
     if arguments.stack:
         outputs = stack_outputs(arguments.stack)
+        if "OwnerDeliveryFunctionName" not in outputs:  # a venue stack from before owner_delivery
+            raise CommandError(
+                f"the stack {arguments.stack} has no OwnerDeliveryFunctionName output: deploy this version first"
+            )
         results = [
-            replay_dead_letters(outputs["PrizeDeadLetterQueueUrl"], outputs["PrizeFunctionName"]),
             replay_dead_letters(
-                outputs["IntegrationDeadLetterQueueUrl"], outputs["OwnerDeliveryFunctionName"], outputs["TableName"]
+                outputs["PrizeDeadLetterQueueUrl"], outputs["PrizeFunctionName"], filter_pattern=PRIZE_RECORDS
+            ),
+            replay_dead_letters(
+                outputs["IntegrationDeadLetterQueueUrl"],
+                outputs["OwnerDeliveryFunctionName"],
+                outputs["TableName"],
+                OUTBOX_RECORDS,
             ),
             # Scheduled invocations that failed inside the function, through that function again.
             *(
@@ -715,7 +742,9 @@ def _replay(arguments: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         return max(results)
     if not (arguments.queue_url and arguments.function):
         parser.error("replay needs --stack, or both --queue-url and --function")
-    return replay_dead_letters(arguments.queue_url, arguments.function)
+    stream_records = {"-prize": PRIZE_RECORDS, "-owner-delivery": OUTBOX_RECORDS}  # by the function's service
+    filter_pattern = next((f for end, f in stream_records.items() if arguments.function.endswith(end)), None)
+    return replay_dead_letters(arguments.queue_url, arguments.function, filter_pattern=filter_pattern)
 
 
 def run(argv: list[str] | None = None) -> int:

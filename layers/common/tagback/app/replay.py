@@ -16,9 +16,32 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tagback.store.codec import to_dynamo
-from tagback.store.schema import PARTITION_KEY, SORT_KEY
+from tagback.store.schema import ERASURE_REQUEST, INBOUND_EVENT, ITEM_TYPE, OUTBOX, PARTITION_KEY, SORT_KEY
 
 Record = dict[str, Any]
+
+# The records each of the table's stream mappings passes its function (Lambda event filtering syntax): the stack's
+# mappings filter with these (infra/event_sources.py), and replay keeps only what they admit of a pointed-at range.
+PRIZE_RECORDS: dict[str, Any] = {
+    "eventName": ["INSERT"],
+    "dynamodb": {"NewImage": {ITEM_TYPE: {"S": [INBOUND_EVENT, ERASURE_REQUEST]}}},
+}
+OUTBOX_RECORDS: dict[str, Any] = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {ITEM_TYPE: {"S": [OUTBOX]}}}}
+
+
+def matches(pattern: dict[str, Any], data: Any) -> bool:
+    """Lambda's event filtering, for the pattern forms the stack uses: nested keys and lists of exact values."""
+    if not isinstance(data, dict):
+        return False
+    for key, expected in pattern.items():
+        if key not in data:
+            return False
+        if isinstance(expected, dict):
+            if not matches(expected, data[key]):
+                return False
+        elif data[key] not in expected:
+            return False
+    return True
 
 
 def lambda_shape(record: Record, stream_arn: str) -> Record:
@@ -30,8 +53,9 @@ def lambda_shape(record: Record, stream_arn: str) -> Record:
     return {**record, "eventSourceARN": stream_arn, "dynamodb": dynamodb}
 
 
-def read_range(streams: Any, info: dict[str, Any]) -> list[Record]:
-    """The records from startSequenceNumber to endSequenceNumber of one shard."""
+def read_range(streams: Any, info: dict[str, Any], filter_pattern: dict[str, Any]) -> list[Record]:
+    """The records from startSequenceNumber to endSequenceNumber of one shard that the mapping's filter admits: the
+    range holds every item type written meanwhile, and the function was only ever passed what its filter admits."""
     iterator = streams.get_shard_iterator(
         StreamArn=info["streamArn"],
         ShardId=info["shardId"],
@@ -45,7 +69,8 @@ def read_range(streams: Any, info: dict[str, Any]) -> list[Record]:
         for record in page["Records"]:
             if int(record["dynamodb"]["SequenceNumber"]) > end:
                 return records
-            records.append(lambda_shape(record, info["streamArn"]))
+            if matches(filter_pattern, record):
+                records.append(lambda_shape(record, info["streamArn"]))
         if not page["Records"]:
             break
         iterator = page.get("NextShardIterator")
@@ -95,14 +120,19 @@ def _messages(sqs: Any, queue_url: str) -> Iterator[dict[str, Any]]:
 
 
 def _event(
-    body: dict[str, Any], streams: Any, outbox_item: Callable[[str], dict[str, Any] | None] | None
+    body: dict[str, Any],
+    streams: Any,
+    outbox_item: Callable[[str], dict[str, Any] | None] | None,
+    filter_pattern: dict[str, Any] | None,
 ) -> tuple[dict[str, Any] | None, str]:
     """The event to invoke the function with again (None when what it pointed at is gone), and a label for it."""
     if "requestPayload" in body:  # an asynchronous invocation that failed: its event, as it was
         return body["requestPayload"], f"request {body.get('requestContext', {}).get('requestId')}"
     info = body.get("DDBStreamBatchInfo")
     if info:
-        records, label = read_range(streams, info), f"{info['shardId']}@{info['startSequenceNumber']}"
+        if filter_pattern is None:
+            raise ValueError("a stream's on-failure pointer needs its mapping's filter pattern to be replayed")
+        records, label = read_range(streams, info, filter_pattern), f"{info['shardId']}@{info['startSequenceNumber']}"
     else:
         item = outbox_item(body["outbox_event_id"]) if outbox_item and "outbox_event_id" in body else None
         records, label = ([outbox_record(item)] if item else []), f"outbox {body.get('outbox_event_id')}"
@@ -114,12 +144,16 @@ def replay(
     queue_url: str,
     streams: Any,
     invoke: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
     outbox_item: Callable[[str], dict[str, Any] | None] | None = None,
+    filter_pattern: dict[str, Any] | None = None,
 ) -> ReplayReport:
+    """`filter_pattern`: what the stream mapping of a dead-letter queue's function admits (PRIZE_RECORDS,
+    OUTBOX_RECORDS); none for the on-failure queues of functions Scheduler invokes."""
     report = ReplayReport()
     kept: list[str] = []
     for message in _messages(sqs, queue_url):
-        event, label = _event(json.loads(message["Body"]), streams, outbox_item)
+        event, label = _event(json.loads(message["Body"]), streams, outbox_item, filter_pattern)
         if event is None:
             report.expired += 1
             kept.append(message["ReceiptHandle"])
